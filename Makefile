@@ -1,0 +1,110 @@
+# Sanad: `make run` and `make test` are the two commands; `make help` lists the rest.
+PKGS     := libwebsockets jansson sqlite3 icu-uc icu-i18n
+BUILD    ?= build/release
+CC       ?= cc
+OPT      ?= -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+WERROR   ?=
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+CPPFLAGS += -I. -D_GNU_SOURCE
+CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+            -Wvla $(WERROR) $(OPT) -MMD -MP
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
+TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+KB_SRC      := $(wildcard kb/*.c)
+INTENTS_SRC := $(wildcard intents/*.c)
+BOT_SRC     := $(wildcard bot/*.c)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+
+KB_OBJ   := $(KB_SRC:%.c=$(BUILD)/%.o)
+BOT_OBJ  := $(BOT_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SANAD    := $(BUILD)/sanad
+
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+.PHONY: all run test unit cli-tests eval-smoke deps check-deps check-headers fmt fmt-check \
+        bench eval clean help
+.DEFAULT_GOAL := all
+
+all: bin/sanad ## build bin/sanad (release)
+
+bin/sanad: $(SANAD)
+	@mkdir -p bin
+	cp $< $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libkb.a: $(KB_OBJ)
+	ar rcs $@ $^
+
+$(SANAD): $(BOT_OBJ) $(BUILD)/libkb.a
+	$(CC) $(CFLAGS) -o $@ $(BOT_OBJ) $(BUILD)/libkb.a $(DEP_LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkb.a $(DEP_LIBS) $(TEST_LIBS) $(LDFLAGS)
+
+deps: ## install the Debian packages Sanad needs (idempotent)
+	@scripts/install-deps
+
+DEMO_DB ?= data/demo.db
+run: deps all ## install deps, build, load the demo knowledge base, start `sanad ask`
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@bin/sanad kb init --db $(DEMO_DB) >/dev/null
+	@for f in kb/demo/*.jsonl; do bin/sanad kb import --db $(DEMO_DB) $$f || exit 1; done
+	@echo "Demo knowledge base loaded into $(DEMO_DB). Ask a question (Ctrl-D to quit)."
+	@bin/sanad ask --db $(DEMO_DB)
+
+unit: $(UNIT_BIN) ## build and run the unit tests in $(BUILD)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $(ASAN_ENV) CMOCKA_TEST_ABORT=0 $$t; done
+
+cli-tests: $(SANAD) ## the CLI tests against $(BUILD)/sanad
+	@$(ASAN_ENV) SANAD=$(SANAD) tests/cli/run
+
+eval-smoke: $(SANAD) ## scripts/eval on the tiny bundled set
+	@/usr/bin/python3 scripts/eval tests/eval/mini --sanad $(SANAD) | tail -n 1
+
+test: deps ## install deps, build from scratch, run every test (release and ASan+UBSan)
+	rm -rf build/release build/asan bin
+	$(MAKE) WERROR=-Werror all
+	$(MAKE) WERROR=-Werror check-deps check-headers
+	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests
+	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests
+	$(MAKE) eval-smoke
+	@echo "make test: all passed"
+
+check-deps: ## kb/ and intents/ must not include bot/ (nor kb/ intents/)
+	@! grep -rnE '#include "(bot|intents)/' kb/ || (echo "kb/ includes bot/ or intents/" && false)
+	@! grep -rnE '#include "bot/' intents/ 2>/dev/null || (echo "intents/ includes bot/" && false)
+	@echo "check-deps: ok"
+
+check-headers: ## every public header compiles on its own
+	@set -e; for h in kb/*.h bot/*.h; do \
+	  echo "#include \"$$h\"" | $(CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 -Wall -Werror -fsyntax-only -x c - ; done
+	@echo "check-headers: ok"
+
+fmt: ## clang-format the C sources
+	clang-format -i kb/*.[ch] bot/*.[ch] tests/unit/*.c
+
+fmt-check:
+	clang-format --dry-run --Werror kb/*.[ch] bot/*.[ch] tests/unit/*.c
+
+bench: all ## matching speed: scripts/bench-kb
+	scripts/bench-kb
+
+eval: all ## matching quality on ../shared/eval/mawdoo3-q2q (check split)
+	/usr/bin/python3 scripts/mawdoo3-convert ../shared/eval/mawdoo3-q2q/q2q_similarity_workshop_v2.1.tsv build/eval/mawdoo3
+	/usr/bin/python3 scripts/eval build/eval/mawdoo3/check
+
+clean: ## remove build outputs
+	rm -rf build bin
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+-include $(shell find build -name '*.d' 2>/dev/null)

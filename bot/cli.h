@@ -1,0 +1,11 @@
+/* Subcommands of the sanad binary. Each returns the process exit code:
+ * 0 ok, 1 not found / no result, 2 bad input, 3 internal failure (database, I/O). */
+#ifndef SANAD_BOT_CLI_H
+#define SANAD_BOT_CLI_H
+
+int bot_cli_kb(int argc, char **argv);
+int bot_cli_ask(int argc, char **argv);
+/* Maps an sn_code to the exit code above. */
+int bot_cli_exit_code(int sn_code);
+
+#endif

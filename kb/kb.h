@@ -1,0 +1,112 @@
+/* The knowledge base: what bot/, intents/ and the CLI use. One SQLite file (WAL) holding
+ * entries, their edit history, synonyms and an FTS5 index kept in sync by this module.
+ * A struct kb is one connection: use it from one thread at a time. */
+#ifndef SANAD_KB_KB_H
+#define SANAD_KB_KB_H
+
+#include <stdio.h>
+
+#include "kb/base.h"
+#include "kb/entry.h"
+
+struct kb;
+
+enum kb_open_flags { KB_OPEN_CREATE = 1, KB_OPEN_READONLY = 2 };
+
+/* Opens (with KB_OPEN_CREATE: creates if missing and installs the schema) the database at
+ * path. Returns a handle owned by the caller (kb_close), or NULL with err set:
+ * SN_ENOTFOUND when the file is missing or has no schema and KB_OPEN_CREATE is not given. */
+struct kb *kb_open(const char *path, int flags, struct sn_err *err);
+void kb_close(struct kb *kb);
+
+/* Adds e. An empty e->id gets a fresh one (written back into e). Unset created/updated/
+ * version are filled in (now, now, 1). SN_ECONFLICT if the id exists, SN_EINVAL if e is
+ * invalid. Every write is one transaction and is recorded in the history. */
+int kb_entry_add(struct kb *kb, struct kb_entry *e, struct sn_err *err);
+/* Replaces the entry with e->id by e (version+1, updated=now, created kept).
+ * SN_ENOTFOUND / SN_EINVAL. */
+int kb_entry_update(struct kb *kb, struct kb_entry *e, struct sn_err *err);
+int kb_entry_rm(struct kb *kb, const char *id, struct sn_err *err);
+/* The entry, owned by the caller (kb_entry_free), or NULL with err set (SN_ENOTFOUND). */
+struct kb_entry *kb_entry_get(struct kb *kb, const char *id, struct sn_err *err);
+
+struct kb_filter {
+    const char *lang;     /* NULL = any */
+    const char *category; /* NULL = any */
+    int status;           /* -1 = any */
+};
+/* Appends matching entries ordered by id to out (caller owns). */
+int kb_entry_list(struct kb *kb, const struct kb_filter *f, struct kb_entry_list *out,
+                  struct sn_err *err);
+
+/* One recorded version: the snapshot as it was after the action. */
+struct kb_version {
+    int version;
+    long long at;
+    char action[12]; /* add, edit, rm, revert, import */
+    struct kb_entry *entry;
+};
+/* Versions of id oldest first, in a new array owned by the caller (kb_history_free).
+ * Deleted entries keep their history. SN_ENOTFOUND when there is none. */
+int kb_history(struct kb *kb, const char *id, struct kb_version **out, int *n,
+               struct sn_err *err);
+void kb_history_free(struct kb_version *v, int n);
+/* Makes version `version` of id current again as a new version (recreating the entry if it
+ * was removed). SN_ENOTFOUND when that version does not exist. */
+int kb_revert(struct kb *kb, const char *id, int version, struct sn_err *err);
+
+struct kb_import_stats {
+    int added, updated, unchanged;
+};
+/* Imports a whole file image in one transaction: every row is validated first, and any
+ * invalid row rejects the file ("line N: reason") with nothing changed. Rows whose id exists
+ * update that entry (history kept); identical rows are left alone. */
+int kb_import(struct kb *kb, enum kb_format fmt, const char *buf, size_t len,
+              struct kb_import_stats *st, struct sn_err *err);
+/* Writes every entry (all statuses, ordered by id) to f. */
+int kb_export(struct kb *kb, enum kb_format fmt, FILE *f, struct sn_err *err);
+
+/* Synonyms map a word or brand name to its canonical word at query time (عايز -> اريد,
+ * موبايل -> هاتف). Both sides are single words; matching goes through the analyzer. */
+int kb_synonym_add(struct kb *kb, const char *term, const char *canonical, struct sn_err *err);
+int kb_synonym_rm(struct kb *kb, const char *term, struct sn_err *err);
+typedef int kb_synonym_fn(void *ctx, const char *term, const char *canonical);
+int kb_synonym_each(struct kb *kb, kb_synonym_fn *fn, void *ctx, struct sn_err *err);
+
+enum kb_band { KB_BAND_LOW = 0, KB_BAND_MEDIUM = 1, KB_BAND_HIGH = 2 };
+#define KB_DEFAULT_HIGH   0.50
+#define KB_DEFAULT_MEDIUM 0.30
+const char *kb_band_name(int band);
+
+#define KB_MAX_QUERY_BYTES 4096 /* longer questions are refused with SN_ETOOBIG */
+#define KB_MAX_K           20
+
+struct kb_search_opts {
+    int k;              /* results wanted, 1..KB_MAX_K */
+    const char *lang;   /* only entries in this language; NULL = any */
+    double high, medium; /* band thresholds on confidence */
+    int explain;        /* fill kb_results.explain */
+};
+/* Sets the defaults (k 5, any language, the default bands, no explain). */
+void kb_search_opts_init(struct kb_search_opts *o);
+
+struct kb_hit {
+    char *id, *question, *answer, *category;
+    char lang[3];
+    double score;      /* ranking similarity in [0,1] */
+    double confidence; /* in [0,1]; see docs/matching.md */
+    int band;          /* enum kb_band */
+};
+struct kb_results {
+    struct kb_hit *v;
+    int n;
+    char *explain; /* with opts.explain: human-readable analysis, else NULL */
+};
+/* Searches published entries. The question is analyzed (never passed to MATCH as syntax).
+ * On success *out is owned by the caller (kb_results_free) and may hold 0 hits.
+ * SN_EINVAL for invalid UTF-8, SN_ETOOBIG past KB_MAX_QUERY_BYTES. */
+int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *o,
+              struct kb_results **out, struct sn_err *err);
+void kb_results_free(struct kb_results *r);
+
+#endif

@@ -1,0 +1,69 @@
+/* Internals shared inside kb/ only (SQLite's XInt.h); prefix kb__. */
+#ifndef SANAD_KB_INT_H
+#define SANAD_KB_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Encodes s[0..n) as UTF-8 into out (capacity cap, NUL-terminated); returns bytes written,
+ * truncating at a code point boundary when cap is too small. */
+size_t kb__utf32_to_utf8(const uint32_t *s, size_t n, char *out, size_t cap);
+
+/* Decodes UTF-8 into out (capacity cap code points); invalid bytes become U+FFFD.
+ * Returns the number of code points written. */
+size_t kb__utf8_to_utf32(const char *s, size_t len, uint32_t *out, size_t cap);
+
+/* FNV-1a, used by the small hash tables in kb/. */
+uint32_t kb__hash(const char *s, size_t n);
+
+#endif
+
+#include <sqlite3.h>
+
+#include "kb/analyze.h"
+#include "kb/base.h"
+#include "kb/entry.h"
+
+/* Document frequencies of indexed forms, loaded lazily from the fts5vocab table and dropped
+ * whenever the index changes (our write, or another connection's seen via data_version). */
+struct kb__df {
+    char **key;
+    int *val;
+    size_t cap, n;
+    long long total_docs;
+    int loaded;
+    int data_version;
+};
+
+struct kb__syn; /* synonym map, kb/synonym.c */
+
+struct kb {
+    sqlite3 *db;
+    struct kb_analyzer *an;
+    struct kb__df df;
+    struct kb__syn *syn;
+    int readonly;
+};
+
+/* Runs sql with no result rows; SN_OK or SN_EDB with the SQLite message in err. */
+int kb__exec(struct kb *kb, const char *sql, struct sn_err *err);
+int kb__dberr(struct kb *kb, struct sn_err *err, const char *what);
+
+/* Removes row n from the search index, then indexes e there when it is published. */
+int kb__index_entry(struct kb *kb, long long n, const struct kb_entry *e, struct sn_err *err);
+int kb__unindex(struct kb *kb, long long n, struct sn_err *err);
+/* Marks cached index statistics stale (after any write). */
+void kb__index_changed(struct kb *kb);
+/* Documents holding token tok (0 when none); kb->df.total_docs is the published count. */
+int kb__df_get(struct kb *kb, const char *tok, int len);
+int kb__df_load(struct kb *kb, struct sn_err *err);
+void kb__df_free(struct kb__df *df);
+
+/* (Re)loads the synonym map when the database changed. It runs the analyzer, so it must be
+ * called before an analysis whose callback does lookups, never from inside one. */
+int kb__syn_load(struct kb *kb);
+/* Synonym map: canonical forms for a query word, looked up by its folded surface form.
+ * Returns the canonical word's analyzed forms joined by '|' (borrowed), or NULL. */
+const char *kb__syn_lookup(struct kb *kb, const char *norm, int len);
+void kb__syn_free(struct kb__syn *s);
+void kb__syn_invalidate(struct kb *kb);

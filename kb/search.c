@@ -1,0 +1,551 @@
+/* Search: analyze the question, fetch candidates from FTS5 with a query built from analyzer
+ * tokens only, rerank them by IDF-weighted word overlap with each phrasing, and turn the
+ * ranking into a confidence. docs/matching.md explains the numbers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb/fts5_tok.h"
+#include "kb/kb.h"
+#include "kb/kb_int.h"
+
+#define QWORDS_MAX     48  /* words of a question that take part */
+#define QFORMS_MAX     6   /* analyzer forms + synonym forms per word */
+#define CANDIDATES     40  /* FTS5 candidates reranked */
+#define ROW_WORDS_MAX  64  /* words of one phrasing that take part in ranking */
+#define FUZZY_MIN      0.5 /* trigram Dice below this is no match */
+#define FUZZY_WEIGHT   0.8 /* a fuzzy match is worth this much of an exact one */
+
+struct form {
+    const char *s;
+    int len;
+    uint32_t h;
+};
+
+struct qword {
+    char norm[KB_WORD_MAX_BYTES];
+    int norm_len;
+    char buf[QFORMS_MAX][KB_WORD_MAX_BYTES];
+    struct form f[QFORMS_MAX];
+    int nf;
+    int stop, synonym;
+    double idf;
+};
+
+struct query {
+    struct qword w[QWORDS_MAX];
+    int n;
+};
+
+struct rword {
+    const char *norm;
+    int norm_len;
+    struct form f[3];
+    int nf;
+};
+
+struct cand {
+    long long n;
+    double bm25;
+    double sim, cq, cr; /* best phrasing */
+    double extra;       /* coverage by keywords and answer */
+    double score;
+    char best_type;
+    int best_row;
+    int slot; /* index of its kb_terms data */
+    char lang[3];
+};
+
+void kb_search_opts_init(struct kb_search_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->k = 5;
+    o->high = KB_DEFAULT_HIGH;
+    o->medium = KB_DEFAULT_MEDIUM;
+}
+
+const char *kb_band_name(int band)
+{
+    return band == KB_BAND_HIGH ? "high" : band == KB_BAND_MEDIUM ? "medium" : "low";
+}
+
+void kb_results_free(struct kb_results *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n; i++) {
+        free(r->v[i].id);
+        free(r->v[i].question);
+        free(r->v[i].answer);
+        free(r->v[i].category);
+    }
+    free(r->v);
+    free(r->explain);
+    free(r);
+}
+
+static void add_form(struct qword *q, const char *s, int len)
+{
+    uint32_t h = kb__hash(s, (size_t)len);
+    if (q->nf >= QFORMS_MAX || len <= 0 || len >= KB_WORD_MAX_BYTES)
+        return;
+    for (int i = 0; i < q->nf; i++)
+        if (q->f[i].h == h && q->f[i].len == len && memcmp(q->f[i].s, s, (size_t)len) == 0)
+            return;
+    memcpy(q->buf[q->nf], s, (size_t)len);
+    q->buf[q->nf][len] = 0;
+    q->f[q->nf] = (struct form){q->buf[q->nf], len, h};
+    q->nf++;
+}
+
+struct qctx {
+    struct kb *kb;
+    struct query *q;
+};
+
+static int take_qword(void *ctx, const struct kb_word *w)
+{
+    struct qctx *c = ctx;
+    struct query *q = c->q;
+    if (q->n >= QWORDS_MAX)
+        return 1;
+    for (int i = 0; i < q->n; i++) /* a repeated word counts once */
+        if (q->w[i].norm_len == w->norm_len && memcmp(q->w[i].norm, w->norm, (size_t)w->norm_len) == 0)
+            return 0;
+    struct qword *qw = &q->w[q->n++];
+    memset(qw, 0, sizeof *qw);
+    memcpy(qw->norm, w->norm, (size_t)w->norm_len);
+    qw->norm_len = w->norm_len;
+    qw->stop = w->stop;
+    for (int i = 0; i < w->nforms; i++)
+        add_form(qw, w->form[i], w->form_len[i]);
+    const char *syn = kb__syn_lookup(c->kb, w->norm, w->norm_len);
+    if (syn) {
+        qw->synonym = 1;
+        qw->stop = 0;
+        while (*syn) {
+            const char *bar = strchr(syn, '|');
+            int len = bar ? (int)(bar - syn) : (int)strlen(syn);
+            add_form(qw, syn, len);
+            syn += len + (bar ? 1 : 0);
+        }
+    }
+    return 0;
+}
+
+static double idf(struct kb *kb, int df)
+{
+    double n = (double)kb->df.total_docs;
+    if (df > n)
+        df = (int)n;
+    return log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+static int form_df(struct kb *kb, const struct form *f, int nf)
+{
+    int best = 0;
+    for (int i = 0; i < nf; i++) {
+        int d = kb__df_get(kb, f[i].s, f[i].len);
+        if (d > best)
+            best = d;
+    }
+    return best;
+}
+
+/* Character-trigram Dice coefficient of two folded words (with boundary marks), for typos
+ * and spelling variants that stemming does not join. */
+static double dice3(const char *a, int alen, const char *b, int blen)
+{
+    uint32_t ca[KB_WORD_MAX_BYTES + 2], cb[KB_WORD_MAX_BYTES + 2];
+    uint32_t ta[KB_WORD_MAX_BYTES], tb[KB_WORD_MAX_BYTES];
+    size_t na = 1, nb = 1;
+    ca[0] = cb[0] = '^';
+    na += kb__utf8_to_utf32(a, (size_t)alen, ca + 1, KB_WORD_MAX_BYTES - 1);
+    nb += kb__utf8_to_utf32(b, (size_t)blen, cb + 1, KB_WORD_MAX_BYTES - 1);
+    ca[na++] = '$';
+    cb[nb++] = '$';
+    if (na < 5 || nb < 5) /* words under 3 letters: trigrams say nothing */
+        return 0;
+    size_t ka = na - 2, kb = nb - 2, common = 0;
+    for (size_t i = 0; i < ka; i++)
+        ta[i] = ca[i] * 2654435761u ^ ca[i + 1] * 40503u ^ ca[i + 2];
+    for (size_t i = 0; i < kb; i++)
+        tb[i] = cb[i] * 2654435761u ^ cb[i + 1] * 40503u ^ cb[i + 2];
+    for (size_t i = 0; i < ka; i++)
+        for (size_t j = 0; j < kb; j++)
+            if (ta[i] == tb[j]) {
+                tb[j] = 0xFFFFFFFFu; /* count each trigram of b once */
+                common++;
+                break;
+            }
+    return 2.0 * (double)common / (double)(ka + kb);
+}
+
+static int forms_meet(const struct form *a, int na, const struct form *b, int nb)
+{
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++)
+            if (a[i].h == b[j].h && a[i].len == b[j].len &&
+                memcmp(a[i].s, b[j].s, (size_t)a[i].len) == 0)
+                return 1;
+    return 0;
+}
+
+/* Parses one kb_terms line (" norm|f0|f1 norm|f0 ...") into words borrowed from line. */
+static int parse_row(const char *p, const char *end, struct rword *w, int max)
+{
+    int n = 0;
+    while (p < end && n < max) {
+        while (p < end && *p == ' ')
+            p++;
+        if (p >= end)
+            break;
+        const char *we = p;
+        while (we < end && *we != ' ')
+            we++;
+        struct rword *r = &w[n];
+        const char *bar = memchr(p, '|', (size_t)(we - p));
+        if (!bar) {
+            p = we;
+            continue;
+        }
+        r->norm = p;
+        r->norm_len = (int)(bar - p);
+        r->nf = 0;
+        const char *f = bar + 1;
+        while (f < we && r->nf < 3) {
+            const char *fe = memchr(f, '|', (size_t)(we - f));
+            if (!fe)
+                fe = we;
+            r->f[r->nf++] = (struct form){f, (int)(fe - f), kb__hash(f, (size_t)(fe - f))};
+            f = fe + 1;
+        }
+        n++;
+        p = we;
+    }
+    return n;
+}
+
+/* Score of one phrasing: an F-measure of the IDF-weighted share of the question covered by
+ * the phrasing (cq) and of the phrasing covered by the question (cr). Both directions matter:
+ * a phrasing that asks about more than the question is a different question. */
+static void score_row(struct kb *kb, const struct query *q, const struct rword *r, int nr,
+                      double *cq_out, double *cr_out)
+{
+    double qw = 0, qm = 0, rw = 0, rm = 0;
+    double rmatch[ROW_WORDS_MAX] = {0};
+    for (int i = 0; i < q->n; i++) {
+        const struct qword *w = &q->w[i];
+        double best = 0;
+        int bj = -1;
+        for (int j = 0; j < nr && best < 1; j++)
+            if (forms_meet(w->f, w->nf, r[j].f, r[j].nf)) {
+                best = 1;
+                bj = j;
+            }
+        if (best < 1 && w->norm_len >= 6) {
+            for (int j = 0; j < nr; j++) {
+                if (abs(r[j].norm_len - w->norm_len) > 6)
+                    continue;
+                double d = dice3(w->norm, w->norm_len, r[j].norm, r[j].norm_len);
+                if (d >= FUZZY_MIN && d * FUZZY_WEIGHT > best) {
+                    best = d * FUZZY_WEIGHT;
+                    bj = j;
+                }
+            }
+        }
+        qw += w->idf;
+        qm += w->idf * best;
+        if (bj >= 0 && best > rmatch[bj])
+            rmatch[bj] = best;
+    }
+    for (int j = 0; j < nr; j++) {
+        double wi = idf(kb, form_df(kb, r[j].f, r[j].nf));
+        rw += wi;
+        rm += wi * rmatch[j];
+    }
+    *cq_out = qw > 0 ? qm / qw : 0;
+    *cr_out = rw > 0 ? rm / rw : 0;
+}
+
+static double fbeta(double cq, double cr)
+{
+    const double b2 = 1.0; /* equal weight; see docs/matching.md */
+    if (cq <= 0 || cr <= 0)
+        return 0;
+    return (1 + b2) * cq * cr / (b2 * cq + cr);
+}
+
+static void score_cand(struct kb *kb, const struct query *q, struct cand *c, const char *data)
+{
+    struct rword rw[ROW_WORDS_MAX];
+    const char *p = data;
+    int row = 0;
+    c->sim = c->cq = c->cr = c->extra = 0;
+    c->best_type = 0;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        char type = *p;
+        int nr = parse_row(p + 1, eol, rw, ROW_WORDS_MAX);
+        double cq, cr;
+        score_row(kb, q, rw, nr, &cq, &cr);
+        if (type == 'q' || type == 'v') {
+            double s = fbeta(cq, cr);
+            if (s > c->sim) {
+                c->sim = s;
+                c->cq = cq;
+                c->cr = cr;
+                c->best_type = type;
+                c->best_row = row;
+            }
+        } else if (cq > c->extra) {
+            c->extra = cq; /* keywords/answer: how much of the question they cover */
+        }
+        row++;
+        p = *eol ? eol + 1 : eol;
+    }
+    /* The answer and keywords break ties and lift a weak phrasing match a little; they never
+     * outrank a good phrasing match on their own. */
+    c->score = c->sim + 0.15 * c->extra * (1 - c->sim);
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return x->bm25 < y->bm25 ? -1 : x->bm25 > y->bm25; /* bm25: lower is better */
+}
+
+/* Builds the MATCH expression: every form of every content word, quoted and marked as
+ * already analyzed, joined by OR. Nothing of the visitor's text but analyzer tokens. */
+static int build_match(struct kb *kb, const struct query *q, struct sn_buf *m)
+{
+    int content = 0, terms = 0;
+    for (int i = 0; i < q->n; i++)
+        content += !q->w[i].stop;
+    for (int i = 0; i < q->n; i++) {
+        const struct qword *w = &q->w[i];
+        if (w->stop && content)
+            continue;
+        for (int j = 0; j < w->nf; j++) {
+            if (kb__df_get(kb, w->f[j].s, w->f[j].len) == 0)
+                continue; /* not in the index: costs a lookup, can't match */
+            if (terms++)
+                sn_buf_adds(m, " OR ");
+            sn_buf_add(m, "\"", 1);
+            sn_buf_add(m, (char[]){KB_TOK_RAW_MARK}, 1);
+            for (int k = 0; k < w->f[j].len; k++) {
+                if (w->f[j].s[k] == '"')
+                    sn_buf_add(m, "\"", 1);
+                sn_buf_add(m, &w->f[j].s[k], 1);
+            }
+            sn_buf_add(m, "\"", 1);
+        }
+    }
+    return terms;
+}
+
+/* Confidence from the top score and its margin over the runner-up: a clear winner that
+ * covers the question in both directions. Monotone in both; see docs/matching.md. */
+static double confidence(double s1, double s2)
+{
+    double margin = s1 - s2;
+    double c = 0.6 * s1 + 0.4 * fmin(1.0, margin / 0.25) * s1;
+    return c < 0 ? 0 : c > 1 ? 1 : c;
+}
+
+static void explain_query(struct sn_buf *x, const struct query *q, const char *match)
+{
+    sn_buf_printf(x, "analyzed query (%d words):\n", q->n);
+    for (int i = 0; i < q->n; i++) {
+        const struct qword *w = &q->w[i];
+        sn_buf_printf(x, "  %s ->", w->norm);
+        for (int j = 0; j < w->nf; j++)
+            sn_buf_printf(x, " %s", w->f[j].s);
+        sn_buf_printf(x, "  idf=%.2f%s%s\n", w->idf, w->stop ? " stop-word" : "",
+                      w->synonym ? " synonym" : "");
+    }
+    sn_buf_adds(x, "match: ");
+    for (const char *p = match; *p; p++)
+        if (*p != KB_TOK_RAW_MARK)
+            sn_buf_add(x, p, 1);
+    sn_buf_adds(x, "\n");
+}
+
+static const char *field_name(char t)
+{
+    return t == 'q' ? "question" : t == 'v' ? "variant" : t == 'k' ? "keywords" : "answer";
+}
+
+static void explain_hit(struct kb *kb, struct sn_buf *x, const struct query *q,
+                        const struct cand *c, const char *id, const char *data)
+{
+    struct rword rw[ROW_WORDS_MAX];
+    sn_buf_printf(x, "%s: score=%.3f (best %s, covers %.0f%% of the question and %.0f%% of it; keywords/answer cover %.0f%%) bm25=%.2f\n",
+                  id, c->score, c->best_type ? field_name(c->best_type) : "-", 100 * c->cq,
+                  100 * c->cr, 100 * c->extra, c->bm25);
+    for (int i = 0; i < q->n; i++) {
+        const struct qword *w = &q->w[i];
+        int found = 0;
+        const char *p = data;
+        int vrow = 0;
+        sn_buf_printf(x, "    %s:", w->norm);
+        while (*p) {
+            const char *eol = strchr(p, '\n');
+            if (!eol)
+                eol = p + strlen(p);
+            char type = *p;
+            int nr = parse_row(p + 1, eol, rw, ROW_WORDS_MAX);
+            for (int j = 0; j < nr; j++) {
+                if (forms_meet(w->f, w->nf, rw[j].f, rw[j].nf)) {
+                    if (type == 'v')
+                        sn_buf_printf(x, " variant[%d]", vrow);
+                    else
+                        sn_buf_printf(x, " %s", field_name(type));
+                    found = 1;
+                    break;
+                }
+            }
+            if (type == 'v')
+                vrow++;
+            p = *eol ? eol + 1 : eol;
+        }
+        (void)kb;
+        sn_buf_adds(x, found ? "\n" : " (no exact match)\n");
+    }
+}
+
+static int fetch_hit(struct kb *kb, long long n, struct kb_hit *h)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_EDB;
+    if (sqlite3_prepare_v2(kb->db, "SELECT id, lang, question, answer, category FROM entries WHERE n=?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return SN_EDB;
+    sqlite3_bind_int64(st, 1, n);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        h->id = sn_xstrdup((const char *)sqlite3_column_text(st, 0));
+        snprintf(h->lang, sizeof h->lang, "%s", (const char *)sqlite3_column_text(st, 1));
+        h->question = sn_xstrdup((const char *)sqlite3_column_text(st, 2));
+        h->answer = sn_xstrdup((const char *)sqlite3_column_text(st, 3));
+        h->category = sn_xstrdup((const char *)sqlite3_column_text(st, 4));
+        rc = SN_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *o,
+              struct kb_results **out, struct sn_err *err)
+{
+    struct query *q = NULL;
+    struct cand *cands = NULL;
+    char **data = NULL;
+    struct sn_buf match, x;
+    sqlite3_stmt *st = NULL;
+    struct kb_results *res = NULL;
+    int ncand = 0, rc = SN_OK, k = o->k < 1 ? 1 : o->k > KB_MAX_K ? KB_MAX_K : o->k;
+    size_t len = strlen(question);
+
+    *out = NULL;
+    sn_buf_init(&match, 1u << 16);
+    sn_buf_init(&x, 1u << 20);
+    if (len > KB_MAX_QUERY_BYTES) {
+        rc = sn_err_set(err, SN_ETOOBIG, "question is longer than %d bytes", KB_MAX_QUERY_BYTES);
+        goto out;
+    }
+    size_t bad;
+    if (!sn_utf8_valid(question, len, &bad)) {
+        rc = sn_err_set(err, SN_EINVAL, "question: invalid UTF-8 at byte %zu", bad);
+        goto out;
+    }
+    rc = kb__df_load(kb, err);
+    if (rc == SN_OK)
+        rc = kb__syn_load(kb);
+    if (rc)
+        goto out;
+    q = sn_xcalloc(1, sizeof *q);
+    struct qctx qc = {kb, q};
+    kb_analyze(kb->an, question, (int)len, take_qword, &qc);
+    for (int i = 0; i < q->n; i++)
+        q->w[i].idf = idf(kb, form_df(kb, q->w[i].f, q->w[i].nf));
+
+    res = sn_xcalloc(1, sizeof *res);
+    int terms = build_match(kb, q, &match);
+    if (o->explain)
+        explain_query(&x, q, match.p ? match.p : "");
+    if (terms == 0)
+        goto done;
+
+    if (sqlite3_prepare_v2(kb->db,
+                           "SELECT f.rowid, f.rank, t.data, e.lang FROM kb_fts f"
+                           " JOIN kb_terms t ON t.n = f.rowid JOIN entries e ON e.n = f.rowid"
+                           " WHERE kb_fts MATCH ?1 AND (?2 IS NULL OR e.lang = ?2)"
+                           " ORDER BY f.rank LIMIT ?3",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = kb__dberr(kb, err, "search");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, match.p, (int)match.len, SQLITE_STATIC);
+    if (o->lang)
+        sqlite3_bind_text(st, 2, o->lang, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, CANDIDATES);
+    cands = sn_xcalloc(CANDIDATES, sizeof *cands);
+    data = sn_xcalloc(CANDIDATES, sizeof *data);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW && ncand < CANDIDATES) {
+        struct cand *c = &cands[ncand];
+        c->n = sqlite3_column_int64(st, 0);
+        c->slot = ncand;
+        c->bm25 = sqlite3_column_double(st, 1);
+        data[ncand] = sn_xstrdup((const char *)sqlite3_column_text(st, 2));
+        snprintf(c->lang, sizeof c->lang, "%s", (const char *)sqlite3_column_text(st, 3));
+        score_cand(kb, q, c, data[ncand]);
+        ncand++;
+    }
+    if (s != SQLITE_DONE && s != SQLITE_ROW) {
+        rc = kb__dberr(kb, err, "search");
+        goto out;
+    }
+    qsort(cands, (size_t)ncand, sizeof *cands, cmp_cand);
+
+    res->v = sn_xcalloc((size_t)k, sizeof *res->v);
+    for (int i = 0; i < ncand && res->n < k; i++) {
+        struct cand *c = &cands[i];
+        if (c->score <= 0)
+            break;
+        struct kb_hit *h = &res->v[res->n];
+        if (fetch_hit(kb, c->n, h) != SN_OK)
+            continue;
+        double next = i + 1 < ncand ? cands[i + 1].score : 0;
+        h->score = c->score;
+        /* Only the top hit's margin is meaningful; lower hits get their share of the top's. */
+        h->confidence = i == 0 ? confidence(c->score, next)
+                               : res->v[0].confidence * c->score / (cands[0].score + 1e-9) * 0.5;
+        h->band = h->confidence >= o->high ? KB_BAND_HIGH
+                  : h->confidence >= o->medium ? KB_BAND_MEDIUM
+                                               : KB_BAND_LOW;
+        if (o->explain)
+            explain_hit(kb, &x, q, c, h->id, data[c->slot]);
+        res->n++;
+    }
+done:
+    if (o->explain)
+        res->explain = sn_buf_take(&x);
+    *out = res;
+    res = NULL;
+out:
+    sqlite3_finalize(st);
+    for (int i = 0; data && i < ncand; i++)
+        free(data[i]);
+    free(data);
+    free(cands);
+    free(q);
+    kb_results_free(res);
+    sn_buf_fini(&match);
+    sn_buf_fini(&x);
+    return rc;
+}

@@ -1,0 +1,184 @@
+/* Synonyms: dialect word or brand name -> canonical word, applied to query words. The map
+ * is keyed on the analyzer's folded surface form so spelling variants of a term hit it. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kb/kb.h"
+#include "kb/kb_int.h"
+
+#define SYN_MAX_BYTES 64
+
+struct syn {
+    char *norm;  /* folded term */
+    char *forms; /* canonical's forms joined by '|' */
+};
+
+struct kb__syn {
+    struct syn *v;
+    size_t n;
+    int data_version;
+};
+
+struct one_word {
+    int n;
+    char norm[KB_WORD_MAX_BYTES];
+    char forms[KB_WORD_MAX_BYTES * 3 + 4];
+};
+
+static int take_word(void *ctx, const struct kb_word *w)
+{
+    struct one_word *o = ctx;
+    if (o->n++ == 0) {
+        snprintf(o->norm, sizeof o->norm, "%.*s", w->norm_len, w->norm);
+        o->forms[0] = 0;
+        for (int i = 0; i < w->nforms; i++) {
+            size_t l = strlen(o->forms);
+            snprintf(o->forms + l, sizeof o->forms - l, "%s%.*s", i ? "|" : "", w->form_len[i],
+                     w->form[i]);
+        }
+    }
+    return 0;
+}
+
+/* Exactly one word, or SN_EINVAL naming which side is wrong. */
+static int one_word(struct kb *kb, const char *what, const char *s, struct one_word *o,
+                    struct sn_err *err)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > SYN_MAX_BYTES)
+        return sn_err_set(err, SN_EINVAL, "%s: must be 1..%d bytes", what, SYN_MAX_BYTES);
+    if (!sn_utf8_valid(s, len, NULL))
+        return sn_err_set(err, SN_EINVAL, "%s: invalid UTF-8", what);
+    o->n = 0;
+    kb_analyze(kb->an, s, (int)len, take_word, o);
+    if (o->n != 1)
+        return sn_err_set(err, SN_EINVAL, "%s: must be exactly one word (got %d)", what, o->n);
+    return SN_OK;
+}
+
+static int cmp_syn(const void *a, const void *b)
+{
+    return strcmp(((const struct syn *)a)->norm, ((const struct syn *)b)->norm);
+}
+
+void kb__syn_free(struct kb__syn *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i].norm);
+        free(s->v[i].forms);
+    }
+    free(s->v);
+    free(s);
+}
+
+void kb__syn_invalidate(struct kb *kb)
+{
+    kb__syn_free(kb->syn);
+    kb->syn = NULL;
+}
+
+int kb__syn_load(struct kb *kb)
+{
+    sqlite3_stmt *st = NULL;
+    int dv = 0;
+    sqlite3_file_control(kb->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv);
+    if (kb->syn && kb->syn->data_version == dv)
+        return SN_OK;
+    kb__syn_invalidate(kb);
+    struct kb__syn *s = sn_xcalloc(1, sizeof *s);
+    s->data_version = dv;
+    if (sqlite3_prepare_v2(kb->db, "SELECT term, canonical FROM synonyms", -1, &st, NULL) ==
+        SQLITE_OK) {
+        size_t cap = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            struct one_word t, c;
+            if (one_word(kb, "term", (const char *)sqlite3_column_text(st, 0), &t, NULL) ||
+                one_word(kb, "canonical", (const char *)sqlite3_column_text(st, 1), &c, NULL))
+                continue;
+            if (s->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                s->v = sn_xrealloc(s->v, cap * sizeof *s->v);
+            }
+            s->v[s->n].norm = sn_xstrdup(t.norm);
+            s->v[s->n++].forms = sn_xstrdup(c.forms);
+        }
+    }
+    sqlite3_finalize(st);
+    qsort(s->v, s->n, sizeof *s->v, cmp_syn);
+    kb->syn = s;
+    return SN_OK;
+}
+
+const char *kb__syn_lookup(struct kb *kb, const char *norm, int len)
+{
+    char key[KB_WORD_MAX_BYTES];
+    if (!kb->syn || !kb->syn->n || len >= (int)sizeof key)
+        return NULL;
+    memcpy(key, norm, (size_t)len);
+    key[len] = 0;
+    struct syn probe = {key, NULL};
+    struct syn *hit = bsearch(&probe, kb->syn->v, kb->syn->n, sizeof *kb->syn->v, cmp_syn);
+    return hit ? hit->forms : NULL;
+}
+
+int kb_synonym_add(struct kb *kb, const char *term, const char *canonical, struct sn_err *err)
+{
+    struct one_word t, c;
+    sqlite3_stmt *st = NULL;
+    int rc = one_word(kb, "term", term, &t, err);
+    if (rc == SN_OK)
+        rc = one_word(kb, "canonical", canonical, &c, err);
+    if (rc)
+        return rc;
+    if (strcmp(t.norm, c.norm) == 0)
+        return sn_err_set(err, SN_EINVAL, "term and canonical are the same word");
+    if (sqlite3_prepare_v2(kb->db,
+                           "INSERT INTO synonyms(term, canonical, created) VALUES(?1, ?2, ?3)"
+                           " ON CONFLICT(term) DO UPDATE SET canonical=excluded.canonical",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kb__dberr(kb, err, "synonyms");
+    sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, canonical, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (long long)time(NULL));
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = kb__dberr(kb, err, "synonyms");
+    sqlite3_finalize(st);
+    kb__syn_invalidate(kb);
+    return rc;
+}
+
+int kb_synonym_rm(struct kb *kb, const char *term, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK;
+    if (sqlite3_prepare_v2(kb->db, "DELETE FROM synonyms WHERE term=?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return kb__dberr(kb, err, "synonyms");
+    sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = kb__dberr(kb, err, "synonyms");
+    else if (sqlite3_changes(kb->db) == 0)
+        rc = sn_err_set(err, SN_ENOTFOUND, "no synonym %s", term);
+    sqlite3_finalize(st);
+    kb__syn_invalidate(kb);
+    return rc;
+}
+
+int kb_synonym_each(struct kb *kb, kb_synonym_fn *fn, void *ctx, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK, s;
+    if (sqlite3_prepare_v2(kb->db, "SELECT term, canonical FROM synonyms ORDER BY canonical, term",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kb__dberr(kb, err, "synonyms");
+    while ((s = sqlite3_step(st)) == SQLITE_ROW && rc == SN_OK)
+        rc = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+                (const char *)sqlite3_column_text(st, 1));
+    if (s != SQLITE_DONE && s != SQLITE_ROW)
+        rc = kb__dberr(kb, err, "synonyms");
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,73 @@
+#include "kb/kb_int.h"
+
+size_t kb__utf32_to_utf8(const uint32_t *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = s[i];
+        unsigned char b[4];
+        size_t k;
+        if (c < 0x80) {
+            b[0] = (unsigned char)c;
+            k = 1;
+        } else if (c < 0x800) {
+            b[0] = 0xC0 | (c >> 6);
+            b[1] = 0x80 | (c & 0x3F);
+            k = 2;
+        } else if (c < 0x10000) {
+            b[0] = 0xE0 | (c >> 12);
+            b[1] = 0x80 | ((c >> 6) & 0x3F);
+            b[2] = 0x80 | (c & 0x3F);
+            k = 3;
+        } else {
+            b[0] = 0xF0 | (c >> 18);
+            b[1] = 0x80 | ((c >> 12) & 0x3F);
+            b[2] = 0x80 | ((c >> 6) & 0x3F);
+            b[3] = 0x80 | (c & 0x3F);
+            k = 4;
+        }
+        if (o + k + 1 > cap)
+            break;
+        for (size_t j = 0; j < k; j++)
+            out[o++] = (char)b[j];
+    }
+    if (cap)
+        out[o] = 0;
+    return o;
+}
+
+size_t kb__utf8_to_utf32(const char *s, size_t len, uint32_t *out, size_t cap)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, o = 0;
+    while (i < len && o < cap) {
+        unsigned c = u[i];
+        size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        uint32_t cp = k == 1 ? c : k == 2 ? (c & 0x1F) : k == 3 ? (c & 0x0F) : (c & 0x07);
+        int ok = k > 0 && i + k <= len;
+        for (size_t j = 1; ok && j < k; j++) {
+            if ((u[i + j] & 0xC0) != 0x80)
+                ok = 0;
+            else
+                cp = (cp << 6) | (u[i + j] & 0x3F);
+        }
+        if (!ok) {
+            out[o++] = 0xFFFD;
+            i++;
+            continue;
+        }
+        out[o++] = cp;
+        i += k;
+    }
+    return o;
+}
+
+uint32_t kb__hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
