@@ -482,7 +482,7 @@ static int cmd_export(struct kb *kb, const struct opts *o, const char *path)
     return rc ? fail(&e) : 0;
 }
 
-static json_t *results_json(const char *q, const struct kb_results *r, int with_answer)
+static json_t *results_json(const char *q, const struct kb_results *r, int with_answer, int debug)
 {
     json_t *a = json_array();
     for (int i = 0; i < r->n; i++) {
@@ -492,6 +492,9 @@ static json_t *results_json(const char *q, const struct kb_results *r, int with_
                               h->confidence, "band", kb_band_name(h->band));
         if (with_answer)
             json_object_set_new(o, "answer", json_string(h->answer));
+        if (debug)
+            json_object_set_new(o, "debug", json_pack("{s:f, s:f, s:f}", "cover_q", h->cover_q,
+                                                      "cover_r", h->cover_r, "bm25", h->bm25));
         json_array_append_new(a, o);
     }
     json_t *o = json_pack("{s:s, s:o}", "query", q, "results", a);
@@ -518,7 +521,7 @@ static int search_one(struct kb *kb, const struct opts *o, const struct kb_searc
         return fail(&e);
     }
     if (o->json || o->batch) {
-        print_json(results_json(q, r, !o->batch));
+        print_json(results_json(q, r, !o->batch, o->debug));
     } else {
         if (r->explain)
             fputs(r->explain, stdout);

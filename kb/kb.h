@@ -74,8 +74,8 @@ typedef int kb_synonym_fn(void *ctx, const char *term, const char *canonical);
 int kb_synonym_each(struct kb *kb, kb_synonym_fn *fn, void *ctx, struct sn_err *err);
 
 enum kb_band { KB_BAND_LOW = 0, KB_BAND_MEDIUM = 1, KB_BAND_HIGH = 2 };
-#define KB_DEFAULT_HIGH   0.50
-#define KB_DEFAULT_MEDIUM 0.30
+#define KB_DEFAULT_HIGH   0.45 /* chosen on the mawdoo3 tune split: docs/matching.md */
+#define KB_DEFAULT_MEDIUM 0.20
 const char *kb_band_name(int band);
 
 #define KB_MAX_QUERY_BYTES 4096 /* longer questions are refused with SN_ETOOBIG */
@@ -96,6 +96,9 @@ struct kb_hit {
     double score;      /* ranking similarity in [0,1] */
     double confidence; /* in [0,1]; see docs/matching.md */
     int band;          /* enum kb_band */
+    double cover_q;    /* share of the question covered by the best phrasing (IDF-weighted) */
+    double cover_r;    /* share of that phrasing covered by the question */
+    double bm25;       /* FTS5 bm25 of the candidate (lower is better) */
 };
 struct kb_results {
     struct kb_hit *v;

@@ -15,6 +15,11 @@
 #define ROW_WORDS_MAX  64  /* words of one phrasing that take part in ranking */
 #define FUZZY_MIN      0.5 /* trigram Dice below this is no match */
 #define FUZZY_WEIGHT   0.8 /* a fuzzy match is worth this much of an exact one */
+/* Tuned on the mawdoo3 tune split only (docs/matching.md): */
+#define BETA2          0.7  /* F-measure weight: < 1 leans on covering the phrasing */
+#define GRAM_WEIGHT    0.2  /* share of character-trigram Dice in a phrasing's score */
+#define SECOND_WEIGHT  0.2  /* credit for a second phrasing of the same entry matching */
+#define EXTRA_WEIGHT   0.15 /* keywords/answer lift of a weak phrasing match */
 
 struct form {
     const char *s;
@@ -32,9 +37,13 @@ struct qword {
     double idf;
 };
 
+#define QGRAMS_MAX 512
+
 struct query {
     struct qword w[QWORDS_MAX];
     int n;
+    uint32_t grams[QGRAMS_MAX]; /* sorted, distinct character trigrams of content words */
+    int ngrams;
 };
 
 struct rword {
@@ -48,6 +57,7 @@ struct cand {
     long long n;
     double bm25;
     double sim, cq, cr; /* best phrasing */
+    double second;
     double extra;       /* coverage by keywords and answer */
     double score;
     char best_type;
@@ -191,6 +201,35 @@ static int forms_meet(const struct form *a, int na, const struct form *b, int nb
     return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Appends the character trigrams of one folded word (with boundary marks) to g. */
+static int word_grams(const char *w, int len, uint32_t *g, int n, int max)
+{
+    uint32_t c[KB_WORD_MAX_BYTES + 2];
+    size_t k = 1;
+    c[0] = '^';
+    k += kb__utf8_to_utf32(w, (size_t)len, c + 1, KB_WORD_MAX_BYTES - 1);
+    c[k++] = '$';
+    for (size_t i = 0; i + 2 < k && n < max; i++)
+        g[n++] = c[i] * 2654435761u ^ c[i + 1] * 40503u ^ c[i + 2];
+    return n;
+}
+
+static int sort_unique(uint32_t *g, int n)
+{
+    int o = 0;
+    qsort(g, (size_t)n, sizeof *g, cmp_u32);
+    for (int i = 0; i < n; i++)
+        if (o == 0 || g[o - 1] != g[i])
+            g[o++] = g[i];
+    return o;
+}
+
 /* Parses one kb_terms line (" norm|f0|f1 norm|f0 ...") into words borrowed from line. */
 static int parse_row(const char *p, const char *end, struct rword *w, int max)
 {
@@ -268,9 +307,34 @@ static void score_row(struct kb *kb, const struct query *q, const struct rword *
     *cr_out = rw > 0 ? rm / rw : 0;
 }
 
+/* Character-trigram Dice of the question and a phrasing: catches spelling variants and
+ * shared roots that word forms miss. Stop words are left out on both sides. */
+static double row_grams(const struct query *q, const struct rword *r, int nr)
+{
+    uint32_t g[QGRAMS_MAX];
+    int n = 0;
+    for (int j = 0; j < nr; j++) {
+        n = word_grams(r[j].norm, r[j].norm_len, g, n, QGRAMS_MAX);
+    }
+    n = sort_unique(g, n);
+    int common = 0, i = 0, j = 0;
+    while (i < q->ngrams && j < n) {
+        if (q->grams[i] == g[j]) {
+            common++;
+            i++;
+            j++;
+        } else if (q->grams[i] < g[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return q->ngrams + n ? 2.0 * common / (q->ngrams + n) : 0;
+}
+
 static double fbeta(double cq, double cr)
 {
-    const double b2 = 1.0; /* equal weight; see docs/matching.md */
+    const double b2 = BETA2;
     if (cq <= 0 || cr <= 0)
         return 0;
     return (1 + b2) * cq * cr / (b2 * cq + cr);
@@ -281,7 +345,7 @@ static void score_cand(struct kb *kb, const struct query *q, struct cand *c, con
     struct rword rw[ROW_WORDS_MAX];
     const char *p = data;
     int row = 0;
-    c->sim = c->cq = c->cr = c->extra = 0;
+    c->sim = c->cq = c->cr = c->extra = c->second = 0;
     c->best_type = 0;
     while (*p) {
         const char *eol = strchr(p, '\n');
@@ -292,7 +356,11 @@ static void score_cand(struct kb *kb, const struct query *q, struct cand *c, con
         double cq, cr;
         score_row(kb, q, rw, nr, &cq, &cr);
         if (type == 'q' || type == 'v') {
-            double s = fbeta(cq, cr);
+            double s = (1 - GRAM_WEIGHT) * fbeta(cq, cr) + GRAM_WEIGHT * row_grams(q, rw, nr);
+            if (s > c->sim)
+                c->second = c->sim;
+            else if (s > c->second)
+                c->second = s;
             if (s > c->sim) {
                 c->sim = s;
                 c->cq = cq;
@@ -307,8 +375,11 @@ static void score_cand(struct kb *kb, const struct query *q, struct cand *c, con
         p = *eol ? eol + 1 : eol;
     }
     /* The answer and keywords break ties and lift a weak phrasing match a little; they never
-     * outrank a good phrasing match on their own. */
-    c->score = c->sim + 0.15 * c->extra * (1 - c->sim);
+     * outrank a good phrasing match on their own. An entry whose other phrasings match too
+     * is more likely the one asked about. */
+    c->score = c->sim + EXTRA_WEIGHT * c->extra * (1 - c->sim) + SECOND_WEIGHT * c->second;
+    if (c->score > 1)
+        c->score = 1;
 }
 
 static int cmp_cand(const void *a, const void *b)
@@ -348,13 +419,16 @@ static int build_match(struct kb *kb, const struct query *q, struct sn_buf *m)
     return terms;
 }
 
-/* Confidence from the top score and its margin over the runner-up: a clear winner that
- * covers the question in both directions. Monotone in both; see docs/matching.md. */
+/* Confidence: the geometric mean of the top score and its margin over the runner-up. Raw
+ * scores alone were a poor signal (a hard negative on the same topic scores high too); the
+ * margin alone over-trusts weak lone matches. See docs/matching.md for the measurements. */
 static double confidence(double s1, double s2)
 {
     double margin = s1 - s2;
-    double c = 0.6 * s1 + 0.4 * fmin(1.0, margin / 0.25) * s1;
-    return c < 0 ? 0 : c > 1 ? 1 : c;
+    if (margin <= 0 || s1 <= 0)
+        return 0;
+    double c = sqrt(fmin(1.0, margin) * s1);
+    return c > 1 ? 1 : c;
 }
 
 static void explain_query(struct sn_buf *x, const struct query *q, const char *match)
@@ -470,8 +544,11 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
     q = sn_xcalloc(1, sizeof *q);
     struct qctx qc = {kb, q};
     kb_analyze(kb->an, question, (int)len, take_qword, &qc);
-    for (int i = 0; i < q->n; i++)
+    for (int i = 0; i < q->n; i++) {
         q->w[i].idf = idf(kb, form_df(kb, q->w[i].f, q->w[i].nf));
+        q->ngrams = word_grams(q->w[i].norm, q->w[i].norm_len, q->grams, q->ngrams, QGRAMS_MAX);
+    }
+    q->ngrams = sort_unique(q->grams, q->ngrams);
 
     res = sn_xcalloc(1, sizeof *res);
     int terms = build_match(kb, q, &match);
@@ -522,9 +599,15 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
             continue;
         double next = i + 1 < ncand ? cands[i + 1].score : 0;
         h->score = c->score;
+        h->cover_q = c->cq;
+        h->cover_r = c->cr;
+        h->bm25 = c->bm25;
         /* Only the top hit's margin is meaningful; lower hits get their share of the top's. */
-        h->confidence = i == 0 ? confidence(c->score, next)
-                               : res->v[0].confidence * c->score / (cands[0].score + 1e-9) * 0.5;
+        /* Only the top hit has a margin; a lower hit gets its margin over the next one,
+         * capped by the top's confidence, so the order of confidences follows the ranking. */
+        h->confidence = confidence(c->score, next);
+        if (i > 0 && h->confidence > res->v[0].confidence)
+            h->confidence = res->v[0].confidence;
         h->band = h->confidence >= o->high ? KB_BAND_HIGH
                   : h->confidence >= o->medium ? KB_BAND_MEDIUM
                                                : KB_BAND_LOW;
