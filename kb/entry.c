@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 struct kb_entry *kb_entry_new(void)
 {
     struct kb_entry *e = sn_xcalloc(1, sizeof *e);
@@ -125,15 +124,15 @@ static unsigned utf8_next(const unsigned char *s, size_t *i)
  * the visitor and to the agent editing it, so it counts as empty. */
 static int is_space_cp(unsigned cp)
 {
-    switch (cp) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20:
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F:
-    case 0x205F: case 0x3000: case 0x200B: case 0x200C: case 0x200D: case 0x200E:
-    case 0x200F: case 0xFEFF:
+    static const unsigned spaces[] = {0x09,   0x0A,   0x0B,   0x0C,   0x0D,   0x20,   0x85,
+                                      0xA0,   0x1680, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F,
+                                      0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF};
+    if (cp >= 0x2000 && cp <= 0x200A)
         return 1;
-    default:
-        return cp >= 0x2000 && cp <= 0x200A;
-    }
+    for (size_t i = 0; i < sizeof spaces / sizeof spaces[0]; i++)
+        if (cp == spaces[i])
+            return 1;
+    return 0;
 }
 
 static int text_blank(const char *s, size_t n)
@@ -156,8 +155,12 @@ enum text_rule {
 /* Checks one string field. name is the field as the user sees it ("variants[2]");
  * required fields must not be blank. The order of checks is cap, encoding, control
  * characters, blankness, so a 100 KB question reports its size, not its content. */
-static int check_text(const char *name, const char *s, size_t cap, enum text_rule rule,
-                      int required, struct sn_err *err)
+static int check_text(const char *name,
+                      const char *s,
+                      size_t cap,
+                      enum text_rule rule,
+                      int required,
+                      struct sn_err *err)
 {
     size_t n = s ? strlen(s) : 0, bad;
     const unsigned char *u = (const unsigned char *)s;
@@ -177,8 +180,8 @@ static int check_text(const char *name, const char *s, size_t cap, enum text_rul
         if (cp == '\n' && rule == TEXT_MULTILINE)
             continue;
         if (cp == '\n')
-            return sn_err_set(err, SN_EINVAL, "%s: newline at byte %zu (only answers may span lines)",
-                              name, i);
+            return sn_err_set(err, SN_EINVAL,
+                              "%s: newline at byte %zu (only answers may span lines)", name, i);
         return sn_err_set(err, SN_EINVAL, "%s: control character U+%04X at byte %zu", name, cp, i);
     }
     if (required && text_blank(s, n))
@@ -186,8 +189,8 @@ static int check_text(const char *name, const char *s, size_t cap, enum text_rul
     return SN_OK;
 }
 
-static int check_list(const char *name, char *const *v, int n, int max, size_t cap,
-                      struct sn_err *err)
+static int
+check_list(const char *name, char *const *v, int n, int max, size_t cap, struct sn_err *err)
 {
     char item[32];
     if (n < 0 || n > max)
@@ -217,8 +220,8 @@ static int check_lang(const char lang[3], struct sn_err *err)
     for (size_t i = 0; i < n; i++)
         if (lang[i] < 0x21 || lang[i] > 0x7E || lang[i] == '"' || lang[i] == '\\')
             return sn_err_set(err, SN_EINVAL, "lang: unknown language (expected ar or en)");
-    return sn_err_set(err, SN_EINVAL, "lang: unknown language \"%.*s\" (expected ar or en)",
-                      (int)n, lang);
+    return sn_err_set(err, SN_EINVAL, "lang: unknown language \"%.*s\" (expected ar or en)", (int)n,
+                      lang);
 }
 
 int kb_entry_validate(const struct kb_entry *e, struct sn_err *err)
@@ -250,8 +253,8 @@ int kb_entry_validate(const struct kb_entry *e, struct sn_err *err)
     if (rc)
         goto out;
     /* Variants are alternative phrasings of the question, so they share its cap. */
-    rc = check_list("variants", e->variants, e->n_variants, KB_MAX_VARIANTS,
-                    KB_MAX_QUESTION_BYTES, err);
+    rc = check_list("variants", e->variants, e->n_variants, KB_MAX_VARIANTS, KB_MAX_QUESTION_BYTES,
+                    err);
     if (rc)
         goto out;
     rc = check_text("answer", e->answer, KB_MAX_ANSWER_BYTES, TEXT_MULTILINE, 1, err);
@@ -262,8 +265,9 @@ int kb_entry_validate(const struct kb_entry *e, struct sn_err *err)
     if (rc)
         goto out;
     if (!kb_status_name(e->status)) {
-        rc = sn_err_set(err, SN_EINVAL, "status: unknown value %d (expected %d draft or %d published)",
-                        e->status, KB_DRAFT, KB_PUBLISHED);
+        rc = sn_err_set(err, SN_EINVAL,
+                        "status: unknown value %d (expected %d draft or %d published)", e->status,
+                        KB_DRAFT, KB_PUBLISHED);
         goto out;
     }
     if (e->version < 0) {
@@ -271,7 +275,8 @@ int kb_entry_validate(const struct kb_entry *e, struct sn_err *err)
         goto out;
     }
     if (e->created < 0 || e->updated < 0) {
-        rc = sn_err_set(err, SN_EINVAL, "%s: negative (%lld)", e->created < 0 ? "created" : "updated",
+        rc = sn_err_set(err, SN_EINVAL, "%s: negative (%lld)",
+                        e->created < 0 ? "created" : "updated",
                         e->created < 0 ? e->created : e->updated);
         goto out;
     }

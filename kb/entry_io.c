@@ -6,8 +6,6 @@
  * kb_entry_validate(), check the id against the ids already seen in this file, push it
  * onto the caller's list. Any failure truncates the list back to its length on entry,
  * so kb_parse() is all or nothing. Every message starts with "line N: ". */
-#include "kb/entry.h"
-
 #include <assert.h>
 #include <limits.h>
 #include <stdint.h>
@@ -18,6 +16,7 @@
 #include <jansson.h>
 
 #include "kb/base.h"
+#include "kb/entry.h"
 
 /* The field names, in the order both writers emit them. */
 enum col {
@@ -62,7 +61,7 @@ static const char *quote(char dst[QUOTE_MAX], const char *s, size_t n)
     size_t o = 0, i = 0;
     while (i < n && o < room) {
         unsigned c = u[i];
-        size_t len = c < 0x80                ? 1
+        size_t len = c < 0x80             ? 1
                      : (c & 0xE0) == 0xC0 ? 2
                      : (c & 0xF0) == 0xE0 ? 3
                      : (c & 0xF8) == 0xF0 ? 4
@@ -276,8 +275,8 @@ static const char *json_kind(const json_t *v)
 }
 
 /* Fills the list (*v, *n) from a JSON array of strings; untouched on error. */
-static int json_strv(const json_t *a, const char *name, int max, char ***v, int *n,
-                     struct sn_err *err)
+static int
+json_strv(const json_t *a, const char *name, int max, char ***v, int *n, struct sn_err *err)
 {
     if (!json_is_array(a))
         return sn_err_set(err, SN_EINVAL, "%s: expected an array of strings, got %s", name,
@@ -358,6 +357,13 @@ static int jsonl_row(struct parse *ps, const char *p, size_t n, unsigned long li
     /* JSON_DECODE_ANY so that a scalar line gets our "not an object" message too. */
     root = json_loadb(p, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
+        /* jansson's own wording names a flag the user cannot set; say what is wrong. */
+        if (json_error_code(&jerr) == json_error_null_character)
+            snprintf(jerr.text, sizeof jerr.text, "\\u0000 is not allowed in strings");
+        /* Its "near '...'" quotes the input, which may hold control characters. */
+        for (char *t = jerr.text; *t; t++)
+            if ((unsigned char)*t < 0x20 || *t == 0x7F)
+                *t = '?';
         rc = row_fail(ps->err, line, SN_EINVAL, "invalid JSON at byte %d: %s", jerr.position,
                       jerr.text);
         goto out;
@@ -510,7 +516,7 @@ out:
 static int csv_read(struct csv *c, struct csv_rec *r, struct sn_err *err)
 {
     int rc = SN_OK;
-    sn_buf_fini(&r->data);
+    r->data.len = 0; /* keep the allocation from the previous record */
     r->n = 0;
     r->line = c->line;
     for (;;) {
@@ -598,8 +604,8 @@ static int csv_header(const struct csv_rec *r, int *map, struct sn_err *err)
 }
 
 /* Splits a cell on "\n" into the list (*v, *n), dropping empty items; untouched on error. */
-static int csv_strv(const char *s, size_t len, const char *name, int max, char ***v, int *n,
-                    struct sn_err *err)
+static int csv_strv(
+    const char *s, size_t len, const char *name, int max, char ***v, int *n, struct sn_err *err)
 {
     const char *end = s + len;
     size_t k = 0;
@@ -626,8 +632,7 @@ static int csv_strv(const char *s, size_t len, const char *name, int max, char *
 }
 
 /* An empty cell leaves the number unset; otherwise only decimal digits are accepted. */
-static int csv_number(struct kb_entry *e, enum col c, const char *s, size_t len,
-                      struct sn_err *err)
+static int csv_number(struct kb_entry *e, enum col c, const char *s, size_t len, struct sn_err *err)
 {
     char shown[QUOTE_MAX];
     long long v = 0;
@@ -642,8 +647,7 @@ static int csv_number(struct kb_entry *e, enum col c, const char *s, size_t len,
     return set_number(e, c, v, err);
 }
 
-static int csv_field(struct kb_entry *e, enum col c, const char *s, size_t len,
-                     struct sn_err *err)
+static int csv_field(struct kb_entry *e, enum col c, const char *s, size_t len, struct sn_err *err)
 {
     const char *nul = memchr(s, 0, len);
     if (nul)
@@ -701,11 +705,11 @@ static int parse_csv(struct parse *ps, const char *p, const char *end)
 {
     int rc = SN_OK;
     struct csv c = {p, end, 1};
-    /* A record's data is at most the input plus one NUL per field. */
     struct csv_rec r = {.off = NULL, .len = NULL, .n = 0, .cap = 0};
     int map[COL_COUNT];
     size_t ncols;
 
+    /* A record's data is at most the input plus one NUL per field. */
     sn_buf_init(&r.data, 2 * (size_t)KB_MAX_IMPORT_BYTES + 2);
     if (!csv_skip_empty(&c)) {
         rc = row_fail(ps->err, c.line, SN_EINVAL,
@@ -736,8 +740,8 @@ out:
 
 /* ---- entry point ---- */
 
-int kb_parse(enum kb_format fmt, const char *buf, size_t len, struct kb_entry_list *out,
-             struct sn_err *err)
+int kb_parse(
+    enum kb_format fmt, const char *buf, size_t len, struct kb_entry_list *out, struct sn_err *err)
 {
     int rc = SN_OK;
     assert(out && (buf || len == 0));
