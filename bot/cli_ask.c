@@ -42,7 +42,7 @@ static void answer(struct kb *kb, const char *line)
         printf("bot> %s\n", r->v[0].answer);
     } else if (r->n && r->v[0].band == KB_BAND_MEDIUM) {
         printf("bot> %s\n", ar ? "هل تقصد:" : "Did you mean:");
-        for (int i = 0; i < r->n && r->v[i].band >= KB_BAND_LOW; i++)
+        for (int i = 0; i < r->n; i++)
             printf("     %d. %s\n", i + 1, r->v[i].question);
     } else {
         printf("bot> %s\n", ar ? "ليس لدي إجابة عن هذا بعد. يمكنك طلب التحدث مع موظف."

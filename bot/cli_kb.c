@@ -246,20 +246,23 @@ static void set_str(char **dst, const char *src)
     *dst = sn_xstrdup(src);
 }
 
-static int cmd_init(struct kb *kb, const struct opts *o)
+/* fresh: the database did not exist (or was an empty file) before this init. On an existing
+ * one the default synonyms are not installed again: that would undo the editors' changes. */
+static int cmd_init(struct kb *kb, const struct opts *o, int fresh)
 {
     struct sn_err e = {0};
     int added = 0;
-    if (!o->no_synonyms) {
+    if (fresh && !o->no_synonyms) {
         for (size_t i = 0; i < sizeof default_synonyms / sizeof *default_synonyms; i++)
             if (kb_synonym_add(kb, default_synonyms[i][0], default_synonyms[i][1], &e) == SN_OK)
                 added++;
     }
-    if (o->json) {
-        print_json(json_pack("{s:s, s:i}", "db", o->db, "synonyms", added));
-    } else {
+    if (o->json)
+        print_json(json_pack("{s:s, s:b, s:i}", "db", o->db, "created", fresh, "synonyms", added));
+    else if (fresh)
         printf("initialized %s (%d default synonyms)\n", o->db, added);
-    }
+    else
+        printf("%s is already initialized (entries and synonyms kept)\n", o->db);
     return 0;
 }
 
@@ -433,6 +436,13 @@ static char *slurp(const char *path, size_t *len, struct sn_err *e)
             return NULL;
         }
     }
+    if (ferror(f)) {
+        sn_err_set(e, SN_EINVAL, "%s: %s", path, strerror(errno));
+        sn_buf_fini(&b);
+        if (f != stdin)
+            fclose(f);
+        return NULL;
+    }
     if (f != stdin)
         fclose(f);
     *len = b.len;
@@ -561,6 +571,14 @@ static int cmd_search(struct kb *kb, const struct opts *o, int argc, char **argv
     while ((n = getline(&line, &cap, stdin)) > 0) {
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = 0;
+        size_t nul = strlen(line);
+        if (nul != (size_t)n) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "question: NUL byte at byte %zu", nul);
+            print_json(json_pack("{s:n, s:[], s:s}", "query", "results", "error", msg));
+            fflush(stdout);
+            continue;
+        }
         any |= search_one(kb, o, &so, line) == 0;
         fflush(stdout);
     }
@@ -697,6 +715,8 @@ int bot_cli_kb(int argc, char **argv)
         return usage_error("wrong number of arguments for '%s'", cmd);
 
     int create = strcmp(cmd, "init") == 0;
+    struct stat sb;
+    int fresh = create && (stat(o.db, &sb) != 0 || sb.st_size == 0);
     if (create && ensure_dir_of(o.db) != 0)
         return usage_error("cannot create the directory of '%s'", o.db);
     struct kb *kb = kb_open(o.db, create ? KB_OPEN_CREATE : 0, &e);
@@ -704,7 +724,7 @@ int bot_cli_kb(int argc, char **argv)
         return fail(&e);
     int rc;
     if (create)
-        rc = cmd_init(kb, &o);
+        rc = cmd_init(kb, &o, fresh);
     else if (strcmp(cmd, "add") == 0)
         rc = cmd_add(kb, &o);
     else if (strcmp(cmd, "edit") == 0)

@@ -603,11 +603,11 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
         h->cover_r = c->cr;
         h->bm25 = c->bm25;
         /* Only the top hit's margin is meaningful; lower hits get their share of the top's. */
-        /* Only the top hit has a margin; a lower hit gets its margin over the next one,
-         * capped by the top's confidence, so the order of confidences follows the ranking. */
+        /* A lower hit gets its margin over the next one, capped by the hit above it, so
+         * confidences never rise down the ranking. */
         h->confidence = confidence(c->score, next);
-        if (i > 0 && h->confidence > res->v[0].confidence)
-            h->confidence = res->v[0].confidence;
+        if (res->n > 0 && h->confidence > res->v[res->n - 1].confidence)
+            h->confidence = res->v[res->n - 1].confidence;
         h->band = h->confidence >= o->high ? KB_BAND_HIGH
                   : h->confidence >= o->medium ? KB_BAND_MEDIUM
                                                : KB_BAND_LOW;
