@@ -173,10 +173,16 @@ static void df_put(struct kb__df *df, const char *k, int len, int v)
     df->n++;
 }
 
-static int data_version(struct kb *kb)
+/* PRAGMA data_version, unlike SQLITE_FCNTL_DATA_VERSION, looks at the file even outside a
+ * read transaction, so another connection's commit is seen before our next search. */
+int kb__data_version(struct kb *kb)
 {
-    int v = 0;
-    sqlite3_file_control(kb->db, "main", SQLITE_FCNTL_DATA_VERSION, &v);
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(kb->db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
     return v;
 }
 
@@ -184,10 +190,10 @@ int kb__df_load(struct kb *kb, struct sn_err *err)
 {
     sqlite3_stmt *st = NULL;
     int s, rc = SN_OK;
-    if (kb->df.loaded && kb->df.data_version == data_version(kb))
+    if (kb->df.loaded && kb->df.data_version == kb__data_version(kb))
         return SN_OK;
     kb__df_free(&kb->df);
-    kb->df.data_version = data_version(kb);
+    kb->df.data_version = kb__data_version(kb);
     if (sqlite3_prepare_v2(kb->db, "SELECT term, doc FROM kb_vocab", -1, &st, NULL) != SQLITE_OK)
         return kb__dberr(kb, err, "vocabulary");
     while ((s = sqlite3_step(st)) == SQLITE_ROW)

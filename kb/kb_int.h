@@ -52,6 +52,8 @@ int kb__dberr(struct kb *kb, struct sn_err *err, const char *what);
 /* Removes row n from the search index, then indexes e there when it is published. */
 int kb__index_entry(struct kb *kb, long long n, const struct kb_entry *e, struct sn_err *err);
 int kb__unindex(struct kb *kb, long long n, struct sn_err *err);
+/* Changes whenever any connection commits to the file (cache invalidation). */
+int kb__data_version(struct kb *kb);
 /* Marks cached index statistics stale (after any write). */
 void kb__index_changed(struct kb *kb);
 /* Documents holding token tok (0 when none); kb->df.total_docs is the published count. */

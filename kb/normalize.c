@@ -18,6 +18,8 @@ uint32_t kb_norm_char(uint32_t c)
         return 0x0627;
     case 0x0624: /* ؤ */
         return 0x0648;
+    case 0x0649: /* ى: folded before stemming so Snowball sees مستشفى and مستشفي alike */
+        return 0x064A;
     case 0x0626: /* ئ */
     case 0x06CC: /* Persian yeh ی */
     case 0x06D2: /* yeh barree */

@@ -1,6 +1,6 @@
 /* Pure, table-driven character folding for matching (no I/O, no ICU). Applied to code points
  * after ICU's NFKC_Casefold. Arabic folding runs in two steps because Snowball's suffix rules
- * need teh marbuta and alef maqsura as written: kb_norm_char() before stemming, and
+ * need teh marbuta as written: kb_norm_char() before stemming, and
  * kb_norm_final() after it. */
 #ifndef SANAD_KB_NORMALIZE_H
 #define SANAD_KB_NORMALIZE_H
@@ -13,7 +13,8 @@
  * Persian/Urdu yeh and kaf become Arabic ones, Arabic-Indic digits become ASCII. */
 uint32_t kb_norm_char(uint32_t c);
 
-/* Second step, after stemming: teh marbuta -> heh, alef maqsura -> yeh. */
+/* Second step, after stemming: teh marbuta -> heh (and alef maqsura -> yeh, already done by
+ * kb_norm_char; kept here so the step is complete on its own). */
 uint32_t kb_norm_final(uint32_t c);
 
 /* Folds s[0..*n) in place with kb_norm_char (final=0) or both steps (final=1); *n shrinks. */

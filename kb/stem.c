@@ -48,7 +48,7 @@ void kb_stemmer_free(struct kb_stemmer *s)
 #define TEHM 0x0629
 
 struct affix {
-    uint32_t c[3];
+    uint32_t c[4];
     size_t n;
     size_t min_rest; /* letters that must remain after removal */
 };
@@ -66,6 +66,10 @@ static const struct affix clitics[] = {
 /* Plural, feminine and attached-pronoun suffixes for the light stem. ك alone is left out:
  * it ends too many nouns (اشتراك) to be worth its hits as "your". */
 static const struct affix suffixes[] = {
+    /* plural + pronoun first, so اشتراكاتي loses اتي, not just تي */
+    {{ALEF, TEH, HEH, ALEF}, 4, 3}, {{ALEF, TEH, NOON, ALEF}, 4, 3}, {{ALEF, TEH, HEH, 0x0645}, 4, 3},
+    {{ALEF, TEH, KAF, 0x0645}, 4, 3}, {{ALEF, TEH, YEH}, 3, 3}, {{ALEF, TEH, KAF}, 3, 3},
+    {{ALEF, TEH, HEH}, 3, 3},
     {{TEH, HEH, ALEF}, 3, 3}, {{TEH, NOON, ALEF}, 3, 3}, {{TEH, HEH, 0x0645}, 3, 3},
     {{TEH, KAF, 0x0645}, 3, 3}, {{ALEF, TEH}, 2, 3},     {{WAW, NOON}, 2, 3},
     {{YEH, NOON}, 2, 3},      {{ALEF, NOON}, 2, 3},      {{HEH, ALEF}, 2, 3},

@@ -83,8 +83,7 @@ void kb__syn_invalidate(struct kb *kb)
 int kb__syn_load(struct kb *kb)
 {
     sqlite3_stmt *st = NULL;
-    int dv = 0;
-    sqlite3_file_control(kb->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv);
+    int dv = kb__data_version(kb);
     if (kb->syn && kb->syn->data_version == dv)
         return SN_OK;
     kb__syn_invalidate(kb);
@@ -107,7 +106,8 @@ int kb__syn_load(struct kb *kb)
         }
     }
     sqlite3_finalize(st);
-    qsort(s->v, s->n, sizeof *s->v, cmp_syn);
+    if (s->n)
+        qsort(s->v, s->n, sizeof *s->v, cmp_syn);
     kb->syn = s;
     return SN_OK;
 }

@@ -51,6 +51,9 @@ size_t kb__utf8_to_utf32(const char *s, size_t len, uint32_t *out, size_t cap)
             else
                 cp = (cp << 6) | (u[i + j] & 0x3F);
         }
+        if (ok && ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+                   cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)))
+            ok = 0; /* overlong, surrogate or out of range: never a letter */
         if (!ok) {
             out[o++] = 0xFFFD;
             i++;
