@@ -66,8 +66,11 @@ unit: $(UNIT_BIN) ## build and run the unit tests in $(BUILD)
 cli-tests: $(SANAD) ## the CLI tests against $(BUILD)/sanad
 	@$(ASAN_ENV) SANAD=$(SANAD) tests/cli/run
 
-eval-smoke: $(SANAD) ## scripts/eval on the tiny bundled set
-	@/usr/bin/python3 scripts/eval tests/eval/mini --sanad $(SANAD) | tail -n 1
+eval-smoke: $(SANAD) ## scripts/eval on the tiny bundled set: must beat the plain index
+	@/usr/bin/python3 scripts/eval tests/eval/mini --sanad $(SANAD) | tail -n 1 | /usr/bin/python3 -c \
+	  'import json,sys; r=json.load(sys.stdin); print(json.dumps(r)); \
+	   ok = r["p_at_1"] >= 0.9 and r["p_at_1"] >= r["plain"]["p_at_1"] and r["oos_rejected_rate"] >= 0.5 and r["answered_precision"] >= 0.9; \
+	   print("eval-smoke:", "ok" if ok else "FAILED"); sys.exit(0 if ok else 1)'
 
 test: deps ## install deps, build from scratch, run every test (release and ASan+UBSan)
 	rm -rf build/release build/asan bin
