@@ -4,11 +4,13 @@
  * Run by scripts/bench-kb; see the "Speed, measured" section of issue 2.
  *
  *   bench_kb N [--queries Q] [--warmup W] [--rounds R] [--seed S] [--dir DIR] [--no-plain]
- *              [--keep] [--dump-queries FILE]
+ *              [--keep] [--dump-queries FILE] [--sanad BIN]
  *
  * --rounds R times every question R times (more samples for a profiler); --keep leaves
  * kb.jsonl, kb.db and plain.db in the directory (for `sanad kb search --explain`);
- * --dump-queries writes the questions, one per line (for `sanad kb search --batch`).
+ * --dump-queries writes the questions, one per line (for `sanad kb search --batch`);
+ * --sanad BIN creates the database with `BIN kb init`, so that it holds the default synonyms
+ * as a real base does (without it: kb_open(KB_OPEN_CREATE), no synonyms).
  *
  * Everything is generated from a fixed-seed PRNG, so two runs see the same base and the
  * same questions. Output: a readable table, then one JSON line (the last line). */
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -655,6 +658,29 @@ static void rm_db(const char *path)
     unlink(p);
 }
 
+/* Runs `sanad kb init --db path` (no shell). */
+static int sanad_init(const char *sanad, const char *path)
+{
+    int status;
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "bench_kb: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execl(sanad, sanad, "kb", "init", "--db", path, (char *)NULL);
+        fprintf(stderr, "bench_kb: exec %s: %s\n", sanad, strerror(errno));
+        _exit(127);
+    }
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench_kb: %s kb init --db %s failed\n", sanad, path);
+        return -1;
+    }
+    return 0;
+}
+
 static int write_file(const char *path, const char *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -724,20 +750,21 @@ static void plain_match(const char *q, struct buf *m)
 struct opts {
     int n, nq, warmup, rounds, plain, keep;
     uint64_t seed;
-    const char *dir, *dump;
+    const char *dir, *dump, *sanad;
 };
 
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_kb N [--queries Q] [--warmup W] [--rounds R] [--seed S] "
-                    "[--dir DIR] [--no-plain] [--keep] [--dump-queries FILE]\n");
+                    "[--dir DIR] [--no-plain] [--keep] [--dump-queries FILE] [--sanad BIN]\n");
     exit(2);
 }
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
     *o = (struct opts){.n = 0, .nq = 3000, .warmup = 200, .rounds = 1, .plain = 1, .keep = 0,
-                       .seed = 20240601, .dir = NULL, .dump = NULL};
+                       .seed = 20240601, .dir = NULL, .dump = NULL,
+                       .sanad = NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--no-plain"))
@@ -756,6 +783,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
             o->dir = argv[++i];
         else if (i + 1 < argc && !strcmp(a, "--dump-queries"))
             o->dump = argv[++i];
+        else if (i + 1 < argc && !strcmp(a, "--sanad"))
+            o->sanad = argv[++i];
         else if (a[0] != '-' && o->n == 0)
             o->n = atoi(a);
         else
@@ -841,6 +870,8 @@ int main(int argc, char **argv)
     jl = (struct buf){0};
     t0 = now_s();
     if (read_file(jsonl_path, &jl))
+        goto out;
+    if (o.sanad && sanad_init(o.sanad, db_path))
         goto out;
     kb = kb_open(db_path, KB_OPEN_CREATE, &err);
     if (!kb) {
@@ -1017,9 +1048,10 @@ int main(int argc, char **argv)
            "k = 5\n",
            o.n, 100.0 * 2 / 3, o.nq, o.rounds, o.warmup);
     printf("  generate     %8.2f s   JSON Lines %.1f MiB\n", gen_s, jsonl_mib);
-    printf("  build (ours) %8.2f s   db %.1f MiB   (read kb.jsonl, kb_open, %d kb_import"
+    printf("  build (ours) %8.2f s   db %.1f MiB   (%sread kb.jsonl, kb_open, %d kb_import"
            " transaction%s, kb_close)\n",
-           build_s, ours_mib, pieces, pieces == 1 ? "" : "s");
+           build_s, ours_mib, o.sanad ? "sanad kb init, " : "", pieces, pieces == 1 ? "" : "s");
+    printf("  synonyms     %s\n", o.sanad ? "the defaults of `sanad kb init`" : "none");
     if (o.plain)
         printf("  build plain  %8.2f s   db %.1f MiB\n", plain_build_s, plain_mib);
     printf("\n  %-14s %8s %8s %8s %8s %8s %9s\n", "latency (ms)", "p50", "p90", "p99", "max",
