@@ -67,21 +67,10 @@ static int32_t to_utf16(struct kb_analyzer *a, const char *s, int len)
         a->off8 = sn_xrealloc(a->off8, (a->cap16 * 2 + 1) * sizeof *a->off8);
     }
     int32_t o = 0;
-    int i = 0;
-    while (i < len) {
-        uint32_t cp;
-        int start = i;
-        size_t got = 0;
-        unsigned char c = (unsigned char)s[i];
-        int k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-        if (k > len - i)
-            k = 1;
-        got = kb__utf8_to_utf32(s + i, (size_t)k, &cp, 1);
-        if (got != 1 || (k > 1 && cp == 0xFFFD && memcmp(s + i, "\xEF\xBF\xBD", 3) != 0)) {
-            cp = 0xFFFD;
-            k = 1;
-        }
-        i += k;
+    size_t i = 0;
+    while (i < (size_t)len) {
+        int start = (int)i;
+        uint32_t cp = kb__utf8_next(s, (size_t)len, &i);
         if (cp >= 0x10000) {
             a->off8[o] = start;
             a->u16[o++] = U16_LEAD(cp);

@@ -9,6 +9,11 @@
  * truncating at a code point boundary when cap is too small. */
 size_t kb__utf32_to_utf8(const uint32_t *s, size_t n, char *out, size_t cap);
 
+/* Decodes the code point at s[*i] (i < len) and advances *i past it. An invalid sequence
+ * (bad byte, truncated, overlong, surrogate, past U+10FFFF) yields U+FFFD and advances one
+ * byte, so every byte is consumed exactly once. */
+uint32_t kb__utf8_next(const char *s, size_t len, size_t *i);
+
 /* Decodes UTF-8 into out (capacity cap code points); invalid bytes become U+FFFD.
  * Returns the number of code points written. */
 size_t kb__utf8_to_utf32(const char *s, size_t len, uint32_t *out, size_t cap);

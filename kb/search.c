@@ -162,27 +162,31 @@ static int form_df(struct kb *kb, const struct form *f, int nf)
     return best;
 }
 
+/* Appends the character trigrams of one folded word (with boundary marks) to g. */
+static int word_grams(const char *w, int len, uint32_t *g, int n, int max)
+{
+    uint32_t c[KB_WORD_MAX_BYTES + 2];
+    size_t k = 1;
+    c[0] = '^';
+    k += kb__utf8_to_utf32(w, (size_t)len, c + 1, KB_WORD_MAX_BYTES - 1);
+    c[k++] = '$';
+    for (size_t i = 0; i + 2 < k && n < max; i++)
+        g[n++] = c[i] * 2654435761u ^ c[i + 1] * 40503u ^ c[i + 2];
+    return n;
+}
+
 /* Character-trigram Dice coefficient of two folded words (with boundary marks), for typos
  * and spelling variants that stemming does not join. */
 static double dice3(const char *a, int alen, const char *b, int blen)
 {
-    uint32_t ca[KB_WORD_MAX_BYTES + 2], cb[KB_WORD_MAX_BYTES + 2];
     uint32_t ta[KB_WORD_MAX_BYTES], tb[KB_WORD_MAX_BYTES];
-    size_t na = 1, nb = 1;
-    ca[0] = cb[0] = '^';
-    na += kb__utf8_to_utf32(a, (size_t)alen, ca + 1, KB_WORD_MAX_BYTES - 1);
-    nb += kb__utf8_to_utf32(b, (size_t)blen, cb + 1, KB_WORD_MAX_BYTES - 1);
-    ca[na++] = '$';
-    cb[nb++] = '$';
-    if (na < 5 || nb < 5) /* words under 3 letters: trigrams say nothing */
+    int ka = word_grams(a, alen, ta, 0, KB_WORD_MAX_BYTES);
+    int kb = word_grams(b, blen, tb, 0, KB_WORD_MAX_BYTES);
+    int common = 0;
+    if (ka < 3 || kb < 3) /* words under 3 letters: trigrams say nothing */
         return 0;
-    size_t ka = na - 2, kb = nb - 2, common = 0;
-    for (size_t i = 0; i < ka; i++)
-        ta[i] = ca[i] * 2654435761u ^ ca[i + 1] * 40503u ^ ca[i + 2];
-    for (size_t i = 0; i < kb; i++)
-        tb[i] = cb[i] * 2654435761u ^ cb[i + 1] * 40503u ^ cb[i + 2];
-    for (size_t i = 0; i < ka; i++)
-        for (size_t j = 0; j < kb; j++)
+    for (int i = 0; i < ka; i++)
+        for (int j = 0; j < kb; j++)
             if (ta[i] == tb[j]) {
                 tb[j] = 0xFFFFFFFFu; /* count each trigram of b once */
                 common++;
@@ -205,19 +209,6 @@ static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
-}
-
-/* Appends the character trigrams of one folded word (with boundary marks) to g. */
-static int word_grams(const char *w, int len, uint32_t *g, int n, int max)
-{
-    uint32_t c[KB_WORD_MAX_BYTES + 2];
-    size_t k = 1;
-    c[0] = '^';
-    k += kb__utf8_to_utf32(w, (size_t)len, c + 1, KB_WORD_MAX_BYTES - 1);
-    c[k++] = '$';
-    for (size_t i = 0; i + 2 < k && n < max; i++)
-        g[n++] = c[i] * 2654435761u ^ c[i + 1] * 40503u ^ c[i + 2];
-    return n;
 }
 
 static int sort_unique(uint32_t *g, int n)
@@ -454,7 +445,7 @@ static const char *field_name(char t)
     return t == 'q' ? "question" : t == 'v' ? "variant" : t == 'k' ? "keywords" : "answer";
 }
 
-static void explain_hit(struct kb *kb, struct sn_buf *x, const struct query *q,
+static void explain_hit(struct sn_buf *x, const struct query *q,
                         const struct cand *c, const char *id, const char *data)
 {
     struct rword rw[ROW_WORDS_MAX];
@@ -487,7 +478,6 @@ static void explain_hit(struct kb *kb, struct sn_buf *x, const struct query *q,
                 vrow++;
             p = *eol ? eol + 1 : eol;
         }
-        (void)kb;
         sn_buf_adds(x, found ? "\n" : " (no exact match)\n");
     }
 }
@@ -612,7 +602,7 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
                   : h->confidence >= o->medium ? KB_BAND_MEDIUM
                                                : KB_BAND_LOW;
         if (o->explain)
-            explain_hit(kb, &x, q, c, h->id, data[c->slot]);
+            explain_hit(&x, q, c, h->id, data[c->slot]);
         res->n++;
     }
 done:

@@ -36,32 +36,36 @@ size_t kb__utf32_to_utf8(const uint32_t *s, size_t n, char *out, size_t cap)
     return o;
 }
 
+uint32_t kb__utf8_next(const char *s, size_t len, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s + *i;
+    size_t left = len - *i;
+    unsigned c = u[0];
+    size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    uint32_t cp = k == 1 ? c : k == 2 ? (c & 0x1F) : k == 3 ? (c & 0x0F) : (c & 0x07);
+    int ok = k > 0 && k <= left;
+    for (size_t j = 1; ok && j < k; j++) {
+        if ((u[j] & 0xC0) != 0x80)
+            ok = 0;
+        else
+            cp = (cp << 6) | (u[j] & 0x3F);
+    }
+    if (ok && ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+               cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)))
+        ok = 0; /* overlong, surrogate or out of range: never a letter */
+    if (!ok) {
+        (*i)++;
+        return 0xFFFD;
+    }
+    *i += k;
+    return cp;
+}
+
 size_t kb__utf8_to_utf32(const char *s, size_t len, uint32_t *out, size_t cap)
 {
-    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, o = 0;
-    while (i < len && o < cap) {
-        unsigned c = u[i];
-        size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        uint32_t cp = k == 1 ? c : k == 2 ? (c & 0x1F) : k == 3 ? (c & 0x0F) : (c & 0x07);
-        int ok = k > 0 && i + k <= len;
-        for (size_t j = 1; ok && j < k; j++) {
-            if ((u[i + j] & 0xC0) != 0x80)
-                ok = 0;
-            else
-                cp = (cp << 6) | (u[i + j] & 0x3F);
-        }
-        if (ok && ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-                   cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)))
-            ok = 0; /* overlong, surrogate or out of range: never a letter */
-        if (!ok) {
-            out[o++] = 0xFFFD;
-            i++;
-            continue;
-        }
-        out[o++] = cp;
-        i += k;
-    }
+    while (i < len && o < cap)
+        out[o++] = kb__utf8_next(s, len, &i);
     return o;
 }
 
