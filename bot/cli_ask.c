@@ -1,5 +1,5 @@
 /* `sanad ask`: a prompt that answers from the knowledge base, the way the chat will.
- * The conversation brain (intents, answer policy) replaces the simple policy here. */
+ * The conversation brain (bot/dialogue.h) decides every reply. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,48 +7,14 @@
 #include <unistd.h>
 
 #include "bot/cli.h"
+#include "bot/dialogue.h"
 #include "kb/kb.h"
 
-static int has_arabic(const char *s)
+static void print_turn(const struct bot_turn *t)
 {
-    /* Arabic block lead bytes in UTF-8: U+0600..U+06FF is D8..DB. */
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p >= 0xD8 && *p <= 0xDB)
-            return 1;
-    return 0;
-}
-
-static void answer(struct kb *kb, const char *line)
-{
-    struct kb_search_opts so;
-    struct kb_results *r = NULL;
-    struct sn_err e = {0};
-    int ar = has_arabic(line);
-    kb_search_opts_init(&so);
-    so.k = 3;
-    so.lang = ar ? "ar" : "en";
-    if (kb_search(kb, line, &so, &r, &e) == SN_OK && r->n == 0) {
-        kb_results_free(r);
-        r = NULL;
-        so.lang = ar ? "en" : "ar"; /* the other language before giving up */
-        if (kb_search(kb, line, &so, &r, &e) != SN_OK)
-            r = NULL;
-    }
-    if (!r) {
-        printf("bot> %s\n", ar ? "عذرًا، لم أفهم هذه الرسالة." : "Sorry, I could not read that message.");
-        return;
-    }
-    if (r->n && r->v[0].band == KB_BAND_HIGH) {
-        printf("bot> %s\n", r->v[0].answer);
-    } else if (r->n && r->v[0].band == KB_BAND_MEDIUM) {
-        printf("bot> %s\n", ar ? "هل تقصد:" : "Did you mean:");
-        for (int i = 0; i < r->n; i++)
-            printf("     %d. %s\n", i + 1, r->v[i].question);
-    } else {
-        printf("bot> %s\n", ar ? "ليس لدي إجابة عن هذا بعد. يمكنك طلب التحدث مع موظف."
-                               : "I don't have an answer to that yet. You can ask to talk to a person.");
-    }
-    kb_results_free(r);
+    printf("bot> %s\n", t->text);
+    for (int i = 0; i < t->nsugg; i++)
+        printf("     %d. %s [%s]\n", i + 1, t->sugg[i].question, t->sugg[i].kb_id);
 }
 
 int bot_cli_ask(int argc, char **argv)
@@ -71,8 +37,20 @@ int bot_cli_ask(int argc, char **argv)
         return bot_cli_exit_code(e.code);
     }
     int tty = isatty(0);
-    printf("bot> مرحبًا! أنا المساعد الآلي (روبوت)، ولست إنسانًا. اسألني عن الفواتير والباقات والطلبات.\n"
-           "bot> Hi! I am an automated assistant (a bot), not a person. Ask me a question.\n");
+    struct bot_brain_config bc;
+    bot_brain_config_init(&bc);
+    struct bot_brain *brain = bot_brain_new(kb, &bc, &e);
+    if (!brain) {
+        fprintf(stderr, "sanad ask: %s\n", e.msg);
+        kb_close(kb);
+        return bot_cli_exit_code(e.code);
+    }
+    struct bot_dialogue d;
+    struct bot_turn t;
+    bot_dialogue_init(&d, NULL);
+    bot_dialogue_welcome(brain, &d, &t);
+    print_turn(&t);
+    bot_turn_fini(&t);
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -87,10 +65,16 @@ int bot_cli_ask(int argc, char **argv)
             line[--n] = 0;
         if (n == 0)
             continue;
-        answer(kb, line);
+        if (bot_dialogue_message(brain, &d, line, &t, &e) != SN_OK) {
+            printf("bot> (%s)\n", e.msg);
+        } else {
+            print_turn(&t);
+            bot_turn_fini(&t);
+        }
         fflush(stdout);
     }
     free(line);
+    bot_brain_free(brain);
     kb_close(kb);
     return 0;
 }
