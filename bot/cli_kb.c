@@ -504,7 +504,7 @@ static json_t *results_json(const char *q, const struct kb_results *r, int with_
             json_object_set_new(o, "answer", json_string(h->answer));
         if (debug)
             json_object_set_new(o, "debug", json_pack("{s:f, s:f, s:f}", "cover_q", h->cover_q,
-                                                      "cover_r", h->cover_r, "bm25", h->bm25));
+                                                      "cover_r", h->cover_r, "first_pass", h->first_pass));
         json_array_append_new(a, o);
     }
     json_t *o = json_pack("{s:s, s:o}", "query", q, "results", a);

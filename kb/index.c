@@ -135,6 +135,7 @@ void kb__df_free(struct kb__df *df)
     for (size_t i = 0; i < df->cap; i++)
         free(df->key[i]);
     free(df->key);
+    free(df->klen);
     free(df->val);
     memset(df, 0, sizeof *df);
 }
@@ -150,25 +151,28 @@ static void df_put(struct kb__df *df, const char *k, int len, int v)
         struct kb__df old = *df;
         df->cap = old.cap ? old.cap * 2 : 1024;
         df->key = sn_xcalloc(df->cap, sizeof *df->key);
+        df->klen = sn_xcalloc(df->cap, sizeof *df->klen);
         df->val = sn_xcalloc(df->cap, sizeof *df->val);
         df->n = 0;
         for (size_t i = 0; i < old.cap; i++)
             if (old.key[i]) {
-                df_put(df, old.key[i], (int)strlen(old.key[i]), old.val[i]);
+                df_put(df, old.key[i], old.klen[i], old.val[i]);
                 free(old.key[i]);
             }
         free(old.key);
+        free(old.klen);
         free(old.val);
     }
     size_t i = kb__hash(k, (size_t)len) & (df->cap - 1);
     while (df->key[i]) {
-        if ((int)strlen(df->key[i]) == len && memcmp(df->key[i], k, (size_t)len) == 0) {
+        if (df->klen[i] == len && memcmp(df->key[i], k, (size_t)len) == 0) {
             df->val[i] = v;
             return;
         }
         i = (i + 1) & (df->cap - 1);
     }
     df->key[i] = sn_xstrndup(k, (size_t)len);
+    df->klen[i] = len;
     df->val[i] = v;
     df->n++;
 }
@@ -193,6 +197,7 @@ int kb__df_load(struct kb *kb, struct sn_err *err)
     if (kb->df.loaded && kb->df.data_version == kb__data_version(kb))
         return SN_OK;
     kb__df_free(&kb->df);
+    kb->index_gen++;
     kb->df.data_version = kb__data_version(kb);
     if (sqlite3_prepare_v2(kb->db, "SELECT term, doc FROM kb_vocab", -1, &st, NULL) != SQLITE_OK)
         return kb__dberr(kb, err, "vocabulary");
@@ -219,7 +224,7 @@ int kb__df_get(struct kb *kb, const char *tok, int len)
         return 0;
     size_t i = kb__hash(tok, (size_t)len) & (df->cap - 1);
     while (df->key[i]) {
-        if ((int)strlen(df->key[i]) == len && memcmp(df->key[i], tok, (size_t)len) == 0)
+        if (df->klen[i] == len && memcmp(df->key[i], tok, (size_t)len) == 0)
             return df->val[i];
         i = (i + 1) & (df->cap - 1);
     }

@@ -98,7 +98,8 @@ struct kb_hit {
     int band;          /* enum kb_band */
     double cover_q;    /* share of the question covered by the best phrasing (IDF-weighted) */
     double cover_r;    /* share of that phrasing covered by the question */
-    double bm25;       /* FTS5 bm25 of the candidate (lower is better) */
+    double first_pass; /* first-pass score: summed IDF of the question words the entry's
+                        * phrasings hold (docs/matching.md) */
 };
 struct kb_results {
     struct kb_hit *v;

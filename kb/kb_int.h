@@ -33,6 +33,7 @@ uint32_t kb__hash(const char *s, size_t n);
  * whenever the index changes (our write, or another connection's seen via data_version). */
 struct kb__df {
     char **key;
+    int *klen;
     int *val;
     size_t cap, n;
     long long total_docs;
@@ -40,13 +41,17 @@ struct kb__df {
     int data_version;
 };
 
-struct kb__syn; /* synonym map, kb/synonym.c */
+struct kb__syn;  /* synonym map, kb/synonym.c */
+struct kb__post; /* first-pass posting cache, kb/postings.c */
 
 struct kb {
     sqlite3 *db;
     struct kb_analyzer *an;
     struct kb__df df;
     struct kb__syn *syn;
+    struct kb__post *post;
+    unsigned index_gen; /* bumped whenever the index statistics are reloaded */
+    sqlite3_stmt *st_terms, *st_hit; /* search's lookups, finalized in kb_close */
     int readonly;
 };
 
@@ -74,3 +79,29 @@ int kb__syn_load(struct kb *kb);
 const char *kb__syn_lookup(struct kb *kb, const char *norm, int len);
 void kb__syn_free(struct kb__syn *s);
 void kb__syn_invalidate(struct kb *kb);
+
+/* One analyzed form of a query word (borrowed text). */
+struct kb__form {
+    const char *s;
+    int len;
+    uint32_t h;
+};
+/* A query word for the first pass: any of its forms matches; weight is its IDF. */
+struct kb__qword {
+    const struct kb__form *f;
+    int nf;
+    double weight;
+};
+/* A first-pass candidate: entry row and summed weight of the query words it holds. */
+struct kb__pre {
+    uint32_t n;
+    float score;
+};
+/* Fills out[0..max) with the best-scoring published entries (in lang, when not NULL) for
+ * the query words w[0..n): the sum of the weights of the words found in an entry's
+ * question, variants or keywords, or in its answer when no phrasing holds any word. Returns
+ * the number of candidates (>= 0), or a negative sn_code with err set. Must be called after
+ * kb__df_load (it relies on kb->index_gen). */
+int kb__post_select(struct kb *kb, const struct kb__qword *w, int n, const char *lang,
+                    struct kb__pre *out, int max, struct sn_err *err);
+void kb__post_free(struct kb__post *p);

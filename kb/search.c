@@ -11,7 +11,7 @@
 
 #define QWORDS_MAX     48  /* words of a question that take part */
 #define QFORMS_MAX     6   /* analyzer forms + synonym forms per word */
-#define CANDIDATES     40  /* FTS5 candidates reranked */
+#define CANDIDATES     60  /* first-pass candidates reranked */
 #define ROW_WORDS_MAX  64  /* words of one phrasing that take part in ranking */
 #define FUZZY_MIN      0.5 /* trigram Dice below this is no match */
 #define FUZZY_WEIGHT   0.8 /* a fuzzy match is worth this much of an exact one */
@@ -21,41 +21,47 @@
 #define SECOND_WEIGHT  0.2  /* credit for a second phrasing of the same entry matching */
 #define EXTRA_WEIGHT   0.15 /* keywords/answer lift of a weak phrasing match */
 
-struct form {
-    const char *s;
-    int len;
-    uint32_t h;
-};
+
 
 struct qword {
     char norm[KB_WORD_MAX_BYTES];
     int norm_len;
     char buf[QFORMS_MAX][KB_WORD_MAX_BYTES];
-    struct form f[QFORMS_MAX];
+    struct kb__form f[QFORMS_MAX];
     int nf;
     int stop, synonym;
     double idf;
+    uint32_t g[KB_WORD_MAX_BYTES]; /* character trigrams of norm (fuzzy matching) */
+    int ng;
 };
 
 #define QGRAMS_MAX 512
+#define ROW_GRAMS_MAX (ROW_WORDS_MAX * 24)
+#define GSET_SIZE  1024 /* open-addressing sets of trigrams: at most half full */
 
 struct query {
     struct qword w[QWORDS_MAX];
     int n;
     uint32_t grams[QGRAMS_MAX]; /* sorted, distinct character trigrams of content words */
     int ngrams;
+    uint32_t qset[GSET_SIZE];   /* the same trigrams as a set (0 = empty slot) */
+    /* scratch set for one phrasing's trigrams: a slot is live when its stamp is current */
+    uint32_t rset[GSET_SIZE], rstamp[GSET_SIZE], stamp;
 };
 
 struct rword {
     const char *norm;
     int norm_len;
-    struct form f[3];
+    struct kb__form f[3];
     int nf;
+    const uint32_t *g; /* its character trigrams, in the row's gram buffer */
+    int ng;
+    double idf;
 };
 
 struct cand {
     long long n;
-    double bm25;
+    double pre; /* first-pass score */
     double sim, cq, cr; /* best phrasing */
     double second;
     double extra;       /* coverage by keywords and answer */
@@ -104,7 +110,7 @@ static void add_form(struct qword *q, const char *s, int len)
             return;
     memcpy(q->buf[q->nf], s, (size_t)len);
     q->buf[q->nf][len] = 0;
-    q->f[q->nf] = (struct form){q->buf[q->nf], len, h};
+    q->f[q->nf] = (struct kb__form){q->buf[q->nf], len, h};
     q->nf++;
 }
 
@@ -151,7 +157,7 @@ static double idf(struct kb *kb, int df)
     return log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
 
-static int form_df(struct kb *kb, const struct form *f, int nf)
+static int form_df(struct kb *kb, const struct kb__form *f, int nf)
 {
     int best = 0;
     for (int i = 0; i < nf; i++) {
@@ -175,16 +181,15 @@ static int word_grams(const char *w, int len, uint32_t *g, int n, int max)
     return n;
 }
 
-/* Character-trigram Dice coefficient of two folded words (with boundary marks), for typos
- * and spelling variants that stemming does not join. */
-static double dice3(const char *a, int alen, const char *b, int blen)
+/* Character-trigram Dice coefficient of two folded words (trigrams with boundary marks,
+ * from word_grams), for typos and spelling variants that stemming does not join. */
+static double dice3(const uint32_t *ta, int ka, const uint32_t *b, int kb)
 {
-    uint32_t ta[KB_WORD_MAX_BYTES], tb[KB_WORD_MAX_BYTES];
-    int ka = word_grams(a, alen, ta, 0, KB_WORD_MAX_BYTES);
-    int kb = word_grams(b, blen, tb, 0, KB_WORD_MAX_BYTES);
+    uint32_t tb[KB_WORD_MAX_BYTES];
     int common = 0;
     if (ka < 3 || kb < 3) /* words under 3 letters: trigrams say nothing */
         return 0;
+    memcpy(tb, b, (size_t)kb * sizeof *tb);
     for (int i = 0; i < ka; i++)
         for (int j = 0; j < kb; j++)
             if (ta[i] == tb[j]) {
@@ -195,7 +200,7 @@ static double dice3(const char *a, int alen, const char *b, int blen)
     return 2.0 * (double)common / (double)(ka + kb);
 }
 
-static int forms_meet(const struct form *a, int na, const struct form *b, int nb)
+static int forms_meet(const struct kb__form *a, int na, const struct kb__form *b, int nb)
 {
     for (int i = 0; i < na; i++)
         for (int j = 0; j < nb; j++)
@@ -247,7 +252,7 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
             const char *fe = memchr(f, '|', (size_t)(we - f));
             if (!fe)
                 fe = we;
-            r->f[r->nf++] = (struct form){f, (int)(fe - f), kb__hash(f, (size_t)(fe - f))};
+            r->f[r->nf++] = (struct kb__form){f, (int)(fe - f), kb__hash(f, (size_t)(fe - f))};
             f = fe + 1;
         }
         n++;
@@ -259,7 +264,7 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
 /* Score of one phrasing: an F-measure of the IDF-weighted share of the question covered by
  * the phrasing (cq) and of the phrasing covered by the question (cr). Both directions matter:
  * a phrasing that asks about more than the question is a different question. */
-static void score_row(struct kb *kb, const struct query *q, const struct rword *r, int nr,
+static void score_row(const struct query *q, const struct rword *r, int nr,
                       double *cq_out, double *cr_out)
 {
     double qw = 0, qm = 0, rw = 0, rm = 0;
@@ -277,7 +282,7 @@ static void score_row(struct kb *kb, const struct query *q, const struct rword *
             for (int j = 0; j < nr; j++) {
                 if (abs(r[j].norm_len - w->norm_len) > 6)
                     continue;
-                double d = dice3(w->norm, w->norm_len, r[j].norm, r[j].norm_len);
+                double d = dice3(w->g, w->ng, r[j].g, r[j].ng);
                 if (d >= FUZZY_MIN && d * FUZZY_WEIGHT > best) {
                     best = d * FUZZY_WEIGHT;
                     bj = j;
@@ -290,7 +295,7 @@ static void score_row(struct kb *kb, const struct query *q, const struct rword *
             rmatch[bj] = best;
     }
     for (int j = 0; j < nr; j++) {
-        double wi = idf(kb, form_df(kb, r[j].f, r[j].nf));
+        double wi = r[j].idf;
         rw += wi;
         rm += wi * rmatch[j];
     }
@@ -298,29 +303,66 @@ static void score_row(struct kb *kb, const struct query *q, const struct rword *
     *cr_out = rw > 0 ? rm / rw : 0;
 }
 
-/* Character-trigram Dice of the question and a phrasing: catches spelling variants and
- * shared roots that word forms miss. Stop words are left out on both sides. */
-static double row_grams(const struct query *q, const struct rword *r, int nr)
+static uint32_t gram_key(uint32_t g)
 {
-    uint32_t g[QGRAMS_MAX];
-    int n = 0;
-    for (int j = 0; j < nr; j++) {
-        n = word_grams(r[j].norm, r[j].norm_len, g, n, QGRAMS_MAX);
+    return g ? g : 1; /* 0 marks an empty slot */
+}
+
+static int qset_has(const struct query *q, uint32_t g)
+{
+    uint32_t i = (g * 2654435761u) & (GSET_SIZE - 1);
+    while (q->qset[i]) {
+        if (q->qset[i] == g)
+            return 1;
+        i = (i + 1) & (GSET_SIZE - 1);
     }
-    n = sort_unique(g, n);
-    int common = 0, i = 0, j = 0;
-    while (i < q->ngrams && j < n) {
-        if (q->grams[i] == g[j]) {
-            common++;
-            i++;
-            j++;
-        } else if (q->grams[i] < g[j]) {
-            i++;
-        } else {
-            j++;
+    return 0;
+}
+
+static void qset_build(struct query *q)
+{
+    for (int k = 0; k < q->ngrams; k++) {
+        uint32_t g = gram_key(q->grams[k]);
+        uint32_t i = (g * 2654435761u) & (GSET_SIZE - 1);
+        while (q->qset[i] && q->qset[i] != g)
+            i = (i + 1) & (GSET_SIZE - 1);
+        q->qset[i] = g;
+    }
+}
+
+/* Adds g to the phrasing's set; 1 when it was not there yet. */
+static int rset_add(struct query *q, uint32_t g)
+{
+    uint32_t i = (g * 2654435761u) & (GSET_SIZE - 1);
+    while (q->rstamp[i] == q->stamp) {
+        if (q->rset[i] == g)
+            return 0;
+        i = (i + 1) & (GSET_SIZE - 1);
+    }
+    q->rstamp[i] = q->stamp;
+    q->rset[i] = g;
+    return 1;
+}
+
+/* Character-trigram Dice of the question and a phrasing: catches spelling variants and
+ * shared roots that word forms miss. Stop words are left out on both sides. Hash sets, not
+ * sorting: this runs for every phrasing of every candidate. */
+static double row_grams(struct query *q, const struct rword *r, int nr)
+{
+    int distinct = 0, common = 0, seen = 0;
+    if (++q->stamp == 0) {
+        memset(q->rstamp, 0, sizeof q->rstamp);
+        q->stamp = 1;
+    }
+    for (int j = 0; j < nr; j++)
+        for (int k = 0; k < r[j].ng && seen++ < QGRAMS_MAX; k++) {
+            uint32_t key = gram_key(r[j].g[k]);
+            if (rset_add(q, key)) {
+                distinct++;
+                common += qset_has(q, key);
+            }
         }
-    }
-    return q->ngrams + n ? 2.0 * common / (q->ngrams + n) : 0;
+    return q->ngrams + distinct ? 2.0 * common / (q->ngrams + distinct) : 0;
 }
 
 static double fbeta(double cq, double cr)
@@ -331,9 +373,10 @@ static double fbeta(double cq, double cr)
     return (1 + b2) * cq * cr / (b2 * cq + cr);
 }
 
-static void score_cand(struct kb *kb, const struct query *q, struct cand *c, const char *data)
+static void score_cand(struct kb *kb, struct query *q, struct cand *c, const char *data)
 {
     struct rword rw[ROW_WORDS_MAX];
+    uint32_t rg[ROW_GRAMS_MAX];
     const char *p = data;
     int row = 0;
     c->sim = c->cq = c->cr = c->extra = c->second = 0;
@@ -344,8 +387,16 @@ static void score_cand(struct kb *kb, const struct query *q, struct cand *c, con
             eol = p + strlen(p);
         char type = *p;
         int nr = parse_row(p + 1, eol, rw, ROW_WORDS_MAX);
+        int ng = 0;
+        for (int j = 0; j < nr; j++) {
+            int before = ng;
+            ng = word_grams(rw[j].norm, rw[j].norm_len, rg, ng, ROW_GRAMS_MAX);
+            rw[j].g = rg + before;
+            rw[j].ng = ng - before;
+            rw[j].idf = idf(kb, form_df(kb, rw[j].f, rw[j].nf));
+        }
         double cq, cr;
-        score_row(kb, q, rw, nr, &cq, &cr);
+        score_row(q, rw, nr, &cq, &cr);
         if (type == 'q' || type == 'v') {
             double s = (1 - GRAM_WEIGHT) * fbeta(cq, cr) + GRAM_WEIGHT * row_grams(q, rw, nr);
             if (s > c->sim)
@@ -378,36 +429,33 @@ static int cmp_cand(const void *a, const void *b)
     const struct cand *x = a, *y = b;
     if (x->score != y->score)
         return x->score < y->score ? 1 : -1;
-    return x->bm25 < y->bm25 ? -1 : x->bm25 > y->bm25; /* bm25: lower is better */
+    if (x->pre != y->pre)
+        return x->pre < y->pre ? 1 : -1;
+    return x->n < y->n ? -1 : x->n > y->n;
 }
 
-/* Builds the MATCH expression: every form of every content word, quoted and marked as
- * already analyzed, joined by OR. Nothing of the visitor's text but analyzer tokens. */
-static int build_match(struct kb *kb, const struct query *q, struct sn_buf *m)
+/* The words of the first pass: content words (all words when the question has nothing
+ * else), each with the forms the index holds. Returns their number. */
+static int first_pass_words(struct kb *kb, const struct query *q, struct kb__qword *pw,
+                            struct kb__form (*pf)[QFORMS_MAX])
 {
-    int content = 0, terms = 0;
+    int content = 0, n = 0;
     for (int i = 0; i < q->n; i++)
         content += !q->w[i].stop;
     for (int i = 0; i < q->n; i++) {
         const struct qword *w = &q->w[i];
+        int nf = 0;
         if (w->stop && content)
             continue;
-        for (int j = 0; j < w->nf; j++) {
-            if (kb__df_get(kb, w->f[j].s, w->f[j].len) == 0)
-                continue; /* not in the index: costs a lookup, can't match */
-            if (terms++)
-                sn_buf_adds(m, " OR ");
-            sn_buf_add(m, "\"", 1);
-            sn_buf_add(m, (char[]){KB_TOK_RAW_MARK}, 1);
-            for (int k = 0; k < w->f[j].len; k++) {
-                if (w->f[j].s[k] == '"')
-                    sn_buf_add(m, "\"", 1);
-                sn_buf_add(m, &w->f[j].s[k], 1);
-            }
-            sn_buf_add(m, "\"", 1);
+        for (int j = 0; j < w->nf; j++)
+            if (kb__df_get(kb, w->f[j].s, w->f[j].len) > 0) /* else it cannot match */
+                pf[n][nf++] = w->f[j];
+        if (nf) {
+            pw[n] = (struct kb__qword){pf[n], nf, w->idf};
+            n++;
         }
     }
-    return terms;
+    return n;
 }
 
 /* Confidence: the geometric mean of the top score and its margin over the runner-up. Raw
@@ -422,7 +470,8 @@ static double confidence(double s1, double s2)
     return c > 1 ? 1 : c;
 }
 
-static void explain_query(struct sn_buf *x, const struct query *q, const char *match)
+static void explain_query(struct sn_buf *x, const struct query *q, const struct kb__qword *pw,
+                          int npw)
 {
     sn_buf_printf(x, "analyzed query (%d words):\n", q->n);
     for (int i = 0; i < q->n; i++) {
@@ -433,10 +482,20 @@ static void explain_query(struct sn_buf *x, const struct query *q, const char *m
         sn_buf_printf(x, "  idf=%.2f%s%s\n", w->idf, w->stop ? " stop-word" : "",
                       w->synonym ? " synonym" : "");
     }
-    sn_buf_adds(x, "match: ");
-    for (const char *p = match; *p; p++)
-        if (*p != KB_TOK_RAW_MARK)
-            sn_buf_add(x, p, 1);
+    /* Each quoted form is one FTS5 MATCH over question, variants and keywords (kb/postings.c);
+     * the line shows exactly the tokens sent, as the OR they amount to. */
+    sn_buf_adds(x, "first pass: entries ranked by the summed IDF of the words their phrasings hold\n");
+    sn_buf_adds(x, "match:");
+    for (int i = 0, t = 0; i < npw; i++)
+        for (int j = 0; j < pw[i].nf; j++) {
+            sn_buf_adds(x, t++ ? " OR \"" : " \"");
+            for (int k = 0; k < pw[i].f[j].len; k++) {
+                if (pw[i].f[j].s[k] == '"')
+                    sn_buf_add(x, "\"", 1);
+                sn_buf_add(x, &pw[i].f[j].s[k], 1);
+            }
+            sn_buf_adds(x, "\"");
+        }
     sn_buf_adds(x, "\n");
 }
 
@@ -449,9 +508,9 @@ static void explain_hit(struct sn_buf *x, const struct query *q,
                         const struct cand *c, const char *id, const char *data)
 {
     struct rword rw[ROW_WORDS_MAX];
-    sn_buf_printf(x, "%s: score=%.3f (best %s, covers %.0f%% of the question and %.0f%% of it; keywords/answer cover %.0f%%) bm25=%.2f\n",
+    sn_buf_printf(x, "%s: score=%.3f (best %s, covers %.0f%% of the question and %.0f%% of it; keywords/answer cover %.0f%%) first-pass=%.2f\n",
                   id, c->score, c->best_type ? field_name(c->best_type) : "-", 100 * c->cq,
-                  100 * c->cr, 100 * c->extra, c->bm25);
+                  100 * c->cr, 100 * c->extra, c->pre);
     for (int i = 0; i < q->n; i++) {
         const struct qword *w = &q->w[i];
         int found = 0;
@@ -484,11 +543,13 @@ static void explain_hit(struct sn_buf *x, const struct query *q,
 
 static int fetch_hit(struct kb *kb, long long n, struct kb_hit *h)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = kb->st_hit;
     int rc = SN_EDB;
-    if (sqlite3_prepare_v2(kb->db, "SELECT id, lang, question, answer, category FROM entries WHERE n=?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (!st && sqlite3_prepare_v3(kb->db,
+                                  "SELECT id, lang, question, answer, category FROM entries WHERE n=?1",
+                                  -1, SQLITE_PREPARE_PERSISTENT, &kb->st_hit, NULL) != SQLITE_OK)
         return SN_EDB;
+    st = kb->st_hit;
     sqlite3_bind_int64(st, 1, n);
     if (sqlite3_step(st) == SQLITE_ROW) {
         h->id = sn_xstrdup((const char *)sqlite3_column_text(st, 0));
@@ -498,8 +559,33 @@ static int fetch_hit(struct kb *kb, long long n, struct kb_hit *h)
         h->category = sn_xstrdup((const char *)sqlite3_column_text(st, 4));
         rc = SN_OK;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
+}
+
+/* The analyzed phrasings of entry row n, owned by the caller, or NULL. The statement is
+ * reset before returning: a statement left on a row would hold a read transaction open, and
+ * the connection would stop seeing other connections' commits. */
+static char *terms_of(struct kb *kb, long long n, int *rc)
+{
+    sqlite3_stmt *st = kb->st_terms;
+    *rc = SN_OK;
+    if (!st && sqlite3_prepare_v3(kb->db, "SELECT data FROM kb_terms WHERE n=?1", -1,
+                                  SQLITE_PREPARE_PERSISTENT, &kb->st_terms, NULL) != SQLITE_OK) {
+        *rc = SN_EDB;
+        return NULL;
+    }
+    st = kb->st_terms;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, n);
+    char *d = NULL;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        d = sn_xstrdup((const char *)sqlite3_column_text(st, 0));
+    else if (s != SQLITE_DONE)
+        *rc = SN_EDB;
+    sqlite3_reset(st);
+    return d;
 }
 
 int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *o,
@@ -507,15 +593,16 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
 {
     struct query *q = NULL;
     struct cand *cands = NULL;
+    struct kb__pre *pre = NULL;
     char **data = NULL;
-    struct sn_buf match, x;
-    sqlite3_stmt *st = NULL;
+    struct sn_buf x;
     struct kb_results *res = NULL;
-    int ncand = 0, rc = SN_OK, k = o->k < 1 ? 1 : o->k > KB_MAX_K ? KB_MAX_K : o->k;
+    int ncand = 0, npre = 0, rc = SN_OK, k = o->k < 1 ? 1 : o->k > KB_MAX_K ? KB_MAX_K : o->k;
     size_t len = strlen(question);
+    struct kb__qword pw[QWORDS_MAX];
+    struct kb__form pf[QWORDS_MAX][QFORMS_MAX];
 
     *out = NULL;
-    sn_buf_init(&match, 1u << 16);
     sn_buf_init(&x, 1u << 20);
     if (len > KB_MAX_QUERY_BYTES) {
         rc = sn_err_set(err, SN_ETOOBIG, "question is longer than %d bytes", KB_MAX_QUERY_BYTES);
@@ -536,46 +623,42 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
     kb_analyze(kb->an, question, (int)len, take_qword, &qc);
     for (int i = 0; i < q->n; i++) {
         q->w[i].idf = idf(kb, form_df(kb, q->w[i].f, q->w[i].nf));
+        q->w[i].ng = word_grams(q->w[i].norm, q->w[i].norm_len, q->w[i].g, 0, KB_WORD_MAX_BYTES);
         q->ngrams = word_grams(q->w[i].norm, q->w[i].norm_len, q->grams, q->ngrams, QGRAMS_MAX);
     }
     q->ngrams = sort_unique(q->grams, q->ngrams);
+    qset_build(q);
 
     res = sn_xcalloc(1, sizeof *res);
-    int terms = build_match(kb, q, &match);
+    int npw = first_pass_words(kb, q, pw, pf);
     if (o->explain)
-        explain_query(&x, q, match.p ? match.p : "");
-    if (terms == 0)
+        explain_query(&x, q, pw, npw);
+    if (npw == 0)
         goto done;
 
-    if (sqlite3_prepare_v2(kb->db,
-                           "SELECT f.rowid, f.rank, t.data, e.lang FROM kb_fts f"
-                           " JOIN kb_terms t ON t.n = f.rowid JOIN entries e ON e.n = f.rowid"
-                           " WHERE kb_fts MATCH ?1 AND (?2 IS NULL OR e.lang = ?2)"
-                           " ORDER BY f.rank LIMIT ?3",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = kb__dberr(kb, err, "search");
+    pre = sn_xcalloc(CANDIDATES, sizeof *pre);
+    npre = kb__post_select(kb, pw, npw, o->lang, pre, CANDIDATES, err);
+    if (npre < 0) {
+        rc = npre;
         goto out;
     }
-    sqlite3_bind_text(st, 1, match.p, (int)match.len, SQLITE_STATIC);
-    if (o->lang)
-        sqlite3_bind_text(st, 2, o->lang, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, CANDIDATES);
     cands = sn_xcalloc(CANDIDATES, sizeof *cands);
     data = sn_xcalloc(CANDIDATES, sizeof *data);
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW && ncand < CANDIDATES) {
+    for (int i = 0; i < npre; i++) {
         struct cand *c = &cands[ncand];
-        c->n = sqlite3_column_int64(st, 0);
+        char *d = terms_of(kb, pre[i].n, &rc);
+        if (rc) {
+            rc = kb__dberr(kb, err, "search");
+            goto out;
+        }
+        if (!d)
+            continue; /* unpublished since the lists were read: cannot happen within a gen */
+        c->n = pre[i].n;
         c->slot = ncand;
-        c->bm25 = sqlite3_column_double(st, 1);
-        data[ncand] = sn_xstrdup((const char *)sqlite3_column_text(st, 2));
-        snprintf(c->lang, sizeof c->lang, "%s", (const char *)sqlite3_column_text(st, 3));
+        c->pre = pre[i].score;
+        data[ncand] = d;
         score_cand(kb, q, c, data[ncand]);
         ncand++;
-    }
-    if (s != SQLITE_DONE && s != SQLITE_ROW) {
-        rc = kb__dberr(kb, err, "search");
-        goto out;
     }
     qsort(cands, (size_t)ncand, sizeof *cands, cmp_cand);
 
@@ -591,8 +674,7 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
         h->score = c->score;
         h->cover_q = c->cq;
         h->cover_r = c->cr;
-        h->bm25 = c->bm25;
-        /* Only the top hit's margin is meaningful; lower hits get their share of the top's. */
+        h->first_pass = c->pre;
         /* A lower hit gets its margin over the next one, capped by the hit above it, so
          * confidences never rise down the ranking. */
         h->confidence = confidence(c->score, next);
@@ -611,14 +693,13 @@ done:
     *out = res;
     res = NULL;
 out:
-    sqlite3_finalize(st);
     for (int i = 0; data && i < ncand; i++)
         free(data[i]);
     free(data);
     free(cands);
+    free(pre);
     free(q);
     kb_results_free(res);
-    sn_buf_fini(&match);
     sn_buf_fini(&x);
     return rc;
 }

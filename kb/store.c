@@ -116,6 +116,9 @@ void kb_close(struct kb *kb)
     if (!kb)
         return;
     kb__df_free(&kb->df);
+    kb__post_free(kb->post);
+    sqlite3_finalize(kb->st_terms);
+    sqlite3_finalize(kb->st_hit);
     kb__syn_free(kb->syn);
     kb_analyzer_free(kb->an);
     sqlite3_close(kb->db);

@@ -875,6 +875,64 @@ static void test_explain(void **state)
     kb_results_free(r);
 }
 
+/* The first pass reads phrasings only; a question whose words are only in an answer still
+ * finds that entry (the answer-column fallback). */
+static void test_answer_only_words(void **state)
+{
+    struct fixture *f = *state;
+    struct kb_entry *e = make_entry("en-hours", "en", "When are you open?",
+                                    "Our branches welcome visitors from nine until midnight.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    struct kb_results *r = search(f->kb, "midnight visitors");
+    assert_true(r->n > 0);
+    assert_string_equal(r->v[0].id, "en-hours");
+    kb_results_free(r);
+}
+
+/* Far more entries than the rerank takes share the question's common words; the one that
+ * also holds its rare word must still be found first, whatever its row number. */
+static void test_common_words_do_not_crowd_out(void **state)
+{
+    struct fixture *f = *state;
+    char id[32], q[128];
+    for (int i = 0; i < 150; i++) {
+        snprintf(id, sizeof id, "en-order-%03d", i);
+        snprintf(q, sizeof q, "How do I change my order number %d?", i);
+        struct kb_entry *e = make_entry(id, "en", q, "From the app.");
+        add_entry(f->kb, e);
+        kb_entry_free(e);
+    }
+    struct kb_entry *e = make_entry("en-order-gift", "en", "How do I change my order gift wrapping?",
+                                    "Before it ships, from the app.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    assert_top(f->kb, "change the gift wrapping of my order", "en-order-gift");
+    assert_top(f->kb, "change my order number 149", "en-order-149");
+    assert_top(f->kb, "change my order number 7", "en-order-007");
+}
+
+/* Writes on the searching connection itself drop its cached postings at once. */
+static void test_same_connection_writes(void **state)
+{
+    struct fixture *f = *state;
+    struct sn_err err = {0};
+    assert_top(f->kb, "refund", "en-refund"); /* warm the caches */
+    struct kb_entry *e = make_entry("en-gift", "en", "Can I wrap a present?", "Yes, for 10 SAR.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    assert_top(f->kb, "wrap a present", "en-gift");
+    e = kb_entry_get(f->kb, "en-gift", &err);
+    assert_non_null(e);
+    set_str(&e->question, "Can I add a greeting card?");
+    assert_int_equal(kb_entry_update(f->kb, e, &err), SN_OK);
+    kb_entry_free(e);
+    assert_top(f->kb, "greeting card", "en-gift");
+    assert_absent(f->kb, "wrap a present", "en-gift");
+    assert_int_equal(kb_entry_rm(f->kb, "en-gift", &err), SN_OK);
+    assert_absent(f->kb, "greeting card", "en-gift");
+}
+
 /* Writes through a second connection (the CLI while the server runs) are seen by the
  * first, whose cached statistics and synonyms must be dropped when the file changes. The
  * first connection searches before and after, so its caches are warm. */
@@ -995,6 +1053,9 @@ int main(void)
         TEST(test_synonyms),
         TEST(test_history_and_revert),
         TEST(test_explain),
+        TEST(test_answer_only_words),
+        TEST(test_common_words_do_not_crowd_out),
+        TEST(test_same_connection_writes),
         TEST(test_second_connection_add),
         TEST(test_second_connection_edit),
         TEST(test_second_connection_synonym),
