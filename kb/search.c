@@ -8,6 +8,7 @@
 #include "kb/fts5_tok.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"
+#include "kb/stopwords.h"
 
 #define QWORDS_MAX     48  /* words of a question that take part */
 #define QFORMS_MAX     6   /* analyzer forms + synonym forms per word */
@@ -19,6 +20,7 @@
 #define BETA2          0.7  /* F-measure weight: < 1 leans on covering the phrasing */
 #define GRAM_WEIGHT    0.2  /* share of character-trigram Dice in a phrasing's score */
 #define SECOND_WEIGHT  0.2  /* credit for a second phrasing of the same entry matching */
+#define STOP_WEIGHT    0.1  /* a stop word is worth this share of its IDF in coverage */
 #define EXTRA_WEIGHT   0.15 /* keywords/answer lift of a weak phrasing match */
 
 
@@ -289,8 +291,9 @@ static void score_row(const struct query *q, const struct rword *r, int nr,
                 }
             }
         }
-        qw += w->idf;
-        qm += w->idf * best;
+        double wi = w->stop ? w->idf * STOP_WEIGHT : w->idf;
+        qw += wi;
+        qm += wi * best;
         if (bj >= 0 && best > rmatch[bj])
             rmatch[bj] = best;
     }
@@ -394,6 +397,9 @@ static void score_cand(struct kb *kb, struct query *q, struct cand *c, const cha
             rw[j].g = rg + before;
             rw[j].ng = ng - before;
             rw[j].idf = idf(kb, form_df(kb, rw[j].f, rw[j].nf));
+            if (kb_stopword(rw[j].norm[0] & 0x80 ? KB_SCRIPT_ARABIC : KB_SCRIPT_LATIN, rw[j].norm,
+                            rw[j].norm_len))
+                rw[j].idf *= STOP_WEIGHT;
         }
         double cq, cr;
         score_row(q, rw, nr, &cq, &cr);
