@@ -17,9 +17,9 @@
 #define FUZZY_MIN      0.5 /* trigram Dice below this is no match */
 #define FUZZY_WEIGHT   0.8 /* a fuzzy match is worth this much of an exact one */
 /* Tuned on the mawdoo3 tune split only (docs/matching.md): */
-#define BETA2          0.7  /* F-measure weight: < 1 leans on covering the phrasing */
+#define BETA2          0.5  /* F-measure weight: < 1 leans on covering the phrasing */
 #define GRAM_WEIGHT    0.2  /* share of character-trigram Dice in a phrasing's score */
-#define SECOND_WEIGHT  0.2  /* credit for a second phrasing of the same entry matching */
+#define SECOND_WEIGHT  0.1  /* credit for a second phrasing of the same entry matching */
 #define STOP_WEIGHT    0.1  /* a stop word is worth this share of its IDF in coverage */
 #define EXTRA_WEIGHT   0.15 /* keywords/answer lift of a weak phrasing match */
 
