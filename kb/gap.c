@@ -18,6 +18,19 @@ struct keyctx {
     struct sn_buf analyzed;
 };
 
+/* Arabic "I want / I need" in its dialect forms (folded): like English "want" and "need",
+ * which are stop words, they say nothing about the question, so they stay out of the key. */
+static const char *const want_words[] = {"اريد", "عايز", "عاوز", "ابغى", "ابغي", "ابي", "بدي",
+                                          "حاب", "بغيت", "نبغي", "ودي", "محتاج", "احتاج", NULL};
+
+static int is_want(const char *norm, int len)
+{
+    for (const char *const *w = want_words; *w; w++)
+        if ((int)strlen(*w) == len && memcmp(*w, norm, (size_t)len) == 0)
+            return 1;
+    return 0;
+}
+
 /* Collects each non-stop word's canonical form (synonym first, else stem) for the key, and
  * every word's stem for the analyzed form. */
 static int key_word(void *ctx, const struct kb_word *w)
@@ -26,7 +39,7 @@ static int key_word(void *ctx, const struct kb_word *w)
     if (c->analyzed.len)
         sn_buf_add(&c->analyzed, " ", 1);
     sn_buf_add(&c->analyzed, w->form[0], (size_t)w->form_len[0]);
-    if (w->stop || c->n == KEY_MAX_WORDS)
+    if (w->stop || c->n == KEY_MAX_WORDS || is_want(w->norm, w->norm_len))
         return 0;
     const char *syn = kb__syn_lookup(c->kb, w->norm, w->norm_len);
     const char *f = w->form[0];
