@@ -73,32 +73,35 @@ static int cmd_list(struct intent_set *s, int json)
 
 int bot_cli_intents(int argc, char **argv)
 {
-    static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"json", 0, 0, 'j'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *dir = NULL;
     int json = 0, c, rc;
     struct sn_err e = {0};
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    const char *cmd = argv[1];
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'd')
             dir = optarg;
         else if (c == 'j')
             json = 1;
-        else {
+        else if (c == 'h') {
+            fputs(usage, stdout);
+            return 0;
+        } else {
             fprintf(stderr, "sanad intents: unknown or incomplete option '%s'\n%s",
-                    argv[optind], usage);
+                    argv[optind - 1], usage);
             return 2;
         }
     }
-    int npos = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
+    int npos = argc - optind;
+    char **pos = argv + optind;
+    const char *cmd = npos ? pos[0] : "";
+    if (npos == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, npos ? stdout : stderr);
+        return npos ? 0 : 2;
+    }
     int is_test = strcmp(cmd, "test") == 0, is_list = strcmp(cmd, "list") == 0;
-    if ((!is_test && !is_list) || (is_test && npos != 1) || (is_list && npos != 0)) {
+    if ((!is_test && !is_list) || (is_test && npos != 2) || (is_list && npos != 1)) {
         fprintf(stderr, "sanad intents: bad subcommand or arguments\n%s", usage);
         return 2;
     }
@@ -107,7 +110,7 @@ int bot_cli_intents(int argc, char **argv)
         fprintf(stderr, "sanad intents: %s\n", e.msg);
         return bot_cli_exit_code(e.code);
     }
-    rc = is_test ? cmd_test(s, pos[0], json) : cmd_list(s, json);
+    rc = is_test ? cmd_test(s, pos[1], json) : cmd_list(s, json);
     intent_set_free(s);
     return rc;
 }
