@@ -520,10 +520,17 @@ int intent_match(struct intent_set *s, const char *text, size_t len, struct inte
         }
         /* Rule 3 is decided after the regexes; remember the leading courtesy intent. */
         if (lo > 0 && lo < nf) {
-            for (int k = 0; k < s->n; k++)
-                if ((cov[0] >> k & 1) && s->v[k].courtesy &&
-                    (best < 0 || s->v[k].priority > s->v[best].priority))
+            /* The courtesy intent covering most of the prefix, then priority. */
+            int bestn = 0;
+            for (int k = 0; k < s->n; k++) {
+                int c = 0;
+                for (int i = 0; i < lo && s->v[k].courtesy; i++)
+                    c += (int)(cov[i] >> k & 1);
+                if (c > bestn || (c == bestn && c > 0 && s->v[k].priority > s->v[best].priority)) {
                     best = k;
+                    bestn = c;
+                }
+            }
             m->rest_start = s->w[idx[lo]].start;
         }
     }
