@@ -570,7 +570,7 @@ int bot_dialogue_feedback(struct bot_brain *b, struct bot_dialogue *d, int helpf
         offer_human_turn(b, d, NULL, out);
         return SN_OK;
     }
-    helpful_turn(d, NULL, out);
+    helpful_turn(d, "thanks", out); /* intent "thanks", as in the first cut of this API */
     return SN_OK;
 }
 
