@@ -18,6 +18,7 @@ BOT_SRC     := $(wildcard bot/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
 KB_OBJ   := $(KB_SRC:%.c=$(BUILD)/%.o)
+INTENTS_OBJ := $(INTENTS_SRC:%.c=$(BUILD)/%.o)
 BOT_OBJ  := $(BOT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SANAD    := $(BUILD)/sanad
@@ -25,7 +26,7 @@ SANAD    := $(BUILD)/sanad
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all run test unit cli-tests eval-smoke deps check-deps check-headers fmt fmt-check \
+.PHONY: all run test unit cli-tests dialogues eval-smoke deps check-deps check-headers fmt fmt-check \
         bench eval clean help
 .DEFAULT_GOAL := all
 
@@ -42,12 +43,17 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libkb.a: $(KB_OBJ)
 	ar rcs $@ $^
 
-$(SANAD): $(BOT_OBJ) $(BUILD)/libkb.a
-	$(CC) $(CFLAGS) -o $@ $(BOT_OBJ) $(BUILD)/libkb.a $(DEP_LIBS) $(LDFLAGS)
+$(BUILD)/libintents.a: $(INTENTS_OBJ)
+	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkb.a
+LIBS := $(BUILD)/libintents.a $(BUILD)/libkb.a
+
+$(SANAD): $(BOT_OBJ) $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $(BOT_OBJ) $(LIBS) $(DEP_LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkb.a $(DEP_LIBS) $(TEST_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(DEP_LIBS) $(TEST_LIBS) $(LDFLAGS)
 
 deps: ## install the Debian packages Sanad needs (idempotent)
 	@scripts/install-deps
@@ -66,6 +72,9 @@ unit: $(UNIT_BIN) ## build and run the unit tests in $(BUILD)
 cli-tests: $(SANAD) ## the CLI tests against $(BUILD)/sanad
 	@$(ASAN_ENV) SANAD=$(SANAD) tests/cli/run
 
+dialogues: $(SANAD) ## the scripted conversations of tests/dialogues against $(BUILD)/sanad
+	@$(ASAN_ENV) /usr/bin/python3 tests/dialogues/run --sanad $(SANAD)
+
 eval-smoke: $(SANAD) ## scripts/eval on the tiny bundled set: must beat the plain index
 	@/usr/bin/python3 scripts/eval tests/eval/mini --sanad $(SANAD) | tail -n 1 | /usr/bin/python3 -c \
 	  'import json,sys; r=json.load(sys.stdin); print(json.dumps(r)); \
@@ -76,8 +85,8 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	rm -rf build/release build/asan bin
 	$(MAKE) WERROR=-Werror all
 	$(MAKE) WERROR=-Werror check-deps check-headers
-	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests
-	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests
+	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests dialogues
+	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests dialogues
 	$(MAKE) eval-smoke
 	@echo "make test: all passed"
 
@@ -87,15 +96,15 @@ check-deps: ## kb/ and intents/ must not include bot/ (nor kb/ intents/)
 	@echo "check-deps: ok"
 
 check-headers: ## every public header compiles on its own
-	@set -e; for h in kb/*.h bot/*.h; do \
+	@set -e; for h in kb/*.h intents/*.h bot/*.h; do \
 	  echo "#include \"$$h\"" | $(CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 -Wall -Werror -fsyntax-only -x c - ; done
 	@echo "check-headers: ok"
 
 fmt: ## clang-format the C sources
-	clang-format -i kb/*.[ch] bot/*.[ch] tests/unit/*.c
+	clang-format -i kb/*.[ch] intents/*.[ch] bot/*.[ch] tests/unit/*.c
 
 fmt-check:
-	clang-format --dry-run --Werror kb/*.[ch] bot/*.[ch] tests/unit/*.c
+	clang-format --dry-run --Werror kb/*.[ch] intents/*.[ch] bot/*.[ch] tests/unit/*.c
 
 bench: all ## matching speed: scripts/bench-kb
 	scripts/bench-kb

@@ -7,5 +7,8 @@ int bot_cli_kb(int argc, char **argv);
 int bot_cli_ask(int argc, char **argv);
 /* Maps an sn_code to the exit code above. */
 int bot_cli_exit_code(int sn_code);
+/* `sanad intents …` (bot/cli_intents.c) and `sanad kb gaps …` (bot/cli_gaps.c). */
+int bot_cli_intents(int argc, char **argv);
+int bot_cli_kb_gaps(int argc, char **argv);
 
 #endif

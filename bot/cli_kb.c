@@ -695,6 +695,8 @@ int bot_cli_kb(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "gaps") == 0)
+        return bot_cli_kb_gaps(argc - 1, argv + 1); /* bot/cli_gaps.c */
     if (parse_opts(argc - 1, argv + 1, &o))
         return 2;
     int npos = argc - 1 - optind;

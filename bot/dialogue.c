@@ -1,20 +1,25 @@
-/* The conversation brain, first cut: language by script, knowledge-base search with the
- * answer policy's three bands, honest welcome and an explicit handoff. Intents come next. */
+/* The conversation brain: language detection, rule-based intents in context, the answer
+ * policy's three bands, honest welcome, handoff decisions and gap capture. */
 #include "bot/dialogue.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "intents/intent.h"
+#include "kb/gap.h"
 #include "kb/kb.h"
 
 struct bot_brain {
     struct kb *kb;
+    struct intent_set *intents;
     double high, medium;
     char *bot_name;
+    int log_gaps;
 };
 
-enum { AWAIT_NOTHING = 0, AWAIT_FEEDBACK = 1, AWAIT_PICK = 2 };
+/* What the last bot turn asked of the visitor (struct bot_dialogue.awaiting). */
+enum { AWAIT_NOTHING = 0, AWAIT_FEEDBACK = 1, AWAIT_PICK = 2, AWAIT_HUMAN = 3 };
 
 void bot_brain_config_init(struct bot_brain_config *c)
 {
@@ -22,17 +27,22 @@ void bot_brain_config_init(struct bot_brain_config *c)
     c->medium = KB_DEFAULT_MEDIUM;
     c->bot_name = "Sanad";
     c->intents = NULL;
+    c->log_gaps = 1;
 }
 
 struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c,
                                 struct sn_err *err)
 {
-    (void)err;
+    struct intent_set *is = intent_set_load(c->intents ? c->intents : "intents", err);
+    if (!is)
+        return NULL;
     struct bot_brain *b = sn_xcalloc(1, sizeof *b);
     b->kb = kb;
+    b->intents = is;
     b->high = c->high;
     b->medium = c->medium;
     b->bot_name = sn_xstrdup(c->bot_name ? c->bot_name : "Sanad");
+    b->log_gaps = c->log_gaps;
     return b;
 }
 
@@ -40,6 +50,7 @@ void bot_brain_free(struct bot_brain *b)
 {
     if (!b)
         return;
+    intent_set_free(b->intents);
     free(b->bot_name);
     free(b);
 }
@@ -67,14 +78,7 @@ void bot_dialogue_init(struct bot_dialogue *d, const char *lang_hint)
 {
     memset(d, 0, sizeof *d);
     strcpy(d->lang, lang_hint && strcmp(lang_hint, "en") == 0 ? "en" : "ar");
-}
-
-static void turn_start(struct bot_turn *t, int kind, const char *lang)
-{
-    memset(t, 0, sizeof *t);
-    t->kind = kind;
-    t->band = -1;
-    memcpy(t->lang, lang, 3);
+    d->lang_hinted = lang_hint != NULL;
 }
 
 static int is_ar(const char *lang)
@@ -82,43 +86,146 @@ static int is_ar(const char *lang)
     return strcmp(lang, "ar") == 0;
 }
 
-/* Arabic letters (U+0600..U+06FF lead bytes D8..DB) against Latin letters. */
+static void turn_start(struct bot_turn *t, int kind, const char *lang, const char *intent)
+{
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    t->band = -1;
+    memcpy(t->lang, lang, 3);
+    t->intent = intent ? sn_xstrdup(intent) : NULL;
+}
+
+/* ---- language ---- */
+
+static int is_arabic_cp(unsigned cp)
+{
+    return (cp >= 0x0600 && cp <= 0x06FF) || (cp >= 0x0750 && cp <= 0x077F) ||
+           (cp >= 0xFB50 && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFF);
+}
+
+static int in_list(const char *const *l, const char *w, size_t n)
+{
+    for (; *l; l++)
+        if (strlen(*l) == n && memcmp(*l, w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Letters of each script, plus three per function word, decide; ties and text without
+ * letters keep the current language. Brand names in Latin inside Arabic stay Arabic. */
 static const char *detect_lang(const char *s, const char *current)
 {
-    int ar = 0, lat = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p >= 0xD8 && *p <= 0xDB)
-            ar++;
-        else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
-            lat++;
+    static const char *const en_words[] = {
+        "i", "you", "my", "the", "is", "are", "how", "what", "where", "when", "why", "can",
+        "do", "does", "to", "a", "an", "of", "in", "for", "with", "it", "not", "and", "me",
+        "please", "want", "need", "have", "your", NULL};
+    static const char *const ar_words[] = {
+        "في", "من", "على", "عن", "هل", "كيف", "ما", "لا", "انا", "عندي", "اريد", "ابغى", "بدي",
+        "عايز", "ممكن", "شو", "ايش", "وين", "فين", "ازاي", "هذا", "مش", "لماذا", "متى", NULL};
+    long ar = 0, lat = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        /* One word: a run of letters of either script. */
+        const unsigned char *w = p;
+        int war = 0, wlat = 0;
+        while (*p) {
+            unsigned cp = *p, len = 1;
+            if (*p >= 0xC0 && *p < 0xE0 && p[1])
+                cp = (unsigned)(*p & 0x1F) << 6 | (p[1] & 0x3F), len = 2;
+            else if (*p >= 0xE0 && *p < 0xF0 && p[1] && p[2])
+                cp = (unsigned)(*p & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F),
+                len = 3;
+            else if (*p >= 0x80)
+                break;
+            int latin = (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
+            int arabic = is_arabic_cp(cp) && !(cp >= 0x0660 && cp <= 0x0669) &&
+                         !(cp >= 0x064B && cp <= 0x065F);
+            if (!latin && !arabic && !(cp >= 0x064B && cp <= 0x065F))
+                break;
+            war += arabic;
+            wlat += latin;
+            p += len;
+        }
+        size_t n = (size_t)(p - w);
+        if (n > 0 && n < 32) {
+            char lw[32];
+            for (size_t i = 0; i < n; i++)
+                lw[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]);
+            if (wlat && in_list(en_words, lw, n))
+                lat += 3;
+            if (war && in_list(ar_words, lw, n))
+                ar += 3;
+        }
+        ar += war;
+        lat += wlat;
+        if (n == 0) { /* skip one character that is not a letter */
+            p++;
+            while ((*p & 0xC0) == 0x80)
+                p++;
+        }
     }
-    if (ar == 0 && lat == 0)
+    if (ar == lat)
         return current;
-    return ar * 2 >= lat ? "ar" : "en";
+    return ar > lat ? "ar" : "en";
+}
+
+/* ---- texts ---- */
+
+static const char *human_hint(const char *lang)
+{
+    return is_ar(lang) ? "\n\nإذا لم يحل هذا مشكلتك، اكتب «موظف» أو اضغط «تحدث مع موظف»."
+                       : "\n\nIf this did not solve your problem, type \"agent\" or press \"Talk "
+                         "to a human\".";
+}
+
+/* Intent response template with {bot} replaced; a fresh string. */
+static char *render(const struct bot_brain *b, const struct bot_dialogue *d, const char *intent,
+                    const char *fallback)
+{
+    const char *t = intent_response(b->intents, intent, d->lang, d->turns);
+    struct sn_buf out;
+    if (!t)
+        t = fallback;
+    sn_buf_init(&out, 64 * 1024);
+    for (const char *p = t; *p;) {
+        const char *q = strstr(p, "{bot}");
+        if (!q) {
+            sn_buf_adds(&out, p);
+            break;
+        }
+        sn_buf_add(&out, p, (size_t)(q - p));
+        sn_buf_adds(&out, b->bot_name);
+        p = q + 5;
+    }
+    return sn_buf_take(&out);
 }
 
 void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out)
 {
     struct sn_buf t;
-    sn_buf_init(&t, 1024);
-    turn_start(out, BOT_TURN_WELCOME, d->lang);
-    if (is_ar(d->lang))
-        sn_buf_printf(&t, "مرحبًا! أنا %s، مساعد آلي (روبوت) ولست إنسانًا. اسألني عن الفواتير "
-                          "والباقات والطلبات، أو اكتب «موظف» للتحدث مع شخص.",
+    sn_buf_init(&t, 4096);
+    turn_start(out, BOT_TURN_WELCOME, d->lang, NULL);
+    if (is_ar(d->lang)) {
+        sn_buf_printf(&t,
+                      "مرحبًا! أنا %s، مساعد آلي (روبوت) ولست إنسانًا. اسألني عن الفواتير "
+                      "والباقات والطلبات، أو اكتب «موظف» في أي وقت للتحدث مع شخص.",
                       b->bot_name);
-    else
-        sn_buf_printf(&t, "Hi! I'm %s, an automated assistant (a bot), not a person. Ask me about "
-                          "bills, plans or orders, or type \"agent\" to talk to a person.",
+        if (!d->lang_hinted)
+            sn_buf_printf(&t, "\nHi! I'm %s, an automated assistant (a bot). Ask in English or "
+                              "Arabic, or type \"agent\" to talk to a person.",
+                          b->bot_name);
+    } else {
+        sn_buf_printf(&t,
+                      "Hi! I'm %s, an automated assistant (a bot), not a person. Ask me about "
+                      "bills, plans or orders, or type \"agent\" at any time to talk to a person.",
                       b->bot_name);
+    }
     out->text = sn_buf_take(&t);
+    out->offer_human = 1;
     d->awaiting = AWAIT_NOTHING;
 }
 
-static const char *human_hint(const char *lang)
-{
-    return is_ar(lang) ? "\n\nإذا لم يحل هذا مشكلتك، اضغط «تحدث مع موظف»."
-                       : "\n\nIf this did not solve your problem, press \"Talk to a human\".";
-}
+/* ---- gaps ---- */
 
 static void keep_question(struct bot_dialogue *d, const char *text)
 {
@@ -130,13 +237,39 @@ static void keep_question(struct bot_dialogue *d, const char *text)
     }
     memcpy(d->last_q, text, n);
     d->last_q[n] = 0;
+    d->last_q_logged = 0;
 }
+
+/* Records the open question (once) for reason. Failures (a read-only base) are ignored:
+ * gap capture must never cost the visitor a reply. */
+static void log_gap(struct bot_brain *b, struct bot_dialogue *d, const char *text, int reason)
+{
+    if (!b->log_gaps || !text[0])
+        return;
+    kb_gap_log(b->kb, text, d->lang, reason, 0, NULL);
+}
+
+static void log_open_question(struct bot_brain *b, struct bot_dialogue *d, int reason)
+{
+    if (d->last_q[0] && !d->last_q_logged) {
+        log_gap(b, d, d->last_q, reason);
+        d->last_q_logged = 1;
+    }
+}
+
+static void close_question(struct bot_dialogue *d)
+{
+    d->last_q[0] = 0;
+    d->last_q_logged = 0;
+}
+
+/* ---- turns ---- */
 
 static void answer_turn(struct bot_dialogue *d, const struct kb_hit *h, struct bot_turn *out)
 {
     struct sn_buf t;
     sn_buf_init(&t, 64 * 1024);
-    turn_start(out, BOT_TURN_ANSWER, d->lang);
+    turn_start(out, BOT_TURN_ANSWER, d->lang, NULL);
     sn_buf_adds(&t, h->answer);
     sn_buf_adds(&t, human_hint(d->lang));
     out->text = sn_buf_take(&t);
@@ -147,81 +280,270 @@ static void answer_turn(struct bot_dialogue *d, const struct kb_hit *h, struct b
     snprintf(d->last_kb_id, sizeof d->last_kb_id, "%s", h->id);
     d->awaiting = AWAIT_FEEDBACK;
     d->misses = 0;
+    d->nsugg = 0;
 }
 
-static void handoff_turn(struct bot_dialogue *d, struct bot_turn *out)
+static void handoff_turn(struct bot_brain *b, struct bot_dialogue *d, const char *intent,
+                         struct bot_turn *out)
 {
-    turn_start(out, BOT_TURN_HANDOFF, d->lang);
+    log_open_question(b, d, KB_GAP_HUMAN);
+    close_question(d);
+    turn_start(out, BOT_TURN_HANDOFF, d->lang, intent);
     out->handoff = 1;
-    out->text = sn_xstrdup(is_ar(d->lang) ? "سأحولك الآن إلى أحد موظفينا. انتظر قليلًا من فضلك."
-                                          : "I'm passing you to one of our team now. Please wait a moment.");
+    out->text = render(b, d, "ask_for_human",
+                       is_ar(d->lang) ? "سأحولك الآن إلى أحد موظفينا. انتظر قليلًا من فضلك."
+                                      : "I'm passing you to one of our team now. Please wait "
+                                        "a moment.");
     d->awaiting = AWAIT_NOTHING;
+    d->misses = 0;
+    d->nsugg = 0;
 }
 
-void bot_dialogue_handoff(struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out)
+/* The visitor is not helped: a human is offered right away (yes -> HANDOFF). */
+static void offer_human_turn(struct bot_brain *b, struct bot_dialogue *d, const char *intent,
+                             struct bot_turn *out)
 {
-    (void)b;
-    handoff_turn(d, out);
+    log_open_question(b, d, KB_GAP_UNHELPFUL);
+    turn_start(out, BOT_TURN_FALLBACK, d->lang, intent);
+    out->offer_human = 1;
+    out->text = render(b, d, "not_helpful",
+                       is_ar(d->lang) ? "آسف لذلك. هل تريد التحدث مع موظف الآن؟ (نعم / لا)"
+                                      : "Sorry about that. Would you like to talk to a person "
+                                        "now? (yes / no)");
+    d->awaiting = AWAIT_HUMAN;
+    d->nsugg = 0;
+}
+
+static void intent_turn(struct bot_brain *b, struct bot_dialogue *d, const char *intent,
+                        const char *text_ar, const char *text_en, struct bot_turn *out)
+{
+    turn_start(out, BOT_TURN_INTENT, d->lang, intent);
+    if (text_ar)
+        out->text = sn_xstrdup(is_ar(d->lang) ? text_ar : text_en);
+    else
+        out->text = render(b, d, intent, is_ar(d->lang) ? "حسنًا." : "OK.");
+}
+
+static void helpful_turn(struct bot_dialogue *d, const char *intent, struct bot_turn *out)
+{
+    close_question(d);
+    d->awaiting = AWAIT_NOTHING;
+    turn_start(out, BOT_TURN_INTENT, d->lang, intent);
+    out->text = sn_xstrdup(is_ar(d->lang) ? "يسعدني ذلك! هل لديك سؤال آخر؟"
+                                          : "Glad it helped! Anything else?");
+}
+
+static void no_words_turn(struct bot_dialogue *d, struct bot_turn *out)
+{
+    turn_start(out, BOT_TURN_FALLBACK, d->lang, NULL);
+    out->offer_human = 1;
+    out->text = sn_xstrdup(is_ar(d->lang)
+                               ? "لم أجد سؤالًا في رسالتك. اكتب سؤالك بكلمات، أو اكتب «موظف» "
+                                 "للتحدث مع شخص."
+                               : "I couldn't find a question in that. Please type your question "
+                                 "in words, or \"agent\" to talk to a person.");
+}
+
+/* "1".."3" (or ١..٣), alone with spaces, after suggestions: the number, else 0. */
+static int picked_number(const struct bot_dialogue *d, const char *s)
+{
+    int k = 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s >= '1' && *s <= '9')
+        k = *s++ - '0';
+    else if ((unsigned char)s[0] == 0xD9 && (unsigned char)s[1] >= 0xA1 &&
+             (unsigned char)s[1] <= 0xA9) {
+        k = (unsigned char)s[1] - 0xA0;
+        s += 2;
+    }
+    while (*s == ' ' || *s == '\t' || *s == '.' || *s == ')')
+        s++;
+    return *s == 0 && k >= 1 && k <= d->nsugg ? k : 0;
+}
+
+/* Searches q in lang, then in the other language unless the first was already high;
+ * *out holds the better of the two (the caller frees it). */
+static int search(struct bot_brain *b, const char *lang, const char *q, struct kb_results **out,
+                  struct sn_err *err)
+{
+    struct kb_search_opts so;
+    struct kb_results *r = NULL, *r2 = NULL;
+    int rc;
+    kb_search_opts_init(&so);
+    so.k = BOT_MAX_SUGGESTIONS;
+    so.high = b->high;
+    so.medium = b->medium;
+    so.lang = lang;
+    *out = NULL;
+    rc = kb_search(b->kb, q, &so, &r, err);
+    if (rc)
+        return rc;
+    if (r->n && r->v[0].band == KB_BAND_HIGH) {
+        *out = r;
+        return SN_OK;
+    }
+    so.lang = is_ar(lang) ? "en" : "ar";
+    rc = kb_search(b->kb, q, &so, &r2, err);
+    if (rc) {
+        kb_results_free(r);
+        return rc;
+    }
+    if (r2->n && (r->n == 0 || r2->v[0].band > r->v[0].band)) {
+        kb_results_free(r);
+        r = r2;
+    } else {
+        kb_results_free(r2);
+    }
+    *out = r;
+    return SN_OK;
+}
+
+static int question_turn(struct bot_brain *b, struct bot_dialogue *d, const char *q,
+                         struct bot_turn *out, struct sn_err *err)
+{
+    struct kb_results *r = NULL;
+    int rc = search(b, d->lang, q, &r, err);
+    if (rc == SN_EINVAL || rc == SN_ETOOBIG) { /* cannot happen after the checks; be sane */
+        kb_results_free(r);
+        r = NULL;
+        rc = SN_OK;
+    }
+    if (rc)
+        return rc;
+    keep_question(d, q);
+    if (r && r->n && r->v[0].band == KB_BAND_HIGH) {
+        answer_turn(d, &r->v[0], out);
+    } else if (r && r->n && r->v[0].band == KB_BAND_MEDIUM) {
+        turn_start(out, BOT_TURN_SUGGESTIONS, d->lang, NULL);
+        out->band = KB_BAND_MEDIUM;
+        out->confidence = r->v[0].confidence;
+        out->offer_human = 1;
+        out->text = sn_xstrdup(is_ar(d->lang)
+                                   ? "هل تقصد أحد هذه الأسئلة؟ اختر رقمه، أو اكتب «موظف» للتحدث "
+                                     "مع شخص."
+                                   : "Did you mean one of these? Pick its number, or type "
+                                     "\"agent\" to talk to a person.");
+        d->nsugg = 0;
+        for (int i = 0; i < r->n && i < BOT_MAX_SUGGESTIONS; i++) {
+            out->sugg[i].kb_id = sn_xstrdup(r->v[i].id);
+            out->sugg[i].question = sn_xstrdup(r->v[i].question);
+            out->nsugg++;
+            snprintf(d->sugg_ids[i], sizeof d->sugg_ids[i], "%s", r->v[i].id);
+            d->nsugg++;
+        }
+        d->awaiting = AWAIT_PICK;
+        d->misses = 0;
+    } else {
+        d->misses++;
+        log_open_question(b, d, KB_GAP_LOW);
+        turn_start(out, BOT_TURN_FALLBACK, d->lang, NULL);
+        out->band = KB_BAND_LOW;
+        out->confidence = r && r->n ? r->v[0].confidence : 0;
+        out->offer_human = 1;
+        if (d->misses >= 2)
+            out->text = sn_xstrdup(
+                is_ar(d->lang) ? "ما زلت لا أجد إجابة. هل أحولك إلى موظف الآن؟ (نعم / لا)"
+                               : "I still can't find an answer. Shall I connect you with a "
+                                 "person now? (yes / no)");
+        else
+            out->text = sn_xstrdup(
+                is_ar(d->lang) ? "ليس لدي إجابة عن هذا بعد. هل تريد التحدث مع موظف؟ (نعم / لا) "
+                                 "أو جرّب صياغة أخرى."
+                               : "I don't have an answer to that yet. Would you like to talk to "
+                                 "a person? (yes / no) Or try asking in other words.");
+        d->awaiting = AWAIT_HUMAN;
+        d->nsugg = 0;
+    }
+    kb_results_free(r);
+    return SN_OK;
+}
+
+/* A matched intent, in the context of what the bot last asked. */
+static void intent_reply(struct bot_brain *b, struct bot_dialogue *d, const char *name,
+                         struct bot_turn *out)
+{
+    int aw = d->awaiting;
+    if (strcmp(name, "ask_for_human") == 0) {
+        handoff_turn(b, d, name, out);
+    } else if (strcmp(name, "not_helpful") == 0) {
+        offer_human_turn(b, d, name, out);
+    } else if (strcmp(name, "affirm") == 0 && aw == AWAIT_HUMAN) {
+        handoff_turn(b, d, name, out);
+    } else if ((strcmp(name, "affirm") == 0 || strcmp(name, "thanks") == 0) &&
+               aw == AWAIT_FEEDBACK) {
+        helpful_turn(d, name, out);
+    } else if (strcmp(name, "deny") == 0 && (aw == AWAIT_FEEDBACK || aw == AWAIT_PICK)) {
+        offer_human_turn(b, d, name, out);
+    } else if (strcmp(name, "deny") == 0 && aw == AWAIT_HUMAN) {
+        close_question(d);
+        d->awaiting = AWAIT_NOTHING;
+        intent_turn(b, d, name, NULL, NULL, out);
+    } else if (strcmp(name, "restart") == 0) {
+        char lang[3];
+        unsigned turns = d->turns;
+        int hinted = d->lang_hinted;
+        memcpy(lang, d->lang, 3);
+        bot_dialogue_init(d, lang);
+        d->turns = turns;
+        d->lang_hinted = hinted;
+        intent_turn(b, d, name, NULL, NULL, out);
+    } else if (strcmp(name, "affirm") == 0 && aw == AWAIT_PICK) {
+        intent_turn(b, d, name, "اختر رقم السؤال (1، 2 أو 3)، أو اكتب سؤالك بطريقة أخرى.",
+                    "Pick the number of a question (1, 2 or 3), or ask in other words.", out);
+    } else {
+        /* greeting, thanks, goodbye, are_you_a_bot, and affirm/deny out of context. A
+         * pending question stays pending: the visitor may still answer it. */
+        if (strcmp(name, "goodbye") == 0) {
+            close_question(d);
+            d->awaiting = AWAIT_NOTHING;
+        }
+        intent_turn(b, d, name, NULL, NULL, out);
+        if (strcmp(name, "are_you_a_bot") == 0)
+            out->offer_human = 1;
+    }
 }
 
 int bot_dialogue_message(struct bot_brain *b, struct bot_dialogue *d, const char *text,
                          struct bot_turn *out, struct sn_err *err)
 {
-    struct kb_search_opts so;
-    struct kb_results *r = NULL;
-    int rc;
+    struct intent_match m;
     size_t n = strlen(text);
+    int rc, k;
     if (!sn_utf8_valid(text, n, NULL))
         return sn_err_set(err, SN_EINVAL, "message is not valid UTF-8");
     memcpy(d->lang, detect_lang(text, d->lang), 3);
-    kb_search_opts_init(&so);
-    so.k = BOT_MAX_SUGGESTIONS;
-    so.high = b->high;
-    so.medium = b->medium;
-    so.lang = d->lang;
-    if (n > KB_MAX_QUERY_BYTES)
-        n = 0; /* too long to be a question: treated as a miss below */
-    if (n) {
-        rc = kb_search(b->kb, text, &so, &r, err);
-        if (rc == SN_OK && r->n == 0) {
-            kb_results_free(r);
-            r = NULL;
-            so.lang = is_ar(d->lang) ? "en" : "ar"; /* the other language before giving up */
-            rc = kb_search(b->kb, text, &so, &r, err);
-        }
-        if (rc == SN_EDB)
-            return rc;
-        if (rc != SN_OK)
-            r = NULL;
-    }
-    keep_question(d, text);
-    if (r && r->n && r->v[0].band == KB_BAND_HIGH) {
-        answer_turn(d, &r->v[0], out);
-    } else if (r && r->n && r->v[0].band == KB_BAND_MEDIUM) {
-        turn_start(out, BOT_TURN_SUGGESTIONS, d->lang);
-        out->band = KB_BAND_MEDIUM;
-        out->confidence = r->v[0].confidence;
-        out->text = sn_xstrdup(is_ar(d->lang) ? "هل تقصد أحد هذه الأسئلة؟" : "Did you mean one of these?");
-        for (int i = 0; i < r->n && i < BOT_MAX_SUGGESTIONS; i++) {
-            out->sugg[i].kb_id = sn_xstrdup(r->v[i].id);
-            out->sugg[i].question = sn_xstrdup(r->v[i].question);
-            out->nsugg++;
-        }
-        d->awaiting = AWAIT_PICK;
-        d->misses = 0;
-    } else {
-        turn_start(out, BOT_TURN_FALLBACK, d->lang);
-        out->band = KB_BAND_LOW;
-        out->confidence = r && r->n ? r->v[0].confidence : 0;
+    if (n > KB_MAX_QUERY_BYTES) {
+        d->turns++;
+        turn_start(out, BOT_TURN_FALLBACK, d->lang, NULL);
         out->offer_human = 1;
         out->text = sn_xstrdup(is_ar(d->lang)
-                                   ? "ليس لدي إجابة عن هذا بعد. هل تريد التحدث مع موظف؟"
-                                   : "I don't have an answer to that yet. Would you like to talk to a person?");
-        d->misses++;
-        d->awaiting = AWAIT_NOTHING;
+                                   ? "رسالتك أطول من أن أفهمها. اكتب سؤالك في جملة أو جملتين، "
+                                     "أو اكتب «موظف» للتحدث مع شخص."
+                                   : "That message is too long for me. Please ask in a sentence "
+                                     "or two, or type \"agent\" to talk to a person.");
+        d->awaiting = AWAIT_HUMAN;
+        return SN_OK;
     }
-    kb_results_free(r);
-    return SN_OK;
+    rc = intent_match(b->intents, text, n, &m, err);
+    if (rc)
+        return rc;
+    d->turns++;
+    if (d->awaiting == AWAIT_PICK && (k = picked_number(d, text)) > 0) {
+        char id[64];
+        memcpy(id, d->sugg_ids[k - 1], sizeof id);
+        if (bot_dialogue_pick(b, d, id, out, NULL) == SN_OK)
+            return SN_OK;
+    }
+    if (m.name && !m.courtesy) {
+        intent_reply(b, d, m.name, out);
+        return SN_OK;
+    }
+    if (m.words == 0) {
+        no_words_turn(d, out);
+        return SN_OK;
+    }
+    return question_turn(b, d, m.courtesy ? text + m.rest_start : text, out, err);
 }
 
 int bot_dialogue_pick(struct bot_brain *b, struct bot_dialogue *d, const char *kb_id,
@@ -243,19 +565,16 @@ int bot_dialogue_pick(struct bot_brain *b, struct bot_dialogue *d, const char *k
 int bot_dialogue_feedback(struct bot_brain *b, struct bot_dialogue *d, int helpful,
                           struct bot_turn *out, struct sn_err *err)
 {
-    (void)b;
     (void)err;
-    d->awaiting = AWAIT_NOTHING;
     if (!helpful) {
-        turn_start(out, BOT_TURN_FALLBACK, d->lang);
-        out->offer_human = 1;
-        out->text = sn_xstrdup(is_ar(d->lang) ? "آسف لذلك. هل تريد التحدث مع موظف الآن؟"
-                                              : "Sorry about that. Would you like to talk to a person now?");
+        offer_human_turn(b, d, NULL, out);
         return SN_OK;
     }
-    turn_start(out, BOT_TURN_INTENT, d->lang);
-    out->intent = sn_xstrdup("thanks");
-    out->text = sn_xstrdup(is_ar(d->lang) ? "يسعدني ذلك! هل لديك سؤال آخر؟"
-                                          : "Glad it helped! Anything else?");
+    helpful_turn(d, "thanks", out); /* intent "thanks", as in the first cut of this API */
     return SN_OK;
+}
+
+void bot_dialogue_handoff(struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out)
+{
+    handoff_turn(b, d, NULL, out);
 }

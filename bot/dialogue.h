@@ -18,13 +18,17 @@ struct bot_brain;
 struct bot_brain_config {
     double high, medium;   /* kb confidence bands; KB_DEFAULT_HIGH / KB_DEFAULT_MEDIUM */
     const char *bot_name;  /* shown in the welcome, e.g. "Sanad"; copied */
-    const char *intents;   /* intents data directory (NULL = built-in default "intents") */
+    const char *intents;   /* intents data directory (NULL = built-in default "intents"),
+                            * relative to the current directory or absolute; copied */
+    int log_gaps;          /* record knowledge gaps in kb (needs a writable kb); default 1 */
 };
 /* Fills the defaults above. */
 void bot_brain_config_init(struct bot_brain_config *c);
 
 /* A brain answering from kb (borrowed: it must outlive the brain). Returns a new brain
- * owned by the caller (bot_brain_free), or NULL with err set (bad intents data). */
+ * owned by the caller (bot_brain_free), or NULL with err set: SN_ENOTFOUND when the intents
+ * directory has no data, SN_EINVAL for bad intents data (the message names file and rule).
+ * Gaps are logged into kb when it is writable; a failure to log never fails a reply. */
 struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c,
                                 struct sn_err *err);
 void bot_brain_free(struct bot_brain *b);
@@ -72,8 +76,14 @@ struct bot_dialogue {
     char last_kb_id[64];  /* entry of the last answer (for feedback), "" if none */
     char last_q[512];     /* the visitor question behind the last answer / suggestion
                            * (truncated on a character boundary), for gap capture */
+    /* Added with the intents (issue 3); all plain data. */
+    unsigned turns;       /* visitor messages so far: picks the response template */
+    int last_q_logged;    /* last_q was already recorded as a gap */
+    int lang_hinted;      /* bot_dialogue_init got a language hint */
+    int nsugg;            /* suggestions of the last SUGGESTIONS turn, for "1", "2", "3" */
+    char sugg_ids[BOT_MAX_SUGGESTIONS][64];
 };
-/* lang_hint "ar", "en" or NULL (Arabic). */
+/* lang_hint "ar", "en" or NULL (Arabic, and the welcome adds one English line). */
 void bot_dialogue_init(struct bot_dialogue *d, const char *lang_hint);
 
 /* The first turn of every conversation. Fills *out (caller finis it). */
@@ -81,7 +91,20 @@ void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bo
 
 /* The bot's reply to one visitor message (UTF-8 text, any length: hostile input gets a sane
  * reply). Fills *out (caller finis it) and returns SN_OK; returns SN_EINVAL with err set
- * and *out untouched only for text that is not valid UTF-8, SN_EDB on a database failure. */
+ * and *out untouched only for text that is not valid UTF-8, SN_EDB on a database failure
+ * (SN_EIO if the analyzer fails).
+ *
+ * The policy, in order: the language of the message (script counts and function words;
+ * "عندي مشكلة في iPhone" is Arabic) becomes the reply language. A message past
+ * KB_MAX_QUERY_BYTES gets a FALLBACK asking for a shorter question. An intent (intents/)
+ * is answered in context: ask_for_human -> HANDOFF; affirm after a human offer -> HANDOFF;
+ * affirm/thanks after an answer -> helpful; deny after an answer or after suggestions, or
+ * not_helpful at any time -> FALLBACK offering a human (and a gap); "1".."3" after
+ * suggestions picks one; are_you_a_bot is answered truthfully; restart resets the state.
+ * A courtesy prefix ("مرحبا، …") is set aside and the rest is answered as a question.
+ * Questions search the knowledge base in the reply language, then the other one: high ->
+ * ANSWER (ask_feedback), medium -> SUGGESTIONS, low -> FALLBACK (offer_human; a gap).
+ * Text without any word (empty, emoji, punctuation) gets a FALLBACK asking for a question. */
 int bot_dialogue_message(struct bot_brain *b, struct bot_dialogue *d, const char *text,
                          struct bot_turn *out, struct sn_err *err);
 
@@ -90,11 +113,13 @@ int bot_dialogue_message(struct bot_brain *b, struct bot_dialogue *d, const char
 int bot_dialogue_pick(struct bot_brain *b, struct bot_dialogue *d, const char *kb_id,
                       struct bot_turn *out, struct sn_err *err);
 
-/* "Was this helpful?" answered with a button. helpful=0 offers a human right away. */
+/* "Was this helpful?" answered with a button. helpful=0 offers a human right away
+ * (FALLBACK, offer_human) and records the question as a gap. */
 int bot_dialogue_feedback(struct bot_brain *b, struct bot_dialogue *d, int helpful,
                           struct bot_turn *out, struct sn_err *err);
 
-/* The visitor pressed "talk to a human": always a HANDOFF turn. */
+/* The visitor pressed "talk to a human": always a HANDOFF turn (handoff=1). The question
+ * before it, if any, is recorded as a gap. */
 void bot_dialogue_handoff(struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out);
 
 #endif

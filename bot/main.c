@@ -10,6 +10,7 @@ static const char usage[] =
     "commands:\n"
     "  kb <subcommand>   manage and search the knowledge base (sanad kb help)\n"
     "  ask               answer questions from the knowledge base, one per line\n"
+    "  intents <sub>     try the rule-based intents (sanad intents help)\n"
     "  help              this text\n";
 
 int main(int argc, char **argv)
@@ -22,6 +23,8 @@ int main(int argc, char **argv)
         return bot_cli_kb(argc - 1, argv + 1);
     if (strcmp(argv[1], "ask") == 0)
         return bot_cli_ask(argc - 1, argv + 1);
+    if (strcmp(argv[1], "intents") == 0)
+        return bot_cli_intents(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, stdout);
         return 0;
