@@ -21,6 +21,8 @@
 #define GRAM_WEIGHT    0.2  /* share of character-trigram Dice in a phrasing's score */
 #define SECOND_WEIGHT  0.1  /* credit for a second phrasing of the same entry matching */
 #define STOP_WEIGHT    0.1  /* a stop word is worth this share of its IDF in coverage */
+#define COVER_R_MIN    0.5  /* below this phrasing coverage a hit is a guess... */
+#define GUESS_MAX      0.40 /* ...whose confidence stays under the default high band */
 #define EXTRA_WEIGHT   0.15 /* keywords/answer lift of a weak phrasing match */
 
 
@@ -684,6 +686,12 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
         /* A lower hit gets its margin over the next one, capped by the hit above it, so
          * confidences never rise down the ranking. */
         h->confidence = confidence(c->score, next);
+        /* A question that matches only a small part of a phrasing ("problem" against "there
+         * is a problem with my card payment") is a guess however lonely the match: worth a
+         * "did you mean", never an answer. Costs nothing on the tune split (no answered
+         * question there has cover_r under 0.5). */
+        if (c->cr < COVER_R_MIN && h->confidence > GUESS_MAX)
+            h->confidence = GUESS_MAX;
         if (res->n > 0 && h->confidence > res->v[res->n - 1].confidence)
             h->confidence = res->v[res->n - 1].confidence;
         h->band = h->confidence >= o->high ? KB_BAND_HIGH

@@ -912,6 +912,30 @@ static void test_common_words_do_not_crowd_out(void **state)
     assert_top(f->kb, "change my order number 7", "en-order-007");
 }
 
+/* One word that covers a small part of a long phrasing is a guess: suggested, never
+ * answered, even when no other entry competes. */
+static void test_lone_partial_match_is_a_guess(void **state)
+{
+    struct fixture *f = *state;
+    struct kb_entry *e = make_entry("en-checkout", "en",
+                                    "Why did my card payment fail at checkout yesterday evening?",
+                                    "Check the card limit and 3-D Secure.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    struct kb_results *r = search(f->kb, "checkout");
+    assert_true(r->n > 0);
+    assert_string_equal(r->v[0].id, "en-checkout");
+    assert_true(r->v[0].band != KB_BAND_HIGH);
+    assert_true(r->v[0].confidence < KB_DEFAULT_HIGH);
+    kb_results_free(r);
+    /* the whole question still answers */
+    r = search(f->kb, "why did my card payment fail at checkout");
+    assert_true(r->n > 0);
+    assert_string_equal(r->v[0].id, "en-checkout");
+    assert_int_equal(r->v[0].band, KB_BAND_HIGH);
+    kb_results_free(r);
+}
+
 /* Writes on the searching connection itself drop its cached postings at once. */
 static void test_same_connection_writes(void **state)
 {
@@ -1056,6 +1080,7 @@ int main(void)
         TEST(test_answer_only_words),
         TEST(test_common_words_do_not_crowd_out),
         TEST(test_same_connection_writes),
+        TEST(test_lone_partial_match_is_a_guess),
         TEST(test_second_connection_add),
         TEST(test_second_connection_edit),
         TEST(test_second_connection_synonym),
