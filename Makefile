@@ -9,7 +9,7 @@ CPPFLAGS += -I. -D_GNU_SOURCE
 CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wvla $(WERROR) $(OPT) -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
+DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lev -lm
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 KB_SRC      := $(wildcard kb/*.c)

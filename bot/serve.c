@@ -2,6 +2,7 @@
  * signals and the shutdown (stop accepting, close sockets with 1001, close the store). */
 #include "bot/serve.h"
 
+#include <ev.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <sodium.h>
@@ -19,16 +20,23 @@
 
 #define DRAIN_TIMEOUT_US (3 * LWS_US_PER_SEC)
 
-static struct bot_server *g_srv; /* for the signal handler only */
+/* The loop is ours: libev's default loop, handed to lws (its libev plugin) as a foreign loop,
+ * so that SIGTERM/SIGINT are ev_signal watchers and the shutdown ends the loop with ev_break.
+ * lws 4.1.6's internal libev loop offers neither: it is not the default loop, and libev
+ * delivers signals only to the default loop (its SIGINT watcher never fires); and
+ * lws_context_destroy from inside that loop left ev_run waiting when a peer did not answer
+ * the close. */
+static struct bot_server *g_srv;
+static struct ev_loop *g_loop;
 static lws_sorted_usec_list_t drain_timer, finish_timer;
 
-static void on_signal(int sig)
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-    (void)sig;
-    if (g_srv && g_srv->lws) {
-        g_srv->stop = 1;
-        lws_cancel_service(g_srv->lws); /* a pipe write: safe in a handler */
-    }
+    (void)loop;
+    (void)revents;
+    sn_log(SN_LOG_NOTICE, "serve", "event=signal signal=%d", w->signum);
+    g_srv->stop = 1;
+    bot_serve_wake(g_srv);
 }
 
 /* lws log lines into our sink, one line each, without lws's own timestamp. */
@@ -43,9 +51,9 @@ static void lws_emit(int level, const char *line)
 static void finish(lws_sorted_usec_list_t *sul)
 {
     (void)sul;
-    /* called from the loop: lws closes what is left and stops its watchers, so ev_run returns;
-     * main then completes the destroy */
-    lws_context_destroy(g_srv->lws);
+    /* drained: end the loop; main destroys the context outside it */
+    g_srv->drained = 1;
+    ev_break(g_loop, EVBREAK_ALL);
 }
 
 static void drain_timeout(lws_sorted_usec_list_t *sul)
@@ -99,7 +107,8 @@ int bot_serve_main(int argc, char **argv)
     struct bot_server srv;
     struct lws_context_creation_info info;
     struct sn_err e = {0};
-    struct sigaction sa;
+    ev_signal sigterm, sigint;
+    void *foreign[1];
     int rc = 0;
 
     memset(&srv, 0, sizeof srv);
@@ -143,6 +152,14 @@ int bot_serve_main(int argc, char **argv)
         info.ssl_private_key_filepath = cfg.tls_key;
     }
     signal(SIGPIPE, SIG_IGN);
+    g_loop = ev_default_loop(EVFLAG_AUTO); /* signals are delivered to the default loop */
+    if (!g_loop) {
+        fprintf(stderr, "sanad serve: cannot create the libev loop\n");
+        rc = 3;
+        goto out;
+    }
+    foreign[0] = g_loop;
+    info.foreign_loops = foreign;
     srv.lws = lws_create_context(&info);
     if (!srv.lws) {
         fprintf(stderr, "sanad serve: cannot listen on %s:%d (or the libev plugin "
@@ -152,11 +169,10 @@ int bot_serve_main(int argc, char **argv)
         goto out;
     }
     g_srv = &srv;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL); /* replaces lws's libev SIGINT watcher: same clean path */
+    ev_signal_init(&sigterm, on_signal, SIGTERM);
+    ev_signal_init(&sigint, on_signal, SIGINT);
+    ev_signal_start(g_loop, &sigterm);
+    ev_signal_start(g_loop, &sigint);
 
     srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
     sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
@@ -164,12 +180,17 @@ int bot_serve_main(int argc, char **argv)
     printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
     fflush(stdout);
 
-    lws_service(srv.lws, 0); /* runs the libev loop until the shutdown ends it */
+    ev_run(g_loop, 0); /* until the shutdown has drained every socket */
+    ev_signal_stop(g_loop, &sigterm);
+    ev_signal_stop(g_loop, &sigint);
     lws_context_destroy(srv.lws);
     srv.lws = NULL;
     g_srv = NULL;
     sn_log(SN_LOG_NOTICE, "serve", "event=stopped");
 out:
+    if (g_loop)
+        ev_loop_destroy(g_loop);
+    g_loop = NULL;
     bot_iplimit_free(srv.iplimit);
     bot_brain_free(srv.brain);
     kb_close(srv.kb);
