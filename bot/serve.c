@@ -18,7 +18,7 @@
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
 
-#define DRAIN_TIMEOUT_US (3 * LWS_US_PER_SEC)
+#define DRAIN_TIMEOUT_S 3.0
 
 /* The loop is ours: libev's default loop, handed to lws (its libev plugin) as a foreign loop,
  * so that SIGTERM/SIGINT are ev_signal watchers and the shutdown ends the loop with ev_break.
@@ -28,7 +28,7 @@
  * the close. */
 static struct bot_server *g_srv;
 static struct ev_loop *g_loop;
-static lws_sorted_usec_list_t drain_timer, finish_timer;
+static ev_timer drain_timer;
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -48,19 +48,21 @@ static void lws_emit(int level, const char *line)
     sn_log(level == LLL_ERR ? SN_LOG_ERR : SN_LOG_WARN, "lws", "%.*s", (int)n, line);
 }
 
-static void finish(lws_sorted_usec_list_t *sul)
+/* Drained: end the loop (after the current iteration); main destroys the context outside. */
+static void finish(void)
 {
-    (void)sul;
-    /* drained: end the loop; main destroys the context outside it */
     g_srv->drained = 1;
+    ev_timer_stop(g_loop, &drain_timer);
     ev_break(g_loop, EVBREAK_ALL);
 }
 
-static void drain_timeout(lws_sorted_usec_list_t *sul)
+static void drain_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    (void)sul;
+    (void)loop;
+    (void)w;
+    (void)revents;
     sn_log(SN_LOG_WARN, "serve", "event=drain_timeout open=%d", g_srv->nsessions);
-    finish(NULL);
+    finish();
 }
 
 void bot_serve_wake(struct bot_server *srv)
@@ -68,12 +70,11 @@ void bot_serve_wake(struct bot_server *srv)
     if (srv->stop && !srv->draining) {
         sn_log(SN_LOG_NOTICE, "serve", "event=stopping open=%d", srv->nsessions);
         bot_ws_visitor_drain(srv);
-        lws_sul_schedule(srv->lws, 0, &drain_timer, drain_timeout, DRAIN_TIMEOUT_US);
+        ev_timer_init(&drain_timer, drain_timeout, DRAIN_TIMEOUT_S, 0);
+        ev_timer_start(g_loop, &drain_timer);
     }
-    if (srv->draining && srv->nsessions == 0) {
-        lws_sul_schedule(srv->lws, 0, &drain_timer, NULL, LWS_SET_TIMER_USEC_CANCEL);
-        lws_sul_schedule(srv->lws, 0, &finish_timer, finish, 1);
-    }
+    if (srv->draining && srv->nsessions == 0 && !srv->drained)
+        finish();
 }
 
 static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
