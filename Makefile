@@ -25,7 +25,7 @@ SANAD    := $(BUILD)/sanad
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all run test unit cli-tests eval-smoke deps check-deps check-headers fmt fmt-check \
+.PHONY: all run test unit cli-tests integration eval-smoke deps check-deps check-headers fmt fmt-check \
         bench eval clean help
 .DEFAULT_GOAL := all
 
@@ -53,15 +53,18 @@ deps: ## install the Debian packages Sanad needs (idempotent)
 	@scripts/install-deps
 
 DEMO_DB ?= data/demo.db
-run: deps all ## install deps, build, load the demo knowledge base, start `sanad ask`
+run: deps all ## install deps, build, load the demo knowledge base, start `sanad serve` (prints the URL)
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@bin/sanad kb init --db $(DEMO_DB) >/dev/null
 	@for f in kb/demo/*.jsonl; do bin/sanad kb import --db $(DEMO_DB) $$f || exit 1; done
-	@echo "Demo knowledge base loaded into $(DEMO_DB). Ask a question (Ctrl-D to quit)."
-	@bin/sanad ask --db $(DEMO_DB)
+	@echo "Demo knowledge base loaded into $(DEMO_DB). Open the URL below (Ctrl-C stops the server)."
+	@bin/sanad serve --db $(DEMO_DB) $(SERVE_FLAGS)
 
 unit: $(UNIT_BIN) ## build and run the unit tests in $(BUILD)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $(ASAN_ENV) CMOCKA_TEST_ABORT=0 $$t; done
+
+integration: $(SANAD) ## `sanad serve` on a free loopback port, driven by a real WebSocket client
+	@$(ASAN_ENV) /usr/bin/python3 tests/integration/run --sanad $(SANAD)
 
 cli-tests: $(SANAD) ## the CLI tests against $(BUILD)/sanad
 	@$(ASAN_ENV) SANAD=$(SANAD) tests/cli/run
@@ -76,8 +79,8 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	rm -rf build/release build/asan bin
 	$(MAKE) WERROR=-Werror all
 	$(MAKE) WERROR=-Werror check-deps check-headers
-	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests
-	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests
+	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests integration
+	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests integration
 	$(MAKE) eval-smoke
 	@echo "make test: all passed"
 
