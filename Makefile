@@ -45,6 +45,11 @@ $(BUILD)/libkb.a: $(KB_OBJ)
 $(SANAD): $(BOT_OBJ) $(BUILD)/libkb.a
 	$(CC) $(CFLAGS) -o $@ $(BOT_OBJ) $(BUILD)/libkb.a $(DEP_LIBS) $(LDFLAGS)
 
+# bot/ unit tests link the bot objects (all but main.o)
+$(BUILD)/tests/test_bot_%: tests/unit/test_bot_%.c $(filter-out $(BUILD)/bot/main.o,$(BOT_OBJ)) $(BUILD)/libkb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(filter-out $(BUILD)/bot/main.o,$(BOT_OBJ)) $(BUILD)/libkb.a $(DEP_LIBS) $(TEST_LIBS) $(LDFLAGS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkb.a $(DEP_LIBS) $(TEST_LIBS) $(LDFLAGS)
