@@ -14,6 +14,7 @@
 
 #include "bot/cli.h"
 #include "bot/dialogue.h"
+#include "bot/paths.h"
 #include "kb/kb.h"
 
 static const char usage[] =
@@ -55,35 +56,6 @@ static void print_text_turn(const struct bot_turn *t)
                                                           : "was this helpful? yes / no");
     if (t->handoff)
         printf("     [handoff: the conversation would go to a person now]\n");
-}
-
-static int is_dir(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-/* ./intents, else DIR/../intents or DIR/../../intents where DIR holds the binary
- * (bin/sanad, build/release/sanad). The result is in buf (or the literal "intents"). */
-static const char *find_intents(char *buf, size_t cap)
-{
-    char exe[PATH_MAX];
-    if (is_dir("intents"))
-        return "intents";
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = 0;
-        snprintf(buf, cap, "%s/../intents", exe);
-        if (is_dir(buf))
-            return buf;
-        snprintf(buf, cap, "%s/../../intents", exe);
-        if (is_dir(buf))
-            return buf;
-    }
-    return "intents";
 }
 
 static int parse_band(const char *s, double *out)
@@ -141,7 +113,7 @@ int bot_cli_ask(int argc, char **argv)
     }
     if (!isatty(0))
         json = 1;
-    bc.intents = intents ? intents : find_intents(ibuf, sizeof ibuf);
+    bc.intents = intents ? intents : bot_find_dir("intents", ibuf, sizeof ibuf);
     kb = kb_open(db, 0, &e);
     if (!kb) {
         fprintf(stderr, "sanad ask: %s\n", e.msg);

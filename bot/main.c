@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bot/cli.h"
+#include "bot/serve.h"
 
 static const char usage[] =
     "usage: sanad <command> [options]\n"
@@ -11,6 +12,7 @@ static const char usage[] =
     "  kb <subcommand>   manage and search the knowledge base (sanad kb help)\n"
     "  ask               answer questions from the knowledge base, one per line\n"
     "  intents <sub>     try the rule-based intents (sanad intents help)\n"
+    "  serve             the chat server: widget files and the visitor WebSocket\n"
     "  help              this text\n";
 
 int main(int argc, char **argv)
@@ -25,6 +27,8 @@ int main(int argc, char **argv)
         return bot_cli_ask(argc - 1, argv + 1);
     if (strcmp(argv[1], "intents") == 0)
         return bot_cli_intents(argc - 1, argv + 1);
+    if (strcmp(argv[1], "serve") == 0)
+        return bot_serve_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, stdout);
         return 0;

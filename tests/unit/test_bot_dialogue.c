@@ -15,7 +15,8 @@
 
 #include <cmocka.h>
 
-#include "../../bot/dialogue.c"
+#include "bot/dialogue.h"
+#include "kb/kb.h"
 #include "kb/gap.h"
 
 static char dbpath[] = "/tmp/sanad-dialogue-XXXXXX";
