@@ -291,6 +291,7 @@
             if (from === 'bot') {
                 meta.appendChild(el('span', 'badge', T.bot));
                 if (m.kind) rowEl.setAttribute('data-kind', String(m.kind));
+                if (typeof m.kb_id === 'string') rowEl.setAttribute('data-kb-id', m.kb_id);
             } else {
                 var an = m.agent && typeof m.agent.name === 'string' ? m.agent.name : '';
                 var nm = el('span', 'agent-name', an);
