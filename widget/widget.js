@@ -119,6 +119,24 @@
         if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
     }
 
+    /* a speech-bubble icon, built as SVG nodes (no markup parsing) */
+    function chatIcon() {
+        var NS = 'http://www.w3.org/2000/svg';
+        var svg = document.createElementNS(NS, 'svg');
+        svg.setAttribute('viewBox', '0 0 24 24');
+        svg.setAttribute('width', '22');
+        svg.setAttribute('height', '22');
+        svg.setAttribute('aria-hidden', 'true');
+        svg.setAttribute('focusable', 'false');
+        svg.setAttribute('class', 'launcher-icon');
+        var path = document.createElementNS(NS, 'path');
+        path.setAttribute('fill', 'currentColor');
+        path.setAttribute('fill-rule', 'evenodd');
+        path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z');
+        svg.appendChild(path);
+        return svg;
+    }
+
     /* ---------- build the UI ---------- */
     var host, root, launcher, panel, logEl, typingEl, bannerEl, queueEl, humanBtn, input, sendBtn, form;
     var byCid = {};      /* client_id -> visitor row element */
@@ -146,7 +164,7 @@
         launcher.setAttribute('aria-label', T.open);
         launcher.setAttribute('aria-expanded', 'false');
         launcher.setAttribute('aria-controls', 'sanad-panel');
-        launcher.appendChild(el('span', 'launcher-icon', '💬')).setAttribute('aria-hidden', 'true');
+        launcher.appendChild(chatIcon());
         launcher.appendChild(el('span', 'launcher-text', T.open));
         launcher.addEventListener('click', function () { setOpen(!isOpen()); });
         wrap.appendChild(launcher);
@@ -563,6 +581,7 @@
         case 'queue':
             queueEl.hidden = false;
             queueEl.textContent = T.queue(f.position | 0, f.eta_minutes | 0);
+            scrollDown();
             break;
         case 'agent_joined':
             queueEl.hidden = true;
