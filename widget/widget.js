@@ -395,8 +395,8 @@
             box.appendChild(el('span', 'thanks', T.thanks));
         }
         if (state.rated[seq] !== undefined) done(state.rated[seq]);
-        yes.addEventListener('click', function () { rate(seq, true); done(true); input.focus(); });
-        no.addEventListener('click', function () { rate(seq, false); done(false); input.focus(); });
+        yes.addEventListener('click', function () { if (rate(seq, true)) done(true); input.focus(); });
+        no.addEventListener('click', function () { if (rate(seq, false)) done(false); input.focus(); });
         box.appendChild(yes);
         box.appendChild(no);
         return box;
@@ -443,11 +443,13 @@
         highlightHuman(false);
         enqueue({ type: 'handoff', client_id: newClientId() });
     }
+    /* Feedback has no client_id (nothing to deduplicate it by), so it is only sent live. */
     function rate(seq, helpful) {
+        if (!sendFrame({ type: 'feedback', seq: seq, helpful: helpful })) return false;
         state.rated[seq] = helpful;
         save();
-        sendFrame({ type: 'feedback', seq: seq, helpful: helpful });
         typing(true);
+        return true;
     }
     /* Frames with a client_id stay in sessionStorage until acked; they are (re)sent on every
      * (re)connection. The server stores a client_id once, so a resend never duplicates. */
