@@ -448,7 +448,6 @@
         if (!sendFrame({ type: 'feedback', seq: seq, helpful: helpful })) return false;
         state.rated[seq] = helpful;
         save();
-        typing(true);
         return true;
     }
     /* Frames with a client_id stay in sessionStorage until acked; they are (re)sent on every
