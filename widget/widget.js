@@ -239,6 +239,7 @@
                 submit();
             }
         });
+        input.addEventListener('input', autosize);
         form.appendChild(input);
         sendBtn = el('button', 'send', T.send);
         sendBtn.type = 'submit';
@@ -259,6 +260,10 @@
         else if (state.token) connect();   /* an ongoing conversation: resume it at once */
     }
 
+    function autosize() {
+        input.style.height = 'auto';
+        input.style.height = Math.min(input.scrollHeight + 2, 120) + 'px';
+    }
     function isOpen() { return !panel.hidden; }
     function setOpen(open, noFocus) {
         panel.hidden = !open;
@@ -431,6 +436,7 @@
         var text = input.value.replace(/^\s+|\s+$/g, '');
         if (!text) { input.focus(); return; }
         input.value = '';
+        autosize();
         var p = { type: 'message', text: text, client_id: newClientId() };
         enqueue(p);
         input.focus();
