@@ -69,7 +69,8 @@
             msgs: Array.isArray(s.msgs) ? s.msgs : [],            /* transcript frames, by seq */
             open: !!s.open,
             rated: s.rated && typeof s.rated === 'object' ? s.rated : {},
-            counter: s.counter | 0
+            counter: s.counter | 0,
+            handoff: !!s.handoff                                  /* handoff asked while offline */
         };
     }
     function save() {
@@ -445,9 +446,18 @@
         enqueue({ type: 'pick', kb_id: kbId, client_id: newClientId(), text: question });
         input.focus();
     }
+    /* The protocol does not promise an ack for handoff (its client_id is optional), so it is
+     * not kept with the unacked messages: it is sent live, or once after the next welcome. */
     function requestHuman() {
         highlightHuman(false);
-        enqueue({ type: 'handoff', client_id: newClientId() });
+        if (sendFrame({ type: 'handoff', client_id: newClientId() })) {
+            typing(true);
+        } else {
+            state.handoff = true;
+            save();
+            banner(T.reconnecting);
+        }
+        input.focus();
     }
     /* Feedback has no client_id (nothing to deduplicate it by), so it is only sent live. */
     function rate(seq, helpful) {
@@ -465,9 +475,8 @@
         if (ready) { sendPending(p); typing(true); }
     }
     function wireFrame(p) {
-        if (p.type === 'message') return { type: 'message', text: p.text, client_id: p.client_id };
         if (p.type === 'pick') return { type: 'pick', kb_id: p.kb_id, client_id: p.client_id };
-        return { type: 'handoff', client_id: p.client_id };
+        return { type: 'message', text: p.text, client_id: p.client_id };
     }
     function sendPending(p) { sendFrame(wireFrame(p)); }
     function dropPending(cid) {
@@ -556,10 +565,18 @@
             attempt = 0;
             banner('');
             startPing();
+            /* drop anything that is not a message/pick (older versions kept handoffs here) */
+            state.pending = state.pending.filter(function (p) { return p.type === 'message' || p.type === 'pick'; });
             if (state.pending.length) {
                 state.pending.forEach(sendPending);
                 typing(true);
             }
+            if (state.handoff) {
+                state.handoff = false;
+                sendFrame({ type: 'handoff', client_id: newClientId() });
+                typing(true);
+            }
+            save();
             break;
         case 'message':
             if (typeof f.seq !== 'number') return;
