@@ -39,7 +39,13 @@
             },
             failed: 'لم تُرسل', pending: 'قيد الإرسال', newconv: 'بدأت محادثة جديدة.',
             closed: 'انتهت المحادثة.', joined: function (n) { return n + ' انضم إلى المحادثة'; },
-            log: 'رسائل المحادثة', sent: 'أُرسلت'
+            log: 'رسائل المحادثة', sent: 'أُرسلت',
+            errors: {
+                too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.', too_big: 'الرسالة كبيرة جدًا.',
+                rate_limited: 'رسائل كثيرة بسرعة؛ سنعيد الإرسال بعد لحظة.',
+                not_found: 'هذا الاقتراح لم يعد متاحًا.', internal: 'خطأ مؤقت في الخادم؛ سنعيد المحاولة.',
+                bad_utf8: 'تعذر قراءة الرسالة.'
+            }
         },
         en: {
             dir: 'ltr', open: 'Chat with us', close: 'Close chat', title: 'Automated assistant',
@@ -52,7 +58,13 @@
             },
             failed: 'not sent', pending: 'sending', newconv: 'A new conversation started.',
             closed: 'The conversation has ended.', joined: function (n) { return n + ' joined the chat'; },
-            log: 'Chat messages', sent: 'sent'
+            log: 'Chat messages', sent: 'sent',
+            errors: {
+                too_long: 'The message is too long.', empty: 'The message is empty.', too_big: 'The message is too big.',
+                rate_limited: 'Too many messages at once; resending in a moment.',
+                not_found: 'That suggestion is no longer available.', internal: 'A temporary server error; retrying.',
+                bad_utf8: 'The message could not be read.'
+            }
         }
     }[LANG];
 
@@ -615,6 +627,9 @@
             queueEl.hidden = true;
             notice(T.closed, 'system');
             break;
+        case 'typing':
+            typing(f.on === true);
+            break;
         case 'pong':
             clearTimeout(pongTimer);
             break;
@@ -631,25 +646,24 @@
         if (code === 'bad_token') return;   /* a fresh welcome follows */
         typing(false);
         var cid = typeof f.client_id === 'string' ? f.client_id : null;
-        if (cid) {
-            if (code === 'internal' || code === 'rate_limited') {
-                /* nothing was stored: resend once, a bit later */
-                setTimeout(function () {
-                    for (var i = 0; i < state.pending.length; i++) {
-                        if (state.pending[i].client_id === cid) { sendPending(state.pending[i]); typing(true); }
-                    }
-                }, code === 'rate_limited' ? 1500 : 3000);
-            } else {
-                dropPending(cid);
-                var row = byCid[cid];
-                if (row) {
-                    row.classList.remove('pending');
-                    row.classList.add('failed');
-                    row.querySelector('.status').textContent = '⚠ ' + T.failed;
-                }
+        if (code === 'internal' || code === 'rate_limited') {
+            /* nothing was stored: resend what is unacked a bit later (the server may not say
+             * which frame it refused; resending an acked client_id is harmless) */
+            clearTimeout(onError.retry);
+            onError.retry = setTimeout(function () {
+                if (state.pending.length && ready) { state.pending.forEach(sendPending); typing(true); }
+            }, code === 'rate_limited' ? 1500 : 3000);
+        } else if (cid) {
+            /* refused for good (too long, not found…): nothing was stored, do not resend */
+            dropPending(cid);
+            var row = byCid[cid];
+            if (row) {
+                row.classList.remove('pending');
+                row.classList.add('failed');
+                row.querySelector('.status').textContent = '⚠ ' + T.failed;
             }
         }
-        notice((typeof f.message === 'string' && f.message ? f.message : code), 'error');
+        notice(T.errors[code] || (typeof f.message === 'string' && f.message ? f.message : code), 'error');
     }
 
     function start() {
