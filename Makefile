@@ -97,7 +97,12 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests dialogues integration
 	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests dialogues integration
 	$(MAKE) eval-smoke
+	$(MAKE) BUILD=build/release browser
 	@echo "make test: all passed"
+
+.PHONY: browser
+browser: $(SANAD) ## headless Chromium test of the widget against sanad serve (screenshots: build/test-output/browser)
+	@/usr/bin/python3 tests/browser/run --sanad $(SANAD)
 
 check-deps: ## kb/ and intents/ must not include bot/ (nor kb/ intents/)
 	@! grep -rnE '#include "(bot|intents)/' kb/ || (echo "kb/ includes bot/ or intents/" && false)

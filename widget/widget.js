@@ -1,0 +1,676 @@
+/* Sanad chat widget: embed with one tag
+ *   <script src="http://HOST/widget.js" data-lang="ar" async></script>
+ * Plain JavaScript, no framework, no build step. Everything lives in a shadow root so the
+ * host page's CSS cannot break it (and ours cannot leak out). Speaks the visitor protocol
+ * of docs/protocol.md (subprotocol "sanad.v1") over ws(s)://HOST/ws, HOST being the origin
+ * this script was loaded from.
+ *
+ * Safety rule: nothing that comes from the server (or the visitor) is ever parsed as HTML.
+ * Every node is built with createElement + textContent; links are http/https only. */
+(function () {
+    'use strict';
+
+    var script = document.currentScript;
+    if (!script) {
+        var all = document.querySelectorAll('script[src]');
+        for (var i = all.length - 1; i >= 0; i--) {
+            if (/\/widget\.js(\?|#|$)/.test(all[i].src)) { script = all[i]; break; }
+        }
+    }
+    if (!script || window.__sanadWidget) return;
+
+    var ORIGIN = new URL(script.src, location.href).origin;
+    var WS_URL = ORIGIN.replace(/^http/, 'ws') + '/ws';
+    var LANG = (script.getAttribute('data-lang') || 'ar').toLowerCase() === 'en' ? 'en' : 'ar';
+    var STORE_KEY = 'sanad.v1:' + ORIGIN;
+    var MAX_KEPT = 200;        /* transcript messages kept in sessionStorage */
+    var BACKOFF_BASE = 500, BACKOFF_CAP = 10000;
+    var PING_EVERY = 25000, PONG_WAIT = 10000, TYPING_MAX = 20000;
+
+    var T = {
+        ar: {
+            dir: 'rtl', open: 'تحدث معنا', close: 'إغلاق المحادثة', title: 'المساعد الآلي',
+            bot: 'روبوت', agent: 'موظف', you: 'أنت', human: 'تحدث مع موظف',
+            placeholder: 'اكتب سؤالك…', send: 'إرسال', input: 'رسالتك',
+            typing: 'يكتب…', reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
+            helpful: 'هل كانت هذه الإجابة مفيدة؟', yes: 'نعم', no: 'لا', thanks: 'شكرًا لتقييمك',
+            suggestions: 'اقتراحات', queue: function (p, m) {
+                return 'أنت رقم ' + p + ' في قائمة الانتظار' + (m > 0 ? '، الانتظار المتوقع نحو ' + m + ' دقيقة' : '');
+            },
+            failed: 'لم تُرسل', pending: 'قيد الإرسال', newconv: 'بدأت محادثة جديدة.',
+            closed: 'انتهت المحادثة.', joined: function (n) { return n + ' انضم إلى المحادثة'; },
+            log: 'رسائل المحادثة', sent: 'أُرسلت',
+            errors: {
+                too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.', too_big: 'الرسالة كبيرة جدًا.',
+                rate_limited: 'رسائل كثيرة بسرعة؛ سنعيد الإرسال بعد لحظة.',
+                not_found: 'هذا الاقتراح لم يعد متاحًا.', internal: 'خطأ مؤقت في الخادم؛ سنعيد المحاولة.',
+                bad_utf8: 'تعذر قراءة الرسالة.'
+            }
+        },
+        en: {
+            dir: 'ltr', open: 'Chat with us', close: 'Close chat', title: 'Automated assistant',
+            bot: 'Bot', agent: 'Agent', you: 'You', human: 'Talk to a human',
+            placeholder: 'Type your question…', send: 'Send', input: 'Your message',
+            typing: 'typing…', reconnecting: 'Reconnecting…', connecting: 'Connecting…',
+            helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback',
+            suggestions: 'Suggestions', queue: function (p, m) {
+                return 'You are number ' + p + ' in the queue' + (m > 0 ? ', estimated wait about ' + m + ' min' : '');
+            },
+            failed: 'not sent', pending: 'sending', newconv: 'A new conversation started.',
+            closed: 'The conversation has ended.', joined: function (n) { return n + ' joined the chat'; },
+            log: 'Chat messages', sent: 'sent',
+            errors: {
+                too_long: 'The message is too long.', empty: 'The message is empty.', too_big: 'The message is too big.',
+                rate_limited: 'Too many messages at once; resending in a moment.',
+                not_found: 'That suggestion is no longer available.', internal: 'A temporary server error; retrying.',
+                bad_utf8: 'The message could not be read.'
+            }
+        }
+    }[LANG];
+
+    /* ---------- persistent session state (sessionStorage: this tab only) ---------- */
+    var state = load();
+    function load() {
+        var s = null;
+        try { s = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null'); } catch (e) { s = null; }
+        if (!s || typeof s !== 'object') s = {};
+        return {
+            token: typeof s.token === 'string' ? s.token : null,
+            last_seq: s.last_seq | 0,
+            pending: Array.isArray(s.pending) ? s.pending : [],   /* unacked frames, with client_id */
+            msgs: Array.isArray(s.msgs) ? s.msgs : [],            /* transcript frames, by seq */
+            open: !!s.open,
+            rated: s.rated && typeof s.rated === 'object' ? s.rated : {},
+            counter: s.counter | 0,
+            handoff: !!s.handoff                                  /* handoff asked while offline */
+        };
+    }
+    function save() {
+        if (state.msgs.length > MAX_KEPT) state.msgs = state.msgs.slice(-MAX_KEPT);
+        try { sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* full or disabled */ }
+    }
+    function newClientId() {
+        state.counter++;
+        var rnd = Math.random().toString(36).slice(2, 10);
+        return ('w' + Date.now().toString(36) + '-' + state.counter + '-' + rnd).slice(0, 64);
+    }
+
+    /* ---------- DOM helpers: text only, never innerHTML ---------- */
+    function el(tag, cls, text) {
+        var n = document.createElement(tag);
+        if (cls) n.className = cls;
+        if (text != null) n.textContent = String(text);
+        return n;
+    }
+    /* Appends text to parent, turning http/https URLs into links. Anything else stays text. */
+    var URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+    function appendLinkified(parent, text) {
+        text = String(text);
+        var last = 0, m;
+        URL_RE.lastIndex = 0;
+        while ((m = URL_RE.exec(text)) !== null) {
+            var raw = m[0];
+            /* trailing punctuation belongs to the sentence, not the URL */
+            var trail = /[.,;:!?)\]}»”’،؛؟]+$/.exec(raw);
+            if (trail) raw = raw.slice(0, raw.length - trail[0].length);
+            var href = null;
+            try {
+                var u = new URL(raw);
+                if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname) href = u.href;
+            } catch (e) { href = null; }
+            if (!href) continue;
+            if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+            var a = el('a', null, raw);
+            a.href = href;
+            a.target = '_blank';
+            a.rel = 'noopener noreferrer';
+            a.setAttribute('dir', 'ltr');
+            parent.appendChild(a);
+            last = m.index + raw.length;
+            URL_RE.lastIndex = last;
+        }
+        if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    }
+
+    /* a speech-bubble icon, built as SVG nodes (no markup parsing) */
+    function chatIcon() {
+        var NS = 'http://www.w3.org/2000/svg';
+        var svg = document.createElementNS(NS, 'svg');
+        svg.setAttribute('viewBox', '0 0 24 24');
+        svg.setAttribute('width', '22');
+        svg.setAttribute('height', '22');
+        svg.setAttribute('aria-hidden', 'true');
+        svg.setAttribute('focusable', 'false');
+        svg.setAttribute('class', 'launcher-icon');
+        var path = document.createElementNS(NS, 'path');
+        path.setAttribute('fill', 'currentColor');
+        path.setAttribute('fill-rule', 'evenodd');
+        path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z');
+        svg.appendChild(path);
+        return svg;
+    }
+
+    /* ---------- build the UI ---------- */
+    var host, root, launcher, panel, logEl, typingEl, bannerEl, queueEl, humanBtn, input, sendBtn, form;
+    var byCid = {};      /* client_id -> visitor row element */
+    var seen = {};       /* seq -> true (rendered) */
+
+    function build() {
+        host = document.createElement('sanad-chat');
+        host.setAttribute('data-sanad', '');
+        host.style.cssText = 'display:none';
+        root = host.attachShadow({ mode: 'open' });
+
+        var css = document.createElement('link');
+        css.rel = 'stylesheet';
+        css.href = ORIGIN + '/widget.css';
+        css.onload = css.onerror = function () { host.style.cssText = ''; };
+        root.appendChild(css);
+
+        var wrap = el('div', 'sanad');
+        wrap.setAttribute('dir', T.dir);
+        wrap.setAttribute('lang', LANG);
+        root.appendChild(wrap);
+
+        launcher = el('button', 'launcher');
+        launcher.type = 'button';
+        launcher.setAttribute('aria-label', T.open);
+        launcher.setAttribute('aria-expanded', 'false');
+        launcher.setAttribute('aria-controls', 'sanad-panel');
+        launcher.appendChild(chatIcon());
+        launcher.appendChild(el('span', 'launcher-text', T.open));
+        launcher.addEventListener('click', function () { setOpen(!isOpen()); });
+        wrap.appendChild(launcher);
+
+        panel = el('div', 'panel');
+        panel.id = 'sanad-panel';
+        panel.setAttribute('role', 'dialog');
+        panel.setAttribute('aria-label', T.title);
+        panel.hidden = true;
+        wrap.appendChild(panel);
+
+        var head = el('div', 'head');
+        var titles = el('div', 'titles');
+        var name = el('span', 'name', 'Sanad');
+        name.setAttribute('dir', 'auto');
+        titles.appendChild(name);
+        titles.appendChild(el('span', 'badge', T.bot));
+        titles.appendChild(el('span', 'subtitle', T.title));
+        head.appendChild(titles);
+        var closeBtn = el('button', 'close', '×');
+        closeBtn.type = 'button';
+        closeBtn.setAttribute('aria-label', T.close);
+        closeBtn.addEventListener('click', function () { setOpen(false); });
+        head.appendChild(closeBtn);
+        panel.appendChild(head);
+
+        bannerEl = el('div', 'banner');
+        bannerEl.setAttribute('role', 'status');
+        bannerEl.hidden = true;
+        panel.appendChild(bannerEl);
+
+        logEl = el('div', 'log');
+        logEl.setAttribute('role', 'log');
+        logEl.setAttribute('aria-live', 'polite');
+        logEl.setAttribute('aria-relevant', 'additions');
+        logEl.setAttribute('aria-label', T.log);
+        logEl.tabIndex = 0;
+        panel.appendChild(logEl);
+
+        queueEl = el('div', 'queue');
+        queueEl.setAttribute('role', 'status');
+        queueEl.hidden = true;
+        panel.appendChild(queueEl);
+
+        typingEl = el('div', 'typing');
+        typingEl.hidden = true;
+        var dots = el('span', 'dots');
+        dots.setAttribute('aria-hidden', 'true');
+        dots.appendChild(el('i')); dots.appendChild(el('i')); dots.appendChild(el('i'));
+        typingEl.appendChild(dots);
+        typingEl.appendChild(el('span', 'typing-text', T.typing));
+        panel.appendChild(typingEl);
+
+        var actions = el('div', 'actions');
+        humanBtn = el('button', 'human', T.human);
+        humanBtn.type = 'button';
+        humanBtn.addEventListener('click', requestHuman);
+        actions.appendChild(humanBtn);
+        panel.appendChild(actions);
+
+        form = el('form', 'composer');
+        form.setAttribute('novalidate', '');
+        input = el('textarea', 'input');
+        input.rows = 1;
+        input.setAttribute('dir', 'auto');
+        input.setAttribute('aria-label', T.input);
+        input.placeholder = T.placeholder;
+        input.maxLength = 1000;
+        input.addEventListener('keydown', function (ev) {
+            if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+                ev.preventDefault();
+                submit();
+            }
+        });
+        input.addEventListener('input', autosize);
+        form.appendChild(input);
+        sendBtn = el('button', 'send', T.send);
+        sendBtn.type = 'submit';
+        form.appendChild(sendBtn);
+        form.addEventListener('submit', function (ev) { ev.preventDefault(); submit(); });
+        panel.appendChild(form);
+
+        panel.addEventListener('keydown', function (ev) {
+            if (ev.key === 'Escape') { ev.preventDefault(); setOpen(false); }
+        });
+
+        document.body.appendChild(host);
+
+        /* the transcript kept in this tab */
+        for (var i = 0; i < state.msgs.length; i++) render(state.msgs[i], true);
+        for (var j = 0; j < state.pending.length; j++) renderPendingVisitor(state.pending[j]);
+        if (state.open) setOpen(true, true);
+        else if (state.token) connect();   /* an ongoing conversation: resume it at once */
+    }
+
+    function autosize() {
+        input.style.height = 'auto';
+        input.style.height = Math.min(input.scrollHeight + 2, 120) + 'px';
+    }
+    function isOpen() { return !panel.hidden; }
+    function setOpen(open, noFocus) {
+        panel.hidden = !open;
+        launcher.setAttribute('aria-expanded', open ? 'true' : 'false');
+        host.classList.toggle('open', open);
+        launcher.classList.toggle('is-open', open);
+        state.open = open;
+        save();
+        if (open) {
+            connect();
+            scrollDown();
+            if (!noFocus) input.focus();
+        } else if (!noFocus) {
+            launcher.focus();
+        }
+    }
+    function scrollDown() { logEl.scrollTop = logEl.scrollHeight; }
+
+    /* ---------- rendering of transcript frames ---------- */
+    function fmtTime(ts) {
+        if (typeof ts !== 'number') return '';
+        try { return new Date(ts).toLocaleTimeString(LANG === 'ar' ? 'ar' : 'en', { hour: '2-digit', minute: '2-digit' }); }
+        catch (e) { return ''; }
+    }
+
+    function render(m, fromStore) {
+        if (typeof m.seq !== 'number' || seen[m.seq]) return false;
+        seen[m.seq] = true;
+        if (m.seq > state.last_seq) state.last_seq = m.seq;
+        var from = m.from;
+        var text = typeof m.text === 'string' ? m.text : '';
+
+        if (from === 'visitor') {
+            var mine = m.client_id && byCid[m.client_id];
+            if (mine) { markSent(mine, m.seq); return true; }
+            var row = visitorRow(text);
+            markSent(row, m.seq);
+            if (m.client_id) byCid[m.client_id] = row;
+            logEl.appendChild(row);
+            scrollDown();
+            return true;
+        }
+
+        var rowEl = el('div', 'row from-' + (from === 'bot' || from === 'agent' || from === 'system' ? from : 'system'));
+        rowEl.setAttribute('data-seq', String(m.seq));
+        if (from === 'bot' || from === 'agent') {
+            var meta = el('div', 'meta');
+            if (from === 'bot') {
+                meta.appendChild(el('span', 'badge', T.bot));
+                if (m.kind) rowEl.setAttribute('data-kind', String(m.kind));
+                if (typeof m.kb_id === 'string') rowEl.setAttribute('data-kb-id', m.kb_id);
+            } else {
+                var an = m.agent && typeof m.agent.name === 'string' ? m.agent.name : '';
+                var nm = el('span', 'agent-name', an);
+                nm.setAttribute('dir', 'auto');
+                meta.appendChild(nm);
+                meta.appendChild(el('span', 'badge agent', T.agent));
+            }
+            var t = fmtTime(m.ts);
+            if (t) meta.appendChild(el('span', 'time', t));
+            rowEl.appendChild(meta);
+        }
+        var bubble = el('div', 'bubble');
+        bubble.setAttribute('dir', 'auto');
+        appendLinkified(bubble, text);
+        rowEl.appendChild(bubble);
+
+        if (from === 'bot') {
+            var sugg = Array.isArray(m.suggestions) ? m.suggestions : [];
+            if (sugg.length) {
+                var chips = el('div', 'chips');
+                chips.setAttribute('role', 'group');
+                chips.setAttribute('aria-label', T.suggestions);
+                sugg.forEach(function (s) {
+                    if (!s || typeof s.kb_id !== 'string' || typeof s.question !== 'string') return;
+                    var c = el('button', 'chip', s.question);
+                    c.type = 'button';
+                    c.setAttribute('dir', 'auto');
+                    c.setAttribute('data-kb-id', s.kb_id);
+                    c.addEventListener('click', function () { pick(s.kb_id, s.question); });
+                    chips.appendChild(c);
+                });
+                rowEl.appendChild(chips);
+            }
+            if (m.ask_feedback === true) rowEl.appendChild(feedbackBox(m.seq));
+            if (m.offer_human === true && !fromStore) highlightHuman(true);
+            if (m.kind === 'handoff') highlightHuman(false);
+        }
+        logEl.appendChild(rowEl);
+        if (!fromStore && (from === 'bot' || from === 'agent')) typing(false);
+        scrollDown();
+        return true;
+    }
+
+    function visitorRow(text) {
+        var row = el('div', 'row from-visitor');
+        var bubble = el('div', 'bubble');
+        bubble.setAttribute('dir', 'auto');
+        appendLinkified(bubble, text);
+        row.appendChild(bubble);
+        var st = el('div', 'status');
+        row.appendChild(st);
+        return row;
+    }
+    function markSent(row, seq) {
+        row.setAttribute('data-seq', String(seq));
+        row.classList.remove('pending', 'failed');
+        var st = row.querySelector('.status');
+        if (st) { st.textContent = ''; st.setAttribute('aria-label', T.sent); }
+    }
+    function renderPendingVisitor(p) {
+        if (p.type !== 'message' && p.type !== 'pick') return;
+        if (byCid[p.client_id]) return;
+        var row = visitorRow(p.text || '');
+        row.classList.add('pending');
+        row.querySelector('.status').textContent = '⏱ ' + T.pending;
+        byCid[p.client_id] = row;
+        logEl.appendChild(row);
+        scrollDown();
+    }
+
+    function feedbackBox(seq) {
+        var box = el('div', 'feedback');
+        box.setAttribute('role', 'group');
+        box.setAttribute('aria-label', T.helpful);
+        box.appendChild(el('span', 'q', T.helpful));
+        var yes = el('button', 'fb yes', '👍 ' + T.yes);
+        var no = el('button', 'fb no', '👎 ' + T.no);
+        yes.type = no.type = 'button';
+        function done(helpful) {
+            yes.disabled = no.disabled = true;
+            (helpful ? yes : no).classList.add('chosen');
+            (helpful ? yes : no).setAttribute('aria-pressed', 'true');
+            box.appendChild(el('span', 'thanks', T.thanks));
+        }
+        if (state.rated[seq] !== undefined) done(state.rated[seq]);
+        yes.addEventListener('click', function () { if (rate(seq, true)) done(true); input.focus(); });
+        no.addEventListener('click', function () { if (rate(seq, false)) done(false); input.focus(); });
+        box.appendChild(yes);
+        box.appendChild(no);
+        return box;
+    }
+
+    function highlightHuman(on) { humanBtn.classList.toggle('highlight', on); }
+
+    function typing(on) {
+        clearTimeout(typing.timer);
+        typingEl.hidden = !on;
+        if (on) {
+            typing.timer = setTimeout(function () { typingEl.hidden = true; }, TYPING_MAX);
+            scrollDown();
+        }
+    }
+
+    function notice(text, cls) {
+        var n = el('div', 'notice ' + (cls || ''), text);
+        n.setAttribute('dir', 'auto');
+        logEl.appendChild(n);
+        scrollDown();
+        return n;
+    }
+
+    function banner(text) {
+        bannerEl.hidden = !text;
+        bannerEl.textContent = text || '';
+    }
+
+    /* ---------- visitor actions ---------- */
+    function submit() {
+        var text = input.value.replace(/^\s+|\s+$/g, '');
+        if (!text) { input.focus(); return; }
+        input.value = '';
+        autosize();
+        var p = { type: 'message', text: text, client_id: newClientId() };
+        enqueue(p);
+        input.focus();
+    }
+    function pick(kbId, question) {
+        enqueue({ type: 'pick', kb_id: kbId, client_id: newClientId(), text: question });
+        input.focus();
+    }
+    /* The protocol does not promise an ack for handoff (its client_id is optional), so it is
+     * not kept with the unacked messages: it is sent live, or once after the next welcome. */
+    function requestHuman() {
+        highlightHuman(false);
+        if (sendFrame({ type: 'handoff', client_id: newClientId() })) {
+            typing(true);
+        } else {
+            state.handoff = true;
+            save();
+            banner(T.reconnecting);
+        }
+        input.focus();
+    }
+    /* Feedback has no client_id (nothing to deduplicate it by), so it is only sent live. */
+    function rate(seq, helpful) {
+        if (!sendFrame({ type: 'feedback', seq: seq, helpful: helpful })) return false;
+        state.rated[seq] = helpful;
+        save();
+        return true;
+    }
+    /* Frames with a client_id stay in sessionStorage until acked; they are (re)sent on every
+     * (re)connection. The server stores a client_id once, so a resend never duplicates. */
+    function enqueue(p) {
+        state.pending.push(p);
+        save();
+        renderPendingVisitor(p);
+        if (ready) { sendPending(p); typing(true); }
+    }
+    function wireFrame(p) {
+        if (p.type === 'pick') return { type: 'pick', kb_id: p.kb_id, client_id: p.client_id };
+        return { type: 'message', text: p.text, client_id: p.client_id };
+    }
+    function sendPending(p) { sendFrame(wireFrame(p)); }
+    function dropPending(cid) {
+        for (var i = 0; i < state.pending.length; i++) {
+            if (state.pending[i].client_id === cid) { state.pending.splice(i, 1); save(); return true; }
+        }
+        return false;
+    }
+
+    /* ---------- connection ---------- */
+    var ws = null, ready = false, attempt = 0, retryTimer = null, pingTimer = null, pongTimer = null;
+
+    function connect() {
+        if (ws || retryTimer) return;
+        var sock;
+        try { sock = new WebSocket(WS_URL, 'sanad.v1'); }
+        catch (e) { scheduleReconnect(); return; }
+        ws = sock;
+        ready = false;
+        if (attempt === 0 && !state.msgs.length) banner(T.connecting);
+        sock.onopen = function () {
+            var hello = { type: 'hello', lang: LANG, last_seq: state.last_seq };
+            if (state.token) hello.token = state.token;
+            sock.send(JSON.stringify(hello));
+        };
+        sock.onmessage = function (ev) {
+            if (sock !== ws) return;
+            var f;
+            try { f = JSON.parse(ev.data); } catch (e) { return; }
+            if (f && typeof f === 'object') onFrame(f);
+        };
+        sock.onclose = function () {
+            if (sock !== ws) return;
+            ws = null;
+            ready = false;
+            stopPing();
+            typing(false);
+            scheduleReconnect();
+        };
+        sock.onerror = function () { /* onclose follows */ };
+    }
+    function scheduleReconnect() {
+        if (retryTimer) return;
+        banner(T.reconnecting);
+        var cap = Math.min(BACKOFF_CAP, BACKOFF_BASE * Math.pow(2, attempt));
+        var delay = cap / 2 + Math.random() * cap / 2;   /* exponential backoff, jitter */
+        attempt++;
+        retryTimer = setTimeout(function () { retryTimer = null; connect(); }, delay);
+    }
+    function sendFrame(f) {
+        if (ws && ready && ws.readyState === 1) { ws.send(JSON.stringify(f)); return true; }
+        return false;
+    }
+    function startPing() {
+        stopPing();
+        pingTimer = setInterval(function () {
+            if (!sendFrame({ type: 'ping' })) return;
+            clearTimeout(pongTimer);
+            pongTimer = setTimeout(function () { if (ws) ws.close(); }, PONG_WAIT);
+        }, PING_EVERY);
+    }
+    function stopPing() { clearInterval(pingTimer); clearTimeout(pongTimer); }
+    window.addEventListener('online', function () {
+        if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; connect(); }
+    });
+
+    function onFrame(f) {
+        switch (f.type) {
+        case 'welcome':
+            if (f.resumed !== true && (state.msgs.length || state.last_seq)) {
+                /* the old conversation is gone (expired token): start over, keep unsent ones */
+                state.msgs = []; state.last_seq = 0; state.rated = {}; seen = {};
+                var keep = {};
+                state.pending.forEach(function (p) { keep[p.client_id] = byCid[p.client_id]; });
+                byCid = keep;
+                while (logEl.firstChild) logEl.removeChild(logEl.firstChild);
+                notice(T.newconv, 'system');
+                state.pending.forEach(function (p) { if (byCid[p.client_id]) logEl.appendChild(byCid[p.client_id]); });
+            }
+            if (typeof f.token === 'string') state.token = f.token;
+            if (f.bot && typeof f.bot.name === 'string') root.querySelector('.name').textContent = f.bot.name;
+            if (f.limits && typeof f.limits.max_text === 'number') input.maxLength = f.limits.max_text;
+            if (f.state === 'queued') highlightHuman(false);
+            save();
+            ready = true;
+            attempt = 0;
+            banner('');
+            startPing();
+            /* drop anything that is not a message/pick (older versions kept handoffs here) */
+            state.pending = state.pending.filter(function (p) { return p.type === 'message' || p.type === 'pick'; });
+            if (state.pending.length) {
+                state.pending.forEach(sendPending);
+                typing(true);
+            }
+            if (state.handoff) {
+                state.handoff = false;
+                sendFrame({ type: 'handoff', client_id: newClientId() });
+                typing(true);
+            }
+            save();
+            break;
+        case 'message':
+            if (typeof f.seq !== 'number') return;
+            if (f.from === 'visitor' && f.client_id) dropPending(f.client_id);
+            if (render(f, false)) {
+                state.msgs.push(f);
+                save();
+            }
+            break;
+        case 'ack':
+            if (typeof f.client_id !== 'string' || typeof f.seq !== 'number') return;
+            dropPending(f.client_id);
+            var row = byCid[f.client_id];
+            if (row) {
+                markSent(row, f.seq);
+                if (!seen[f.seq]) {
+                    seen[f.seq] = true;
+                    var v = { type: 'message', seq: f.seq, from: 'visitor', client_id: f.client_id,
+                              text: row.querySelector('.bubble').textContent };
+                    state.msgs.push(v);
+                }
+            }
+            if (f.seq > state.last_seq) state.last_seq = f.seq;
+            save();
+            break;
+        case 'queue':
+            queueEl.hidden = false;
+            queueEl.textContent = T.queue(f.position | 0, f.eta_minutes | 0);
+            scrollDown();
+            break;
+        case 'agent_joined':
+            queueEl.hidden = true;
+            notice(T.joined(f.agent && typeof f.agent.name === 'string' ? f.agent.name : T.agent), 'system');
+            break;
+        case 'closed':
+            queueEl.hidden = true;
+            notice(T.closed, 'system');
+            break;
+        case 'typing':
+            typing(f.on === true);
+            break;
+        case 'pong':
+            clearTimeout(pongTimer);
+            break;
+        case 'error':
+            onError(f);
+            break;
+        default:
+            break;   /* unknown types are ignored: the protocol can grow */
+        }
+    }
+
+    function onError(f) {
+        var code = typeof f.code === 'string' ? f.code : 'error';
+        if (code === 'bad_token') return;   /* a fresh welcome follows */
+        typing(false);
+        var cid = typeof f.client_id === 'string' ? f.client_id : null;
+        if (code === 'internal' || code === 'rate_limited') {
+            /* nothing was stored: resend what is unacked a bit later (the server may not say
+             * which frame it refused; resending an acked client_id is harmless) */
+            clearTimeout(onError.retry);
+            onError.retry = setTimeout(function () {
+                if (state.pending.length && ready) { state.pending.forEach(sendPending); typing(true); }
+            }, code === 'rate_limited' ? 1500 : 3000);
+        } else if (cid) {
+            /* refused for good (too long, not found…): nothing was stored, do not resend */
+            dropPending(cid);
+            var row = byCid[cid];
+            if (row) {
+                row.classList.remove('pending');
+                row.classList.add('failed');
+                row.querySelector('.status').textContent = '⚠ ' + T.failed;
+            }
+        }
+        notice(T.errors[code] || (typeof f.message === 'string' && f.message ? f.message : code), 'error');
+    }
+
+    function start() {
+        if (window.__sanadWidget) return;
+        window.__sanadWidget = { version: 1 };
+        build();
+    }
+    if (document.body) start();
+    else document.addEventListener('DOMContentLoaded', start);
+})();
