@@ -229,7 +229,10 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
 }
 
 /* Stores a visitor message and acks it. Returns 1 when it is new (the bot should answer),
- * 0 for a resend (acked with its original seq), -1 on failure (error sent). */
+ * 2 for a resend of a message nothing followed (the process died, or the brain failed,
+ * between storing it and answering: the bot answers now, or the visitor never gets one),
+ * 0 for a resend already answered (acked with its original seq), -1 on failure (error
+ * sent). */
 static int store_visitor(struct bot_session *s, const char *text, const char *client_id)
 {
     struct sn_err e = {0};
@@ -255,10 +258,13 @@ static int store_visitor(struct bot_session *s, const char *text, const char *cl
     free(frame); /* the visitor has its own text: it gets the ack only */
     char *ack = bot_proto_ack(client_id, seq, &len);
     send_take(s, ack, len);
-    if (dup)
-        sn_log(SN_LOG_INFO, "ws", "event=resend sess=%llu conv=%s seq=%lld", s->id, s->conv->id,
-               seq);
-    return dup ? 0 : 1;
+    if (!dup)
+        return 1;
+    char from[16];
+    int rc = store_msg_from(s->srv->store, s->conv->id, seq + 1, from, sizeof from, &e);
+    sn_log(SN_LOG_INFO, "ws", "event=resend sess=%llu conv=%s seq=%lld answered=%d", s->id,
+           s->conv->id, seq, rc != SN_ENOTFOUND);
+    return rc == SN_ENOTFOUND ? 2 : 0;
 }
 
 /* --- frames ------------------------------------------------------------------------------ */
@@ -365,7 +371,7 @@ static void on_message(struct bot_session *s, const struct bot_proto_in *in, lon
 {
     struct sn_err e = {0};
     struct bot_turn t;
-    if (store_visitor(s, in->text, in->client_id) != 1)
+    if (store_visitor(s, in->text, in->client_id) < 1)
         return;
     int rc = bot_dialogue_message(s->srv->brain, &s->conv->dlg, in->text, &t, &e);
     answer(s, rc, &t, &e, t0);
@@ -388,7 +394,7 @@ static void on_pick(struct bot_session *s, const struct bot_proto_in *in, long l
     }
     int fresh = store_visitor(s, ent->question, in->client_id);
     kb_entry_free(ent);
-    if (fresh != 1)
+    if (fresh < 1)
         return;
     int rc = bot_dialogue_pick(s->srv->brain, &s->conv->dlg, in->kb_id, &t, &e);
     answer(s, rc, &t, &e, t0);
