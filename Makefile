@@ -26,7 +26,7 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 .PHONY: all run test unit cli-tests eval-smoke deps check-deps check-headers fmt fmt-check \
-        bench eval clean help
+        bench bench-ws bench-echo bench-tools eval clean help
 .DEFAULT_GOAL := all
 
 all: bin/sanad ## build bin/sanad (release)
@@ -99,6 +99,24 @@ fmt-check:
 
 bench: all ## matching speed: scripts/bench-kb
 	scripts/bench-kb
+
+# WebSocket benchmarks (issue 4): the load client, the echo baseline, the synthetic-base maker.
+BENCH_TOOLS := $(BUILD)/bench/ws_load $(BUILD)/bench/echo_server $(BUILD)/bench/bench_kb
+$(BUILD)/bench/ws_load $(BUILD)/bench/echo_server: $(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(DEP_LIBS) -lev $(LDFLAGS)
+
+$(BUILD)/bench/bench_kb: tests/bench/bench_kb.c $(BUILD)/libkb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkb.a $(DEP_LIBS) $(LDFLAGS)
+
+bench-tools: $(BENCH_TOOLS) ## build the benchmark programs (ws_load, echo_server, bench_kb)
+
+bench-ws: all bench-tools ## chat server speed vs a plain lws echo server: scripts/bench-ws
+	scripts/bench-ws --no-build
+
+bench-echo: bench-tools ## the lws echo baseline alone: scripts/bench-echo
+	scripts/bench-echo --no-build
 
 eval: all ## matching quality on ../shared/eval/mawdoo3-q2q (check split)
 	/usr/bin/python3 scripts/mawdoo3-convert ../shared/eval/mawdoo3-q2q/q2q_similarity_workshop_v2.1.tsv build/eval/mawdoo3
