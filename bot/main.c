@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bot/cli.h"
+#include "bot/serve.h"
 
 static const char usage[] =
     "usage: sanad <command> [options]\n"
@@ -10,6 +11,7 @@ static const char usage[] =
     "commands:\n"
     "  kb <subcommand>   manage and search the knowledge base (sanad kb help)\n"
     "  ask               answer questions from the knowledge base, one per line\n"
+    "  serve             the chat server: widget files and the visitor WebSocket\n"
     "  help              this text\n";
 
 int main(int argc, char **argv)
@@ -22,6 +24,8 @@ int main(int argc, char **argv)
         return bot_cli_kb(argc - 1, argv + 1);
     if (strcmp(argv[1], "ask") == 0)
         return bot_cli_ask(argc - 1, argv + 1);
+    if (strcmp(argv[1], "serve") == 0)
+        return bot_serve_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, stdout);
         return 0;

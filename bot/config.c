@@ -1,0 +1,292 @@
+/* The defaults table, the `key value` file reader and the flag parser (Redis config.c). */
+#include "bot/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_LOG };
+
+struct key {
+    const char *name;
+    int type;
+    size_t off;
+    const char *def; /* NULL: no default (derived or unset) */
+    long min, max;   /* T_INT range; T_DBL uses them as [min/100, max/100] */
+    const char *help;
+};
+
+#define OFF(f) offsetof(struct bot_config, f)
+static const struct key keys[] = {
+    {"bind", T_STR, OFF(bind), "127.0.0.1", 0, 0, "listen address"},
+    {"port", T_INT, OFF(port), "8080", 0, 65535, "listen port; 0 picks a free one"},
+    {"data", T_STR, OFF(data), "data", 0, 0, "data directory"},
+    {"kb_db", T_STR, OFF(kb_db), NULL, 0, 0, "knowledge base file (default DATA/sanad.db)"},
+    {"store_db", T_STR, OFF(store_db), NULL, 0, 0, "conversation store (default DATA/store.db)"},
+    {"widget_dir", T_STR, OFF(widget_dir), "widget", 0, 0, "static files served over HTTP"},
+    {"tls_cert", T_STR, OFF(tls_cert), NULL, 0, 0, "PEM certificate (TLS with tls_key)"},
+    {"tls_key", T_STR, OFF(tls_key), NULL, 0, 0, "PEM private key"},
+    {"bot_name", T_STR, OFF(bot_name), "Sanad", 0, 0, "the bot's name in welcome frames"},
+    {"allowed_origins", T_ORIGINS, OFF(origins), NULL, 0, 0,
+     "extra Origins allowed on /ws, space-separated, repeatable"},
+    {"allow_no_origin", T_BOOL, OFF(allow_no_origin), "yes", 0, 1,
+     "accept /ws without an Origin header (non-browser clients)"},
+    {"max_frame", T_INT, OFF(max_frame), "4096", 64, 1 << 20, "bytes per WebSocket message"},
+    {"max_text", T_INT, OFF(max_text), "1000", 1, 100000, "characters per visitor text"},
+    {"rate", T_INT, OFF(rate), "5", 1, 100000, "frames per second per connection (refill)"},
+    {"burst", T_INT, OFF(burst), "10", 1, 100000, "token bucket size"},
+    {"max_conns_per_ip", T_INT, OFF(max_conns_per_ip), "64", 1, 1000000,
+     "open connections per client address"},
+    {"abuse_limit", T_INT, OFF(abuse_limit), "20", 1, 1000000,
+     "refused frames before closing with 1008"},
+    {"session_ttl", T_INT, OFF(session_ttl), "86400", 1, INT_MAX,
+     "seconds a session token stays valid after the last activity"},
+    {"rx_buffer", T_INT, OFF(rx_buffer), "512", 128, 65536, "lws rx buffer per connection"},
+    {"send_queue", T_INT, OFF(send_queue), "32", 4, 4096,
+     "frames queued per connection before reading pauses"},
+    {"confidence_high", T_DBL, OFF(high), "0.45", 0, 100, "answer band threshold"},
+    {"confidence_medium", T_DBL, OFF(medium), "0.20", 0, 100, "suggestions band threshold"},
+    {"log_level", T_LOG, OFF(log_level), "notice", 0, 0, "err, warn, notice, info or debug"},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static const struct key *find(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static int parse_int(const char *v, long min, long max, int *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < min || n > max)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+static int set_key(struct bot_config *c, const struct key *k, const char *v, struct sn_err *err)
+{
+    char *base = (char *)c + k->off;
+    switch (k->type) {
+    case T_STR: {
+        char **p = (char **)base;
+        free(*p);
+        *p = *v ? sn_xstrdup(v) : NULL;
+        return SN_OK;
+    }
+    case T_INT:
+        if (parse_int(v, k->min, k->max, (int *)base))
+            return sn_err_set(err, SN_EINVAL, "%s: expected an integer in %ld..%ld, got '%s'",
+                              k->name, k->min, k->max, v);
+        return SN_OK;
+    case T_BOOL:
+        if (!strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "true"))
+            *(int *)base = 1;
+        else if (!strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "false"))
+            *(int *)base = 0;
+        else
+            return sn_err_set(err, SN_EINVAL, "%s: expected yes or no, got '%s'", k->name, v);
+        return SN_OK;
+    case T_DBL: {
+        char *end;
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno || end == v || *end || d < k->min / 100.0 || d > k->max / 100.0)
+            return sn_err_set(err, SN_EINVAL, "%s: expected a number in [0,1], got '%s'",
+                              k->name, v);
+        *(double *)base = d;
+        return SN_OK;
+    }
+    case T_LOG: {
+        static const char *names[] = {"err", "warn", "notice", "info", "debug"};
+        for (int i = 0; i < 5; i++)
+            if (!strcmp(v, names[i])) {
+                *(int *)base = i;
+                return SN_OK;
+            }
+        return sn_err_set(err, SN_EINVAL, "%s: expected err, warn, notice, info or debug",
+                          k->name);
+    }
+    case T_ORIGINS: {
+        /* each space-separated word is one origin; "none" clears the list */
+        char *dup = sn_xstrdup(v), *save = NULL;
+        int rc = SN_OK;
+        for (char *w = strtok_r(dup, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+            if (!strcmp(w, "none")) {
+                for (int i = 0; i < c->norigins; i++)
+                    free(c->origins[i]);
+                c->norigins = 0;
+                continue;
+            }
+            if (strncmp(w, "http://", 7) && strncmp(w, "https://", 8)) {
+                rc = sn_err_set(err, SN_EINVAL,
+                                "%s: '%s' is not an origin (http://host[:port] or https://…)",
+                                k->name, w);
+                break;
+            }
+            if (c->norigins == BOT_CONFIG_MAX_ORIGINS) {
+                rc = sn_err_set(err, SN_EINVAL, "%s: more than %d origins", k->name,
+                                BOT_CONFIG_MAX_ORIGINS);
+                break;
+            }
+            size_t n = strlen(w);
+            while (n > 0 && w[n - 1] == '/')
+                w[--n] = 0; /* "https://a.example/" is the origin "https://a.example" */
+            c->origins[c->norigins++] = sn_xstrdup(w);
+        }
+        free(dup);
+        return rc;
+    }
+    }
+    return sn_err_set(err, SN_EINVAL, "%s: bad key type", k->name);
+}
+
+void bot_config_init(struct bot_config *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].def)
+            set_key(c, &keys[i], keys[i].def, NULL);
+}
+
+void bot_config_fini(struct bot_config *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].type == T_STR) {
+            char **p = (char **)((char *)c + keys[i].off);
+            free(*p);
+            *p = NULL;
+        }
+    for (int i = 0; i < c->norigins; i++)
+        free(c->origins[i]);
+    c->norigins = 0;
+}
+
+int bot_config_set(struct bot_config *c, const char *key, const char *value, struct sn_err *err)
+{
+    const struct key *k = find(key);
+    if (!k)
+        return sn_err_set(err, SN_EINVAL, "unknown key '%s'", key);
+    return set_key(c, k, value, err);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = 0;
+    return s;
+}
+
+int bot_config_load(struct bot_config *c, const char *path, struct sn_err *err)
+{
+    int rc = SN_OK, line = 0;
+    char *buf = NULL;
+    size_t cap = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sn_err_set(err, SN_EIO, "%s: %s", path, strerror(errno));
+    while (getline(&buf, &cap, f) > 0) {
+        line++;
+        char *s = trim(buf);
+        if (!*s || *s == '#')
+            continue;
+        char *v = s + strcspn(s, " \t");
+        if (*v)
+            *v++ = 0;
+        v = trim(v);
+        if (v[0] == '"' && strlen(v) >= 2 && v[strlen(v) - 1] == '"') {
+            v[strlen(v) - 1] = 0; /* "quoted value" keeps inner spaces */
+            v++;
+        }
+        struct sn_err e = {0};
+        if (bot_config_set(c, s, v, &e)) {
+            rc = sn_err_set(err, SN_EINVAL, "%s:%d: %s", path, line, e.msg);
+            break;
+        }
+    }
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+static char *joinpath(const char *dir, const char *file)
+{
+    struct sn_buf b;
+    sn_buf_init(&b, 8192);
+    sn_buf_printf(&b, "%s/%s", dir, file);
+    return sn_buf_take(&b);
+}
+
+int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *err)
+{
+    /* the config file first, so flags override it whatever their order */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--config")) {
+            if (i + 1 >= argc)
+                return sn_err_set(err, SN_EINVAL, "--config needs a file");
+            int rc = bot_config_load(c, argv[i + 1], err);
+            if (rc)
+                return rc;
+        }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2))
+            return sn_err_set(err, SN_EINVAL, "unexpected argument '%s'", a);
+        a += 2;
+        const char *eq = strchr(a, '=');
+        char key[64];
+        const char *val;
+        size_t kl = eq ? (size_t)(eq - a) : strlen(a);
+        if (kl >= sizeof key)
+            return sn_err_set(err, SN_EINVAL, "unknown option '%s'", argv[i]);
+        memcpy(key, a, kl);
+        key[kl] = 0;
+        for (char *p = key; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return sn_err_set(err, SN_EINVAL, "--%s needs a value", key);
+        if (!strcmp(key, "config"))
+            continue;
+        int rc = bot_config_set(c, strcmp(key, "db") ? key : "kb_db", val, err);
+        if (rc)
+            return rc;
+    }
+    if (!c->kb_db)
+        c->kb_db = joinpath(c->data, "sanad.db");
+    if (!c->store_db)
+        c->store_db = joinpath(c->data, "store.db");
+    if (!c->tls_cert != !c->tls_key)
+        return sn_err_set(err, SN_EINVAL, "tls_cert and tls_key must be set together");
+    if (c->medium > c->high)
+        return sn_err_set(err, SN_EINVAL, "confidence_medium must not exceed confidence_high");
+    return SN_OK;
+}
+
+void bot_config_usage(void *fp)
+{
+    FILE *f = fp;
+    fputs("usage: sanad serve [--config FILE] [--KEY VALUE]...\n\nkeys (file: `key value`; "
+          "flag: --key value):\n",
+          f);
+    for (size_t i = 0; i < NKEYS; i++)
+        fprintf(f, "  %-18s %-10s %s\n", keys[i].name, keys[i].def ? keys[i].def : "-",
+                keys[i].help);
+}

@@ -1,0 +1,58 @@
+/* Server configuration: one defaults table, a `key value` file (redis.conf style, `#`
+ * comments) and `--key value` flags that override it. The result is a struct bot_config,
+ * const after load and passed explicitly. Keys are documented in docs/configuration.md. */
+#ifndef SANAD_BOT_CONFIG_H
+#define SANAD_BOT_CONFIG_H
+
+#include "kb/base.h"
+
+#define BOT_CONFIG_MAX_ORIGINS 32
+
+struct bot_config {
+    char *bind;          /* listen address, "127.0.0.1" */
+    int port;            /* 0 = pick a free port */
+    char *data;          /* data directory, "data" */
+    char *kb_db;         /* knowledge base file, default DATA/sanad.db */
+    char *store_db;      /* conversation store file, default DATA/store.db */
+    char *widget_dir;    /* static files, "widget" (relative to cwd, or absolute) */
+    char *tls_cert;      /* PEM certificate; TLS when both cert and key are set */
+    char *tls_key;
+    char *bot_name;      /* "Sanad" */
+    char *origins[BOT_CONFIG_MAX_ORIGINS]; /* allowed_origins besides the server's own */
+    int norigins;
+    int allow_no_origin; /* accept WebSocket upgrades without an Origin header (non-browsers) */
+    int max_frame;       /* bytes of one WebSocket message, 4096 */
+    int max_text;        /* characters of a visitor text, 1000 */
+    int rate;            /* token bucket refill, frames per second per connection */
+    int burst;           /* token bucket size */
+    int max_conns_per_ip;
+    int abuse_limit;     /* refused frames before a close with 1008 */
+    int session_ttl;     /* seconds a session token stays valid after the last activity */
+    int rx_buffer;       /* lws rx buffer per connection, bytes */
+    int send_queue;      /* frames queued per connection before rx flow control */
+    double high, medium; /* answer confidence bands */
+    int log_level;       /* enum sn_log_level */
+};
+
+/* Fills c with the defaults (strings owned by c). */
+void bot_config_init(struct bot_config *c);
+/* Frees what c owns; c may be zeroed or initialized. */
+void bot_config_fini(struct bot_config *c);
+
+/* Sets one key from its text value. SN_EINVAL (err names the key and the reason) for an
+ * unknown key or a value of the wrong type or out of range; c is unchanged then. */
+int bot_config_set(struct bot_config *c, const char *key, const char *value, struct sn_err *err);
+
+/* Reads `key value` lines from path. Errors are "path:line: reason" (SN_EINVAL) or SN_EIO
+ * when the file cannot be read. Keys before the failing line stay set. */
+int bot_config_load(struct bot_config *c, const char *path, struct sn_err *err);
+
+/* Applies `sanad serve` arguments: --config FILE is read first (wherever it appears), then
+ * every --key value (any key of the table; --db is kb_db) in order. Then fills the derived
+ * defaults (kb_db, store_db from data). SN_EINVAL with err set on a bad argument. */
+int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *err);
+
+/* Writes the key table with defaults and help to f (a FILE *), for `sanad serve --help`. */
+void bot_config_usage(void *f);
+
+#endif

@@ -1,0 +1,95 @@
+/* HTTP: the widget's static files (an lws file mount on widget_dir) and /healthz. */
+#include <libwebsockets.h>
+#include <string.h>
+
+#include "bot/server.h"
+#include "bot/ws_visitor.h"
+
+int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                      size_t len);
+
+/* Per-request data lws allocates for "http". */
+/* ws_visitor.c reserves 16 bytes for it in the protocol table */
+struct http_pss {
+    int healthz; /* this request is /healthz: the body is written on WRITEABLE */
+};
+_Static_assert(sizeof(struct http_pss) <= 16, "http pss larger than its protocol entry");
+
+static int healthz_body(struct bot_server *srv, char *buf, size_t size)
+{
+    return lws_snprintf(buf, size, "{\"status\":\"%s\",\"sessions\":%d}\n",
+                        srv->draining ? "stopping" : "ok", srv->nsessions);
+}
+
+int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                      size_t len)
+{
+    struct http_pss *p = user;
+    struct bot_server *srv = lws_context_user(lws_get_context(wsi));
+    unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *pos = start,
+                                      *end = buf + sizeof buf - 1;
+    int n;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        /* only /healthz reaches here (the file mount serves the rest) */
+        n = healthz_body(srv, (char *)start, (size_t)(end - start));
+        if (lws_add_http_common_headers(wsi, srv->draining ? HTTP_STATUS_SERVICE_UNAVAILABLE
+                                                           : HTTP_STATUS_OK,
+                                        "application/json", (lws_filepos_t)n, &pos, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                         (unsigned char *)"no-store", 8, &pos, end) ||
+            lws_finalize_write_http_header(wsi, start, &pos, end))
+            return 1;
+        p->healthz = 1;
+        lws_callback_on_writable(wsi);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!p || !p->healthz)
+            break;
+        p->healthz = 0;
+        n = healthz_body(srv, (char *)start, (size_t)(end - start));
+        if (lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
+            return 1;
+        if (lws_http_transaction_completed(wsi))
+            return -1;
+        return 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* UTF-8 everywhere: the widget carries Arabic text. Checked before lws's built-in table. */
+static const struct lws_protocol_vhost_options mime[] = {
+    {&mime[1], NULL, ".html", "text/html; charset=utf-8"},
+    {&mime[2], NULL, ".js", "text/javascript; charset=utf-8"},
+    {&mime[3], NULL, ".mjs", "text/javascript; charset=utf-8"},
+    {&mime[4], NULL, ".css", "text/css; charset=utf-8"},
+    {&mime[5], NULL, ".json", "application/json"},
+    {&mime[6], NULL, ".svg", "image/svg+xml"},
+    {&mime[7], NULL, ".woff2", "font/woff2"},
+    {&mime[8], NULL, ".webp", "image/webp"},
+    {NULL, NULL, ".txt", "text/plain; charset=utf-8"},
+};
+
+const struct lws_http_mount *bot_http_mounts(const char *widget_dir)
+{
+    static struct lws_http_mount health, files;
+    memset(&health, 0, sizeof health);
+    memset(&files, 0, sizeof files);
+    health.mountpoint = "/healthz";
+    health.mountpoint_len = 8;
+    health.origin = "http"; /* the protocol whose callback answers */
+    health.origin_protocol = LWSMPRO_CALLBACK;
+    files.mount_next = &health;
+    files.mountpoint = "/";
+    files.mountpoint_len = 1;
+    files.origin = widget_dir;
+    files.def = "index.html";
+    files.extra_mimetypes = mime;
+    files.origin_protocol = LWSMPRO_FILE;
+    files.cache_max_age = 60;
+    files.cache_reusable = 1;
+    files.cache_revalidate = 1;
+    return &files;
+}

@@ -1,0 +1,338 @@
+/* Visitor frames in, server frames out (docs/protocol.md). Every check a frame must pass
+ * lives here, so the socket code only sees validated structs. */
+#include "bot/proto.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/dialogue.h"
+#include "kb/kb.h"
+
+const char *bot_proto_err_name(int code)
+{
+    static const char *names[] = {"ok",           "bad_json",    "bad_utf8",     "unknown_type",
+                                  "bad_field",    "hello_first", "too_big",      "too_long",
+                                  "empty",        "rate_limited", "bad_token",   "not_found",
+                                  "internal"};
+    return code >= 0 && code <= BOT_PROTO_INTERNAL ? names[code] : "internal";
+}
+
+void bot_proto_in_fini(struct bot_proto_in *in)
+{
+    if (!in)
+        return;
+    free(in->text);
+    memset(in, 0, sizeof *in);
+}
+
+size_t bot_proto_utf8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+/* Decodes the code point at s (valid UTF-8) into *cp; returns its byte length. */
+static int utf8_cp(const unsigned char *s, unsigned *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] < 0xE0) {
+        *cp = (s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+        return 2;
+    }
+    if (s[0] < 0xF0) {
+        *cp = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+        return 3;
+    }
+    *cp = (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
+    return 4;
+}
+
+static int is_space(unsigned cp)
+{
+    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 ||
+           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+}
+
+/* Trims Unicode white space at both ends of valid UTF-8 s; returns a new string. */
+static char *trim_dup(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    unsigned cp;
+    while (p < end) {
+        int l = utf8_cp(p, &cp);
+        if (!is_space(cp))
+            break;
+        p += l;
+    }
+    const unsigned char *last = p; /* end of the last non-space character */
+    for (const unsigned char *q = p; q < end;) {
+        int l = utf8_cp(q, &cp);
+        q += l;
+        if (!is_space(cp))
+            last = q;
+    }
+    return sn_xstrndup((const char *)p, (size_t)(last - p));
+}
+
+static int fail(char *why, size_t whylen, int code, const char *fmt, ...) SN_PRINTF(4, 5);
+static int fail(char *why, size_t whylen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (why && whylen)
+        vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static int valid_id(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Optional string field: 0 absent/null, 1 present (in *out), -1 wrong type. */
+static int opt_str(json_t *o, const char *key, const char **out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return -1;
+    *out = json_string_value(v);
+    return 1;
+}
+
+static int decode_client_id(json_t *o, int required, char *why,
+                            size_t whylen)
+{
+    const char *s = NULL;
+    int r = opt_str(o, "client_id", &s);
+    if (r == 0 && !required)
+        return BOT_PROTO_OK;
+    if (r <= 0 || !valid_id(s, BOT_PROTO_CLIENT_ID_MAX))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD,
+                    "client_id must be a string of 1..%d characters [A-Za-z0-9_-]",
+                    BOT_PROTO_CLIENT_ID_MAX);
+    return BOT_PROTO_OK;
+}
+
+static int decode_fields(json_t *o, const char *type, int max_text, struct bot_proto_in *in,
+                         char *why, size_t whylen)
+{
+    const char *s = NULL;
+    json_t *v;
+    int rc;
+    if (!strcmp(type, "hello")) {
+        in->type = BOT_IN_HELLO;
+        switch (opt_str(o, "token", &s)) {
+        case -1:
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "token must be a string");
+        case 1:
+            if (strlen(s) > BOT_PROTO_TOKEN_MAX)
+                return fail(why, whylen, BOT_PROTO_BAD_FIELD, "token is too long");
+            strcpy(in->token, s);
+        }
+        switch (opt_str(o, "lang", &s)) {
+        case -1:
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
+        case 1:
+            if (strcmp(s, "ar") && strcmp(s, "en"))
+                return fail(why, whylen, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
+            strcpy(in->lang, s);
+        }
+        v = json_object_get(o, "last_seq");
+        if (v && !json_is_null(v)) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0)
+                return fail(why, whylen, BOT_PROTO_BAD_FIELD,
+                            "last_seq must be an integer >= 0");
+            in->last_seq = json_integer_value(v);
+        }
+        return BOT_PROTO_OK;
+    }
+    if (!strcmp(type, "message")) {
+        in->type = BOT_IN_MESSAGE;
+        v = json_object_get(o, "text");
+        if (!json_is_string(v))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
+        if ((rc = decode_client_id(o, 1, why, whylen)))
+            return rc;
+        size_t n = json_string_length(v);
+        if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
+            return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
+                        max_text); /* cheap early exit before trimming huge text */
+        in->text = trim_dup(json_string_value(v), n);
+        if (!in->text[0])
+            return fail(why, whylen, BOT_PROTO_EMPTY, "text is empty");
+        if (bot_proto_utf8_chars(in->text, strlen(in->text)) > (size_t)max_text)
+            return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
+                        max_text);
+        return BOT_PROTO_OK;
+    }
+    if (!strcmp(type, "pick")) {
+        in->type = BOT_IN_PICK;
+        if (opt_str(o, "kb_id", &s) != 1 || !*s || strlen(s) > BOT_PROTO_KB_ID_MAX)
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "kb_id must be a non-empty string");
+        strcpy(in->kb_id, s);
+        return decode_client_id(o, 1, why, whylen);
+    }
+    if (!strcmp(type, "feedback")) {
+        in->type = BOT_IN_FEEDBACK;
+        v = json_object_get(o, "seq");
+        if (!json_is_integer(v) || json_integer_value(v) < 1)
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "seq must be an integer >= 1");
+        in->seq = json_integer_value(v);
+        v = json_object_get(o, "helpful");
+        if (!json_is_boolean(v))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "helpful must be true or false");
+        in->helpful = json_is_true(v);
+        return BOT_PROTO_OK;
+    }
+    if (!strcmp(type, "handoff")) {
+        in->type = BOT_IN_HANDOFF;
+        return decode_client_id(o, 0, why, whylen);
+    }
+    if (!strcmp(type, "typing")) {
+        in->type = BOT_IN_TYPING;
+        v = json_object_get(o, "on");
+        if (!json_is_boolean(v))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "on must be true or false");
+        in->on = json_is_true(v);
+        return BOT_PROTO_OK;
+    }
+    if (!strcmp(type, "ping")) {
+        in->type = BOT_IN_PING;
+        return BOT_PROTO_OK;
+    }
+    return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
+}
+
+int bot_proto_decode(const char *buf, size_t len, int max_text, struct bot_proto_in *in,
+                     char *why, size_t whylen)
+{
+    json_error_t je;
+    json_t *o = NULL;
+    const char *type = NULL, *cid = NULL;
+    int rc;
+    memset(in, 0, sizeof *in);
+    if (!sn_utf8_valid(buf, len, NULL))
+        return fail(why, whylen, BOT_PROTO_BAD_UTF8, "the frame is not valid UTF-8");
+    o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (!o || !json_is_object(o)) {
+        rc = fail(why, whylen, BOT_PROTO_BAD_JSON, "the frame is not a JSON object");
+        goto out;
+    }
+    if (opt_str(o, "client_id", &cid) == 1 && valid_id(cid, BOT_PROTO_CLIENT_ID_MAX))
+        strcpy(in->client_id, cid);
+    if (opt_str(o, "type", &type) != 1) {
+        rc = fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "type is missing or not a string");
+        goto out;
+    }
+    rc = decode_fields(o, type, max_text, in, why, whylen);
+out:
+    json_decref(o);
+    if (rc != BOT_PROTO_OK) {
+        char keep[sizeof in->client_id];
+        memcpy(keep, in->client_id, sizeof keep);
+        bot_proto_in_fini(in);
+        memcpy(in->client_id, keep, sizeof keep);
+    }
+    return rc;
+}
+
+/* Dumps and decrefs o. */
+static char *dump(json_t *o, size_t *len)
+{
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s) {
+        fprintf(stderr, "sanad: out of memory encoding a frame\n");
+        abort();
+    }
+    if (len)
+        *len = strlen(s);
+    return s;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+char *bot_proto_error(int code, const char *message, const char *client_id, size_t *len)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s}", "type", "error", "code", bot_proto_err_name(code),
+                          "message", message ? message : bot_proto_err_name(code));
+    if (!o) /* message not UTF-8: never from us, but stay safe */
+        o = json_pack("{s:s, s:s, s:s}", "type", "error", "code", bot_proto_err_name(code),
+                      "message", bot_proto_err_name(code));
+    if (client_id && *client_id)
+        json_object_set_new(o, "client_id", json_string(client_id));
+    return dump(o, len);
+}
+
+char *bot_proto_ack(const char *client_id, long long seq, size_t *len)
+{
+    return dump(json_pack("{s:s, s:s, s:I}", "type", "ack", "client_id", client_id, "seq",
+                          (json_int_t)seq),
+                len);
+}
+
+char *bot_proto_pong(size_t *len)
+{
+    return dump(json_pack("{s:s}", "type", "pong"), len);
+}
+
+char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)
+{
+    return dump(json_pack("{s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}, s:{s:i, s:i}}", "type",
+                          "welcome", "token", w->token, "conversation", w->conversation,
+                          "resumed", w->resumed, "state", w->state, "bot", "name", w->bot_name,
+                          "is_bot", 1, "limits", "max_text", w->max_text, "max_frame",
+                          w->max_frame),
+                len);
+}
+
+char *bot_proto_message(long long seq, const char *from, const char *text, long long ts,
+                        const struct bot_turn *t, const char *client_id, size_t *len)
+{
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:I}", "type", "message", "seq", (json_int_t)seq,
+                          "from", from, "text", text, "ts", (json_int_t)ts);
+    if (t) {
+        json_t *sugg = json_array();
+        for (int i = 0; i < t->nsugg; i++)
+            json_array_append_new(sugg, json_pack("{s:s, s:s}", "kb_id", t->sugg[i].kb_id,
+                                                  "question", t->sugg[i].question));
+        json_object_set_new(o, "is_bot", json_true());
+        json_object_set_new(o, "kind", json_string(bot_turn_kind_name(t->kind)));
+        json_object_set_new(o, "kb_id", str_or_null(t->kb_id));
+        json_object_set_new(o, "band", t->band >= 0 ? json_string(kb_band_name(t->band))
+                                                    : json_null());
+        json_object_set_new(o, "intent", str_or_null(t->intent));
+        json_object_set_new(o, "lang", json_string(t->lang));
+        json_object_set_new(o, "suggestions", sugg);
+        json_object_set_new(o, "ask_feedback", json_boolean(t->ask_feedback));
+        json_object_set_new(o, "offer_human", json_boolean(t->offer_human));
+    }
+    if (client_id && *client_id)
+        json_object_set_new(o, "client_id", json_string(client_id));
+    return dump(o, len);
+}

@@ -1,0 +1,88 @@
+/* The visitor wire protocol (docs/protocol.md): decoding and validating visitor frames,
+ * encoding server frames, and the stable error-code strings. jansson stays inside proto.c;
+ * no sockets here. */
+#ifndef SANAD_BOT_PROTO_H
+#define SANAD_BOT_PROTO_H
+
+#include <stddef.h>
+
+#include "kb/base.h"
+
+struct bot_turn;
+
+/* Wire error codes; bot_proto_err_name gives the string of docs/protocol.md. */
+enum bot_proto_err {
+    BOT_PROTO_OK = 0,
+    BOT_PROTO_BAD_JSON,
+    BOT_PROTO_BAD_UTF8,
+    BOT_PROTO_UNKNOWN_TYPE,
+    BOT_PROTO_BAD_FIELD,
+    BOT_PROTO_HELLO_FIRST,
+    BOT_PROTO_TOO_BIG,
+    BOT_PROTO_TOO_LONG,
+    BOT_PROTO_EMPTY,
+    BOT_PROTO_RATE_LIMITED,
+    BOT_PROTO_BAD_TOKEN,
+    BOT_PROTO_NOT_FOUND,
+    BOT_PROTO_INTERNAL
+};
+const char *bot_proto_err_name(int code);
+
+enum bot_proto_type {
+    BOT_IN_HELLO = 1,
+    BOT_IN_MESSAGE,
+    BOT_IN_PICK,
+    BOT_IN_FEEDBACK,
+    BOT_IN_HANDOFF,
+    BOT_IN_TYPING,
+    BOT_IN_PING
+};
+
+#define BOT_PROTO_TOKEN_MAX     128
+#define BOT_PROTO_CLIENT_ID_MAX 64
+#define BOT_PROTO_KB_ID_MAX     63
+
+/* One decoded visitor frame. text is owned by the frame (bot_proto_in_fini); the rest is
+ * inline. Fields absent from the frame are "" / 0 / -1 as stated. */
+struct bot_proto_in {
+    int type;                                  /* enum bot_proto_type */
+    char token[BOT_PROTO_TOKEN_MAX + 1];       /* hello: "" when absent or null */
+    char lang[3];                              /* hello: "ar", "en" or "" */
+    long long last_seq;                        /* hello: 0 when absent */
+    char client_id[BOT_PROTO_CLIENT_ID_MAX + 1]; /* message/pick/handoff: "" when absent */
+    char kb_id[BOT_PROTO_KB_ID_MAX + 1];       /* pick */
+    char *text;                                /* message: trimmed, NUL-terminated */
+    long long seq;                             /* feedback */
+    int helpful;                               /* feedback */
+    int on;                                    /* typing */
+};
+void bot_proto_in_fini(struct bot_proto_in *in);
+
+/* Decodes one text frame of len bytes. max_text is the character limit of `text`.
+ * Returns BOT_PROTO_OK with *in filled (caller finis it), or an error code with *in zeroed
+ * and a human-readable reason in why (English, at most whylen bytes), and client_id copied
+ * into in->client_id when the frame had a valid one (so the error can name it). */
+int bot_proto_decode(const char *buf, size_t len, int max_text, struct bot_proto_in *in,
+                     char *why, size_t whylen);
+
+/* Encoders. Each returns a NUL-terminated JSON text owned by the caller (free()), never
+ * NULL; *len (when not NULL) is its length. */
+char *bot_proto_error(int code, const char *message, const char *client_id, size_t *len);
+char *bot_proto_ack(const char *client_id, long long seq, size_t *len);
+char *bot_proto_pong(size_t *len);
+
+struct bot_proto_welcome {
+    const char *token, *conversation, *state, *bot_name;
+    int resumed, max_text, max_frame;
+};
+char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len);
+
+/* A transcript message. For from="bot" pass the turn (kind, kb_id, band, intent,
+ * suggestions, flags); for "visitor" pass client_id. ts in ms since the epoch. */
+char *bot_proto_message(long long seq, const char *from, const char *text, long long ts,
+                        const struct bot_turn *turn, const char *client_id, size_t *len);
+
+/* Number of characters (code points) of valid UTF-8 s[0..n). */
+size_t bot_proto_utf8_chars(const char *s, size_t n);
+
+#endif

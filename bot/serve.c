@@ -1,0 +1,179 @@
+/* `sanad serve`: config, the store, the knowledge base and brain, the lws context on libev,
+ * signals and the shutdown (stop accepting, close sockets with 1001, close the store). */
+#include "bot/serve.h"
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/config.h"
+#include "bot/dialogue.h"
+#include "bot/ratelimit.h"
+#include "bot/server.h"
+#include "bot/store.h"
+#include "bot/ws_visitor.h"
+#include "kb/kb.h"
+
+#define DRAIN_TIMEOUT_US (3 * LWS_US_PER_SEC)
+
+static struct bot_server *g_srv; /* for the signal handler only */
+static lws_sorted_usec_list_t drain_timer, finish_timer;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (g_srv && g_srv->lws) {
+        g_srv->stop = 1;
+        lws_cancel_service(g_srv->lws); /* a pipe write: safe in a handler */
+    }
+}
+
+/* lws log lines into our sink, one line each, without lws's own timestamp. */
+static void lws_emit(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n')
+        n--;
+    sn_log(level == LLL_ERR ? SN_LOG_ERR : SN_LOG_WARN, "lws", "%.*s", (int)n, line);
+}
+
+static void finish(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    /* called from the loop: lws closes what is left and stops its watchers, so ev_run returns;
+     * main then completes the destroy */
+    lws_context_destroy(g_srv->lws);
+}
+
+static void drain_timeout(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    sn_log(SN_LOG_WARN, "serve", "event=drain_timeout open=%d", g_srv->nsessions);
+    finish(NULL);
+}
+
+void bot_serve_wake(struct bot_server *srv)
+{
+    if (srv->stop && !srv->draining) {
+        sn_log(SN_LOG_NOTICE, "serve", "event=stopping open=%d", srv->nsessions);
+        bot_ws_visitor_drain(srv);
+        lws_sul_schedule(srv->lws, 0, &drain_timer, drain_timeout, DRAIN_TIMEOUT_US);
+    }
+    if (srv->draining && srv->nsessions == 0) {
+        lws_sul_schedule(srv->lws, 0, &drain_timer, NULL, LWS_SET_TIMER_USEC_CANCEL);
+        lws_sul_schedule(srv->lws, 0, &finish_timer, finish, 1);
+    }
+}
+
+static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
+{
+    struct bot_brain_config bc;
+    srv->store = store_sqlite_open(cfg->store_db, e);
+    if (!srv->store)
+        return e->code;
+    srv->kb = kb_open(cfg->kb_db, 0, e);
+    if (!srv->kb)
+        return e->code;
+    bot_brain_config_init(&bc);
+    bc.high = cfg->high;
+    bc.medium = cfg->medium;
+    bc.bot_name = cfg->bot_name;
+    srv->brain = bot_brain_new(srv->kb, &bc, e);
+    if (!srv->brain)
+        return e->code;
+    srv->iplimit = bot_iplimit_new(cfg->max_conns_per_ip);
+    return SN_OK;
+}
+
+static int exit_code(int sn_code)
+{
+    return sn_code == SN_EINVAL ? 2 : 3;
+}
+
+int bot_serve_main(int argc, char **argv)
+{
+    struct bot_config cfg;
+    struct bot_server srv;
+    struct lws_context_creation_info info;
+    struct sn_err e = {0};
+    struct sigaction sa;
+    int rc = 0;
+
+    memset(&srv, 0, sizeof srv);
+    bot_config_init(&cfg);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            bot_config_usage(stdout);
+            goto out;
+        }
+    if (bot_config_args(&cfg, argc, argv, &e)) {
+        fprintf(stderr, "sanad serve: %s\n", e.msg);
+        rc = 2;
+        goto out;
+    }
+    sn_log_level = cfg.log_level;
+    if (sodium_init() < 0) {
+        fprintf(stderr, "sanad serve: libsodium failed to initialize\n");
+        rc = 3;
+        goto out;
+    }
+    srv.cfg = &cfg;
+    srv.tls = cfg.tls_cert != NULL;
+    srv.headroom = LWS_PRE;
+    if ((rc = open_backends(&srv, &cfg, &e))) {
+        fprintf(stderr, "sanad serve: %s\n", e.msg);
+        rc = exit_code(rc);
+        goto out;
+    }
+
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
+    memset(&info, 0, sizeof info);
+    info.port = cfg.port;
+    info.iface = cfg.bind;
+    info.protocols = bot_ws_protocols(cfg.rx_buffer);
+    info.mounts = bot_http_mounts(cfg.widget_dir);
+    info.user = &srv;
+    info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (srv.tls) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg.tls_cert;
+        info.ssl_private_key_filepath = cfg.tls_key;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    srv.lws = lws_create_context(&info);
+    if (!srv.lws) {
+        fprintf(stderr, "sanad serve: cannot listen on %s:%d (or the libev plugin "
+                        "libwebsockets-evlib-ev is missing)\n",
+                cfg.bind, cfg.port);
+        rc = 3;
+        goto out;
+    }
+    g_srv = &srv;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL); /* replaces lws's libev SIGINT watcher: same clean path */
+
+    srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
+    sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
+           cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
+    printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
+    fflush(stdout);
+
+    lws_service(srv.lws, 0); /* runs the libev loop until the shutdown ends it */
+    lws_context_destroy(srv.lws);
+    srv.lws = NULL;
+    g_srv = NULL;
+    sn_log(SN_LOG_NOTICE, "serve", "event=stopped");
+out:
+    bot_iplimit_free(srv.iplimit);
+    bot_brain_free(srv.brain);
+    kb_close(srv.kb);
+    store_close(srv.store); /* every message was committed when it was acked */
+    bot_config_fini(&cfg);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/* What the pieces of `sanad serve` share: the server object (one per process), created in
+ * serve.c and reached from lws callbacks through the context user pointer. Internal to bot/. */
+#ifndef SANAD_BOT_SERVER_H
+#define SANAD_BOT_SERVER_H
+
+#include <stddef.h>
+
+struct bot_config;
+struct bot_brain;
+struct bot_iplimit;
+struct bot_session;
+struct kb;
+struct store;
+struct lws_context;
+
+struct bot_server {
+    const struct bot_config *cfg; /* borrowed, outlives the server */
+    struct store *store;          /* owned: closed last */
+    struct kb *kb;                /* owned */
+    struct bot_brain *brain;      /* owned */
+    struct bot_iplimit *iplimit;  /* owned */
+    struct bot_session *sessions; /* open visitor sockets (list through session->next) */
+    int nsessions;
+    unsigned long long next_session_id;
+    size_t headroom; /* LWS_PRE: bytes reserved before every outgoing frame */
+    int tls;         /* 1 when serving https/wss */
+    int port;        /* the port actually listened on */
+    struct lws_context *lws; /* the lws context (serve.c) */
+    volatile int stop; /* set by the signal handler */
+    int draining;      /* shutdown started: refuse new sockets, close open ones with 1001 */
+};
+
+/* Called in the event loop after lws_cancel_service and when the last socket closes during
+ * a shutdown: starts draining on stop, ends the loop when drained (serve.c). */
+void bot_serve_wake(struct bot_server *srv);
+
+/* Microseconds of CLOCK_MONOTONIC, and milliseconds since the epoch. */
+long long bot_server_now_us(void);
+long long bot_server_now_ms(void);
+
+#endif

@@ -1,0 +1,487 @@
+/* A visitor connection's protocol logic: hello/resume, messages through the brain, picks,
+ * feedback, handoff; every transcript message is stored before it is acked or sent. */
+#include "bot/session.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bot/config.h"
+#include "bot/dialogue.h"
+#include "bot/proto.h"
+#include "bot/server.h"
+#include "bot/store.h"
+#include "kb/kb.h"
+
+/* The conversation a session speaks in; allocated at hello. */
+struct bot_conv {
+    char id[STORE_ID_MAX];
+    char state[16];
+    struct bot_dialogue dlg;
+};
+
+long long bot_server_now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+long long bot_server_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+struct bot_session *bot_session_new(struct bot_server *srv, const char *ip,
+                                    bot_session_wake_fn *wake, void *io)
+{
+    struct bot_session *s = sn_xcalloc(1, sizeof *s);
+    s->srv = srv;
+    s->id = ++srv->next_session_id;
+    s->wake = wake;
+    s->io = io;
+    snprintf(s->ip, sizeof s->ip, "%s", ip);
+    bot_bucket_init(&s->bucket, srv->cfg->burst, bot_server_now_us());
+    s->next = srv->sessions;
+    if (s->next)
+        s->next->prev = s;
+    srv->sessions = s;
+    srv->nsessions++;
+    return s;
+}
+
+void bot_session_free(struct bot_session *s)
+{
+    if (!s)
+        return;
+    struct bot_outframe *f;
+    while ((f = bot_session_pop(s)))
+        free(f);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        s->srv->sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->srv->nsessions--;
+    free(s->conv);
+    free(s);
+}
+
+struct bot_outframe *bot_session_pop(struct bot_session *s)
+{
+    struct bot_outframe *f = s->qhead;
+    if (f) {
+        s->qhead = f->next;
+        if (!s->qhead)
+            s->qtail = NULL;
+        s->qlen--;
+    }
+    return f;
+}
+
+/* Queues a copy of json[0..len) and frees json. */
+static void send_take(struct bot_session *s, char *json, size_t len)
+{
+    size_t pre = s->srv->headroom;
+    struct bot_outframe *f = sn_xmalloc(sizeof *f + pre + len);
+    f->next = NULL;
+    f->len = len;
+    memcpy(f->buf + pre, json, len);
+    free(json);
+    if (s->qtail)
+        s->qtail->next = f;
+    else
+        s->qhead = f;
+    s->qtail = f;
+    s->qlen++;
+    s->wake(s->io);
+}
+
+void bot_session_close(struct bot_session *s, int code)
+{
+    if (!s->close_code)
+        s->close_code = code;
+    s->wake(s->io);
+}
+
+static void send_error(struct bot_session *s, int code, const char *why, const char *client_id)
+{
+    size_t len;
+    char *j = bot_proto_error(code, why, client_id, &len);
+    send_take(s, j, len);
+}
+
+void bot_session_refuse(struct bot_session *s, int code, const char *why, const char *client_id)
+{
+    sn_log(SN_LOG_INFO, "ws", "event=refused sess=%llu code=%s", s->id,
+           bot_proto_err_name(code));
+    if (s->close_code)
+        return; /* already closing: stay quiet */
+    send_error(s, code, why, client_id);
+    if (++s->refused >= s->srv->cfg->abuse_limit) {
+        sn_log(SN_LOG_NOTICE, "ws", "event=abuse sess=%llu ip=%s refused=%d close=1008", s->id,
+               s->ip, s->refused);
+        bot_session_close(s, 1008);
+    }
+}
+
+static int replay_one(void *ctx, long long seq, const char *frame, size_t len)
+{
+    struct bot_session *s = ctx;
+    send_take(s, sn_xstrndup(frame, len), len);
+    s->replay_after = seq;
+    return 0;
+}
+
+void bot_session_replay_fill(struct bot_session *s)
+{
+    struct sn_err e = {0};
+    while (s->replaying && s->conv && !s->close_code) {
+        int room = s->srv->cfg->send_queue - s->qlen;
+        if (room <= 0)
+            return;
+        int before = s->qlen;
+        if (store_msg_each(s->srv->store, s->conv->id, s->replay_after, room, replay_one, s,
+                           &e)) {
+            sn_log(SN_LOG_ERR, "ws", "event=replay_failed sess=%llu conv=%s err=\"%s\"", s->id,
+                   s->conv->id, e.msg);
+            send_error(s, BOT_PROTO_INTERNAL, "the server could not replay the conversation",
+                       NULL);
+            s->replaying = 0;
+            return;
+        }
+        if (s->qlen - before < room)
+            s->replaying = 0; /* caught up */
+    }
+}
+
+/* --- storing and sending transcript messages ------------------------------------------- */
+
+struct enc_ctx {
+    const char *from, *text, *client_id;
+    const struct bot_turn *turn;
+    long long ts;
+};
+
+static char *encode_msg(void *ctx, long long seq, size_t *len)
+{
+    struct enc_ctx *c = ctx;
+    return bot_proto_message(seq, c->from, c->text, c->ts, c->turn, c->client_id, len);
+}
+
+static int save_conv(struct bot_session *s)
+{
+    struct sn_err e = {0};
+    int rc = store_conv_save(s->srv->store, s->conv->id, s->conv->state, s->conv->dlg.lang,
+                             &s->conv->dlg, sizeof s->conv->dlg, bot_server_now_ms(), &e);
+    if (rc)
+        sn_log(SN_LOG_ERR, "store", "event=save_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
+    return rc;
+}
+
+/* Stores a bot turn as the next message and queues it (unless replaying, where the replay
+ * will carry it). latency_us < 0: not an answer (no log line). */
+static int store_turn(struct bot_session *s, const struct bot_turn *t, long long t0)
+{
+    struct sn_err e = {0};
+    long long seq;
+    int dup;
+    char *frame;
+    size_t len;
+    struct enc_ctx c = {.from = "bot", .text = t->text, .turn = t, .ts = bot_server_now_ms()};
+    const char *band = t->band >= 0 ? kb_band_name(t->band) : NULL;
+    struct store_msg m = {.conv_id = s->conv->id,
+                          .from = "bot",
+                          .text = t->text,
+                          .kind = bot_turn_kind_name(t->kind),
+                          .kb_id = t->kb_id,
+                          .band = band,
+                          .intent = t->intent,
+                          .ts = c.ts,
+                          .encode = encode_msg,
+                          .ctx = &c};
+    int rc = store_msg_add(s->srv->store, &m, &seq, &dup, &frame, &len, &e);
+    if (rc) {
+        sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
+        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the answer", NULL);
+        return rc;
+    }
+    if (t->handoff)
+        snprintf(s->conv->state, sizeof s->conv->state, "queued");
+    save_conv(s);
+    if (s->replaying)
+        free(frame);
+    else
+        send_take(s, frame, len);
+    if (t0 >= 0)
+        sn_log(SN_LOG_NOTICE, "ws",
+               "event=answer sess=%llu conv=%s seq=%lld kind=%s intent=%s kb=%s band=%s "
+               "confidence=%.3f latency_us=%lld",
+               s->id, s->conv->id, seq, bot_turn_kind_name(t->kind), t->intent ? t->intent : "-",
+               t->kb_id ? t->kb_id : "-", band ? band : "-", t->confidence,
+               bot_server_now_us() - t0);
+    return SN_OK;
+}
+
+/* Stores a visitor message and acks it. Returns 1 when it is new (the bot should answer),
+ * 0 for a resend (acked with its original seq), -1 on failure (error sent). */
+static int store_visitor(struct bot_session *s, const char *text, const char *client_id)
+{
+    struct sn_err e = {0};
+    long long seq;
+    int dup;
+    char *frame;
+    size_t len;
+    struct enc_ctx c = {.from = "visitor", .text = text, .client_id = client_id,
+                        .ts = bot_server_now_ms()};
+    struct store_msg m = {.conv_id = s->conv->id,
+                          .from = "visitor",
+                          .client_id = client_id,
+                          .text = text,
+                          .ts = c.ts,
+                          .encode = encode_msg,
+                          .ctx = &c};
+    if (store_msg_add(s->srv->store, &m, &seq, &dup, &frame, &len, &e)) {
+        sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
+        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the message; resend it",
+                   client_id);
+        return -1;
+    }
+    free(frame); /* the visitor has its own text: it gets the ack only */
+    char *ack = bot_proto_ack(client_id, seq, &len);
+    send_take(s, ack, len);
+    if (dup)
+        sn_log(SN_LOG_INFO, "ws", "event=resend sess=%llu conv=%s seq=%lld", s->id, s->conv->id,
+               seq);
+    return dup ? 0 : 1;
+}
+
+/* --- frames ------------------------------------------------------------------------------ */
+
+static void hex(char *out, const unsigned char *b, size_t n)
+{
+    sodium_bin2hex(out, n * 2 + 1, b, n);
+}
+
+static void token_hash(const char *token, char out[STORE_HASH_HEX])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
+    hex(out, h, sizeof h);
+}
+
+static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
+{
+    struct bot_server *srv = s->srv;
+    const struct bot_config *cfg = srv->cfg;
+    struct sn_err e = {0};
+    struct bot_conv *cv = sn_xcalloc(1, sizeof *cv);
+    struct store_conv sc;
+    char th[STORE_HASH_HEX], token[65];
+    int resumed = 0, rc;
+    long long now = bot_server_now_ms(), after = 0;
+
+    if (in->token[0]) {
+        token_hash(in->token, th);
+        rc = store_conv_by_token(srv->store, th, now - (long long)cfg->session_ttl * 1000, &sc,
+                                 &cv->dlg, sizeof cv->dlg, &e);
+        if (rc == SN_OK) {
+            resumed = 1;
+            snprintf(token, sizeof token, "%s", in->token);
+            memcpy(cv->id, sc.id, sizeof cv->id);
+            snprintf(cv->state, sizeof cv->state, "%s", sc.state);
+            if (!sc.dialogue_len) /* saved by another version: start the dialogue afresh */
+                bot_dialogue_init(&cv->dlg, in->lang[0] ? in->lang : sc.lang);
+            after = in->last_seq;
+        } else if (rc == SN_ENOTFOUND) {
+            send_error(s, BOT_PROTO_BAD_TOKEN,
+                       "the session token is unknown or expired; a new conversation starts",
+                       NULL);
+        } else {
+            goto internal;
+        }
+    }
+    if (!resumed) {
+        unsigned char rnd[32], cid[8];
+        randombytes_buf(rnd, sizeof rnd);
+        randombytes_buf(cid, sizeof cid);
+        hex(token, rnd, sizeof rnd);
+        memcpy(cv->id, "c_", 2);
+        hex(cv->id + 2, cid, sizeof cid);
+        strcpy(cv->state, "bot");
+        token_hash(token, th);
+        bot_dialogue_init(&cv->dlg, in->lang[0] ? in->lang : NULL);
+        if (store_conv_create(srv->store, cv->id, th, cv->dlg.lang, now, &e))
+            goto internal;
+    }
+    s->conv = cv;
+    struct bot_proto_welcome w = {.token = token,
+                                  .conversation = cv->id,
+                                  .state = cv->state,
+                                  .bot_name = cfg->bot_name,
+                                  .resumed = resumed,
+                                  .max_text = cfg->max_text,
+                                  .max_frame = cfg->max_frame};
+    size_t len;
+    char *j = bot_proto_welcome(&w, &len);
+    send_take(s, j, len);
+    sn_log(SN_LOG_NOTICE, "ws", "event=hello sess=%llu conv=%s resumed=%d last_seq=%lld", s->id,
+           cv->id, resumed, after);
+    s->replaying = 1;
+    s->replay_after = after;
+    if (!resumed) {
+        /* the first bot message is seq 1, stored with the conversation; replay sends it */
+        struct bot_turn t;
+        bot_dialogue_welcome(srv->brain, &cv->dlg, &t);
+        store_turn(s, &t, -1);
+        bot_turn_fini(&t);
+    }
+    bot_session_replay_fill(s);
+    return;
+internal:
+    sn_log(SN_LOG_ERR, "store", "event=hello_failed sess=%llu err=\"%s\"", s->id, e.msg);
+    free(cv);
+    send_error(s, BOT_PROTO_INTERNAL, "the server could not open the conversation", NULL);
+}
+
+static void answer(struct bot_session *s, int rc, struct bot_turn *t, const struct sn_err *e,
+                   long long t0)
+{
+    if (rc == SN_OK) {
+        store_turn(s, t, t0);
+        bot_turn_fini(t);
+        return;
+    }
+    sn_log(SN_LOG_ERR, "brain", "event=brain_failed conv=%s err=\"%s\"", s->conv->id, e->msg);
+    send_error(s, BOT_PROTO_INTERNAL, "the bot could not answer; ask again", NULL);
+}
+
+static void on_message(struct bot_session *s, const struct bot_proto_in *in, long long t0)
+{
+    struct sn_err e = {0};
+    struct bot_turn t;
+    if (store_visitor(s, in->text, in->client_id) != 1)
+        return;
+    int rc = bot_dialogue_message(s->srv->brain, &s->conv->dlg, in->text, &t, &e);
+    answer(s, rc, &t, &e, t0);
+}
+
+static void on_pick(struct bot_session *s, const struct bot_proto_in *in, long long t0)
+{
+    struct sn_err e = {0};
+    struct bot_turn t;
+    struct kb_entry *ent = kb_entry_get(s->srv->kb, in->kb_id, &e);
+    if (!ent || ent->status != KB_PUBLISHED) {
+        kb_entry_free(ent);
+        if (!ent && e.code != SN_ENOTFOUND) {
+            send_error(s, BOT_PROTO_INTERNAL, "the server could not read the entry",
+                       in->client_id);
+            return;
+        }
+        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no such entry", in->client_id);
+        return;
+    }
+    int fresh = store_visitor(s, ent->question, in->client_id);
+    kb_entry_free(ent);
+    if (fresh != 1)
+        return;
+    int rc = bot_dialogue_pick(s->srv->brain, &s->conv->dlg, in->kb_id, &t, &e);
+    answer(s, rc, &t, &e, t0);
+}
+
+static void on_feedback(struct bot_session *s, const struct bot_proto_in *in, long long t0)
+{
+    struct sn_err e = {0};
+    struct bot_turn t;
+    char from[16];
+    int rc = store_msg_from(s->srv->store, s->conv->id, in->seq, from, sizeof from, &e);
+    if (rc == SN_ENOTFOUND || (rc == SN_OK && strcmp(from, "bot"))) {
+        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no bot message with this seq", NULL);
+        return;
+    }
+    if (rc == SN_OK)
+        rc = store_feedback_add(s->srv->store, s->conv->id, in->seq, in->helpful,
+                                bot_server_now_ms(), &e);
+    if (rc) {
+        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the feedback", NULL);
+        return;
+    }
+    rc = bot_dialogue_feedback(s->srv->brain, &s->conv->dlg, in->helpful, &t, &e);
+    answer(s, rc, &t, &e, t0);
+}
+
+static void on_handoff(struct bot_session *s, long long t0)
+{
+    struct bot_turn t;
+    bot_dialogue_handoff(s->srv->brain, &s->conv->dlg, &t);
+    answer(s, SN_OK, &t, NULL, t0);
+}
+
+void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,
+                          int too_big)
+{
+    const struct bot_config *cfg = s->srv->cfg;
+    struct bot_proto_in in;
+    char why[160];
+    long long t0 = bot_server_now_us();
+    int rc;
+
+    if (s->close_code)
+        return; /* closing: nothing more is read */
+    if (!bot_bucket_take(&s->bucket, cfg->rate, cfg->burst, t0)) {
+        bot_session_refuse(s, BOT_PROTO_RATE_LIMITED, "too many messages; slow down", NULL);
+        return;
+    }
+    if (too_big) {
+        snprintf(why, sizeof why, "the frame is larger than %d bytes", cfg->max_frame);
+        bot_session_refuse(s, BOT_PROTO_TOO_BIG, why, NULL);
+        return;
+    }
+    if (binary) {
+        bot_session_refuse(s, BOT_PROTO_BAD_JSON, "binary frames are not accepted", NULL);
+        return;
+    }
+    rc = bot_proto_decode(buf, len, cfg->max_text, &in, why, sizeof why);
+    if (rc != BOT_PROTO_OK) {
+        bot_session_refuse(s, rc, why, in.client_id);
+        return;
+    }
+    if ((in.type == BOT_IN_HELLO) == (s->conv != NULL)) {
+        bot_session_refuse(s, BOT_PROTO_HELLO_FIRST,
+                           s->conv ? "hello was already sent" : "the first frame must be hello",
+                           in.client_id);
+        bot_proto_in_fini(&in);
+        return;
+    }
+    switch (in.type) {
+    case BOT_IN_HELLO:
+        on_hello(s, &in);
+        break;
+    case BOT_IN_MESSAGE:
+        on_message(s, &in, t0);
+        break;
+    case BOT_IN_PICK:
+        on_pick(s, &in, t0);
+        break;
+    case BOT_IN_FEEDBACK:
+        on_feedback(s, &in, t0);
+        break;
+    case BOT_IN_HANDOFF:
+        on_handoff(s, t0);
+        break;
+    case BOT_IN_PING: {
+        size_t n;
+        char *j = bot_proto_pong(&n);
+        send_take(s, j, n);
+        break;
+    }
+    case BOT_IN_TYPING:
+        break; /* ignored while the bot has the conversation */
+    }
+    bot_proto_in_fini(&in);
+}

@@ -1,0 +1,68 @@
+/* One visitor connection: the protocol logic between a decoded frame and the store, the
+ * brain and the outgoing queue. No lws here: ws_visitor.c feeds whole frames in, drains the
+ * queue out (one frame per WRITEABLE) and is woken through the wake callback.
+ *
+ * Memory: a session is small until `hello` (no buffers); the conversation and its dialogue
+ * state are allocated at hello; the queue is bounded by config send_queue (when it is full
+ * the socket layer pauses reading). */
+#ifndef SANAD_BOT_SESSION_H
+#define SANAD_BOT_SESSION_H
+
+#include <stddef.h>
+
+#include "bot/ratelimit.h"
+
+struct bot_server;
+struct bot_conv;
+
+/* One outgoing frame: headroom bytes, then len bytes of JSON. */
+struct bot_outframe {
+    struct bot_outframe *next;
+    size_t len;
+    unsigned char buf[];
+};
+
+typedef void bot_session_wake_fn(void *io);
+
+struct bot_session {
+    struct bot_server *srv;
+    struct bot_session *prev, *next;   /* srv->sessions */
+    unsigned long long id;
+    struct bot_outframe *qhead, *qtail;
+    int qlen;
+    struct bot_conv *conv;             /* NULL until hello */
+    long long replay_after;            /* replay in progress: next seq is > replay_after */
+    int replaying;
+    struct bot_bucket bucket;
+    int refused;                       /* refused frames on this connection */
+    int close_code;                    /* close with this status once the queue is sent */
+    int ip_counted;                    /* ip holds one count in srv->iplimit */
+    bot_session_wake_fn *wake;
+    void *io;
+    char ip[48];
+};
+
+/* A new session for a connection from ip, linked into srv. Owned by the socket layer, freed
+ * with bot_session_free (which unlinks it). */
+struct bot_session *bot_session_new(struct bot_server *srv, const char *ip,
+                                    bot_session_wake_fn *wake, void *io);
+void bot_session_free(struct bot_session *s);
+
+/* A whole WebSocket message arrived (binary: it was a binary frame; too_big: it was longer
+ * than max_frame and buf is NULL). Everything the session answers is queued. */
+void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,
+                          int too_big);
+
+/* Refuses with an error frame and counts the abuse; past abuse_limit schedules close 1008. */
+void bot_session_refuse(struct bot_session *s, int code, const char *why, const char *client_id);
+
+/* Queues a close with status code (1001 going away, 1008 policy) after what is queued. */
+void bot_session_close(struct bot_session *s, int code);
+
+/* Refills the queue from the store while a replay is in progress. */
+void bot_session_replay_fill(struct bot_session *s);
+
+/* Removes and returns the first queued frame (caller free()s it), or NULL. */
+struct bot_outframe *bot_session_pop(struct bot_session *s);
+
+#endif

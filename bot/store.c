@@ -1,0 +1,50 @@
+/* The store interface: dispatch to the backend's ops. */
+#include "bot/store.h"
+
+void store_close(struct store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+int store_conv_create(struct store *s, const char *id, const char *token_hash, const char *lang,
+                      long long now, struct sn_err *err)
+{
+    return s->ops->conv_create(s, id, token_hash, lang, now, err);
+}
+
+int store_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
+                        struct store_conv *out, void *dlg, size_t dlg_size, struct sn_err *err)
+{
+    return s->ops->conv_by_token(s, token_hash, min_updated, out, dlg, dlg_size, err);
+}
+
+int store_conv_save(struct store *s, const char *id, const char *state, const char *lang,
+                    const void *dlg, size_t dlg_len, long long now, struct sn_err *err)
+{
+    return s->ops->conv_save(s, id, state, lang, dlg, dlg_len, now, err);
+}
+
+int store_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
+                  char **frame, size_t *frame_len, struct sn_err *err)
+{
+    return s->ops->msg_add(s, m, seq, dup, frame, frame_len, err);
+}
+
+int store_msg_each(struct store *s, const char *conv_id, long long after, int limit,
+                   store_msg_fn *fn, void *ctx, struct sn_err *err)
+{
+    return s->ops->msg_each(s, conv_id, after, limit, fn, ctx, err);
+}
+
+int store_msg_from(struct store *s, const char *conv_id, long long seq, char *from,
+                   size_t from_size, struct sn_err *err)
+{
+    return s->ops->msg_from(s, conv_id, seq, from, from_size, err);
+}
+
+int store_feedback_add(struct store *s, const char *conv_id, long long seq, int helpful,
+                       long long now, struct sn_err *err)
+{
+    return s->ops->feedback_add(s, conv_id, seq, helpful, now, err);
+}

@@ -1,0 +1,100 @@
+/* The conversation store: conversations, their messages with per-conversation seq, client_id
+ * idempotence, session-token hashes and feedback. Separate from the knowledge base. A backend
+ * fills a struct store_ops; store_sqlite_open is the embedded one (one SQLite file, WAL).
+ * A struct store is one connection: use it from one thread at a time.
+ *
+ * Every function returns SN_OK or a negative sn_code with err set (SN_ENOTFOUND, SN_EDB,
+ * SN_EINVAL). Every write is committed before the function returns. */
+#ifndef SANAD_BOT_STORE_H
+#define SANAD_BOT_STORE_H
+
+#include <stddef.h>
+
+#include "kb/base.h"
+
+#define STORE_ID_MAX   40 /* conversation ids, NUL included */
+#define STORE_HASH_HEX 65 /* token hash as hex, NUL included */
+
+struct store_conv {
+    char id[STORE_ID_MAX];
+    char state[16]; /* "bot", "queued", "agent", "closed" */
+    char lang[3];
+    long long created, updated; /* ms since the epoch */
+    long long last_seq;         /* highest seq stored */
+    size_t dialogue_len;        /* bytes of the saved dialogue state (0: none) */
+};
+
+/* Produces the wire frame of a message once its seq is known; returns a string owned by the
+ * caller (free()) and its length in *len. */
+typedef char *store_encode_fn(void *ctx, long long seq, size_t *len);
+/* Called per replayed message; a non-zero return stops the walk and is returned. */
+typedef int store_msg_fn(void *ctx, long long seq, const char *frame, size_t len);
+
+struct store_msg {
+    const char *conv_id;
+    const char *from;      /* "visitor", "bot", "agent", "system" */
+    const char *client_id; /* visitor messages: idempotence key, or NULL */
+    const char *text;
+    const char *kind;      /* bot: turn kind, else NULL */
+    const char *kb_id, *band, *intent; /* bot, or NULL */
+    long long ts;          /* ms */
+    store_encode_fn *encode;
+    void *ctx;
+};
+
+struct store;
+struct store_ops {
+    void (*close)(struct store *s);
+    int (*conv_create)(struct store *s, const char *id, const char *token_hash, const char *lang,
+                       long long now, struct sn_err *err);
+    int (*conv_by_token)(struct store *s, const char *token_hash, long long min_updated,
+                         struct store_conv *out, void *dlg, size_t dlg_size, struct sn_err *err);
+    int (*conv_save)(struct store *s, const char *id, const char *state, const char *lang,
+                     const void *dlg, size_t dlg_len, long long now, struct sn_err *err);
+    int (*msg_add)(struct store *s, const struct store_msg *m, long long *seq, int *dup,
+                   char **frame, size_t *frame_len, struct sn_err *err);
+    int (*msg_each)(struct store *s, const char *conv_id, long long after, int limit,
+                    store_msg_fn *fn, void *ctx, struct sn_err *err);
+    int (*msg_from)(struct store *s, const char *conv_id, long long seq, char *from,
+                    size_t from_size, struct sn_err *err);
+    int (*feedback_add)(struct store *s, const char *conv_id, long long seq, int helpful,
+                        long long now, struct sn_err *err);
+};
+/* Backends embed this as their first member. */
+struct store {
+    const struct store_ops *ops;
+};
+
+/* Opens (creating when missing) the SQLite store at path. Returns a store owned by the caller
+ * (store_close), or NULL with err set. */
+struct store *store_sqlite_open(const char *path, struct sn_err *err);
+/* Closes s (NULL is fine): every committed write is on disk. */
+void store_close(struct store *s);
+
+/* A new conversation in state "bot" with last_seq 0. SN_ECONFLICT when id exists. */
+int store_conv_create(struct store *s, const char *id, const char *token_hash, const char *lang,
+                      long long now, struct sn_err *err);
+/* The conversation whose token hashes to token_hash and whose last activity is at or after
+ * min_updated, into *out; its dialogue state is copied into dlg when it is exactly dlg_size
+ * bytes (else out->dialogue_len is 0). SN_ENOTFOUND when there is none. */
+int store_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
+                        struct store_conv *out, void *dlg, size_t dlg_size, struct sn_err *err);
+/* Saves state, language, dialogue state and the activity time. */
+int store_conv_save(struct store *s, const char *id, const char *state, const char *lang,
+                    const void *dlg, size_t dlg_len, long long now, struct sn_err *err);
+/* Stores m under the conversation's next seq (one transaction), frame = m->encode(seq).
+ * With m->client_id already stored in this conversation nothing is written: *dup = 1 and
+ * *seq is the original seq, *frame NULL. Otherwise *dup = 0 and *frame (owned by the caller)
+ * is the stored frame. */
+int store_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
+                  char **frame, size_t *frame_len, struct sn_err *err);
+/* Calls fn for up to limit messages with seq > after, in seq order. */
+int store_msg_each(struct store *s, const char *conv_id, long long after, int limit,
+                   store_msg_fn *fn, void *ctx, struct sn_err *err);
+/* The sender ("bot", …) of message seq into from. SN_ENOTFOUND when there is none. */
+int store_msg_from(struct store *s, const char *conv_id, long long seq, char *from,
+                   size_t from_size, struct sn_err *err);
+int store_feedback_add(struct store *s, const char *conv_id, long long seq, int helpful,
+                       long long now, struct sn_err *err);
+
+#endif

@@ -1,0 +1,355 @@
+/* The SQLite conversation store: one file, WAL, prepared statements finalized in close. */
+#include "bot/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE IF NOT EXISTS conversations("
+    " id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"
+    " state TEXT NOT NULL DEFAULT 'bot', lang TEXT NOT NULL DEFAULT 'ar',"
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " last_seq INTEGER NOT NULL DEFAULT 0, dialogue BLOB);"
+    "CREATE TABLE IF NOT EXISTS messages("
+    " conv_id TEXT NOT NULL REFERENCES conversations(id), seq INTEGER NOT NULL,"
+    " sender TEXT NOT NULL, client_id TEXT, text TEXT NOT NULL, kind TEXT, kb_id TEXT,"
+    " band TEXT, intent TEXT, ts INTEGER NOT NULL, frame TEXT NOT NULL,"
+    " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id ON messages(conv_id, client_id)"
+    " WHERE client_id IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS feedback("
+    " conv_id TEXT NOT NULL, seq INTEGER NOT NULL, helpful INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL);";
+
+enum {
+    S_CONV_NEW,
+    S_CONV_BY_TOKEN,
+    S_CONV_SAVE,
+    S_MSG_BY_CID,
+    S_NEXT_SEQ,
+    S_MSG_INS,
+    S_MSG_EACH,
+    S_MSG_FROM,
+    S_FEEDBACK,
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_COUNT
+};
+
+static const char *sql[S_COUNT] = {
+    [S_CONV_NEW] = "INSERT INTO conversations(id, token_hash, lang, created, updated)"
+                   " VALUES(?1, ?2, ?3, ?4, ?4)",
+    [S_CONV_BY_TOKEN] = "SELECT id, state, lang, created, updated, last_seq, dialogue"
+                        " FROM conversations WHERE token_hash = ?1 AND updated >= ?2",
+    [S_CONV_SAVE] = "UPDATE conversations SET state = ?2, lang = ?3, dialogue = ?4, updated = ?5"
+                    " WHERE id = ?1",
+    [S_MSG_BY_CID] = "SELECT seq FROM messages WHERE conv_id = ?1 AND client_id = ?2",
+    [S_NEXT_SEQ] = "UPDATE conversations SET last_seq = last_seq + 1, updated = ?2"
+                   " WHERE id = ?1 RETURNING last_seq",
+    [S_MSG_INS] = "INSERT INTO messages(conv_id, seq, sender, client_id, text, kind, kb_id, band,"
+                  " intent, ts, frame) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [S_MSG_EACH] = "SELECT seq, frame FROM messages WHERE conv_id = ?1 AND seq > ?2"
+                   " ORDER BY seq LIMIT ?3",
+    [S_MSG_FROM] = "SELECT sender FROM messages WHERE conv_id = ?1 AND seq = ?2",
+    [S_FEEDBACK] = "INSERT INTO feedback(conv_id, seq, helpful, ts) VALUES(?1, ?2, ?3, ?4)",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+};
+
+struct store_sqlite {
+    struct store base; /* first: a struct store * is a struct store_sqlite * */
+    sqlite3 *db;
+    sqlite3_stmt *st[S_COUNT];
+};
+
+static struct store_sqlite *cast(struct store *s)
+{
+    return (struct store_sqlite *)s;
+}
+
+static int db_err(struct store_sqlite *q, struct sn_err *err, const char *what)
+{
+    return sn_err_set(err, SN_EDB, "store: %s: %s", what, sqlite3_errmsg(q->db));
+}
+
+/* Resets and returns statement i, ready to bind. */
+static sqlite3_stmt *stmt(struct store_sqlite *q, int i)
+{
+    sqlite3_reset(q->st[i]);
+    sqlite3_clear_bindings(q->st[i]);
+    return q->st[i];
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+static int exec1(struct store_sqlite *q, int i)
+{
+    int rc = sqlite3_step(stmt(q, i));
+    sqlite3_reset(q->st[i]);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void sq_close(struct store *s)
+{
+    struct store_sqlite *q = cast(s);
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(q->st[i]);
+    sqlite3_close(q->db);
+    free(q);
+}
+
+static int sq_conv_create(struct store *s, const char *id, const char *token_hash,
+                          const char *lang, long long now, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CONV_NEW);
+    bind_text(st, 1, id);
+    bind_text(st, 2, token_hash);
+    bind_text(st, 3, lang);
+    sqlite3_bind_int64(st, 4, now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return sn_err_set(err, SN_ECONFLICT, "store: conversation %s exists", id);
+    return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "create conversation");
+}
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static int sq_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
+                            struct store_conv *out, void *dlg, size_t dlg_size,
+                            struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CONV_BY_TOKEN);
+    int rc = SN_OK;
+    bind_text(st, 1, token_hash);
+    sqlite3_bind_int64(st, 2, min_updated);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        memset(out, 0, sizeof *out);
+        copy_col(out->id, sizeof out->id, st, 0);
+        copy_col(out->state, sizeof out->state, st, 1);
+        copy_col(out->lang, sizeof out->lang, st, 2);
+        out->created = sqlite3_column_int64(st, 3);
+        out->updated = sqlite3_column_int64(st, 4);
+        out->last_seq = sqlite3_column_int64(st, 5);
+        if (dlg && (size_t)sqlite3_column_bytes(st, 6) == dlg_size && dlg_size) {
+            memcpy(dlg, sqlite3_column_blob(st, 6), dlg_size);
+            out->dialogue_len = dlg_size;
+        }
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no live conversation for this token");
+        break;
+    default:
+        rc = db_err(q, err, "find conversation");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_conv_save(struct store *s, const char *id, const char *state, const char *lang,
+                        const void *dlg, size_t dlg_len, long long now, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CONV_SAVE);
+    bind_text(st, 1, id);
+    bind_text(st, 2, state);
+    bind_text(st, 3, lang);
+    if (dlg && dlg_len)
+        sqlite3_bind_blob(st, 4, dlg, (int)dlg_len, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(q, err, "save conversation");
+    if (sqlite3_changes(q->db) == 0)
+        return sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", id);
+    return SN_OK;
+}
+
+static int sq_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
+                      char **frame, size_t *frame_len, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st;
+    char *f = NULL;
+    size_t flen = 0;
+    int rc = SN_OK, step;
+    *dup = 0;
+    *frame = NULL;
+    if (exec1(q, S_BEGIN) != SQLITE_OK)
+        return db_err(q, err, "begin");
+    if (m->client_id) {
+        st = stmt(q, S_MSG_BY_CID);
+        bind_text(st, 1, m->conv_id);
+        bind_text(st, 2, m->client_id);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            *seq = sqlite3_column_int64(st, 0);
+            *dup = 1;
+            sqlite3_reset(st);
+            goto out;
+        }
+        sqlite3_reset(st);
+        if (step != SQLITE_DONE) {
+            rc = db_err(q, err, "find client_id");
+            goto out;
+        }
+    }
+    st = stmt(q, S_NEXT_SEQ);
+    bind_text(st, 1, m->conv_id);
+    sqlite3_bind_int64(st, 2, m->ts);
+    step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE ? sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s",
+                                              m->conv_id)
+                                 : db_err(q, err, "next seq");
+        sqlite3_reset(st);
+        goto out;
+    }
+    *seq = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    f = m->encode(m->ctx, *seq, &flen);
+    st = stmt(q, S_MSG_INS);
+    bind_text(st, 1, m->conv_id);
+    sqlite3_bind_int64(st, 2, *seq);
+    bind_text(st, 3, m->from);
+    bind_text(st, 4, m->client_id);
+    bind_text(st, 5, m->text);
+    bind_text(st, 6, m->kind);
+    bind_text(st, 7, m->kb_id);
+    bind_text(st, 8, m->band);
+    bind_text(st, 9, m->intent);
+    sqlite3_bind_int64(st, 10, m->ts);
+    sqlite3_bind_text(st, 11, f, (int)flen, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        rc = db_err(q, err, "insert message");
+out:
+    if (rc == SN_OK && exec1(q, S_COMMIT) != SQLITE_OK)
+        rc = db_err(q, err, "commit");
+    if (rc != SN_OK) {
+        exec1(q, S_ROLLBACK);
+        free(f);
+        f = NULL;
+    }
+    *frame = f;
+    if (frame_len)
+        *frame_len = f ? flen : 0;
+    return rc;
+}
+
+static int sq_msg_each(struct store *s, const char *conv_id, long long after, int limit,
+                       store_msg_fn *fn, void *ctx, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_MSG_EACH);
+    int rc = SN_OK, step;
+    bind_text(st, 1, conv_id);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int(st, 3, limit);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                (size_t)sqlite3_column_bytes(st, 1));
+        if (rc)
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(q, err, "replay");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_msg_from(struct store *s, const char *conv_id, long long seq, char *from,
+                       size_t from_size, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_MSG_FROM);
+    int rc = SN_OK;
+    bind_text(st, 1, conv_id);
+    sqlite3_bind_int64(st, 2, seq);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        copy_col(from, from_size, st, 0);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "no message %lld", seq);
+        break;
+    default:
+        rc = db_err(q, err, "find message");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_feedback_add(struct store *s, const char *conv_id, long long seq, int helpful,
+                           long long now, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_FEEDBACK);
+    bind_text(st, 1, conv_id);
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_int(st, 3, helpful ? 1 : 0);
+    sqlite3_bind_int64(st, 4, now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "insert feedback");
+}
+
+static const struct store_ops sqlite_ops = {
+    .close = sq_close,
+    .conv_create = sq_conv_create,
+    .conv_by_token = sq_conv_by_token,
+    .conv_save = sq_conv_save,
+    .msg_add = sq_msg_add,
+    .msg_each = sq_msg_each,
+    .msg_from = sq_msg_from,
+    .feedback_add = sq_feedback_add,
+};
+
+struct store *store_sqlite_open(const char *path, struct sn_err *err)
+{
+    struct store_sqlite *q = sn_xcalloc(1, sizeof *q);
+    char *msg = NULL;
+    q->base.ops = &sqlite_ops;
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "store: %s: %s", path, sqlite3_errmsg(q->db));
+        goto fail;
+    }
+    sqlite3_busy_timeout(q->db, 2000);
+    if (sqlite3_exec(q->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "store: %s: %s", path, msg ? msg : "schema");
+        sqlite3_free(msg);
+        goto fail;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) !=
+            SQLITE_OK) {
+            db_err(q, err, sql[i]);
+            goto fail;
+        }
+    return &q->base;
+fail:
+    sq_close(&q->base);
+    return NULL;
+}

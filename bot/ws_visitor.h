@@ -1,0 +1,22 @@
+/* The lws protocols of `sanad serve`: "http" (static files, /healthz; http.c) and "sanad.v1"
+ * (the visitor WebSocket at /ws; ws_visitor.c). These files and serve.c are the only ones
+ * that include libwebsockets.h. */
+#ifndef SANAD_BOT_WS_VISITOR_H
+#define SANAD_BOT_WS_VISITOR_H
+
+struct bot_server;
+struct lws_protocols;
+struct lws_http_mount;
+
+/* The protocol table for lws_context_creation_info.protocols (static storage; "http" first).
+ * rx_buffer is the per-connection receive buffer of the visitor protocol. */
+const struct lws_protocols *bot_ws_protocols(int rx_buffer);
+
+/* The mounts: "/" → widget_dir (index.html), "/healthz" → the http protocol. Owned by srv's
+ * caller; static storage valid until the next call. */
+const struct lws_http_mount *bot_http_mounts(const char *widget_dir);
+
+/* Starts the shutdown: every open visitor socket is closed with 1001 once its queue is sent. */
+void bot_ws_visitor_drain(struct bot_server *srv);
+
+#endif
