@@ -5,7 +5,7 @@
  *
  *   ws_load --url ws://127.0.0.1:PORT/ws [--protocol sanad.v1|echo] [--conns N] [--active M]
  *           [--duration S | --messages K] [--warmup S] [--questions FILE]... [--server-pid PID]
- *           [--burst B] [--connect-timeout S] [--settle S] [--label TEXT]
+ *           [--burst B] [--connect-timeout S] [--settle S] [--origin URL] [--label TEXT]
  *
  * sanad.v1 (docs/protocol.md): every socket sends `hello` and is ready once it has the
  * `welcome` and the first bot `message` (seq 1, kind welcome). An active socket then sends
@@ -82,7 +82,7 @@ struct code_count {
 };
 
 struct opts {
-    const char *url, *label;
+    const char *url, *label, *origin;
     enum proto_mode mode;
     int conns, active, burst;
     double duration, warmup, settle, connect_timeout;
@@ -487,7 +487,7 @@ static void start_connects(void)
         i.port = port;
         i.path = path;
         i.host = host;
-        i.origin = host;
+        i.origin = o.origin; /* none by default: the server allows that (allow_no_origin) */
         i.protocol = o.mode == MODE_SANAD ? "sanad.v1" : "echo";
         i.local_protocol_name = "ws-load";
         i.userdata = c;
@@ -668,7 +668,7 @@ static void usage(void)
             "usage: ws_load --url ws://HOST:PORT/PATH [--protocol sanad.v1|echo] [--conns N]\n"
             "               [--active M] [--duration S | --messages K] [--warmup S]\n"
             "               [--questions FILE]... [--server-pid PID] [--burst B]\n"
-            "               [--connect-timeout S] [--settle S] [--label TEXT]\n");
+            "               [--connect-timeout S] [--settle S] [--origin URL] [--label TEXT]\n");
     exit(2);
 }
 
@@ -708,6 +708,8 @@ static void parse_args(int argc, char **argv)
             o.burst = atoi(v);
         else if (!strcmp(a, "--server-pid"))
             o.server_pid = atoi(v);
+        else if (!strcmp(a, "--origin"))
+            o.origin = v;
         else if (!strcmp(a, "--label"))
             o.label = v;
         else if (!strcmp(a, "--questions") && o.nqfiles < 16)
