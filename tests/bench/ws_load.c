@@ -335,15 +335,19 @@ static void became_ready(struct conn *c)
     c->rx_cap = 0;
 }
 
-static void on_frame_sanad(struct conn *c, const char *buf, size_t len)
+static void conn_gone(struct conn *c);
+
+/* Returns -1 when the connection should close. */
+static int on_frame_sanad(struct conn *c, const char *buf, size_t len)
 {
+    int rc = 0;
     json_t *m = json_loadb(buf, len, 0, NULL);
     const char *type = m ? json_string_value(json_object_get(m, "type")) : NULL;
 
     if (!type) {
         bad_frames++;
         json_decref(m);
-        return;
+        return 0;
     }
     if (!strcmp(type, "welcome")) {
         c->got_welcome = 1;
@@ -367,32 +371,35 @@ static void on_frame_sanad(struct conn *c, const char *buf, size_t len)
     } else if (!strcmp(type, "error")) {
         const char *code = json_string_value(json_object_get(m, "code"));
         count_code(codes, &ncodes, code ? code : "(none)");
-        if (c->state == ST_WAIT)
+        if (c->state == ST_WAIT) {
             record(c, 0);
+        } else if (c->state == ST_HELLO) { /* hello refused: this socket failed to connect */
+            connect_errors++;
+            conn_gone(c);
+            rc = -1;
+        }
     }
     json_decref(m);
+    return rc;
 }
 
-static void on_frame(struct conn *c, const char *buf, size_t len)
+static int on_frame(struct conn *c, const char *buf, size_t len)
 {
-    if (o.mode == MODE_SANAD) {
-        on_frame_sanad(c, buf, len);
-        return;
-    }
+    if (o.mode == MODE_SANAD)
+        return on_frame_sanad(c, buf, len);
     if (c->state == ST_HELLO)
         became_ready(c);
     else if (c->state == ST_WAIT)
         record(c, 1);
+    return 0;
 }
 
 static int on_receive(struct conn *c, struct lws *wsi, const char *in, size_t len)
 {
     int first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
 
-    if (first && final) { /* the usual case: no copy */
-        on_frame(c, in, len);
-        return 0;
-    }
+    if (first && final) /* the usual case: no copy */
+        return on_frame(c, in, len);
     if (first)
         c->rx_len = 0;
     if (c->rx_len + len > RX_MAX) {
@@ -407,9 +414,7 @@ static int on_receive(struct conn *c, struct lws *wsi, const char *in, size_t le
     }
     memcpy(c->rx + c->rx_len, in, len);
     c->rx_len += len;
-    if (final)
-        on_frame(c, c->rx, c->rx_len);
-    return 0;
+    return final ? on_frame(c, c->rx, c->rx_len) : 0;
 }
 
 /* ---- connections ---- */
