@@ -9,7 +9,7 @@ CPPFLAGS += -I. -D_GNU_SOURCE
 CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wvla $(WERROR) $(OPT) -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
+DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lev -lm
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 KB_SRC      := $(wildcard kb/*.c)
@@ -25,8 +25,8 @@ SANAD    := $(BUILD)/sanad
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all run test unit cli-tests eval-smoke deps check-deps check-headers fmt fmt-check \
-        bench bench-ws bench-echo bench-tools eval clean help
+.PHONY: all run test unit cli-tests integration eval-smoke deps check-deps check-headers fmt fmt-check \
+        bench eval clean help
 .DEFAULT_GOAL := all
 
 all: bin/sanad ## build bin/sanad (release)
@@ -45,6 +45,11 @@ $(BUILD)/libkb.a: $(KB_OBJ)
 $(SANAD): $(BOT_OBJ) $(BUILD)/libkb.a
 	$(CC) $(CFLAGS) -o $@ $(BOT_OBJ) $(BUILD)/libkb.a $(DEP_LIBS) $(LDFLAGS)
 
+# bot/ unit tests link the bot objects (all but main.o)
+$(BUILD)/tests/test_bot_%: tests/unit/test_bot_%.c $(filter-out $(BUILD)/bot/main.o,$(BOT_OBJ)) $(BUILD)/libkb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(filter-out $(BUILD)/bot/main.o,$(BOT_OBJ)) $(BUILD)/libkb.a $(DEP_LIBS) $(TEST_LIBS) $(LDFLAGS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkb.a $(DEP_LIBS) $(TEST_LIBS) $(LDFLAGS)
@@ -53,15 +58,18 @@ deps: ## install the Debian packages Sanad needs (idempotent)
 	@scripts/install-deps
 
 DEMO_DB ?= data/demo.db
-run: deps all ## install deps, build, load the demo knowledge base, start `sanad ask`
+run: deps all ## install deps, build, load the demo knowledge base, start `sanad serve` (prints the URL)
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@bin/sanad kb init --db $(DEMO_DB) >/dev/null
 	@for f in kb/demo/*.jsonl; do bin/sanad kb import --db $(DEMO_DB) $$f || exit 1; done
-	@echo "Demo knowledge base loaded into $(DEMO_DB). Ask a question (Ctrl-D to quit)."
-	@bin/sanad ask --db $(DEMO_DB)
+	@echo "Demo knowledge base loaded into $(DEMO_DB). Open the URL below (Ctrl-C stops the server)."
+	@bin/sanad serve --db $(DEMO_DB) $(SERVE_FLAGS)
 
 unit: $(UNIT_BIN) ## build and run the unit tests in $(BUILD)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $(ASAN_ENV) CMOCKA_TEST_ABORT=0 $$t; done
+
+integration: $(SANAD) ## `sanad serve` on a free loopback port, driven by a real WebSocket client
+	@$(ASAN_ENV) /usr/bin/python3 tests/integration/run --sanad $(SANAD)
 
 cli-tests: $(SANAD) ## the CLI tests against $(BUILD)/sanad
 	@$(ASAN_ENV) SANAD=$(SANAD) tests/cli/run
@@ -76,8 +84,8 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	rm -rf build/release build/asan bin
 	$(MAKE) WERROR=-Werror all
 	$(MAKE) WERROR=-Werror check-deps check-headers
-	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests
-	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests
+	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests integration
+	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests integration
 	$(MAKE) eval-smoke
 	@echo "make test: all passed"
 
@@ -101,6 +109,7 @@ bench: all ## matching speed: scripts/bench-kb
 	scripts/bench-kb
 
 # WebSocket benchmarks (issue 4): the load client, the echo baseline, the synthetic-base maker.
+.PHONY: bench-ws bench-echo bench-tools
 BENCH_TOOLS := $(BUILD)/bench/ws_load $(BUILD)/bench/echo_server $(BUILD)/bench/bench_kb
 $(BUILD)/bench/ws_load $(BUILD)/bench/echo_server: $(BUILD)/bench/%: tests/bench/%.c
 	@mkdir -p $(dir $@)

@@ -30,8 +30,14 @@ int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
                                       *end = buf + sizeof buf - 1;
     int n;
     switch (reason) {
-    case LWS_CALLBACK_HTTP:
-        /* only /healthz reaches here (the file mount serves the rest) */
+    case LWS_CALLBACK_HTTP: {
+        /* /healthz, and requests the file mount could not serve (missing files) */
+        char uri[32];
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/healthz")) {
+            if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
+                return -1;
+            return lws_http_transaction_completed(wsi) ? -1 : 0;
+        }
         n = healthz_body(srv, (char *)start, (size_t)(end - start));
         if (lws_add_http_common_headers(wsi, srv->draining ? HTTP_STATUS_SERVICE_UNAVAILABLE
                                                            : HTTP_STATUS_OK,
@@ -43,6 +49,7 @@ int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         p->healthz = 1;
         lws_callback_on_writable(wsi);
         return 0;
+    }
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!p || !p->healthz)
             break;

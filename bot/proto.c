@@ -236,6 +236,10 @@ int bot_proto_decode(const char *buf, size_t len, int max_text, struct bot_proto
     if (!sn_utf8_valid(buf, len, NULL))
         return fail(why, whylen, BOT_PROTO_BAD_UTF8, "the frame is not valid UTF-8");
     o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (!o && strstr(je.text, "Unicode")) { /* a lone surrogate in a \u escape */
+        rc = fail(why, whylen, BOT_PROTO_BAD_UTF8, "a string is not valid Unicode");
+        goto out;
+    }
     if (!o || !json_is_object(o)) {
         rc = fail(why, whylen, BOT_PROTO_BAD_JSON, "the frame is not a JSON object");
         goto out;

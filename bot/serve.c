@@ -2,6 +2,7 @@
  * signals and the shutdown (stop accepting, close sockets with 1001, close the store). */
 #include "bot/serve.h"
 
+#include <ev.h>
 #include <libwebsockets.h>
 #include <signal.h>
 #include <sodium.h>
@@ -17,18 +18,25 @@
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
 
-#define DRAIN_TIMEOUT_US (3 * LWS_US_PER_SEC)
+#define DRAIN_TIMEOUT_S 3.0
 
-static struct bot_server *g_srv; /* for the signal handler only */
-static lws_sorted_usec_list_t drain_timer, finish_timer;
+/* The loop is ours: libev's default loop, handed to lws (its libev plugin) as a foreign loop,
+ * so that SIGTERM/SIGINT are ev_signal watchers and the shutdown ends the loop with ev_break.
+ * lws 4.1.6's internal libev loop offers neither: it is not the default loop, and libev
+ * delivers signals only to the default loop (its SIGINT watcher never fires); and
+ * lws_context_destroy from inside that loop left ev_run waiting when a peer did not answer
+ * the close. */
+static struct bot_server *g_srv;
+static struct ev_loop *g_loop;
+static ev_timer drain_timer;
 
-static void on_signal(int sig)
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-    (void)sig;
-    if (g_srv && g_srv->lws) {
-        g_srv->stop = 1;
-        lws_cancel_service(g_srv->lws); /* a pipe write: safe in a handler */
-    }
+    (void)loop;
+    (void)revents;
+    sn_log(SN_LOG_NOTICE, "serve", "event=signal signal=%d", w->signum);
+    g_srv->stop = 1;
+    bot_serve_wake(g_srv);
 }
 
 /* lws log lines into our sink, one line each, without lws's own timestamp. */
@@ -40,19 +48,21 @@ static void lws_emit(int level, const char *line)
     sn_log(level == LLL_ERR ? SN_LOG_ERR : SN_LOG_WARN, "lws", "%.*s", (int)n, line);
 }
 
-static void finish(lws_sorted_usec_list_t *sul)
+/* Drained: end the loop (after the current iteration); main destroys the context outside. */
+static void finish(void)
 {
-    (void)sul;
-    /* called from the loop: lws closes what is left and stops its watchers, so ev_run returns;
-     * main then completes the destroy */
-    lws_context_destroy(g_srv->lws);
+    g_srv->drained = 1;
+    ev_timer_stop(g_loop, &drain_timer);
+    ev_break(g_loop, EVBREAK_ALL);
 }
 
-static void drain_timeout(lws_sorted_usec_list_t *sul)
+static void drain_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    (void)sul;
+    (void)loop;
+    (void)w;
+    (void)revents;
     sn_log(SN_LOG_WARN, "serve", "event=drain_timeout open=%d", g_srv->nsessions);
-    finish(NULL);
+    finish();
 }
 
 void bot_serve_wake(struct bot_server *srv)
@@ -60,12 +70,11 @@ void bot_serve_wake(struct bot_server *srv)
     if (srv->stop && !srv->draining) {
         sn_log(SN_LOG_NOTICE, "serve", "event=stopping open=%d", srv->nsessions);
         bot_ws_visitor_drain(srv);
-        lws_sul_schedule(srv->lws, 0, &drain_timer, drain_timeout, DRAIN_TIMEOUT_US);
+        ev_timer_init(&drain_timer, drain_timeout, DRAIN_TIMEOUT_S, 0);
+        ev_timer_start(g_loop, &drain_timer);
     }
-    if (srv->draining && srv->nsessions == 0) {
-        lws_sul_schedule(srv->lws, 0, &drain_timer, NULL, LWS_SET_TIMER_USEC_CANCEL);
-        lws_sul_schedule(srv->lws, 0, &finish_timer, finish, 1);
-    }
+    if (srv->draining && srv->nsessions == 0 && !srv->drained)
+        finish();
 }
 
 static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
@@ -99,7 +108,8 @@ int bot_serve_main(int argc, char **argv)
     struct bot_server srv;
     struct lws_context_creation_info info;
     struct sn_err e = {0};
-    struct sigaction sa;
+    ev_signal sigterm, sigint;
+    void *foreign[1];
     int rc = 0;
 
     memset(&srv, 0, sizeof srv);
@@ -143,6 +153,14 @@ int bot_serve_main(int argc, char **argv)
         info.ssl_private_key_filepath = cfg.tls_key;
     }
     signal(SIGPIPE, SIG_IGN);
+    g_loop = ev_default_loop(EVFLAG_AUTO); /* signals are delivered to the default loop */
+    if (!g_loop) {
+        fprintf(stderr, "sanad serve: cannot create the libev loop\n");
+        rc = 3;
+        goto out;
+    }
+    foreign[0] = g_loop;
+    info.foreign_loops = foreign;
     srv.lws = lws_create_context(&info);
     if (!srv.lws) {
         fprintf(stderr, "sanad serve: cannot listen on %s:%d (or the libev plugin "
@@ -152,11 +170,10 @@ int bot_serve_main(int argc, char **argv)
         goto out;
     }
     g_srv = &srv;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL); /* replaces lws's libev SIGINT watcher: same clean path */
+    ev_signal_init(&sigterm, on_signal, SIGTERM);
+    ev_signal_init(&sigint, on_signal, SIGINT);
+    ev_signal_start(g_loop, &sigterm);
+    ev_signal_start(g_loop, &sigint);
 
     srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
     sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
@@ -164,12 +181,17 @@ int bot_serve_main(int argc, char **argv)
     printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
     fflush(stdout);
 
-    lws_service(srv.lws, 0); /* runs the libev loop until the shutdown ends it */
+    ev_run(g_loop, 0); /* until the shutdown has drained every socket */
+    ev_signal_stop(g_loop, &sigterm);
+    ev_signal_stop(g_loop, &sigint);
     lws_context_destroy(srv.lws);
     srv.lws = NULL;
     g_srv = NULL;
     sn_log(SN_LOG_NOTICE, "serve", "event=stopped");
 out:
+    if (g_loop)
+        ev_loop_destroy(g_loop);
+    g_loop = NULL;
     bot_iplimit_free(srv.iplimit);
     bot_brain_free(srv.brain);
     kb_close(srv.kb);

@@ -26,11 +26,12 @@ struct bot_server {
     int tls;         /* 1 when serving https/wss */
     int port;        /* the port actually listened on */
     struct lws_context *lws; /* the lws context (serve.c) */
-    volatile int stop; /* set by the signal handler */
+    int stop;          /* a signal asked for the shutdown */
     int draining;      /* shutdown started: refuse new sockets, close open ones with 1001 */
+    int drained;       /* every socket closed (or the drain timed out): the loop may end */
 };
 
-/* Called in the event loop after lws_cancel_service and when the last socket closes during
+/* Called in the event loop on SIGTERM/SIGINT and when the last socket closes during
  * a shutdown: starts draining on stop, ends the loop when drained (serve.c). */
 void bot_serve_wake(struct bot_server *srv);
 

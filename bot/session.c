@@ -282,7 +282,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
     struct sn_err e = {0};
     struct bot_conv *cv = sn_xcalloc(1, sizeof *cv);
     struct store_conv sc;
-    char th[STORE_HASH_HEX], token[65];
+    char th[STORE_HASH_HEX], token[BOT_PROTO_TOKEN_MAX + 1];
     int resumed = 0, rc;
     long long now = bot_server_now_ms(), after = 0;
 

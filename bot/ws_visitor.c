@@ -207,9 +207,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         closed(p, srv);
         break;
-    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        bot_serve_wake(srv); /* lws_cancel_service from the signal handler */
-        break;
     default:
         break;
     }

@@ -1,0 +1,118 @@
+/* Unit tests for bot/proto.c: decoding hostile visitor frames and encoding server frames. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bot/proto.h"
+
+static int decode(const char *s, struct bot_proto_in *in)
+{
+    char why[160];
+    return bot_proto_decode(s, strlen(s), 10, in, why, sizeof why);
+}
+
+static void codes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *frame;
+        int code;
+    } cases[] = {
+        {"", BOT_PROTO_BAD_JSON},
+        {"{", BOT_PROTO_BAD_JSON},
+        {"[1]", BOT_PROTO_BAD_JSON},
+        {"{\"type\":\"a\",\"type\":\"b\"}", BOT_PROTO_BAD_JSON},
+        {"{\"type\":\"message\",\"text\":\"\\u0000\",\"client_id\":\"a\"}", BOT_PROTO_BAD_JSON},
+        {"{\"type\":\"message\",\"text\":\"\\ud800\",\"client_id\":\"a\"}", BOT_PROTO_BAD_UTF8},
+        {"{\"type\":\"message\",\"text\":\"\xff\",\"client_id\":\"a\"}", BOT_PROTO_BAD_UTF8},
+        {"{}", BOT_PROTO_UNKNOWN_TYPE},
+        {"{\"type\":1}", BOT_PROTO_UNKNOWN_TYPE},
+        {"{\"type\":\"HELLO\"}", BOT_PROTO_UNKNOWN_TYPE},
+        {"{\"type\":\"hello\",\"lang\":\"fr\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"last_seq\":-1}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"last_seq\":1.5}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"token\":7}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"hi\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"hi\",\"client_id\":\"a/b\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\" \\t\\n\",\"client_id\":\"a\"}", BOT_PROTO_EMPTY},
+        {"{\"type\":\"message\",\"text\":\"\\u00a0\\u3000\",\"client_id\":\"a\"}", BOT_PROTO_EMPTY},
+        {"{\"type\":\"message\",\"text\":\"12345678901\",\"client_id\":\"a\"}", BOT_PROTO_TOO_LONG},
+        {"{\"type\":\"feedback\",\"seq\":0,\"helpful\":true}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"on\":1}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"ping\"}", BOT_PROTO_OK},
+        {"{\"type\":\"hello\",\"token\":null,\"extra\":[1,2]}", BOT_PROTO_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_proto_in in;
+        int rc = decode(cases[i].frame, &in);
+        if (rc != cases[i].code)
+            fail_msg("%s: got %s, want %s", cases[i].frame, bot_proto_err_name(rc),
+                     bot_proto_err_name(cases[i].code));
+        bot_proto_in_fini(&in);
+    }
+}
+
+static void message_trimmed_and_counted(void **state)
+{
+    (void)state;
+    struct bot_proto_in in;
+    /* ten Arabic letters (20 bytes) fit max_text 10; the spaces are trimmed */
+    assert_int_equal(decode("{\"type\":\"message\",\"text\":\"  \xd8\xa8\xd8\xa8\xd8\xa8\xd8\xa8"
+                            "\xd8\xa8\xd8\xa8\xd8\xa8\xd8\xa8\xd8\xa8\xd8\xa8 \","
+                            "\"client_id\":\"m-1_A\"}",
+                            &in),
+                     BOT_PROTO_OK);
+    assert_int_equal(in.type, BOT_IN_MESSAGE);
+    assert_int_equal(strlen(in.text), 20);
+    assert_string_equal(in.client_id, "m-1_A");
+    bot_proto_in_fini(&in);
+}
+
+static void error_keeps_client_id(void **state)
+{
+    (void)state;
+    struct bot_proto_in in;
+    assert_int_equal(decode("{\"type\":\"message\",\"text\":\"\",\"client_id\":\"c9\"}", &in),
+                     BOT_PROTO_EMPTY);
+    assert_string_equal(in.client_id, "c9");
+    assert_null(in.text);
+}
+
+static void encoders(void **state)
+{
+    (void)state;
+    size_t n;
+    char *s = bot_proto_ack("m1", 7, &n);
+    assert_string_equal(s, "{\"type\":\"ack\",\"client_id\":\"m1\",\"seq\":7}");
+    assert_int_equal(n, strlen(s));
+    free(s);
+    s = bot_proto_error(BOT_PROTO_TOO_BIG, "big", NULL, NULL);
+    assert_non_null(strstr(s, "\"code\":\"too_big\""));
+    free(s);
+    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096};
+    s = bot_proto_welcome(&w, NULL);
+    assert_non_null(strstr(s, "\"is_bot\":true"));
+    assert_non_null(strstr(s, "\"resumed\":false"));
+    free(s);
+    s = bot_proto_message(3, "visitor", "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7", 5, NULL, "m1",
+                          NULL);
+    assert_non_null(strstr(s, "\"from\":\"visitor\""));
+    assert_non_null(strstr(s, "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7")); /* raw UTF-8 */
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(codes),
+        cmocka_unit_test(message_trimmed_and_counted),
+        cmocka_unit_test(error_keeps_client_id),
+        cmocka_unit_test(encoders),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
