@@ -123,6 +123,25 @@ fmt-check:
 bench: all ## matching speed: scripts/bench-kb
 	scripts/bench-kb
 
+# WebSocket benchmarks (issue 4): the load client, the echo baseline, the synthetic-base maker.
+.PHONY: bench-ws bench-echo bench-tools
+BENCH_TOOLS := $(BUILD)/bench/ws_load $(BUILD)/bench/echo_server $(BUILD)/bench/bench_kb
+$(BUILD)/bench/ws_load $(BUILD)/bench/echo_server: $(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(DEP_LIBS) -lev $(LDFLAGS)
+
+$(BUILD)/bench/bench_kb: tests/bench/bench_kb.c $(BUILD)/libkb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkb.a $(DEP_LIBS) $(LDFLAGS)
+
+bench-tools: $(BENCH_TOOLS) ## build the benchmark programs (ws_load, echo_server, bench_kb)
+
+bench-ws: all bench-tools ## chat server speed vs a plain lws echo server: scripts/bench-ws
+	scripts/bench-ws --no-build
+
+bench-echo: bench-tools ## the lws echo baseline alone: scripts/bench-echo
+	scripts/bench-echo --no-build
+
 eval: all ## matching quality on ../shared/eval/mawdoo3-q2q (check split)
 	/usr/bin/python3 scripts/mawdoo3-convert ../shared/eval/mawdoo3-q2q/q2q_similarity_workshop_v2.1.tsv build/eval/mawdoo3
 	/usr/bin/python3 scripts/eval build/eval/mawdoo3/check
