@@ -12,7 +12,7 @@
 
 #define QWORDS_MAX     48  /* words of a question that take part */
 #define QFORMS_MAX     6   /* analyzer forms + synonym forms per word */
-#define CANDIDATES     60  /* first-pass candidates reranked */
+#define CANDIDATES     40  /* first-pass candidates reranked */
 #define ROW_WORDS_MAX  64  /* words of one phrasing that take part in ranking */
 #define FUZZY_MIN      0.5 /* trigram Dice below this is no match */
 #define FUZZY_WEIGHT   0.8 /* a fuzzy match is worth this much of an exact one */
@@ -268,7 +268,7 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
 /* Score of one phrasing: an F-measure of the IDF-weighted share of the question covered by
  * the phrasing (cq) and of the phrasing covered by the question (cr). Both directions matter:
  * a phrasing that asks about more than the question is a different question. */
-static void score_row(const struct query *q, const struct rword *r, int nr,
+static void score_row(const struct query *q, const struct rword *r, int nr, int fuzzy,
                       double *cq_out, double *cr_out)
 {
     double qw = 0, qm = 0, rw = 0, rm = 0;
@@ -282,7 +282,7 @@ static void score_row(const struct query *q, const struct rword *r, int nr,
                 best = 1;
                 bj = j;
             }
-        if (best < 1 && w->norm_len >= 6) {
+        if (fuzzy && best < 1 && w->norm_len >= 6) {
             for (int j = 0; j < nr; j++) {
                 if (abs(r[j].norm_len - w->norm_len) > 6)
                     continue;
@@ -392,19 +392,23 @@ static void score_cand(struct kb *kb, struct query *q, struct cand *c, const cha
             eol = p + strlen(p);
         char type = *p;
         int nr = parse_row(p + 1, eol, rw, ROW_WORDS_MAX);
-        int ng = 0;
+        int ng = 0, phrasing = type == 'q' || type == 'v';
         for (int j = 0; j < nr; j++) {
             int before = ng;
             ng = word_grams(rw[j].norm, rw[j].norm_len, rg, ng, ROW_GRAMS_MAX);
             rw[j].g = rg + before;
             rw[j].ng = ng - before;
+            rw[j].idf = 0;
+            if (!phrasing)
+                continue; /* keywords and answer count by cover_q only: no weights needed */
             rw[j].idf = idf(kb, form_df(kb, rw[j].f, rw[j].nf));
             if (kb_stopword(rw[j].norm[0] & 0x80 ? KB_SCRIPT_ARABIC : KB_SCRIPT_LATIN, rw[j].norm,
                             rw[j].norm_len))
                 rw[j].idf *= STOP_WEIGHT;
         }
         double cq, cr;
-        score_row(q, rw, nr, &cq, &cr);
+        /* no fuzzy matching in answers: long, and they only lift a weak phrasing match */
+        score_row(q, rw, nr, type != 'a', &cq, &cr);
         if (type == 'q' || type == 'v') {
             double s = (1 - GRAM_WEIGHT) * fbeta(cq, cr) + GRAM_WEIGHT * row_grams(q, rw, nr);
             if (s > c->sim)

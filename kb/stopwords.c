@@ -1,5 +1,6 @@
 #include "kb/stopwords.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "kb/analyze.h"
@@ -25,19 +26,37 @@ static const char *const en[] = {
     "there's", "it's", "u", "ur", "want", "need", "like", "just", "some",
 };
 
-static int in(const char *const *list, size_t n, const char *w, int len)
+#define NAR (sizeof ar / sizeof *ar)
+#define NEN (sizeof en / sizeof *en)
+
+/* Lengths computed once: ranking asks about every word of every candidate phrasing, and a
+ * strlen per list entry per word was a measurable share of a search. */
+static unsigned char ar_len[NAR], en_len[NEN];
+static pthread_once_t lens_once = PTHREAD_ONCE_INIT;
+
+static void lens_init(void)
+{
+    for (size_t i = 0; i < NAR; i++)
+        ar_len[i] = (unsigned char)strlen(ar[i]);
+    for (size_t i = 0; i < NEN; i++)
+        en_len[i] = (unsigned char)strlen(en[i]);
+}
+
+static int in(const char *const *list, const unsigned char *lens, size_t n, const char *w,
+              int len)
 {
     for (size_t i = 0; i < n; i++)
-        if ((int)strlen(list[i]) == len && memcmp(list[i], w, (size_t)len) == 0)
+        if (lens[i] == len && memcmp(list[i], w, (size_t)len) == 0)
             return 1;
     return 0;
 }
 
 int kb_stopword(int script, const char *norm, int len)
 {
+    pthread_once(&lens_once, lens_init);
     if (script == KB_SCRIPT_ARABIC)
-        return in(ar, sizeof ar / sizeof *ar, norm, len);
+        return in(ar, ar_len, NAR, norm, len);
     if (script == KB_SCRIPT_LATIN)
-        return in(en, sizeof en / sizeof *en, norm, len);
+        return in(en, en_len, NEN, norm, len);
     return 0;
 }
