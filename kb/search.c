@@ -630,7 +630,13 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
         rc = kb__syn_load(kb);
     if (rc)
         goto out;
-    q = sn_xcalloc(1, sizeof *q);
+    /* The query scratch (over 100 KiB, mostly per-word buffers) lives with the connection:
+     * a fresh calloc per search was an mmap and a page fault per page. */
+    if (!kb->qscratch)
+        kb->qscratch = sn_xcalloc(1, sizeof *q);
+    q = kb->qscratch;
+    q->n = q->ngrams = 0;
+    memset(q->qset, 0, sizeof q->qset);
     struct qctx qc = {kb, q};
     kb_analyze(kb->an, question, (int)len, take_qword, &qc);
     for (int i = 0; i < q->n; i++) {
@@ -716,7 +722,6 @@ out:
     free(data);
     free(cands);
     free(pre);
-    free(q);
     kb_results_free(res);
     sn_buf_fini(&x);
     return rc;
