@@ -173,7 +173,7 @@ const char *bot_auth_role_name(int role)
 
 int bot_auth_role_allows(int have, int need)
 {
-    return have == need || have == BOT_ROLE_ADMIN;
+    return need == 0 || have == need || have == BOT_ROLE_ADMIN;
 }
 
 /* ---- users ---------------------------------------------------------------------------- */

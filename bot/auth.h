@@ -46,7 +46,8 @@ int bot_auth_password_check(const char *pw, size_t len, struct sn_err *err);
 /* "agent", "editor", "admin" ↔ enum bot_role; parse returns 0 for anything else. */
 int bot_auth_role_parse(const char *s);
 const char *bot_auth_role_name(int role);
-/* True when a user with role `have` may do what needs role `need`: the same role, or admin. */
+/* True when a user with role `have` may do what needs role `need`: the same role, admin,
+ * or need 0 (any logged-in user). */
 int bot_auth_role_allows(int have, int need);
 
 /* Adds a user (checked inputs; the password is hashed here). SN_ECONFLICT when the login
