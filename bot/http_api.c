@@ -20,6 +20,7 @@ enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME };
 struct bot_api_req {
     int route;
     int post;
+    int known; /* the path is an API route (for another method when route is R_NONE) */
     int toobig;
     int close; /* close the connection after the answer (a body left unread) */
     struct sn_buf body;
@@ -261,6 +262,8 @@ static int dispatch(struct lws *wsi, struct bot_api_req *r)
     case R_ME:
         return do_me(wsi, r);
     }
+    if (r->known)
+        return error(wsi, r, 405, "method_not_allowed", r->post ? "use GET" : "use POST");
     return error(wsi, r, 404, "not_found", "no such API");
 }
 
@@ -274,36 +277,31 @@ static int begin(struct lws *wsi, struct bot_api_req *r)
         const char *path;
         int post, route;
     } routes[] = {{"/api/login", 1, R_LOGIN}, {"/api/logout", 1, R_LOGOUT}, {"/api/me", 0, R_ME}};
-    int known = 0;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (!strcmp(uri, routes[i].path)) {
-            known = 1;
+            r->known = 1;
             if (routes[i].post == r->post)
                 r->route = routes[i].route;
         }
-    if (!r->post) {
-        if (!r->route)
-            return known ? error(wsi, r, 405, "method_not_allowed", "use POST")
-                         : error(wsi, r, 404, "not_found", "no such API");
+    if (!r->post)
         return dispatch(wsi, r);
-    }
     /* a POST: its body must be small; the answer comes after it (or now when it is empty) */
     if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         strcpy(cl, "x"); /* too long to be a small number */
+    if (!cl[0]) { /* lws would wait for a body of unknown length */
+        r->close = 1;
+        return error(wsi, r, 411, "length_required", "send a Content-Length");
+    }
     char *e;
-    unsigned long long n = cl[0] ? strtoull(cl, &e, 10) : 0;
-    if (cl[0] && (*e || n > BOT_API_MAX_BODY)) {
+    unsigned long long n = strtoull(cl, &e, 10);
+    if (*e || n > BOT_API_MAX_BODY) {
         /* refused before reading it; the connection closes after the answer */
         r->toobig = r->close = 1;
         return error(wsi, r, 413, "too_big", "the request body is too large");
     }
     sn_buf_init(&r->body, BOT_API_MAX_BODY);
-    if (n == 0)
-        return r->route ? dispatch(wsi, r)
-                        : error(wsi, r, known ? 405 : 404, known ? "method_not_allowed" : "not_found",
-                                known ? "use GET" : "no such API");
-    return 0;
+    return n == 0 ? dispatch(wsi, r) : 0;
 }
 
 int bot_http_api_callback(struct lws *wsi, int reason, struct bot_api_req **req, void *in,
@@ -336,7 +334,7 @@ int bot_http_api_callback(struct lws *wsi, int reason, struct bot_api_req **req,
         if (r->resp) /* answered already (413) */
             *ret = 0;
         else
-            *ret = r->route ? dispatch(wsi, r) : error(wsi, r, 404, "not_found", "no such API");
+            *ret = dispatch(wsi, r);
         return 1;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!r || !r->resp)
