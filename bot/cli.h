@@ -10,5 +10,7 @@ int bot_cli_exit_code(int sn_code);
 /* `sanad intents …` (bot/cli_intents.c) and `sanad kb gaps …` (bot/cli_gaps.c). */
 int bot_cli_intents(int argc, char **argv);
 int bot_cli_kb_gaps(int argc, char **argv);
+/* `sanad user …` (bot/cli_user.c). */
+int bot_cli_user(int argc, char **argv);
 
 #endif

@@ -29,6 +29,10 @@ struct bot_config {
     int max_conns_per_ip;
     int abuse_limit;     /* refused frames before a close with 1008 */
     int session_ttl;     /* seconds a session token stays valid after the last activity */
+    int agent_session_ttl;     /* seconds an agent login (cookie) lasts */
+    int login_max_failures;    /* failed logins per login within login_window before 429 */
+    int login_max_failures_ip; /* failed logins per client address within login_window */
+    int login_window;          /* seconds */
     int rx_buffer;       /* lws rx buffer per connection, bytes */
     int send_queue;      /* frames queued per connection before rx flow control */
     double high, medium; /* answer confidence bands */

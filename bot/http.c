@@ -1,7 +1,9 @@
-/* HTTP: the widget's static files (an lws file mount on widget_dir) and /healthz. */
+/* HTTP: the widget's static files (an lws file mount on widget_dir), /healthz and the JSON
+ * API under /api/ (bot/http_api.c). */
 #include <libwebsockets.h>
 #include <string.h>
 
+#include "bot/http_api.h"
 #include "bot/server.h"
 #include "bot/ws_visitor.h"
 
@@ -12,6 +14,7 @@ int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 /* ws_visitor.c reserves 16 bytes for it in the protocol table */
 struct http_pss {
     int healthz; /* this request is /healthz: the body is written on WRITEABLE */
+    struct bot_api_req *api; /* an /api/ request in progress (owned by http_api.c) */
 };
 _Static_assert(sizeof(struct http_pss) <= 16, "http pss larger than its protocol entry");
 
@@ -29,6 +32,8 @@ int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *pos = start,
                                       *end = buf + sizeof buf - 1;
     int n;
+    if (p && bot_http_api_callback(wsi, (int)reason, &p->api, in, len, &n))
+        return n;
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
         /* /healthz, and requests the file mount could not serve (missing files) */
@@ -81,8 +86,14 @@ static const struct lws_protocol_vhost_options mime[] = {
 
 const struct lws_http_mount *bot_http_mounts(const char *widget_dir)
 {
-    static struct lws_http_mount health, files;
+    static struct lws_http_mount api, health, files;
+    memset(&api, 0, sizeof api);
+    api.mountpoint = "/api";
+    api.mountpoint_len = 4;
+    api.origin = "http";
+    api.origin_protocol = LWSMPRO_CALLBACK;
     memset(&health, 0, sizeof health);
+    health.mount_next = &api;
     memset(&files, 0, sizeof files);
     health.mountpoint = "/healthz";
     health.mountpoint_len = 8;

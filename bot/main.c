@@ -12,6 +12,7 @@ static const char usage[] =
     "  kb <subcommand>   manage and search the knowledge base (sanad kb help)\n"
     "  ask               answer questions from the knowledge base, one per line\n"
     "  intents <sub>     try the rule-based intents (sanad intents help)\n"
+    "  user <sub>        agent, editor and admin accounts (sanad user help)\n"
     "  serve             the chat server: widget files and the visitor WebSocket\n"
     "  help              this text\n";
 
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
         return bot_cli_ask(argc - 1, argv + 1);
     if (strcmp(argv[1], "intents") == 0)
         return bot_cli_intents(argc - 1, argv + 1);
+    if (strcmp(argv[1], "user") == 0)
+        return bot_cli_user(argc - 1, argv + 1);
     if (strcmp(argv[1], "serve") == 0)
         return bot_serve_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/auth.h"
 #include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/ratelimit.h"
@@ -95,6 +96,11 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     if (!srv->brain)
         return e->code;
     srv->iplimit = bot_iplimit_new(cfg->max_conns_per_ip);
+    srv->auth = bot_auth_open(cfg->store_db, e);
+    if (!srv->auth)
+        return e->code;
+    srv->login_fails = bot_throttle_new(cfg->login_max_failures, cfg->login_window);
+    srv->ip_fails = bot_throttle_new(cfg->login_max_failures_ip, cfg->login_window);
     return SN_OK;
 }
 
@@ -194,6 +200,9 @@ out:
         ev_loop_destroy(g_loop);
     g_loop = NULL;
     bot_iplimit_free(srv.iplimit);
+    bot_throttle_free(srv.ip_fails);
+    bot_throttle_free(srv.login_fails);
+    bot_auth_close(srv.auth);
     bot_brain_free(srv.brain);
     kb_close(srv.kb);
     store_close(srv.store); /* every message was committed when it was acked */

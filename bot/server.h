@@ -8,6 +8,8 @@
 struct bot_config;
 struct bot_brain;
 struct bot_iplimit;
+struct bot_auth;
+struct bot_throttle;
 struct bot_session;
 struct kb;
 struct store;
@@ -19,6 +21,8 @@ struct bot_server {
     struct kb *kb;                /* owned */
     struct bot_brain *brain;      /* owned */
     struct bot_iplimit *iplimit;  /* owned */
+    struct bot_auth *auth;        /* owned: accounts and agent sessions (store_db) */
+    struct bot_throttle *login_fails, *ip_fails; /* owned: failed logins per login / address */
     struct bot_session *sessions; /* open visitor sockets (list through session->next) */
     int nsessions;
     unsigned long long next_session_id;

@@ -1,0 +1,509 @@
+/* Accounts, password hashing, agent sessions and the failed-login throttle (bot/auth.h). */
+#include "bot/auth.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE IF NOT EXISTS users("
+    " id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK(role IN ('agent','editor','admin')), pw_hash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS agent_sessions("
+    " token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS agent_sessions_user ON agent_sessions(user_id);";
+
+enum {
+    S_ADD,
+    S_GET,
+    S_EACH,
+    S_DISABLE,
+    S_PASSWD,
+    S_REVOKE_USER,
+    S_SESS_NEW,
+    S_SESS_GET,
+    S_SESS_DEL,
+    S_SESS_GC,
+    S_COUNT
+};
+
+#define USER_COLS "id, login, display_name, role, disabled, created, updated"
+
+static const char *sql[S_COUNT] = {
+    [S_ADD] = "INSERT INTO users(login, display_name, role, pw_hash, created, updated)"
+              " VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
+    [S_GET] = "SELECT " USER_COLS ", pw_hash FROM users WHERE login = ?1",
+    [S_EACH] = "SELECT " USER_COLS " FROM users ORDER BY login",
+    [S_DISABLE] = "UPDATE users SET disabled = 1, updated = ?2 WHERE login = ?1",
+    [S_PASSWD] = "UPDATE users SET pw_hash = ?2, updated = ?3 WHERE login = ?1",
+    [S_REVOKE_USER] = "DELETE FROM agent_sessions"
+                      " WHERE user_id = (SELECT id FROM users WHERE login = ?1)",
+    [S_SESS_NEW] = "INSERT INTO agent_sessions(token_hash, user_id, created, expires)"
+                   " VALUES(?1, ?2, ?3, ?4)",
+    [S_SESS_GET] = "SELECT u.id, u.login, u.display_name, u.role, u.disabled, u.created,"
+                   " u.updated FROM agent_sessions s JOIN users u ON u.id = s.user_id"
+                   " WHERE s.token_hash = ?1 AND s.expires > ?2 AND u.disabled = 0",
+    [S_SESS_DEL] = "DELETE FROM agent_sessions WHERE token_hash = ?1",
+    [S_SESS_GC] = "DELETE FROM agent_sessions WHERE expires <= ?1",
+};
+
+struct bot_auth {
+    sqlite3 *db;
+    sqlite3_stmt *st[S_COUNT];
+    char dummy[crypto_pwhash_STRBYTES]; /* verified against for unknown logins ("" until used) */
+};
+
+static int db_err(struct bot_auth *a, struct sn_err *err, const char *what)
+{
+    return sn_err_set(err, SN_EDB, "auth: %s: %s", what, sqlite3_errmsg(a->db));
+}
+
+static sqlite3_stmt *stmt(struct bot_auth *a, int i)
+{
+    sqlite3_reset(a->st[i]);
+    sqlite3_clear_bindings(a->st[i]);
+    return a->st[i];
+}
+
+void bot_auth_close(struct bot_auth *a)
+{
+    if (!a)
+        return;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(a->st[i]);
+    sqlite3_close(a->db);
+    sodium_memzero(a, sizeof *a);
+    free(a);
+}
+
+struct bot_auth *bot_auth_open(const char *path, struct sn_err *err)
+{
+    struct bot_auth *a = sn_xcalloc(1, sizeof *a);
+    char *msg = NULL;
+    if (sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "auth: %s: %s", path, sqlite3_errmsg(a->db));
+        goto fail;
+    }
+    sqlite3_busy_timeout(a->db, 2000);
+    if (sqlite3_exec(a->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "auth: %s: %s", path, msg ? msg : "schema");
+        sqlite3_free(msg);
+        goto fail;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v3(a->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &a->st[i], NULL) !=
+            SQLITE_OK) {
+            db_err(a, err, "prepare");
+            goto fail;
+        }
+    return a;
+fail:
+    bot_auth_close(a);
+    return NULL;
+}
+
+/* ---- input checks --------------------------------------------------------------------- */
+
+int bot_auth_login_check(const char *login, struct sn_err *err)
+{
+    size_t n = login ? strlen(login) : 0;
+    if (n < 2 || n > BOT_AUTH_LOGIN_MAX)
+        return sn_err_set(err, SN_EINVAL, "a login is 2 to %d characters", BOT_AUTH_LOGIN_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char c = login[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return sn_err_set(err, SN_EINVAL,
+                              "a login may hold only a-z, 0-9, '.', '_' and '-'");
+    }
+    return SN_OK;
+}
+
+int bot_auth_name_check(const char *name, struct sn_err *err)
+{
+    size_t n = name ? strlen(name) : 0, cps = 0;
+    if (n == 0)
+        return sn_err_set(err, SN_EINVAL, "the display name is empty");
+    if (!sn_utf8_valid(name, n, NULL))
+        return sn_err_set(err, SN_EINVAL, "the display name is not valid UTF-8");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if ((c & 0xC0) != 0x80)
+            cps++;
+        if (c < 0x20 || c == 0x7F)
+            return sn_err_set(err, SN_EINVAL, "the display name holds a control character");
+    }
+    if (cps > BOT_AUTH_NAME_MAX)
+        return sn_err_set(err, SN_EINVAL, "the display name is longer than %d characters",
+                          BOT_AUTH_NAME_MAX);
+    return SN_OK;
+}
+
+int bot_auth_password_check(const char *pw, size_t len, struct sn_err *err)
+{
+    if (len < BOT_AUTH_PW_MIN || len > BOT_AUTH_PW_MAX)
+        return sn_err_set(err, SN_EINVAL, "a password is %d to %d bytes", BOT_AUTH_PW_MIN,
+                          BOT_AUTH_PW_MAX);
+    if (memchr(pw, 0, len) || !sn_utf8_valid(pw, len, NULL))
+        return sn_err_set(err, SN_EINVAL, "the password is not valid UTF-8 text");
+    return SN_OK;
+}
+
+static const char *const role_names[] = {NULL, "agent", "editor", "admin"};
+
+int bot_auth_role_parse(const char *s)
+{
+    for (int i = 1; i <= BOT_ROLE_ADMIN; i++)
+        if (s && !strcmp(s, role_names[i]))
+            return i;
+    return 0;
+}
+
+const char *bot_auth_role_name(int role)
+{
+    return role >= 1 && role <= BOT_ROLE_ADMIN ? role_names[role] : "?";
+}
+
+int bot_auth_role_allows(int have, int need)
+{
+    return need == 0 || have == need || have == BOT_ROLE_ADMIN;
+}
+
+/* ---- users ---------------------------------------------------------------------------- */
+
+static int hash_password(const char *pw, size_t len, char out[crypto_pwhash_STRBYTES],
+                         struct sn_err *err)
+{
+    if (crypto_pwhash_str(out, pw, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return sn_err_set(err, SN_EIO, "auth: password hashing failed (out of memory)");
+    return SN_OK;
+}
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static void user_row(sqlite3_stmt *st, struct bot_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = sqlite3_column_int64(st, 0);
+    copy_col(u->login, sizeof u->login, st, 1);
+    copy_col(u->name, sizeof u->name, st, 2);
+    u->role = bot_auth_role_parse((const char *)sqlite3_column_text(st, 3));
+    u->disabled = sqlite3_column_int(st, 4) != 0;
+    u->created = sqlite3_column_int64(st, 5);
+    u->updated = sqlite3_column_int64(st, 6);
+}
+
+int bot_auth_user_add(struct bot_auth *a, const char *login, const char *name, int role,
+                      const char *pw, size_t pw_len, long long now, struct sn_err *err)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    int rc;
+    if ((rc = bot_auth_login_check(login, err)) || (rc = bot_auth_name_check(name, err)) ||
+        (rc = bot_auth_password_check(pw, pw_len, err)))
+        return rc;
+    if (!role_names[role < 1 || role > BOT_ROLE_ADMIN ? 0 : role])
+        return sn_err_set(err, SN_EINVAL, "the role is agent, editor or admin");
+    if ((rc = hash_password(pw, pw_len, hash, err)))
+        return rc;
+    sqlite3_stmt *st = stmt(a, S_ADD);
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, role_names[role], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    sodium_memzero(hash, sizeof hash);
+    if (step == SQLITE_CONSTRAINT)
+        return sn_err_set(err, SN_ECONFLICT, "user %s exists", login);
+    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "add user");
+}
+
+/* The user and (when hash is not NULL) their password hash. */
+static int user_get(struct bot_auth *a, const char *login, struct bot_user *out,
+                    char hash[crypto_pwhash_STRBYTES], struct sn_err *err)
+{
+    sqlite3_stmt *st = stmt(a, S_GET);
+    int rc = SN_OK;
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        user_row(st, out);
+        if (hash)
+            copy_col(hash, crypto_pwhash_STRBYTES, st, 7);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
+        break;
+    default:
+        rc = db_err(a, err, "find user");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int bot_auth_user_get(struct bot_auth *a, const char *login, struct bot_user *out,
+                      struct sn_err *err)
+{
+    return user_get(a, login, out, NULL, err);
+}
+
+int bot_auth_user_each(struct bot_auth *a, bot_auth_user_fn *fn, void *ctx, struct sn_err *err)
+{
+    sqlite3_stmt *st = stmt(a, S_EACH);
+    struct bot_user u;
+    int rc = SN_OK, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        user_row(st, &u);
+        if ((rc = fn(ctx, &u)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(a, err, "list users");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int revoke_user(struct bot_auth *a, const char *login, struct sn_err *err)
+{
+    sqlite3_stmt *st = stmt(a, S_REVOKE_USER);
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "revoke sessions");
+}
+
+int bot_auth_user_disable(struct bot_auth *a, const char *login, long long now,
+                          struct sn_err *err)
+{
+    sqlite3_stmt *st = stmt(a, S_DISABLE);
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return db_err(a, err, "disable user");
+    if (sqlite3_changes(a->db) == 0)
+        return sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
+    return revoke_user(a, login, err);
+}
+
+int bot_auth_user_passwd(struct bot_auth *a, const char *login, const char *pw, size_t pw_len,
+                         long long now, struct sn_err *err)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    int rc;
+    if ((rc = bot_auth_password_check(pw, pw_len, err)) ||
+        (rc = hash_password(pw, pw_len, hash, err)))
+        return rc;
+    sqlite3_stmt *st = stmt(a, S_PASSWD);
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, now);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    sodium_memzero(hash, sizeof hash);
+    if (step != SQLITE_DONE)
+        return db_err(a, err, "set password");
+    if (sqlite3_changes(a->db) == 0)
+        return sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
+    return revoke_user(a, login, err);
+}
+
+/* ---- sessions ------------------------------------------------------------------------- */
+
+/* The stored form of a token: hex of crypto_generichash (32 bytes) of its hex text. */
+static void token_hash(const char *token, char out[BOT_AUTH_TOKEN_HEX])
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
+    sodium_bin2hex(out, BOT_AUTH_TOKEN_HEX, h, sizeof h);
+}
+
+static int token_well_formed(const char *token)
+{
+    if (!token || strlen(token) != BOT_AUTH_TOKEN_HEX - 1)
+        return 0;
+    for (const char *p = token; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+int bot_auth_login(struct bot_auth *a, const char *login, const char *pw, size_t pw_len,
+                   int ttl, long long now, char token[BOT_AUTH_TOKEN_HEX], struct bot_user *out,
+                   struct sn_err *err)
+{
+    char hash[crypto_pwhash_STRBYTES] = "", th[BOT_AUTH_TOKEN_HEX];
+    unsigned char raw[32];
+    int rc, found;
+    token[0] = 0;
+    rc = bot_auth_login_check(login, NULL) ? SN_ENOTFOUND : user_get(a, login, out, hash, err);
+    if (rc != SN_OK && rc != SN_ENOTFOUND)
+        return rc;
+    found = rc == SN_OK;
+    if (!found) {
+        /* the same Argon2id work as for a real account */
+        if (!a->dummy[0]) {
+            randombytes_buf(raw, sizeof raw);
+            if (hash_password((const char *)raw, sizeof raw, a->dummy, err))
+                return err ? err->code : SN_EIO;
+        }
+        memcpy(hash, a->dummy, sizeof hash);
+    }
+    int ok = crypto_pwhash_str_verify(hash, pw, pw_len) == 0;
+    sodium_memzero(hash, sizeof hash);
+    if (!found || !ok || out->disabled)
+        return sn_err_set(err, SN_ENOTFOUND, "wrong login or password");
+
+    sqlite3_stmt *gc = stmt(a, S_SESS_GC);
+    sqlite3_bind_int64(gc, 1, now);
+    sqlite3_step(gc);
+    sqlite3_reset(gc);
+
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(token, BOT_AUTH_TOKEN_HEX, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
+    token_hash(token, th);
+    sqlite3_stmt *st = stmt(a, S_SESS_NEW);
+    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, out->id);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, now + (long long)ttl * 1000);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) {
+        sodium_memzero(token, BOT_AUTH_TOKEN_HEX);
+        return db_err(a, err, "create session");
+    }
+    return SN_OK;
+}
+
+int bot_auth_session_get(struct bot_auth *a, const char *token, long long now,
+                         struct bot_user *out, struct sn_err *err)
+{
+    char th[BOT_AUTH_TOKEN_HEX];
+    int rc = SN_OK;
+    if (!token_well_formed(token))
+        return sn_err_set(err, SN_ENOTFOUND, "no session");
+    token_hash(token, th);
+    sqlite3_stmt *st = stmt(a, S_SESS_GET);
+    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        user_row(st, out);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "no session");
+        break;
+    default:
+        rc = db_err(a, err, "find session");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int bot_auth_logout(struct bot_auth *a, const char *token, struct sn_err *err)
+{
+    char th[BOT_AUTH_TOKEN_HEX];
+    if (!token_well_formed(token))
+        return SN_OK;
+    token_hash(token, th);
+    sqlite3_stmt *st = stmt(a, S_SESS_DEL);
+    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "revoke session");
+}
+
+/* ---- failed-login throttle ------------------------------------------------------------ */
+
+#define THROTTLE_SLOTS 4096
+#define THROTTLE_KEY   80
+
+struct throttle_slot {
+    char key[THROTTLE_KEY]; /* "" when free */
+    long long start;        /* first failure of the window, seconds */
+    int count;
+};
+
+struct bot_throttle {
+    int limit, window;
+    struct throttle_slot slot[THROTTLE_SLOTS];
+};
+
+struct bot_throttle *bot_throttle_new(int limit, int window)
+{
+    struct bot_throttle *t = sn_xcalloc(1, sizeof *t);
+    t->limit = limit;
+    t->window = window;
+    return t;
+}
+
+void bot_throttle_free(struct bot_throttle *t)
+{
+    free(t);
+}
+
+static struct throttle_slot *slot_find(struct bot_throttle *t, const char *key)
+{
+    for (int i = 0; i < THROTTLE_SLOTS; i++)
+        if (t->slot[i].key[0] && !strncmp(t->slot[i].key, key, THROTTLE_KEY - 1))
+            return &t->slot[i];
+    return NULL;
+}
+
+int bot_throttle_wait(struct bot_throttle *t, const char *key, long long now_s)
+{
+    struct throttle_slot *s = slot_find(t, key);
+    if (!s)
+        return 0;
+    long long end = s->start + t->window;
+    if (now_s >= end) {
+        s->key[0] = 0;
+        return 0;
+    }
+    return s->count >= t->limit ? (int)(end - now_s) : 0;
+}
+
+void bot_throttle_fail(struct bot_throttle *t, const char *key, long long now_s)
+{
+    struct throttle_slot *s = slot_find(t, key), *oldest = NULL;
+    if (s && now_s >= s->start + t->window)
+        s->key[0] = 0, s = NULL;
+    if (!s) {
+        for (int i = 0; i < THROTTLE_SLOTS && !s; i++) {
+            struct throttle_slot *c = &t->slot[i];
+            if (!c->key[0] || now_s >= c->start + t->window)
+                s = c;
+            else if (!oldest || c->start < oldest->start)
+                oldest = c;
+        }
+        if (!s)
+            s = oldest;
+        snprintf(s->key, sizeof s->key, "%s", key);
+        s->start = now_s;
+        s->count = 0;
+    }
+    s->count++;
+}
+
+void bot_throttle_reset(struct bot_throttle *t, const char *key)
+{
+    struct throttle_slot *s = slot_find(t, key);
+    if (s)
+        s->key[0] = 0;
+}

@@ -1,0 +1,360 @@
+/* The JSON HTTP API (bot/http_api.h): request bodies assembled under BOT_API_MAX_BODY
+ * (LWS_CALLBACK_HTTP_BODY, answered on LWS_CALLBACK_HTTP_BODY_COMPLETION, as in lws 4.1.6's
+ * minimal-http-server-form-post), the answer's headers written at once and its body on the
+ * next HTTP_WRITEABLE. Passwords and tokens are never logged. */
+#include "bot/http_api.h"
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/auth.h"
+#include "bot/config.h"
+#include "bot/server.h"
+
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME };
+
+struct bot_api_req {
+    int route;
+    int post;
+    int known; /* the path is an API route (for another method when route is R_NONE) */
+    int toobig;
+    int close; /* close the connection after the answer (a body left unread) */
+    struct sn_buf body;
+    unsigned char *resp; /* LWS_PRE headroom + the JSON answer, written on WRITEABLE */
+    size_t resp_len;
+};
+
+static struct bot_server *server_of(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+static void req_free(struct bot_api_req *r)
+{
+    if (!r)
+        return;
+    if (r->body.p)
+        sodium_memzero(r->body.p, r->body.len); /* it may hold a password */
+    sn_buf_fini(&r->body);
+    free(r->resp);
+    free(r);
+}
+
+/* The value of the session cookie into buf (size bytes); 0 when present. */
+static int cookie_get(struct lws *wsi, char *buf, size_t size)
+{
+    char h[2048];
+    const size_t nl = sizeof BOT_API_COOKIE - 1;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) >= (int)sizeof h ||
+        lws_hdr_copy(wsi, h, sizeof h, WSI_TOKEN_HTTP_COOKIE) <= 0)
+        return -1;
+    for (char *p = h; *p;) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        size_t n = strcspn(p, ";");
+        if (n > nl && !strncmp(p, BOT_API_COOKIE "=", nl + 1)) {
+            size_t vl = n - nl - 1;
+            if (vl >= size)
+                return -1;
+            memcpy(buf, p + nl + 1, vl);
+            buf[vl] = 0;
+            return 0;
+        }
+        p += n;
+    }
+    return -1;
+}
+
+int bot_auth_require(struct lws *wsi, int role, struct bot_user *out)
+{
+    struct bot_server *srv = server_of(wsi);
+    struct bot_user u;
+    struct sn_err e = {0};
+    char tok[BOT_AUTH_TOKEN_HEX + 1];
+    if (!srv->auth || cookie_get(wsi, tok, sizeof tok))
+        return 401;
+    int rc = bot_auth_session_get(srv->auth, tok, bot_server_now_ms(), &u, &e);
+    sodium_memzero(tok, sizeof tok);
+    if (rc == SN_ENOTFOUND)
+        return 401;
+    if (rc) {
+        sn_log(SN_LOG_ERR, "api", "event=session_error err=\"%s\"", e.msg);
+        return 500;
+    }
+    if (!bot_auth_role_allows(u.role, role))
+        return 403;
+    if (out)
+        *out = u;
+    return 0;
+}
+
+/* Writes the status line and headers, keeps body for WRITEABLE. cookie / retry may be NULL
+ * / 0. Returns the callback's return value. */
+static int respond(struct lws *wsi, struct bot_api_req *r, int status, json_t *body,
+                   const char *cookie, int retry)
+{
+    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *pos = start,
+                                       *end = buf + sizeof buf - 1;
+    char ra[16];
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text)
+        return -1;
+    free(r->resp);
+    r->resp_len = strlen(text);
+    r->resp = sn_xmalloc(LWS_PRE + r->resp_len);
+    memcpy(r->resp + LWS_PRE, text, r->resp_len);
+    free(text);
+    if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json",
+                                    (lws_filepos_t)r->resp_len, &pos, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                     (unsigned char *)"no-store", 8, &pos, end))
+        return -1;
+    if (r->close && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                                 (unsigned char *)"close", 5, &pos, end))
+        return -1;
+    if (cookie && lws_add_http_header_by_name(wsi, (unsigned char *)"set-cookie:",
+                                              (unsigned char *)cookie, (int)strlen(cookie),
+                                              &pos, end))
+        return -1;
+    if (retry > 0) {
+        int n = snprintf(ra, sizeof ra, "%d", retry);
+        if (lws_add_http_header_by_name(wsi, (unsigned char *)"retry-after:",
+                                        (unsigned char *)ra, n, &pos, end))
+            return -1;
+    }
+    if (lws_finalize_write_http_header(wsi, start, &pos, end))
+        return -1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int error(struct lws *wsi, struct bot_api_req *r, int status, const char *code,
+                 const char *msg)
+{
+    return respond(wsi, r, status, json_pack("{s:s, s:s}", "error", code, "message", msg), NULL,
+                   0);
+}
+
+static int user_reply(struct lws *wsi, struct bot_api_req *r, const struct bot_user *u,
+                      const char *cookie)
+{
+    return respond(wsi, r, 200,
+                   json_pack("{s:s, s:s, s:s}", "login", u->login, "name", u->name, "role",
+                             bot_auth_role_name(u->role)),
+                   cookie, 0);
+}
+
+static int do_login(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_server *srv = server_of(wsi);
+    const struct bot_config *cfg = srv->cfg;
+    json_error_t je;
+    json_t *j = NULL, *jl, *jp;
+    struct bot_user u;
+    struct sn_err e = {0};
+    char ip[64] = "?", lkey[80], ikey[80], tok[BOT_AUTH_TOKEN_HEX], cookie[256];
+    long long now = bot_server_now_ms();
+    int rc = 0;
+
+    if (r->toobig)
+        return error(wsi, r, 413, "too_big", "the request body is too large");
+    j = json_loadb(r->body.p ? r->body.p : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!j || !json_is_object(j)) {
+        rc = error(wsi, r, 400, "bad_json", "the body must be a JSON object (UTF-8)");
+        goto out;
+    }
+    jl = json_object_get(j, "login");
+    jp = json_object_get(j, "password");
+    if (!jl || !jp) {
+        rc = error(wsi, r, 400, "missing_fields", "login and password are required");
+        goto out;
+    }
+    if (!json_is_string(jl) || !json_is_string(jp)) {
+        rc = error(wsi, r, 400, "wrong_type", "login and password must be strings");
+        goto out;
+    }
+    lws_get_peer_simple(wsi, ip, sizeof ip);
+    snprintf(lkey, sizeof lkey, "l:%.70s", json_string_value(jl));
+    snprintf(ikey, sizeof ikey, "i:%s", ip);
+    int wl = bot_throttle_wait(srv->login_fails, lkey, now / 1000);
+    int wi = bot_throttle_wait(srv->ip_fails, ikey, now / 1000);
+    if (wl || wi) {
+        sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s by=%s", ip,
+               wl ? "login" : "ip");
+        rc = respond(wsi, r, 429,
+                     json_pack("{s:s, s:s}", "error", "rate_limited", "message",
+                               "too many failed logins; try again later"),
+                     NULL, wl > wi ? wl : wi);
+        goto out;
+    }
+    const char *login = json_string_value(jl), *pw = json_string_value(jp);
+    size_t pwlen = json_string_length(jp);
+    int lrc = bot_auth_password_check(pw, pwlen, NULL)
+                  ? SN_ENOTFOUND
+                  : bot_auth_login(srv->auth, login, pw, pwlen, cfg->agent_session_ttl, now, tok,
+                                   &u, &e);
+    if (lrc == SN_ENOTFOUND) {
+        bot_throttle_fail(srv->login_fails, lkey, now / 1000);
+        bot_throttle_fail(srv->ip_fails, ikey, now / 1000);
+        sn_log(SN_LOG_NOTICE, "api", "event=login_failed ip=%s", ip);
+        rc = error(wsi, r, 401, "unauthorized", "wrong login or password");
+        goto out;
+    }
+    if (lrc) {
+        sn_log(SN_LOG_ERR, "api", "event=login_error err=\"%s\"", e.msg);
+        rc = error(wsi, r, 500, "internal", "the login could not be completed");
+        goto out;
+    }
+    bot_throttle_reset(srv->login_fails, lkey);
+    snprintf(cookie, sizeof cookie, BOT_API_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; "
+             "Max-Age=%d%s", tok, cfg->agent_session_ttl, srv->tls ? "; Secure" : "");
+    sodium_memzero(tok, sizeof tok);
+    sn_log(SN_LOG_NOTICE, "api", "event=login user=%s role=%s ip=%s", u.login,
+           bot_auth_role_name(u.role), ip);
+    rc = user_reply(wsi, r, &u, cookie);
+    sodium_memzero(cookie, sizeof cookie);
+out:
+    if (j) {
+        /* scrub the password's copy inside jansson before it is freed */
+        json_t *p = json_object_get(j, "password");
+        if (json_is_string(p))
+            sodium_memzero((char *)json_string_value(p), json_string_length(p));
+    }
+    json_decref(j);
+    return rc;
+}
+
+static int do_logout(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_server *srv = server_of(wsi);
+    struct sn_err e = {0};
+    char tok[BOT_AUTH_TOKEN_HEX + 1];
+    if (!cookie_get(wsi, tok, sizeof tok) && bot_auth_logout(srv->auth, tok, &e))
+        sn_log(SN_LOG_ERR, "api", "event=logout_error err=\"%s\"", e.msg);
+    sodium_memzero(tok, sizeof tok);
+    return respond(wsi, r, 200, json_pack("{s:b}", "ok", 1),
+                   BOT_API_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", 0);
+}
+
+static int do_me(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_user u;
+    int st = bot_auth_require(wsi, 0, &u); /* any role may see itself */
+    if (st == 401)
+        return error(wsi, r, 401, "unauthorized", "not logged in");
+    if (st)
+        return error(wsi, r, st, st == 403 ? "forbidden" : "internal", "not allowed");
+    return user_reply(wsi, r, &u, NULL);
+}
+
+static int dispatch(struct lws *wsi, struct bot_api_req *r)
+{
+    switch (r->route) {
+    case R_LOGIN:
+        return do_login(wsi, r);
+    case R_LOGOUT:
+        return do_logout(wsi, r);
+    case R_ME:
+        return do_me(wsi, r);
+    }
+    if (r->known)
+        return error(wsi, r, 405, "method_not_allowed", r->post ? "use GET" : "use POST");
+    return error(wsi, r, 404, "not_found", "no such API");
+}
+
+/* LWS_CALLBACK_HTTP for /api/…: picks the route; answers now or waits for the body. */
+static int begin(struct lws *wsi, struct bot_api_req *r)
+{
+    char uri[64] = "", cl[24] = ""; /* a longer URI is no route: copy fails, uri stays "" */
+    r->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    lws_hdr_copy(wsi, uri, sizeof uri, r->post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
+    struct {
+        const char *path;
+        int post, route;
+    } routes[] = {{"/api/login", 1, R_LOGIN}, {"/api/logout", 1, R_LOGOUT}, {"/api/me", 0, R_ME}};
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (!strcmp(uri, routes[i].path)) {
+            r->known = 1;
+            if (routes[i].post == r->post)
+                r->route = routes[i].route;
+        }
+    if (!r->post)
+        return dispatch(wsi, r);
+    /* a POST: its body must be small; the answer comes after it (or now when it is empty) */
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+        strcpy(cl, "x"); /* too long to be a small number */
+    if (!cl[0]) { /* lws would wait for a body of unknown length */
+        r->close = 1;
+        return error(wsi, r, 411, "length_required", "send a Content-Length");
+    }
+    char *e;
+    unsigned long long n = strtoull(cl, &e, 10);
+    if (*e || n > BOT_API_MAX_BODY) {
+        /* refused before reading it; the connection closes after the answer */
+        r->toobig = r->close = 1;
+        return error(wsi, r, 413, "too_big", "the request body is too large");
+    }
+    sn_buf_init(&r->body, BOT_API_MAX_BODY);
+    return n == 0 ? dispatch(wsi, r) : 0;
+}
+
+int bot_http_api_callback(struct lws *wsi, int reason, struct bot_api_req **req, void *in,
+                          size_t len, int *ret)
+{
+    struct bot_api_req *r = *req;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+        int post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+        char uri[256]; /* longer: not an API route, http.c answers 404 */
+        if (lws_hdr_copy(wsi, uri, sizeof uri, post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI) <=
+                0 ||
+            strncmp(uri, "/api/", 5))
+            return 0;
+        req_free(r);
+        *req = r = sn_xcalloc(1, sizeof *r);
+        *ret = begin(wsi, r);
+        return 1;
+    }
+    case LWS_CALLBACK_HTTP_BODY:
+        if (!r)
+            return 0;
+        if (!r->toobig && sn_buf_add(&r->body, in, len))
+            r->toobig = 1;
+        *ret = 0;
+        return 1;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (!r)
+            return 0;
+        if (r->resp) /* answered already (413) */
+            *ret = 0;
+        else
+            *ret = dispatch(wsi, r);
+        return 1;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!r || !r->resp)
+            return 0;
+        *ret = 0;
+        if (lws_write(wsi, r->resp + LWS_PRE, r->resp_len, LWS_WRITE_HTTP_FINAL) !=
+                (int)r->resp_len ||
+            r->close)
+            *ret = -1;
+        req_free(r);
+        *req = NULL;
+        if (!*ret && lws_http_transaction_completed(wsi))
+            *ret = -1;
+        return 1;
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    case LWS_CALLBACK_CLOSED_HTTP:
+        req_free(r);
+        *req = NULL;
+        return 0;
+    default:
+        return 0;
+    }
+}

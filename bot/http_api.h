@@ -1,0 +1,31 @@
+/* The JSON HTTP API under /api/: POST /api/login, POST /api/logout, GET /api/me, and the
+ * server-side role check every authenticated request goes through. Called from the "http"
+ * protocol callback (bot/http.c). Internal to bot/. */
+#ifndef SANAD_BOT_HTTP_API_H
+#define SANAD_BOT_HTTP_API_H
+
+#include <stddef.h>
+
+#define BOT_API_MAX_BODY 4096 /* bytes of a request body; larger gets 413 */
+
+struct lws;
+struct bot_user;
+struct bot_api_req;
+
+/* The session cookie's name. */
+#define BOT_API_COOKIE "sanad_session"
+
+/* Checks the request's session cookie and the role: 0 when a live session of an enabled
+ * user whose role allows `role` (bot_auth_role_allows; 0: any role) made it, with the user in *out (may
+ * be NULL); else the HTTP status to answer: 401 no valid session, 403 wrong role, 500 store
+ * failure. */
+int bot_auth_require(struct lws *wsi, int role, struct bot_user *out);
+
+/* Offers one lws "http" callback to the API. Returns 1 when the API handled it, with the
+ * callback's return value in *ret; 0 when it is not an API request (the caller carries on).
+ * *req is the per-request state in the caller's pss (NULL at first; owned by the API,
+ * freed here when the request ends or the connection drops). */
+int bot_http_api_callback(struct lws *wsi, int reason, struct bot_api_req **req, void *in,
+                          size_t len, int *ret);
+
+#endif
