@@ -53,6 +53,7 @@ struct kb {
     unsigned index_gen; /* bumped whenever the index statistics are reloaded */
     sqlite3_stmt *st_terms, *st_hit; /* search's lookups, finalized in kb_close */
     void *qscratch;                  /* search's query scratch (kb/search.c), freed in kb_close */
+    void *rcache;                    /* search's parsed phrasings (kb/search.c) */
     int readonly;
 };
 
@@ -106,3 +107,5 @@ struct kb__pre {
 int kb__post_select(struct kb *kb, const struct kb__qword *w, int n, const char *lang,
                     struct kb__pre *out, int max, struct sn_err *err);
 void kb__post_free(struct kb__post *p);
+/* Frees search's cache of parsed phrasings (kb_close). */
+void kb__rcache_free(struct kb *kb);

@@ -378,34 +378,161 @@ static double fbeta(double cq, double cr)
     return (1 + b2) * cq * cr / (b2 * cq + cr);
 }
 
-static void score_cand(struct kb *kb, struct query *q, struct cand *c, const char *data)
+/* The analyzed phrasings of entry row n, owned by the caller, or NULL. The statement is
+ * reset before returning: a statement left on a row would hold a read transaction open, and
+ * the connection would stop seeing other connections' commits. */
+static char *terms_of(struct kb *kb, long long n, int *rc)
 {
+    sqlite3_stmt *st = kb->st_terms;
+    *rc = SN_OK;
+    if (!st && sqlite3_prepare_v3(kb->db, "SELECT data FROM kb_terms WHERE n=?1", -1,
+                                  SQLITE_PREPARE_PERSISTENT, &kb->st_terms, NULL) != SQLITE_OK) {
+        *rc = SN_EDB;
+        return NULL;
+    }
+    st = kb->st_terms;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, n);
+    char *d = NULL;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        d = sn_xstrdup((const char *)sqlite3_column_text(st, 0));
+    else if (s != SQLITE_DONE)
+        *rc = SN_EDB;
+    sqlite3_reset(st);
+    return d;
+}
+
+/* One entry's analyzed phrasings (its kb_terms text) parsed once, with every word's
+ * trigrams and ranking weight. Kept in a small per-connection cache (RCACHE slots, by row
+ * number) until the index changes: a server asked the same questions all day parses each
+ * popular entry once instead of at every search. */
+struct prow {
+    char type; /* q, v, k, a */
+    int w0, nw;
+};
+struct parsed {
+    uint32_t n;
+    unsigned gen; /* kb->index_gen it was parsed under (weights depend on it) */
+    char *data;   /* the kb_terms text the words point into */
+    struct rword *w;
+    uint32_t *g;
+    struct prow *rows;
+    int nrows;
+};
+#define RCACHE 1024
+
+static void parsed_free(struct parsed *e)
+{
+    if (!e)
+        return;
+    free(e->data);
+    free(e->w);
+    free(e->g);
+    free(e->rows);
+    free(e);
+}
+
+void kb__rcache_free(struct kb *kb)
+{
+    struct parsed **slot = kb->rcache;
+    for (int i = 0; slot && i < RCACHE; i++)
+        parsed_free(slot[i]);
+    free(slot);
+    kb->rcache = NULL;
+}
+
+/* Takes data (owned). */
+static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
+{
+    struct parsed *e = sn_xcalloc(1, sizeof *e);
     struct rword rw[ROW_WORDS_MAX];
-    uint32_t rg[ROW_GRAMS_MAX];
-    const char *p = data;
-    int row = 0;
-    c->sim = c->cq = c->cr = c->extra = c->second = 0;
-    c->best_type = 0;
-    while (*p) {
+    uint32_t tmp[KB_WORD_MAX_BYTES];
+    size_t wcap = 0, gcap = 0, rcap = 0, nw = 0, ng = 0;
+    int *goff = NULL;
+    e->n = n;
+    e->gen = kb->index_gen;
+    e->data = data;
+    for (const char *p = data; *p;) {
         const char *eol = strchr(p, '\n');
         if (!eol)
             eol = p + strlen(p);
         char type = *p;
-        int nr = parse_row(p + 1, eol, rw, ROW_WORDS_MAX);
-        int ng = 0, phrasing = type == 'q' || type == 'v';
-        for (int j = 0; j < nr; j++) {
-            int before = ng;
-            ng = word_grams(rw[j].norm, rw[j].norm_len, rg, ng, ROW_GRAMS_MAX);
-            rw[j].g = rg + before;
-            rw[j].ng = ng - before;
-            rw[j].idf = 0;
-            if (!phrasing)
-                continue; /* keywords and answer count by cover_q only: no weights needed */
-            rw[j].idf = idf(kb, form_df(kb, rw[j].f, rw[j].nf));
-            if (kb_stopword(rw[j].norm[0] & 0x80 ? KB_SCRIPT_ARABIC : KB_SCRIPT_LATIN, rw[j].norm,
-                            rw[j].norm_len))
-                rw[j].idf *= STOP_WEIGHT;
+        int nr = parse_row(p + 1, eol, rw, ROW_WORDS_MAX), phrasing = type == 'q' || type == 'v';
+        if ((size_t)e->nrows == rcap) {
+            rcap = rcap ? rcap * 2 : 8;
+            e->rows = sn_xrealloc(e->rows, rcap * sizeof *e->rows);
         }
+        e->rows[e->nrows++] = (struct prow){type, (int)nw, nr};
+        for (int j = 0; j < nr; j++) {
+            struct rword *w = &rw[j];
+            int k = word_grams(w->norm, w->norm_len, tmp, 0, KB_WORD_MAX_BYTES);
+            if (nw == wcap) {
+                wcap = wcap ? wcap * 2 : 32;
+                e->w = sn_xrealloc(e->w, wcap * sizeof *e->w);
+                goff = sn_xrealloc(goff, wcap * sizeof *goff);
+            }
+            if (ng + (size_t)k > gcap) {
+                while (ng + (size_t)k > gcap)
+                    gcap = gcap ? gcap * 2 : 256;
+                e->g = sn_xrealloc(e->g, gcap * sizeof *e->g);
+            }
+            memcpy(e->g + ng, tmp, (size_t)k * sizeof *tmp);
+            goff[nw] = (int)ng;
+            w->ng = k;
+            ng += (size_t)k;
+            w->idf = 0;
+            if (phrasing) { /* keywords and answer count by cover_q only: no weights needed */
+                w->idf = idf(kb, form_df(kb, w->f, w->nf));
+                if (kb_stopword(w->norm[0] & 0x80 ? KB_SCRIPT_ARABIC : KB_SCRIPT_LATIN, w->norm,
+                                w->norm_len))
+                    w->idf *= STOP_WEIGHT;
+            }
+            e->w[nw++] = *w;
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    for (size_t i = 0; i < nw; i++)
+        e->w[i].g = e->g + goff[i];
+    free(goff);
+    return e;
+}
+
+/* The parsed phrasings of entry n: from the cache, else read and parsed. *owned is set when
+ * the result could not go into the cache (its slot holds another candidate of this search)
+ * and the caller must parsed_free it. NULL with *rc = SN_OK when the entry is not indexed. */
+static struct parsed *parsed_get(struct kb *kb, uint32_t n, const uint32_t *in_use, int nuse,
+                                 int *owned, int *rc)
+{
+    struct parsed **slot;
+    *owned = 0;
+    if (!kb->rcache)
+        kb->rcache = sn_xcalloc(RCACHE, sizeof *slot);
+    slot = (struct parsed **)kb->rcache + n % RCACHE;
+    if (*slot && (*slot)->n == n && (*slot)->gen == kb->index_gen)
+        return *slot;
+    char *d = terms_of(kb, n, rc);
+    if (!d)
+        return NULL;
+    struct parsed *e = parse_entry(kb, n, d);
+    for (int i = 0; i < nuse; i++)
+        if (*slot && in_use[i] == (*slot)->n) {
+            *owned = 1; /* the slot's entry is still being ranked */
+            return e;
+        }
+    parsed_free(*slot);
+    *slot = e;
+    return e;
+}
+
+static void score_cand(struct query *q, struct cand *c, const struct parsed *e)
+{
+    c->sim = c->cq = c->cr = c->extra = c->second = 0;
+    c->best_type = 0;
+    for (int row = 0; row < e->nrows; row++) {
+        char type = e->rows[row].type;
+        const struct rword *rw = e->w + e->rows[row].w0;
+        int nr = e->rows[row].nw;
         double cq, cr;
         /* no fuzzy matching in answers: long, and they only lift a weak phrasing match */
         score_row(q, rw, nr, type != 'a', &cq, &cr);
@@ -425,8 +552,6 @@ static void score_cand(struct kb *kb, struct query *q, struct cand *c, const cha
         } else if (cq > c->extra) {
             c->extra = cq; /* keywords/answer: how much of the question they cover */
         }
-        row++;
-        p = *eol ? eol + 1 : eol;
     }
     /* The answer and keywords break ties and lift a weak phrasing match a little; they never
      * outrank a good phrasing match on their own. An entry whose other phrasings match too
@@ -575,38 +700,15 @@ static int fetch_hit(struct kb *kb, long long n, struct kb_hit *h)
     return rc;
 }
 
-/* The analyzed phrasings of entry row n, owned by the caller, or NULL. The statement is
- * reset before returning: a statement left on a row would hold a read transaction open, and
- * the connection would stop seeing other connections' commits. */
-static char *terms_of(struct kb *kb, long long n, int *rc)
-{
-    sqlite3_stmt *st = kb->st_terms;
-    *rc = SN_OK;
-    if (!st && sqlite3_prepare_v3(kb->db, "SELECT data FROM kb_terms WHERE n=?1", -1,
-                                  SQLITE_PREPARE_PERSISTENT, &kb->st_terms, NULL) != SQLITE_OK) {
-        *rc = SN_EDB;
-        return NULL;
-    }
-    st = kb->st_terms;
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, n);
-    char *d = NULL;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        d = sn_xstrdup((const char *)sqlite3_column_text(st, 0));
-    else if (s != SQLITE_DONE)
-        *rc = SN_EDB;
-    sqlite3_reset(st);
-    return d;
-}
-
 int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *o,
               struct kb_results **out, struct sn_err *err)
 {
     struct query *q = NULL;
     struct cand *cands = NULL;
     struct kb__pre *pre = NULL;
-    char **data = NULL;
+    struct parsed **data = NULL;
+    int *owned = NULL;
+    uint32_t *in_use = NULL;
     struct sn_buf x;
     struct kb_results *res = NULL;
     int ncand = 0, npre = 0, rc = SN_OK, k = o->k < 1 ? 1 : o->k > KB_MAX_K ? KB_MAX_K : o->k;
@@ -662,9 +764,11 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
     }
     cands = sn_xcalloc(CANDIDATES, sizeof *cands);
     data = sn_xcalloc(CANDIDATES, sizeof *data);
+    owned = sn_xcalloc(CANDIDATES, sizeof *owned);
+    in_use = sn_xcalloc(CANDIDATES, sizeof *in_use);
     for (int i = 0; i < npre; i++) {
         struct cand *c = &cands[ncand];
-        char *d = terms_of(kb, pre[i].n, &rc);
+        struct parsed *d = parsed_get(kb, pre[i].n, in_use, ncand, &owned[ncand], &rc);
         if (rc) {
             rc = kb__dberr(kb, err, "search");
             goto out;
@@ -675,7 +779,8 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
         c->slot = ncand;
         c->pre = pre[i].score;
         data[ncand] = d;
-        score_cand(kb, q, c, data[ncand]);
+        in_use[ncand] = pre[i].n;
+        score_cand(q, c, d);
         ncand++;
     }
     qsort(cands, (size_t)ncand, sizeof *cands, cmp_cand);
@@ -708,7 +813,7 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
                   : h->confidence >= o->medium ? KB_BAND_MEDIUM
                                                : KB_BAND_LOW;
         if (o->explain)
-            explain_hit(&x, q, c, h->id, data[c->slot]);
+            explain_hit(&x, q, c, h->id, data[c->slot]->data);
         res->n++;
     }
 done:
@@ -718,8 +823,11 @@ done:
     res = NULL;
 out:
     for (int i = 0; data && i < ncand; i++)
-        free(data[i]);
+        if (owned[i])
+            parsed_free(data[i]);
     free(data);
+    free(owned);
+    free(in_use);
     free(cands);
     free(pre);
     kb_results_free(res);

@@ -130,6 +130,7 @@ void kb_close(struct kb *kb)
     sqlite3_finalize(kb->st_terms);
     sqlite3_finalize(kb->st_hit);
     free(kb->qscratch);
+    kb__rcache_free(kb);
     kb__syn_free(kb->syn);
     kb_analyzer_free(kb->an);
     sqlite3_close(kb->db);
