@@ -50,7 +50,7 @@ struct kb {
     struct kb__df df;
     struct kb__syn *syn;
     struct kb__post *post;
-    unsigned index_gen; /* bumped whenever the index statistics are reloaded */
+    unsigned index_gen;              /* bumped whenever the index statistics are reloaded */
     sqlite3_stmt *st_terms, *st_hit; /* search's lookups, finalized in kb_close */
     void *qscratch;                  /* search's query scratch (kb/search.c), freed in kb_close */
     void *rcache;                    /* search's parsed phrasings (kb/search.c) */
@@ -104,8 +104,13 @@ struct kb__pre {
  * question, variants or keywords, or in its answer when no phrasing holds any word. Returns
  * the number of candidates (>= 0), or a negative sn_code with err set. Must be called after
  * kb__df_load (it relies on kb->index_gen). */
-int kb__post_select(struct kb *kb, const struct kb__qword *w, int n, const char *lang,
-                    struct kb__pre *out, int max, struct sn_err *err);
+int kb__post_select(struct kb *kb,
+                    const struct kb__qword *w,
+                    int n,
+                    const char *lang,
+                    struct kb__pre *out,
+                    int max,
+                    struct sn_err *err);
 void kb__post_free(struct kb__post *p);
 /* Frees search's cache of parsed phrasings (kb_close). */
 void kb__rcache_free(struct kb *kb);

@@ -165,8 +165,13 @@ static void form_match(struct sn_buf *m, const char *cols, const char *s, int le
     sn_buf_add(m, "\"", 1);
 }
 
-static int read_ids(struct kb *kb, sqlite3_stmt *st, const char *match, size_t mlen,
-                    uint32_t **ids, uint32_t *n, struct sn_err *err)
+static int read_ids(struct kb *kb,
+                    sqlite3_stmt *st,
+                    const char *match,
+                    size_t mlen,
+                    uint32_t **ids,
+                    uint32_t *n,
+                    struct sn_err *err)
 {
     size_t cap = 0;
     int s;
@@ -195,8 +200,12 @@ static int read_ids(struct kb *kb, sqlite3_stmt *st, const char *match, size_t m
 }
 
 /* The phrasing-column list of one form, read from FTS5 on first use (borrowed). */
-static int list_get(struct kb *kb, struct kb__post *p, const char *s, int len,
-                    const struct plist **out, struct sn_err *err)
+static int list_get(struct kb *kb,
+                    struct kb__post *p,
+                    const char *s,
+                    int len,
+                    const struct plist **out,
+                    struct sn_err *err)
 {
     struct plist *l = tab_get(p, s, len);
     struct sn_buf m;
@@ -246,8 +255,7 @@ static int post_ready(struct kb *kb, struct sn_err *err)
 }
 
 /* Adds weight w to every row in ids that passes the language filter, once per word. */
-static void accumulate(struct kb__post *p, const uint32_t *ids, uint32_t n, float w,
-                       uint16_t lang)
+static void accumulate(struct kb__post *p, const uint32_t *ids, uint32_t n, float w, uint16_t lang)
 {
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = ids[i];
@@ -273,8 +281,12 @@ static void new_stamp(uint32_t *stamp, uint32_t *arr, uint32_t n)
 
 /* Answer-column fallback: FTS5 itself, because it runs only for the rare question that no
  * phrasing shares a word with. */
-static int answer_pass(struct kb *kb, struct kb__post *p, const struct kb__qword *w, int n,
-                       uint16_t lang, struct sn_err *err)
+static int answer_pass(struct kb *kb,
+                       struct kb__post *p,
+                       const struct kb__qword *w,
+                       int n,
+                       uint16_t lang,
+                       struct sn_err *err)
 {
     struct sn_buf m;
     int rc = SN_OK;
@@ -350,8 +362,13 @@ static int top(struct kb__post *p, struct kb__pre *out, int max)
     return n;
 }
 
-int kb__post_select(struct kb *kb, const struct kb__qword *w, int n, const char *lang,
-                    struct kb__pre *out, int max, struct sn_err *err)
+int kb__post_select(struct kb *kb,
+                    const struct kb__qword *w,
+                    int n,
+                    const char *lang,
+                    struct kb__pre *out,
+                    int max,
+                    struct sn_err *err)
 {
     int rc = post_ready(kb, err);
     if (rc)

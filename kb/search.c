@@ -10,22 +10,20 @@
 #include "kb/kb_int.h"
 #include "kb/stopwords.h"
 
-#define QWORDS_MAX     48  /* words of a question that take part */
-#define QFORMS_MAX     6   /* analyzer forms + synonym forms per word */
-#define CANDIDATES     40  /* first-pass candidates reranked */
-#define ROW_WORDS_MAX  64  /* words of one phrasing that take part in ranking */
-#define FUZZY_MIN      0.5 /* trigram Dice below this is no match */
-#define FUZZY_WEIGHT   0.8 /* a fuzzy match is worth this much of an exact one */
+#define QWORDS_MAX    48  /* words of a question that take part */
+#define QFORMS_MAX    6   /* analyzer forms + synonym forms per word */
+#define CANDIDATES    40  /* first-pass candidates reranked */
+#define ROW_WORDS_MAX 64  /* words of one phrasing that take part in ranking */
+#define FUZZY_MIN     0.5 /* trigram Dice below this is no match */
+#define FUZZY_WEIGHT  0.8 /* a fuzzy match is worth this much of an exact one */
 /* Tuned on the mawdoo3 tune split only (docs/matching.md): */
-#define BETA2          0.5  /* F-measure weight: < 1 leans on covering the phrasing */
-#define GRAM_WEIGHT    0.2  /* share of character-trigram Dice in a phrasing's score */
-#define SECOND_WEIGHT  0.1  /* credit for a second phrasing of the same entry matching */
-#define STOP_WEIGHT    0.1  /* a stop word is worth this share of its IDF in coverage */
-#define COVER_R_MIN    0.5  /* below this phrasing coverage a hit is a guess... */
-#define GUESS_MAX      0.40 /* ...whose confidence stays under the default high band */
-#define EXTRA_WEIGHT   0.15 /* keywords/answer lift of a weak phrasing match */
-
-
+#define BETA2         0.5  /* F-measure weight: < 1 leans on covering the phrasing */
+#define GRAM_WEIGHT   0.2  /* share of character-trigram Dice in a phrasing's score */
+#define SECOND_WEIGHT 0.1  /* credit for a second phrasing of the same entry matching */
+#define STOP_WEIGHT   0.1  /* a stop word is worth this share of its IDF in coverage */
+#define COVER_R_MIN   0.5  /* below this phrasing coverage a hit is a guess... */
+#define GUESS_MAX     0.40 /* ...whose confidence stays under the default high band */
+#define EXTRA_WEIGHT  0.15 /* keywords/answer lift of a weak phrasing match */
 
 struct qword {
     char norm[KB_WORD_MAX_BYTES];
@@ -39,16 +37,16 @@ struct qword {
     int ng;
 };
 
-#define QGRAMS_MAX 512
+#define QGRAMS_MAX    512
 #define ROW_GRAMS_MAX (ROW_WORDS_MAX * 24)
-#define GSET_SIZE  1024 /* open-addressing sets of trigrams: at most half full */
+#define GSET_SIZE     1024 /* open-addressing sets of trigrams: at most half full */
 
 struct query {
     struct qword w[QWORDS_MAX];
     int n;
     uint32_t grams[QGRAMS_MAX]; /* sorted, distinct character trigrams of content words */
     int ngrams;
-    uint32_t qset[GSET_SIZE];   /* the same trigrams as a set (0 = empty slot) */
+    uint32_t qset[GSET_SIZE]; /* the same trigrams as a set (0 = empty slot) */
     /* scratch set for one phrasing's trigrams: a slot is live when its stamp is current */
     uint32_t rset[GSET_SIZE], rstamp[GSET_SIZE], stamp;
 };
@@ -65,10 +63,10 @@ struct rword {
 
 struct cand {
     long long n;
-    double pre; /* first-pass score */
+    double pre;         /* first-pass score */
     double sim, cq, cr; /* best phrasing */
     double second;
-    double extra;       /* coverage by keywords and answer */
+    double extra; /* coverage by keywords and answer */
     double score;
     char best_type;
     int best_row;
@@ -130,7 +128,8 @@ static int take_qword(void *ctx, const struct kb_word *w)
     if (q->n >= QWORDS_MAX)
         return 1;
     for (int i = 0; i < q->n; i++) /* a repeated word counts once */
-        if (q->w[i].norm_len == w->norm_len && memcmp(q->w[i].norm, w->norm, (size_t)w->norm_len) == 0)
+        if (q->w[i].norm_len == w->norm_len &&
+            memcmp(q->w[i].norm, w->norm, (size_t)w->norm_len) == 0)
             return 0;
     struct qword *qw = &q->w[q->n++];
     memset(qw, 0, sizeof *qw);
@@ -268,8 +267,8 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
 /* Score of one phrasing: an F-measure of the IDF-weighted share of the question covered by
  * the phrasing (cq) and of the phrasing covered by the question (cr). Both directions matter:
  * a phrasing that asks about more than the question is a different question. */
-static void score_row(const struct query *q, const struct rword *r, int nr, int fuzzy,
-                      double *cq_out, double *cr_out)
+static void score_row(
+    const struct query *q, const struct rword *r, int nr, int fuzzy, double *cq_out, double *cr_out)
 {
     double qw = 0, qm = 0, rw = 0, rm = 0;
     double rmatch[ROW_WORDS_MAX] = {0};
@@ -501,8 +500,8 @@ static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
 /* The parsed phrasings of entry n: from the cache, else read and parsed. *owned is set when
  * the result could not go into the cache (its slot holds another candidate of this search)
  * and the caller must parsed_free it. NULL with *rc = SN_OK when the entry is not indexed. */
-static struct parsed *parsed_get(struct kb *kb, uint32_t n, const uint32_t *in_use, int nuse,
-                                 int *owned, int *rc)
+static struct parsed *
+parsed_get(struct kb *kb, uint32_t n, const uint32_t *in_use, int nuse, int *owned, int *rc)
 {
     struct parsed **slot;
     *owned = 0;
@@ -573,7 +572,9 @@ static int cmp_cand(const void *a, const void *b)
 
 /* The words of the first pass: content words (all words when the question has nothing
  * else), each with the forms the index holds. Returns their number. */
-static int first_pass_words(struct kb *kb, const struct query *q, struct kb__qword *pw,
+static int first_pass_words(struct kb *kb,
+                            const struct query *q,
+                            struct kb__qword *pw,
                             struct kb__form (*pf)[QFORMS_MAX])
 {
     int content = 0, n = 0;
@@ -607,8 +608,8 @@ static double confidence(double s1, double s2)
     return c > 1 ? 1 : c;
 }
 
-static void explain_query(struct sn_buf *x, const struct query *q, const struct kb__qword *pw,
-                          int npw)
+static void
+explain_query(struct sn_buf *x, const struct query *q, const struct kb__qword *pw, int npw)
 {
     sn_buf_printf(x, "analyzed query (%d words):\n", q->n);
     for (int i = 0; i < q->n; i++) {
@@ -621,7 +622,8 @@ static void explain_query(struct sn_buf *x, const struct query *q, const struct 
     }
     /* Each quoted form is one FTS5 MATCH over question, variants and keywords (kb/postings.c);
      * the line shows exactly the tokens sent, as the OR they amount to. */
-    sn_buf_adds(x, "first pass: entries ranked by the summed IDF of the words their phrasings hold\n");
+    sn_buf_adds(x,
+                "first pass: entries ranked by the summed IDF of the words their phrasings hold\n");
     sn_buf_adds(x, "match:");
     for (int i = 0, t = 0; i < npw; i++)
         for (int j = 0; j < pw[i].nf; j++) {
@@ -641,11 +643,13 @@ static const char *field_name(char t)
     return t == 'q' ? "question" : t == 'v' ? "variant" : t == 'k' ? "keywords" : "answer";
 }
 
-static void explain_hit(struct sn_buf *x, const struct query *q,
-                        const struct cand *c, const char *id, const char *data)
+static void explain_hit(
+    struct sn_buf *x, const struct query *q, const struct cand *c, const char *id, const char *data)
 {
     struct rword rw[ROW_WORDS_MAX];
-    sn_buf_printf(x, "%s: score=%.3f (best %s, covers %.0f%% of the question and %.0f%% of it; keywords/answer cover %.0f%%) first-pass=%.2f\n",
+    sn_buf_printf(x,
+                  "%s: score=%.3f (best %s, covers %.0f%% of the question and %.0f%% of it; "
+                  "keywords/answer cover %.0f%%) first-pass=%.2f\n",
                   id, c->score, c->best_type ? field_name(c->best_type) : "-", 100 * c->cq,
                   100 * c->cr, 100 * c->extra, c->pre);
     for (int i = 0; i < q->n; i++) {
@@ -682,9 +686,9 @@ static int fetch_hit(struct kb *kb, long long n, struct kb_hit *h)
 {
     sqlite3_stmt *st = kb->st_hit;
     int rc = SN_EDB;
-    if (!st && sqlite3_prepare_v3(kb->db,
-                                  "SELECT id, lang, question, answer, category FROM entries WHERE n=?1",
-                                  -1, SQLITE_PREPARE_PERSISTENT, &kb->st_hit, NULL) != SQLITE_OK)
+    if (!st && sqlite3_prepare_v3(
+                   kb->db, "SELECT id, lang, question, answer, category FROM entries WHERE n=?1",
+                   -1, SQLITE_PREPARE_PERSISTENT, &kb->st_hit, NULL) != SQLITE_OK)
         return SN_EDB;
     st = kb->st_hit;
     sqlite3_bind_int64(st, 1, n);
@@ -700,8 +704,11 @@ static int fetch_hit(struct kb *kb, long long n, struct kb_hit *h)
     return rc;
 }
 
-int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *o,
-              struct kb_results **out, struct sn_err *err)
+int kb_search(struct kb *kb,
+              const char *question,
+              const struct kb_search_opts *o,
+              struct kb_results **out,
+              struct sn_err *err)
 {
     struct query *q = NULL;
     struct cand *cands = NULL;
@@ -809,7 +816,7 @@ int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *
             h->confidence = GUESS_MAX;
         if (res->n > 0 && h->confidence > res->v[res->n - 1].confidence)
             h->confidence = res->v[res->n - 1].confidence;
-        h->band = h->confidence >= o->high ? KB_BAND_HIGH
+        h->band = h->confidence >= o->high     ? KB_BAND_HIGH
                   : h->confidence >= o->medium ? KB_BAND_MEDIUM
                                                : KB_BAND_LOW;
         if (o->explain)

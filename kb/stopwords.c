@@ -8,22 +8,25 @@
 /* Folded forms (no hamza on alef, ه for ة, ي for ى), MSA and the common dialect question
  * and filler words. Negations (لا، مش، ما…) are not here on purpose: they change meaning. */
 static const char *const ar[] = {
-    "في", "من", "على", "علي", "الى", "الي", "عن", "مع", "هل", "ماذا", "لماذا", "كيف", "متي",
-    "اين", "اي", "هو", "هي", "هم", "انا", "انت", "انتي", "انتم", "نحن", "هذا", "هذه", "ذلك",
-    "تلك", "التي", "الذي", "الذين", "ان", "او", "ثم", "قد", "لقد", "كان", "كانت", "يكون",
-    "عند", "عندي", "لي", "لك", "له", "لها", "لنا", "يا", "اللي", "شو", "وش", "ايش", "ايه",
-    "ازاي", "كيفاش", "فين", "وين", "ليش", "ليه", "علاش", "امتي", "ممكن", "لو", "يعني", "بس",
-    "اذا", "حتي", "لكن", "و", "هناك", "هنا", "كل", "بعض", "به", "بها", "فيه", "فيها", "منه",
-    "منها", "عليه", "عليها", "الا", "الان", "واش", "شنو", "شنهو", "شلون", "فضلك", "لو سمحت",
+    "في",   "من",    "على",  "علي",  "الى",  "الي",  "عن",   "مع",    "هل",    "ماذا",    "لماذا",
+    "كيف",  "متي",   "اين",  "اي",   "هو",   "هي",   "هم",   "انا",   "انت",   "انتي",    "انتم",
+    "نحن",  "هذا",   "هذه",  "ذلك",  "تلك",  "التي", "الذي", "الذين", "ان",    "او",      "ثم",
+    "قد",   "لقد",   "كان",  "كانت", "يكون", "عند",  "عندي", "لي",    "لك",    "له",      "لها",
+    "لنا",  "يا",    "اللي", "شو",   "وش",   "ايش",  "ايه",  "ازاي",  "كيفاش", "فين",     "وين",
+    "ليش",  "ليه",   "علاش", "امتي", "ممكن", "لو",   "يعني", "بس",    "اذا",   "حتي",     "لكن",
+    "و",    "هناك",  "هنا",  "كل",   "بعض",  "به",   "بها",  "فيه",   "فيها",  "منه",     "منها",
+    "عليه", "عليها", "الا",  "الان", "واش",  "شنو",  "شنهو", "شلون",  "فضلك",  "لو سمحت",
 };
 
 static const char *const en[] = {
-    "a", "an", "the", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did",
-    "i", "me", "my", "you", "your", "we", "our", "it", "its", "to", "of", "in", "on", "at",
-    "for", "from", "with", "by", "and", "or", "how", "what", "when", "where", "why", "which",
-    "who", "can", "could", "would", "should", "will", "please", "pls", "plz", "i'm", "im",
-    "this", "that", "there", "here", "have", "has", "had", "get", "so", "if", "about", "any",
-    "there's", "it's", "u", "ur", "want", "need", "like", "just", "some",
+    "a",      "an",   "the",   "is",   "are",  "was",   "were",  "be",     "been",
+    "am",     "do",   "does",  "did",  "i",    "me",    "my",    "you",    "your",
+    "we",     "our",  "it",    "its",  "to",   "of",    "in",    "on",     "at",
+    "for",    "from", "with",  "by",   "and",  "or",    "how",   "what",   "when",
+    "where",  "why",  "which", "who",  "can",  "could", "would", "should", "will",
+    "please", "pls",  "plz",   "i'm",  "im",   "this",  "that",  "there",  "here",
+    "have",   "has",  "had",   "get",  "so",   "if",    "about", "any",    "there's",
+    "it's",   "u",    "ur",    "want", "need", "like",  "just",  "some",
 };
 
 #define NAR (sizeof ar / sizeof *ar)
@@ -42,8 +45,7 @@ static void lens_init(void)
         en_len[i] = (unsigned char)strlen(en[i]);
 }
 
-static int in(const char *const *list, const unsigned char *lens, size_t n, const char *w,
-              int len)
+static int in(const char *const *list, const unsigned char *lens, size_t n, const char *w, int len)
 {
     for (size_t i = 0; i < n; i++)
         if (lens[i] == len && memcmp(list[i], w, (size_t)len) == 0)
