@@ -303,3 +303,9 @@ char *bot_agent_proto_visitor_closed(const char *resolution, size_t *len)
 {
     return dump(json_pack("{s:s, s:s}", "type", "closed", "resolution", resolution), len);
 }
+
+char *bot_agent_proto_visitor_joined(const char *agent_name, size_t *len)
+{
+    return dump(json_pack("{s:s, s:{s:s}}", "type", "agent_joined", "agent", "name", agent_name),
+                len);
+}

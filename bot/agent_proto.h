@@ -77,5 +77,7 @@ char *bot_agent_proto_agent_message(long long seq, const char *agent_name, const
                                     long long ts, int note, size_t *len);
 char *bot_agent_proto_visitor_queue(int position, int eta_minutes, size_t *len);
 char *bot_agent_proto_visitor_closed(const char *resolution, size_t *len);
+/* {"type":"agent_joined","agent":{"name"}}: live only, after the stored "joined" message. */
+char *bot_agent_proto_visitor_joined(const char *agent_name, size_t *len);
 
 #endif

@@ -293,9 +293,11 @@ static int assign(struct bot_queue *q, struct bot_agent *a, struct qitem *it, st
     else
         snprintf(text, sizeof text, "Agent %s joined", a->name);
     system_message(q, it->id, text);
+    char *j = bot_agent_proto_visitor_joined(a->name, &len);
+    visitors_send(q, it->id, j, len);
     sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld",
            it->id, a->login, by, now - it->queued_at);
-    char *j = bot_agent_proto_assigned(it->id, it->lang, by, &len);
+    j = bot_agent_proto_assigned(it->id, it->lang, by, &len);
     agent_send(a, j, len);
     send_transcript(q, a, it->id);
     send_chats(a);
