@@ -110,7 +110,7 @@ static void encoders(void **state)
     bot_agent_proto_list_queue_item(l, "c_2", 0, "en", "help");
     s = bot_agent_proto_list_finish(l, NULL);
     assert_string_equal(s, "{\"type\":\"queue\",\"items\":[{\"conversation\":\"c_1\",\"waiting_s\":5,"
-                           "\"lang\":\"ar\"},{\"conversation\":\"c_2\",\"waiting_s\":0,\"lang\":"
+                           "\"lang\":\"ar\",\"last_question\":null},{\"conversation\":\"c_2\",\"waiting_s\":0,\"lang\":"
                            "\"en\",\"last_question\":\"help\"}]}");
     free(s);
     l = bot_agent_proto_transcript_new("c_1");
