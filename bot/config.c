@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_LOG };
+enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_LOG, T_ROUTING };
 
 struct key {
     const char *name;
@@ -61,6 +61,10 @@ static const struct key keys[] = {
      "frames queued per connection before reading pauses"},
     {"confidence_high", T_DBL, OFF(high), "0.45", 0, 100, "answer band threshold"},
     {"confidence_medium", T_DBL, OFF(medium), "0.20", 0, 100, "suggestions band threshold"},
+    {"agent_capacity", T_INT, OFF(agent_capacity), "3", 1, 100,
+     "chats an agent has at once before routing skips them"},
+    {"routing", T_ROUTING, OFF(routing_pick), "auto", 0, 0,
+     "auto (assign to the least busy online agent) or pick (agents take from the queue)"},
     {"log_level", T_LOG, OFF(log_level), "notice", 0, 0, "err, warn, notice, info or debug"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -117,6 +121,11 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
         *(double *)base = d;
         return SN_OK;
     }
+    case T_ROUTING:
+        if (strcmp(v, "auto") && strcmp(v, "pick"))
+            return sn_err_set(err, SN_EINVAL, "%s: expected auto or pick, got '%s'", k->name, v);
+        *(int *)base = !strcmp(v, "pick");
+        return SN_OK;
     case T_LOG: {
         static const char *names[] = {"err", "warn", "notice", "info", "debug"};
         for (int i = 0; i < 5; i++)

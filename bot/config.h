@@ -36,6 +36,8 @@ struct bot_config {
     int rx_buffer;       /* lws rx buffer per connection, bytes */
     int send_queue;      /* frames queued per connection before rx flow control */
     double high, medium; /* answer confidence bands */
+    int agent_capacity;  /* chats per agent at once, 3 */
+    int routing_pick;    /* routing: 0 auto-assign, 1 agents pick (take) */
     int log_level;       /* enum sn_log_level */
 };
 

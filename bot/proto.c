@@ -109,6 +109,16 @@ static int valid_id(const char *s, size_t max)
     return 1;
 }
 
+char *bot_proto_trim_dup(const char *s, size_t n)
+{
+    return trim_dup(s, n);
+}
+
+int bot_proto_valid_id(const char *s, size_t max)
+{
+    return valid_id(s, max);
+}
+
 /* Optional string field: 0 absent/null, 1 present (in *out), -1 wrong type. */
 static int opt_str(json_t *o, const char *key, const char **out)
 {

@@ -82,6 +82,11 @@ char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len);
 char *bot_proto_message(long long seq, const char *from, const char *text, long long ts,
                         const struct bot_turn *turn, const char *client_id, size_t *len);
 
+/* A copy (caller free()s it) of valid UTF-8 s[0..n) without Unicode white space at either end. */
+char *bot_proto_trim_dup(const char *s, size_t n);
+/* True when s is 1..max characters of [A-Za-z0-9_-] (client_id, conversation ids). */
+int bot_proto_valid_id(const char *s, size_t max);
+
 /* Number of characters (code points) of valid UTF-8 s[0..n). */
 size_t bot_proto_utf8_chars(const char *s, size_t n);
 

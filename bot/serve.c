@@ -13,6 +13,7 @@
 #include "bot/auth.h"
 #include "bot/config.h"
 #include "bot/dialogue.h"
+#include "bot/queue.h"
 #include "bot/ratelimit.h"
 #include "bot/server.h"
 #include "bot/store.h"
@@ -98,6 +99,9 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->iplimit = bot_iplimit_new(cfg->max_conns_per_ip);
     srv->auth = bot_auth_open(cfg->store_db, e);
     if (!srv->auth)
+        return e->code;
+    srv->queue = bot_queue_new(srv, e);
+    if (!srv->queue)
         return e->code;
     srv->login_fails = bot_throttle_new(cfg->login_max_failures, cfg->login_window);
     srv->ip_fails = bot_throttle_new(cfg->login_max_failures_ip, cfg->login_window);
@@ -199,6 +203,7 @@ out:
     if (g_loop)
         ev_loop_destroy(g_loop);
     g_loop = NULL;
+    bot_queue_free(srv.queue);
     bot_iplimit_free(srv.iplimit);
     bot_throttle_free(srv.ip_fails);
     bot_throttle_free(srv.login_fails);

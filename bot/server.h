@@ -11,6 +11,7 @@ struct bot_iplimit;
 struct bot_auth;
 struct bot_throttle;
 struct bot_session;
+struct bot_queue;
 struct kb;
 struct store;
 struct lws_context;
@@ -23,7 +24,8 @@ struct bot_server {
     struct bot_iplimit *iplimit;  /* owned */
     struct bot_auth *auth;        /* owned: accounts and agent sessions (store_db) */
     struct bot_throttle *login_fails, *ip_fails; /* owned: failed logins per login / address */
-    struct bot_session *sessions; /* open visitor sockets (list through session->next) */
+    struct bot_queue *queue;      /* owned: the agent queue and routing */
+    struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
     int nsessions;
     unsigned long long next_session_id;
     size_t headroom; /* LWS_PRE: bytes reserved before every outgoing frame */

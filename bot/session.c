@@ -8,9 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bot/agent.h"
 #include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/proto.h"
+#include "bot/queue.h"
 #include "bot/server.h"
 #include "bot/store.h"
 #include "kb/kb.h"
@@ -59,6 +61,8 @@ void bot_session_free(struct bot_session *s)
     if (!s)
         return;
     struct bot_outframe *f;
+    if (s->agent)
+        bot_queue_agent_leave(s->srv->queue, s->agent); /* clears s->agent */
     while ((f = bot_session_pop(s)))
         free(f);
     if (s->prev)
@@ -100,6 +104,40 @@ static void send_take(struct bot_session *s, char *json, size_t len)
     s->qtail = f;
     s->qlen++;
     s->wake(s->io);
+}
+
+void bot_session_send(struct bot_session *s, char *json, size_t len)
+{
+    send_take(s, json, len);
+}
+
+void bot_session_deliver(struct bot_session *s, char *frame, size_t len)
+{
+    if (s->replaying || !s->conv)
+        free(frame); /* stored: the replay carries it */
+    else
+        send_take(s, frame, len);
+}
+
+const char *bot_session_conv_id(const struct bot_session *s)
+{
+    return s->conv ? s->conv->id : NULL;
+}
+
+const char *bot_session_conv_state(const struct bot_session *s)
+{
+    return s->conv ? s->conv->state : NULL;
+}
+
+void bot_session_set_state(struct bot_session *s, const char *state)
+{
+    if (s->conv)
+        snprintf(s->conv->state, sizeof s->conv->state, "%s", state);
+}
+
+static int in_state(const struct bot_session *s, const char *state)
+{
+    return s->conv && !strcmp(s->conv->state, state);
 }
 
 void bot_session_close(struct bot_session *s, int code)
@@ -218,6 +256,8 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
         free(frame);
     else
         send_take(s, frame, len);
+    if (t->handoff) /* after the handoff message: an assignment follows it */
+        bot_queue_enqueue(s->srv->queue, s->conv->id);
     if (t0 >= 0)
         sn_log(SN_LOG_NOTICE, "ws",
                "event=answer sess=%llu conv=%s seq=%lld kind=%s intent=%s kb=%s band=%s "
@@ -233,7 +273,8 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
  * between storing it and answering: the bot answers now, or the visitor never gets one),
  * 0 for a resend already answered (acked with its original seq), -1 on failure (error
  * sent). */
-static int store_visitor(struct bot_session *s, const char *text, const char *client_id)
+static int store_visitor(struct bot_session *s, const char *text, const char *client_id,
+                         char **keep, size_t *keep_len)
 {
     struct sn_err e = {0};
     long long seq;
@@ -255,7 +296,12 @@ static int store_visitor(struct bot_session *s, const char *text, const char *cl
                    client_id);
         return -1;
     }
-    free(frame); /* the visitor has its own text: it gets the ack only */
+    if (keep && !dup) { /* for the agent */
+        *keep = frame;
+        *keep_len = len;
+    } else {
+        free(frame); /* the visitor has its own text: it gets the ack only */
+    }
     char *ack = bot_proto_ack(client_id, seq, &len);
     send_take(s, ack, len);
     if (!dup)
@@ -348,6 +394,8 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         bot_turn_fini(&t);
     }
     bot_session_replay_fill(s);
+    if (!strcmp(cv->state, "queued"))
+        bot_queue_visitor_hello(srv->queue, s);
     return;
 internal:
     sn_log(SN_LOG_ERR, "store", "event=hello_failed sess=%llu err=\"%s\"", s->id, e.msg);
@@ -371,7 +419,13 @@ static void on_message(struct bot_session *s, const struct bot_proto_in *in, lon
 {
     struct sn_err e = {0};
     struct bot_turn t;
-    if (store_visitor(s, in->text, in->client_id) < 1)
+    char *frame = NULL;
+    size_t flen = 0;
+    int fresh = store_visitor(s, in->text, in->client_id, &frame, &flen);
+    if (fresh == 1)
+        bot_queue_visitor_message(s->srv->queue, s->conv->id, in->text, frame, flen);
+    free(frame);
+    if (fresh < 1 || in_state(s, "agent")) /* with an agent: the bot stays quiet */
         return;
     int rc = bot_dialogue_message(s->srv->brain, &s->conv->dlg, in->text, &t, &e);
     answer(s, rc, &t, &e, t0);
@@ -392,9 +446,14 @@ static void on_pick(struct bot_session *s, const struct bot_proto_in *in, long l
         bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no such entry", in->client_id);
         return;
     }
-    int fresh = store_visitor(s, ent->question, in->client_id);
+    char *frame = NULL;
+    size_t flen = 0;
+    int fresh = store_visitor(s, ent->question, in->client_id, &frame, &flen);
+    if (fresh == 1)
+        bot_queue_visitor_message(s->srv->queue, s->conv->id, ent->question, frame, flen);
+    free(frame);
     kb_entry_free(ent);
-    if (fresh < 1)
+    if (fresh < 1 || in_state(s, "agent"))
         return;
     int rc = bot_dialogue_pick(s->srv->brain, &s->conv->dlg, in->kb_id, &t, &e);
     answer(s, rc, &t, &e, t0);
@@ -417,6 +476,8 @@ static void on_feedback(struct bot_session *s, const struct bot_proto_in *in, lo
         send_error(s, BOT_PROTO_INTERNAL, "the server could not store the feedback", NULL);
         return;
     }
+    if (in_state(s, "agent"))
+        return; /* stored; the bot does not answer while an agent has the conversation */
     rc = bot_dialogue_feedback(s->srv->brain, &s->conv->dlg, in->helpful, &t, &e);
     answer(s, rc, &t, &e, t0);
 }
@@ -424,6 +485,8 @@ static void on_feedback(struct bot_session *s, const struct bot_proto_in *in, lo
 static void on_handoff(struct bot_session *s, long long t0)
 {
     struct bot_turn t;
+    if (in_state(s, "agent"))
+        return; /* a human has the conversation already */
     bot_dialogue_handoff(s->srv->brain, &s->conv->dlg, &t);
     answer(s, SN_OK, &t, NULL, t0);
 }
@@ -439,6 +502,10 @@ void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, in
 
     if (s->close_code)
         return; /* closing: nothing more is read */
+    if (s->is_agent) {
+        bot_agent_on_frame(s, buf, len, binary, too_big);
+        return;
+    }
     if (!bot_bucket_take(&s->bucket, cfg->rate, cfg->burst, t0)) {
         bot_session_refuse(s, BOT_PROTO_RATE_LIMITED, "too many messages; slow down", NULL);
         return;

@@ -14,6 +14,7 @@
 
 struct bot_server;
 struct bot_conv;
+struct bot_agent;
 
 /* One outgoing frame: headroom bytes, then len bytes of JSON. */
 struct bot_outframe {
@@ -37,6 +38,8 @@ struct bot_session {
     int refused;                       /* refused frames on this connection */
     int close_code;                    /* close with this status once the queue is sent */
     int ip_counted;                    /* ip holds one count in srv->iplimit */
+    int is_agent;                      /* an agent socket (/agent): frames go to agent.c */
+    struct bot_agent *agent;           /* its agent (queue.c); NULL once replaced or gone */
     bot_session_wake_fn *wake;
     void *io;
     char ip[48];
@@ -61,6 +64,20 @@ void bot_session_close(struct bot_session *s, int code);
 
 /* Refills the queue from the store while a replay is in progress. */
 void bot_session_replay_fill(struct bot_session *s);
+
+/* Queues json[0..len) (takes it: freed here) to be sent. */
+void bot_session_send(struct bot_session *s, char *json, size_t len);
+
+/* A stored transcript message for this visitor: queued now unless a replay is in progress
+ * (the replay will carry it). Takes frame. */
+void bot_session_deliver(struct bot_session *s, char *frame, size_t len);
+
+/* The conversation of a visitor session (NULL before hello), and its state ("bot",
+ * "queued", "agent", "closed"); set_state changes the state kept in memory (the store is
+ * written by the caller). */
+const char *bot_session_conv_id(const struct bot_session *s);
+const char *bot_session_conv_state(const struct bot_session *s);
+void bot_session_set_state(struct bot_session *s, const char *state);
 
 /* Removes and returns the first queued frame (caller free()s it), or NULL. */
 struct bot_outframe *bot_session_pop(struct bot_session *s);

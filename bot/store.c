@@ -48,3 +48,27 @@ int store_feedback_add(struct store *s, const char *conv_id, long long seq, int 
 {
     return s->ops->feedback_add(s, conv_id, seq, helpful, now, err);
 }
+
+int store_msg_each_all(struct store *s, const char *conv_id, long long after, int limit,
+                       store_msg_fn *fn, void *ctx, struct sn_err *err)
+{
+    return s->ops->msg_each_all(s, conv_id, after, limit, fn, ctx, err);
+}
+
+int store_conv_route(struct store *s, const char *id, const char *state, long long agent_id,
+                     long long queued_at, const char *resolution, long long now,
+                     struct sn_err *err)
+{
+    return s->ops->conv_route(s, id, state, agent_id, queued_at, resolution, now, err);
+}
+
+int store_conv_get(struct store *s, const char *id, struct store_route *out, struct sn_err *err)
+{
+    return s->ops->conv_get(s, id, out, err);
+}
+
+int store_conv_each(struct store *s, const char *state, long long agent_id, store_route_fn *fn,
+                    void *ctx, struct sn_err *err)
+{
+    return s->ops->conv_each(s, state, agent_id, fn, ctx, err);
+}

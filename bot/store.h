@@ -14,6 +14,7 @@
 
 #define STORE_ID_MAX   40 /* conversation ids, NUL included */
 #define STORE_HASH_HEX 65 /* token hash as hex, NUL included */
+#define STORE_LAST_TEXT_MAX 564 /* 140 characters of UTF-8, NUL included */
 
 struct store_conv {
     char id[STORE_ID_MAX];
@@ -42,6 +43,18 @@ struct store_msg {
     void *ctx;
 };
 
+/* A conversation as routing sees it (queue.c): state, the agent holding it, when it was
+ * queued, and the start of the visitor's last message. */
+struct store_route {
+    char id[STORE_ID_MAX];
+    char state[16];
+    char lang[3];
+    long long agent_id;  /* 0: none */
+    long long queued_at; /* ms since the epoch, 0: never queued */
+    char last_text[STORE_LAST_TEXT_MAX]; /* up to 140 characters, "" when none */
+};
+typedef int store_route_fn(void *ctx, const struct store_route *r);
+
 struct store;
 struct store_ops {
     void (*close)(struct store *s);
@@ -59,6 +72,15 @@ struct store_ops {
                     size_t from_size, struct sn_err *err);
     int (*feedback_add)(struct store *s, const char *conv_id, long long seq, int helpful,
                         long long now, struct sn_err *err);
+    int (*msg_each_all)(struct store *s, const char *conv_id, long long after, int limit,
+                        store_msg_fn *fn, void *ctx, struct sn_err *err);
+    int (*conv_route)(struct store *s, const char *id, const char *state, long long agent_id,
+                      long long queued_at, const char *resolution, long long now,
+                      struct sn_err *err);
+    int (*conv_get)(struct store *s, const char *id, struct store_route *out,
+                    struct sn_err *err);
+    int (*conv_each)(struct store *s, const char *state, long long agent_id, store_route_fn *fn,
+                     void *ctx, struct sn_err *err);
 };
 /* Backends embed this as their first member. */
 struct store {
@@ -88,7 +110,8 @@ int store_conv_save(struct store *s, const char *id, const char *state, const ch
  * is the stored frame. */
 int store_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
                   char **frame, size_t *frame_len, struct sn_err *err);
-/* Calls fn for up to limit messages with seq > after, in seq order. */
+/* Calls fn for up to limit messages with seq > after, in seq order. Internal notes (sender
+ * "note") are left out: this is the visitor's replay. */
 int store_msg_each(struct store *s, const char *conv_id, long long after, int limit,
                    store_msg_fn *fn, void *ctx, struct sn_err *err);
 /* The sender ("bot", …) of message seq into from. SN_ENOTFOUND when there is none. */
@@ -96,5 +119,21 @@ int store_msg_from(struct store *s, const char *conv_id, long long seq, char *fr
                    size_t from_size, struct sn_err *err);
 int store_feedback_add(struct store *s, const char *conv_id, long long seq, int helpful,
                        long long now, struct sn_err *err);
+
+/* Like store_msg_each, internal notes included: the agents' transcript. */
+int store_msg_each_all(struct store *s, const char *conv_id, long long after, int limit,
+                       store_msg_fn *fn, void *ctx, struct sn_err *err);
+/* Sets the routing of conversation id: state ("queued", "agent", "closed", "bot"), the agent
+ * holding it (0: none), when it was queued (ms) and the resolution (NULL: none).
+ * SN_ENOTFOUND when there is no such conversation. */
+int store_conv_route(struct store *s, const char *id, const char *state, long long agent_id,
+                     long long queued_at, const char *resolution, long long now,
+                     struct sn_err *err);
+/* The routing of conversation id into *out. SN_ENOTFOUND when there is none. */
+int store_conv_get(struct store *s, const char *id, struct store_route *out, struct sn_err *err);
+/* Calls fn for every conversation in state (and held by agent_id, unless 0), oldest
+ * queued_at first; a non-zero return stops the walk and is returned. */
+int store_conv_each(struct store *s, const char *state, long long agent_id, store_route_fn *fn,
+                    void *ctx, struct sn_err *err);
 
 #endif

@@ -33,6 +33,15 @@ static const char schema[] =
     " conv_id TEXT NOT NULL, seq INTEGER NOT NULL, helpful INTEGER NOT NULL,"
     " ts INTEGER NOT NULL);";
 
+/* Routing columns, added to files created before the agent queue. ALTER TABLE has no
+ * IF NOT EXISTS: "duplicate column name" means the file has them already. */
+static const char *const migrations[] = {
+    "ALTER TABLE conversations ADD COLUMN agent_id INTEGER",
+    "ALTER TABLE conversations ADD COLUMN queued_at INTEGER",
+    "ALTER TABLE conversations ADD COLUMN resolution TEXT",
+    "CREATE INDEX IF NOT EXISTS conversations_state ON conversations(state, queued_at)",
+};
+
 enum {
     S_CONV_NEW,
     S_CONV_BY_TOKEN,
@@ -43,11 +52,20 @@ enum {
     S_MSG_EACH,
     S_MSG_FROM,
     S_FEEDBACK,
+    S_MSG_EACH_ALL,
+    S_CONV_ROUTE,
+    S_CONV_GET,
+    S_CONV_EACH,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
     S_COUNT
 };
+
+#define ROUTE_COLS                                                                         \
+    "SELECT c.id, c.state, c.lang, ifnull(c.agent_id, 0), ifnull(c.queued_at, 0),"             \
+    " ifnull((SELECT substr(m.text, 1, 140) FROM messages m WHERE m.conv_id = c.id"            \
+    " AND m.sender = 'visitor' ORDER BY m.seq DESC LIMIT 1), '') FROM conversations c"
 
 static const char *sql[S_COUNT] = {
     [S_CONV_NEW] = "INSERT INTO conversations(id, token_hash, lang, created, updated)"
@@ -62,7 +80,14 @@ static const char *sql[S_COUNT] = {
     [S_MSG_INS] = "INSERT INTO messages(conv_id, seq, sender, client_id, text, kind, kb_id, band,"
                   " intent, ts, frame) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_MSG_EACH] = "SELECT seq, frame FROM messages WHERE conv_id = ?1 AND seq > ?2"
-                   " ORDER BY seq LIMIT ?3",
+                   " AND sender <> 'note' ORDER BY seq LIMIT ?3",
+    [S_MSG_EACH_ALL] = "SELECT seq, frame FROM messages WHERE conv_id = ?1 AND seq > ?2"
+                       " ORDER BY seq LIMIT ?3",
+    [S_CONV_ROUTE] = "UPDATE conversations SET state = ?2, agent_id = ?3, queued_at = ?4,"
+                     " resolution = ?5, updated = ?6 WHERE id = ?1",
+    [S_CONV_GET] = ROUTE_COLS " WHERE c.id = ?1",
+    [S_CONV_EACH] = ROUTE_COLS " WHERE c.state = ?1 AND (?2 = 0 OR c.agent_id = ?2)"
+                    " ORDER BY c.queued_at, c.id",
     [S_MSG_FROM] = "SELECT sender FROM messages WHERE conv_id = ?1 AND seq = ?2",
     [S_FEEDBACK] = "INSERT INTO feedback(conv_id, seq, helpful, ts) VALUES(?1, ?2, ?3, ?4)",
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -325,11 +350,10 @@ out:
     return rc;
 }
 
-static int sq_msg_each(struct store *s, const char *conv_id, long long after, int limit,
-                       store_msg_fn *fn, void *ctx, struct sn_err *err)
+static int msg_walk(struct store_sqlite *q, int which, const char *conv_id, long long after,
+                    int limit, store_msg_fn *fn, void *ctx, struct sn_err *err)
 {
-    struct store_sqlite *q = cast(s);
-    sqlite3_stmt *st = stmt(q, S_MSG_EACH);
+    sqlite3_stmt *st = stmt(q, which);
     int rc = SN_OK, step;
     bind_text(st, 1, conv_id);
     sqlite3_bind_int64(st, 2, after);
@@ -342,6 +366,97 @@ static int sq_msg_each(struct store *s, const char *conv_id, long long after, in
     }
     if (!rc && step != SQLITE_DONE)
         rc = db_err(q, err, "replay");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_msg_each(struct store *s, const char *conv_id, long long after, int limit,
+                       store_msg_fn *fn, void *ctx, struct sn_err *err)
+{
+    return msg_walk(cast(s), S_MSG_EACH, conv_id, after, limit, fn, ctx, err);
+}
+
+static int sq_msg_each_all(struct store *s, const char *conv_id, long long after, int limit,
+                           store_msg_fn *fn, void *ctx, struct sn_err *err)
+{
+    return msg_walk(cast(s), S_MSG_EACH_ALL, conv_id, after, limit, fn, ctx, err);
+}
+
+static int sq_conv_route(struct store *s, const char *id, const char *state, long long agent_id,
+                         long long queued_at, const char *resolution, long long now,
+                         struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CONV_ROUTE);
+    bind_text(st, 1, id);
+    bind_text(st, 2, state);
+    if (agent_id)
+        sqlite3_bind_int64(st, 3, agent_id);
+    else
+        sqlite3_bind_null(st, 3);
+    if (queued_at)
+        sqlite3_bind_int64(st, 4, queued_at);
+    else
+        sqlite3_bind_null(st, 4);
+    bind_text(st, 5, resolution);
+    sqlite3_bind_int64(st, 6, now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(q, err, "route conversation");
+    if (sqlite3_changes(q->db) == 0)
+        return sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", id);
+    return SN_OK;
+}
+
+static void route_row(sqlite3_stmt *st, struct store_route *r)
+{
+    memset(r, 0, sizeof *r);
+    copy_col(r->id, sizeof r->id, st, 0);
+    copy_col(r->state, sizeof r->state, st, 1);
+    copy_col(r->lang, sizeof r->lang, st, 2);
+    r->agent_id = sqlite3_column_int64(st, 3);
+    r->queued_at = sqlite3_column_int64(st, 4);
+    copy_col(r->last_text, sizeof r->last_text, st, 5);
+}
+
+static int sq_conv_get(struct store *s, const char *id, struct store_route *out,
+                       struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CONV_GET);
+    int rc = SN_OK;
+    bind_text(st, 1, id);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        route_row(st, out);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", id);
+        break;
+    default:
+        rc = db_err(q, err, "get conversation");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_conv_each(struct store *s, const char *state, long long agent_id,
+                        store_route_fn *fn, void *ctx, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CONV_EACH);
+    struct store_route r;
+    int rc = SN_OK, step;
+    bind_text(st, 1, state);
+    sqlite3_bind_int64(st, 2, agent_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        route_row(st, &r);
+        if ((rc = fn(ctx, &r)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(q, err, "list conversations");
     sqlite3_reset(st);
     return rc;
 }
@@ -391,6 +506,10 @@ static const struct store_ops sqlite_ops = {
     .msg_each = sq_msg_each,
     .msg_from = sq_msg_from,
     .feedback_add = sq_feedback_add,
+    .msg_each_all = sq_msg_each_all,
+    .conv_route = sq_conv_route,
+    .conv_get = sq_conv_get,
+    .conv_each = sq_conv_each,
 };
 
 struct store *store_sqlite_open(const char *path, struct sn_err *err)
@@ -408,6 +527,16 @@ struct store *store_sqlite_open(const char *path, struct sn_err *err)
         sn_err_set(err, SN_EDB, "store: %s: %s", path, msg ? msg : "schema");
         sqlite3_free(msg);
         goto fail;
+    }
+    for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+        if (sqlite3_exec(q->db, migrations[i], NULL, NULL, &msg) != SQLITE_OK &&
+            !(msg && strstr(msg, "duplicate column"))) {
+            sn_err_set(err, SN_EDB, "store: %s: %s", path, msg ? msg : "migration");
+            sqlite3_free(msg);
+            goto fail;
+        }
+        sqlite3_free(msg);
+        msg = NULL;
     }
     for (int i = 0; i < S_COUNT; i++)
         if (sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) !=

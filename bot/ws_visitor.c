@@ -24,6 +24,10 @@ struct pss {
 
 int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len);
+int bot_ws_agent_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                          void *in, size_t len);
+int bot_ws_visitor_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                            void *in, size_t len);
 
 static struct bot_server *server_of(struct lws *wsi)
 {
@@ -36,7 +40,7 @@ static void wake(void *io)
 }
 
 /* The Origin is the server's own (scheme://Host) or configured; no Origin per config. */
-static int origin_ok(struct lws *wsi, const struct bot_server *srv)
+int bot_ws_origin_ok(struct lws *wsi, const struct bot_server *srv)
 {
     char origin[256], host[256], self[300];
     const struct bot_config *cfg = srv->cfg;
@@ -65,7 +69,7 @@ static int filter(struct lws *wsi, struct bot_server *srv)
         lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
         return -1;
     }
-    if (!origin_ok(wsi, srv)) {
+    if (!bot_ws_origin_ok(wsi, srv)) {
         char origin[128] = "";
         lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
         sn_log(SN_LOG_NOTICE, "ws", "event=refused_upgrade ip=%s reason=origin origin=\"%s\"", ip,
@@ -213,13 +217,27 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return 0;
 }
 
+/* The agent protocol (ws_agent.c) shares the pss and everything after the handshake. */
+int bot_ws_visitor_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                            void *in, size_t len)
+{
+    return callback(wsi, reason, user, in, len);
+}
+
+void bot_ws_attach(void *pss, struct bot_session *s)
+{
+    ((struct pss *)pss)->s = s;
+}
+
 const struct lws_protocols *bot_ws_protocols(int rx_buffer)
 {
     static struct lws_protocols protocols[] = {
         {"http", bot_http_callback, 16, 0, 0, NULL, 0},
         {"sanad.v1", callback, sizeof(struct pss), 512, 0, NULL, 0},
+        {"sanad.agent.v1", bot_ws_agent_callback, sizeof(struct pss), 512, 0, NULL, 0},
         {NULL, NULL, 0, 0, 0, NULL, 0}};
     protocols[1].rx_buffer_size = (size_t)rx_buffer;
+    protocols[2].rx_buffer_size = (size_t)(rx_buffer < 4096 ? 4096 : rx_buffer);
     return protocols;
 }
 

@@ -5,6 +5,8 @@
 #define SANAD_BOT_WS_VISITOR_H
 
 struct bot_server;
+struct bot_session;
+struct lws;
 struct lws_protocols;
 struct lws_http_mount;
 
@@ -16,7 +18,14 @@ const struct lws_protocols *bot_ws_protocols(int rx_buffer);
  * caller; static storage valid until the next call. */
 const struct lws_http_mount *bot_http_mounts(const char *widget_dir);
 
-/* Starts the shutdown: every open visitor socket is closed with 1001 once its queue is sent. */
+/* True when the upgrade's Origin is the server's own or allowed (or absent, per config). */
+int bot_ws_origin_ok(struct lws *wsi, const struct bot_server *srv);
+
+/* Puts session s into the per-connection data pss of a WebSocket of either protocol. */
+void bot_ws_attach(void *pss, struct bot_session *s);
+
+/* Starts the shutdown: every open socket (visitors and agents) is closed with 1001 once its
+ * queue is sent. */
 void bot_ws_visitor_drain(struct bot_server *srv);
 
 #endif

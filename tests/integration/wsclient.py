@@ -31,7 +31,7 @@ class Closed(Exception):
 
 class WS:
     def __init__(self, port, origin="self", path="/ws", protocol="sanad.v1", timeout=10.0,
-                 host="127.0.0.1"):
+                 host="127.0.0.1", headers=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
         key = base64.b64encode(os.urandom(16))
@@ -45,6 +45,8 @@ class WS:
             origin = "http://" + hosthdr
         if origin:
             lines.append("Origin: " + origin)
+        for k, v in (headers or {}).items():
+            lines.append("%s: %s" % (k, v))
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         head = self._read_head()
         status = head.split(b"\r\n", 1)[0]

@@ -1,0 +1,121 @@
+/* An agent connection's frames: presence, take, reply, note, close, ping. */
+#include "bot/agent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/agent_proto.h"
+#include "bot/config.h"
+#include "bot/queue.h"
+#include "bot/server.h"
+#include "bot/session.h"
+
+void bot_agent_open(struct bot_session *s, const struct bot_user *u)
+{
+    s->is_agent = 1;
+    bot_queue_agent_join(s->srv->queue, s, u);
+}
+
+static void send_error(struct bot_session *s, int code, const char *why, const char *client_id)
+{
+    size_t len;
+    char *j = bot_agent_proto_error(code, why, client_id, &len);
+    bot_session_send(s, j, len);
+}
+
+/* Refuses a frame; past abuse_limit refused frames the socket is closed with 1008. */
+static void refuse(struct bot_session *s, int code, const char *why, const char *client_id)
+{
+    sn_log(SN_LOG_INFO, "agent", "event=refused sess=%llu code=%s", s->id,
+           bot_agent_proto_err_name(code));
+    send_error(s, code, why, client_id);
+    if (++s->refused >= s->srv->cfg->abuse_limit) {
+        sn_log(SN_LOG_NOTICE, "agent", "event=abuse sess=%llu ip=%s refused=%d close=1008",
+               s->id, s->ip, s->refused);
+        bot_session_close(s, 1008);
+    }
+}
+
+/* A queue failure as an error frame: not found and capacity are the agent's mistakes. */
+static void failed(struct bot_session *s, int rc, const struct sn_err *e, const char *client_id)
+{
+    if (rc == SN_ENOTFOUND)
+        refuse(s, BOT_PROTO_NOT_FOUND, e->msg, client_id);
+    else if (rc == SN_ETOOBIG)
+        refuse(s, BOT_AGENT_AT_CAPACITY, e->msg, client_id);
+    else
+        send_error(s, BOT_PROTO_INTERNAL, "the server could not do that; try again", client_id);
+}
+
+static void on_write(struct bot_session *s, const struct bot_agent_in *in, int note)
+{
+    struct sn_err e = {0};
+    long long seq;
+    int dup;
+    size_t len;
+    int rc = bot_queue_write(s->srv->queue, s->agent, in->conversation, in->text, in->client_id,
+                             note, &seq, &dup, &e);
+    if (rc) {
+        failed(s, rc, &e, in->client_id);
+        return;
+    }
+    char *j = bot_agent_proto_ack(in->conversation, in->client_id, seq, &len);
+    bot_session_send(s, j, len);
+}
+
+void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,
+                        int too_big)
+{
+    const struct bot_config *cfg = s->srv->cfg;
+    struct bot_queue *q = s->srv->queue;
+    struct bot_agent_in in;
+    struct sn_err e = {0};
+    char why[160];
+    int rc;
+
+    if (!s->agent)
+        return; /* replaced by a newer socket of the same agent: closing */
+    if (!bot_bucket_take(&s->bucket, cfg->rate, cfg->burst, bot_server_now_us())) {
+        refuse(s, BOT_PROTO_RATE_LIMITED, "too many frames; slow down", NULL);
+        return;
+    }
+    if (too_big) {
+        snprintf(why, sizeof why, "the frame is larger than %d bytes", cfg->max_frame);
+        refuse(s, BOT_PROTO_TOO_BIG, why, NULL);
+        return;
+    }
+    if (binary) {
+        refuse(s, BOT_PROTO_BAD_JSON, "binary frames are not accepted", NULL);
+        return;
+    }
+    rc = bot_agent_proto_decode(buf, len, cfg->max_text, &in, why, sizeof why);
+    if (rc != BOT_PROTO_OK) {
+        refuse(s, rc, why, in.client_id);
+        return;
+    }
+    switch (in.type) {
+    case BOT_AGENT_IN_PING: {
+        size_t n;
+        char *j = bot_proto_pong(&n);
+        bot_session_send(s, j, n);
+        break;
+    }
+    case BOT_AGENT_IN_PRESENCE:
+        bot_queue_agent_presence(q, s->agent, in.online);
+        break;
+    case BOT_AGENT_IN_TAKE:
+        if ((rc = bot_queue_take(q, s->agent, in.conversation, &e)))
+            failed(s, rc, &e, NULL);
+        break;
+    case BOT_AGENT_IN_REPLY:
+    case BOT_AGENT_IN_NOTE:
+        on_write(s, &in, in.type == BOT_AGENT_IN_NOTE);
+        break;
+    case BOT_AGENT_IN_CLOSE:
+        if ((rc = bot_queue_close(q, s->agent, in.conversation, in.resolution, &e)))
+            failed(s, rc, &e, NULL);
+        break;
+    }
+    bot_agent_in_fini(&in);
+}

@@ -1,0 +1,311 @@
+/* Agent frames in, routing frames out (docs/protocol.md, "Agent protocol"). Every check an
+ * agent frame must pass lives here, with the same rules as visitor frames (proto.c). */
+#include "bot/agent_proto.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *bot_agent_proto_err_name(int code)
+{
+    if (code == BOT_AGENT_AT_CAPACITY)
+        return "at_capacity";
+    return bot_proto_err_name(code);
+}
+
+void bot_agent_in_fini(struct bot_agent_in *in)
+{
+    if (!in)
+        return;
+    free(in->text);
+    memset(in, 0, sizeof *in);
+}
+
+static int fail(char *why, size_t whylen, int code, const char *fmt, ...) SN_PRINTF(4, 5);
+static int fail(char *why, size_t whylen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (why && whylen)
+        vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* A required id-like string field ([A-Za-z0-9_-], 1..max) copied into out. */
+static int id_field(json_t *o, const char *key, size_t max, char *out, char *why, size_t whylen)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v) || !bot_proto_valid_id(json_string_value(v), max))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD,
+                    "%s must be a string of 1..%zu characters [A-Za-z0-9_-]", key, max);
+    strcpy(out, json_string_value(v));
+    return BOT_PROTO_OK;
+}
+
+static int text_field(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+{
+    json_t *v = json_object_get(o, "text");
+    if (!json_is_string(v))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
+    size_t n = json_string_length(v);
+    if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
+        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
+                    max_text);
+    in->text = bot_proto_trim_dup(json_string_value(v), n);
+    if (!in->text[0])
+        return fail(why, whylen, BOT_PROTO_EMPTY, "text is empty");
+    if (bot_proto_utf8_chars(in->text, strlen(in->text)) > (size_t)max_text)
+        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
+                    max_text);
+    return BOT_PROTO_OK;
+}
+
+static int decode_fields(json_t *o, const char *type, int max_text, struct bot_agent_in *in,
+                         char *why, size_t whylen)
+{
+    int rc;
+    json_t *cid = json_object_get(o, "client_id");
+    if (!strcmp(type, "ping")) {
+        in->type = BOT_AGENT_IN_PING;
+        return BOT_PROTO_OK;
+    }
+    if (!strcmp(type, "presence")) {
+        json_t *v = json_object_get(o, "status");
+        in->type = BOT_AGENT_IN_PRESENCE;
+        if (!json_is_string(v) || (strcmp(json_string_value(v), "online") &&
+                                   strcmp(json_string_value(v), "away")))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD,
+                        "status must be \"online\" or \"away\"");
+        in->online = !strcmp(json_string_value(v), "online");
+        return BOT_PROTO_OK;
+    }
+    if (!strcmp(type, "take"))
+        in->type = BOT_AGENT_IN_TAKE;
+    else if (!strcmp(type, "reply"))
+        in->type = BOT_AGENT_IN_REPLY;
+    else if (!strcmp(type, "note"))
+        in->type = BOT_AGENT_IN_NOTE;
+    else if (!strcmp(type, "close"))
+        in->type = BOT_AGENT_IN_CLOSE;
+    else
+        return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
+    if ((rc = id_field(o, "conversation", STORE_ID_MAX - 1, in->conversation, why, whylen)))
+        return rc;
+    switch (in->type) {
+    case BOT_AGENT_IN_REPLY:
+    case BOT_AGENT_IN_NOTE:
+        if ((in->type == BOT_AGENT_IN_REPLY || (cid && !json_is_null(cid))) &&
+            (rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, why,
+                           whylen)))
+            return rc;
+        return text_field(o, max_text, in, why, whylen);
+    case BOT_AGENT_IN_CLOSE:
+        return id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, why,
+                        whylen);
+    }
+    return BOT_PROTO_OK;
+}
+
+int bot_agent_proto_decode(const char *buf, size_t len, int max_text, struct bot_agent_in *in,
+                           char *why, size_t whylen)
+{
+    json_error_t je;
+    json_t *o = NULL, *t, *cid;
+    int rc;
+    memset(in, 0, sizeof *in);
+    if (!sn_utf8_valid(buf, len, NULL))
+        return fail(why, whylen, BOT_PROTO_BAD_UTF8, "the frame is not valid UTF-8");
+    o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (!o && strstr(je.text, "Unicode")) {
+        rc = fail(why, whylen, BOT_PROTO_BAD_UTF8, "a string is not valid Unicode");
+        goto out;
+    }
+    if (!o || !json_is_object(o)) {
+        rc = fail(why, whylen, BOT_PROTO_BAD_JSON, "the frame is not a JSON object");
+        goto out;
+    }
+    cid = json_object_get(o, "client_id");
+    if (json_is_string(cid) &&
+        bot_proto_valid_id(json_string_value(cid), BOT_PROTO_CLIENT_ID_MAX))
+        strcpy(in->client_id, json_string_value(cid));
+    t = json_object_get(o, "type");
+    if (!json_is_string(t)) {
+        rc = fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "type is missing or not a string");
+        goto out;
+    }
+    rc = decode_fields(o, json_string_value(t), max_text, in, why, whylen);
+out:
+    json_decref(o);
+    if (rc != BOT_PROTO_OK) {
+        char keep[sizeof in->client_id];
+        memcpy(keep, in->client_id, sizeof keep);
+        bot_agent_in_fini(in);
+        memcpy(in->client_id, keep, sizeof keep);
+    }
+    return rc;
+}
+
+/* Dumps and decrefs o. */
+static char *dump(json_t *o, size_t *len)
+{
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!s) {
+        fprintf(stderr, "sanad: cannot encode an agent frame\n");
+        abort();
+    }
+    if (len)
+        *len = strlen(s);
+    return s;
+}
+
+char *bot_agent_proto_error(int code, const char *message, const char *client_id, size_t *len)
+{
+    const char *name = bot_agent_proto_err_name(code);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "type", "error", "code", name, "message",
+                          message ? message : name);
+    if (client_id && *client_id)
+        json_object_set_new(o, "client_id", json_string(client_id));
+    return dump(o, len);
+}
+
+char *bot_agent_proto_welcome(const char *login, const char *name, const char *role,
+                              const char *routing, int capacity, int online, size_t *len)
+{
+    return dump(json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:i, s:s}", "type", "welcome", "agent",
+                          "login", login, "name", name, "role", role, "routing", routing,
+                          "capacity", capacity, "status", online ? "online" : "away"),
+                len);
+}
+
+char *bot_agent_proto_presence(int online, size_t *len)
+{
+    return dump(json_pack("{s:s, s:s}", "type", "presence", "status", online ? "online" : "away"),
+                len);
+}
+
+char *bot_agent_proto_ack(const char *conv, const char *client_id, long long seq, size_t *len)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I}", "type", "ack", "conversation", conv, "seq",
+                          (json_int_t)seq);
+    if (client_id && *client_id)
+        json_object_set_new(o, "client_id", json_string(client_id));
+    return dump(o, len);
+}
+
+char *bot_agent_proto_closed(const char *conv, const char *resolution, size_t *len)
+{
+    return dump(json_pack("{s:s, s:s, s:s}", "type", "closed", "conversation", conv,
+                          "resolution", resolution),
+                len);
+}
+
+char *bot_agent_proto_assigned(const char *conv, const char *lang, const char *by, size_t *len)
+{
+    return dump(json_pack("{s:s, s:s, s:s, s:s}", "type", "assigned", "conversation", conv,
+                          "lang", lang, "by", by),
+                len);
+}
+
+struct bot_agent_proto_list {
+    json_t *o, *items;
+};
+
+static struct bot_agent_proto_list *list_new(const char *type, const char *key)
+{
+    struct bot_agent_proto_list *l = sn_xcalloc(1, sizeof *l);
+    l->o = json_pack("{s:s}", "type", type);
+    l->items = json_array();
+    json_object_set_new(l->o, key, l->items); /* l->items is borrowed from l->o */
+    return l;
+}
+
+struct bot_agent_proto_list *bot_agent_proto_list_new(const char *type)
+{
+    return list_new(type, "items");
+}
+
+void bot_agent_proto_list_queue_item(struct bot_agent_proto_list *l, const char *conv,
+                                     long long waiting_s, const char *lang,
+                                     const char *last_question)
+{
+    json_t *it = json_pack("{s:s, s:I, s:s, s:s?}", "conversation", conv, "waiting_s",
+                           (json_int_t)waiting_s, "lang", lang, "last_question",
+                           last_question && *last_question ? last_question : NULL);
+    if (it)
+        json_array_append_new(l->items, it);
+}
+
+void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l, const char *conv,
+                                    const char *lang, const char *state)
+{
+    json_t *it =
+        json_pack("{s:s, s:s, s:s}", "conversation", conv, "lang", lang, "state", state);
+    if (it)
+        json_array_append_new(l->items, it);
+}
+
+char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len)
+{
+    char *s = dump(l->o, len);
+    free(l);
+    return s;
+}
+
+struct bot_agent_proto_list *bot_agent_proto_transcript_new(const char *conv)
+{
+    struct bot_agent_proto_list *l = list_new("transcript", "messages");
+    json_object_set_new(l->o, "conversation", json_string(conv));
+    return l;
+}
+
+void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const char *frame,
+                                    size_t len)
+{
+    json_t *m = json_loadb(frame, len, 0, NULL);
+    if (!m)
+        return; /* stored by us: never happens */
+    json_object_del(m, "type");
+    json_array_append_new(l->items, m);
+}
+
+char *bot_agent_proto_relay(const char *conv, const char *frame, size_t len, size_t *out_len)
+{
+    json_t *m = json_loadb(frame, len, 0, NULL);
+    if (!m)
+        m = json_pack("{s:s}", "type", "message");
+    json_object_set_new(m, "conversation", json_string(conv));
+    return dump(m, out_len);
+}
+
+char *bot_agent_proto_agent_message(long long seq, const char *agent_name, const char *text,
+                                    long long ts, int note, size_t *len)
+{
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:{s:s}}", "type", "message", "seq",
+                          (json_int_t)seq, "from", "agent", "text", text, "ts", (json_int_t)ts,
+                          "agent", "name", agent_name);
+    if (note)
+        json_object_set_new(o, "note", json_true());
+    return dump(o, len);
+}
+
+char *bot_agent_proto_visitor_queue(int position, int eta_minutes, size_t *len)
+{
+    return dump(json_pack("{s:s, s:i, s:i}", "type", "queue", "position", position,
+                          "eta_minutes", eta_minutes),
+                len);
+}
+
+char *bot_agent_proto_visitor_closed(const char *resolution, size_t *len)
+{
+    return dump(json_pack("{s:s, s:s}", "type", "closed", "resolution", resolution), len);
+}
+
+char *bot_agent_proto_visitor_joined(const char *agent_name, size_t *len)
+{
+    return dump(json_pack("{s:s, s:{s:s}}", "type", "agent_joined", "agent", "name", agent_name),
+                len);
+}

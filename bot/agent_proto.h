@@ -1,0 +1,83 @@
+/* The agent wire protocol (docs/protocol.md, "Agent protocol"): decoding and validating
+ * agent frames, encoding the frames agents and visitors get from routing. jansson stays in
+ * the proto files; no sockets here. Error codes are those of bot/proto.h plus the agent
+ * ones below; bot_agent_proto_err_name gives their wire strings. */
+#ifndef SANAD_BOT_AGENT_PROTO_H
+#define SANAD_BOT_AGENT_PROTO_H
+
+#include <stddef.h>
+
+#include "bot/proto.h"
+#include "bot/store.h"
+
+enum bot_agent_proto_err {
+    BOT_AGENT_AT_CAPACITY = 100, /* take: the agent has agent_capacity chats already */
+};
+const char *bot_agent_proto_err_name(int code);
+
+enum bot_agent_type {
+    BOT_AGENT_IN_PRESENCE = 1,
+    BOT_AGENT_IN_TAKE,
+    BOT_AGENT_IN_REPLY,
+    BOT_AGENT_IN_NOTE,
+    BOT_AGENT_IN_CLOSE,
+    BOT_AGENT_IN_PING
+};
+
+#define BOT_AGENT_RESOLUTION_MAX 64
+
+/* One decoded agent frame. text is owned by the frame (bot_agent_in_fini). */
+struct bot_agent_in {
+    int type;                                    /* enum bot_agent_type */
+    int online;                                  /* presence */
+    char conversation[STORE_ID_MAX];             /* take, reply, note, close */
+    char client_id[BOT_PROTO_CLIENT_ID_MAX + 1]; /* reply (required), note (optional) */
+    char resolution[BOT_AGENT_RESOLUTION_MAX + 1]; /* close */
+    char *text;                                  /* reply, note: trimmed */
+};
+void bot_agent_in_fini(struct bot_agent_in *in);
+
+/* Decodes one text frame, as bot_proto_decode does for visitors: BOT_PROTO_OK with *in
+ * filled (caller finis it), or an error code with *in zeroed (but a valid client_id kept)
+ * and the reason in why. */
+int bot_agent_proto_decode(const char *buf, size_t len, int max_text, struct bot_agent_in *in,
+                           char *why, size_t whylen);
+
+/* Encoders: each returns JSON owned by the caller (free()), *len its length. */
+char *bot_agent_proto_error(int code, const char *message, const char *client_id, size_t *len);
+char *bot_agent_proto_welcome(const char *login, const char *name, const char *role,
+                              const char *routing, int capacity, int online, size_t *len);
+char *bot_agent_proto_presence(int online, size_t *len);
+char *bot_agent_proto_ack(const char *conv, const char *client_id, long long seq, size_t *len);
+char *bot_agent_proto_closed(const char *conv, const char *resolution, size_t *len);
+char *bot_agent_proto_assigned(const char *conv, const char *lang, const char *by, size_t *len);
+
+/* A list frame ({"type": type, "items": [...]}) built item by item. */
+struct bot_agent_proto_list;
+struct bot_agent_proto_list *bot_agent_proto_list_new(const char *type);
+void bot_agent_proto_list_queue_item(struct bot_agent_proto_list *l, const char *conv,
+                                     long long waiting_s, const char *lang,
+                                     const char *last_question);
+void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l, const char *conv,
+                                    const char *lang, const char *state);
+char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len);
+
+/* {"type":"transcript","conversation":conv,"messages":[stored frames…]}: add each stored
+ * frame (a JSON object) in seq order, then finish. */
+struct bot_agent_proto_list *bot_agent_proto_transcript_new(const char *conv);
+void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const char *frame,
+                                    size_t len);
+
+/* A stored visitor-wire frame relayed to an agent: the same object with "conversation". */
+char *bot_agent_proto_relay(const char *conv, const char *frame, size_t len, size_t *out_len);
+
+/* To visitors. A message written by an agent (note: an internal note, never sent to the
+ * visitor, stored with "note": true); the visitor's queue position; the close. */
+char *bot_agent_proto_agent_message(long long seq, const char *agent_name, const char *text,
+                                    long long ts, int note, size_t *len);
+char *bot_agent_proto_visitor_queue(int position, int eta_minutes, size_t *len);
+char *bot_agent_proto_visitor_closed(const char *resolution, size_t *len);
+/* {"type":"agent_joined","agent":{"name"}}: live only, after the stored "joined" message. */
+char *bot_agent_proto_visitor_joined(const char *agent_name, size_t *len);
+
+#endif

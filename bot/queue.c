@@ -1,0 +1,647 @@
+/* The agent queue and routing (see queue.h). */
+#include "bot/queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/agent_proto.h"
+#include "bot/auth.h"
+#include "bot/config.h"
+#include "bot/proto.h"
+#include "bot/server.h"
+#include "bot/session.h"
+#include "bot/store.h"
+
+#define ETA_DEFAULT_MIN 3  /* minutes per chat before any chat was handled */
+#define ETA_SAMPLES     20 /* recent chats the handling time is averaged over */
+#define TRANSCRIPT_MAX  100000
+
+/* A conversation waiting for a human, in the FIFO. */
+struct qitem {
+    struct qitem *next;
+    char id[STORE_ID_MAX];
+    char lang[3];
+    long long queued_at; /* ms */
+    int pos_sent;        /* the position the visitor was last told (0: none) */
+    char last[STORE_LAST_TEXT_MAX];
+};
+
+struct chat {
+    char id[STORE_ID_MAX];
+    char lang[3];
+    long long assigned_at; /* ms; 0 when it was loaded from the store */
+};
+
+struct bot_agent {
+    struct bot_agent *next;
+    struct bot_session *s; /* its socket (the agent is freed when it goes) */
+    long long user_id;
+    char login[BOT_AUTH_LOGIN_MAX + 1];
+    char name[BOT_AUTH_NAME_MAX * 4 + 1];
+    int online;
+    unsigned long long last_assigned; /* round robin among equals: lowest first */
+    struct chat *chats;
+    int nchats, cap;
+};
+
+struct bot_queue {
+    struct bot_server *srv;
+    struct qitem *head, *tail;
+    int nitems;
+    int dirty; /* the queue changed since the agents last got it */
+    struct bot_agent *agents;
+    unsigned long long rr;
+    long long handled_ms[ETA_SAMPLES]; /* handling times of the last closed chats */
+    int nhandled, handled_next;
+};
+
+/* --- sending ----------------------------------------------------------------------------- */
+
+static void agent_send(struct bot_agent *a, char *json, size_t len)
+{
+    if (a->s)
+        bot_session_send(a->s, json, len);
+    else
+        free(json);
+}
+
+static int is_visitor_of(const struct bot_session *s, const char *conv)
+{
+    const char *id = s->is_agent ? NULL : bot_session_conv_id(s);
+    return id && !strcmp(id, conv);
+}
+
+/* Sends a copy of json to every visitor socket of conv (a live frame, no seq); takes json. */
+static void visitors_send(struct bot_queue *q, const char *conv, char *json, size_t len)
+{
+    for (struct bot_session *s = q->srv->sessions; s; s = s->next)
+        if (is_visitor_of(s, conv))
+            bot_session_send(s, sn_xstrndup(json, len), len);
+    free(json);
+}
+
+/* The same for a stored transcript message (the replay carries it where one runs). */
+static void visitors_deliver(struct bot_queue *q, const char *conv, char *frame, size_t len)
+{
+    for (struct bot_session *s = q->srv->sessions; s; s = s->next)
+        if (is_visitor_of(s, conv))
+            bot_session_deliver(s, sn_xstrndup(frame, len), len);
+    free(frame);
+}
+
+static void visitors_state(struct bot_queue *q, const char *conv, const char *state)
+{
+    for (struct bot_session *s = q->srv->sessions; s; s = s->next)
+        if (is_visitor_of(s, conv))
+            bot_session_set_state(s, state);
+}
+
+struct sys_ctx {
+    const char *text;
+    long long ts;
+};
+
+static char *encode_system(void *ctx, long long seq, size_t *len)
+{
+    struct sys_ctx *c = ctx;
+    return bot_proto_message(seq, "system", c->text, c->ts, NULL, NULL, len);
+}
+
+/* Stores a system message in conv and delivers it to its visitors. */
+static int system_message(struct bot_queue *q, const char *conv, const char *text)
+{
+    struct sn_err e = {0};
+    struct sys_ctx c = {.text = text, .ts = bot_server_now_ms()};
+    struct store_msg m = {.conv_id = conv,
+                          .from = "system",
+                          .text = text,
+                          .ts = c.ts,
+                          .encode = encode_system,
+                          .ctx = &c};
+    long long seq;
+    int dup;
+    char *frame;
+    size_t len;
+    if (store_msg_add(q->srv->store, &m, &seq, &dup, &frame, &len, &e)) {
+        sn_log(SN_LOG_ERR, "queue", "event=store_failed conv=%s err=\"%s\"", conv, e.msg);
+        return e.code;
+    }
+    visitors_deliver(q, conv, frame, len);
+    return SN_OK;
+}
+
+/* --- snapshots ---------------------------------------------------------------------------- */
+
+static int online_agents(const struct bot_queue *q)
+{
+    int n = 0;
+    for (const struct bot_agent *a = q->agents; a; a = a->next)
+        n += a->s && a->online;
+    return n;
+}
+
+/* Minutes: position × the mean handling time of the last chats (3 min before any), shared
+ * among the online agents; at least 1. */
+static int eta_minutes(const struct bot_queue *q, int position)
+{
+    double per = ETA_DEFAULT_MIN;
+    if (q->nhandled) {
+        long long sum = 0;
+        for (int i = 0; i < q->nhandled; i++)
+            sum += q->handled_ms[i];
+        per = (double)sum / q->nhandled / 60000.0;
+    }
+    int agents = online_agents(q);
+    double eta = position * per / (agents > 0 ? agents : 1);
+    int m = (int)(eta + 0.999);
+    return m < 1 ? 1 : m;
+}
+
+static char *queue_frame(const struct bot_queue *q, size_t *len)
+{
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("queue");
+    long long now = bot_server_now_ms();
+    for (const struct qitem *it = q->head; it; it = it->next)
+        bot_agent_proto_list_queue_item(l, it->id, (now - it->queued_at) / 1000, it->lang,
+                                        it->last);
+    return bot_agent_proto_list_finish(l, len);
+}
+
+static void send_queue(struct bot_queue *q, struct bot_agent *a)
+{
+    size_t len;
+    char *j = queue_frame(q, &len);
+    agent_send(a, j, len);
+}
+
+static void send_chats(struct bot_agent *a)
+{
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("chats");
+    size_t len;
+    for (int i = 0; i < a->nchats; i++)
+        bot_agent_proto_list_chat_item(l, a->chats[i].id, a->chats[i].lang, "agent");
+    char *j = bot_agent_proto_list_finish(l, &len);
+    agent_send(a, j, len);
+}
+
+static int transcript_one(void *ctx, long long seq, const char *frame, size_t len)
+{
+    (void)seq;
+    bot_agent_proto_transcript_add(ctx, frame, len);
+    return 0;
+}
+
+static void send_transcript(struct bot_queue *q, struct bot_agent *a, const char *conv)
+{
+    struct sn_err e = {0};
+    struct bot_agent_proto_list *l = bot_agent_proto_transcript_new(conv);
+    size_t len;
+    if (store_msg_each_all(q->srv->store, conv, 0, TRANSCRIPT_MAX, transcript_one, l, &e))
+        sn_log(SN_LOG_ERR, "queue", "event=transcript_failed conv=%s err=\"%s\"", conv, e.msg);
+    char *j = bot_agent_proto_list_finish(l, &len);
+    agent_send(a, j, len);
+}
+
+/* Tells each queued visitor its position when it changed. */
+static void notify_positions(struct bot_queue *q)
+{
+    int pos = 0;
+    for (struct qitem *it = q->head; it; it = it->next) {
+        size_t len;
+        if (++pos == it->pos_sent)
+            continue;
+        it->pos_sent = pos;
+        char *j = bot_agent_proto_visitor_queue(pos, eta_minutes(q, pos), &len);
+        visitors_send(q, it->id, j, len);
+    }
+}
+
+/* --- routing ------------------------------------------------------------------------------ */
+
+static struct qitem *find_item(struct bot_queue *q, const char *conv, struct qitem **prev)
+{
+    struct qitem *p = NULL;
+    for (struct qitem *it = q->head; it; p = it, it = it->next)
+        if (!strcmp(it->id, conv)) {
+            if (prev)
+                *prev = p;
+            return it;
+        }
+    return NULL;
+}
+
+static void unlink_item(struct bot_queue *q, struct qitem *it, struct qitem *prev)
+{
+    if (prev)
+        prev->next = it->next;
+    else
+        q->head = it->next;
+    if (q->tail == it)
+        q->tail = prev;
+    q->nitems--;
+    q->dirty = 1;
+}
+
+static int chat_index(const struct bot_agent *a, const char *conv)
+{
+    for (int i = 0; i < a->nchats; i++)
+        if (!strcmp(a->chats[i].id, conv))
+            return i;
+    return -1;
+}
+
+static void chat_add(struct bot_agent *a, const char *conv, const char *lang, long long at)
+{
+    if (a->nchats == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 4;
+        a->chats = sn_xrealloc(a->chats, (size_t)a->cap * sizeof *a->chats);
+    }
+    struct chat *c = &a->chats[a->nchats++];
+    snprintf(c->id, sizeof c->id, "%s", conv);
+    snprintf(c->lang, sizeof c->lang, "%s", lang);
+    c->assigned_at = at;
+}
+
+static struct bot_agent *holder(struct bot_queue *q, const char *conv)
+{
+    for (struct bot_agent *a = q->agents; a; a = a->next)
+        if (chat_index(a, conv) >= 0)
+            return a;
+    return NULL;
+}
+
+/* Gives queued item it (prev before it) to agent a. */
+static int assign(struct bot_queue *q, struct bot_agent *a, struct qitem *it, struct qitem *prev,
+                  const char *by, struct sn_err *e)
+{
+    long long now = bot_server_now_ms();
+    char text[BOT_AUTH_NAME_MAX * 4 + 64];
+    size_t len;
+    int rc = store_conv_route(q->srv->store, it->id, "agent", a->user_id, it->queued_at, NULL,
+                              now, e);
+    if (rc) {
+        sn_log(SN_LOG_ERR, "queue", "event=assign_failed conv=%s err=\"%s\"", it->id, e->msg);
+        return rc;
+    }
+    unlink_item(q, it, prev);
+    chat_add(a, it->id, it->lang, now);
+    a->last_assigned = ++q->rr;
+    visitors_state(q, it->id, "agent");
+    if (!strcmp(it->lang, "ar"))
+        snprintf(text, sizeof text, "انضم %s إلى المحادثة", a->name);
+    else
+        snprintf(text, sizeof text, "Agent %s joined", a->name);
+    system_message(q, it->id, text);
+    char *j = bot_agent_proto_visitor_joined(a->name, &len);
+    visitors_send(q, it->id, j, len);
+    sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld",
+           it->id, a->login, by, now - it->queued_at);
+    j = bot_agent_proto_assigned(it->id, it->lang, by, &len);
+    agent_send(a, j, len);
+    send_transcript(q, a, it->id);
+    send_chats(a);
+    free(it);
+    return SN_OK;
+}
+
+/* Auto mode: the online agent below capacity with the fewest chats, then the one assigned
+ * least recently. */
+static struct bot_agent *pick_agent(struct bot_queue *q)
+{
+    struct bot_agent *best = NULL;
+    int capacity = q->srv->cfg->agent_capacity;
+    for (struct bot_agent *a = q->agents; a; a = a->next) {
+        if (!a->s || !a->online || a->nchats >= capacity)
+            continue;
+        if (!best || a->nchats < best->nchats ||
+            (a->nchats == best->nchats && a->last_assigned < best->last_assigned))
+            best = a;
+    }
+    return best;
+}
+
+/* After any change: route (auto), push the queue to the agents when it changed, and tell
+ * the visitors their new positions. */
+static void changed(struct bot_queue *q)
+{
+    struct sn_err e = {0};
+    struct bot_agent *a;
+    if (!q->srv->cfg->routing_pick)
+        while (q->head && (a = pick_agent(q)))
+            if (assign(q, a, q->head, NULL, "auto", &e))
+                break; /* the store failed: try again at the next change */
+    if (q->dirty) {
+        q->dirty = 0;
+        size_t len;
+        char *j = queue_frame(q, &len);
+        for (a = q->agents; a; a = a->next)
+            if (a->s)
+                bot_session_send(a->s, sn_xstrndup(j, len), len);
+        free(j);
+    }
+    notify_positions(q);
+}
+
+/* Copies at most 140 characters of valid UTF-8 text into out. */
+static void copy_last(char *out, const char *text)
+{
+    size_t i = 0, chars = 0;
+    while (text[i] && chars < 140 && i + 4 < STORE_LAST_TEXT_MAX) {
+        i++;
+        while ((text[i] & 0xC0) == 0x80)
+            i++;
+        chars++;
+    }
+    memcpy(out, text, i);
+    out[i] = 0;
+}
+
+static void append(struct bot_queue *q, const struct store_route *r)
+{
+    struct qitem *it = sn_xcalloc(1, sizeof *it);
+    snprintf(it->id, sizeof it->id, "%s", r->id);
+    snprintf(it->lang, sizeof it->lang, "%s", r->lang);
+    it->queued_at = r->queued_at;
+    copy_last(it->last, r->last_text);
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+    q->nitems++;
+    q->dirty = 1;
+}
+
+static int load_one(void *ctx, const struct store_route *r)
+{
+    append(ctx, r);
+    return 0;
+}
+
+struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err)
+{
+    struct bot_queue *q = sn_xcalloc(1, sizeof *q);
+    q->srv = srv;
+    if (store_conv_each(srv->store, "queued", 0, load_one, q, err)) {
+        bot_queue_free(q);
+        return NULL;
+    }
+    q->dirty = 0;
+    if (q->nitems)
+        sn_log(SN_LOG_NOTICE, "queue", "event=loaded queued=%d", q->nitems);
+    return q;
+}
+
+static void agent_free(struct bot_agent *a)
+{
+    free(a->chats);
+    free(a);
+}
+
+void bot_queue_free(struct bot_queue *q)
+{
+    if (!q)
+        return;
+    struct qitem *it, *n;
+    for (it = q->head; it; it = n) {
+        n = it->next;
+        free(it);
+    }
+    struct bot_agent *a, *an;
+    for (a = q->agents; a; a = an) {
+        an = a->next;
+        if (a->s)
+            a->s->agent = NULL;
+        agent_free(a);
+    }
+    free(q);
+}
+
+/* --- visitor side ------------------------------------------------------------------------- */
+
+void bot_queue_enqueue(struct bot_queue *q, const char *conv_id)
+{
+    struct sn_err e = {0};
+    struct store_route r;
+    if (find_item(q, conv_id, NULL) || holder(q, conv_id))
+        return;
+    if (store_conv_get(q->srv->store, conv_id, &r, &e) ||
+        (!strcmp(r.state, "agent") && r.agent_id)) /* an agent has it (not connected) */
+        return;
+    long long now = bot_server_now_ms();
+    r.queued_at = now;
+    if (store_conv_route(q->srv->store, conv_id, "queued", 0, now, NULL, now, &e)) {
+        sn_log(SN_LOG_ERR, "queue", "event=enqueue_failed conv=%s err=\"%s\"", conv_id, e.msg);
+        return;
+    }
+    append(q, &r);
+    sn_log(SN_LOG_NOTICE, "queue", "event=queued conv=%s position=%d", conv_id, q->nitems);
+    changed(q);
+}
+
+void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s)
+{
+    const char *conv = bot_session_conv_id(s);
+    int pos = 0;
+    size_t len;
+    for (struct qitem *it = q->head; it; it = it->next) {
+        pos++;
+        if (!strcmp(it->id, conv)) {
+            char *j = bot_agent_proto_visitor_queue(pos, eta_minutes(q, pos), &len);
+            bot_session_send(s, j, len);
+            return;
+        }
+    }
+    bot_queue_enqueue(q, conv); /* queued in the store but not here: queue it now */
+}
+
+void bot_queue_visitor_message(struct bot_queue *q, const char *conv_id, const char *text,
+                               const char *frame, size_t len)
+{
+    struct qitem *it = find_item(q, conv_id, NULL);
+    struct bot_agent *a;
+    size_t n;
+    if (it) {
+        copy_last(it->last, text);
+        q->dirty = 1;
+        changed(q);
+    } else if (frame && (a = holder(q, conv_id))) {
+        char *j = bot_agent_proto_relay(conv_id, frame, len, &n);
+        agent_send(a, j, n);
+    }
+}
+
+/* --- agent side --------------------------------------------------------------------------- */
+
+static int load_chat(void *ctx, const struct store_route *r)
+{
+    chat_add(ctx, r->id, r->lang, 0);
+    return 0;
+}
+
+struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *s,
+                                       const struct bot_user *u)
+{
+    const struct bot_config *cfg = q->srv->cfg;
+    struct sn_err e = {0};
+    struct bot_agent **pp, *a;
+    size_t len;
+    for (pp = &q->agents; *pp;) { /* one socket per agent: the newest wins */
+        a = *pp;
+        if (a->user_id != u->id) {
+            pp = &a->next;
+            continue;
+        }
+        *pp = a->next;
+        if (a->s) {
+            char *j = bot_agent_proto_error(BOT_PROTO_BAD_FIELD,
+                                            "replaced by a newer connection of this agent",
+                                            NULL, &len);
+            bot_session_send(a->s, j, len);
+            bot_session_close(a->s, 1008);
+            a->s->agent = NULL;
+        }
+        agent_free(a);
+    }
+    a = sn_xcalloc(1, sizeof *a);
+    a->s = s;
+    a->user_id = u->id;
+    snprintf(a->login, sizeof a->login, "%s", u->login);
+    snprintf(a->name, sizeof a->name, "%s", u->name);
+    a->online = 1;
+    if (store_conv_each(q->srv->store, "agent", u->id, load_chat, a, &e))
+        sn_log(SN_LOG_ERR, "queue", "event=chats_failed agent=%s err=\"%s\"", a->login, e.msg);
+    a->next = q->agents;
+    q->agents = a;
+    s->agent = a;
+    char *j = bot_agent_proto_welcome(a->login, a->name, bot_auth_role_name(u->role),
+                                      cfg->routing_pick ? "pick" : "auto", cfg->agent_capacity,
+                                      a->online, &len);
+    agent_send(a, j, len);
+    send_queue(q, a);
+    send_chats(a);
+    for (int i = 0; i < a->nchats; i++)
+        send_transcript(q, a, a->chats[i].id);
+    sn_log(SN_LOG_NOTICE, "queue", "event=agent_online agent=%s chats=%d", a->login, a->nchats);
+    changed(q);
+    return a;
+}
+
+void bot_queue_agent_leave(struct bot_queue *q, struct bot_agent *a)
+{
+    for (struct bot_agent **pp = &q->agents; *pp; pp = &(*pp)->next)
+        if (*pp == a) {
+            *pp = a->next;
+            break;
+        }
+    sn_log(SN_LOG_NOTICE, "queue", "event=agent_gone agent=%s chats=%d", a->login, a->nchats);
+    if (a->s)
+        a->s->agent = NULL;
+    agent_free(a);
+    notify_positions(q); /* the estimate changes with the number of agents */
+}
+
+void bot_queue_agent_presence(struct bot_queue *q, struct bot_agent *a, int online)
+{
+    size_t len;
+    a->online = online;
+    char *j = bot_agent_proto_presence(online, &len);
+    agent_send(a, j, len);
+    sn_log(SN_LOG_NOTICE, "queue", "event=presence agent=%s status=%s", a->login,
+           online ? "online" : "away");
+    changed(q);
+}
+
+int bot_queue_take(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+                   struct sn_err *err)
+{
+    struct qitem *prev = NULL, *it = find_item(q, conv_id, &prev);
+    if (!it)
+        return sn_err_set(err, SN_ENOTFOUND, "the conversation is not in the queue");
+    if (a->nchats >= q->srv->cfg->agent_capacity)
+        return sn_err_set(err, SN_ETOOBIG, "you have %d chats already (agent_capacity)",
+                          a->nchats);
+    int rc = assign(q, a, it, prev, "take", err);
+    changed(q);
+    return rc;
+}
+
+struct write_ctx {
+    const char *name, *text;
+    long long ts;
+    int note;
+};
+
+static char *encode_agent(void *ctx, long long seq, size_t *len)
+{
+    struct write_ctx *c = ctx;
+    return bot_agent_proto_agent_message(seq, c->name, c->text, c->ts, c->note, len);
+}
+
+int bot_queue_write(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+                    const char *text, const char *client_id, int note, long long *seq,
+                    int *dup, struct sn_err *err)
+{
+    char key[BOT_PROTO_CLIENT_ID_MAX + 3];
+    char *frame;
+    size_t len;
+    struct write_ctx c = {.name = a->name, .text = text, .ts = bot_server_now_ms(), .note = note};
+    if (chat_index(a, conv_id) < 0)
+        return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
+    /* "a:" keeps agents' client_ids apart from the visitor's ([A-Za-z0-9_-] only) */
+    if (client_id && *client_id)
+        snprintf(key, sizeof key, "a:%s", client_id);
+    struct store_msg m = {.conv_id = conv_id,
+                          .from = note ? "note" : "agent",
+                          .client_id = client_id && *client_id ? key : NULL,
+                          .text = text,
+                          .ts = c.ts,
+                          .encode = encode_agent,
+                          .ctx = &c};
+    int rc = store_msg_add(q->srv->store, &m, seq, dup, &frame, &len, err);
+    if (rc || *dup)
+        return rc;
+    if (note)
+        free(frame); /* agents only: they see it in the transcript */
+    else
+        visitors_deliver(q, conv_id, frame, len);
+    return SN_OK;
+}
+
+int bot_queue_close(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+                    const char *resolution, struct sn_err *err)
+{
+    int i = chat_index(a, conv_id);
+    long long now = bot_server_now_ms();
+    char id[STORE_ID_MAX], lang[3];
+    size_t len;
+    if (i < 0)
+        return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
+    int rc = store_conv_route(q->srv->store, conv_id, "closed", a->user_id, 0, resolution, now,
+                              err);
+    if (rc)
+        return rc;
+    memcpy(id, a->chats[i].id, sizeof id);
+    memcpy(lang, a->chats[i].lang, sizeof lang);
+    if (a->chats[i].assigned_at) {
+        q->handled_ms[q->handled_next] = now - a->chats[i].assigned_at;
+        q->handled_next = (q->handled_next + 1) % ETA_SAMPLES;
+        if (q->nhandled < ETA_SAMPLES)
+            q->nhandled++;
+    }
+    a->chats[i] = a->chats[--a->nchats];
+    visitors_state(q, id, "closed");
+    system_message(q, id,
+                   !strcmp(lang, "ar") ? "أُغلقت المحادثة مع الموظف. شكرًا لتواصلك معنا."
+                                       : "The agent closed the conversation. Thank you!");
+    char *j = bot_agent_proto_visitor_closed(resolution, &len);
+    visitors_send(q, id, j, len);
+    sn_log(SN_LOG_NOTICE, "queue", "event=closed conv=%s agent=%s resolution=%s", id, a->login,
+           resolution);
+    j = bot_agent_proto_closed(id, resolution, &len);
+    agent_send(a, j, len);
+    send_chats(a);
+    changed(q);
+    return SN_OK;
+}

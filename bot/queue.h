@@ -1,0 +1,69 @@
+/* The agent queue and routing: conversations waiting for a human (FIFO by the time they were
+ * queued), the agents connected on /agent with their presence and chats, and every state
+ * change BOT → QUEUED → WITH_AGENT ("agent") → CLOSED after the handoff. One per server
+ * (srv->queue), used from the event loop only.
+ *
+ * Routing (config `routing`): auto assigns the head of the queue to the online agent with
+ * the fewest chats below `agent_capacity` (ties: the one assigned least recently) whenever
+ * something changes; pick leaves the queue to the agents' `take`. Every change of the queue
+ * is pushed to all agents; each queued visitor is told its position when it changes.
+ *
+ * Every transcript message (the "joined" notice, agent replies, notes, the close notice) is
+ * stored before it is relayed. An agent that disconnects keeps its chats (in the store,
+ * agent_id); it gets them back when it reconnects. */
+#ifndef SANAD_BOT_QUEUE_H
+#define SANAD_BOT_QUEUE_H
+
+#include <stddef.h>
+
+#include "kb/base.h"
+
+struct bot_server;
+struct bot_session;
+struct bot_user;
+struct bot_queue;
+struct bot_agent;
+
+/* A queue for srv (cfg, store), loaded with the conversations the store has in state
+ * "queued". Returns an object owned by the caller (bot_queue_free), or NULL with err set. */
+struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err);
+void bot_queue_free(struct bot_queue *q);
+
+/* --- visitor side (session.c) --- */
+
+/* Conversation conv_id was handed off (its state "queued" is saved): appends it to the
+ * queue (a no-op when it is queued already or with an agent) and routes. */
+void bot_queue_enqueue(struct bot_queue *q, const char *conv_id);
+/* A visitor session resumed a queued conversation: sends it its position. */
+void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s);
+/* A new visitor message (text, and its stored frame) in conv_id: relayed to the agent that
+ * has the conversation, or kept as the "last question" of a queued one. */
+void bot_queue_visitor_message(struct bot_queue *q, const char *conv_id, const char *text,
+                               const char *frame, size_t len);
+
+/* --- agent side (agent.c) --- */
+
+/* Agent u connected on session s (online): it gets welcome, the queue, its chats and their
+ * transcripts. An older socket of the same user is replaced (closed with 1008). Returns the
+ * agent, owned by the queue until bot_queue_agent_leave. */
+struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *s,
+                                       const struct bot_user *u);
+/* The agent's socket is gone (s->agent is cleared); its chats stay its own in the store. */
+void bot_queue_agent_leave(struct bot_queue *q, struct bot_agent *a);
+void bot_queue_agent_presence(struct bot_queue *q, struct bot_agent *a, int online);
+
+/* The agent takes conv_id from the queue. SN_ENOTFOUND (not queued), SN_ETOOBIG (at
+ * capacity), SN_EDB (err set). */
+int bot_queue_take(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+                   struct sn_err *err);
+/* Stores an agent reply (note: an internal note, never sent to the visitor) in conv_id, one
+ * of the agent's chats, and relays a reply to the visitor; *seq is its seq (the original one
+ * when client_id was stored already: *dup = 1). SN_ENOTFOUND (not the agent's), SN_EDB. */
+int bot_queue_write(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+                    const char *text, const char *client_id, int note, long long *seq,
+                    int *dup, struct sn_err *err);
+/* Closes conv_id, one of the agent's chats, with a resolution code. SN_ENOTFOUND, SN_EDB. */
+int bot_queue_close(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+                    const char *resolution, struct sn_err *err);
+
+#endif

@@ -1,0 +1,132 @@
+/* Unit tests for bot/agent_proto.c: decoding hostile agent frames and encoding routing
+ * frames. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bot/agent_proto.h"
+
+static int decode(const char *s, struct bot_agent_in *in)
+{
+    char why[160];
+    return bot_agent_proto_decode(s, strlen(s), 10, in, why, sizeof why);
+}
+
+static void codes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *frame;
+        int code;
+    } cases[] = {
+        {"", BOT_PROTO_BAD_JSON},
+        {"[1]", BOT_PROTO_BAD_JSON},
+        {"{\"type\":\"ping\",\"type\":\"ping\"}", BOT_PROTO_BAD_JSON},
+        {"{\"type\":\"ping\",\"x\":\"\xff\"}", BOT_PROTO_BAD_UTF8},
+        {"{\"type\":\"note\",\"conversation\":\"c\",\"text\":\"\\udc00\"}", BOT_PROTO_BAD_UTF8},
+        {"{}", BOT_PROTO_UNKNOWN_TYPE},
+        {"{\"type\":\"hello\"}", BOT_PROTO_UNKNOWN_TYPE},
+        {"{\"type\":\"presence\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"presence\",\"status\":\"offline\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"take\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"take\",\"conversation\":\"\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"take\",\"conversation\":\"a b\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"take\",\"conversation\":\"0123456789012345678901234567890123456789\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"reply\",\"conversation\":\"c\",\"text\":\"hi\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"reply\",\"conversation\":\"c\",\"text\":\"hi\",\"client_id\":7}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"reply\",\"conversation\":\"c\",\"text\":\" \",\"client_id\":\"r\"}",
+         BOT_PROTO_EMPTY},
+        {"{\"type\":\"note\",\"conversation\":\"c\",\"text\":\"12345678901\"}", BOT_PROTO_TOO_LONG},
+        {"{\"type\":\"note\",\"conversation\":\"c\",\"text\":\"ok\",\"client_id\":\"a/b\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"close\",\"conversation\":\"c\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"close\",\"conversation\":\"c\",\"resolution\":\"x'--\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"ping\"}", BOT_PROTO_OK},
+        {"{\"type\":\"presence\",\"status\":\"away\"}", BOT_PROTO_OK},
+        {"{\"type\":\"take\",\"conversation\":\"c_1\",\"extra\":[1]}", BOT_PROTO_OK},
+        {"{\"type\":\"note\",\"conversation\":\"c\",\"text\":\"ok\",\"client_id\":null}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"close\",\"conversation\":\"c\",\"resolution\":\"resolved\"}", BOT_PROTO_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_agent_in in;
+        int rc = decode(cases[i].frame, &in);
+        if (rc != cases[i].code)
+            fail_msg("%s: got %s, want %s", cases[i].frame, bot_agent_proto_err_name(rc),
+                     bot_agent_proto_err_name(cases[i].code));
+        bot_agent_in_fini(&in);
+    }
+}
+
+static void reply_decoded(void **state)
+{
+    (void)state;
+    struct bot_agent_in in;
+    assert_int_equal(decode("{\"type\":\"reply\",\"conversation\":\"c_9\",\"text\":\"  مرحبا \","
+                            "\"client_id\":\"r-1\"}",
+                            &in),
+                     BOT_PROTO_OK);
+    assert_int_equal(in.type, BOT_AGENT_IN_REPLY);
+    assert_string_equal(in.conversation, "c_9");
+    assert_string_equal(in.client_id, "r-1");
+    assert_string_equal(in.text, "مرحبا");
+    bot_agent_in_fini(&in);
+    assert_int_equal(decode("{\"type\":\"reply\",\"conversation\":\"c 9\",\"text\":\"x\","
+                            "\"client_id\":\"r-2\"}",
+                            &in),
+                     BOT_PROTO_BAD_FIELD);
+    assert_string_equal(in.client_id, "r-2"); /* kept for the error frame */
+    assert_null(in.text);
+}
+
+static void encoders(void **state)
+{
+    (void)state;
+    size_t len;
+    char *s = bot_agent_proto_agent_message(6, "أمل", "hi", 1, 0, &len);
+    assert_string_equal(s, "{\"type\":\"message\",\"seq\":6,\"from\":\"agent\",\"text\":\"hi\","
+                           "\"ts\":1,\"agent\":{\"name\":\"أمل\"}}");
+    assert_int_equal(len, strlen(s));
+    free(s);
+    s = bot_agent_proto_agent_message(7, "A", "n", 1, 1, NULL);
+    assert_non_null(strstr(s, "\"note\":true"));
+    free(s);
+    s = bot_agent_proto_error(BOT_AGENT_AT_CAPACITY, "full", "r1", NULL);
+    assert_string_equal(s, "{\"type\":\"error\",\"code\":\"at_capacity\",\"message\":\"full\","
+                           "\"client_id\":\"r1\"}");
+    free(s);
+    s = bot_agent_proto_relay("c_1", "{\"type\":\"message\",\"seq\":2}", 26, NULL);
+    assert_string_equal(s, "{\"type\":\"message\",\"seq\":2,\"conversation\":\"c_1\"}");
+    free(s);
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("queue");
+    bot_agent_proto_list_queue_item(l, "c_1", 5, "ar", "");
+    bot_agent_proto_list_queue_item(l, "c_2", 0, "en", "help");
+    s = bot_agent_proto_list_finish(l, NULL);
+    assert_string_equal(s, "{\"type\":\"queue\",\"items\":[{\"conversation\":\"c_1\",\"waiting_s\":5,"
+                           "\"lang\":\"ar\",\"last_question\":null},{\"conversation\":\"c_2\",\"waiting_s\":0,\"lang\":"
+                           "\"en\",\"last_question\":\"help\"}]}");
+    free(s);
+    l = bot_agent_proto_transcript_new("c_1");
+    bot_agent_proto_transcript_add(l, "{\"type\":\"message\",\"seq\":1}", 26);
+    s = bot_agent_proto_list_finish(l, NULL);
+    assert_non_null(strstr(s, "\"messages\":[{\"seq\":1}]"));
+    assert_non_null(strstr(s, "\"conversation\":\"c_1\""));
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(codes),
+        cmocka_unit_test(reply_decoded),
+        cmocka_unit_test(encoders),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
