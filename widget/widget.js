@@ -38,7 +38,6 @@
                 return 'أنت رقم ' + p + ' في قائمة الانتظار' + (m > 0 ? '، الانتظار المتوقع نحو ' + m + ' دقيقة' : '');
             },
             failed: 'لم تُرسل', pending: 'قيد الإرسال', newconv: 'بدأت محادثة جديدة.',
-            closed: 'انتهت المحادثة.', joined: function (n) { return n + ' انضم إلى المحادثة'; },
             log: 'رسائل المحادثة', sent: 'أُرسلت',
             errors: {
                 too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.', too_big: 'الرسالة كبيرة جدًا.',
@@ -57,7 +56,6 @@
                 return 'You are number ' + p + ' in the queue' + (m > 0 ? ', estimated wait about ' + m + ' min' : '');
             },
             failed: 'not sent', pending: 'sending', newconv: 'A new conversation started.',
-            closed: 'The conversation has ended.', joined: function (n) { return n + ' joined the chat'; },
             log: 'Chat messages', sent: 'sent',
             errors: {
                 too_long: 'The message is too long.', empty: 'The message is empty.', too_big: 'The message is too big.',
@@ -620,12 +618,10 @@
             scrollDown();
             break;
         case 'agent_joined':
-            queueEl.hidden = true;
-            notice(T.joined(f.agent && typeof f.agent.name === 'string' ? f.agent.name : T.agent), 'system');
-            break;
         case 'closed':
+            /* the server also stores a system message saying so (it is in the transcript and
+             * in replays): only the queue line goes here, or the notice would show twice */
             queueEl.hidden = true;
-            notice(T.closed, 'system');
             break;
         case 'typing':
             typing(f.on === true);
