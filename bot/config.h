@@ -37,6 +37,7 @@ struct bot_config {
     int send_queue;      /* frames queued per connection before rx flow control */
     double high, medium; /* answer confidence bands */
     int agent_capacity;  /* chats per agent at once, 3 */
+    int agent_grace;     /* seconds a gone agent keeps its chats, 60 */
     int routing_pick;    /* routing: 0 auto-assign, 1 agents pick (take) */
     int log_level;       /* enum sn_log_level */
 };

@@ -1,6 +1,8 @@
 /* The agent queue and routing (see queue.h). */
 #include "bot/queue.h"
 
+#include <ev.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +47,19 @@ struct bot_agent {
     int nchats, cap;
 };
 
+/* An agent gone with chats: they stay its own until deadline, then go back to the head of
+ * the queue. */
+struct orphan {
+    struct orphan *next;
+    long long user_id;
+    long long deadline; /* ms */
+};
+
 struct bot_queue {
     struct bot_server *srv;
+    struct orphan *orphans;
+    ev_timer sweep; /* the grace sweep, running while there are orphans */
+    int armed, stopped;
     struct qitem *head, *tail;
     int nitems;
     int dirty; /* the queue changed since the agents last got it */
@@ -379,6 +392,107 @@ static int load_one(void *ctx, const struct store_route *r)
     return 0;
 }
 
+/* --- agent grace ------------------------------------------------------------------------ */
+
+static void orphan_add(struct bot_queue *q, long long user_id, long long deadline)
+{
+    for (struct orphan *o = q->orphans; o; o = o->next)
+        if (o->user_id == user_id)
+            return;
+    struct orphan *o = sn_xcalloc(1, sizeof *o);
+    o->user_id = user_id;
+    o->deadline = deadline;
+    o->next = q->orphans;
+    q->orphans = o;
+}
+
+static void orphan_drop(struct bot_queue *q, long long user_id)
+{
+    for (struct orphan **pp = &q->orphans; *pp; pp = &(*pp)->next)
+        if ((*pp)->user_id == user_id) {
+            struct orphan *o = *pp;
+            *pp = o->next;
+            free(o);
+            return;
+        }
+}
+
+static int orphan_of(void *ctx, const struct store_route *r)
+{
+    struct bot_queue *q = ctx;
+    orphan_add(q, r->agent_id, bot_server_now_ms() + (long long)q->srv->cfg->agent_grace * 1000);
+    return 0;
+}
+
+/* Puts a chat of a gone agent back at the head of the queue and tells the visitor. */
+static int requeue_one(void *ctx, const struct store_route *r)
+{
+    struct bot_queue *q = ctx;
+    struct sn_err e = {0};
+    long long now = bot_server_now_ms();
+    if (store_conv_route(q->srv->store, r->id, "queued", 0, r->queued_at, NULL, now, &e)) {
+        sn_log(SN_LOG_ERR, "queue", "event=requeue_failed conv=%s err=\"%s\"", r->id, e.msg);
+        return 0;
+    }
+    struct qitem *it = sn_xcalloc(1, sizeof *it);
+    snprintf(it->id, sizeof it->id, "%s", r->id);
+    snprintf(it->lang, sizeof it->lang, "%s", r->lang);
+    it->queued_at = r->queued_at;
+    copy_last(it->last, r->last_text);
+    it->next = q->head; /* the head: it has waited longest */
+    q->head = it;
+    if (!q->tail)
+        q->tail = it;
+    q->nitems++;
+    q->dirty = 1;
+    visitors_state(q, r->id, "queued");
+    system_message(q, r->id,
+                   !strcmp(r->lang, "ar")
+                       ? "انقطع اتصال الموظف. أنت الآن في مقدمة قائمة الانتظار وسينضم إليك موظف قريبًا."
+                       : "The agent was disconnected. You are back at the front of the queue; "
+                         "another agent will join you soon.");
+    sn_log(SN_LOG_NOTICE, "queue", "event=requeued conv=%s agent_id=%lld", r->id, r->agent_id);
+    return 0;
+}
+
+static void arm(struct bot_queue *q);
+
+static void sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct bot_queue *q = w->data;
+    struct sn_err e = {0};
+    long long now = bot_server_now_ms();
+    (void)revents;
+    ev_timer_stop(loop, w);
+    q->armed = 0;
+    for (struct orphan **pp = &q->orphans; *pp;) {
+        struct orphan *o = *pp;
+        if (o->deadline > now) {
+            pp = &o->next;
+            continue;
+        }
+        *pp = o->next;
+        if (store_conv_each(q->srv->store, "agent", o->user_id, requeue_one, q, &e))
+            sn_log(SN_LOG_ERR, "queue", "event=requeue_failed agent_id=%lld err=\"%s\"",
+                   o->user_id, e.msg);
+        free(o);
+    }
+    changed(q);
+    arm(q);
+}
+
+/* Checks the orphans once a second while there are any, on the server's loop (libev's
+ * default loop, see serve.c). */
+static void arm(struct bot_queue *q)
+{
+    if (q->armed || q->stopped || !q->orphans || !q->srv->lws)
+        return;
+    q->armed = 1;
+    ev_timer_init(&q->sweep, sweep, 1.0, 0);
+    q->sweep.data = q;
+    ev_timer_start(EV_DEFAULT, &q->sweep);
+}
+
 struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err)
 {
     struct bot_queue *q = sn_xcalloc(1, sizeof *q);
@@ -387,10 +501,25 @@ struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err)
         bot_queue_free(q);
         return NULL;
     }
+    /* chats held by agents before a restart: theirs for the grace period after it */
+    if (store_conv_each(srv->store, "agent", 0, orphan_of, q, err)) {
+        bot_queue_free(q);
+        return NULL;
+    }
     q->dirty = 0;
     if (q->nitems)
         sn_log(SN_LOG_NOTICE, "queue", "event=loaded queued=%d", q->nitems);
     return q;
+}
+
+void bot_queue_stop_timers(struct bot_queue *q)
+{
+    if (q && q->armed) {
+        ev_timer_stop(EV_DEFAULT, &q->sweep);
+        q->armed = 0;
+    }
+    if (q)
+        q->stopped = 1; /* nothing re-arms during the shutdown */
 }
 
 static void agent_free(struct bot_agent *a)
@@ -414,6 +543,11 @@ void bot_queue_free(struct bot_queue *q)
         if (a->s)
             a->s->agent = NULL;
         agent_free(a);
+    }
+    while (q->orphans) {
+        struct orphan *o = q->orphans;
+        q->orphans = o->next;
+        free(o);
     }
     free(q);
 }
@@ -445,6 +579,7 @@ void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s)
     const char *conv = bot_session_conv_id(s);
     int pos = 0;
     size_t len;
+    arm(q);
     for (struct qitem *it = q->head; it; it = it->next) {
         pos++;
         if (!strcmp(it->id, conv)) {
@@ -510,6 +645,7 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *
     snprintf(a->login, sizeof a->login, "%s", u->login);
     snprintf(a->name, sizeof a->name, "%s", u->name);
     a->online = 1;
+    orphan_drop(q, u->id); /* back within its grace period: its chats are still its own */
     if (store_conv_each(q->srv->store, "agent", u->id, load_chat, a, &e))
         sn_log(SN_LOG_ERR, "queue", "event=chats_failed agent=%s err=\"%s\"", a->login, e.msg);
     a->next = q->agents;
@@ -525,6 +661,7 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *
         send_transcript(q, a, a->chats[i].id);
     sn_log(SN_LOG_NOTICE, "queue", "event=agent_online agent=%s chats=%d", a->login, a->nchats);
     changed(q);
+    arm(q); /* orphans left by a restart start their grace once the loop runs */
     return a;
 }
 
@@ -536,9 +673,13 @@ void bot_queue_agent_leave(struct bot_queue *q, struct bot_agent *a)
             break;
         }
     sn_log(SN_LOG_NOTICE, "queue", "event=agent_gone agent=%s chats=%d", a->login, a->nchats);
+    if (a->nchats)
+        orphan_add(q, a->user_id,
+                   bot_server_now_ms() + (long long)q->srv->cfg->agent_grace * 1000);
     if (a->s)
         a->s->agent = NULL;
     agent_free(a);
+    arm(q);
     notify_positions(q); /* the estimate changes with the number of agents */
 }
 

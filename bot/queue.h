@@ -10,7 +10,9 @@
  *
  * Every transcript message (the "joined" notice, agent replies, notes, the close notice) is
  * stored before it is relayed. An agent that disconnects keeps its chats (in the store,
- * agent_id); it gets them back when it reconnects. */
+ * agent_id) for `agent_grace` seconds and gets them back if it reconnects in time; after
+ * that they go back to the head of the queue and their visitors are told. Chats held when
+ * the server restarts get the same grace from the restart. */
 #ifndef SANAD_BOT_QUEUE_H
 #define SANAD_BOT_QUEUE_H
 
@@ -28,6 +30,9 @@ struct bot_agent;
  * "queued". Returns an object owned by the caller (bot_queue_free), or NULL with err set. */
 struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err);
 void bot_queue_free(struct bot_queue *q);
+/* Stops the queue's timer (the agent grace sweep); called once the event loop has ended and
+ * before it is destroyed. */
+void bot_queue_stop_timers(struct bot_queue *q);
 
 /* --- visitor side (session.c) --- */
 

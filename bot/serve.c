@@ -193,6 +193,7 @@ int bot_serve_main(int argc, char **argv)
     fflush(stdout);
 
     ev_run(g_loop, 0); /* until the shutdown has drained every socket */
+    bot_queue_stop_timers(srv.queue);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
     lws_context_destroy(srv.lws);
