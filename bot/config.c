@@ -63,6 +63,8 @@ static const struct key keys[] = {
     {"confidence_medium", T_DBL, OFF(medium), "0.20", 0, 100, "suggestions band threshold"},
     {"agent_grace", T_INT, OFF(agent_grace), "60", 1, 86400,
      "seconds a disconnected agent keeps its chats before they go back to the queue"},
+    {"visitor_grace", T_INT, OFF(visitor_grace), "120", 1, 86400,
+     "seconds a queued visitor without a socket keeps its place"},
     {"agent_capacity", T_INT, OFF(agent_capacity), "3", 1, 100,
      "chats an agent has at once before routing skips them"},
     {"routing", T_ROUTING, OFF(routing_pick), "auto", 0, 0,

@@ -38,6 +38,7 @@ struct bot_config {
     double high, medium; /* answer confidence bands */
     int agent_capacity;  /* chats per agent at once, 3 */
     int agent_grace;     /* seconds a gone agent keeps its chats, 60 */
+    int visitor_grace;   /* seconds a queued visitor without a socket keeps its place, 120 */
     int routing_pick;    /* routing: 0 auto-assign, 1 agents pick (take) */
     int log_level;       /* enum sn_log_level */
 };

@@ -26,6 +26,7 @@ struct qitem {
     char lang[3];
     long long queued_at; /* ms */
     int pos_sent;        /* the position the visitor was last told (0: none) */
+    long long gone_at;   /* ms when the sweep first saw no visitor socket on it (0: present) */
     char last[STORE_LAST_TEXT_MAX];
 };
 
@@ -455,6 +456,40 @@ static int requeue_one(void *ctx, const struct store_route *r)
     return 0;
 }
 
+/* A queued visitor with no socket keeps its place for `visitor_grace` seconds; after that
+ * the conversation leaves the queue (back to the bot) so agents do not take empty chats. */
+static void visitors_sweep(struct bot_queue *q, long long now)
+{
+    struct sn_err e = {0};
+    long long grace = (long long)q->srv->cfg->visitor_grace * 1000;
+    struct qitem *prev = NULL, *it = q->head;
+    while (it) {
+        struct qitem *next = it->next;
+        int present = 0;
+        for (struct bot_session *s = q->srv->sessions; s && !present; s = s->next)
+            present = is_visitor_of(s, it->id);
+        if (present) {
+            it->gone_at = 0;
+        } else if (!it->gone_at) {
+            it->gone_at = now;
+        } else if (now - it->gone_at >= grace &&
+                   store_conv_route(q->srv->store, it->id, "bot", 0, 0, NULL, now, &e) == SN_OK) {
+            system_message(q, it->id,
+                           !strcmp(it->lang, "ar")
+                               ? "غادرت قائمة الانتظار. اطلب موظفًا من جديد متى شئت."
+                               : "You left the queue. Ask for a person again at any time.");
+            sn_log(SN_LOG_NOTICE, "queue", "event=abandoned conv=%s waited_ms=%lld", it->id,
+                   now - it->queued_at);
+            unlink_item(q, it, prev);
+            free(it);
+            it = next;
+            continue;
+        }
+        prev = it;
+        it = next;
+    }
+}
+
 static void arm(struct bot_queue *q);
 
 static void sweep(struct ev_loop *loop, ev_timer *w, int revents)
@@ -477,15 +512,16 @@ static void sweep(struct ev_loop *loop, ev_timer *w, int revents)
                    o->user_id, e.msg);
         free(o);
     }
+    visitors_sweep(q, now);
     changed(q);
     arm(q);
 }
 
-/* Checks the orphans once a second while there are any, on the server's loop (libev's
- * default loop, see serve.c). */
+/* Sweeps once a second while there are orphans or queued conversations, on the server's
+ * loop (libev's default loop, see serve.c). */
 static void arm(struct bot_queue *q)
 {
-    if (q->armed || q->stopped || !q->orphans || !q->srv->lws)
+    if (q->armed || q->stopped || (!q->orphans && !q->head) || !q->srv->lws)
         return;
     q->armed = 1;
     ev_timer_init(&q->sweep, sweep, 1.0, 0);
@@ -572,6 +608,7 @@ void bot_queue_enqueue(struct bot_queue *q, const char *conv_id)
     append(q, &r);
     sn_log(SN_LOG_NOTICE, "queue", "event=queued conv=%s position=%d", conv_id, q->nitems);
     changed(q);
+    arm(q);
 }
 
 void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s)
