@@ -232,6 +232,23 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_p
         in->type = BOT_IN_PING;
         return BOT_PROTO_OK;
     }
+    if (!strcmp(type, "csat")) {
+        in->type = BOT_IN_CSAT;
+        v = json_object_get(o, "rating");
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 5)
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "rating must be an integer 1..5");
+        in->rating = (int)json_integer_value(v);
+        int r = opt_str(o, "comment", &s);
+        if (r < 0)
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "comment must be a string");
+        if (r == 1 && *s) {
+            if (bot_proto_utf8_chars(s, strlen(s)) > (size_t)max_text)
+                return fail(why, whylen, BOT_PROTO_TOO_LONG,
+                            "comment is longer than %d characters", max_text);
+            in->text = sn_xstrdup(s);
+        }
+        return BOT_PROTO_OK;
+    }
     return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
 }
 
@@ -313,6 +330,11 @@ char *bot_proto_ack(const char *client_id, long long seq, size_t *len)
 char *bot_proto_pong(size_t *len)
 {
     return dump(json_pack("{s:s}", "type", "pong"), len);
+}
+
+char *bot_proto_csat_ok(int rating, size_t *len)
+{
+    return dump(json_pack("{s:s, s:i}", "type", "csat_ok", "rating", rating), len);
 }
 
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)

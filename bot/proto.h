@@ -35,7 +35,8 @@ enum bot_proto_type {
     BOT_IN_FEEDBACK,
     BOT_IN_HANDOFF,
     BOT_IN_TYPING,
-    BOT_IN_PING
+    BOT_IN_PING,
+    BOT_IN_CSAT
 };
 
 #define BOT_PROTO_TOKEN_MAX     128
@@ -55,6 +56,7 @@ struct bot_proto_in {
     long long seq;                             /* feedback */
     int helpful;                               /* feedback */
     int on;                                    /* typing */
+    int rating;                                /* csat: 1..5 (its comment is in text, or NULL) */
 };
 void bot_proto_in_fini(struct bot_proto_in *in);
 
@@ -70,6 +72,7 @@ int bot_proto_decode(const char *buf, size_t len, int max_text, struct bot_proto
 char *bot_proto_error(int code, const char *message, const char *client_id, size_t *len);
 char *bot_proto_ack(const char *client_id, long long seq, size_t *len);
 char *bot_proto_pong(size_t *len);
+char *bot_proto_csat_ok(int rating, size_t *len);
 
 struct bot_proto_welcome {
     const char *token, *conversation, *state, *bot_name;

@@ -482,6 +482,27 @@ static void on_feedback(struct bot_session *s, const struct bot_proto_in *in, lo
     answer(s, rc, &t, &e, t0);
 }
 
+/* The visitor rates a conversation an agent closed (CSAT). */
+static void on_csat(struct bot_session *s, const struct bot_proto_in *in)
+{
+    struct sn_err e = {0};
+    size_t n;
+    if (!in_state(s, "closed")) {
+        bot_session_refuse(s, BOT_PROTO_BAD_FIELD, "only a conversation an agent closed is rated",
+                           NULL);
+        return;
+    }
+    if (store_csat_set(s->srv->store, s->conv->id, in->rating, in->text, bot_server_now_ms(),
+                       &e)) {
+        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the rating", NULL);
+        return;
+    }
+    sn_log(SN_LOG_NOTICE, "ws", "event=csat sess=%llu conv=%s rating=%d comment=%d", s->id,
+           s->conv->id, in->rating, in->text != NULL);
+    char *j = bot_proto_csat_ok(in->rating, &n);
+    send_take(s, j, n);
+}
+
 static void on_handoff(struct bot_session *s, long long t0)
 {
     struct bot_turn t;
@@ -555,6 +576,9 @@ void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, in
     }
     case BOT_IN_TYPING:
         break; /* ignored while the bot has the conversation */
+    case BOT_IN_CSAT:
+        on_csat(s, &in);
+        break;
     }
     bot_proto_in_fini(&in);
 }

@@ -49,6 +49,12 @@ int store_feedback_add(struct store *s, const char *conv_id, long long seq, int 
     return s->ops->feedback_add(s, conv_id, seq, helpful, now, err);
 }
 
+int store_csat_set(struct store *s, const char *conv_id, int rating, const char *comment,
+                   long long now, struct sn_err *err)
+{
+    return s->ops->csat_set(s, conv_id, rating, comment, now, err);
+}
+
 int store_msg_each_all(struct store *s, const char *conv_id, long long after, int limit,
                        store_msg_fn *fn, void *ctx, struct sn_err *err)
 {

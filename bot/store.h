@@ -72,6 +72,8 @@ struct store_ops {
                     size_t from_size, struct sn_err *err);
     int (*feedback_add)(struct store *s, const char *conv_id, long long seq, int helpful,
                         long long now, struct sn_err *err);
+    int (*csat_set)(struct store *s, const char *conv_id, int rating, const char *comment,
+                    long long now, struct sn_err *err);
     int (*msg_each_all)(struct store *s, const char *conv_id, long long after, int limit,
                         store_msg_fn *fn, void *ctx, struct sn_err *err);
     int (*conv_route)(struct store *s, const char *id, const char *state, long long agent_id,
@@ -119,6 +121,10 @@ int store_msg_from(struct store *s, const char *conv_id, long long seq, char *fr
                    size_t from_size, struct sn_err *err);
 int store_feedback_add(struct store *s, const char *conv_id, long long seq, int helpful,
                        long long now, struct sn_err *err);
+/* The visitor's rating (1..5) of a closed conversation and an optional comment (NULL: none);
+ * a second rating replaces the first. */
+int store_csat_set(struct store *s, const char *conv_id, int rating, const char *comment,
+                   long long now, struct sn_err *err);
 
 /* Like store_msg_each, internal notes included: the agents' transcript. */
 int store_msg_each_all(struct store *s, const char *conv_id, long long after, int limit,

@@ -31,7 +31,9 @@ static const char schema[] =
     " WHERE client_id IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS feedback("
     " conv_id TEXT NOT NULL, seq INTEGER NOT NULL, helpful INTEGER NOT NULL,"
-    " ts INTEGER NOT NULL);";
+    " ts INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS csat("
+    " conv_id TEXT PRIMARY KEY, rating INTEGER NOT NULL, comment TEXT, ts INTEGER NOT NULL);";
 
 /* Routing columns, added to files created before the agent queue. ALTER TABLE has no
  * IF NOT EXISTS: "duplicate column name" means the file has them already. */
@@ -52,6 +54,7 @@ enum {
     S_MSG_EACH,
     S_MSG_FROM,
     S_FEEDBACK,
+    S_CSAT,
     S_MSG_EACH_ALL,
     S_CONV_ROUTE,
     S_CONV_GET,
@@ -90,6 +93,7 @@ static const char *sql[S_COUNT] = {
                     " ORDER BY c.queued_at, c.id",
     [S_MSG_FROM] = "SELECT sender FROM messages WHERE conv_id = ?1 AND seq = ?2",
     [S_FEEDBACK] = "INSERT INTO feedback(conv_id, seq, helpful, ts) VALUES(?1, ?2, ?3, ?4)",
+    [S_CSAT] = "INSERT OR REPLACE INTO csat(conv_id, rating, comment, ts) VALUES(?1, ?2, ?3, ?4)",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -497,6 +501,20 @@ static int sq_feedback_add(struct store *s, const char *conv_id, long long seq, 
     return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "insert feedback");
 }
 
+static int sq_csat_set(struct store *s, const char *conv_id, int rating, const char *comment,
+                       long long now, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CSAT);
+    bind_text(st, 1, conv_id);
+    sqlite3_bind_int(st, 2, rating);
+    bind_text(st, 3, comment);
+    sqlite3_bind_int64(st, 4, now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "store the rating");
+}
+
 static const struct store_ops sqlite_ops = {
     .close = sq_close,
     .conv_create = sq_conv_create,
@@ -506,6 +524,7 @@ static const struct store_ops sqlite_ops = {
     .msg_each = sq_msg_each,
     .msg_from = sq_msg_from,
     .feedback_add = sq_feedback_add,
+    .csat_set = sq_csat_set,
     .msg_each_all = sq_msg_each_all,
     .conv_route = sq_conv_route,
     .conv_get = sq_conv_get,

@@ -34,6 +34,8 @@
             placeholder: 'اكتب سؤالك…', send: 'إرسال', input: 'رسالتك',
             typing: 'يكتب…', reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
             helpful: 'هل كانت هذه الإجابة مفيدة؟', yes: 'نعم', no: 'لا', thanks: 'شكرًا لتقييمك',
+            rateChat: 'كيف كانت خدمتنا؟ قيّم المحادثة من 1 إلى 5', comment: 'تعليق (اختياري)',
+            rateSend: 'إرسال التقييم', star: function (n) { return n + ' من 5'; },
             suggestions: 'اقتراحات', queue: function (p, m) {
                 return 'أنت رقم ' + p + ' في قائمة الانتظار' + (m > 0 ? '، الانتظار المتوقع نحو ' + m + ' دقيقة' : '');
             },
@@ -52,6 +54,8 @@
             placeholder: 'Type your question…', send: 'Send', input: 'Your message',
             typing: 'typing…', reconnecting: 'Reconnecting…', connecting: 'Connecting…',
             helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback',
+            rateChat: 'How did we do? Rate this chat from 1 to 5', comment: 'Comment (optional)',
+            rateSend: 'Send rating', star: function (n) { return n + ' of 5'; },
             suggestions: 'Suggestions', queue: function (p, m) {
                 return 'You are number ' + p + ' in the queue' + (m > 0 ? ', estimated wait about ' + m + ' min' : '');
             },
@@ -418,6 +422,60 @@
         return box;
     }
 
+    /* After an agent closes the chat: a 1-5 rating with an optional comment (CSAT). */
+    var csatEl = null;
+    function csatBox() {
+        if (csatEl) return;
+        var box = csatEl = el('form', 'csat');
+        box.setAttribute('aria-label', T.rateChat);
+        box.appendChild(el('div', 'q', T.rateChat));
+        var stars = el('div', 'stars'), chosen = 0, btns = [];
+        stars.setAttribute('role', 'group');
+        for (var i = 1; i <= 5; i++) (function (n) {
+            var b = el('button', 'star', '★');
+            b.type = 'button';
+            b.setAttribute('aria-label', T.star(n));
+            b.setAttribute('aria-pressed', 'false');
+            b.dataset.rating = String(n);
+            b.addEventListener('click', function () {
+                chosen = n;
+                btns.forEach(function (x, k) {
+                    x.classList.toggle('on', k < n);
+                    x.setAttribute('aria-pressed', k === n - 1 ? 'true' : 'false');
+                });
+                send.disabled = false;
+            });
+            btns.push(b);
+            stars.appendChild(b);
+        })(i);
+        box.appendChild(stars);
+        var comment = el('input', 'comment');
+        comment.type = 'text';
+        comment.maxLength = 1000;
+        comment.setAttribute('dir', 'auto');
+        comment.setAttribute('placeholder', T.comment);
+        comment.setAttribute('aria-label', T.comment);
+        box.appendChild(comment);
+        var send = el('button', 'fb send', T.rateSend);
+        send.type = 'submit';
+        send.disabled = true;
+        box.appendChild(send);
+        box.addEventListener('submit', function (ev) {
+            ev.preventDefault();
+            if (!chosen) return;
+            var f = { type: 'csat', rating: chosen };
+            if (comment.value.trim()) f.comment = comment.value.trim();
+            if (sendFrame(f)) send.disabled = true;
+        });
+        logEl.appendChild(box);
+        scrollDown();
+    }
+    function csatDone() {
+        if (!csatEl) return;
+        Array.prototype.forEach.call(csatEl.querySelectorAll('button, input'), function (x) { x.disabled = true; });
+        csatEl.appendChild(el('span', 'thanks', T.thanks));
+    }
+
     function highlightHuman(on) { humanBtn.classList.toggle('highlight', on); }
 
     function typing(on) {
@@ -622,6 +680,10 @@
             /* the server also stores a system message saying so (it is in the transcript and
              * in replays): only the queue line goes here, or the notice would show twice */
             queueEl.hidden = true;
+            if (f.type === 'closed') csatBox();
+            break;
+        case 'csat_ok':
+            csatDone();
             break;
         case 'typing':
             typing(f.on === true);
