@@ -42,6 +42,8 @@ static void failed(struct bot_session *s, int rc, const struct sn_err *e, const 
 {
     if (rc == SN_ENOTFOUND)
         refuse(s, BOT_PROTO_NOT_FOUND, e->msg, client_id);
+    else if (rc == SN_EINVAL)
+        refuse(s, BOT_PROTO_BAD_FIELD, e->msg, client_id);
     else if (rc == SN_ETOOBIG)
         refuse(s, BOT_AGENT_AT_CAPACITY, e->msg, client_id);
     else
@@ -114,6 +116,10 @@ void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int 
         break;
     case BOT_AGENT_IN_CLOSE:
         if ((rc = bot_queue_close(q, s->agent, in.conversation, in.resolution, &e)))
+            failed(s, rc, &e, NULL);
+        break;
+    case BOT_AGENT_IN_TRANSFER:
+        if ((rc = bot_queue_transfer(q, s->agent, in.conversation, in.to, &e)))
             failed(s, rc, &e, NULL);
         break;
     }

@@ -90,6 +90,8 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_a
         in->type = BOT_AGENT_IN_NOTE;
     else if (!strcmp(type, "close"))
         in->type = BOT_AGENT_IN_CLOSE;
+    else if (!strcmp(type, "transfer"))
+        in->type = BOT_AGENT_IN_TRANSFER;
     else
         return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
     if ((rc = id_field(o, "conversation", STORE_ID_MAX - 1, in->conversation, why, whylen)))
@@ -105,6 +107,16 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_a
     case BOT_AGENT_IN_CLOSE:
         return id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, why,
                         whylen);
+    case BOT_AGENT_IN_TRANSFER: {
+        /* logins are [a-z0-9._-]{2,64} (sanad user) */
+        json_t *v = json_object_get(o, "to");
+        const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+        size_t n = t ? strlen(t) : 0;
+        if (!t || n < 2 || n > 64 || strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "to must be an agent login");
+        memcpy(in->to, t, n + 1);
+        return BOT_PROTO_OK;
+    }
     }
     return BOT_PROTO_OK;
 }

@@ -21,7 +21,8 @@ enum bot_agent_type {
     BOT_AGENT_IN_REPLY,
     BOT_AGENT_IN_NOTE,
     BOT_AGENT_IN_CLOSE,
-    BOT_AGENT_IN_PING
+    BOT_AGENT_IN_PING,
+    BOT_AGENT_IN_TRANSFER
 };
 
 #define BOT_AGENT_RESOLUTION_MAX 64
@@ -33,6 +34,7 @@ struct bot_agent_in {
     char conversation[STORE_ID_MAX];             /* take, reply, note, close */
     char client_id[BOT_PROTO_CLIENT_ID_MAX + 1]; /* reply (required), note (optional) */
     char resolution[BOT_AGENT_RESOLUTION_MAX + 1]; /* close */
+    char to[65];                                 /* transfer: the other agent's login */
     char *text;                                  /* reply, note: trimmed */
 };
 void bot_agent_in_fini(struct bot_agent_in *in);

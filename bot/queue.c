@@ -787,6 +787,59 @@ int bot_queue_write(struct bot_queue *q, struct bot_agent *a, const char *conv_i
     return SN_OK;
 }
 
+int bot_queue_transfer(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+                       const char *to, struct sn_err *err)
+{
+    struct bot_agent *b;
+    struct store_route r;
+    char text[BOT_AUTH_NAME_MAX * 4 + 64];
+    size_t len;
+    int i = chat_index(a, conv_id);
+    if (i < 0)
+        return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
+    for (b = q->agents; b; b = b->next)
+        if (b->s && b->online && !strcmp(b->login, to))
+            break;
+    if (!b)
+        return sn_err_set(err, SN_ENOTFOUND, "no agent '%s' is online", to);
+    if (b == a)
+        return sn_err_set(err, SN_EINVAL, "the conversation is yours already");
+    if (b->nchats >= q->srv->cfg->agent_capacity)
+        return sn_err_set(err, SN_ETOOBIG, "%s has %d chats already (agent_capacity)", to,
+                          b->nchats);
+    long long now = bot_server_now_ms();
+    int rc = store_conv_get(q->srv->store, conv_id, &r, err);
+    if (rc == SN_OK)
+        rc = store_conv_route(q->srv->store, conv_id, "agent", b->user_id, r.queued_at, NULL, now,
+                              err);
+    if (rc)
+        return rc;
+    char id[STORE_ID_MAX], lang[3];
+    memcpy(id, a->chats[i].id, sizeof id);
+    memcpy(lang, a->chats[i].lang, sizeof lang);
+    a->chats[i] = a->chats[--a->nchats];
+    chat_add(b, id, lang, now);
+    b->last_assigned = ++q->rr;
+    if (!strcmp(lang, "ar"))
+        snprintf(text, sizeof text, "انضم %s إلى المحادثة", b->name);
+    else
+        snprintf(text, sizeof text, "Agent %s joined", b->name);
+    system_message(q, id, text);
+    char *j = bot_agent_proto_visitor_joined(b->name, &len);
+    visitors_send(q, id, j, len);
+    j = bot_agent_proto_closed(id, "transferred", &len);
+    agent_send(a, j, len);
+    send_chats(a);
+    j = bot_agent_proto_assigned(id, lang, "transfer", &len);
+    agent_send(b, j, len);
+    send_transcript(q, b, id);
+    send_chats(b);
+    sn_log(SN_LOG_NOTICE, "queue", "event=transferred conv=%s from=%s to=%s", id, a->login,
+           b->login);
+    changed(q);
+    return SN_OK;
+}
+
 int bot_queue_close(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
                     const char *resolution, struct sn_err *err)
 {

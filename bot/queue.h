@@ -67,6 +67,12 @@ int bot_queue_take(struct bot_queue *q, struct bot_agent *a, const char *conv_id
 int bot_queue_write(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
                     const char *text, const char *client_id, int note, long long *seq,
                     int *dup, struct sn_err *err);
+/* Hands conv_id, one of a's chats, to the online agent with login `to` (below capacity): the
+ * visitor is told who joined, the new agent gets it with its transcript, a gets `closed`
+ * with resolution "transferred". SN_ENOTFOUND (not a's chat, or no such agent online),
+ * SN_ETOOBIG (the other agent is at capacity), SN_EINVAL (to is a itself), SN_EDB. */
+int bot_queue_transfer(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+                       const char *to, struct sn_err *err);
 /* Closes conv_id, one of the agent's chats, with a resolution code. SN_ENOTFOUND, SN_EDB. */
 int bot_queue_close(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
                     const char *resolution, struct sn_err *err);
