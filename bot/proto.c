@@ -232,6 +232,10 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_p
         in->type = BOT_IN_PING;
         return BOT_PROTO_OK;
     }
+    if (!strcmp(type, "leave_queue")) {
+        in->type = BOT_IN_LEAVE_QUEUE;
+        return BOT_PROTO_OK;
+    }
     if (!strcmp(type, "csat")) {
         in->type = BOT_IN_CSAT;
         v = json_object_get(o, "rating");

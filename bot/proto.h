@@ -36,7 +36,8 @@ enum bot_proto_type {
     BOT_IN_HANDOFF,
     BOT_IN_TYPING,
     BOT_IN_PING,
-    BOT_IN_CSAT
+    BOT_IN_CSAT,
+    BOT_IN_LEAVE_QUEUE
 };
 
 #define BOT_PROTO_TOKEN_MAX     128

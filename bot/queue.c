@@ -611,6 +611,28 @@ void bot_queue_enqueue(struct bot_queue *q, const char *conv_id)
     arm(q);
 }
 
+int bot_queue_leave(struct bot_queue *q, const char *conv_id, struct sn_err *err)
+{
+    struct qitem *prev = NULL, *it = find_item(q, conv_id, &prev);
+    if (!it)
+        return sn_err_set(err, SN_ENOTFOUND, "the conversation is not in the queue");
+    int rc = store_conv_route(q->srv->store, conv_id, "bot", 0, 0, NULL, bot_server_now_ms(),
+                              err);
+    if (rc)
+        return rc;
+    visitors_state(q, conv_id, "bot");
+    system_message(q, conv_id,
+                   !strcmp(it->lang, "ar")
+                       ? "خرجت من قائمة الانتظار. المساعد الآلي معك من جديد."
+                       : "You left the queue. The automated assistant is with you again.");
+    sn_log(SN_LOG_NOTICE, "queue", "event=left conv=%s waited_ms=%lld", conv_id,
+           bot_server_now_ms() - it->queued_at);
+    unlink_item(q, it, prev);
+    free(it);
+    changed(q);
+    return SN_OK;
+}
+
 void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s)
 {
     const char *conv = bot_session_conv_id(s);

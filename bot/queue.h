@@ -39,6 +39,9 @@ void bot_queue_stop_timers(struct bot_queue *q);
 /* Conversation conv_id was handed off (its state "queued" is saved): appends it to the
  * queue (a no-op when it is queued already or with an agent) and routes. */
 void bot_queue_enqueue(struct bot_queue *q, const char *conv_id);
+/* The visitor of conv_id goes back to the bot: out of the queue, state "bot", a stored
+ * system message. SN_ENOTFOUND when it is not queued, SN_EDB. */
+int bot_queue_leave(struct bot_queue *q, const char *conv_id, struct sn_err *err);
 /* A visitor session resumed a queued conversation: sends it its position. */
 void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s);
 /* A new visitor message (text, and its stored frame) in conv_id: relayed to the agent that

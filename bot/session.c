@@ -579,6 +579,15 @@ void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, in
     case BOT_IN_CSAT:
         on_csat(s, &in);
         break;
+    case BOT_IN_LEAVE_QUEUE: {
+        struct sn_err e = {0};
+        rc = bot_queue_leave(s->srv->queue, s->conv->id, &e);
+        if (rc == SN_ENOTFOUND)
+            bot_session_refuse(s, BOT_PROTO_BAD_FIELD, "the conversation is not queued", NULL);
+        else if (rc)
+            send_error(s, BOT_PROTO_INTERNAL, "the server could not leave the queue", NULL);
+        break;
+    }
     }
     bot_proto_in_fini(&in);
 }

@@ -35,6 +35,7 @@
             typing: 'يكتب…', reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
             helpful: 'هل كانت هذه الإجابة مفيدة؟', yes: 'نعم', no: 'لا', thanks: 'شكرًا لتقييمك',
             rateChat: 'كيف كانت خدمتنا؟ قيّم المحادثة من 1 إلى 5', comment: 'تعليق (اختياري)',
+            leaveQueue: 'العودة إلى المساعد الآلي',
             rateSend: 'إرسال التقييم', star: function (n) { return n + ' من 5'; },
             suggestions: 'اقتراحات', queue: function (p, m) {
                 return 'أنت رقم ' + p + ' في قائمة الانتظار' + (m > 0 ? '، الانتظار المتوقع نحو ' + m + ' دقيقة' : '');
@@ -55,6 +56,7 @@
             typing: 'typing…', reconnecting: 'Reconnecting…', connecting: 'Connecting…',
             helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback',
             rateChat: 'How did we do? Rate this chat from 1 to 5', comment: 'Comment (optional)',
+            leaveQueue: 'Back to the bot',
             rateSend: 'Send rating', star: function (n) { return n + ' of 5'; },
             suggestions: 'Suggestions', queue: function (p, m) {
                 return 'You are number ' + p + ' in the queue' + (m > 0 ? ', estimated wait about ' + m + ' min' : '');
@@ -153,7 +155,7 @@
     }
 
     /* ---------- build the UI ---------- */
-    var host, root, launcher, panel, logEl, typingEl, bannerEl, queueEl, humanBtn, input, sendBtn, form;
+    var host, root, launcher, panel, logEl, typingEl, bannerEl, queueEl, queueText, humanBtn, input, sendBtn, form;
     var byCid = {};      /* client_id -> visitor row element */
     var seen = {};       /* seq -> true (rendered) */
 
@@ -220,8 +222,17 @@
         panel.appendChild(logEl);
 
         queueEl = el('div', 'queue');
-        queueEl.setAttribute('role', 'status');
         queueEl.hidden = true;
+        queueText = el('span', 'queue-text');
+        queueText.setAttribute('role', 'status');
+        queueEl.appendChild(queueText);
+        var leaveBtn = el('button', 'leave', T.leaveQueue);
+        leaveBtn.type = 'button';
+        leaveBtn.addEventListener('click', function () {
+            if (sendFrame({ type: 'leave_queue' })) queueEl.hidden = true;
+            input.focus();
+        });
+        queueEl.appendChild(leaveBtn);
         panel.appendChild(queueEl);
 
         typingEl = el('div', 'typing');
@@ -672,7 +683,7 @@
             break;
         case 'queue':
             queueEl.hidden = false;
-            queueEl.textContent = T.queue(f.position | 0, f.eta_minutes | 0);
+            queueText.textContent = T.queue(f.position | 0, f.eta_minutes | 0);
             scrollDown();
             break;
         case 'agent_joined':
