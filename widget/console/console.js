@@ -375,7 +375,7 @@
         }
     }
     function showError(text) {
-        var e = $('composer-error');
+        var e = $('console-error'); /* outside the chat panel: also seen with no chat open */
         e.textContent = text;
         show(e, true);
         clearTimeout(showError.t);
@@ -415,6 +415,7 @@
             head.appendChild(w);
             var take = el('button', 'take', T.take);
             take.type = 'button';
+            take.setAttribute('aria-label', T.take + ': ' + (typeof it.last_question === 'string' ? it.last_question : T.noQuestion));
             take.addEventListener('click', function () { send({ type: 'take', conversation: it.conversation }); });
             head.appendChild(take);
             li.appendChild(head);
