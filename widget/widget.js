@@ -489,6 +489,16 @@
 
     function highlightHuman(on) { humanBtn.classList.toggle('highlight', on); }
 
+    /* With an agent the bot stays quiet: no typing indicator for a reply that may not come,
+     * and no "talk to a human" button (one is here already). */
+    var withAgent = false;
+    function agentMode(on) {
+        withAgent = on;
+        humanBtn.hidden = on;
+        if (on) typing(false);
+    }
+    function expectReply() { if (!withAgent) typing(true); }
+
     function typing(on) {
         clearTimeout(typing.timer);
         typingEl.hidden = !on;
@@ -530,7 +540,7 @@
     function requestHuman() {
         highlightHuman(false);
         if (sendFrame({ type: 'handoff', client_id: newClientId() })) {
-            typing(true);
+            expectReply();
         } else {
             state.handoff = true;
             save();
@@ -551,7 +561,7 @@
         state.pending.push(p);
         save();
         renderPendingVisitor(p);
-        if (ready) { sendPending(p); typing(true); }
+        if (ready) { sendPending(p); expectReply(); }
     }
     function wireFrame(p) {
         if (p.type === 'pick') return { type: 'pick', kb_id: p.kb_id, client_id: p.client_id };
@@ -639,6 +649,7 @@
             if (f.bot && typeof f.bot.name === 'string') root.querySelector('.name').textContent = f.bot.name;
             if (f.limits && typeof f.limits.max_text === 'number') input.maxLength = f.limits.max_text;
             if (f.state === 'queued') highlightHuman(false);
+            agentMode(f.state === 'agent');
             save();
             ready = true;
             attempt = 0;
@@ -648,12 +659,12 @@
             state.pending = state.pending.filter(function (p) { return p.type === 'message' || p.type === 'pick'; });
             if (state.pending.length) {
                 state.pending.forEach(sendPending);
-                typing(true);
+                expectReply();
             }
             if (state.handoff) {
                 state.handoff = false;
                 sendFrame({ type: 'handoff', client_id: newClientId() });
-                typing(true);
+                expectReply();
             }
             save();
             break;
@@ -691,6 +702,7 @@
             /* the server also stores a system message saying so (it is in the transcript and
              * in replays): only the queue line goes here, or the notice would show twice */
             queueEl.hidden = true;
+            agentMode(f.type === 'agent_joined');
             if (f.type === 'closed') csatBox();
             break;
         case 'csat_ok':
@@ -720,7 +732,7 @@
              * which frame it refused; resending an acked client_id is harmless) */
             clearTimeout(onError.retry);
             onError.retry = setTimeout(function () {
-                if (state.pending.length && ready) { state.pending.forEach(sendPending); typing(true); }
+                if (state.pending.length && ready) { state.pending.forEach(sendPending); expectReply(); }
             }, code === 'rate_limited' ? 1500 : 3000);
         } else if (cid) {
             /* refused for good (too long, not found…): nothing was stored, do not resend */
