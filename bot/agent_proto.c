@@ -2,11 +2,12 @@
  * agent frame must pass lives here, with the same rules as visitor frames (proto.c). */
 #include "bot/agent_proto.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 const char *bot_agent_proto_err_name(int code)
 {
@@ -52,19 +53,17 @@ static int text_field(json_t *o, int max_text, struct bot_agent_in *in, char *wh
         return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
     size_t n = json_string_length(v);
     if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
-        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
-                    max_text);
+        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters", max_text);
     in->text = bot_proto_trim_dup(json_string_value(v), n);
     if (!in->text[0])
         return fail(why, whylen, BOT_PROTO_EMPTY, "text is empty");
     if (bot_proto_utf8_chars(in->text, strlen(in->text)) > (size_t)max_text)
-        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
-                    max_text);
+        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters", max_text);
     return BOT_PROTO_OK;
 }
 
-static int decode_fields(json_t *o, const char *type, int max_text, struct bot_agent_in *in,
-                         char *why, size_t whylen)
+static int decode_fields(
+    json_t *o, const char *type, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
 {
     int rc;
     json_t *cid = json_object_get(o, "client_id");
@@ -75,10 +74,9 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_a
     if (!strcmp(type, "presence")) {
         json_t *v = json_object_get(o, "status");
         in->type = BOT_AGENT_IN_PRESENCE;
-        if (!json_is_string(v) || (strcmp(json_string_value(v), "online") &&
-                                   strcmp(json_string_value(v), "away")))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD,
-                        "status must be \"online\" or \"away\"");
+        if (!json_is_string(v) ||
+            (strcmp(json_string_value(v), "online") && strcmp(json_string_value(v), "away")))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "status must be \"online\" or \"away\"");
         in->online = !strcmp(json_string_value(v), "online");
         return BOT_PROTO_OK;
     }
@@ -100,13 +98,11 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_a
     case BOT_AGENT_IN_REPLY:
     case BOT_AGENT_IN_NOTE:
         if ((in->type == BOT_AGENT_IN_REPLY || (cid && !json_is_null(cid))) &&
-            (rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, why,
-                           whylen)))
+            (rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, why, whylen)))
             return rc;
         return text_field(o, max_text, in, why, whylen);
     case BOT_AGENT_IN_CLOSE:
-        return id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, why,
-                        whylen);
+        return id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, why, whylen);
     case BOT_AGENT_IN_TRANSFER: {
         /* logins are [a-z0-9._-]{2,64} (sanad user) */
         json_t *v = json_object_get(o, "to");
@@ -121,35 +117,16 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_a
     return BOT_PROTO_OK;
 }
 
-int bot_agent_proto_decode(const char *buf, size_t len, int max_text, struct bot_agent_in *in,
-                           char *why, size_t whylen)
+int bot_agent_proto_decode(
+    const char *buf, size_t len, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
 {
-    json_error_t je;
-    json_t *o = NULL, *t, *cid;
+    json_t *o = NULL;
+    const char *type = NULL;
     int rc;
     memset(in, 0, sizeof *in);
-    if (!sn_utf8_valid(buf, len, NULL))
-        return fail(why, whylen, BOT_PROTO_BAD_UTF8, "the frame is not valid UTF-8");
-    o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (!o && strstr(je.text, "Unicode")) {
-        rc = fail(why, whylen, BOT_PROTO_BAD_UTF8, "a string is not valid Unicode");
-        goto out;
-    }
-    if (!o || !json_is_object(o)) {
-        rc = fail(why, whylen, BOT_PROTO_BAD_JSON, "the frame is not a JSON object");
-        goto out;
-    }
-    cid = json_object_get(o, "client_id");
-    if (json_is_string(cid) &&
-        bot_proto_valid_id(json_string_value(cid), BOT_PROTO_CLIENT_ID_MAX))
-        strcpy(in->client_id, json_string_value(cid));
-    t = json_object_get(o, "type");
-    if (!json_is_string(t)) {
-        rc = fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "type is missing or not a string");
-        goto out;
-    }
-    rc = decode_fields(o, json_string_value(t), max_text, in, why, whylen);
-out:
+    rc = bot_proto_load(buf, len, &o, &type, in->client_id, why, whylen);
+    if (rc == BOT_PROTO_OK)
+        rc = decode_fields(o, type, max_text, in, why, whylen);
     json_decref(o);
     if (rc != BOT_PROTO_OK) {
         char keep[sizeof in->client_id];
@@ -160,20 +137,6 @@ out:
     return rc;
 }
 
-/* Dumps and decrefs o. */
-static char *dump(json_t *o, size_t *len)
-{
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!s) {
-        fprintf(stderr, "sanad: cannot encode an agent frame\n");
-        abort();
-    }
-    if (len)
-        *len = strlen(s);
-    return s;
-}
-
 char *bot_agent_proto_error(int code, const char *message, const char *client_id, size_t *len)
 {
     const char *name = bot_agent_proto_err_name(code);
@@ -181,45 +144,51 @@ char *bot_agent_proto_error(int code, const char *message, const char *client_id
                           message ? message : name);
     if (client_id && *client_id)
         json_object_set_new(o, "client_id", json_string(client_id));
-    return dump(o, len);
+    return bot_proto_dump(o, len);
 }
 
-char *bot_agent_proto_welcome(const char *login, const char *name, const char *role,
-                              const char *routing, int capacity, int online, size_t *len)
+char *bot_agent_proto_welcome(const char *login,
+                              const char *name,
+                              const char *role,
+                              const char *routing,
+                              int capacity,
+                              int online,
+                              size_t *len)
 {
-    return dump(json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:i, s:s}", "type", "welcome", "agent",
-                          "login", login, "name", name, "role", role, "routing", routing,
-                          "capacity", capacity, "status", online ? "online" : "away"),
-                len);
+    return bot_proto_dump(json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:i, s:s}", "type", "welcome",
+                                    "agent", "login", login, "name", name, "role", role, "routing",
+                                    routing, "capacity", capacity, "status",
+                                    online ? "online" : "away"),
+                          len);
 }
 
 char *bot_agent_proto_presence(int online, size_t *len)
 {
-    return dump(json_pack("{s:s, s:s}", "type", "presence", "status", online ? "online" : "away"),
-                len);
+    return bot_proto_dump(
+        json_pack("{s:s, s:s}", "type", "presence", "status", online ? "online" : "away"), len);
 }
 
 char *bot_agent_proto_ack(const char *conv, const char *client_id, long long seq, size_t *len)
 {
-    json_t *o = json_pack("{s:s, s:s, s:I}", "type", "ack", "conversation", conv, "seq",
-                          (json_int_t)seq);
+    json_t *o =
+        json_pack("{s:s, s:s, s:I}", "type", "ack", "conversation", conv, "seq", (json_int_t)seq);
     if (client_id && *client_id)
         json_object_set_new(o, "client_id", json_string(client_id));
-    return dump(o, len);
+    return bot_proto_dump(o, len);
 }
 
 char *bot_agent_proto_closed(const char *conv, const char *resolution, size_t *len)
 {
-    return dump(json_pack("{s:s, s:s, s:s}", "type", "closed", "conversation", conv,
-                          "resolution", resolution),
-                len);
+    return bot_proto_dump(json_pack("{s:s, s:s, s:s}", "type", "closed", "conversation", conv,
+                                    "resolution", resolution),
+                          len);
 }
 
 char *bot_agent_proto_assigned(const char *conv, const char *lang, const char *by, size_t *len)
 {
-    return dump(json_pack("{s:s, s:s, s:s, s:s}", "type", "assigned", "conversation", conv,
-                          "lang", lang, "by", by),
-                len);
+    return bot_proto_dump(json_pack("{s:s, s:s, s:s, s:s}", "type", "assigned", "conversation",
+                                    conv, "lang", lang, "by", by),
+                          len);
 }
 
 struct bot_agent_proto_list {
@@ -240,8 +209,10 @@ struct bot_agent_proto_list *bot_agent_proto_list_new(const char *type)
     return list_new(type, "items");
 }
 
-void bot_agent_proto_list_queue_item(struct bot_agent_proto_list *l, const char *conv,
-                                     long long waiting_s, const char *lang,
+void bot_agent_proto_list_queue_item(struct bot_agent_proto_list *l,
+                                     const char *conv,
+                                     long long waiting_s,
+                                     const char *lang,
                                      const char *last_question)
 {
     json_t *it = json_pack("{s:s, s:I, s:s, s:s?}", "conversation", conv, "waiting_s",
@@ -251,18 +222,19 @@ void bot_agent_proto_list_queue_item(struct bot_agent_proto_list *l, const char 
         json_array_append_new(l->items, it);
 }
 
-void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l, const char *conv,
-                                    const char *lang, const char *state)
+void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l,
+                                    const char *conv,
+                                    const char *lang,
+                                    const char *state)
 {
-    json_t *it =
-        json_pack("{s:s, s:s, s:s}", "conversation", conv, "lang", lang, "state", state);
+    json_t *it = json_pack("{s:s, s:s, s:s}", "conversation", conv, "lang", lang, "state", state);
     if (it)
         json_array_append_new(l->items, it);
 }
 
 char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len)
 {
-    char *s = dump(l->o, len);
+    char *s = bot_proto_dump(l->o, len);
     free(l);
     return s;
 }
@@ -274,8 +246,7 @@ struct bot_agent_proto_list *bot_agent_proto_transcript_new(const char *conv)
     return l;
 }
 
-void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const char *frame,
-                                    size_t len)
+void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const char *frame, size_t len)
 {
     json_t *m = json_loadb(frame, len, 0, NULL);
     if (!m)
@@ -290,34 +261,34 @@ char *bot_agent_proto_relay(const char *conv, const char *frame, size_t len, siz
     if (!m)
         m = json_pack("{s:s}", "type", "message");
     json_object_set_new(m, "conversation", json_string(conv));
-    return dump(m, out_len);
+    return bot_proto_dump(m, out_len);
 }
 
-char *bot_agent_proto_agent_message(long long seq, const char *agent_name, const char *text,
-                                    long long ts, int note, size_t *len)
+char *bot_agent_proto_agent_message(
+    long long seq, const char *agent_name, const char *text, long long ts, int note, size_t *len)
 {
-    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:{s:s}}", "type", "message", "seq",
-                          (json_int_t)seq, "from", "agent", "text", text, "ts", (json_int_t)ts,
-                          "agent", "name", agent_name);
+    json_t *o =
+        json_pack("{s:s, s:I, s:s, s:s, s:I, s:{s:s}}", "type", "message", "seq", (json_int_t)seq,
+                  "from", "agent", "text", text, "ts", (json_int_t)ts, "agent", "name", agent_name);
     if (note)
         json_object_set_new(o, "note", json_true());
-    return dump(o, len);
+    return bot_proto_dump(o, len);
 }
 
 char *bot_agent_proto_visitor_queue(int position, int eta_minutes, size_t *len)
 {
-    return dump(json_pack("{s:s, s:i, s:i}", "type", "queue", "position", position,
-                          "eta_minutes", eta_minutes),
-                len);
+    return bot_proto_dump(json_pack("{s:s, s:i, s:i}", "type", "queue", "position", position,
+                                    "eta_minutes", eta_minutes),
+                          len);
 }
 
 char *bot_agent_proto_visitor_closed(const char *resolution, size_t *len)
 {
-    return dump(json_pack("{s:s, s:s}", "type", "closed", "resolution", resolution), len);
+    return bot_proto_dump(json_pack("{s:s, s:s}", "type", "closed", "resolution", resolution), len);
 }
 
 char *bot_agent_proto_visitor_joined(const char *agent_name, size_t *len)
 {
-    return dump(json_pack("{s:s, s:{s:s}}", "type", "agent_joined", "agent", "name", agent_name),
-                len);
+    return bot_proto_dump(
+        json_pack("{s:s, s:{s:s}}", "type", "agent_joined", "agent", "name", agent_name), len);
 }

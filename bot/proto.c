@@ -2,20 +2,21 @@
  * lives here, so the socket code only sees validated structs. */
 #include "bot/proto.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "bot/dialogue.h"
 #include "kb/kb.h"
 
 const char *bot_proto_err_name(int code)
 {
-    static const char *names[] = {"ok",           "bad_json",    "bad_utf8",     "unknown_type",
-                                  "bad_field",    "hello_first", "too_big",      "too_long",
-                                  "empty",        "rate_limited", "bad_token",   "not_found",
+    static const char *names[] = {"ok",        "bad_json",     "bad_utf8",  "unknown_type",
+                                  "bad_field", "hello_first",  "too_big",   "too_long",
+                                  "empty",     "rate_limited", "bad_token", "not_found",
                                   "internal"};
     return code >= 0 && code <= BOT_PROTO_INTERNAL ? names[code] : "internal";
 }
@@ -58,9 +59,9 @@ static int utf8_cp(const unsigned char *s, unsigned *cp)
 
 static int is_space(unsigned cp)
 {
-    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 ||
-           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 ||
-           cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+    return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
 /* Trims Unicode white space at both ends of valid UTF-8 s; returns a new string. */
@@ -131,8 +132,7 @@ static int opt_str(json_t *o, const char *key, const char **out)
     return 1;
 }
 
-static int decode_client_id(json_t *o, int required, char *why,
-                            size_t whylen)
+static int decode_client_id(json_t *o, int required, char *why, size_t whylen)
 {
     const char *s = NULL;
     int r = opt_str(o, "client_id", &s);
@@ -145,8 +145,8 @@ static int decode_client_id(json_t *o, int required, char *why,
     return BOT_PROTO_OK;
 }
 
-static int decode_fields(json_t *o, const char *type, int max_text, struct bot_proto_in *in,
-                         char *why, size_t whylen)
+static int decode_fields(
+    json_t *o, const char *type, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
 {
     const char *s = NULL;
     json_t *v;
@@ -172,8 +172,7 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_p
         v = json_object_get(o, "last_seq");
         if (v && !json_is_null(v)) {
             if (!json_is_integer(v) || json_integer_value(v) < 0)
-                return fail(why, whylen, BOT_PROTO_BAD_FIELD,
-                            "last_seq must be an integer >= 0");
+                return fail(why, whylen, BOT_PROTO_BAD_FIELD, "last_seq must be an integer >= 0");
             in->last_seq = json_integer_value(v);
         }
         return BOT_PROTO_OK;
@@ -247,8 +246,8 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_p
             return fail(why, whylen, BOT_PROTO_BAD_FIELD, "comment must be a string");
         if (r == 1 && *s) {
             if (bot_proto_utf8_chars(s, strlen(s)) > (size_t)max_text)
-                return fail(why, whylen, BOT_PROTO_TOO_LONG,
-                            "comment is longer than %d characters", max_text);
+                return fail(why, whylen, BOT_PROTO_TOO_LONG, "comment is longer than %d characters",
+                            max_text);
             in->text = sn_xstrdup(s);
         }
         return BOT_PROTO_OK;
@@ -256,33 +255,47 @@ static int decode_fields(json_t *o, const char *type, int max_text, struct bot_p
     return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
 }
 
-int bot_proto_decode(const char *buf, size_t len, int max_text, struct bot_proto_in *in,
-                     char *why, size_t whylen)
+int bot_proto_load(const char *buf,
+                   size_t len,
+                   json_t **out,
+                   const char **type,
+                   char client_id[BOT_PROTO_CLIENT_ID_MAX + 1],
+                   char *why,
+                   size_t whylen)
 {
     json_error_t je;
-    json_t *o = NULL;
-    const char *type = NULL, *cid = NULL;
-    int rc;
-    memset(in, 0, sizeof *in);
+    json_t *o;
+    const char *cid = NULL;
+    *out = NULL;
     if (!sn_utf8_valid(buf, len, NULL))
         return fail(why, whylen, BOT_PROTO_BAD_UTF8, "the frame is not valid UTF-8");
     o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (!o && strstr(je.text, "Unicode")) { /* a lone surrogate in a \u escape */
-        rc = fail(why, whylen, BOT_PROTO_BAD_UTF8, "a string is not valid Unicode");
-        goto out;
-    }
+    if (!o && strstr(je.text, "Unicode")) /* a lone surrogate in a \u escape */
+        return fail(why, whylen, BOT_PROTO_BAD_UTF8, "a string is not valid Unicode");
     if (!o || !json_is_object(o)) {
-        rc = fail(why, whylen, BOT_PROTO_BAD_JSON, "the frame is not a JSON object");
-        goto out;
+        json_decref(o);
+        return fail(why, whylen, BOT_PROTO_BAD_JSON, "the frame is not a JSON object");
     }
     if (opt_str(o, "client_id", &cid) == 1 && valid_id(cid, BOT_PROTO_CLIENT_ID_MAX))
-        strcpy(in->client_id, cid);
-    if (opt_str(o, "type", &type) != 1) {
-        rc = fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "type is missing or not a string");
-        goto out;
+        strcpy(client_id, cid);
+    if (opt_str(o, "type", type) != 1) {
+        json_decref(o);
+        return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "type is missing or not a string");
     }
-    rc = decode_fields(o, type, max_text, in, why, whylen);
-out:
+    *out = o;
+    return BOT_PROTO_OK;
+}
+
+int bot_proto_decode(
+    const char *buf, size_t len, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    json_t *o = NULL;
+    const char *type = NULL;
+    int rc;
+    memset(in, 0, sizeof *in);
+    rc = bot_proto_load(buf, len, &o, &type, in->client_id, why, whylen);
+    if (rc == BOT_PROTO_OK)
+        rc = decode_fields(o, type, max_text, in, why, whylen);
     json_decref(o);
     if (rc != BOT_PROTO_OK) {
         char keep[sizeof in->client_id];
@@ -293,13 +306,12 @@ out:
     return rc;
 }
 
-/* Dumps and decrefs o. */
-static char *dump(json_t *o, size_t *len)
+char *bot_proto_dump(json_t *o, size_t *len)
 {
-    char *s = json_dumps(o, JSON_COMPACT);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) {
-        fprintf(stderr, "sanad: out of memory encoding a frame\n");
+        fprintf(stderr, "sanad: cannot encode a frame (out of memory)\n");
         abort();
     }
     if (len)
@@ -321,38 +333,43 @@ char *bot_proto_error(int code, const char *message, const char *client_id, size
                       "message", bot_proto_err_name(code));
     if (client_id && *client_id)
         json_object_set_new(o, "client_id", json_string(client_id));
-    return dump(o, len);
+    return bot_proto_dump(o, len);
 }
 
 char *bot_proto_ack(const char *client_id, long long seq, size_t *len)
 {
-    return dump(json_pack("{s:s, s:s, s:I}", "type", "ack", "client_id", client_id, "seq",
-                          (json_int_t)seq),
-                len);
+    return bot_proto_dump(
+        json_pack("{s:s, s:s, s:I}", "type", "ack", "client_id", client_id, "seq", (json_int_t)seq),
+        len);
 }
 
 char *bot_proto_pong(size_t *len)
 {
-    return dump(json_pack("{s:s}", "type", "pong"), len);
+    return bot_proto_dump(json_pack("{s:s}", "type", "pong"), len);
 }
 
 char *bot_proto_csat_ok(int rating, size_t *len)
 {
-    return dump(json_pack("{s:s, s:i}", "type", "csat_ok", "rating", rating), len);
+    return bot_proto_dump(json_pack("{s:s, s:i}", "type", "csat_ok", "rating", rating), len);
 }
 
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)
 {
-    return dump(json_pack("{s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}, s:{s:i, s:i}}", "type",
-                          "welcome", "token", w->token, "conversation", w->conversation,
-                          "resumed", w->resumed, "state", w->state, "bot", "name", w->bot_name,
-                          "is_bot", 1, "limits", "max_text", w->max_text, "max_frame",
-                          w->max_frame),
-                len);
+    return bot_proto_dump(json_pack("{s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}, s:{s:i, s:i}}", "type",
+                                    "welcome", "token", w->token, "conversation", w->conversation,
+                                    "resumed", w->resumed, "state", w->state, "bot", "name",
+                                    w->bot_name, "is_bot", 1, "limits", "max_text", w->max_text,
+                                    "max_frame", w->max_frame),
+                          len);
 }
 
-char *bot_proto_message(long long seq, const char *from, const char *text, long long ts,
-                        const struct bot_turn *t, const char *client_id, size_t *len)
+char *bot_proto_message(long long seq,
+                        const char *from,
+                        const char *text,
+                        long long ts,
+                        const struct bot_turn *t,
+                        const char *client_id,
+                        size_t *len)
 {
     json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:I}", "type", "message", "seq", (json_int_t)seq,
                           "from", from, "text", text, "ts", (json_int_t)ts);
@@ -364,8 +381,8 @@ char *bot_proto_message(long long seq, const char *from, const char *text, long 
         json_object_set_new(o, "is_bot", json_true());
         json_object_set_new(o, "kind", json_string(bot_turn_kind_name(t->kind)));
         json_object_set_new(o, "kb_id", str_or_null(t->kb_id));
-        json_object_set_new(o, "band", t->band >= 0 ? json_string(kb_band_name(t->band))
-                                                    : json_null());
+        json_object_set_new(o, "band",
+                            t->band >= 0 ? json_string(kb_band_name(t->band)) : json_null());
         json_object_set_new(o, "intent", str_or_null(t->intent));
         json_object_set_new(o, "lang", json_string(t->lang));
         json_object_set_new(o, "suggestions", sugg);
@@ -374,5 +391,5 @@ char *bot_proto_message(long long seq, const char *from, const char *text, long 
     }
     if (client_id && *client_id)
         json_object_set_new(o, "client_id", json_string(client_id));
-    return dump(o, len);
+    return bot_proto_dump(o, len);
 }

@@ -47,17 +47,17 @@ enum bot_proto_type {
 /* One decoded visitor frame. text is owned by the frame (bot_proto_in_fini); the rest is
  * inline. Fields absent from the frame are "" / 0 / -1 as stated. */
 struct bot_proto_in {
-    int type;                                  /* enum bot_proto_type */
-    char token[BOT_PROTO_TOKEN_MAX + 1];       /* hello: "" when absent or null */
-    char lang[3];                              /* hello: "ar", "en" or "" */
-    long long last_seq;                        /* hello: 0 when absent */
+    int type;                                    /* enum bot_proto_type */
+    char token[BOT_PROTO_TOKEN_MAX + 1];         /* hello: "" when absent or null */
+    char lang[3];                                /* hello: "ar", "en" or "" */
+    long long last_seq;                          /* hello: 0 when absent */
     char client_id[BOT_PROTO_CLIENT_ID_MAX + 1]; /* message/pick/handoff: "" when absent */
-    char kb_id[BOT_PROTO_KB_ID_MAX + 1];       /* pick */
-    char *text;                                /* message: trimmed, NUL-terminated */
-    long long seq;                             /* feedback */
-    int helpful;                               /* feedback */
-    int on;                                    /* typing */
-    int rating;                                /* csat: 1..5 (its comment is in text, or NULL) */
+    char kb_id[BOT_PROTO_KB_ID_MAX + 1];         /* pick */
+    char *text;                                  /* message: trimmed, NUL-terminated */
+    long long seq;                               /* feedback */
+    int helpful;                                 /* feedback */
+    int on;                                      /* typing */
+    int rating;                                  /* csat: 1..5 (its comment is in text, or NULL) */
 };
 void bot_proto_in_fini(struct bot_proto_in *in);
 
@@ -65,8 +65,8 @@ void bot_proto_in_fini(struct bot_proto_in *in);
  * Returns BOT_PROTO_OK with *in filled (caller finis it), or an error code with *in zeroed
  * and a human-readable reason in why (English, at most whylen bytes), and client_id copied
  * into in->client_id when the frame had a valid one (so the error can name it). */
-int bot_proto_decode(const char *buf, size_t len, int max_text, struct bot_proto_in *in,
-                     char *why, size_t whylen);
+int bot_proto_decode(
+    const char *buf, size_t len, int max_text, struct bot_proto_in *in, char *why, size_t whylen);
 
 /* Encoders. Each returns a NUL-terminated JSON text owned by the caller (free()), never
  * NULL; *len (when not NULL) is its length. */
@@ -83,8 +83,13 @@ char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len);
 
 /* A transcript message. For from="bot" pass the turn (kind, kb_id, band, intent,
  * suggestions, flags); for "visitor" pass client_id. ts in ms since the epoch. */
-char *bot_proto_message(long long seq, const char *from, const char *text, long long ts,
-                        const struct bot_turn *turn, const char *client_id, size_t *len);
+char *bot_proto_message(long long seq,
+                        const char *from,
+                        const char *text,
+                        long long ts,
+                        const struct bot_turn *turn,
+                        const char *client_id,
+                        size_t *len);
 
 /* A copy (caller free()s it) of valid UTF-8 s[0..n) without Unicode white space at either end. */
 char *bot_proto_trim_dup(const char *s, size_t n);
@@ -93,5 +98,22 @@ int bot_proto_valid_id(const char *s, size_t max);
 
 /* Number of characters (code points) of valid UTF-8 s[0..n). */
 size_t bot_proto_utf8_chars(const char *s, size_t n);
+
+/* Shared by the visitor and agent decoders: parses one text frame into a JSON object
+ * (*out, owned by the caller: json_decref), copies a valid client_id into client_id (even
+ * when the frame is refused later, so the error can name it) and points *type at its type
+ * (borrowed from *out). BOT_PROTO_OK, or bad_utf8 / bad_json / unknown_type with the reason
+ * in why and *out NULL. */
+struct json_t;
+int bot_proto_load(const char *buf,
+                   size_t len,
+                   struct json_t **out,
+                   const char **type,
+                   char client_id[BOT_PROTO_CLIENT_ID_MAX + 1],
+                   char *why,
+                   size_t whylen);
+/* Encodes o compactly and releases it; the text is owned by the caller (free()). Aborts on
+ * OOM (o NULL included: a json_pack that failed is a programming error or OOM). */
+char *bot_proto_dump(struct json_t *o, size_t *len);
 
 #endif
