@@ -668,6 +668,8 @@ void bot_queue_visitor_message(struct bot_queue *q, const char *conv_id, const c
 
 const char *bot_queue_offline_reason(const struct bot_queue *q)
 {
+    if (bot_config_closed_at(q->srv->cfg, bot_server_now_ms() / 1000))
+        return "closed_hours";
     return online_agents(q) ? NULL : "nobody_online";
 }
 
