@@ -232,6 +232,19 @@ void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l,
         json_array_append_new(l->items, it);
 }
 
+void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const struct store_ticket *t)
+{
+    json_t *it = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)t->id, "lang",
+                           t->lang ? t->lang : "ar", "text", t->text ? t->text : "", "created",
+                           (json_int_t)t->created);
+    if (!it)
+        return;
+    json_object_set_new(it, "conversation",
+                        t->conv_id && *t->conv_id ? json_string(t->conv_id) : json_null());
+    json_object_set_new(it, "email", t->email ? json_string(t->email) : json_null());
+    json_array_append_new(l->items, it);
+}
+
 char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len)
 {
     char *s = bot_proto_dump(l->o, len);

@@ -62,6 +62,8 @@ void bot_agent_proto_list_queue_item(struct bot_agent_proto_list *l, const char 
                                      const char *last_question);
 void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l, const char *conv,
                                     const char *lang, const char *state);
+/* A "tickets" item: {id, conversation (null when none), lang, email (null), text, created}. */
+void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const struct store_ticket *t);
 char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len);
 
 /* {"type":"transcript","conversation":conv,"messages":[stored frames…]}: add each stored

@@ -2,14 +2,18 @@
 #include "bot/config.h"
 #include "bot/paths.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 
-enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_LOG, T_ROUTING };
+enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_LOG, T_ROUTING, T_HOURS, T_TZ };
 
 struct key {
     const char *name;
@@ -69,6 +73,10 @@ static const struct key keys[] = {
      "chats an agent has at once before routing skips them"},
     {"routing", T_ROUTING, OFF(routing_pick), "auto", 0, 0,
      "auto (assign to the least busy online agent) or pick (agents take from the queue)"},
+    {"business_hours", T_HOURS, OFF(hours_set), "none", 0, 0,
+     "when agents answer, e.g. 'sun-thu 09:00-17:00; sat 10:00-14:00' (none: always)"},
+    {"timezone", T_TZ, OFF(timezone), NULL, 0, 0,
+     "IANA time zone of business_hours, e.g. Asia/Riyadh (default: the system's)"},
     {"log_level", T_LOG, OFF(log_level), "notice", 0, 0, "err, warn, notice, info or debug"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -90,6 +98,133 @@ static int parse_int(const char *v, long min, long max, int *out)
         return -1;
     *out = (int)n;
     return 0;
+}
+
+static const char *const day_names[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+static int parse_day(const char *w, size_t n)
+{
+    for (int i = 0; i < 7; i++)
+        if (n == 3 && !strncasecmp(w, day_names[i], 3))
+            return i;
+    return -1;
+}
+
+/* "HH:MM" (00:00..24:00) → minutes, or -1. */
+static int parse_hhmm(const char *w, size_t n)
+{
+    if (n != 5 || w[2] != ':')
+        return -1;
+    for (int i = 0; i < 5; i++)
+        if (i != 2 && (w[i] < '0' || w[i] > '9'))
+            return -1;
+    int h = (w[0] - '0') * 10 + (w[1] - '0'), m = (w[3] - '0') * 10 + (w[4] - '0');
+    if (h > 24 || m > 59 || (h == 24 && m))
+        return -1;
+    return h * 60 + m;
+}
+
+/* "sun-thu 09:00-17:00; sat 10:00-14:00 16:00-18:00" or "none". Days: a name, a range
+ * (wrapping: fri-sun) or a comma list of those. */
+static int parse_hours(struct bot_config *c, const char *v, const char *key, struct sn_err *err)
+{
+    int nwin[7] = {0};
+    short win[7][BOT_CONFIG_MAX_WINDOWS][2];
+    if (!strcmp(v, "none") || !*v) {
+        c->hours_set = 0;
+        memset(c->nwin, 0, sizeof c->nwin);
+        return SN_OK;
+    }
+    char *dup = sn_xstrdup(v), *save = NULL;
+    int rc = SN_OK;
+    for (char *grp = strtok_r(dup, ";", &save); grp; grp = strtok_r(NULL, ";", &save)) {
+        char *gs = NULL, *days = strtok_r(grp, " \t", &gs);
+        if (!days)
+            continue; /* "a; ; b" or a trailing ';' */
+        int on[7] = {0};
+        char *ds = NULL;
+        for (char *d = strtok_r(days, ",", &ds); d; d = strtok_r(NULL, ",", &ds)) {
+            char *dash = strchr(d, '-');
+            int a = parse_day(d, dash ? (size_t)(dash - d) : strlen(d));
+            int b = dash ? parse_day(dash + 1, strlen(dash + 1)) : a;
+            if (a < 0 || b < 0) {
+                rc = sn_err_set(err, SN_EINVAL, "%s: '%s' is not a day or day range (sun..sat)",
+                                key, d);
+                goto out;
+            }
+            for (int i = a;; i = (i + 1) % 7) {
+                on[i] = 1;
+                if (i == b)
+                    break;
+            }
+        }
+        int nw = 0;
+        for (char *w = strtok_r(NULL, " \t,", &gs); w; w = strtok_r(NULL, " \t,", &gs)) {
+            char *dash = strchr(w, '-');
+            int from = dash ? parse_hhmm(w, (size_t)(dash - w)) : -1;
+            int to = dash ? parse_hhmm(dash + 1, strlen(dash + 1)) : -1;
+            if (from < 0 || to < 0 || to <= from) {
+                rc = sn_err_set(err, SN_EINVAL,
+                                "%s: '%s' is not a time window HH:MM-HH:MM (start before end)",
+                                key, w);
+                goto out;
+            }
+            for (int i = 0; i < 7; i++) {
+                if (!on[i])
+                    continue;
+                if (nwin[i] == BOT_CONFIG_MAX_WINDOWS) {
+                    rc = sn_err_set(err, SN_EINVAL, "%s: more than %d windows on %s", key,
+                                    BOT_CONFIG_MAX_WINDOWS, day_names[i]);
+                    goto out;
+                }
+                win[i][nwin[i]][0] = (short)from;
+                win[i][nwin[i]][1] = (short)to;
+                nwin[i]++;
+            }
+            nw++;
+        }
+        if (!nw) {
+            rc = sn_err_set(err, SN_EINVAL, "%s: '%s' has no time window HH:MM-HH:MM", key,
+                            days);
+            goto out;
+        }
+    }
+    c->hours_set = 1;
+    memcpy(c->nwin, nwin, sizeof nwin);
+    memcpy(c->win, win, sizeof win);
+out:
+    free(dup);
+    return rc;
+}
+
+/* An IANA zone name with a file in the zone database (TZDIR or /usr/share/zoneinfo). */
+static int valid_tz(const char *v)
+{
+    if (!*v || *v == '/' || strstr(v, "..") || strlen(v) > 64)
+        return 0;
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("/_+-", *p))
+            return 0;
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", v);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int bot_config_closed_at(const struct bot_config *c, long long t)
+{
+    if (!c->hours_set)
+        return 0;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!localtime_r(&tt, &tm))
+        return 0;
+    int d = tm.tm_wday, m = tm.tm_hour * 60 + tm.tm_min;
+    for (int i = 0; i < c->nwin[d]; i++)
+        if (m >= c->win[d][i][0] && m < c->win[d][i][1])
+            return 0;
+    return 1;
 }
 
 static int set_key(struct bot_config *c, const struct key *k, const char *v, struct sn_err *err)
@@ -123,6 +258,19 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
             return sn_err_set(err, SN_EINVAL, "%s: expected a number in [0,1], got '%s'",
                               k->name, v);
         *(double *)base = d;
+        return SN_OK;
+    }
+    case T_HOURS:
+        return parse_hours(c, v, k->name, err);
+    case T_TZ: {
+        char **p = (char **)base;
+        if (*v && !valid_tz(v))
+            return sn_err_set(err, SN_EINVAL,
+                              "%s: '%s' is not a time zone of the zone database (e.g. "
+                              "Asia/Riyadh)",
+                              k->name, v);
+        free(*p);
+        *p = *v ? sn_xstrdup(v) : NULL;
         return SN_OK;
     }
     case T_ROUTING:
@@ -187,7 +335,7 @@ void bot_config_fini(struct bot_config *c)
     if (!c)
         return;
     for (size_t i = 0; i < NKEYS; i++)
-        if (keys[i].type == T_STR) {
+        if (keys[i].type == T_STR || keys[i].type == T_TZ) {
             char **p = (char **)((char *)c + keys[i].off);
             free(*p);
             *p = NULL;

@@ -7,6 +7,7 @@
 #include "kb/base.h"
 
 #define BOT_CONFIG_MAX_ORIGINS 32
+#define BOT_CONFIG_MAX_WINDOWS 4 /* business-hours windows per weekday */
 
 struct bot_config {
     char *bind;          /* listen address, "127.0.0.1" */
@@ -41,7 +42,17 @@ struct bot_config {
     int visitor_grace;   /* seconds a queued visitor without a socket keeps its place, 120 */
     int routing_pick;    /* routing: 0 auto-assign, 1 agents pick (take) */
     int log_level;       /* enum sn_log_level */
+    /* business_hours: per weekday (0 = Sunday) up to 4 windows [start, end) in minutes
+     * since local midnight; hours_set 0 = always open */
+    int hours_set;
+    int nwin[7];
+    short win[7][BOT_CONFIG_MAX_WINDOWS][2];
+    char *timezone;      /* IANA name (TZ) the hours are in; NULL: the system's */
 };
+
+/* True when business hours are set and the time t (seconds since the epoch) is outside
+ * them, in the process time zone (serve sets TZ from `timezone` once at startup). */
+int bot_config_closed_at(const struct bot_config *c, long long t);
 
 /* Fills c with the defaults (strings owned by c). */
 void bot_config_init(struct bot_config *c);

@@ -252,7 +252,57 @@ static int decode_fields(
         }
         return BOT_PROTO_OK;
     }
+    if (!strcmp(type, "leave_message")) {
+        in->type = BOT_IN_LEAVE_MESSAGE;
+        v = json_object_get(o, "text");
+        if (!json_is_string(v))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
+        size_t n = json_string_length(v);
+        if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
+            return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
+                        max_text);
+        switch (opt_str(o, "email", &s)) {
+        case -1:
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "email must be a string");
+        case 1:
+            if (strlen(s) > BOT_PROTO_EMAIL_MAX || !bot_proto_valid_email(s))
+                return fail(why, whylen, BOT_PROTO_BAD_FIELD, "email is not an email address");
+            strcpy(in->email, s);
+        }
+        v = json_object_get(o, "consent");
+        if (v && !json_is_null(v) && !json_is_boolean(v))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "consent must be true or false");
+        in->consent = json_is_true(v);
+        if (in->email[0] && !in->consent)
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD,
+                        "consent must be true when an email is given");
+        if (!in->email[0])
+            in->consent = 0;
+        in->text = trim_dup(json_string_value(v = json_object_get(o, "text")), n);
+        if (!in->text[0])
+            return fail(why, whylen, BOT_PROTO_EMPTY, "text is empty");
+        if (bot_proto_utf8_chars(in->text, strlen(in->text)) > (size_t)max_text)
+            return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
+                        max_text);
+        return BOT_PROTO_OK;
+    }
     return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
+}
+
+int bot_proto_valid_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    size_t n = strlen(s);
+    if (!at || at == s || strchr(at + 1, '@') || n > BOT_PROTO_EMAIL_MAX)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>' || *p == '"' || *p == ',' ||
+            *p == ';' || *p == '(' || *p == ')' || *p == '[' || *p == ']' || *p == '\\')
+            return 0;
+    const char *dom = at + 1, *dot = strrchr(dom, '.');
+    if (!*dom || *dom == '.' || !dot || !dot[1] || s[n - 1] == '.' || strstr(dom, ".."))
+        return 0;
+    return 1;
 }
 
 int bot_proto_load(const char *buf,
@@ -351,6 +401,17 @@ char *bot_proto_pong(size_t *len)
 char *bot_proto_csat_ok(int rating, size_t *len)
 {
     return bot_proto_dump(json_pack("{s:s, s:i}", "type", "csat_ok", "rating", rating), len);
+}
+
+char *bot_proto_offline(const char *reason, size_t *len)
+{
+    return bot_proto_dump(json_pack("{s:s, s:s}", "type", "offline", "reason", reason), len);
+}
+
+char *bot_proto_message_left(long long ticket, size_t *len)
+{
+    return bot_proto_dump(
+        json_pack("{s:s, s:I}", "type", "message_left", "ticket", (json_int_t)ticket), len);
 }
 
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)

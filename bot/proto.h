@@ -37,12 +37,14 @@ enum bot_proto_type {
     BOT_IN_TYPING,
     BOT_IN_PING,
     BOT_IN_CSAT,
-    BOT_IN_LEAVE_QUEUE
+    BOT_IN_LEAVE_QUEUE,
+    BOT_IN_LEAVE_MESSAGE
 };
 
 #define BOT_PROTO_TOKEN_MAX     128
 #define BOT_PROTO_CLIENT_ID_MAX 64
 #define BOT_PROTO_KB_ID_MAX     63
+#define BOT_PROTO_EMAIL_MAX     254
 
 /* One decoded visitor frame. text is owned by the frame (bot_proto_in_fini); the rest is
  * inline. Fields absent from the frame are "" / 0 / -1 as stated. */
@@ -58,6 +60,8 @@ struct bot_proto_in {
     int helpful;                                 /* feedback */
     int on;                                      /* typing */
     int rating;                                  /* csat: 1..5 (its comment is in text, or NULL) */
+    char email[BOT_PROTO_EMAIL_MAX + 1];         /* leave_message: "" when absent */
+    int consent;                                 /* leave_message */
 };
 void bot_proto_in_fini(struct bot_proto_in *in);
 
@@ -74,6 +78,11 @@ char *bot_proto_error(int code, const char *message, const char *client_id, size
 char *bot_proto_ack(const char *client_id, long long seq, size_t *len);
 char *bot_proto_pong(size_t *len);
 char *bot_proto_csat_ok(int rating, size_t *len);
+/* {"type":"offline","reason":reason}: nobody can answer a handoff now. */
+char *bot_proto_offline(const char *reason, size_t *len);
+char *bot_proto_message_left(long long ticket, size_t *len);
+/* True when s looks like an email address (local@domain.tld, no spaces or controls). */
+int bot_proto_valid_email(const char *s);
 
 struct bot_proto_welcome {
     const char *token, *conversation, *state, *bot_name;

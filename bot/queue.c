@@ -666,6 +666,38 @@ void bot_queue_visitor_message(struct bot_queue *q, const char *conv_id, const c
     }
 }
 
+const char *bot_queue_offline_reason(const struct bot_queue *q)
+{
+    if (bot_config_closed_at(q->srv->cfg, bot_server_now_ms() / 1000))
+        return "closed_hours";
+    return online_agents(q) ? NULL : "nobody_online";
+}
+
+#define TICKETS_MAX 200
+
+static int ticket_one(void *ctx, const struct store_ticket *t)
+{
+    bot_agent_proto_list_ticket_item(ctx, t);
+    return 0;
+}
+
+static void send_tickets(struct bot_queue *q, struct bot_agent *a)
+{
+    struct sn_err e = {0};
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("tickets");
+    size_t len;
+    if (store_ticket_each(q->srv->store, TICKETS_MAX, ticket_one, l, &e))
+        sn_log(SN_LOG_ERR, "queue", "event=tickets_failed err=\"%s\"", e.msg);
+    char *j = bot_agent_proto_list_finish(l, &len);
+    agent_send(a, j, len);
+}
+
+void bot_queue_tickets_changed(struct bot_queue *q)
+{
+    for (struct bot_agent *a = q->agents; a; a = a->next)
+        send_tickets(q, a);
+}
+
 /* --- agent side --------------------------------------------------------------------------- */
 
 static int load_chat(void *ctx, const struct store_route *r)
@@ -716,6 +748,7 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *
     agent_send(a, j, len);
     send_queue(q, a);
     send_chats(a);
+    send_tickets(q, a);
     for (int i = 0; i < a->nchats; i++)
         send_transcript(q, a, a->chats[i].id);
     sn_log(SN_LOG_NOTICE, "queue", "event=agent_online agent=%s chats=%d", a->login, a->nchats);

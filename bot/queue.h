@@ -49,6 +49,12 @@ void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s);
 void bot_queue_visitor_message(struct bot_queue *q, const char *conv_id, const char *text,
                                const char *frame, size_t len);
 
+/* Why nobody can answer a handoff now: "closed_hours" (business_hours are set and now is
+ * outside them), "nobody_online" (no connected agent with presence online) or NULL. */
+const char *bot_queue_offline_reason(const struct bot_queue *q);
+/* A ticket was stored (leave_message): every agent gets the "tickets" list again. */
+void bot_queue_tickets_changed(struct bot_queue *q);
+
 /* --- agent side (agent.c) --- */
 
 /* Agent u connected on session s (online): it gets welcome, the queue, its chats and their

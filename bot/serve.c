@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bot/auth.h"
 #include "bot/config.h"
@@ -136,6 +137,10 @@ int bot_serve_main(int argc, char **argv)
         goto out;
     }
     sn_log_level = cfg.log_level;
+    if (cfg.timezone) { /* business_hours are local to it; once, before any thread starts */
+        setenv("TZ", cfg.timezone, 1);
+        tzset();
+    }
     if (sodium_init() < 0) {
         fprintf(stderr, "sanad serve: libsodium failed to initialize\n");
         rc = 3;

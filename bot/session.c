@@ -256,8 +256,15 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
         free(frame);
     else
         send_take(s, frame, len);
-    if (t->handoff) /* after the handoff message: an assignment follows it */
+    if (t->handoff) { /* after the handoff message: an assignment follows it */
+        const char *why = bot_queue_offline_reason(s->srv->queue);
+        if (why) { /* nobody can answer now: the visitor may leave a message */
+            size_t n;
+            char *j = bot_proto_offline(why, &n);
+            send_take(s, j, n);
+        }
         bot_queue_enqueue(s->srv->queue, s->conv->id);
+    }
     if (t0 >= 0)
         sn_log(SN_LOG_NOTICE, "ws",
                "event=answer sess=%llu conv=%s seq=%lld kind=%s intent=%s kb=%s band=%s "
@@ -503,6 +510,30 @@ static void on_csat(struct bot_session *s, const struct bot_proto_in *in)
     send_take(s, j, n);
 }
 
+/* The visitor leaves a message for the agents (a ticket). */
+static void on_leave_message(struct bot_session *s, const struct bot_proto_in *in)
+{
+    struct sn_err e = {0};
+    long long id;
+    size_t n;
+    struct store_ticket t = {.conv_id = s->conv->id,
+                             .lang = s->conv->dlg.lang[0] ? s->conv->dlg.lang : "ar",
+                             .email = in->email[0] ? in->email : NULL,
+                             .consent = in->consent,
+                             .text = in->text,
+                             .created = bot_server_now_ms()};
+    if (store_ticket_add(s->srv->store, &t, &id, &e)) {
+        sn_log(SN_LOG_ERR, "store", "event=ticket_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
+        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the message", NULL);
+        return;
+    }
+    sn_log(SN_LOG_NOTICE, "ws", "event=ticket sess=%llu conv=%s ticket=%lld email=%d", s->id,
+           s->conv->id, id, t.email != NULL);
+    char *j = bot_proto_message_left(id, &n);
+    send_take(s, j, n);
+    bot_queue_tickets_changed(s->srv->queue);
+}
+
 static void on_handoff(struct bot_session *s, long long t0)
 {
     struct bot_turn t;
@@ -578,6 +609,9 @@ void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, in
         break; /* ignored while the bot has the conversation */
     case BOT_IN_CSAT:
         on_csat(s, &in);
+        break;
+    case BOT_IN_LEAVE_MESSAGE:
+        on_leave_message(s, &in);
         break;
     case BOT_IN_LEAVE_QUEUE: {
         struct sn_err e = {0};

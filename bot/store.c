@@ -78,3 +78,15 @@ int store_conv_each(struct store *s, const char *state, long long agent_id, stor
 {
     return s->ops->conv_each(s, state, agent_id, fn, ctx, err);
 }
+
+int store_ticket_add(struct store *s, const struct store_ticket *t, long long *id,
+                     struct sn_err *err)
+{
+    return s->ops->ticket_add(s, t, id, err);
+}
+
+int store_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
+                      struct sn_err *err)
+{
+    return s->ops->ticket_each(s, limit, fn, ctx, err);
+}

@@ -56,6 +56,16 @@ struct store_route {
 typedef int store_route_fn(void *ctx, const struct store_route *r);
 
 struct store;
+/* A message a visitor left while nobody could answer (leave_message): a ticket the agents
+ * see in the console. email NULL: none given; consent is 1 only with an email. */
+struct store_ticket {
+    long long id;
+    const char *conv_id, *lang, *email, *text;
+    int consent;
+    long long created; /* ms */
+};
+typedef int store_ticket_fn(void *ctx, const struct store_ticket *t);
+
 struct store_ops {
     void (*close)(struct store *s);
     int (*conv_create)(struct store *s, const char *id, const char *token_hash, const char *lang,
@@ -83,6 +93,10 @@ struct store_ops {
                     struct sn_err *err);
     int (*conv_each)(struct store *s, const char *state, long long agent_id, store_route_fn *fn,
                      void *ctx, struct sn_err *err);
+    int (*ticket_add)(struct store *s, const struct store_ticket *t, long long *id,
+                      struct sn_err *err);
+    int (*ticket_each)(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
+                       struct sn_err *err);
 };
 /* Backends embed this as their first member. */
 struct store {
@@ -141,5 +155,12 @@ int store_conv_get(struct store *s, const char *id, struct store_route *out, str
  * queued_at first; a non-zero return stops the walk and is returned. */
 int store_conv_each(struct store *s, const char *state, long long agent_id, store_route_fn *fn,
                     void *ctx, struct sn_err *err);
+
+/* Stores a ticket (t->id is ignored; status "open"); *id is its id. */
+int store_ticket_add(struct store *s, const struct store_ticket *t, long long *id,
+                     struct sn_err *err);
+/* Calls fn for up to limit open tickets, newest first; a non-zero return stops the walk. */
+int store_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
+                      struct sn_err *err);
 
 #endif

@@ -33,7 +33,11 @@ static const char schema[] =
     " conv_id TEXT NOT NULL, seq INTEGER NOT NULL, helpful INTEGER NOT NULL,"
     " ts INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS csat("
-    " conv_id TEXT PRIMARY KEY, rating INTEGER NOT NULL, comment TEXT, ts INTEGER NOT NULL);";
+    " conv_id TEXT PRIMARY KEY, rating INTEGER NOT NULL, comment TEXT, ts INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS tickets("
+    " id INTEGER PRIMARY KEY, conv_id TEXT, lang TEXT NOT NULL DEFAULT 'ar', email TEXT,"
+    " consent INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL, created INTEGER NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'open');";
 
 /* Routing columns, added to files created before the agent queue. ALTER TABLE has no
  * IF NOT EXISTS: "duplicate column name" means the file has them already. */
@@ -55,6 +59,8 @@ enum {
     S_MSG_FROM,
     S_FEEDBACK,
     S_CSAT,
+    S_TICKET_ADD,
+    S_TICKET_EACH,
     S_MSG_EACH_ALL,
     S_CONV_ROUTE,
     S_CONV_GET,
@@ -94,6 +100,10 @@ static const char *sql[S_COUNT] = {
     [S_MSG_FROM] = "SELECT sender FROM messages WHERE conv_id = ?1 AND seq = ?2",
     [S_FEEDBACK] = "INSERT INTO feedback(conv_id, seq, helpful, ts) VALUES(?1, ?2, ?3, ?4)",
     [S_CSAT] = "INSERT OR REPLACE INTO csat(conv_id, rating, comment, ts) VALUES(?1, ?2, ?3, ?4)",
+    [S_TICKET_ADD] = "INSERT INTO tickets(conv_id, lang, email, consent, text, created)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_TICKET_EACH] = "SELECT id, ifnull(conv_id, ''), lang, email, text, created FROM tickets"
+                      " WHERE status = 'open' ORDER BY id DESC LIMIT ?1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -515,7 +525,51 @@ static int sq_csat_set(struct store *s, const char *conv_id, int rating, const c
     return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "store the rating");
 }
 
+static int sq_ticket_add(struct store *s, const struct store_ticket *t, long long *id,
+                         struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_TICKET_ADD);
+    bind_text(st, 1, t->conv_id);
+    bind_text(st, 2, t->lang);
+    bind_text(st, 3, t->email);
+    sqlite3_bind_int(st, 4, t->consent ? 1 : 0);
+    bind_text(st, 5, t->text);
+    sqlite3_bind_int64(st, 6, t->created);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(q, err, "store the ticket");
+    *id = sqlite3_last_insert_rowid(q->db);
+    return SN_OK;
+}
+
+static int sq_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
+                          struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_TICKET_EACH);
+    int rc = SN_OK, step;
+    sqlite3_bind_int(st, 1, limit);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_ticket t = {.id = sqlite3_column_int64(st, 0),
+                                 .conv_id = (const char *)sqlite3_column_text(st, 1),
+                                 .lang = (const char *)sqlite3_column_text(st, 2),
+                                 .email = (const char *)sqlite3_column_text(st, 3),
+                                 .text = (const char *)sqlite3_column_text(st, 4),
+                                 .created = sqlite3_column_int64(st, 5)};
+        if ((rc = fn(ctx, &t)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(q, err, "list tickets");
+    sqlite3_reset(st);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
+    .ticket_add = sq_ticket_add,
+    .ticket_each = sq_ticket_each,
     .close = sq_close,
     .conv_create = sq_conv_create,
     .conv_by_token = sq_conv_by_token,

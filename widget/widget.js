@@ -36,6 +36,11 @@
             helpful: 'هل كانت هذه الإجابة مفيدة؟', yes: 'نعم', no: 'لا', thanks: 'شكرًا لتقييمك',
             rateChat: 'كيف كانت خدمتنا؟ قيّم المحادثة من 1 إلى 5', comment: 'تعليق (اختياري)',
             leaveQueue: 'العودة إلى المساعد الآلي',
+            offline: { nobody_online: 'لا يوجد موظف متاح الآن.', closed_hours: 'نحن خارج ساعات العمل الآن.' },
+            leaveMsg: 'اترك لنا رسالة وسنعود إليك.', msgText: 'رسالتك لفريق الدعم',
+            email: 'بريدك الإلكتروني (اختياري)', consent: 'أوافق على أن تتواصلوا معي عبر هذا البريد',
+            consentNeeded: 'وافق على التواصل عبر البريد أو احذف البريد.', badEmail: 'البريد الإلكتروني غير صحيح.',
+            msgSend: 'إرسال الرسالة', msgLeft: function (n) { return 'وصلت رسالتك (رقم ' + n + '). سيرد عليك فريقنا.'; },
             rateSend: 'إرسال التقييم', star: function (n) { return n + ' من 5'; },
             suggestions: 'اقتراحات', queue: function (p, m) {
                 return 'أنت رقم ' + p + ' في قائمة الانتظار' + (m > 0 ? '، الانتظار المتوقع نحو ' + m + ' دقيقة' : '');
@@ -57,6 +62,11 @@
             helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback',
             rateChat: 'How did we do? Rate this chat from 1 to 5', comment: 'Comment (optional)',
             leaveQueue: 'Back to the bot',
+            offline: { nobody_online: 'No agent is available right now.', closed_hours: 'We are outside business hours right now.' },
+            leaveMsg: 'Leave us a message and we will get back to you.', msgText: 'Your message to our team',
+            email: 'Your email (optional)', consent: 'I agree to be contacted at this email',
+            consentNeeded: 'Agree to be contacted by email, or remove the email.', badEmail: 'That email address is not valid.',
+            msgSend: 'Send message', msgLeft: function (n) { return 'Your message was received (number ' + n + '). Our team will reply.'; },
             rateSend: 'Send rating', star: function (n) { return n + ' of 5'; },
             suggestions: 'Suggestions', queue: function (p, m) {
                 return 'You are number ' + p + ' in the queue' + (m > 0 ? ', estimated wait about ' + m + ' min' : '');
@@ -487,6 +497,69 @@
         csatEl.appendChild(el('span', 'thanks', T.thanks));
     }
 
+    /* Nobody can answer the handoff now: a form to leave a message (a ticket). */
+    var offlineEl = null, offlineSend = null;
+    function offlineBox(reason) {
+        if (offlineEl) return;
+        var box = offlineEl = el('form', 'offline');
+        box.noValidate = true; /* checked below, with our own words */
+        box.setAttribute('aria-label', T.leaveMsg);
+        box.appendChild(el('div', 'q', (T.offline[reason] || T.offline.nobody_online) + ' ' + T.leaveMsg));
+        var text = el('textarea', 'msg-text');
+        text.maxLength = 1000;
+        text.rows = 3;
+        text.required = true;
+        text.setAttribute('dir', 'auto');
+        text.setAttribute('placeholder', T.msgText);
+        text.setAttribute('aria-label', T.msgText);
+        box.appendChild(text);
+        var email = el('input', 'msg-email');
+        email.type = 'email';
+        email.maxLength = 254;
+        email.setAttribute('dir', 'ltr');
+        email.setAttribute('autocomplete', 'email');
+        email.setAttribute('placeholder', T.email);
+        email.setAttribute('aria-label', T.email);
+        box.appendChild(email);
+        var label = el('label', 'msg-consent');
+        var consent = el('input');
+        consent.type = 'checkbox';
+        label.appendChild(consent);
+        label.appendChild(el('span', null, ' ' + T.consent));
+        box.appendChild(label);
+        var note = el('div', 'msg-note');
+        note.setAttribute('role', 'alert');
+        box.appendChild(note);
+        var send = offlineSend = el('button', 'fb send', T.msgSend);
+        send.type = 'submit';
+        box.appendChild(send);
+        function sync() { consent.required = !!email.value.trim(); }
+        email.addEventListener('input', sync);
+        box.addEventListener('submit', function (ev) {
+            ev.preventDefault();
+            var t = text.value.trim(), m = email.value.trim();
+            note.textContent = '';
+            if (!t) { text.focus(); return; }
+            var f = { type: 'leave_message', text: t };
+            if (m) {
+                if (!/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>".]+$/.test(m)) { note.textContent = T.badEmail; email.focus(); return; }
+                if (!consent.checked) { note.textContent = T.consentNeeded; consent.focus(); return; }
+                f.email = m;
+                f.consent = true;
+            }
+            if (sendFrame(f)) send.disabled = true;
+        });
+        logEl.appendChild(box);
+        scrollDown();
+    }
+    function offlineDone(ticket) {
+        if (!offlineEl) return;
+        offlineSend = null;
+        Array.prototype.forEach.call(offlineEl.querySelectorAll('button, input, textarea'), function (x) { x.disabled = true; });
+        offlineEl.appendChild(el('div', 'thanks', T.msgLeft(ticket | 0)));
+        scrollDown();
+    }
+
     function highlightHuman(on) { humanBtn.classList.toggle('highlight', on); }
 
     /* With an agent the bot stays quiet: no typing indicator for a reply that may not come,
@@ -708,6 +781,12 @@
         case 'csat_ok':
             csatDone();
             break;
+        case 'offline':
+            offlineBox(typeof f.reason === 'string' ? f.reason : 'nobody_online');
+            break;
+        case 'message_left':
+            offlineDone(f.ticket);
+            break;
         case 'typing':
             typing(f.on === true);
             break;
@@ -726,6 +805,7 @@
         var code = typeof f.code === 'string' ? f.code : 'error';
         if (code === 'bad_token') return;   /* a fresh welcome follows */
         typing(false);
+        if (offlineSend) offlineSend.disabled = false; /* a refused leave_message may be fixed and resent */
         var cid = typeof f.client_id === 'string' ? f.client_id : null;
         if (code === 'internal' || code === 'rate_limited') {
             /* nothing was stored: resend what is unacked a bit later (the server may not say

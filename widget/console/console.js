@@ -18,7 +18,7 @@
         online: 'متاح', away: 'غير متاح', offline: 'غير متصل',
         connecting: 'جارٍ الاتصال…', connected: 'متصل', reconnecting: 'انقطع الاتصال؛ إعادة المحاولة…',
         replaced: 'فُتحت اللوحة في نافذة أخرى؛ هذه النافذة لم تعد متصلة.',
-        take: 'استلام', waiting: 'ينتظر منذ', noQuestion: '(لا سؤال بعد)',
+        take: 'استلام', waiting: 'ينتظر منذ', noQuestion: '(لا سؤال بعد)', noEmail: 'بلا بريد',
         routing: { auto: 'التوزيع تلقائي: تُسند إليك المحادثات وأنت متاح.', pick: 'التوزيع يدوي: استلم المحادثة من القائمة.' },
         newChat: '● محادثة جديدة', pending: 'قيد الإرسال', closed: 'أُغلقت المحادثة: ',
         band: { high: 'ثقة عالية', medium: 'ثقة متوسطة', low: 'ثقة منخفضة' },
@@ -288,6 +288,9 @@
         case 'presence':
             setPresence(f.status);
             break;
+        case 'tickets':
+            renderTickets(Array.isArray(f.items) ? f.items : []);
+            break;
         case 'queue':
             queue = Array.isArray(f.items) ? f.items : [];
             queueAt = Date.now();
@@ -422,6 +425,30 @@
             var q = el('p', 'question', typeof it.last_question === 'string' ? it.last_question : T.noQuestion);
             q.setAttribute('dir', 'auto');
             li.appendChild(q);
+            list.appendChild(li);
+        });
+    }
+    /* The messages visitors left while nobody could answer (text only, never HTML). */
+    function renderTickets(items) {
+        var list = $('tickets-list');
+        clear(list);
+        $('tickets-count').textContent = String(items.length);
+        show($('tickets-empty'), items.length === 0);
+        items.forEach(function (it) {
+            if (!it || typeof it.text !== 'string') return;
+            var li = el('li', 'ticket-item');
+            li.setAttribute('data-ticket', String(it.id | 0));
+            var head = el('div', 'qi-head');
+            head.appendChild(el('span', 'lang', it.lang === 'en' ? 'EN' : it.lang === 'ar' ? 'ع' : String(it.lang || '?')));
+            var when = typeof it.created === 'number' ? new Date(it.created) : null;
+            head.appendChild(el('span', 'when', when ? when.toLocaleString('ar') : ''));
+            li.appendChild(head);
+            var em = el('p', 'email', typeof it.email === 'string' ? it.email : T.noEmail);
+            em.setAttribute('dir', 'ltr');
+            li.appendChild(em);
+            var t = el('p', 'question', it.text);
+            t.setAttribute('dir', 'auto');
+            li.appendChild(t);
             list.appendChild(li);
         });
     }
