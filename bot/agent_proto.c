@@ -245,6 +245,14 @@ void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const stru
     json_array_append_new(l->items, it);
 }
 
+void bot_agent_proto_list_canned_item(struct bot_agent_proto_list *l, const struct store_canned *c)
+{
+    json_t *it = json_pack("{s:s, s:s, s:s}", "shortcut", c->shortcut ? c->shortcut : "", "lang",
+                           c->lang ? c->lang : "ar", "text", c->text ? c->text : "");
+    if (it)
+        json_array_append_new(l->items, it);
+}
+
 char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len)
 {
     char *s = bot_proto_dump(l->o, len);

@@ -64,6 +64,8 @@ void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l, const char *
                                     const char *lang, const char *state);
 /* A "tickets" item: {id, conversation (null when none), lang, email (null), text, created}. */
 void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const struct store_ticket *t);
+/* A "canned" item: {shortcut, lang, text}. */
+void bot_agent_proto_list_canned_item(struct bot_agent_proto_list *l, const struct store_canned *c);
 char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len);
 
 /* {"type":"transcript","conversation":conv,"messages":[stored frames…]}: add each stored

@@ -12,5 +12,7 @@ int bot_cli_intents(int argc, char **argv);
 int bot_cli_kb_gaps(int argc, char **argv);
 /* `sanad user …` (bot/cli_user.c). */
 int bot_cli_user(int argc, char **argv);
+/* `sanad canned …` (bot/cli_canned.c). */
+int bot_cli_canned(int argc, char **argv);
 
 #endif

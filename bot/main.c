@@ -13,6 +13,7 @@ static const char usage[] =
     "  ask               answer questions from the knowledge base, one per line\n"
     "  intents <sub>     try the rule-based intents (sanad intents help)\n"
     "  user <sub>        agent, editor and admin accounts (sanad user help)\n"
+    "  canned <sub>      canned responses for the agent console (sanad canned help)\n"
     "  serve             the chat server: widget files and the visitor WebSocket\n"
     "  help              this text\n";
 
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
         return bot_cli_intents(argc - 1, argv + 1);
     if (strcmp(argv[1], "user") == 0)
         return bot_cli_user(argc - 1, argv + 1);
+    if (strcmp(argv[1], "canned") == 0)
+        return bot_cli_canned(argc - 1, argv + 1);
     if (strcmp(argv[1], "serve") == 0)
         return bot_serve_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {

@@ -692,6 +692,25 @@ static void send_tickets(struct bot_queue *q, struct bot_agent *a)
     agent_send(a, j, len);
 }
 
+static int canned_one(void *ctx, const struct store_canned *c)
+{
+    bot_agent_proto_list_canned_item(ctx, c);
+    return 0;
+}
+
+/* The canned responses, as the store has them when the agent connects (`sanad canned`
+ * changes reach consoles when they reconnect). */
+static void send_canned(struct bot_queue *q, struct bot_agent *a)
+{
+    struct sn_err e = {0};
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("canned");
+    size_t len;
+    if (store_canned_each(q->srv->store, NULL, canned_one, l, &e))
+        sn_log(SN_LOG_ERR, "queue", "event=canned_failed err=\"%s\"", e.msg);
+    char *j = bot_agent_proto_list_finish(l, &len);
+    agent_send(a, j, len);
+}
+
 void bot_queue_tickets_changed(struct bot_queue *q)
 {
     for (struct bot_agent *a = q->agents; a; a = a->next)
@@ -749,6 +768,7 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *
     send_queue(q, a);
     send_chats(a);
     send_tickets(q, a);
+    send_canned(q, a);
     for (int i = 0; i < a->nchats; i++)
         send_transcript(q, a, a->chats[i].id);
     sn_log(SN_LOG_NOTICE, "queue", "event=agent_online agent=%s chats=%d", a->login, a->nchats);

@@ -90,3 +90,19 @@ int store_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx
 {
     return s->ops->ticket_each(s, limit, fn, ctx, err);
 }
+
+int store_canned_set(struct store *s, const struct store_canned *c, struct sn_err *err)
+{
+    return s->ops->canned_set(s, c, err);
+}
+
+int store_canned_rm(struct store *s, const char *shortcut, const char *lang, struct sn_err *err)
+{
+    return s->ops->canned_rm(s, shortcut, lang, err);
+}
+
+int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
+                      struct sn_err *err)
+{
+    return s->ops->canned_each(s, lang, fn, ctx, err);
+}

@@ -65,6 +65,13 @@ struct store_ticket {
     long long created; /* ms */
 };
 typedef int store_ticket_fn(void *ctx, const struct store_ticket *t);
+/* A canned response: the shared library agents insert from the console. One text per
+ * (shortcut, lang); shortcut [a-z0-9_-]{1,32}, lang "ar" or "en". */
+struct store_canned {
+    const char *shortcut, *lang, *text;
+    long long updated; /* ms */
+};
+typedef int store_canned_fn(void *ctx, const struct store_canned *c);
 
 struct store_ops {
     void (*close)(struct store *s);
@@ -96,6 +103,11 @@ struct store_ops {
     int (*ticket_add)(struct store *s, const struct store_ticket *t, long long *id,
                       struct sn_err *err);
     int (*ticket_each)(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
+                       struct sn_err *err);
+    int (*canned_set)(struct store *s, const struct store_canned *c, struct sn_err *err);
+    int (*canned_rm)(struct store *s, const char *shortcut, const char *lang,
+                     struct sn_err *err);
+    int (*canned_each)(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
                        struct sn_err *err);
 };
 /* Backends embed this as their first member. */
@@ -161,6 +173,16 @@ int store_ticket_add(struct store *s, const struct store_ticket *t, long long *i
                      struct sn_err *err);
 /* Calls fn for up to limit open tickets, newest first; a non-zero return stops the walk. */
 int store_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
+                      struct sn_err *err);
+
+/* Adds or replaces the canned response (c->shortcut, c->lang). Callers validate. */
+int store_canned_set(struct store *s, const struct store_canned *c, struct sn_err *err);
+/* Removes one canned response. SN_ENOTFOUND when there is none. */
+int store_canned_rm(struct store *s, const char *shortcut, const char *lang,
+                    struct sn_err *err);
+/* Calls fn for every canned response (only lang's, unless NULL), by shortcut then lang; a
+ * non-zero return stops the walk and is returned. */
+int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
                       struct sn_err *err);
 
 #endif

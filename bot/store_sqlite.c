@@ -37,7 +37,10 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS tickets("
     " id INTEGER PRIMARY KEY, conv_id TEXT, lang TEXT NOT NULL DEFAULT 'ar', email TEXT,"
     " consent INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL, created INTEGER NOT NULL,"
-    " status TEXT NOT NULL DEFAULT 'open');";
+    " status TEXT NOT NULL DEFAULT 'open');"
+    "CREATE TABLE IF NOT EXISTS canned("
+    " shortcut TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, updated INTEGER NOT NULL,"
+    " PRIMARY KEY(shortcut, lang));";
 
 /* Routing columns, added to files created before the agent queue. ALTER TABLE has no
  * IF NOT EXISTS: "duplicate column name" means the file has them already. */
@@ -61,6 +64,9 @@ enum {
     S_CSAT,
     S_TICKET_ADD,
     S_TICKET_EACH,
+    S_CANNED_SET,
+    S_CANNED_DEL,
+    S_CANNED_EACH,
     S_MSG_EACH_ALL,
     S_CONV_ROUTE,
     S_CONV_GET,
@@ -104,6 +110,11 @@ static const char *sql[S_COUNT] = {
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [S_TICKET_EACH] = "SELECT id, ifnull(conv_id, ''), lang, email, text, created FROM tickets"
                       " WHERE status = 'open' ORDER BY id DESC LIMIT ?1",
+    [S_CANNED_SET] = "INSERT OR REPLACE INTO canned(shortcut, lang, text, updated)"
+                     " VALUES(?1, ?2, ?3, ?4)",
+    [S_CANNED_DEL] = "DELETE FROM canned WHERE shortcut = ?1 AND lang = ?2",
+    [S_CANNED_EACH] = "SELECT shortcut, lang, text, updated FROM canned"
+                      " WHERE ?1 IS NULL OR lang = ?1 ORDER BY shortcut, lang",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -567,7 +578,60 @@ static int sq_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void 
     return rc;
 }
 
+static int sq_canned_set(struct store *s, const struct store_canned *c, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CANNED_SET);
+    bind_text(st, 1, c->shortcut);
+    bind_text(st, 2, c->lang);
+    bind_text(st, 3, c->text);
+    sqlite3_bind_int64(st, 4, c->updated);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "store the canned response");
+}
+
+static int sq_canned_rm(struct store *s, const char *shortcut, const char *lang,
+                        struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CANNED_DEL);
+    bind_text(st, 1, shortcut);
+    bind_text(st, 2, lang);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(q, err, "remove the canned response");
+    if (sqlite3_changes(q->db) == 0)
+        return sn_err_set(err, SN_ENOTFOUND, "no canned response %s (%s)", shortcut, lang);
+    return SN_OK;
+}
+
+static int sq_canned_each(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
+                          struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CANNED_EACH);
+    int rc = SN_OK, step;
+    bind_text(st, 1, lang);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_canned c = {.shortcut = (const char *)sqlite3_column_text(st, 0),
+                                 .lang = (const char *)sqlite3_column_text(st, 1),
+                                 .text = (const char *)sqlite3_column_text(st, 2),
+                                 .updated = sqlite3_column_int64(st, 3)};
+        if ((rc = fn(ctx, &c)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(q, err, "list canned responses");
+    sqlite3_reset(st);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
+    .canned_set = sq_canned_set,
+    .canned_rm = sq_canned_rm,
+    .canned_each = sq_canned_each,
     .ticket_add = sq_ticket_add,
     .ticket_each = sq_ticket_each,
     .close = sq_close,

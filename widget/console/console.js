@@ -20,6 +20,8 @@
         replaced: 'فُتحت اللوحة في نافذة أخرى؛ هذه النافذة لم تعد متصلة.',
         take: 'استلام', waiting: 'ينتظر منذ', noQuestion: '(لا سؤال بعد)', noEmail: 'بلا بريد',
         routing: { auto: 'التوزيع تلقائي: تُسند إليك المحادثات وأنت متاح.', pick: 'التوزيع يدوي: استلم المحادثة من القائمة.' },
+        transferred: 'حُوّلت المحادثة إلى موظف آخر.', transferFailed: 'تعذر التحويل: ',
+        transferTo: 'أدخل اسم مستخدم الموظف.',
         newChat: '● محادثة جديدة', pending: 'قيد الإرسال', closed: 'أُغلقت المحادثة: ',
         band: { high: 'ثقة عالية', medium: 'ثقة متوسطة', low: 'ثقة منخفضة' },
         login: {
@@ -291,6 +293,9 @@
         case 'tickets':
             renderTickets(Array.isArray(f.items) ? f.items : []);
             break;
+        case 'canned':
+            setCanned(Array.isArray(f.items) ? f.items : []);
+            break;
         case 'queue':
             queue = Array.isArray(f.items) ? f.items : [];
             queueAt = Date.now();
@@ -363,11 +368,18 @@
             c4.closed = true;
             c4.resolution = typeof f.resolution === 'string' ? f.resolution : '';
             c4.pending = {};
+            if (transferring === f.conversation) transferring = null;
             renderTabs();
             renderChat();
             break;
         }
         case 'error':
+            if (transferring && !f.client_id) {
+                /* the answer to our transfer: the server's own words name the login */
+                transferring = null;
+                showError(T.transferFailed + (typeof f.message === 'string' && f.message ? f.message : (T.errors[f.code] || String(f.code))));
+                break;
+            }
             showError(T.errors[f.code] || (typeof f.message === 'string' ? f.message : String(f.code)));
             /* a refused reply is not resent */
             if (f.client_id) Object.keys(chats).forEach(function (id) { delete chats[id].pending[f.client_id]; });
@@ -574,12 +586,16 @@
         if (atBottom || log.getAttribute('data-conversation') !== c.id) log.scrollTop = log.scrollHeight;
         log.setAttribute('data-conversation', c.id);
         var closedNote = $('chat-closed');
-        closedNote.textContent = c.closed ? T.closed + c.resolution : '';
+        closedNote.textContent = !c.closed ? '' : c.resolution === 'transferred' ? T.transferred : T.closed + c.resolution;
+        $('chat').classList.toggle('transferred', c.closed && c.resolution === 'transferred');
         show(closedNote, c.closed);
         $('reply-text').disabled = c.closed;
         $('send').disabled = c.closed;
         $('close-chat').disabled = c.closed;
         $('resolution').disabled = c.closed;
+        $('transfer').disabled = c.closed;
+        $('transfer-to').disabled = c.closed;
+        $('canned').disabled = c.closed;
     }
 
     /* ---------- composer ---------- */
@@ -613,6 +629,68 @@
         var c = selected && chats[selected];
         if (!c || c.closed) return;
         send({ type: 'close', conversation: c.id, resolution: $('resolution').value });
+    });
+
+    /* ---------- transfer ---------- */
+    var transferring = null; /* conversation of the transfer awaiting its answer */
+    $('transfer-form').addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var c = selected && chats[selected], to = $('transfer-to').value.trim();
+        if (!c || c.closed) return;
+        if (!to) { showError(T.transferTo); return; }
+        if (send({ type: 'transfer', conversation: c.id, to: to })) {
+            transferring = c.id;
+            $('transfer-to').value = '';
+        }
+    });
+
+    /* ---------- canned responses: /shortcut + Tab, or the select ---------- */
+    var canned = {}; /* shortcut -> {ar: text, en: text} */
+    function setCanned(items) {
+        canned = {};
+        items.forEach(function (it) {
+            if (!it || typeof it.shortcut !== 'string' || typeof it.text !== 'string') return;
+            if (it.lang !== 'ar' && it.lang !== 'en') return;
+            (canned[it.shortcut] = canned[it.shortcut] || {})[it.lang] = it.text;
+        });
+        var sel = $('canned');
+        while (sel.options.length > 1) sel.remove(1);
+        Object.keys(canned).sort().forEach(function (k) {
+            var o = document.createElement('option');
+            o.value = k;
+            o.textContent = '/' + k; /* text only */
+            sel.appendChild(o);
+        });
+    }
+    function cannedText(shortcut) {
+        var e = Object.prototype.hasOwnProperty.call(canned, shortcut) ? canned[shortcut] : null;
+        if (!e) return null;
+        var c = selected && chats[selected];
+        var lang = c && c.lang === 'en' ? 'en' : 'ar';
+        return e[lang] || e[lang === 'ar' ? 'en' : 'ar'] || null;
+    }
+    function insertText(ta, start, end, text) {
+        ta.value = ta.value.slice(0, start) + text + ta.value.slice(end);
+        var at = start + text.length;
+        ta.setSelectionRange(at, at);
+    }
+    $('reply-text').addEventListener('keydown', function (ev) {
+        if (ev.key !== 'Tab' || ev.shiftKey || ev.isComposing) return;
+        var ta = ev.target, end = ta.selectionStart;
+        if (end !== ta.selectionEnd) return;
+        var m = /(^|\s)\/([a-z0-9_-]{1,32})$/.exec(ta.value.slice(0, end));
+        if (!m) return;
+        var text = cannedText(m[2]);
+        if (text === null) return;
+        ev.preventDefault();
+        insertText(ta, end - m[2].length - 1, end, text);
+    });
+    $('canned').addEventListener('change', function (ev) {
+        var text = cannedText(ev.target.value), ta = $('reply-text');
+        ev.target.value = '';
+        if (text === null || ta.disabled) return;
+        insertText(ta, ta.selectionStart, ta.selectionEnd, text);
+        ta.focus();
     });
 
     /* ---------- start: skip the login page while the cookie is valid ---------- */
