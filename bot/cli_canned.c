@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "bot/cli.h"
+#include "bot/server.h"
 #include "bot/store.h"
 
 #define CANNED_TEXT_MAX 1000 /* characters */
@@ -41,13 +41,6 @@ static int fail(const struct sn_err *e)
 {
     fprintf(stderr, "sanad canned: %s\n", e->msg);
     return bot_cli_exit_code(e->code);
-}
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 static int shortcut_ok(const char *s)
@@ -218,7 +211,7 @@ int bot_cli_canned(int argc, char **argv)
         return 3;
     }
     if (!strcmp(cmd, "add")) {
-        struct store_canned c = {o.args[0], o.lang, text, now_ms()};
+        struct store_canned c = {o.args[0], o.lang, text, bot_server_now_ms()};
         if (store_canned_set(st, &c, &e))
             rc = fail(&e);
         else

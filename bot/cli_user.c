@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "bot/auth.h"
 #include "bot/cli.h"
+#include "bot/server.h"
 
 static const char usage[] =
     "usage: sanad user add LOGIN --role agent|editor|admin --name \"Display Name\"\n"
@@ -42,13 +42,6 @@ static int fail(const struct sn_err *e)
 {
     fprintf(stderr, "sanad user: %s\n", e->msg);
     return e->code == SN_ECONFLICT ? 2 : bot_cli_exit_code(e->code);
-}
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 /* Reads one line (without its newline) into buf; -1 on EOF/too long. No echo on a tty. */
@@ -207,18 +200,18 @@ int bot_cli_user(int argc, char **argv)
     }
     if (!strcmp(cmd, "add")) {
         if (bot_auth_user_add(a, o.args[0], o.name, bot_auth_role_parse(o.role), pw, pwlen,
-                              now_ms(), &e))
+                              bot_server_now_ms(), &e))
             rc = fail(&e);
         else
             fprintf(stderr, "sanad user: added %s (%s)\n", o.args[0], o.role);
     } else if (!strcmp(cmd, "passwd")) {
-        if (bot_auth_user_passwd(a, o.args[0], pw, pwlen, now_ms(), &e))
+        if (bot_auth_user_passwd(a, o.args[0], pw, pwlen, bot_server_now_ms(), &e))
             rc = fail(&e);
         else
             fprintf(stderr, "sanad user: password of %s changed; their sessions ended\n",
                     o.args[0]);
     } else if (!strcmp(cmd, "disable")) {
-        if (bot_auth_user_disable(a, o.args[0], now_ms(), &e))
+        if (bot_auth_user_disable(a, o.args[0], bot_server_now_ms(), &e))
             rc = fail(&e);
         else
             fprintf(stderr, "sanad user: disabled %s; their sessions ended\n", o.args[0]);

@@ -2,7 +2,6 @@
 #include "bot/queue.h"
 
 #include <ev.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,36 +284,52 @@ static struct bot_agent *holder(struct bot_queue *q, const char *conv)
     return NULL;
 }
 
-/* Gives queued item it (prev before it) to agent a. */
-static int assign(struct bot_queue *q, struct bot_agent *a, struct qitem *it, struct qitem *prev,
-                  const char *by, struct sn_err *e)
+/* Agent a now holds conv (routing already stored): the visitor is told who joined (a stored
+ * system message and a live frame), a gets `assigned` with the transcript and its chats. */
+static void hand_over(struct bot_queue *q,
+                      struct bot_agent *a,
+                      const char *conv,
+                      const char *lang,
+                      const char *by,
+                      long long now)
 {
-    long long now = bot_server_now_ms();
     char text[BOT_AUTH_NAME_MAX * 4 + 64];
     size_t len;
-    int rc = store_conv_route(q->srv->store, it->id, "agent", a->user_id, it->queued_at, NULL,
-                              now, e);
+    chat_add(a, conv, lang, now);
+    a->last_assigned = ++q->rr;
+    if (!strcmp(lang, "ar"))
+        snprintf(text, sizeof text, "انضم %s إلى المحادثة", a->name);
+    else
+        snprintf(text, sizeof text, "Agent %s joined", a->name);
+    system_message(q, conv, text);
+    char *j = bot_agent_proto_visitor_joined(a->name, &len);
+    visitors_send(q, conv, j, len);
+    j = bot_agent_proto_assigned(conv, lang, by, &len);
+    agent_send(a, j, len);
+    send_transcript(q, a, conv);
+    send_chats(a);
+}
+
+/* Gives queued item it (prev before it) to agent a. */
+static int assign(struct bot_queue *q,
+                  struct bot_agent *a,
+                  struct qitem *it,
+                  struct qitem *prev,
+                  const char *by,
+                  struct sn_err *e)
+{
+    long long now = bot_server_now_ms();
+    int rc =
+        store_conv_route(q->srv->store, it->id, "agent", a->user_id, it->queued_at, NULL, now, e);
     if (rc) {
         sn_log(SN_LOG_ERR, "queue", "event=assign_failed conv=%s err=\"%s\"", it->id, e->msg);
         return rc;
     }
     unlink_item(q, it, prev);
-    chat_add(a, it->id, it->lang, now);
-    a->last_assigned = ++q->rr;
     visitors_state(q, it->id, "agent");
-    if (!strcmp(it->lang, "ar"))
-        snprintf(text, sizeof text, "انضم %s إلى المحادثة", a->name);
-    else
-        snprintf(text, sizeof text, "Agent %s joined", a->name);
-    system_message(q, it->id, text);
-    char *j = bot_agent_proto_visitor_joined(a->name, &len);
-    visitors_send(q, it->id, j, len);
-    sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld",
-           it->id, a->login, by, now - it->queued_at);
-    j = bot_agent_proto_assigned(it->id, it->lang, by, &len);
-    agent_send(a, j, len);
-    send_transcript(q, a, it->id);
-    send_chats(a);
+    sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld", it->id,
+           a->login, by, now - it->queued_at);
+    hand_over(q, a, it->id, it->lang, by, now);
     free(it);
     return SN_OK;
 }
@@ -447,11 +462,12 @@ static int requeue_one(void *ctx, const struct store_route *r)
     q->nitems++;
     q->dirty = 1;
     visitors_state(q, r->id, "queued");
-    system_message(q, r->id,
-                   !strcmp(r->lang, "ar")
-                       ? "انقطع اتصال الموظف. أنت الآن في مقدمة قائمة الانتظار وسينضم إليك موظف قريبًا."
-                       : "The agent was disconnected. You are back at the front of the queue; "
-                         "another agent will join you soon.");
+    system_message(
+        q, r->id,
+        !strcmp(r->lang, "ar")
+            ? "انقطع اتصال الموظف. أنت الآن في مقدمة قائمة الانتظار وسينضم إليك موظف قريبًا."
+            : "The agent was disconnected. You are back at the front of the queue; "
+              "another agent will join you soon.");
     sn_log(SN_LOG_NOTICE, "queue", "event=requeued conv=%s agent_id=%lld", r->id, r->agent_id);
     return 0;
 }
@@ -508,8 +524,8 @@ static void sweep(struct ev_loop *loop, ev_timer *w, int revents)
         }
         *pp = o->next;
         if (store_conv_each(q->srv->store, "agent", o->user_id, requeue_one, q, &e))
-            sn_log(SN_LOG_ERR, "queue", "event=requeue_failed agent_id=%lld err=\"%s\"",
-                   o->user_id, e.msg);
+            sn_log(SN_LOG_ERR, "queue", "event=requeue_failed agent_id=%lld err=\"%s\"", o->user_id,
+                   e.msg);
         free(o);
     }
     visitors_sweep(q, now);
@@ -616,8 +632,7 @@ int bot_queue_leave(struct bot_queue *q, const char *conv_id, struct sn_err *err
     struct qitem *prev = NULL, *it = find_item(q, conv_id, &prev);
     if (!it)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not in the queue");
-    int rc = store_conv_route(q->srv->store, conv_id, "bot", 0, 0, NULL, bot_server_now_ms(),
-                              err);
+    int rc = store_conv_route(q->srv->store, conv_id, "bot", 0, 0, NULL, bot_server_now_ms(), err);
     if (rc)
         return rc;
     visitors_state(q, conv_id, "bot");
@@ -650,8 +665,8 @@ void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s)
     bot_queue_enqueue(q, conv); /* queued in the store but not here: queue it now */
 }
 
-void bot_queue_visitor_message(struct bot_queue *q, const char *conv_id, const char *text,
-                               const char *frame, size_t len)
+void bot_queue_visitor_message(
+    struct bot_queue *q, const char *conv_id, const char *text, const char *frame, size_t len)
 {
     struct qitem *it = find_item(q, conv_id, NULL);
     struct bot_agent *a;
@@ -725,8 +740,8 @@ static int load_chat(void *ctx, const struct store_route *r)
     return 0;
 }
 
-struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *s,
-                                       const struct bot_user *u)
+struct bot_agent *
+bot_queue_agent_join(struct bot_queue *q, struct bot_session *s, const struct bot_user *u)
 {
     const struct bot_config *cfg = q->srv->cfg;
     struct sn_err e = {0};
@@ -740,9 +755,8 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *
         }
         *pp = a->next;
         if (a->s) {
-            char *j = bot_agent_proto_error(BOT_PROTO_BAD_FIELD,
-                                            "replaced by a newer connection of this agent",
-                                            NULL, &len);
+            char *j = bot_agent_proto_error(
+                BOT_PROTO_BAD_FIELD, "replaced by a newer connection of this agent", NULL, &len);
             bot_session_send(a->s, j, len);
             bot_session_close(a->s, 1008);
             a->s->agent = NULL;
@@ -786,8 +800,7 @@ void bot_queue_agent_leave(struct bot_queue *q, struct bot_agent *a)
         }
     sn_log(SN_LOG_NOTICE, "queue", "event=agent_gone agent=%s chats=%d", a->login, a->nchats);
     if (a->nchats)
-        orphan_add(q, a->user_id,
-                   bot_server_now_ms() + (long long)q->srv->cfg->agent_grace * 1000);
+        orphan_add(q, a->user_id, bot_server_now_ms() + (long long)q->srv->cfg->agent_grace * 1000);
     if (a->s)
         a->s->agent = NULL;
     agent_free(a);
@@ -806,15 +819,16 @@ void bot_queue_agent_presence(struct bot_queue *q, struct bot_agent *a, int onli
     changed(q);
 }
 
-int bot_queue_take(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+int bot_queue_take(struct bot_queue *q,
+                   struct bot_agent *a,
+                   const char *conv_id,
                    struct sn_err *err)
 {
     struct qitem *prev = NULL, *it = find_item(q, conv_id, &prev);
     if (!it)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not in the queue");
     if (a->nchats >= q->srv->cfg->agent_capacity)
-        return sn_err_set(err, SN_ETOOBIG, "you have %d chats already (agent_capacity)",
-                          a->nchats);
+        return sn_err_set(err, SN_ETOOBIG, "you have %d chats already (agent_capacity)", a->nchats);
     int rc = assign(q, a, it, prev, "take", err);
     changed(q);
     return rc;
@@ -832,9 +846,15 @@ static char *encode_agent(void *ctx, long long seq, size_t *len)
     return bot_agent_proto_agent_message(seq, c->name, c->text, c->ts, c->note, len);
 }
 
-int bot_queue_write(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
-                    const char *text, const char *client_id, int note, long long *seq,
-                    int *dup, struct sn_err *err)
+int bot_queue_write(struct bot_queue *q,
+                    struct bot_agent *a,
+                    const char *conv_id,
+                    const char *text,
+                    const char *client_id,
+                    int note,
+                    long long *seq,
+                    int *dup,
+                    struct sn_err *err)
 {
     char key[BOT_PROTO_CLIENT_ID_MAX + 3];
     char *frame;
@@ -862,12 +882,14 @@ int bot_queue_write(struct bot_queue *q, struct bot_agent *a, const char *conv_i
     return SN_OK;
 }
 
-int bot_queue_transfer(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
-                       const char *to, struct sn_err *err)
+int bot_queue_transfer(struct bot_queue *q,
+                       struct bot_agent *a,
+                       const char *conv_id,
+                       const char *to,
+                       struct sn_err *err)
 {
     struct bot_agent *b;
     struct store_route r;
-    char text[BOT_AUTH_NAME_MAX * 4 + 64];
     size_t len;
     int i = chat_index(a, conv_id);
     if (i < 0)
@@ -893,30 +915,21 @@ int bot_queue_transfer(struct bot_queue *q, struct bot_agent *a, const char *con
     memcpy(id, a->chats[i].id, sizeof id);
     memcpy(lang, a->chats[i].lang, sizeof lang);
     a->chats[i] = a->chats[--a->nchats];
-    chat_add(b, id, lang, now);
-    b->last_assigned = ++q->rr;
-    if (!strcmp(lang, "ar"))
-        snprintf(text, sizeof text, "انضم %s إلى المحادثة", b->name);
-    else
-        snprintf(text, sizeof text, "Agent %s joined", b->name);
-    system_message(q, id, text);
-    char *j = bot_agent_proto_visitor_joined(b->name, &len);
-    visitors_send(q, id, j, len);
-    j = bot_agent_proto_closed(id, "transferred", &len);
+    char *j = bot_agent_proto_closed(id, "transferred", &len);
     agent_send(a, j, len);
     send_chats(a);
-    j = bot_agent_proto_assigned(id, lang, "transfer", &len);
-    agent_send(b, j, len);
-    send_transcript(q, b, id);
-    send_chats(b);
+    hand_over(q, b, id, lang, "transfer", now);
     sn_log(SN_LOG_NOTICE, "queue", "event=transferred conv=%s from=%s to=%s", id, a->login,
            b->login);
     changed(q);
     return SN_OK;
 }
 
-int bot_queue_close(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
-                    const char *resolution, struct sn_err *err)
+int bot_queue_close(struct bot_queue *q,
+                    struct bot_agent *a,
+                    const char *conv_id,
+                    const char *resolution,
+                    struct sn_err *err)
 {
     int i = chat_index(a, conv_id);
     long long now = bot_server_now_ms();
@@ -924,8 +937,8 @@ int bot_queue_close(struct bot_queue *q, struct bot_agent *a, const char *conv_i
     size_t len;
     if (i < 0)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
-    int rc = store_conv_route(q->srv->store, conv_id, "closed", a->user_id, 0, resolution, now,
-                              err);
+    int rc =
+        store_conv_route(q->srv->store, conv_id, "closed", a->user_id, 0, resolution, now, err);
     if (rc)
         return rc;
     memcpy(id, a->chats[i].id, sizeof id);

@@ -181,12 +181,15 @@ static void df_put(struct kb__df *df, const char *k, int len, int v)
  * read transaction, so another connection's commit is seen before our next search. */
 int kb__data_version(struct kb *kb)
 {
-    sqlite3_stmt *st = NULL;
     int v = -1;
-    if (sqlite3_prepare_v2(kb->db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    /* every search asks: the statement is prepared once, and reset at once so that it never
+     * holds a read transaction open */
+    if (!kb->st_dv && sqlite3_prepare_v3(kb->db, "PRAGMA data_version", -1,
+                                         SQLITE_PREPARE_PERSISTENT, &kb->st_dv, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(kb->st_dv) == SQLITE_ROW)
+        v = sqlite3_column_int(kb->st_dv, 0);
+    sqlite3_reset(kb->st_dv);
     return v;
 }
 

@@ -52,6 +52,7 @@ struct kb {
     struct kb__post *post;
     unsigned index_gen;              /* bumped whenever the index statistics are reloaded */
     sqlite3_stmt *st_terms, *st_hit; /* search's lookups, finalized in kb_close */
+    sqlite3_stmt *st_dv;             /* PRAGMA data_version (kb__data_version) */
     void *qscratch;                  /* search's query scratch (kb/search.c), freed in kb_close */
     void *rcache;                    /* search's parsed phrasings (kb/search.c) */
     int readonly;

@@ -129,6 +129,7 @@ void kb_close(struct kb *kb)
     kb__post_free(kb->post);
     sqlite3_finalize(kb->st_terms);
     sqlite3_finalize(kb->st_hit);
+    sqlite3_finalize(kb->st_dv);
     free(kb->qscratch);
     kb__rcache_free(kb);
     kb__syn_free(kb->syn);
