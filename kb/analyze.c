@@ -8,6 +8,7 @@
 
 #include "kb/kb_int.h"
 #include "kb/normalize.h"
+#include "kb/root.h"
 #include "kb/stem.h"
 #include "kb/stopwords.h"
 
@@ -88,7 +89,7 @@ static int32_t to_utf16(struct kb_analyzer *a, const char *s, int len)
 static int emit_word(struct kb_analyzer *a, const uint32_t *w, size_t n, int start, int end,
                      kb_word_fn *fn, void *ctx)
 {
-    char norm[KB_WORD_MAX_BYTES], fbuf[3][KB_WORD_MAX_BYTES];
+    char norm[KB_WORD_MAX_BYTES], fbuf[3][KB_WORD_MAX_BYTES], rbuf[KB_WORD_MAX_BYTES];
     uint32_t forms[3][KB_STEM_MAX];
     size_t nforms[3];
     struct kb_word kw = {0};
@@ -123,6 +124,12 @@ static int emit_word(struct kb_analyzer *a, const uint32_t *w, size_t n, int sta
         for (int i = 0; i < kw.nforms; i++)
             kw.form_len[i] = (int)kb__utf32_to_utf8(forms[i], nforms[i], fbuf[i], KB_WORD_MAX_BYTES);
         kw.stop = kb_stopword(KB_SCRIPT_ARABIC, norm, kw.norm_len);
+        uint32_t root[KB_STEM_MAX];
+        size_t nroot = kb_root_arabic(w, n, root);
+        if (nroot >= 3) { /* two letters are no root: too many words would meet */
+            kw.root = rbuf;
+            kw.root_len = (int)kb__utf32_to_utf8(root, nroot, rbuf, sizeof rbuf);
+        }
     } else if (latin) {
         int sl;
         kw.script = KB_SCRIPT_LATIN;

@@ -20,6 +20,10 @@ struct kb_word {
     const char *form[3];
     int form_len[3];
     int nforms;
+    /* Arabic only (else root_len 0): the word's root (kb/root.h), kept apart from the
+     * forms because a root match is weaker evidence than a stem match. */
+    const char *root;
+    int root_len;
     int start, end;  /* byte range in the input text */
     int script;      /* enum kb_script */
     int stop;        /* 1 when a stop word of its language (callers decide what that means) */

@@ -46,6 +46,12 @@ static int emit(void *ctx, const struct kb_word *w)
     for (int i = 0; i < w->nforms && rc == SQLITE_OK; i++)
         rc = e->xToken(e->fts_ctx, i ? FTS5_TOKEN_COLOCATED : 0, w->form[i], w->form_len[i],
                        w->start, w->end);
+    if (w->root_len && rc == SQLITE_OK) {
+        char t[KB_WORD_MAX_BYTES + 1];
+        t[0] = KB_TOK_ROOT_MARK;
+        memcpy(t + 1, w->root, (size_t)w->root_len);
+        rc = e->xToken(e->fts_ctx, FTS5_TOKEN_COLOCATED, t, w->root_len + 1, w->start, w->end);
+    }
     return rc;
 }
 

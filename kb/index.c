@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb/fts5_tok.h"
 #include "kb/kb_int.h"
 
 #define ANSWER_WORDS_MAX 256 /* ranking looks at an answer's first distinct words only */
@@ -33,6 +34,10 @@ static int put_word(void *ctx, const struct kb_word *w)
     for (int i = 0; i < w->nforms; i++) {
         sn_buf_add(b, "|", 1);
         sn_buf_add(b, w->form[i], (size_t)w->form_len[i]);
+    }
+    if (w->root_len) { /* marked: search.c gives a root match only part credit */
+        sn_buf_add(b, (char[]){'|', KB_TOK_ROOT_MARK}, 2);
+        sn_buf_add(b, w->root, (size_t)w->root_len);
     }
     t->words++;
     return 0;
@@ -80,10 +85,8 @@ int kb__unindex(struct kb *kb, long long n, struct sn_err *err)
 int kb__index_entry(struct kb *kb, long long n, const struct kb_entry *e, struct sn_err *err)
 {
     sqlite3_stmt *st = NULL;
-    struct sn_buf terms;
     char *variants = NULL, *keywords = NULL;
     int rc = kb__unindex(kb, n, err);
-    sn_buf_init(&terms, (size_t)1 << 24);
     if (rc || e->status != KB_PUBLISHED)
         goto out;
     variants = join(e->variants, e->n_variants);
@@ -106,7 +109,21 @@ int kb__index_entry(struct kb *kb, long long n, const struct kb_entry *e, struct
     }
     sqlite3_finalize(st);
     st = NULL;
+    rc = kb__index_terms(kb, n, e, err);
+out:
+    sqlite3_finalize(st);
+    free(variants);
+    free(keywords);
+    return rc;
+}
 
+int kb__index_terms(struct kb *kb, long long n, const struct kb_entry *e, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct sn_buf terms;
+    char *keywords = join(e->keywords, e->n_keywords);
+    int rc = SN_OK;
+    sn_buf_init(&terms, (size_t)1 << 24);
     put_line(kb, &terms, 'q', e->question, 1 << 20, 0);
     for (int i = 0; i < e->n_variants; i++)
         put_line(kb, &terms, 'v', e->variants[i], 1 << 20, 0);
@@ -125,7 +142,6 @@ int kb__index_entry(struct kb *kb, long long n, const struct kb_entry *e, struct
 out:
     sqlite3_finalize(st);
     sn_buf_fini(&terms);
-    free(variants);
     free(keywords);
     return rc;
 }

@@ -74,7 +74,7 @@ typedef int kb_synonym_fn(void *ctx, const char *term, const char *canonical);
 int kb_synonym_each(struct kb *kb, kb_synonym_fn *fn, void *ctx, struct sn_err *err);
 
 enum kb_band { KB_BAND_LOW = 0, KB_BAND_MEDIUM = 1, KB_BAND_HIGH = 2 };
-#define KB_DEFAULT_HIGH   0.45 /* chosen on the mawdoo3 tune split: docs/matching.md */
+#define KB_DEFAULT_HIGH   0.44 /* chosen on the mawdoo3 tune split: docs/matching.md */
 #define KB_DEFAULT_MEDIUM 0.20
 const char *kb_band_name(int band);
 

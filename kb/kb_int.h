@@ -64,6 +64,8 @@ int kb__dberr(struct kb *kb, struct sn_err *err, const char *what);
 
 /* Removes row n from the search index, then indexes e there when it is published. */
 int kb__index_entry(struct kb *kb, long long n, const struct kb_entry *e, struct sn_err *err);
+/* Writes only e's analyzed phrasings (kb_terms row n, which must not exist yet). */
+int kb__index_terms(struct kb *kb, long long n, const struct kb_entry *e, struct sn_err *err);
 int kb__unindex(struct kb *kb, long long n, struct sn_err *err);
 /* Changes whenever any connection commits to the file (cache invalidation). */
 int kb__data_version(struct kb *kb);
@@ -89,11 +91,15 @@ struct kb__form {
     int len;
     uint32_t h;
 };
-/* A query word for the first pass: any of its forms matches; weight is its IDF. */
+/* A query word for the first pass: any of its forms matches for weight; else its root
+ * token (KB_TOK_ROOT_MARK + root, may be NULL) for weight * root_share. */
 struct kb__qword {
     const struct kb__form *f;
     int nf;
     double weight;
+    const char *root;
+    int root_len;
+    double root_share;
 };
 /* A first-pass candidate: entry row and summed weight of the query words it holds. */
 struct kb__pre {

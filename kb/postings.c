@@ -385,6 +385,12 @@ int kb__post_select(struct kb *kb,
                 return rc;
             accumulate(p, l->ids, l->n, (float)w[i].weight, want);
         }
+        if (w[i].root) { /* after the forms: a row already credited for the word is skipped */
+            const struct plist *l;
+            if ((rc = list_get(kb, p, w[i].root, w[i].root_len, &l, err)))
+                return rc;
+            accumulate(p, l->ids, l->n, (float)(w[i].weight * w[i].root_share), want);
+        }
     }
     if (p->ntouched == 0 && (rc = answer_pass(kb, p, w, n, want, err)))
         return rc;

@@ -24,6 +24,8 @@
 #define COVER_R_MIN   0.5  /* below this phrasing coverage a hit is a guess... */
 #define GUESS_MAX     0.40 /* ...whose confidence stays under the default high band */
 #define EXTRA_WEIGHT  0.15 /* keywords/answer lift of a weak phrasing match */
+#define RANK_POWER    2.0  /* ranking weighs a word by IDF^this (view_weights) */
+#define ROOT_WEIGHT   0.7  /* a word met only by its root (مسجد / مساجد) */
 
 struct qword {
     char norm[KB_WORD_MAX_BYTES];
@@ -31,8 +33,11 @@ struct qword {
     char buf[QFORMS_MAX][KB_WORD_MAX_BYTES];
     struct kb__form f[QFORMS_MAX];
     int nf;
+    char root[KB_WORD_MAX_BYTES]; /* KB_TOK_ROOT_MARK + the root: its indexed token */
+    int root_len;                 /* of the root alone; 0 when the word has none */
     int stop, synonym;
     double idf;
+    double wt[2]; /* coverage weight in each view (see score_row) */
     uint32_t g[KB_WORD_MAX_BYTES]; /* character trigrams of norm (fuzzy matching) */
     int ng;
 };
@@ -56,16 +61,20 @@ struct rword {
     int norm_len;
     struct kb__form f[3];
     int nf;
+    const char *root; /* "" when the word has none */
+    int root_len;
     const uint32_t *g; /* its character trigrams, in the row's gram buffer */
     int ng;
     double idf;
+    double wt[2];
 };
 
 struct cand {
     long long n;
     double pre;         /* first-pass score */
-    double sim, cq, cr; /* best phrasing */
+    double sim, cq, cr; /* best phrasing (ranking view) */
     double second;
+    double score1; /* the score in the confidence view */
     double extra; /* coverage by keywords and answer */
     double score;
     char best_type;
@@ -138,6 +147,9 @@ static int take_qword(void *ctx, const struct kb_word *w)
     qw->stop = w->stop;
     for (int i = 0; i < w->nforms; i++)
         add_form(qw, w->form[i], w->form_len[i]);
+    qw->root[0] = KB_TOK_ROOT_MARK;
+    memcpy(qw->root + 1, w->root, (size_t)w->root_len);
+    qw->root_len = w->root_len;
     const char *syn = kb__syn_lookup(c->kb, w->norm, w->norm_len);
     if (syn) {
         qw->synonym = 1;
@@ -229,7 +241,7 @@ static int sort_unique(uint32_t *g, int n)
     return o;
 }
 
-/* Parses one kb_terms line (" norm|f0|f1 norm|f0 ...") into words borrowed from line. */
+/* Parses one kb_terms line (" norm|f0|f1|#root norm|f0 ...") into words borrowed from line. */
 static int parse_row(const char *p, const char *end, struct rword *w, int max)
 {
     int n = 0;
@@ -250,12 +262,18 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
         r->norm = p;
         r->norm_len = (int)(bar - p);
         r->nf = 0;
+        r->root = "";
+        r->root_len = 0;
         const char *f = bar + 1;
-        while (f < we && r->nf < 3) {
+        while (f < we) {
             const char *fe = memchr(f, '|', (size_t)(we - f));
             if (!fe)
                 fe = we;
-            r->f[r->nf++] = (struct kb__form){f, (int)(fe - f), kb__hash(f, (size_t)(fe - f))};
+            if (*f == KB_TOK_ROOT_MARK) {
+                r->root = f + 1;
+                r->root_len = (int)(fe - f - 1);
+            } else if (r->nf < 3)
+                r->f[r->nf++] = (struct kb__form){f, (int)(fe - f), kb__hash(f, (size_t)(fe - f))};
             f = fe + 1;
         }
         n++;
@@ -268,9 +286,9 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
  * the phrasing (cq) and of the phrasing covered by the question (cr). Both directions matter:
  * a phrasing that asks about more than the question is a different question. */
 static void score_row(
-    const struct query *q, const struct rword *r, int nr, int fuzzy, double *cq_out, double *cr_out)
+    const struct query *q, const struct rword *r, int nr, int fuzzy, double cq_out[2], double cr_out[2])
 {
-    double qw = 0, qm = 0, rw = 0, rm = 0;
+    double qw[2] = {0}, qm[2] = {0}, rw[2] = {0}, rm[2] = {0};
     double rmatch[ROW_WORDS_MAX] = {0};
     for (int i = 0; i < q->n; i++) {
         const struct qword *w = &q->w[i];
@@ -281,6 +299,14 @@ static void score_row(
                 best = 1;
                 bj = j;
             }
+        if (best < ROOT_WEIGHT && w->root_len)
+            for (int j = 0; j < nr; j++)
+                if (r[j].root_len == w->root_len &&
+                    memcmp(r[j].root, w->root + 1, (size_t)w->root_len) == 0) {
+                    best = ROOT_WEIGHT;
+                    bj = j;
+                    break;
+                }
         if (fuzzy && best < 1 && w->norm_len >= 6) {
             for (int j = 0; j < nr; j++) {
                 if (abs(r[j].norm_len - w->norm_len) > 6)
@@ -292,19 +318,22 @@ static void score_row(
                 }
             }
         }
-        double wi = w->stop ? w->idf * STOP_WEIGHT : w->idf;
-        qw += wi;
-        qm += wi * best;
+        for (int v = 0; v < 2; v++) {
+            qw[v] += w->wt[v];
+            qm[v] += w->wt[v] * best;
+        }
         if (bj >= 0 && best > rmatch[bj])
             rmatch[bj] = best;
     }
-    for (int j = 0; j < nr; j++) {
-        double wi = r[j].idf;
-        rw += wi;
-        rm += wi * rmatch[j];
+    for (int j = 0; j < nr; j++)
+        for (int v = 0; v < 2; v++) {
+            rw[v] += r[j].wt[v];
+            rm[v] += r[j].wt[v] * rmatch[j];
+        }
+    for (int v = 0; v < 2; v++) {
+        cq_out[v] = qw[v] > 0 ? qm[v] / qw[v] : 0;
+        cr_out[v] = rw[v] > 0 ? rm[v] / rw[v] : 0;
     }
-    *cq_out = qw > 0 ? qm / qw : 0;
-    *cr_out = rw > 0 ? rm / rw : 0;
 }
 
 static uint32_t gram_key(uint32_t g)
@@ -367,6 +396,20 @@ static double row_grams(struct query *q, const struct rword *r, int nr)
             }
         }
     return q->ngrams + distinct ? 2.0 * common / (q->ngrams + distinct) : 0;
+}
+
+/* Two views of the same overlap. Ranking weighs a word by IDF^RANK_POWER, so the rare word
+ * that names the subject (هولندا in "كم تبلغ مساحة هولندا") outweighs the common words that
+ * a whole family of entries shares. Confidence keeps plain IDF: under the steeper weights one
+ * rare word decides alone, and the margin stops telling right from wrong. */
+static void view_weights(double idf, int stop, double wt[2])
+{
+    wt[0] = idf;
+    wt[1] = pow(idf, RANK_POWER);
+    if (stop) {
+        wt[0] *= STOP_WEIGHT;
+        wt[1] *= STOP_WEIGHT;
+    }
 }
 
 static double fbeta(double cq, double cr)
@@ -480,12 +523,13 @@ static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
             goff[nw] = (int)ng;
             w->ng = k;
             ng += (size_t)k;
-            w->idf = 0;
+            w->idf = w->wt[0] = w->wt[1] = 0;
             if (phrasing) { /* keywords and answer count by cover_q only: no weights needed */
                 w->idf = idf(kb, form_df(kb, w->f, w->nf));
-                if (kb_stopword(w->norm[0] & 0x80 ? KB_SCRIPT_ARABIC : KB_SCRIPT_LATIN, w->norm,
-                                w->norm_len))
-                    w->idf *= STOP_WEIGHT;
+                view_weights(w->idf,
+                             kb_stopword(w->norm[0] & 0x80 ? KB_SCRIPT_ARABIC : KB_SCRIPT_LATIN,
+                                         w->norm, w->norm_len),
+                             w->wt);
             }
             e->w[nw++] = *w;
         }
@@ -526,38 +570,46 @@ parsed_get(struct kb *kb, uint32_t n, const uint32_t *in_use, int nuse, int *own
 
 static void score_cand(struct query *q, struct cand *c, const struct parsed *e)
 {
+    double sim1 = 0, second1 = 0;
     c->sim = c->cq = c->cr = c->extra = c->second = 0;
     c->best_type = 0;
     for (int row = 0; row < e->nrows; row++) {
         char type = e->rows[row].type;
         const struct rword *rw = e->w + e->rows[row].w0;
         int nr = e->rows[row].nw;
-        double cq, cr;
+        double cq[2], cr[2];
         /* no fuzzy matching in answers: long, and they only lift a weak phrasing match */
-        score_row(q, rw, nr, type != 'a', &cq, &cr);
+        score_row(q, rw, nr, type != 'a', cq, cr);
         if (type == 'q' || type == 'v') {
-            double s = (1 - GRAM_WEIGHT) * fbeta(cq, cr) + GRAM_WEIGHT * row_grams(q, rw, nr);
+            double g = GRAM_WEIGHT * row_grams(q, rw, nr);
+            double s = (1 - GRAM_WEIGHT) * fbeta(cq[1], cr[1]) + g;
+            double s1 = (1 - GRAM_WEIGHT) * fbeta(cq[0], cr[0]) + g;
             if (s > c->sim)
                 c->second = c->sim;
             else if (s > c->second)
                 c->second = s;
             if (s > c->sim) {
                 c->sim = s;
-                c->cq = cq;
-                c->cr = cr;
+                c->cq = cq[0];
+                c->cr = cr[0];
                 c->best_type = type;
                 c->best_row = row;
             }
-        } else if (cq > c->extra) {
-            c->extra = cq; /* keywords/answer: how much of the question they cover */
+            if (s1 > sim1)
+                second1 = sim1;
+            else if (s1 > second1)
+                second1 = s1;
+            if (s1 > sim1)
+                sim1 = s1;
+        } else if (cq[0] > c->extra) {
+            c->extra = cq[0]; /* keywords/answer: how much of the question they cover */
         }
     }
     /* The answer and keywords break ties and lift a weak phrasing match a little; they never
      * outrank a good phrasing match on their own. An entry whose other phrasings match too
      * is more likely the one asked about. */
-    c->score = c->sim + EXTRA_WEIGHT * c->extra * (1 - c->sim) + SECOND_WEIGHT * c->second;
-    if (c->score > 1)
-        c->score = 1;
+    c->score = fmin(1, c->sim + EXTRA_WEIGHT * c->extra * (1 - c->sim) + SECOND_WEIGHT * c->second);
+    c->score1 = fmin(1, sim1 + EXTRA_WEIGHT * c->extra * (1 - sim1) + SECOND_WEIGHT * second1);
 }
 
 static int cmp_cand(const void *a, const void *b)
@@ -588,8 +640,10 @@ static int first_pass_words(struct kb *kb,
         for (int j = 0; j < w->nf; j++)
             if (kb__df_get(kb, w->f[j].s, w->f[j].len) > 0) /* else it cannot match */
                 pf[n][nf++] = w->f[j];
-        if (nf) {
-            pw[n] = (struct kb__qword){pf[n], nf, w->idf};
+        int root = w->root_len && 1 && kb__df_get(kb, w->root, w->root_len + 1) > 0;
+        if (nf || root) {
+            pw[n] = (struct kb__qword){pf[n], nf, w->idf, root ? w->root : NULL,
+                                       w->root_len + 1, ROOT_WEIGHT};
             n++;
         }
     }
@@ -617,21 +671,29 @@ explain_query(struct sn_buf *x, const struct query *q, const struct kb__qword *p
         sn_buf_printf(x, "  %s ->", w->norm);
         for (int j = 0; j < w->nf; j++)
             sn_buf_printf(x, " %s", w->f[j].s);
+        if (w->root_len)
+            sn_buf_printf(x, " (root %s)", w->root + 1);
         sn_buf_printf(x, "  idf=%.2f%s%s\n", w->idf, w->stop ? " stop-word" : "",
                       w->synonym ? " synonym" : "");
     }
     /* Each quoted form is one FTS5 MATCH over question, variants and keywords (kb/postings.c);
      * the line shows exactly the tokens sent, as the OR they amount to. */
-    sn_buf_adds(x,
-                "first pass: entries ranked by the summed IDF of the words their phrasings hold\n");
+    sn_buf_printf(x,
+                  "first pass: entries ranked by the summed IDF of the words their phrasings hold"
+                  " (by root only, \"#root\": %.0f%%)\n",
+                  100 * ROOT_WEIGHT);
     sn_buf_adds(x, "match:");
     for (int i = 0, t = 0; i < npw; i++)
-        for (int j = 0; j < pw[i].nf; j++) {
+        for (int j = 0; j <= pw[i].nf; j++) { /* the forms, then the root token */
+            const char *s = j < pw[i].nf ? pw[i].f[j].s : pw[i].root;
+            int len = j < pw[i].nf ? pw[i].f[j].len : pw[i].root_len;
+            if (!s)
+                continue;
             sn_buf_adds(x, t++ ? " OR \"" : " \"");
-            for (int k = 0; k < pw[i].f[j].len; k++) {
-                if (pw[i].f[j].s[k] == '"')
+            for (int k = 0; k < len; k++) {
+                if (s[k] == '"')
                     sn_buf_add(x, "\"", 1);
-                sn_buf_add(x, &pw[i].f[j].s[k], 1);
+                sn_buf_add(x, &s[k], 1);
             }
             sn_buf_adds(x, "\"");
         }
@@ -665,11 +727,15 @@ static void explain_hit(
             char type = *p;
             int nr = parse_row(p + 1, eol, rw, ROW_WORDS_MAX);
             for (int j = 0; j < nr; j++) {
-                if (forms_meet(w->f, w->nf, rw[j].f, rw[j].nf)) {
+                int exact = forms_meet(w->f, w->nf, rw[j].f, rw[j].nf);
+                if (exact || (w->root_len && rw[j].root_len == w->root_len &&
+                              memcmp(rw[j].root, w->root + 1, (size_t)w->root_len) == 0)) {
                     if (type == 'v')
                         sn_buf_printf(x, " variant[%d]", vrow);
                     else
                         sn_buf_printf(x, " %s", field_name(type));
+                    if (!exact)
+                        sn_buf_printf(x, " (root, as %.*s)", rw[j].norm_len, rw[j].norm);
                     found = 1;
                     break;
                 }
@@ -678,7 +744,7 @@ static void explain_hit(
                 vrow++;
             p = *eol ? eol + 1 : eol;
         }
-        sn_buf_adds(x, found ? "\n" : " (no exact match)\n");
+        sn_buf_adds(x, found ? "\n" : " (no exact or root match)\n");
     }
 }
 
@@ -750,6 +816,7 @@ int kb_search(struct kb *kb,
     kb_analyze(kb->an, question, (int)len, take_qword, &qc);
     for (int i = 0; i < q->n; i++) {
         q->w[i].idf = idf(kb, form_df(kb, q->w[i].f, q->w[i].nf));
+        view_weights(q->w[i].idf, q->w[i].stop, q->w[i].wt);
         q->w[i].ng = word_grams(q->w[i].norm, q->w[i].norm_len, q->w[i].g, 0, KB_WORD_MAX_BYTES);
         q->ngrams = word_grams(q->w[i].norm, q->w[i].norm_len, q->grams, q->ngrams, QGRAMS_MAX);
     }
@@ -800,14 +867,18 @@ int kb_search(struct kb *kb,
         struct kb_hit *h = &res->v[res->n];
         if (fetch_hit(kb, c->n, h) != SN_OK)
             continue;
-        double next = i + 1 < ncand ? cands[i + 1].score : 0;
+        /* the margin in the confidence view, over every entry ranked below: when the two
+         * views disagree on the order, the answer is not sure */
+        double next = 0;
+        for (int j = i + 1; j < ncand; j++)
+            next = fmax(next, cands[j].score1);
         h->score = c->score;
         h->cover_q = c->cq;
         h->cover_r = c->cr;
         h->first_pass = c->pre;
         /* A lower hit gets its margin over the next one, capped by the hit above it, so
          * confidences never rise down the ranking. */
-        h->confidence = confidence(c->score, next);
+        h->confidence = confidence(c->score1, next);
         /* A question that matches only a small part of a phrasing ("problem" against "there
          * is a problem with my card payment") is a guess however lonely the match: worth a
          * "did you mean", never an answer. Costs nothing on the tune split (no answered

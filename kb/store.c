@@ -11,6 +11,9 @@
 #include "kb/kb_int.h"
 
 #define SCHEMA_VERSION "1"
+/* What the index holds depends on the analyzer: a base indexed by an older one (before root
+ * tokens, "1") is re-indexed when next opened for writing. Bump on any change to tokens. */
+#define ANALYZER_VERSION "2"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -72,6 +75,54 @@ static int has_schema(struct kb *kb)
     return ok;
 }
 
+#define ENTRY_COLS "n, id, lang, category, question, variants, answer, keywords, status, created, updated, version"
+
+static int analyzer_current(struct kb *kb)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = 0;
+    if (sqlite3_prepare_v2(kb->db, "SELECT value FROM meta WHERE key='analyzer'", -1, &st,
+                           NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        ok = strcmp((const char *)sqlite3_column_text(st, 0), ANALYZER_VERSION) == 0;
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static struct kb_entry *row_entry(sqlite3_stmt *st);
+
+/* Indexes every published entry again with this analyzer, in one transaction: a failure
+ * leaves the old index as it was. FTS5 rebuilds from the text it stores (a DELETE would
+ * re-tokenize with the new analyzer and miss the old tokens). */
+static int reindex(struct kb *kb, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int s = SQLITE_DONE, rc = kb__exec(kb, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    rc = kb__exec(kb,
+                  "INSERT INTO kb_fts(kb_fts) VALUES('rebuild'); DELETE FROM kb_terms;"
+                  "INSERT OR REPLACE INTO meta VALUES('analyzer','" ANALYZER_VERSION "');",
+                  err);
+    if (rc == SN_OK && sqlite3_prepare_v2(kb->db,
+                                          "SELECT " ENTRY_COLS
+                                          " FROM entries WHERE status='published' ORDER BY n",
+                                          -1, &st, NULL) != SQLITE_OK)
+        rc = kb__dberr(kb, err, "re-index");
+    while (rc == SN_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct kb_entry *e = row_entry(st);
+        rc = kb__index_terms(kb, sqlite3_column_int64(st, 0), e, err);
+        kb_entry_free(e);
+    }
+    if (rc == SN_OK && s != SQLITE_DONE)
+        rc = kb__dberr(kb, err, "re-index");
+    sqlite3_finalize(st);
+    if (rc == SN_OK)
+        rc = kb__exec(kb, "COMMIT", err);
+    if (rc)
+        kb__exec(kb, "ROLLBACK", NULL);
+    return rc;
+}
+
 struct kb *kb_open(const char *path, int flags, struct sn_err *err)
 {
     struct kb *kb = sn_xcalloc(1, sizeof *kb);
@@ -103,6 +154,7 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
         if (!has_schema(kb) &&
             (kb__exec(kb,
                       "INSERT INTO meta VALUES('schema','" SCHEMA_VERSION "');"
+                      "INSERT INTO meta VALUES('analyzer','" ANALYZER_VERSION "');"
                       "INSERT INTO kb_fts(kb_fts, rank) VALUES('rank','bm25(8.0, 6.0, 3.0, 1.0)');",
                       err)))
             goto fail;
@@ -113,6 +165,8 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
         goto fail;
     } else if (!kb->readonly) {
         kb__exec(kb, gap_schema, NULL); /* on failure kb_gap_log reports SN_EDB later */
+        if (!analyzer_current(kb) && reindex(kb, err))
+            goto fail;
     }
     kb__exec(kb, "PRAGMA synchronous=NORMAL", NULL);
     return kb;
@@ -165,7 +219,6 @@ static int parse_list(const char *s, char ***v, int *n)
     return SN_OK;
 }
 
-#define ENTRY_COLS "n, id, lang, category, question, variants, answer, keywords, status, created, updated, version"
 
 /* Builds an entry from a row selected with ENTRY_COLS; owned by the caller. */
 static struct kb_entry *row_entry(sqlite3_stmt *st)

@@ -19,6 +19,7 @@
  *   stop     T  f1,f2,...  the stop flag of each word, 1 or 0
  *   norm     T  n1 n2 ...  the norm (folded surface form) of each word, space-separated
  *   span     T  s-e,...    the byte range [s,e) of each word in T
+ *   root     T  r1 r2 ...  the root (kb/root.h) of each word, space-separated; - for none
  *
  * Every text of every row is also checked for what holds of any analysis: words in order,
  * 0 <= start < end <= len, a word's bytes are well-formed UTF-8 (invalid bytes never make
@@ -55,6 +56,8 @@ struct aword {
     char form[3][KB_WORD_MAX_BYTES];
     int form_len[3];
     int nforms;
+    char root[KB_WORD_MAX_BYTES];
+    int root_len;
     int start, end, script, stop;
 };
 
@@ -123,6 +126,12 @@ static int take_word(void *ctx, const struct kb_word *w)
             snprintf(f, fs, "word %zu: norm holds byte 0x%02X", i, (unsigned char)w->norm[k]);
             return 1;
         }
+    if (w->root_len < 0 || w->root_len >= KB_WORD_MAX_BYTES ||
+        (w->root_len && (w->script != KB_SCRIPT_ARABIC || !valid_utf8(w->root, w->root_len)))) {
+        snprintf(f, fs, "word %zu \"%.*s\": bad root (len %d)", i, w->norm_len, w->norm,
+                 w->root_len);
+        return 1;
+    }
     c->last_start = w->start;
 
     if (c->out) {
@@ -140,6 +149,8 @@ static int take_word(void *ctx, const struct kb_word *w)
             a->form_len[k] = w->form_len[k];
         }
         a->nforms = w->nforms;
+        memcpy(a->root, w->root, (size_t)w->root_len);
+        a->root_len = w->root_len;
         a->start = w->start;
         a->end = w->end;
         a->script = w->script;
@@ -239,10 +250,10 @@ static const char *show_all(const struct words *w, char *buf, size_t n)
 
 /* ---- the data-driven rows ---- */
 
-enum rel { R_MEET, R_EQUAL, R_DIFFER, R_TOKENS, R_SCRIPTS, R_STOP, R_NORM, R_SPAN };
+enum rel { R_MEET, R_EQUAL, R_DIFFER, R_TOKENS, R_SCRIPTS, R_STOP, R_NORM, R_SPAN, R_ROOT };
 
-static const char *const rel_names[] = {"meet",    "equal", "differ", "tokens",
-                                        "scripts", "stop",  "norm",   "span"};
+static const char *const rel_names[] = {"meet", "equal", "differ", "tokens", "scripts",
+                                        "stop", "norm",  "span",   "root"};
 
 struct bytes {
     char *p;
@@ -456,7 +467,7 @@ static const char *script_name(int code)
 static void check_list(const struct row *r, const struct words *w)
 {
     const char *spec = r->col[1].p;
-    char sep = r->rel == R_NORM ? ' ' : ',';
+    char sep = r->rel == R_NORM || r->rel == R_ROOT ? ' ' : ',';
     char all[2048];
     size_t i = 0;
     const char *p = spec;
@@ -484,6 +495,12 @@ static void check_list(const struct row *r, const struct words *w)
             if ((size_t)a->norm_len != n || memcmp(a->norm, p, n) != 0)
                 fail_msg("%s: word %zu norm \"%s\", want \"%.*s\"", r->where, i + 1, a->norm,
                          (int)n, p);
+        } else if (r->rel == R_ROOT) {
+            int none = n == 1 && *p == '-';
+            if (none ? a->root_len != 0
+                     : (size_t)a->root_len != n || memcmp(a->root, p, n) != 0)
+                fail_msg("%s: word %zu \"%s\" root \"%.*s\", want \"%.*s\"", r->where, i + 1,
+                         a->norm, a->root_len, a->root, (int)n, p);
         } else { /* R_SPAN */
             int s, en, used = 0;
             char tmp[32];

@@ -936,6 +936,52 @@ static void test_lone_partial_match_is_a_guess(void **state)
     kb_results_free(r);
 }
 
+/* A broken plural meets its singular by root (مسجد / المساجد), even when many older
+ * entries share the question's other words and would fill the rerank without it. */
+static void test_broken_plural_by_root(void **state)
+{
+    static const char *const places[] = {"الفنادق", "المدارس", "الحدائق", "الشوارع",
+                                         "المطاعم", "الجسور",  "الاسواق", "الملاعب"};
+    struct fixture *f = *state;
+    char id[32], q[160];
+    for (int i = 0; i < 60; i++) {
+        snprintf(id, sizeof id, "ar-count-%02d", i);
+        snprintf(q, sizeof q, "كم عدد %s في المدينة رقم %d؟", places[i % 8], i);
+        struct kb_entry *e = make_entry(id, "ar", q, "من دليل المدينة.");
+        add_entry(f->kb, e);
+        kb_entry_free(e);
+    }
+    struct kb_entry *e =
+        make_entry("ar-mosques", "ar", "كم عدد المساجد في المدينة؟", "من دليل المدينة.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    assert_top(f->kb, "كم مسجد يوجد في المدينة", "ar-mosques");
+    assert_top(f->kb, "كم عدد المدارس في المدينة رقم 9", "ar-count-09");
+}
+
+/* The rare word that names the subject outweighs the common words that a family of
+ * entries ("how big is X") shares, even when another entry matches those word for word. */
+static void test_rare_subject_word_decides(void **state)
+{
+    static const char *const lands[] = {"فنلندا", "مصر",    "ايسلندا", "ايرلندا", "المغرب",
+                                        "تونس",   "الاردن", "لبنان",   "عمان",    "قطر"};
+    struct fixture *f = *state;
+    char id[32], q[160];
+    for (int i = 0; i < 10; i++) {
+        snprintf(id, sizeof id, "ar-area-%d", i);
+        snprintf(q, sizeof q, "كم تبلغ مساحة %s؟", lands[i]);
+        struct kb_entry *e = make_entry(id, "ar", q, "من الاطلس.");
+        add_entry(f->kb, e);
+        kb_entry_free(e);
+    }
+    struct kb_entry *e =
+        make_entry("ar-area-nl", "ar", "ما مساحة هولندا؟", "من الاطلس.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    assert_top(f->kb, "كم تبلغ مساحة هولندا؟", "ar-area-nl");
+    assert_top(f->kb, "كم تبلغ مساحة فنلندا؟", "ar-area-0");
+}
+
 /* Writes on the searching connection itself drop its cached postings at once. */
 static void test_same_connection_writes(void **state)
 {
@@ -1081,6 +1127,8 @@ int main(void)
         TEST(test_common_words_do_not_crowd_out),
         TEST(test_same_connection_writes),
         TEST(test_lone_partial_match_is_a_guess),
+        TEST(test_broken_plural_by_root),
+        TEST(test_rare_subject_word_decides),
         TEST(test_second_connection_add),
         TEST(test_second_connection_edit),
         TEST(test_second_connection_synonym),
