@@ -148,8 +148,9 @@ static int take_qword(void *ctx, const struct kb_word *w)
     for (int i = 0; i < w->nforms; i++)
         add_form(qw, w->form[i], w->form_len[i]);
     qw->root[0] = KB_TOK_ROOT_MARK;
-    memcpy(qw->root + 1, w->root, (size_t)w->root_len);
     qw->root_len = w->root_len;
+    if (w->root_len)
+        memcpy(qw->root + 1, w->root, (size_t)w->root_len);
     const char *syn = kb__syn_lookup(c->kb, w->norm, w->norm_len);
     if (syn) {
         qw->synonym = 1;

@@ -149,7 +149,8 @@ static int take_word(void *ctx, const struct kb_word *w)
             a->form_len[k] = w->form_len[k];
         }
         a->nforms = w->nforms;
-        memcpy(a->root, w->root, (size_t)w->root_len);
+        if (w->root_len)
+            memcpy(a->root, w->root, (size_t)w->root_len);
         a->root_len = w->root_len;
         a->start = w->start;
         a->end = w->end;
