@@ -63,7 +63,7 @@ static const struct key keys[] = {
     {"rx_buffer", T_INT, OFF(rx_buffer), "512", 128, 65536, "lws rx buffer per connection"},
     {"send_queue", T_INT, OFF(send_queue), "32", 4, 4096,
      "frames queued per connection before reading pauses"},
-    {"confidence_high", T_DBL, OFF(high), "0.45", 0, 100, "answer band threshold"},
+    {"confidence_high", T_DBL, OFF(high), "0.44", 0, 100, "answer band threshold"},
     {"confidence_medium", T_DBL, OFF(medium), "0.20", 0, 100, "suggestions band threshold"},
     {"agent_grace", T_INT, OFF(agent_grace), "60", 1, 86400,
      "seconds a disconnected agent keeps its chats before they go back to the queue"},

@@ -647,12 +647,29 @@ static int csv_number(struct kb_entry *e, enum col c, const char *s, size_t len,
     return set_number(e, c, v, err);
 }
 
+/* Spreadsheets run a cell that starts with = + - @ (or a tab or CR before one) as a formula:
+ * an exported FAQ opened in Excel must not. Export puts a ' before such a text cell, and
+ * before one that starts with ' itself, so that import can take exactly that ' off again
+ * and the round trip stays lossless. */
+static const char formula_lead[] = "=+-@\t\r'";
+
+static int csv_text_col(enum col c)
+{
+    return c == COL_ID || c == COL_CATEGORY || c == COL_QUESTION || c == COL_VARIANTS ||
+           c == COL_ANSWER || c == COL_KEYWORDS;
+}
+
 static int csv_field(struct kb_entry *e, enum col c, const char *s, size_t len, struct sn_err *err)
 {
     const char *nul = memchr(s, 0, len);
     if (nul)
         return sn_err_set(err, SN_EINVAL, "%s: NUL byte at byte %zu", col_names[c],
                           (size_t)(nul - s));
+    if (csv_text_col(c) && len >= 2 && s[0] == '\'' &&
+        memchr(formula_lead, s[1], sizeof formula_lead - 1)) {
+        s++; /* the ' that export put before a formula-like cell */
+        len--;
+    }
     switch (c) {
     case COL_LANG:
         return set_lang(e, s, len, err);
@@ -841,13 +858,19 @@ out:
     return rc;
 }
 
-/* Quotes a field only when it must be (comma, quote, CR or LF), doubling quotes. */
-static int csv_put(struct sn_buf *b, const char *s, size_t n)
+/* Quotes a field only when it must be (comma, quote, CR or LF), doubling quotes. With
+ * defuse, a cell that starts like a formula gets a ' first (formula_lead). */
+static int csv_put(struct sn_buf *b, const char *s, size_t n, int defuse)
 {
     int rc = SN_OK;
-    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\r', n) && !memchr(s, '\n', n))
-        return sn_buf_add(b, s, n);
+    const char *lead = defuse && n && memchr(formula_lead, s[0], sizeof formula_lead - 1) ? "'" : "";
+    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\r', n) && !memchr(s, '\n', n)) {
+        rc = sn_buf_adds(b, lead);
+        return rc ? rc : sn_buf_add(b, s, n);
+    }
     rc = sn_buf_add(b, "\"", 1);
+    if (!rc)
+        rc = sn_buf_adds(b, lead);
     while (!rc && n) {
         const char *q = memchr(s, '"', n);
         size_t k = q ? (size_t)(q - s) + 1 : n;
@@ -914,7 +937,7 @@ static int csv_write(const struct kb_entry *e, struct sn_buf *out)
     cell[COL_UPDATED] = num[2];
     for (int c = 0; c < COL_COUNT && !rc; c++) {
         size_t n = c == COL_LANG ? strnlen(e->lang, sizeof e->lang) : strlen(cell[c]);
-        rc = csv_put(&rec, cell[c], n);
+        rc = csv_put(&rec, cell[c], n, csv_text_col((enum col)c));
         if (!rc)
             rc = sn_buf_add(&rec, c + 1 < COL_COUNT ? "," : "\n", 1);
     }

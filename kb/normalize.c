@@ -37,6 +37,10 @@ uint32_t kb_norm_char(uint32_t c)
     case 0x06D5: /* ae */
         return 0x0647;
     }
+    if (c == 0x066B) /* Arabic decimal separator: ٣٫٥ is 3.5 */
+        return '.';
+    if (c == 0x066C) /* Arabic thousands separator: ١٬٥٠٠ is 1,500 */
+        return ',';
     if (c >= 0x0660 && c <= 0x0669)
         return '0' + (c - 0x0660);
     if (c >= 0x06F0 && c <= 0x06F9)
