@@ -43,6 +43,7 @@ struct kb__df {
 
 struct kb__syn;  /* synonym map, kb/synonym.c */
 struct kb__post; /* first-pass posting cache, kb/postings.c */
+struct kb__fuzzy; /* trigram lists of the vocabulary, kb/fuzzy.c */
 
 struct kb {
     sqlite3 *db;
@@ -50,6 +51,7 @@ struct kb {
     struct kb__df df;
     struct kb__syn *syn;
     struct kb__post *post;
+    struct kb__fuzzy *fuzzy;
     unsigned index_gen;              /* bumped whenever the index statistics are reloaded */
     sqlite3_stmt *st_terms, *st_hit; /* search's lookups, finalized in kb_close */
     sqlite3_stmt *st_dv;             /* PRAGMA data_version (kb__data_version) */
@@ -119,5 +121,11 @@ int kb__post_select(struct kb *kb,
                     int max,
                     struct sn_err *err);
 void kb__post_free(struct kb__post *p);
+/* The indexed form nearest to w[0..len) by character-trigram Dice, when it is at least min:
+ * 1 with *out (borrowed from the df table, valid until the index changes), *outlen and *sim
+ * set; else 0. Words under 4 code points have no neighbours. Call after kb__df_load. */
+int kb__fuzzy_near(struct kb *kb, const char *w, int len, double min, const char **out,
+                   int *outlen, double *sim);
+void kb__fuzzy_free(struct kb__fuzzy *f);
 /* Frees search's cache of parsed phrasings (kb_close). */
 void kb__rcache_free(struct kb *kb);

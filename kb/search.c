@@ -16,6 +16,7 @@
 #define ROW_WORDS_MAX 64  /* words of one phrasing that take part in ranking */
 #define FUZZY_MIN     0.5 /* trigram Dice below this is no match */
 #define FUZZY_WEIGHT  0.8 /* a fuzzy match is worth this much of an exact one */
+#define NEAR_MIN      0.5 /* Dice for an unknown word's stand-in in the first pass (kb/fuzzy.c) */
 /* Tuned on the mawdoo3 tune split only (docs/matching.md): */
 #define BETA2         0.5  /* F-measure weight: < 1 leans on covering the phrasing */
 #define GRAM_WEIGHT   0.2  /* share of character-trigram Dice in a phrasing's score */
@@ -641,10 +642,24 @@ static int first_pass_words(struct kb *kb,
         for (int j = 0; j < w->nf; j++)
             if (kb__df_get(kb, w->f[j].s, w->f[j].len) > 0) /* else it cannot match */
                 pf[n][nf++] = w->f[j];
-        int root = w->root_len && 1 && kb__df_get(kb, w->root, w->root_len + 1) > 0;
+        int root = w->root_len && kb__df_get(kb, w->root, w->root_len + 1) > 0;
+        double weight = w->idf;
+        if (!nf && !root && !w->stop) { /* unknown to the index: a typo? */
+            double best = 0, sim;
+            const char *near;
+            int nlen;
+            for (int j = 0; j < w->nf; j++)
+                if (kb__fuzzy_near(kb, w->f[j].s, w->f[j].len, NEAR_MIN, &near, &nlen, &sim) &&
+                    sim > best) {
+                    best = sim;
+                    pf[n][0] = (struct kb__form){near, nlen, kb__hash(near, (size_t)nlen)};
+                    nf = 1;
+                }
+            weight *= FUZZY_WEIGHT * best;
+        }
         if (nf || root) {
-            pw[n] = (struct kb__qword){pf[n], nf, w->idf, root ? w->root : NULL,
-                                       w->root_len + 1, ROOT_WEIGHT};
+            pw[n] = (struct kb__qword){pf[n], nf, weight, root ? w->root : NULL, w->root_len + 1,
+                                       ROOT_WEIGHT};
             n++;
         }
     }

@@ -181,6 +181,7 @@ void kb_close(struct kb *kb)
         return;
     kb__df_free(&kb->df);
     kb__post_free(kb->post);
+    kb__fuzzy_free(kb->fuzzy);
     sqlite3_finalize(kb->st_terms);
     sqlite3_finalize(kb->st_hit);
     sqlite3_finalize(kb->st_dv);

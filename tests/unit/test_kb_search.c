@@ -959,6 +959,28 @@ static void test_broken_plural_by_root(void **state)
     assert_top(f->kb, "كم عدد المدارس في المدينة رقم 9", "ar-count-09");
 }
 
+/* A typo in the one rare word of a question (a word the index does not know) still finds
+ * the entry, through the nearest indexed spelling, even when many older entries share the
+ * question's other words. */
+static void test_typo_in_rare_word(void **state)
+{
+    static const char *const cities[] = {"باريس", "لندن", "روما", "مدريد", "برلين", "فيينا"};
+    struct fixture *f = *state;
+    char id[32], q[160];
+    for (int i = 0; i < 60; i++) {
+        snprintf(id, sizeof id, "ar-city-%02d", i);
+        snprintf(q, sizeof q, "أين تقع مدينة %s رقم %d؟", cities[i % 6], i);
+        struct kb_entry *e = make_entry(id, "ar", q, "في الاطلس.");
+        add_entry(f->kb, e);
+        kb_entry_free(e);
+    }
+    struct kb_entry *e = make_entry("ar-greenwich", "ar", "أين توجد مدينة جرينيتش؟", "في لندن.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    assert_top(f->kb, "أين تقع مدينة جزينيتش", "ar-greenwich");
+    assert_top(f->kb, "أين تقع مدينة جرينيتش", "ar-greenwich");
+}
+
 /* The rare word that names the subject outweighs the common words that a family of
  * entries ("how big is X") shares, even when another entry matches those word for word. */
 static void test_rare_subject_word_decides(void **state)
@@ -1129,6 +1151,7 @@ int main(void)
         TEST(test_lone_partial_match_is_a_guess),
         TEST(test_broken_plural_by_root),
         TEST(test_rare_subject_word_decides),
+        TEST(test_typo_in_rare_word),
         TEST(test_second_connection_add),
         TEST(test_second_connection_edit),
         TEST(test_second_connection_synonym),
