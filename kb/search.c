@@ -883,18 +883,22 @@ int kb_search(struct kb *kb,
         struct kb_hit *h = &res->v[res->n];
         if (fetch_hit(kb, c->n, h) != SN_OK)
             continue;
-        /* the margin in the confidence view, over every entry ranked below: when the two
-         * views disagree on the order, the answer is not sure */
-        double next = 0;
+        /* The margin in the confidence view, over every entry ranked below. When the two
+         * views disagree on the order the answer is not sure: then the ranking view's margin,
+         * capped under the high band, so that it is suggested, never answered. */
+        double next = 0, next_r = i + 1 < ncand ? cands[i + 1].score : 0;
         for (int j = i + 1; j < ncand; j++)
             next = fmax(next, cands[j].score1);
         h->score = c->score;
         h->cover_q = c->cq;
         h->cover_r = c->cr;
         h->first_pass = c->pre;
-        /* A lower hit gets its margin over the next one, capped by the hit above it, so
-         * confidences never rise down the ranking. */
-        h->confidence = confidence(c->score1, next);
+        if (c->score1 > next)
+            h->confidence = confidence(c->score1, next);
+        else
+            h->confidence = fmin(GUESS_MAX, confidence(c->score, next_r));
+        /* A lower hit gets its margin over the ones below, capped by the hit above it, so
+         * confidences never rise down the ranking (below). */
         /* A question that matches only a small part of a phrasing ("problem" against "there
          * is a problem with my card payment") is a guess however lonely the match: worth a
          * "did you mean", never an answer. Costs nothing on the tune split (no answered

@@ -1002,6 +1002,13 @@ static void test_rare_subject_word_decides(void **state)
     kb_entry_free(e);
     assert_top(f->kb, "كم تبلغ مساحة هولندا؟", "ar-area-nl");
     assert_top(f->kb, "كم تبلغ مساحة فنلندا؟", "ar-area-0");
+    /* plain IDF weights put فنلندا first (it shares three words): the views disagree, so the
+     * hit is at most suggested, never answered */
+    struct kb_results *r = search(f->kb, "كم تبلغ مساحة هولندا؟");
+    assert_true(r->n > 1);
+    assert_true(r->v[0].confidence <= 0.40);
+    assert_int_not_equal(r->v[0].band, KB_BAND_HIGH);
+    kb_results_free(r);
 }
 
 /* Writes on the searching connection itself drop its cached postings at once. */
