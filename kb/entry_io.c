@@ -863,7 +863,8 @@ out:
 static int csv_put(struct sn_buf *b, const char *s, size_t n, int defuse)
 {
     int rc = SN_OK;
-    const char *lead = defuse && n && memchr(formula_lead, s[0], sizeof formula_lead - 1) ? "'" : "";
+    const char *lead =
+        defuse && n && memchr(formula_lead, s[0], sizeof formula_lead - 1) ? "'" : "";
     if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\r', n) && !memchr(s, '\n', n)) {
         rc = sn_buf_adds(b, lead);
         return rc ? rc : sn_buf_add(b, s, n);

@@ -41,8 +41,8 @@ struct kb__df {
     int data_version;
 };
 
-struct kb__syn;  /* synonym map, kb/synonym.c */
-struct kb__post; /* first-pass posting cache, kb/postings.c */
+struct kb__syn;   /* synonym map, kb/synonym.c */
+struct kb__post;  /* first-pass posting cache, kb/postings.c */
 struct kb__fuzzy; /* trigram lists of the vocabulary, kb/fuzzy.c */
 
 struct kb {
@@ -124,8 +124,8 @@ void kb__post_free(struct kb__post *p);
 /* The indexed form nearest to w[0..len) by character-trigram Dice, when it is at least min:
  * 1 with *out (borrowed from the df table, valid until the index changes), *outlen and *sim
  * set; else 0. Words under 4 code points have no neighbours. Call after kb__df_load. */
-int kb__fuzzy_near(struct kb *kb, const char *w, int len, double min, const char **out,
-                   int *outlen, double *sim);
+int kb__fuzzy_near(
+    struct kb *kb, const char *w, int len, double min, const char **out, int *outlen, double *sim);
 void kb__fuzzy_free(struct kb__fuzzy *f);
 /* Frees search's cache of parsed phrasings (kb_close). */
 void kb__rcache_free(struct kb *kb);

@@ -38,7 +38,7 @@ struct qword {
     int root_len;                 /* of the root alone; 0 when the word has none */
     int stop, synonym;
     double idf;
-    double wt[2]; /* coverage weight in each view (see score_row) */
+    double wt[2];                  /* coverage weight in each view (see score_row) */
     uint32_t g[KB_WORD_MAX_BYTES]; /* character trigrams of norm (fuzzy matching) */
     int ng;
 };
@@ -76,7 +76,7 @@ struct cand {
     double sim, cq, cr; /* best phrasing (ranking view) */
     double second;
     double score1; /* the score in the confidence view */
-    double extra; /* coverage by keywords and answer */
+    double extra;  /* coverage by keywords and answer */
     double score;
     char best_type;
     int best_row;
@@ -286,9 +286,14 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
 
 /* Score of one phrasing: an F-measure of the IDF-weighted share of the question covered by
  * the phrasing (cq) and of the phrasing covered by the question (cr). Both directions matter:
- * a phrasing that asks about more than the question is a different question. */
-static void score_row(
-    const struct query *q, const struct rword *r, int nr, int fuzzy, double cq_out[2], double cr_out[2])
+ * a phrasing that asks about more than the question is a different question. Both shares
+ * come in the two views of view_weights: [0] for confidence, [1] for ranking. */
+static void score_row(const struct query *q,
+                      const struct rword *r,
+                      int nr,
+                      int fuzzy,
+                      double cq_out[2],
+                      double cr_out[2])
 {
     double qw[2] = {0}, qm[2] = {0}, rw[2] = {0}, rm[2] = {0};
     double rmatch[ROW_WORDS_MAX] = {0};
@@ -658,8 +663,8 @@ static int first_pass_words(struct kb *kb,
             weight *= FUZZY_WEIGHT * best;
         }
         if (nf || root) {
-            pw[n] = (struct kb__qword){pf[n], nf, weight, root ? w->root : NULL, w->root_len + 1,
-                                       ROOT_WEIGHT};
+            pw[n] = (struct kb__qword){pf[n],           nf,         weight, root ? w->root : NULL,
+                                       w->root_len + 1, ROOT_WEIGHT};
             n++;
         }
     }

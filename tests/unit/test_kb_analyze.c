@@ -498,8 +498,7 @@ static void check_list(const struct row *r, const struct words *w)
                          (int)n, p);
         } else if (r->rel == R_ROOT) {
             int none = n == 1 && *p == '-';
-            if (none ? a->root_len != 0
-                     : (size_t)a->root_len != n || memcmp(a->root, p, n) != 0)
+            if (none ? a->root_len != 0 : (size_t)a->root_len != n || memcmp(a->root, p, n) != 0)
                 fail_msg("%s: word %zu \"%s\" root \"%.*s\", want \"%.*s\"", r->where, i + 1,
                          a->norm, a->root_len, a->root, (int)n, p);
         } else { /* R_SPAN */
