@@ -36,10 +36,12 @@ struct qword {
     int nf;
     char root[KB_WORD_MAX_BYTES]; /* KB_TOK_ROOT_MARK + the root: its indexed token */
     int root_len;                 /* of the root alone; 0 when the word has none */
+    uint32_t root_h;              /* kb__hash of the root alone */
     int stop, synonym;
     double idf;
     double wt[2];                  /* coverage weight in each view (see score_row) */
-    uint32_t g[KB_WORD_MAX_BYTES]; /* character trigrams of norm (fuzzy matching) */
+    uint64_t bloom;                /* forms_bloom of its forms */
+    uint32_t g[KB_WORD_MAX_BYTES]; /* character trigrams of norm, sorted (fuzzy matching) */
     int ng;
 };
 
@@ -64,10 +66,12 @@ struct rword {
     int nf;
     const char *root; /* "" when the word has none */
     int root_len;
-    const uint32_t *g; /* its character trigrams, in the row's gram buffer */
+    uint32_t root_h;
+    const uint32_t *g; /* its character trigrams, sorted, in the row's gram buffer */
     int ng;
     double idf;
     double wt[2];
+    uint64_t bloom;
 };
 
 struct cand {
@@ -152,6 +156,7 @@ static int take_qword(void *ctx, const struct kb_word *w)
     qw->root_len = w->root_len;
     if (w->root_len)
         memcpy(qw->root + 1, w->root, (size_t)w->root_len);
+    qw->root_h = kb__hash(qw->root + 1, (size_t)w->root_len);
     const char *syn = kb__syn_lookup(c->kb, w->norm, w->norm_len);
     if (syn) {
         qw->synonym = 1;
@@ -185,36 +190,68 @@ static int form_df(struct kb *kb, const struct kb__form *f, int nf)
     return best;
 }
 
-/* Appends the character trigrams of one folded word (with boundary marks) to g. */
+/* Appends the character trigrams of one folded word (with boundary marks) to g. A character
+ * is its UTF-8 bytes packed in an integer: trigrams only need characters to differ, not
+ * their code points, and this runs for every word of every phrasing parsed. */
 static int word_grams(const char *w, int len, uint32_t *g, int n, int max)
 {
     uint32_t c[KB_WORD_MAX_BYTES + 2];
     size_t k = 1;
     c[0] = '^';
-    k += kb__utf8_to_utf32(w, (size_t)len, c + 1, KB_WORD_MAX_BYTES - 1);
+    for (int i = 0; i < len && k < KB_WORD_MAX_BYTES;) {
+        uint32_t x = (unsigned char)w[i++];
+        while (i < len && ((unsigned char)w[i] & 0xC0) == 0x80)
+            x = x << 8 | (unsigned char)w[i++];
+        c[k++] = x;
+    }
     c[k++] = '$';
     for (size_t i = 0; i + 2 < k && n < max; i++)
         g[n++] = c[i] * 2654435761u ^ c[i + 1] * 40503u ^ c[i + 2];
     return n;
 }
 
-/* Character-trigram Dice coefficient of two folded words (trigrams with boundary marks,
- * from word_grams), for typos and spelling variants that stemming does not join. */
-static double dice3(const uint32_t *ta, int ka, const uint32_t *b, int kb)
+/* Sorts one word's trigrams (a handful: insertion sort) so that dice3 can merge them. */
+static void sort_grams(uint32_t *g, int n)
 {
-    uint32_t tb[KB_WORD_MAX_BYTES];
-    int common = 0;
+    for (int i = 1; i < n; i++) {
+        uint32_t x = g[i];
+        int j = i;
+        for (; j > 0 && g[j - 1] > x; j--)
+            g[j] = g[j - 1];
+        g[j] = x;
+    }
+}
+
+/* Character-trigram Dice coefficient of two folded words (sorted trigrams with boundary
+ * marks, from word_grams + sort_grams), for typos and spelling variants that stemming does
+ * not join. A merge: this runs for every unmatched question word against every word of
+ * every candidate phrasing. */
+static double dice3(const uint32_t *a, int ka, const uint32_t *b, int kb)
+{
+    int i = 0, j = 0, common = 0;
     if (ka < 3 || kb < 3) /* words under 3 letters: trigrams say nothing */
         return 0;
-    memcpy(tb, b, (size_t)kb * sizeof *tb);
-    for (int i = 0; i < ka; i++)
-        for (int j = 0; j < kb; j++)
-            if (ta[i] == tb[j]) {
-                tb[j] = 0xFFFFFFFFu; /* count each trigram of b once */
-                common++;
-                break;
-            }
+    while (i < ka && j < kb) {
+        if (a[i] == b[j]) {
+            common++;
+            i++;
+            j++;
+        } else if (a[i] < b[j])
+            i++;
+        else
+            j++;
+    }
     return 2.0 * (double)common / (double)(ka + kb);
+}
+
+/* One bit per form hash: two words whose blooms share no bit have no form in common, and
+ * forms_meet is skipped (most word pairs of a question and a phrasing). */
+static uint64_t forms_bloom(const struct kb__form *f, int n)
+{
+    uint64_t b = 0;
+    for (int i = 0; i < n; i++)
+        b |= 1ull << (f[i].h & 63);
+    return b;
 }
 
 static int forms_meet(const struct kb__form *a, int na, const struct kb__form *b, int nb)
@@ -252,9 +289,9 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
             p++;
         if (p >= end)
             break;
-        const char *we = p;
-        while (we < end && *we != ' ')
-            we++;
+        const char *we = memchr(p, ' ', (size_t)(end - p));
+        if (!we)
+            we = end;
         struct rword *r = &w[n];
         const char *bar = memchr(p, '|', (size_t)(we - p));
         if (!bar) {
@@ -266,6 +303,7 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
         r->nf = 0;
         r->root = "";
         r->root_len = 0;
+        r->root_h = 0;
         const char *f = bar + 1;
         while (f < we) {
             const char *fe = memchr(f, '|', (size_t)(we - f));
@@ -274,10 +312,12 @@ static int parse_row(const char *p, const char *end, struct rword *w, int max)
             if (*f == KB_TOK_ROOT_MARK) {
                 r->root = f + 1;
                 r->root_len = (int)(fe - f - 1);
+                r->root_h = kb__hash(r->root, (size_t)r->root_len);
             } else if (r->nf < 3)
                 r->f[r->nf++] = (struct kb__form){f, (int)(fe - f), kb__hash(f, (size_t)(fe - f))};
             f = fe + 1;
         }
+        r->bloom = forms_bloom(r->f, r->nf);
         n++;
         p = we;
     }
@@ -302,13 +342,13 @@ static void score_row(const struct query *q,
         double best = 0;
         int bj = -1;
         for (int j = 0; j < nr && best < 1; j++)
-            if (forms_meet(w->f, w->nf, r[j].f, r[j].nf)) {
+            if ((w->bloom & r[j].bloom) && forms_meet(w->f, w->nf, r[j].f, r[j].nf)) {
                 best = 1;
                 bj = j;
             }
         if (best < ROOT_WEIGHT && w->root_len)
             for (int j = 0; j < nr; j++)
-                if (r[j].root_len == w->root_len &&
+                if (r[j].root_h == w->root_h && r[j].root_len == w->root_len &&
                     memcmp(r[j].root, w->root + 1, (size_t)w->root_len) == 0) {
                     best = ROOT_WEIGHT;
                     bj = j;
@@ -515,7 +555,9 @@ static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
         e->rows[e->nrows++] = (struct prow){type, (int)nw, nr};
         for (int j = 0; j < nr; j++) {
             struct rword *w = &rw[j];
-            int k = word_grams(w->norm, w->norm_len, tmp, 0, KB_WORD_MAX_BYTES);
+            /* trigrams serve fuzzy matching and phrasing Dice, never keywords or answers */
+            int k = phrasing ? word_grams(w->norm, w->norm_len, tmp, 0, KB_WORD_MAX_BYTES) : 0;
+            sort_grams(tmp, k);
             if (nw == wcap) {
                 wcap = wcap ? wcap * 2 : 32;
                 e->w = sn_xrealloc(e->w, wcap * sizeof *e->w);
@@ -839,6 +881,8 @@ int kb_search(struct kb *kb,
         q->w[i].idf = idf(kb, form_df(kb, q->w[i].f, q->w[i].nf));
         view_weights(q->w[i].idf, q->w[i].stop, q->w[i].wt);
         q->w[i].ng = word_grams(q->w[i].norm, q->w[i].norm_len, q->w[i].g, 0, KB_WORD_MAX_BYTES);
+        sort_grams(q->w[i].g, q->w[i].ng);
+        q->w[i].bloom = forms_bloom(q->w[i].f, q->w[i].nf);
         q->ngrams = word_grams(q->w[i].norm, q->w[i].norm_len, q->grams, q->ngrams, QGRAMS_MAX);
     }
     q->ngrams = sort_unique(q->grams, q->ngrams);
