@@ -24,6 +24,8 @@
 #define STOP_WEIGHT   0.1  /* a stop word is worth this share of its IDF in coverage */
 #define COVER_R_MIN   0.5  /* below this phrasing coverage a hit is a guess... */
 #define GUESS_MAX     0.40 /* ...whose confidence stays under the default high band */
+#define FULL_COVER    0.9  /* a phrasing covering this much of the question... */
+#define SUGGEST_MIN   0.25 /* ...has at least this confidence: above the default medium band */
 #define EXTRA_WEIGHT  0.15 /* keywords/answer lift of a weak phrasing match */
 #define RANK_POWER    2.0  /* ranking weighs a word by IDF^this (view_weights) */
 #define ROOT_WEIGHT   0.7  /* a word met only by its root (مسجد / مساجد) */
@@ -954,6 +956,11 @@ int kb_search(struct kb *kb,
          * question there has cover_r under 0.5). */
         if (c->cr < COVER_R_MIN && h->confidence > GUESS_MAX)
             h->confidence = GUESS_MAX;
+        /* A phrasing that holds every word of the question is worth suggesting however close
+         * the runner-up: a short ambiguous question ("الفاتورة", "refund") gets "did you
+         * mean", not "I don't know". Under the high band, so it never answers. */
+        if (c->cq >= FULL_COVER && h->confidence < SUGGEST_MIN)
+            h->confidence = SUGGEST_MIN;
         if (res->n > 0 && h->confidence > res->v[res->n - 1].confidence)
             h->confidence = res->v[res->n - 1].confidence;
         h->band = h->confidence >= o->high     ? KB_BAND_HIGH

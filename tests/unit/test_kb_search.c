@@ -959,6 +959,29 @@ static void test_broken_plural_by_root(void **state)
     assert_top(f->kb, "كم عدد المدارس في المدينة رقم 9", "ar-count-09");
 }
 
+/* A one-word question that two entries hold equally is ambiguous, not unknown: its hits are
+ * suggested (medium band), never answered and never dropped to "I don't know". */
+static void test_ambiguous_full_cover_is_suggested(void **state)
+{
+    struct fixture *f = *state;
+    struct kb_entry *e = make_entry("en-inv-pay", "en", "How do I pay my invoice?", "Online.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    e = make_entry("en-inv-see", "en", "Where can I see my invoice?", "In the app.");
+    add_entry(f->kb, e);
+    kb_entry_free(e);
+    struct kb_results *r = search(f->kb, "invoice");
+    assert_true(r->n >= 2);
+    assert_int_equal(r->v[0].band, KB_BAND_MEDIUM);
+    assert_int_equal(r->v[1].band, KB_BAND_MEDIUM);
+    kb_results_free(r);
+    /* a question half of whose words no phrasing holds stays low */
+    r = search(f->kb, "invoice for my zebra aquarium holiday");
+    assert_true(r->n >= 1);
+    assert_int_equal(r->v[0].band, KB_BAND_LOW);
+    kb_results_free(r);
+}
+
 /* A typo in the one rare word of a question (a word the index does not know) still finds
  * the entry, through the nearest indexed spelling, even when many older entries share the
  * question's other words. */
@@ -1159,6 +1182,7 @@ int main(void)
         TEST(test_broken_plural_by_root),
         TEST(test_rare_subject_word_decides),
         TEST(test_typo_in_rare_word),
+        TEST(test_ambiguous_full_cover_is_suggested),
         TEST(test_second_connection_add),
         TEST(test_second_connection_edit),
         TEST(test_second_connection_synonym),
