@@ -57,6 +57,7 @@ static const char *const default_synonyms[][2] = {
     {"رومينج", "تجوال"}, {"الرومينج", "تجوال"}, {"فاتوره", "فاتورة"}, {"mobile", "phone"},
     {"cellphone", "phone"}, {"cell", "phone"}, {"sim", "simcard"}, {"wifi", "internet"},
     {"net", "internet"}, {"pwd", "password"}, {"passcode", "password"},
+    {"invoice", "bill"}, {"invoices", "bill"},
 };
 
 struct opts {
