@@ -124,6 +124,40 @@ const char *kb__syn_lookup(struct kb *kb, const char *norm, int len)
     return hit ? hit->forms : NULL;
 }
 
+/* Deletes every stored term that folds to norm (other spellings of one term: عايز, عايـز,
+ * عايِز), except keep (may be NULL). Returns the number deleted, or a negative sn_code. */
+static int drop_spellings(struct kb *kb, const char *norm, const char *keep, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL, *del = NULL;
+    int n = 0, s;
+    if (sqlite3_prepare_v2(kb->db, "SELECT term FROM synonyms", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(kb->db, "DELETE FROM synonyms WHERE term=?1", -1, &del, NULL) !=
+            SQLITE_OK) {
+        n = kb__dberr(kb, err, "synonyms");
+        goto out;
+    }
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        struct one_word w;
+        if (!t || (keep && strcmp(t, keep) == 0) || one_word(kb, "term", t, &w, NULL) ||
+            strcmp(w.norm, norm) != 0)
+            continue;
+        sqlite3_reset(del);
+        sqlite3_bind_text(del, 1, t, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(del) != SQLITE_DONE) {
+            n = kb__dberr(kb, err, "synonyms");
+            goto out;
+        }
+        n++;
+    }
+    if (s != SQLITE_DONE)
+        n = kb__dberr(kb, err, "synonyms");
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(del);
+    return n;
+}
+
 int kb_synonym_add(struct kb *kb, const char *term, const char *canonical, struct sn_err *err)
 {
     struct one_word t, c;
@@ -135,36 +169,52 @@ int kb_synonym_add(struct kb *kb, const char *term, const char *canonical, struc
         return rc;
     if (strcmp(t.norm, c.norm) == 0)
         return sn_err_set(err, SN_EINVAL, "term and canonical are the same word");
+    /* one row per folded term: another spelling of it is replaced, not kept beside */
+    if ((rc = kb__exec(kb, "SAVEPOINT syn_add", err)))
+        return rc;
+    int d = drop_spellings(kb, t.norm, term, err);
+    if (d < 0) {
+        rc = d;
+        goto out;
+    }
     if (sqlite3_prepare_v2(kb->db,
                            "INSERT INTO synonyms(term, canonical, created) VALUES(?1, ?2, ?3)"
                            " ON CONFLICT(term) DO UPDATE SET canonical=excluded.canonical",
-                           -1, &st, NULL) != SQLITE_OK)
-        return kb__dberr(kb, err, "synonyms");
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = kb__dberr(kb, err, "synonyms");
+        goto out;
+    }
     sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, canonical, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (long long)time(NULL));
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = kb__dberr(kb, err, "synonyms");
+out:
     sqlite3_finalize(st);
+    if (rc)
+        kb__exec(kb, "ROLLBACK TO syn_add", NULL);
+    kb__exec(kb, "RELEASE syn_add", NULL);
     kb__syn_invalidate(kb);
     return rc;
 }
 
+/* Removes the term in any spelling that folds like it (عايـز removes عايز). */
 int kb_synonym_rm(struct kb *kb, const char *term, struct sn_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = SN_OK;
-    if (sqlite3_prepare_v2(kb->db, "DELETE FROM synonyms WHERE term=?1", -1, &st, NULL) !=
-        SQLITE_OK)
-        return kb__dberr(kb, err, "synonyms");
-    sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = kb__dberr(kb, err, "synonyms");
-    else if (sqlite3_changes(kb->db) == 0)
-        rc = sn_err_set(err, SN_ENOTFOUND, "no synonym %s", term);
-    sqlite3_finalize(st);
+    struct one_word t;
+    int rc = one_word(kb, "term", term, &t, err);
+    if (rc)
+        return rc;
+    if ((rc = kb__exec(kb, "SAVEPOINT syn_rm", err)))
+        return rc;
+    int n = drop_spellings(kb, t.norm, NULL, err);
+    if (n < 0)
+        kb__exec(kb, "ROLLBACK TO syn_rm", NULL);
+    kb__exec(kb, "RELEASE syn_rm", NULL);
     kb__syn_invalidate(kb);
-    return rc;
+    if (n < 0)
+        return n;
+    return n ? SN_OK : sn_err_set(err, SN_ENOTFOUND, "no synonym %s", term);
 }
 
 int kb_synonym_each(struct kb *kb, kb_synonym_fn *fn, void *ctx, struct sn_err *err)
