@@ -28,24 +28,10 @@ struct kb__fuzzy {
     size_t ntouched;
 };
 
-/* Distinct trigrams of s (code points, with ^ and $ marks) into g; returns their number. */
+/* Distinct trigrams of s into g (room for WORD_GRAMS); returns their number. */
 static int grams(const char *s, int len, uint32_t *g)
 {
-    uint32_t c[KB_WORD_MAX_BYTES + 2];
-    size_t k = 1;
-    int n = 0;
-    c[0] = '^';
-    k += kb__utf8_to_utf32(s, (size_t)len, c + 1, KB_WORD_MAX_BYTES - 1);
-    c[k++] = '$';
-    for (size_t i = 0; i + 2 < k && n < WORD_GRAMS; i++) {
-        uint32_t x = c[i] * 2654435761u ^ c[i + 1] * 40503u ^ c[i + 2];
-        int dup = 0;
-        for (int j = 0; j < n && !dup; j++)
-            dup = g[j] == x;
-        if (!dup)
-            g[n++] = x;
-    }
-    return n;
+    return kb__sort_unique(g, kb__word_grams(s, len, g, 0, WORD_GRAMS));
 }
 
 static struct glist *slot_of(struct kb__fuzzy *f, uint32_t gram, int create)

@@ -21,6 +21,13 @@ size_t kb__utf8_to_utf32(const char *s, size_t len, uint32_t *out, size_t cap);
 /* FNV-1a, used by the small hash tables in kb/. */
 uint32_t kb__hash(const char *s, size_t n);
 
+/* Appends to g[n..max) the character trigrams of one folded word, with ^ and $ marks, and
+ * returns the new count. Search's fuzzy matching and phrasing Dice, and the vocabulary's
+ * spelling neighbours (kb/fuzzy.c), all use these. */
+int kb__word_grams(const char *w, int len, uint32_t *g, int n, int max);
+/* Sorts g[0..n) and drops repeats; returns the new count. */
+int kb__sort_unique(uint32_t *g, int n);
+
 #endif
 
 #include <sqlite3.h>

@@ -78,16 +78,13 @@ struct rword {
 
 struct cand {
     long long n;
-    double pre;         /* first-pass score */
-    double sim, cq, cr; /* best phrasing (ranking view) */
-    double second;
-    double score1; /* the score in the confidence view */
+    double pre;    /* first-pass score */
+    double cq, cr; /* coverage of the best phrasing (ranking view), in the confidence view */
     double extra;  /* coverage by keywords and answer */
-    double score;
+    double score;  /* in the ranking view */
+    double score1; /* in the confidence view */
     char best_type;
-    int best_row;
     int slot; /* index of its kb_terms data */
-    char lang[3];
 };
 
 void kb_search_opts_init(struct kb_search_opts *o)
@@ -192,26 +189,6 @@ static int form_df(struct kb *kb, const struct kb__form *f, int nf)
     return best;
 }
 
-/* Appends the character trigrams of one folded word (with boundary marks) to g. A character
- * is its UTF-8 bytes packed in an integer: trigrams only need characters to differ, not
- * their code points, and this runs for every word of every phrasing parsed. */
-static int word_grams(const char *w, int len, uint32_t *g, int n, int max)
-{
-    uint32_t c[KB_WORD_MAX_BYTES + 2];
-    size_t k = 1;
-    c[0] = '^';
-    for (int i = 0; i < len && k < KB_WORD_MAX_BYTES;) {
-        uint32_t x = (unsigned char)w[i++];
-        while (i < len && ((unsigned char)w[i] & 0xC0) == 0x80)
-            x = x << 8 | (unsigned char)w[i++];
-        c[k++] = x;
-    }
-    c[k++] = '$';
-    for (size_t i = 0; i + 2 < k && n < max; i++)
-        g[n++] = c[i] * 2654435761u ^ c[i + 1] * 40503u ^ c[i + 2];
-    return n;
-}
-
 /* Sorts one word's trigrams (a handful: insertion sort) so that dice3 can merge them. */
 static void sort_grams(uint32_t *g, int n)
 {
@@ -225,7 +202,7 @@ static void sort_grams(uint32_t *g, int n)
 }
 
 /* Character-trigram Dice coefficient of two folded words (sorted trigrams with boundary
- * marks, from word_grams + sort_grams), for typos and spelling variants that stemming does
+ * marks, from kb__word_grams + sort_grams), for typos and spelling variants that stemming does
  * not join. A merge: this runs for every unmatched question word against every word of
  * every candidate phrasing. */
 static double dice3(const uint32_t *a, int ka, const uint32_t *b, int kb)
@@ -264,22 +241,6 @@ static int forms_meet(const struct kb__form *a, int na, const struct kb__form *b
                 memcmp(a[i].s, b[j].s, (size_t)a[i].len) == 0)
                 return 1;
     return 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int sort_unique(uint32_t *g, int n)
-{
-    int o = 0;
-    qsort(g, (size_t)n, sizeof *g, cmp_u32);
-    for (int i = 0; i < n; i++)
-        if (o == 0 || g[o - 1] != g[i])
-            g[o++] = g[i];
-    return o;
 }
 
 /* Parses one kb_terms line (" norm|f0|f1|#root norm|f0 ...") into words borrowed from line. */
@@ -558,7 +519,7 @@ static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
         for (int j = 0; j < nr; j++) {
             struct rword *w = &rw[j];
             /* trigrams serve fuzzy matching and phrasing Dice, never keywords or answers */
-            int k = phrasing ? word_grams(w->norm, w->norm_len, tmp, 0, KB_WORD_MAX_BYTES) : 0;
+            int k = phrasing ? kb__word_grams(w->norm, w->norm_len, tmp, 0, KB_WORD_MAX_BYTES) : 0;
             sort_grams(tmp, k);
             if (nw == wcap) {
                 wcap = wcap ? wcap * 2 : 32;
@@ -619,10 +580,31 @@ parsed_get(struct kb *kb, uint32_t n, const uint32_t *in_use, int nuse, int *own
     return e;
 }
 
+/* Keeps the best and second-best of the scores seen; 1 when s is the new best. */
+static int top2(double s, double *best, double *second)
+{
+    if (s > *best) {
+        *second = *best;
+        *best = s;
+        return 1;
+    }
+    if (s > *second)
+        *second = s;
+    return 0;
+}
+
+/* The answer and keywords break ties and lift a weak phrasing match a little; they never
+ * outrank a good phrasing match on their own. An entry whose other phrasings match too is
+ * more likely the one asked about. */
+static double entry_score(double best, double second, double extra)
+{
+    return fmin(1, best + EXTRA_WEIGHT * extra * (1 - best) + SECOND_WEIGHT * second);
+}
+
 static void score_cand(struct query *q, struct cand *c, const struct parsed *e)
 {
-    double sim1 = 0, second1 = 0;
-    c->sim = c->cq = c->cr = c->extra = c->second = 0;
+    double best[2] = {0}, second[2] = {0}; /* per view, as in score_row */
+    c->cq = c->cr = c->extra = 0;
     c->best_type = 0;
     for (int row = 0; row < e->nrows; row++) {
         char type = e->rows[row].type;
@@ -633,34 +615,18 @@ static void score_cand(struct query *q, struct cand *c, const struct parsed *e)
         score_row(q, rw, nr, type != 'a', cq, cr);
         if (type == 'q' || type == 'v') {
             double g = GRAM_WEIGHT * row_grams(q, rw, nr);
-            double s = (1 - GRAM_WEIGHT) * fbeta(cq[1], cr[1]) + g;
-            double s1 = (1 - GRAM_WEIGHT) * fbeta(cq[0], cr[0]) + g;
-            if (s > c->sim)
-                c->second = c->sim;
-            else if (s > c->second)
-                c->second = s;
-            if (s > c->sim) {
-                c->sim = s;
+            top2((1 - GRAM_WEIGHT) * fbeta(cq[0], cr[0]) + g, &best[0], &second[0]);
+            if (top2((1 - GRAM_WEIGHT) * fbeta(cq[1], cr[1]) + g, &best[1], &second[1])) {
                 c->cq = cq[0];
                 c->cr = cr[0];
                 c->best_type = type;
-                c->best_row = row;
             }
-            if (s1 > sim1)
-                second1 = sim1;
-            else if (s1 > second1)
-                second1 = s1;
-            if (s1 > sim1)
-                sim1 = s1;
         } else if (cq[0] > c->extra) {
             c->extra = cq[0]; /* keywords/answer: how much of the question they cover */
         }
     }
-    /* The answer and keywords break ties and lift a weak phrasing match a little; they never
-     * outrank a good phrasing match on their own. An entry whose other phrasings match too
-     * is more likely the one asked about. */
-    c->score = fmin(1, c->sim + EXTRA_WEIGHT * c->extra * (1 - c->sim) + SECOND_WEIGHT * c->second);
-    c->score1 = fmin(1, sim1 + EXTRA_WEIGHT * c->extra * (1 - sim1) + SECOND_WEIGHT * second1);
+    c->score = entry_score(best[1], second[1], c->extra);
+    c->score1 = entry_score(best[0], second[0], c->extra);
 }
 
 static int cmp_cand(const void *a, const void *b)
@@ -882,12 +848,13 @@ int kb_search(struct kb *kb,
     for (int i = 0; i < q->n; i++) {
         q->w[i].idf = idf(kb, form_df(kb, q->w[i].f, q->w[i].nf));
         view_weights(q->w[i].idf, q->w[i].stop, q->w[i].wt);
-        q->w[i].ng = word_grams(q->w[i].norm, q->w[i].norm_len, q->w[i].g, 0, KB_WORD_MAX_BYTES);
+        q->w[i].ng =
+            kb__word_grams(q->w[i].norm, q->w[i].norm_len, q->w[i].g, 0, KB_WORD_MAX_BYTES);
         sort_grams(q->w[i].g, q->w[i].ng);
         q->w[i].bloom = forms_bloom(q->w[i].f, q->w[i].nf);
-        q->ngrams = word_grams(q->w[i].norm, q->w[i].norm_len, q->grams, q->ngrams, QGRAMS_MAX);
+        q->ngrams = kb__word_grams(q->w[i].norm, q->w[i].norm_len, q->grams, q->ngrams, QGRAMS_MAX);
     }
-    q->ngrams = sort_unique(q->grams, q->ngrams);
+    q->ngrams = kb__sort_unique(q->grams, q->ngrams);
     qset_build(q);
 
     res = sn_xcalloc(1, sizeof *res);
