@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb/filler.h"
 #include "kb/fts5_tok.h"
 #include "kb/kb.h"
 #include "kb/kb_int.h"
@@ -39,7 +40,7 @@ struct qword {
     char root[KB_WORD_MAX_BYTES]; /* KB_TOK_ROOT_MARK + the root: its indexed token */
     int root_len;                 /* of the root alone; 0 when the word has none */
     uint32_t root_h;              /* kb__hash of the root alone */
-    int stop, synonym;
+    int stop, synonym;            /* stop: 1 a stop word, 2 filler (kb/filler.h) */
     double idf;
     double wt[2];                  /* coverage weight in each view (see score_row) */
     uint64_t bloom;                /* forms_bloom of its forms */
@@ -416,7 +417,9 @@ static void view_weights(double idf, int stop, double wt[2])
 {
     wt[0] = idf;
     wt[1] = pow(idf, RANK_POWER);
-    if (stop) {
+    if (stop == 2) { /* filler: "بدي اعرف", "can you tell me" say nothing of the question */
+        wt[0] = wt[1] = 0;
+    } else if (stop) {
         wt[0] *= STOP_WEIGHT;
         wt[1] *= STOP_WEIGHT;
     }
@@ -494,6 +497,18 @@ void kb__rcache_free(struct kb *kb)
     kb->rcache = NULL;
 }
 
+/* Filler in a phrasing weighs nothing, as in the question (kb/filler.h). */
+static void row_filler(const struct rword *r, int nr, unsigned char *mark)
+{
+    const char *norm[ROW_WORDS_MAX];
+    int len[ROW_WORDS_MAX];
+    for (int j = 0; j < nr; j++) {
+        norm[j] = r[j].norm;
+        len[j] = r[j].norm_len;
+    }
+    kb_filler_mark(norm, len, nr, mark);
+}
+
 /* Takes data (owned). */
 static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
 {
@@ -516,6 +531,9 @@ static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
             e->rows = sn_xrealloc(e->rows, rcap * sizeof *e->rows);
         }
         e->rows[e->nrows++] = (struct prow){type, (int)nw, nr};
+        unsigned char filler[ROW_WORDS_MAX] = {0};
+        if (phrasing)
+            row_filler(rw, nr, filler);
         for (int j = 0; j < nr; j++) {
             struct rword *w = &rw[j];
             /* trigrams serve fuzzy matching and phrasing Dice, never keywords or answers */
@@ -538,10 +556,11 @@ static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
             w->idf = w->wt[0] = w->wt[1] = 0;
             if (phrasing) { /* keywords and answer count by cover_q only: no weights needed */
                 w->idf = idf(kb, form_df(kb, w->f, w->nf));
-                view_weights(w->idf,
-                             kb_stopword(w->norm[0] & 0x80 ? KB_SCRIPT_ARABIC : KB_SCRIPT_LATIN,
-                                         w->norm, w->norm_len),
-                             w->wt);
+                int stop = filler[j]
+                               ? 2
+                               : kb_stopword(w->norm[0] & 0x80 ? KB_SCRIPT_ARABIC : KB_SCRIPT_LATIN,
+                                             w->norm, w->norm_len);
+                view_weights(w->idf, stop, w->wt);
             }
             e->w[nw++] = *w;
         }
@@ -704,7 +723,10 @@ explain_query(struct sn_buf *x, const struct query *q, const struct kb__qword *p
             sn_buf_printf(x, " %s", w->f[j].s);
         if (w->root_len)
             sn_buf_printf(x, " (root %s)", w->root + 1);
-        sn_buf_printf(x, "  idf=%.2f%s%s\n", w->idf, w->stop ? " stop-word" : "",
+        sn_buf_printf(x, "  idf=%.2f%s%s\n", w->idf,
+                      w->stop == 2 ? " filler"
+                      : w->stop    ? " stop-word"
+                                   : "",
                       w->synonym ? " synonym" : "");
     }
     /* Each quoted form is one FTS5 MATCH over question, variants and keywords (kb/postings.c);
@@ -801,6 +823,26 @@ static int fetch_hit(struct kb *kb, long long n, struct kb_hit *h)
     return rc;
 }
 
+/* Marks the question's filler (stop = 2) and takes its weight away; a question made of
+ * filler alone keeps nothing to match. */
+static void query_filler(struct query *q)
+{
+    const char *norm[QWORDS_MAX];
+    int len[QWORDS_MAX];
+    unsigned char mark[QWORDS_MAX] = {0};
+    for (int i = 0; i < q->n; i++) {
+        norm[i] = q->w[i].norm;
+        len[i] = q->w[i].norm_len;
+    }
+    if (!kb_filler_mark(norm, len, q->n, mark))
+        return;
+    for (int i = 0; i < q->n; i++)
+        if (mark[i]) {
+            q->w[i].stop = 2;
+            view_weights(q->w[i].idf, 2, q->w[i].wt);
+        }
+}
+
 int kb_search(struct kb *kb,
               const char *question,
               const struct kb_search_opts *o,
@@ -855,6 +897,7 @@ int kb_search(struct kb *kb,
         q->ngrams = kb__word_grams(q->w[i].norm, q->w[i].norm_len, q->grams, q->ngrams, QGRAMS_MAX);
     }
     q->ngrams = kb__sort_unique(q->grams, q->ngrams);
+    query_filler(q);
     qset_build(q);
 
     res = sn_xcalloc(1, sizeof *res);

@@ -1,8 +1,9 @@
 #include "kb/stem.h"
 
-#include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libstemmer.h>
 
 #include "kb/kb_int.h"
 #include "kb/normalize.h"
@@ -67,16 +68,33 @@ static const struct affix clitics[] = {
  * it ends too many nouns (اشتراك) to be worth its hits as "your". */
 static const struct affix suffixes[] = {
     /* plural + pronoun first, so اشتراكاتي loses اتي, not just تي */
-    {{ALEF, TEH, HEH, ALEF}, 4, 3}, {{ALEF, TEH, NOON, ALEF}, 4, 3}, {{ALEF, TEH, HEH, 0x0645}, 4, 3},
-    {{ALEF, TEH, KAF, 0x0645}, 4, 3}, {{ALEF, TEH, YEH}, 3, 3}, {{ALEF, TEH, KAF}, 3, 3},
+    {{ALEF, TEH, HEH, ALEF}, 4, 3},
+    {{ALEF, TEH, NOON, ALEF}, 4, 3},
+    {{ALEF, TEH, HEH, 0x0645}, 4, 3},
+    {{ALEF, TEH, KAF, 0x0645}, 4, 3},
+    {{ALEF, TEH, YEH}, 3, 3},
+    {{ALEF, TEH, KAF}, 3, 3},
     {{ALEF, TEH, HEH}, 3, 3},
-    {{TEH, HEH, ALEF}, 3, 3}, {{TEH, NOON, ALEF}, 3, 3}, {{TEH, HEH, 0x0645}, 3, 3},
-    {{TEH, KAF, 0x0645}, 3, 3}, {{ALEF, TEH}, 2, 3},     {{WAW, NOON}, 2, 3},
-    {{YEH, NOON}, 2, 3},      {{ALEF, NOON}, 2, 3},      {{HEH, ALEF}, 2, 3},
-    {{HEH, 0x0645}, 2, 3},    {{KAF, 0x0645}, 2, 3},     {{NOON, ALEF}, 2, 3},
-    {{YEH, TEHM}, 2, 3},      {{YEH, HEH}, 2, 3},        {{TEH, YEH}, 2, 3},
-    {{TEH, KAF}, 2, 3},       {{TEH, HEH}, 2, 3},        {{TEHM}, 1, 3},
-    {{HEH}, 1, 3},            {{YEH}, 1, 3},
+    {{TEH, HEH, ALEF}, 3, 3},
+    {{TEH, NOON, ALEF}, 3, 3},
+    {{TEH, HEH, 0x0645}, 3, 3},
+    {{TEH, KAF, 0x0645}, 3, 3},
+    {{ALEF, TEH}, 2, 3},
+    {{WAW, NOON}, 2, 3},
+    {{YEH, NOON}, 2, 3},
+    {{ALEF, NOON}, 2, 3},
+    {{HEH, ALEF}, 2, 3},
+    {{HEH, 0x0645}, 2, 3},
+    {{KAF, 0x0645}, 2, 3},
+    {{NOON, ALEF}, 2, 3},
+    {{YEH, TEHM}, 2, 3},
+    {{YEH, HEH}, 2, 3},
+    {{TEH, YEH}, 2, 3},
+    {{TEH, KAF}, 2, 3},
+    {{TEH, HEH}, 2, 3},
+    {{TEHM}, 1, 3},
+    {{HEH}, 1, 3},
+    {{YEH}, 1, 3},
 };
 
 static int has_prefix(const uint32_t *w, size_t n, const struct affix *a)
@@ -117,8 +135,8 @@ static void finalize(uint32_t *w, size_t n)
         w[i] = kb_norm_final(w[i]);
 }
 
-static int add_form(uint32_t out[3][KB_STEM_MAX], size_t nout[3], int nf, const uint32_t *w,
-                    size_t n)
+static int
+add_form(uint32_t out[3][KB_STEM_MAX], size_t nout[3], int nf, const uint32_t *w, size_t n)
 {
     if (n == 0)
         return nf;
@@ -130,8 +148,8 @@ static int add_form(uint32_t out[3][KB_STEM_MAX], size_t nout[3], int nf, const 
     return nf + 1;
 }
 
-int kb_stem_arabic(struct kb_stemmer *s, const uint32_t *w, size_t n,
-                   uint32_t out[3][KB_STEM_MAX], size_t nout[3])
+int kb_stem_arabic(
+    struct kb_stemmer *s, const uint32_t *w, size_t n, uint32_t out[3][KB_STEM_MAX], size_t nout[3])
 {
     char in8[KB_STEM_MAX * 4 + 1];
     uint32_t rest[KB_STEM_MAX], sb[KB_STEM_MAX], prim[KB_STEM_MAX], tmp[KB_STEM_MAX];
@@ -185,8 +203,45 @@ int kb_stem_arabic(struct kb_stemmer *s, const uint32_t *w, size_t n,
     return nf;
 }
 
+/* Irregular English forms that visitors and editors write for the same thing ("my phone was
+ * stolen" / "someone stole my phone", "i paid" / "how do i pay"): Snowball stems suffixes
+ * only, so these are mapped to the base verb first. Sorted by form for bsearch. */
+static const char *const irregular[][2] = {
+    {"bought", "buy"},    {"broke", "break"},      {"broken", "break"}, {"brought", "bring"},
+    {"came", "come"},     {"caught", "catch"},     {"chose", "choose"}, {"chosen", "choose"},
+    {"driven", "drive"},  {"drove", "drive"},      {"fallen", "fall"},  {"fell", "fall"},
+    {"forgot", "forget"}, {"forgotten", "forget"}, {"found", "find"},   {"froze", "freeze"},
+    {"frozen", "freeze"}, {"gave", "give"},        {"given", "give"},   {"gone", "go"},
+    {"got", "get"},       {"gotten", "get"},       {"hid", "hide"},     {"hidden", "hide"},
+    {"kept", "keep"},     {"knew", "know"},        {"known", "know"},   {"lost", "lose"},
+    {"made", "make"},     {"paid", "pay"},         {"ran", "run"},      {"said", "say"},
+    {"saw", "see"},       {"seen", "see"},         {"sent", "send"},    {"shown", "show"},
+    {"sold", "sell"},     {"spent", "spend"},      {"stole", "steal"},  {"stolen", "steal"},
+    {"taken", "take"},    {"thought", "think"},    {"told", "tell"},    {"took", "take"},
+    {"went", "go"},       {"woke", "wake"},        {"won", "win"},      {"wore", "wear"},
+    {"worn", "wear"},     {"written", "write"},    {"wrote", "write"},
+};
+
+static int irregular_cmp(const void *key, const void *elem)
+{
+    const char *const *k = key, *const *e = elem;
+    return strcmp(*k, *e);
+}
+
 const char *kb_stem_english(struct kb_stemmer *s, const char *w, int n, int *outlen)
 {
+    char word[16];
+    if (n > 0 && n < (int)sizeof word) {
+        memcpy(word, w, (size_t)n);
+        word[n] = 0;
+        const char *key = word;
+        const char *const *hit = bsearch(&key, irregular, sizeof irregular / sizeof *irregular,
+                                         sizeof *irregular, irregular_cmp);
+        if (hit) {
+            w = hit[1];
+            n = (int)strlen(hit[1]);
+        }
+    }
     const sb_symbol *r = sb_stemmer_stem(s->en, (const sb_symbol *)w, n);
     if (!r) { /* libstemmer fails only on OOM; the word as-is is a safe token */
         *outlen = n;
