@@ -7,7 +7,8 @@
  * TEXT takes escapes \xHH (one raw byte), \uXXXX (UTF-8), \t and \\.
  *
  * The fixed tests cover what a row cannot: sizes, every rest offset, templates, loading
- * errors (missing directory, bad JSON, bad regex, conflicting priorities). */
+ * errors (missing directory, bad JSON, bad regex, conflicting priorities, near rules naming
+ * no list), and the near rule's knobs on a data set of their own. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,8 +133,8 @@ static void test_responses(void **state)
     assert_non_null(strstr(ar, "روبوت"));
     assert_non_null(strstr(en, "bot"));
     assert_null(intent_response(set, "no_such_intent", "en", 0));
-    const char *need[] = {"greeting", "thanks", "goodbye", "ask_for_human", "are_you_a_bot",
-                          "affirm", "deny", "not_helpful", "restart"};
+    const char *need[] = {"greeting", "thanks", "goodbye",     "ask_for_human", "are_you_a_bot",
+                          "affirm",   "deny",   "not_helpful", "restart"};
     for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
         assert_true(intent_exists(set, need[i]));
         assert_non_null(intent_response(set, need[i], "ar", 0));
@@ -189,6 +190,86 @@ static void test_load_errors(void **state)
     expect_load_error("{\"lang\": \"en\", \"filler\": [\"please\"], \"intents\": [{\"name\": "
                       "\"x\", \"phrases\": [\"please\"]}]}",
                       SN_EINVAL, "filler");
+    /* near rules: lists must exist, be arrays of phrases, and the numbers stay in range */
+    expect_load_error("{\"lang\": \"en\", \"intents\": [{\"name\": \"x\", \"near\": [{\"first\": "
+                      "\"a\", \"then\": \"b\"}]}]}",
+                      SN_EINVAL, "no list 'a'");
+    expect_load_error("{\"lang\": \"en\", \"intents\": [{\"name\": \"x\", \"lists\": [\"a\"]}]}",
+                      SN_EINVAL, "lists");
+    expect_load_error(
+        "{\"lang\": \"en\", \"intents\": [{\"name\": \"x\", \"lists\": {\"a\": []}}]}", SN_EINVAL,
+        "list 'a'");
+    expect_load_error(
+        "{\"lang\": \"en\", \"intents\": [{\"name\": \"x\", \"lists\": {\"a\": "
+        "[\"talk\"]}, \"near\": [{\"first\": \"a\", \"then\": \"a\", \"within\": 99}]}]}",
+        SN_EINVAL, "within");
+    expect_load_error("{\"lang\": \"en\", \"intents\": [{\"name\": \"x\", \"lists\": {\"a\": "
+                      "[\"talk\"]}, \"near\": [{\"first\": \"a\"}]}]}",
+                      SN_EINVAL, "then");
+    expect_load_error("{\"lang\": \"en\", \"intents\": [{\"name\": \"x\", \"unless\": [2]}]}",
+                      SN_EINVAL, "unless");
+}
+
+/* The near rule's knobs on a small set of its own: within, not_across, max_after, unless,
+ * and that the same rule from both files is kept once. */
+static void test_near_rules(void **state)
+{
+    (void)state;
+    static const char en[] =
+        "{\"lang\": \"en\", \"filler\": [\"a\"], \"intents\": [{\"name\": \"h\", \"priority\": 9,"
+        " \"lists\": {\"v\": [\"talk\", \"put me through\"], \"p\": [\"agent\", \"real person\"],"
+        " \"t\": [\"about\"]},"
+        " \"near\": [{\"first\": \"v\", \"then\": \"p\", \"within\": 2, \"not_across\": \"t\"}],"
+        " \"unless\": [\"when\", \"what time\"]},"
+        " {\"name\": \"b\", \"priority\": 5, \"lists\": {\"y\": [\"are you\"], \"z\": [\"bot\"]},"
+        " \"near\": [{\"first\": \"y\", \"then\": \"z\", \"within\": 0, \"max_after\": 1}]},"
+        " {\"name\": \"hi\", \"courtesy\": true, \"phrases\": [\"thanks\"]}]}";
+    static const char ar[] = "{\"lang\": \"ar\", \"intents\": [{\"name\": \"h\", \"priority\": 9,"
+                             " \"lists\": {\"v\": [\"talk\"]},"
+                             " \"near\": [{\"first\": \"v\", \"then\": \"p\", \"within\": 2,"
+                             " \"not_across\": \"t\"}]}]}";
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"talk to agent", "h"},
+        {"i talk with one agent", "h"},                /* two words between */
+        {"talk to my one agent", NULL},                /* three */
+        {"talk to a real person", "h"},                /* filler a is not counted */
+        {"put me through to an agent", "h"},           /* a phrase as the first word */
+        {"talk about the agent", NULL},                /* not across "about" */
+        {"agent talk", NULL},                          /* order matters */
+        {"when can i talk to agent", NULL},            /* unless */
+        {"at what time can i talk to an agent", NULL}, /* unless phrase */
+        {"are you bot", "b"},
+        {"are you bot really", "b"},
+        {"are you bot thanks", "b"}, /* trailing courtesy is not counted by max_after */
+        {"are you bot able to help me", NULL},
+        {"are you a bot", "b"},
+        {"are you really bot", NULL}, /* within 0 */
+    };
+    char dir[] = "/tmp/sanad-intents-XXXXXX", pen[256], par[256];
+    struct sn_err e = {0};
+    struct intent_match m;
+    assert_non_null(mkdtemp(dir));
+    snprintf(pen, sizeof pen, "%s/en.json", dir);
+    snprintf(par, sizeof par, "%s/ar.json", dir);
+    assert_int_equal(write_file(pen, en), 0);
+    assert_int_equal(write_file(par, ar), 0);
+    struct intent_set *s = intent_set_load(dir, &e);
+    unlink(pen);
+    unlink(par);
+    rmdir(dir);
+    if (!s)
+        fail_msg("load: %s", e.msg);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(intent_match(s, cases[i].text, strlen(cases[i].text), &m, &e), SN_OK);
+        if (!cases[i].want ? m.name != NULL : !m.name || strcmp(m.name, cases[i].want) != 0)
+            fail_msg("'%s': expected %s, got %s (%s)", cases[i].text,
+                     cases[i].want ? cases[i].want : "none", m.name ? m.name : "none", m.why);
+        if (m.name)
+            assert_true(m.by_regex && strstr(m.why, "near"));
+    }
+    intent_set_free(s);
 }
 
 static int setup(void **state)
@@ -250,7 +331,7 @@ int main(void)
         snprintf(r->expect, sizeof r->expect, "%s", exp);
     }
     fclose(f);
-    int n = nrows + 3;
+    int n = nrows + 4;
     tests = sn_xcalloc((size_t)n, sizeof *tests);
     for (int i = 0; i < nrows; i++) {
         tests[i].name = rows[i].name;
@@ -260,6 +341,7 @@ int main(void)
     tests[nrows] = (struct CMUnitTest)cmocka_unit_test(test_long_messages);
     tests[nrows + 1] = (struct CMUnitTest)cmocka_unit_test(test_responses);
     tests[nrows + 2] = (struct CMUnitTest)cmocka_unit_test(test_load_errors);
+    tests[nrows + 3] = (struct CMUnitTest)cmocka_unit_test(test_near_rules);
     int rc = _cmocka_run_group_tests("intent_match", tests, (size_t)n, setup, teardown);
     free(tests);
     free(rows);
