@@ -84,6 +84,10 @@ cli-tests: $(SANAD) ## the CLI tests against $(BUILD)/sanad
 dialogues: $(SANAD) ## the scripted conversations of tests/dialogues against $(BUILD)/sanad
 	@$(ASAN_ENV) /usr/bin/python3 tests/dialogues/run --sanad $(SANAD)
 
+visitors: $(SANAD) ## tests/data/visitors questions vs $(BUILD)/sanad: fails if >2% answered wrong
+	@/usr/bin/python3 tests/visitors/run --sanad $(SANAD) --self-test
+	@/usr/bin/python3 tests/visitors/run --sanad $(SANAD)
+
 eval-smoke: $(SANAD) ## scripts/eval on the tiny bundled set: must beat the plain index
 	@/usr/bin/python3 scripts/eval tests/eval/mini --sanad $(SANAD) | tail -n 1 | /usr/bin/python3 -c \
 	  'import json,sys; r=json.load(sys.stdin); print(json.dumps(r)); \
@@ -97,6 +101,7 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests dialogues integration
 	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests dialogues integration
 	$(MAKE) eval-smoke
+	$(MAKE) BUILD=build/release visitors
 	$(MAKE) BUILD=build/release browser
 	@echo "make test: all passed"
 
