@@ -10,6 +10,12 @@ int bot_cli_exit_code(int sn_code);
 /* `sanad intents …` (bot/cli_intents.c) and `sanad kb gaps …` (bot/cli_gaps.c). */
 int bot_cli_intents(int argc, char **argv);
 int bot_cli_kb_gaps(int argc, char **argv);
+/* bot/cli_calib.c: `sanad kb calibrate` (refits and reports), `sanad kb labels`, and the
+ * refit after every write of `sanad kb` (prints nothing unless it fails or falls back). */
+struct kb;
+int bot_cli_kb_calibrate(struct kb *kb, int json);
+int bot_cli_kb_labels(struct kb *kb, int json, int limit, int npos, char **pos);
+int bot_cli_kb_refit(struct kb *kb, int json);
 /* `sanad user …` (bot/cli_user.c). */
 int bot_cli_user(int argc, char **argv);
 /* `sanad canned …` (bot/cli_canned.c). */

@@ -2,7 +2,6 @@
  * --json for scripts. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "bot/cli.h"
+#include "kb/calib.h"
 #include "kb/kb.h"
 
 #define DEFAULT_DB "data/sanad.db"
@@ -29,44 +31,50 @@ static const char usage[] =
     "  show ID\n"
     "  import FILE [--format jsonl|csv]   all or nothing; FILE - reads stdin\n"
     "  export [FILE] [--format jsonl|csv] every entry; stdout by default\n"
-    "  search QUESTION [-k N] [--lang L] [--explain] [--high X] [--medium Y]\n"
+    "  search QUESTION [-k N] [--lang L] [--explain] [--answer-precision P]\n"
+    "      [--suggest-precision P] [--high X] [--medium Y]   (X, Y: raw bands)\n"
     "  search --batch ...           one question per stdin line, one JSON line each\n"
     "  synonyms [list] | synonyms add TERM CANONICAL | synonyms rm TERM\n"
     "  history ID                   every version of an entry\n"
+    "  calibrate                    refit the confidence model on this base and report it\n"
+    "  labels [list] [--limit N] | labels rm ID   examples learned from use\n"
     "  revert ID VERSION            make an old version current again\n"
     "\n"
+    "Every write refits the confidence model (--no-calibrate skips it, for a batch of\n"
+    "edits followed by `calibrate`).\n"
     "--db defaults to " DEFAULT_DB ". Exit codes: 0 ok, 1 not found or no result,\n"
     "2 bad input, 3 internal error.\n";
 
 /* The synonyms `kb init` starts with: dialect -> MSA, loanwords and brand spellings.
  * Editors change them with `sanad kb synonyms`. */
 static const char *const default_synonyms[][2] = {
-    {"عايز", "اريد"},    {"عاوز", "اريد"},    {"ابغى", "اريد"},     {"ابغي", "اريد"},
-    {"ابي", "اريد"},     {"بدي", "اريد"},     {"حاب", "اريد"},      {"بغيت", "اريد"},
-    {"نبغي", "اريد"},    {"ودي", "اريد"},     {"نت", "انترنت"},     {"النت", "انترنت"},
-    {"الانترنت", "انترنت"}, {"موبايل", "هاتف"}, {"جوال", "هاتف"},    {"تلفون", "هاتف"},
-    {"تليفون", "هاتف"},  {"موبايلي", "هاتف"}, {"جوالي", "هاتف"},    {"سيم", "شريحه"},
-    {"السيم", "شريحه"},  {"الشريحة", "شريحه"}, {"الراوتر", "راوتر"}, {"الروتر", "راوتر"},
-    {"مودم", "راوتر"},   {"ازاي", "كيف"},     {"كيفاش", "كيف"},     {"شلون", "كيف"},
-    {"فين", "اين"},      {"وين", "اين"},      {"امتى", "متى"},      {"ليش", "لماذا"},
-    {"ليه", "لماذا"},    {"علاش", "لماذا"},   {"شو", "ماذا"},       {"وش", "ماذا"},
-    {"ايش", "ماذا"},     {"شحال", "كم"},      {"قديش", "كم"},       {"بكام", "كم"},
-    {"فلوس", "مال"},     {"مصاري", "مال"},    {"الكاش", "نقدا"},    {"كاش", "نقدا"},
-    {"الاوردر", "الطلب"}, {"اوردر", "طلب"},   {"الطلبيه", "الطلب"}, {"طلبيه", "طلب"},
-    {"الباسورد", "كلمه"}, {"باسورد", "كلمه"}, {"الاكونت", "حساب"},  {"اكونت", "حساب"},
-    {"رومينج", "تجوال"}, {"الرومينج", "تجوال"}, {"فاتوره", "فاتورة"}, {"mobile", "phone"},
-    {"cellphone", "phone"}, {"cell", "phone"}, {"sim", "simcard"}, {"wifi", "internet"},
-    {"net", "internet"}, {"pwd", "password"}, {"passcode", "password"},
-    {"invoice", "bill"}, {"invoices", "bill"},
+    {"عايز", "اريد"},       {"عاوز", "اريد"},      {"ابغى", "اريد"},         {"ابغي", "اريد"},
+    {"ابي", "اريد"},        {"بدي", "اريد"},       {"حاب", "اريد"},          {"بغيت", "اريد"},
+    {"نبغي", "اريد"},       {"ودي", "اريد"},       {"نت", "انترنت"},         {"النت", "انترنت"},
+    {"الانترنت", "انترنت"}, {"موبايل", "هاتف"},    {"جوال", "هاتف"},         {"تلفون", "هاتف"},
+    {"تليفون", "هاتف"},     {"موبايلي", "هاتف"},   {"جوالي", "هاتف"},        {"سيم", "شريحه"},
+    {"السيم", "شريحه"},     {"الشريحة", "شريحه"},  {"الراوتر", "راوتر"},     {"الروتر", "راوتر"},
+    {"مودم", "راوتر"},      {"ازاي", "كيف"},       {"كيفاش", "كيف"},         {"شلون", "كيف"},
+    {"فين", "اين"},         {"وين", "اين"},        {"امتى", "متى"},          {"ليش", "لماذا"},
+    {"ليه", "لماذا"},       {"علاش", "لماذا"},     {"شو", "ماذا"},           {"وش", "ماذا"},
+    {"ايش", "ماذا"},        {"شحال", "كم"},        {"قديش", "كم"},           {"بكام", "كم"},
+    {"فلوس", "مال"},        {"مصاري", "مال"},      {"الكاش", "نقدا"},        {"كاش", "نقدا"},
+    {"الاوردر", "الطلب"},   {"اوردر", "طلب"},      {"الطلبيه", "الطلب"},     {"طلبيه", "طلب"},
+    {"الباسورد", "كلمه"},   {"باسورد", "كلمه"},    {"الاكونت", "حساب"},      {"اكونت", "حساب"},
+    {"رومينج", "تجوال"},    {"الرومينج", "تجوال"}, {"فاتوره", "فاتورة"},     {"mobile", "phone"},
+    {"cellphone", "phone"}, {"cell", "phone"},     {"sim", "simcard"},       {"wifi", "internet"},
+    {"net", "internet"},    {"pwd", "password"},   {"passcode", "password"}, {"invoice", "bill"},
+    {"invoices", "bill"},
 };
 
 struct opts {
     const char *db, *lang, *category, *status, *question, *answer, *id, *format;
-    const char *variants[KB_MAX_VARIANTS + 1], *keywords[KB_MAX_KEYWORDS + 1], *add_variants[KB_MAX_VARIANTS + 1];
+    const char *variants[KB_MAX_VARIANTS + 1], *keywords[KB_MAX_KEYWORDS + 1],
+        *add_variants[KB_MAX_VARIANTS + 1];
     int nvariants, nkeywords, nadd_variants;
-    int json, explain, batch, k, draft, publish, no_synonyms, debug;
-    double high, medium;
-    int have_high, have_medium;
+    int json, explain, batch, k, draft, publish, no_synonyms, debug, no_calibrate, limit;
+    double high, medium, answer_precision, suggest_precision;
+    int have_high, have_medium, have_ap, have_sp;
 };
 
 static int usage_error(const char *fmt, ...) SN_PRINTF(1, 2);
@@ -114,16 +122,58 @@ static int parse_double(const char *s, double *out)
 /* Parses options into o and leaves the positional arguments in argv[optind..]. */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-    enum { O_DB = 256, O_JSON, O_LANG, O_CAT, O_STATUS, O_Q, O_A, O_V, O_AV, O_KW, O_ID, O_FMT,
-           O_EXPLAIN, O_BATCH, O_DRAFT, O_PUBLISH, O_HIGH, O_MEDIUM, O_NOSYN, O_DEBUG };
+    enum {
+        O_DB = 256,
+        O_JSON,
+        O_LANG,
+        O_CAT,
+        O_STATUS,
+        O_Q,
+        O_A,
+        O_V,
+        O_AV,
+        O_KW,
+        O_ID,
+        O_FMT,
+        O_EXPLAIN,
+        O_BATCH,
+        O_DRAFT,
+        O_PUBLISH,
+        O_HIGH,
+        O_MEDIUM,
+        O_NOSYN,
+        O_DEBUG,
+        O_AP,
+        O_SP,
+        O_NOCAL,
+        O_LIMIT
+    };
     static const struct option lo[] = {
-        {"db", 1, 0, O_DB},           {"json", 0, 0, O_JSON},       {"lang", 1, 0, O_LANG},
-        {"category", 1, 0, O_CAT},    {"status", 1, 0, O_STATUS},   {"question", 1, 0, O_Q},
-        {"answer", 1, 0, O_A},        {"variant", 1, 0, O_V},       {"add-variant", 1, 0, O_AV},
-        {"keyword", 1, 0, O_KW},      {"id", 1, 0, O_ID},           {"format", 1, 0, O_FMT},
-        {"explain", 0, 0, O_EXPLAIN}, {"batch", 0, 0, O_BATCH},     {"draft", 0, 0, O_DRAFT},
-        {"publish", 0, 0, O_PUBLISH}, {"high", 1, 0, O_HIGH},       {"medium", 1, 0, O_MEDIUM},
-        {"no-synonyms", 0, 0, O_NOSYN}, {"debug", 0, 0, O_DEBUG},   {0, 0, 0, 0},
+        {"db", 1, 0, O_DB},
+        {"json", 0, 0, O_JSON},
+        {"lang", 1, 0, O_LANG},
+        {"category", 1, 0, O_CAT},
+        {"status", 1, 0, O_STATUS},
+        {"question", 1, 0, O_Q},
+        {"answer", 1, 0, O_A},
+        {"variant", 1, 0, O_V},
+        {"add-variant", 1, 0, O_AV},
+        {"keyword", 1, 0, O_KW},
+        {"id", 1, 0, O_ID},
+        {"format", 1, 0, O_FMT},
+        {"explain", 0, 0, O_EXPLAIN},
+        {"batch", 0, 0, O_BATCH},
+        {"draft", 0, 0, O_DRAFT},
+        {"publish", 0, 0, O_PUBLISH},
+        {"high", 1, 0, O_HIGH},
+        {"medium", 1, 0, O_MEDIUM},
+        {"no-synonyms", 0, 0, O_NOSYN},
+        {"debug", 0, 0, O_DEBUG},
+        {"answer-precision", 1, 0, O_AP},
+        {"suggest-precision", 1, 0, O_SP},
+        {"no-calibrate", 0, 0, O_NOCAL},
+        {"limit", 1, 0, O_LIMIT},
+        {0, 0, 0, 0},
     };
     int c;
     memset(o, 0, sizeof *o);
@@ -133,21 +183,71 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     optind = 1;
     while ((c = getopt_long(argc, argv, "k:", lo, NULL)) != -1) {
         switch (c) {
-        case O_DB: o->db = optarg; break;
-        case O_JSON: o->json = 1; break;
-        case O_LANG: o->lang = optarg; break;
-        case O_CAT: o->category = optarg; break;
-        case O_STATUS: o->status = optarg; break;
-        case O_Q: o->question = optarg; break;
-        case O_A: o->answer = optarg; break;
-        case O_ID: o->id = optarg; break;
-        case O_FMT: o->format = optarg; break;
-        case O_EXPLAIN: o->explain = 1; break;
-        case O_BATCH: o->batch = 1; break;
-        case O_DRAFT: o->draft = 1; break;
-        case O_PUBLISH: o->publish = 1; break;
-        case O_NOSYN: o->no_synonyms = 1; break;
-        case O_DEBUG: o->debug = 1; break;
+        case O_DB:
+            o->db = optarg;
+            break;
+        case O_JSON:
+            o->json = 1;
+            break;
+        case O_LANG:
+            o->lang = optarg;
+            break;
+        case O_CAT:
+            o->category = optarg;
+            break;
+        case O_STATUS:
+            o->status = optarg;
+            break;
+        case O_Q:
+            o->question = optarg;
+            break;
+        case O_A:
+            o->answer = optarg;
+            break;
+        case O_ID:
+            o->id = optarg;
+            break;
+        case O_FMT:
+            o->format = optarg;
+            break;
+        case O_EXPLAIN:
+            o->explain = 1;
+            break;
+        case O_BATCH:
+            o->batch = 1;
+            break;
+        case O_DRAFT:
+            o->draft = 1;
+            break;
+        case O_PUBLISH:
+            o->publish = 1;
+            break;
+        case O_NOSYN:
+            o->no_synonyms = 1;
+            break;
+        case O_DEBUG:
+            o->debug = 1;
+            break;
+        case O_NOCAL:
+            o->no_calibrate = 1;
+            break;
+        case O_AP:
+        case O_SP: {
+            double *t = c == O_AP ? &o->answer_precision : &o->suggest_precision;
+            if (!parse_double(optarg, t) || *t <= 0)
+                return usage_error("--%s-precision: expected a number in (0,1], got '%s'",
+                                   c == O_AP ? "answer" : "suggest", optarg);
+            *(c == O_AP ? &o->have_ap : &o->have_sp) = 1;
+            break;
+        }
+        case O_LIMIT: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 100000)
+                return usage_error("--limit: expected 1..100000, got '%s'", optarg);
+            o->limit = (int)n;
+            break;
+        }
         case O_V:
             if (o->nvariants == KB_MAX_VARIANTS)
                 return usage_error("at most %s variants", "16");
@@ -216,9 +316,10 @@ static void print_entry(const struct kb_entry *e)
     char when[32];
     time_t t = (time_t)e->updated;
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&t));
-    printf("id:        %s\nlang:      %s\ncategory:  %s\nstatus:    %s\nversion:   %d (updated %s)\n"
-           "question:  %s\n",
-           e->id, e->lang, e->category, kb_status_name(e->status), e->version, when, e->question);
+    printf(
+        "id:        %s\nlang:      %s\ncategory:  %s\nstatus:    %s\nversion:   %d (updated %s)\n"
+        "question:  %s\n",
+        e->id, e->lang, e->category, kb_status_name(e->status), e->version, when, e->question);
     for (int i = 0; i < e->n_variants; i++)
         printf("variant:   %s\n", e->variants[i]);
     for (int i = 0; i < e->n_keywords; i++)
@@ -320,8 +421,8 @@ static int cmd_edit(struct kb *kb, const struct opts *o, const char *id)
             kb_entry_free(en);
             return usage_error("at most %s variants", "16");
         }
-        en->variants = sn_xrealloc(en->variants,
-                                   (size_t)(en->n_variants + o->nadd_variants + 1) * sizeof(char *));
+        en->variants = sn_xrealloc(en->variants, (size_t)(en->n_variants + o->nadd_variants + 1) *
+                                                     sizeof(char *));
         for (int i = 0; i < o->nadd_variants; i++)
             en->variants[en->n_variants++] = sn_xstrdup(o->add_variants[i]);
     }
@@ -503,19 +604,28 @@ static json_t *results_json(const char *q, const struct kb_results *r, int with_
                               h->confidence, "band", kb_band_name(h->band));
         if (with_answer)
             json_object_set_new(o, "answer", json_string(h->answer));
-        if (debug)
-            json_object_set_new(o, "debug", json_pack("{s:f, s:f, s:f}", "cover_q", h->cover_q,
-                                                      "cover_r", h->cover_r, "first_pass", h->first_pass));
+        if (debug) {
+            json_t *sig = json_object();
+            for (int j = 0; j < KB_SIG_N; j++)
+                json_object_set_new(sig, kb_sig_name(j), json_real(h->sig[j]));
+            json_object_set_new(o, "debug",
+                                json_pack("{s:f, s:f, s:f, s:f, s:i, s:o}", "cover_q", h->cover_q,
+                                          "cover_r", h->cover_r, "first_pass", h->first_pass,
+                                          "model_probability", h->p, "caps", (int)h->caps,
+                                          "signals", sig));
+        }
         json_array_append_new(a, o);
     }
-    json_t *o = json_pack("{s:s, s:o}", "query", q, "results", a);
+    json_t *o =
+        json_pack("{s:s, s:o, s:{s:f, s:f, s:b}}", "query", q, "results", a, "bands", "answer_at",
+                  r->answer_at, "suggest_at", r->suggest_at, "calibrated", r->calibrated);
     if (r->explain)
         json_object_set_new(o, "explain", json_string(r->explain));
     return o;
 }
 
-static int search_one(struct kb *kb, const struct opts *o, const struct kb_search_opts *so,
-                      const char *q)
+static int
+search_one(struct kb *kb, const struct opts *o, const struct kb_search_opts *so, const char *q)
 {
     struct sn_err e = {0};
     struct kb_results *r = NULL;
@@ -525,8 +635,9 @@ static int search_one(struct kb *kb, const struct opts *o, const struct kb_searc
     int rc = *p ? kb_search(kb, q, so, &r, &e) : sn_err_set(&e, SN_EINVAL, "question is empty");
     if (rc) {
         if (o->batch) { /* keep one output line per input line */
-            print_json(json_pack("{s:s?, s:[], s:s}", "query", sn_utf8_valid(q, strlen(q), NULL) ? q : NULL,
-                                 "results", "error", e.msg));
+            print_json(json_pack("{s:s?, s:[], s:s}", "query",
+                                 sn_utf8_valid(q, strlen(q), NULL) ? q : NULL, "results", "error",
+                                 e.msg));
             return bot_cli_exit_code(rc);
         }
         return fail(&e);
@@ -554,11 +665,17 @@ static int cmd_search(struct kb *kb, const struct opts *o, int argc, char **argv
     so.k = o->k;
     so.lang = o->lang;
     so.explain = o->explain;
+    if (o->have_ap)
+        so.answer_precision = o->answer_precision;
+    if (o->have_sp)
+        so.suggest_precision = o->suggest_precision;
+    if (so.suggest_precision > so.answer_precision)
+        return usage_error("%s", "--suggest-precision must not be above --answer-precision");
     if (o->have_high)
         so.high = o->high;
     if (o->have_medium)
         so.medium = o->medium;
-    if (so.medium > so.high)
+    if (o->have_high && o->have_medium && so.medium > so.high)
         return usage_error("%s", "--medium must not be above --high");
     if (!o->batch) {
         if (argc != 1)
@@ -596,7 +713,8 @@ static int print_syn(void *ctx, const char *term, const char *canonical)
 {
     struct syn_print *p = ctx;
     if (p->json)
-        json_array_append_new(p->arr, json_pack("{s:s, s:s}", "term", term, "canonical", canonical));
+        json_array_append_new(p->arr,
+                              json_pack("{s:s, s:s}", "term", term, "canonical", canonical));
     else
         printf("%s -> %s\n", term, canonical);
     return 0;
@@ -687,6 +805,87 @@ static int ensure_dir_of(const char *path)
     return 0;
 }
 
+static int run_add(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n, (void)p;
+    return cmd_add(kb, o);
+}
+static int run_edit(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n;
+    return cmd_edit(kb, o, p[0]);
+}
+static int run_rm(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n;
+    return cmd_rm(kb, o, p[0]);
+}
+static int run_list(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n, (void)p;
+    return cmd_list(kb, o);
+}
+static int run_show(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n;
+    return cmd_show(kb, o, p[0]);
+}
+static int run_import(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n;
+    return cmd_import(kb, o, p[0]);
+}
+static int run_export(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    return cmd_export(kb, o, n ? p[0] : NULL);
+}
+static int run_history(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n;
+    return cmd_history(kb, o, p[0]);
+}
+static int run_revert(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n;
+    return cmd_revert(kb, o, p[0], p[1]);
+}
+static int run_calibrate(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    (void)n, (void)p;
+    return bot_cli_kb_calibrate(kb, o->json);
+}
+static int run_labels(struct kb *kb, const struct opts *o, int n, char **p)
+{
+    return bot_cli_kb_labels(kb, o->json, o->limit, n, p);
+}
+
+typedef int cmd_fn(struct kb *kb, const struct opts *o, int npos, char **pos);
+/* Whether a success changed the base, so that the confidence model is refitted: never,
+ * always, or when the first argument is a subcommand other than list (synonyms add/rm). */
+enum { W_NEVER, W_ALWAYS, W_SUBCMD };
+/* The subcommands and the positional arguments each takes. init (run NULL) creates it. */
+static const struct {
+    const char *name;
+    int min, max;
+    int writes;
+    cmd_fn *run;
+} cmds[] = {
+    {"init", 0, 0, W_NEVER, NULL},
+    {"add", 0, 0, W_ALWAYS, run_add},
+    {"edit", 1, 1, W_ALWAYS, run_edit},
+    {"rm", 1, 1, W_ALWAYS, run_rm},
+    {"list", 0, 0, W_NEVER, run_list},
+    {"show", 1, 1, W_NEVER, run_show},
+    {"import", 1, 1, W_ALWAYS, run_import},
+    {"export", 0, 1, W_NEVER, run_export},
+    {"search", 0, 1, W_NEVER, cmd_search},
+    {"synonyms", 0, 3, W_SUBCMD, cmd_synonyms},
+    {"history", 1, 1, W_NEVER, run_history},
+    {"revert", 2, 2, W_ALWAYS, run_revert},
+    {"calibrate", 0, 0, W_NEVER, run_calibrate},
+    {"labels", 0, 2, W_SUBCMD, run_labels},
+};
+
 int bot_cli_kb(int argc, char **argv)
 {
     struct opts o;
@@ -702,12 +901,6 @@ int bot_cli_kb(int argc, char **argv)
         return 2;
     int npos = argc - 1 - optind;
     char **pos = argv + 1 + optind;
-    static const struct {
-        const char *name;
-        int min, max; /* positional arguments */
-    } cmds[] = {{"init", 0, 0},   {"add", 0, 0},     {"edit", 1, 1},     {"rm", 1, 1},
-                {"list", 0, 0},   {"show", 1, 1},    {"import", 1, 1},   {"export", 0, 1},
-                {"search", 0, 1}, {"synonyms", 0, 3}, {"history", 1, 1}, {"revert", 2, 2}};
     size_t i;
     for (i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(cmds[i].name, cmd) == 0)
@@ -717,7 +910,7 @@ int bot_cli_kb(int argc, char **argv)
     if (npos < cmds[i].min || npos > cmds[i].max)
         return usage_error("wrong number of arguments for '%s'", cmd);
 
-    int create = strcmp(cmd, "init") == 0;
+    int create = cmds[i].run == NULL;
     struct stat sb;
     int fresh = create && (stat(o.db, &sb) != 0 || sb.st_size == 0);
     if (create && ensure_dir_of(o.db) != 0)
@@ -725,31 +918,13 @@ int bot_cli_kb(int argc, char **argv)
     struct kb *kb = kb_open(o.db, create ? KB_OPEN_CREATE : 0, &e);
     if (!kb)
         return fail(&e);
-    int rc;
-    if (create)
-        rc = cmd_init(kb, &o, fresh);
-    else if (strcmp(cmd, "add") == 0)
-        rc = cmd_add(kb, &o);
-    else if (strcmp(cmd, "edit") == 0)
-        rc = cmd_edit(kb, &o, pos[0]);
-    else if (strcmp(cmd, "rm") == 0)
-        rc = cmd_rm(kb, &o, pos[0]);
-    else if (strcmp(cmd, "list") == 0)
-        rc = cmd_list(kb, &o);
-    else if (strcmp(cmd, "show") == 0)
-        rc = cmd_show(kb, &o, pos[0]);
-    else if (strcmp(cmd, "import") == 0)
-        rc = cmd_import(kb, &o, pos[0]);
-    else if (strcmp(cmd, "export") == 0)
-        rc = cmd_export(kb, &o, npos ? pos[0] : NULL);
-    else if (strcmp(cmd, "search") == 0)
-        rc = cmd_search(kb, &o, npos, pos);
-    else if (strcmp(cmd, "synonyms") == 0)
-        rc = cmd_synonyms(kb, &o, npos, pos);
-    else if (strcmp(cmd, "history") == 0)
-        rc = cmd_history(kb, &o, pos[0]);
-    else
-        rc = cmd_revert(kb, &o, pos[0], pos[1]);
+    int rc = create ? cmd_init(kb, &o, fresh) : cmds[i].run(kb, &o, npos, pos);
+    /* A write changes what the calibration set holds: refit now, at the editor's command,
+     * never while a visitor waits. */
+    if (rc == 0 && !o.no_calibrate &&
+        (cmds[i].writes == W_ALWAYS ||
+         (cmds[i].writes == W_SUBCMD && npos > 0 && strcmp(pos[0], "list") != 0)))
+        rc = bot_cli_kb_refit(kb, o.json);
     kb_close(kb);
     return rc;
 }

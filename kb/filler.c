@@ -86,8 +86,6 @@ static const char *const phrases[] = {
     /* "I have a question" */
     "عندي سوال",
     "عندي استفسار",
-    "سوال",
-    "استفسار",
     "ممكن سوال",
     "ممكن اسال",
     "بدي اسال",
@@ -122,10 +120,7 @@ static const char *const phrases[] = {
     "do you know",
     "i have a question",
     "quick question",
-    "a question",
-    "question",
     "i was wondering",
-    "wondering",
     "please",
     "pls",
     "plz",
@@ -140,9 +135,9 @@ static const char *const phrases[] = {
 /* A desire verb before another word ("بدي امسح حسابي", "عايز الغي الطلب") is how people ask
  * for something, not what they ask about. */
 static const char *const desire[] = {
-    "بدي",   "ابي",  "ابغي", "ابغا", "ابغى", "عايز", "عاوز", "عايزه",
-    "عاوزه", "حابب", "حابه", "حاب",  "ودي",  "بغيت", "نبغي", "نحب",
-    "اريد",  "اود",  "ارغب", "نبي",  "بدنا", "بدك",  "حبيت", "بغينا",
+    "بدي",  "ابي",  "ابغي", "ابغا", "ابغى", "عايز",  "عاوز",  "عايزه", "عاوزه",
+    "حابب", "حابه", "حاب",  "ودي",  "بغيت", "نبغي",  "نحب",   "اريد",  "اود",
+    "ارغب", "نبي",  "بدنا", "بدك",  "حبيت", "بغينا", "محتاج", "احتاج",
 };
 
 #define NPHRASES     (sizeof phrases / sizeof *phrases)

@@ -36,7 +36,9 @@ struct kb_filter {
     int status;           /* -1 = any */
 };
 /* Appends matching entries ordered by id to out (caller owns). */
-int kb_entry_list(struct kb *kb, const struct kb_filter *f, struct kb_entry_list *out,
+int kb_entry_list(struct kb *kb,
+                  const struct kb_filter *f,
+                  struct kb_entry_list *out,
                   struct sn_err *err);
 
 /* One recorded version: the snapshot as it was after the action. */
@@ -48,8 +50,7 @@ struct kb_version {
 };
 /* Versions of id oldest first, in a new array owned by the caller (kb_history_free).
  * Deleted entries keep their history. SN_ENOTFOUND when there is none. */
-int kb_history(struct kb *kb, const char *id, struct kb_version **out, int *n,
-               struct sn_err *err);
+int kb_history(struct kb *kb, const char *id, struct kb_version **out, int *n, struct sn_err *err);
 void kb_history_free(struct kb_version *v, int n);
 /* Makes version `version` of id current again as a new version (recreating the entry if it
  * was removed). SN_ENOTFOUND when that version does not exist. */
@@ -61,8 +62,12 @@ struct kb_import_stats {
 /* Imports a whole file image in one transaction: every row is validated first, and any
  * invalid row rejects the file ("line N: reason") with nothing changed. Rows whose id exists
  * update that entry (history kept); identical rows are left alone. */
-int kb_import(struct kb *kb, enum kb_format fmt, const char *buf, size_t len,
-              struct kb_import_stats *st, struct sn_err *err);
+int kb_import(struct kb *kb,
+              enum kb_format fmt,
+              const char *buf,
+              size_t len,
+              struct kb_import_stats *st,
+              struct sn_err *err);
 /* Writes every entry (all statuses, ordered by id) to f. */
 int kb_export(struct kb *kb, enum kb_format fmt, FILE *f, struct sn_err *err);
 
@@ -74,43 +79,60 @@ typedef int kb_synonym_fn(void *ctx, const char *term, const char *canonical);
 int kb_synonym_each(struct kb *kb, kb_synonym_fn *fn, void *ctx, struct sn_err *err);
 
 enum kb_band { KB_BAND_LOW = 0, KB_BAND_MEDIUM = 1, KB_BAND_HIGH = 2 };
-#define KB_DEFAULT_HIGH   0.44 /* chosen on the mawdoo3 tune split: docs/matching.md */
-#define KB_DEFAULT_MEDIUM 0.20
+/* Bands come from precision targets on the calibrated probability (kb/calib.h): the bot
+ * answers when the answers it gives at that probability are right answer_precision of the
+ * time on the base's calibration set, and suggests likewise at suggest_precision. high and
+ * medium are raw overrides on the probability; KB_DEFAULT_HIGH / KB_DEFAULT_MEDIUM (< 0)
+ * mean "from the targets". */
+#define KB_DEFAULT_ANSWER_PRECISION  0.90
+#define KB_DEFAULT_SUGGEST_PRECISION 0.50
+#define KB_DEFAULT_HIGH              (-1.0)
+#define KB_DEFAULT_MEDIUM            (-1.0)
 const char *kb_band_name(int band);
 
 #define KB_MAX_QUERY_BYTES 4096 /* longer questions are refused with SN_ETOOBIG */
 #define KB_MAX_K           20
 
 struct kb_search_opts {
-    int k;              /* results wanted, 1..KB_MAX_K */
-    const char *lang;   /* only entries in this language; NULL = any */
-    double high, medium; /* band thresholds on confidence */
-    int explain;        /* fill kb_results.explain */
+    int k;                    /* results wanted, 1..KB_MAX_K */
+    const char *lang;         /* only entries in this language; NULL = any */
+    double answer_precision;  /* in (0,1]: precision target of answers */
+    double suggest_precision; /* in (0,1]: precision target of suggestions (<= answer's) */
+    double high, medium;      /* raw band thresholds on the probability; < 0 = from targets */
+    int explain;              /* fill kb_results.explain */
 };
-/* Sets the defaults (k 5, any language, the default bands, no explain). */
+/* Sets the defaults (k 5, any language, the default targets, no overrides, no explain). */
 void kb_search_opts_init(struct kb_search_opts *o);
 
 struct kb_hit {
     char *id, *question, *answer, *category;
     char lang[3];
     double score;      /* ranking similarity in [0,1] */
-    double confidence; /* in [0,1]; see docs/matching.md */
+    double confidence; /* probability that this is the right answer, after the caps */
+    double p;          /* the calibration model's probability, before the caps */
+    unsigned caps;     /* enum kb_cap bits (kb/calib.h) that changed p into confidence */
     int band;          /* enum kb_band */
     double cover_q;    /* share of the question covered by the best phrasing (IDF-weighted) */
     double cover_r;    /* share of that phrasing covered by the question */
     double first_pass; /* first-pass score: summed IDF of the question words the entry's
                         * phrasings hold (docs/matching.md) */
+    double sig[12];    /* the model's inputs, enum kb_sig order (KB_SIG_N) */
 };
 struct kb_results {
     struct kb_hit *v;
     int n;
-    char *explain; /* with opts.explain: human-readable analysis, else NULL */
+    double answer_at, suggest_at; /* the band thresholds applied */
+    int calibrated;               /* 0: the base has no fitted model (fallback model) */
+    char *explain;                /* with opts.explain: human-readable analysis, else NULL */
 };
 /* Searches published entries. The question is analyzed (never passed to MATCH as syntax).
  * On success *out is owned by the caller (kb_results_free) and may hold 0 hits.
  * SN_EINVAL for invalid UTF-8, SN_ETOOBIG past KB_MAX_QUERY_BYTES. */
-int kb_search(struct kb *kb, const char *question, const struct kb_search_opts *o,
-              struct kb_results **out, struct sn_err *err);
+int kb_search(struct kb *kb,
+              const char *question,
+              const struct kb_search_opts *o,
+              struct kb_results **out,
+              struct sn_err *err);
 void kb_results_free(struct kb_results *r);
 
 #endif

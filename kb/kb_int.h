@@ -51,6 +51,7 @@ struct kb__df {
 struct kb__syn;   /* synonym map, kb/synonym.c */
 struct kb__post;  /* first-pass posting cache, kb/postings.c */
 struct kb__fuzzy; /* trigram lists of the vocabulary, kb/fuzzy.c */
+struct kb__calib; /* the calibration model in use, kb/calib.c */
 
 struct kb {
     sqlite3 *db;
@@ -59,6 +60,7 @@ struct kb {
     struct kb__syn *syn;
     struct kb__post *post;
     struct kb__fuzzy *fuzzy;
+    struct kb__calib *calib;         /* loaded lazily, dropped when the base changes */
     unsigned index_gen;              /* bumped whenever the index statistics are reloaded */
     sqlite3_stmt *st_terms, *st_hit; /* search's lookups, finalized in kb_close */
     sqlite3_stmt *st_dv;             /* PRAGMA data_version (kb__data_version) */
@@ -134,5 +136,28 @@ void kb__post_free(struct kb__post *p);
 int kb__fuzzy_near(
     struct kb *kb, const char *w, int len, double min, const char **out, int *outlen, double *sim);
 void kb__fuzzy_free(struct kb__fuzzy *f);
+struct kb_search_opts;
+struct kb_results;
+/* What calibration leaves out of a search: entry row n whole (row < 0), or only its
+ * phrasing row (0 the question, 1.. the variants in order). */
+struct kb__exclude {
+    long long n;
+    int row;
+};
+/* kb_search with ex (may be NULL) left out. */
+int kb__search(struct kb *kb,
+               const char *question,
+               const struct kb_search_opts *o,
+               const struct kb__exclude *ex,
+               struct kb_results **out,
+               struct sn_err *err);
+/* Creates the calibration and labels tables when missing. */
+int kb__calib_schema(struct kb *kb, struct sn_err *err);
+/* Loads the calibration model when the base changed (call after kb__df_load). */
+void kb__calib_load(struct kb *kb);
+void kb__calib_free(struct kb__calib *c);
+/* 1 when the loaded model was fitted on this base (not the fallback). */
+int kb__calib_fitted(struct kb *kb);
+
 /* Frees search's cache of parsed phrasings (kb_close). */
 void kb__rcache_free(struct kb *kb);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb/calib.h"
 #include "kb/filler.h"
 #include "kb/fts5_tok.h"
 #include "kb/kb.h"
@@ -23,13 +24,12 @@
 #define GRAM_WEIGHT   0.2  /* share of character-trigram Dice in a phrasing's score */
 #define SECOND_WEIGHT 0.1  /* credit for a second phrasing of the same entry matching */
 #define STOP_WEIGHT   0.1  /* a stop word is worth this share of its IDF in coverage */
-#define COVER_R_MIN   0.5  /* below this phrasing coverage a hit is a guess... */
-#define GUESS_MAX     0.40 /* ...whose confidence stays under the default high band */
-#define FULL_COVER    0.9  /* a phrasing covering this much of the question... */
-#define SUGGEST_MIN   0.25 /* ...has at least this confidence: above the default medium band */
 #define EXTRA_WEIGHT  0.15 /* keywords/answer lift of a weak phrasing match */
 #define RANK_POWER    2.0  /* ranking weighs a word by IDF^this (view_weights) */
 #define ROOT_WEIGHT   0.7  /* a word met only by its root (مسجد / مساجد) */
+
+_Static_assert(sizeof(((struct kb_hit *)0)->sig) == KB_SIG_N * sizeof(double),
+               "kb_hit.sig holds one value per enum kb_sig");
 
 struct qword {
     char norm[KB_WORD_MAX_BYTES];
@@ -79,11 +79,12 @@ struct rword {
 
 struct cand {
     long long n;
-    double pre;    /* first-pass score */
-    double cq, cr; /* coverage of the best phrasing (ranking view), in the confidence view */
-    double extra;  /* coverage by keywords and answer */
-    double score;  /* in the ranking view */
-    double score1; /* in the confidence view */
+    double pre;     /* first-pass score */
+    double cq, cr;  /* coverage of the best phrasing (ranking view), in the confidence view */
+    double extra;   /* coverage by keywords and answer */
+    double score;   /* in the ranking view */
+    double score1;  /* in the confidence view */
+    double second1; /* second-best phrasing, confidence view */
     char best_type;
     int slot; /* index of its kb_terms data */
 };
@@ -92,6 +93,8 @@ void kb_search_opts_init(struct kb_search_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->k = 5;
+    o->answer_precision = KB_DEFAULT_ANSWER_PRECISION;
+    o->suggest_precision = KB_DEFAULT_SUGGEST_PRECISION;
     o->high = KB_DEFAULT_HIGH;
     o->medium = KB_DEFAULT_MEDIUM;
 }
@@ -620,13 +623,18 @@ static double entry_score(double best, double second, double extra)
     return fmin(1, best + EXTRA_WEIGHT * extra * (1 - best) + SECOND_WEIGHT * second);
 }
 
-static void score_cand(struct query *q, struct cand *c, const struct parsed *e)
+/* Scores candidate c on its phrasings, leaving out phrasing number skip (0 the question,
+ * 1.. the variants; -1 none: calibration asks a phrasing without itself). */
+static void score_cand(struct query *q, struct cand *c, const struct parsed *e, int skip)
 {
     double best[2] = {0}, second[2] = {0}; /* per view, as in score_row */
+    int phrasing = 0;
     c->cq = c->cr = c->extra = 0;
     c->best_type = 0;
     for (int row = 0; row < e->nrows; row++) {
         char type = e->rows[row].type;
+        if ((type == 'q' || type == 'v') && phrasing++ == skip)
+            continue;
         const struct rword *rw = e->w + e->rows[row].w0;
         int nr = e->rows[row].nw;
         double cq[2], cr[2];
@@ -646,6 +654,7 @@ static void score_cand(struct query *q, struct cand *c, const struct parsed *e)
     }
     c->score = entry_score(best[1], second[1], c->extra);
     c->score1 = entry_score(best[0], second[0], c->extra);
+    c->second1 = second[0];
 }
 
 static int cmp_cand(const void *a, const void *b)
@@ -801,6 +810,34 @@ static void explain_hit(
     }
 }
 
+/* What the bot will do with the hit and why: the probability, each cap or floor, the band
+ * and the signals the model read. */
+static void
+explain_prob(struct sn_buf *x, const struct kb_hit *h, const struct kb_bands *b, int calibrated)
+{
+    static const struct {
+        unsigned bit;
+        const char *what;
+    } caps[] = {
+        {KB_CAP_GUESS, "capped under the answer band: the question covers under half the phrasing"},
+        {KB_CAP_DISAGREE, "capped under the answer band: the two views disagree on the order"},
+        {KB_FLOOR_COVERED, "raised to the suggestion band: the phrasing holds the whole question"},
+        {KB_CAP_BELOW, "lowered to the probability of the hit above it"},
+    };
+    sn_buf_printf(x, "    probability=%.3f band=%s (answer at >= %.3f, suggest at >= %.3f; %s)\n",
+                  h->confidence, kb_band_name(h->band), b->answer, b->suggest,
+                  calibrated ? "model calibrated on this base" : "fallback model: not calibrated");
+    if (h->caps)
+        sn_buf_printf(x, "    model said %.3f, then:\n", h->p);
+    for (size_t i = 0; i < sizeof caps / sizeof *caps; i++)
+        if (h->caps & caps[i].bit)
+            sn_buf_printf(x, "      %s\n", caps[i].what);
+    sn_buf_adds(x, "    signals:");
+    for (int j = 0; j < KB_SIG_N; j++)
+        sn_buf_printf(x, " %s=%.3g", kb_sig_name(j), h->sig[j]);
+    sn_buf_adds(x, "\n");
+}
+
 static int fetch_hit(struct kb *kb, long long n, struct kb_hit *h)
 {
     sqlite3_stmt *st = kb->st_hit;
@@ -843,11 +880,58 @@ static void query_filler(struct query *q)
         }
 }
 
+/* The bands of this search: raw overrides when given, else from the precision targets. */
+static void search_bands(struct kb *kb, const struct kb_search_opts *o, struct kb_bands *b)
+{
+    kb_calib_bands(kb, o->answer_precision, o->suggest_precision, b);
+    if (o->high >= 0)
+        b->answer = o->high;
+    if (o->medium >= 0)
+        b->suggest = o->medium;
+    if (b->suggest > b->answer)
+        b->suggest = b->answer;
+}
+
+/* The hit's signals (enum kb_sig) for the calibration model. next is the best
+ * confidence-view score ranked below it, next_r the next ranking-view score. */
+static void
+hit_signals(const struct query *q, const struct cand *c, double next, double next_r, double *sig)
+{
+    double total = 0;
+    int content = 0;
+    for (int i = 0; i < q->n; i++) {
+        total += q->w[i].wt[0];
+        content += !q->w[i].stop;
+    }
+    sig[KB_SIG_S1] = c->score1;
+    sig[KB_SIG_MARGIN] = c->score1 - next;
+    sig[KB_SIG_S1_RANK] = c->score;
+    sig[KB_SIG_MARGIN_R] = c->score - next_r;
+    sig[KB_SIG_COVER_Q] = c->cq;
+    sig[KB_SIG_COVER_R] = c->cr;
+    sig[KB_SIG_SECOND] = c->second1;
+    sig[KB_SIG_MASS] = c->cq * total;
+    sig[KB_SIG_MISSED] = (1 - c->cq) * total;
+    sig[KB_SIG_QLEN] = content;
+    sig[KB_SIG_AGREE] = c->score1 > next;
+    sig[KB_SIG_GEO] = confidence(c->score1, next);
+}
+
 int kb_search(struct kb *kb,
               const char *question,
               const struct kb_search_opts *o,
               struct kb_results **out,
               struct sn_err *err)
+{
+    return kb__search(kb, question, o, NULL, out, err);
+}
+
+int kb__search(struct kb *kb,
+               const char *question,
+               const struct kb_search_opts *o,
+               const struct kb__exclude *ex,
+               struct kb_results **out,
+               struct sn_err *err)
 {
     struct query *q = NULL;
     struct cand *cands = NULL;
@@ -901,6 +985,12 @@ int kb_search(struct kb *kb,
     qset_build(q);
 
     res = sn_xcalloc(1, sizeof *res);
+    kb__calib_load(kb);
+    struct kb_bands bands;
+    search_bands(kb, o, &bands);
+    res->answer_at = bands.answer;
+    res->suggest_at = bands.suggest;
+    res->calibrated = kb__calib_fitted(kb);
     int npw = first_pass_words(kb, q, pw, pf);
     if (o->explain)
         explain_query(&x, q, pw, npw);
@@ -919,6 +1009,9 @@ int kb_search(struct kb *kb,
     in_use = sn_xcalloc(CANDIDATES, sizeof *in_use);
     for (int i = 0; i < npre; i++) {
         struct cand *c = &cands[ncand];
+        int skip = ex && ex->n == (long long)pre[i].n ? ex->row : -1;
+        if (ex && ex->row < 0 && ex->n == (long long)pre[i].n)
+            continue; /* asked as if the entry did not exist */
         struct parsed *d = parsed_get(kb, pre[i].n, in_use, ncand, &owned[ncand], &rc);
         if (rc) {
             rc = kb__dberr(kb, err, "search");
@@ -931,7 +1024,7 @@ int kb_search(struct kb *kb,
         c->pre = pre[i].score;
         data[ncand] = d;
         in_use[ncand] = pre[i].n;
-        score_cand(q, c, d);
+        score_cand(q, c, d, skip);
         ncand++;
     }
     qsort(cands, (size_t)ncand, sizeof *cands, cmp_cand);
@@ -944,9 +1037,8 @@ int kb_search(struct kb *kb,
         struct kb_hit *h = &res->v[res->n];
         if (fetch_hit(kb, c->n, h) != SN_OK)
             continue;
-        /* The margin in the confidence view, over every entry ranked below. When the two
-         * views disagree on the order the answer is not sure: then the ranking view's margin,
-         * capped under the high band, so that it is suggested, never answered. */
+        /* The margin in the confidence view, over every entry ranked below; in the ranking
+         * view, over the next one. */
         double next = 0, next_r = i + 1 < ncand ? cands[i + 1].score : 0;
         for (int j = i + 1; j < ncand; j++)
             next = fmax(next, cands[j].score1);
@@ -954,30 +1046,18 @@ int kb_search(struct kb *kb,
         h->cover_q = c->cq;
         h->cover_r = c->cr;
         h->first_pass = c->pre;
-        if (c->score1 > next)
-            h->confidence = confidence(c->score1, next);
-        else
-            h->confidence = fmin(GUESS_MAX, confidence(c->score, next_r));
-        /* A lower hit gets its margin over the ones below, capped by the hit above it, so
-         * confidences never rise down the ranking (below). */
-        /* A question that matches only a small part of a phrasing ("problem" against "there
-         * is a problem with my card payment") is a guess however lonely the match: worth a
-         * "did you mean", never an answer. Costs nothing on the tune split (no answered
-         * question there has cover_r under 0.5). */
-        if (c->cr < COVER_R_MIN && h->confidence > GUESS_MAX)
-            h->confidence = GUESS_MAX;
-        /* A phrasing that holds every word of the question is worth suggesting however close
-         * the runner-up: a short ambiguous question ("الفاتورة", "refund") gets "did you
-         * mean", not "I don't know". Under the high band, so it never answers. */
-        if (c->cq >= FULL_COVER && h->confidence < SUGGEST_MIN)
-            h->confidence = SUGGEST_MIN;
-        if (res->n > 0 && h->confidence > res->v[res->n - 1].confidence)
-            h->confidence = res->v[res->n - 1].confidence;
-        h->band = h->confidence >= o->high     ? KB_BAND_HIGH
-                  : h->confidence >= o->medium ? KB_BAND_MEDIUM
-                                               : KB_BAND_LOW;
-        if (o->explain)
+        hit_signals(q, c, next, next_r, h->sig);
+        h->p = kb_calib_prob(kb, h->sig);
+        /* Each lower hit is judged against the ones below it, and never rises above the hit
+         * before it, so confidences fall down the ranking. */
+        h->confidence =
+            kb_calib_policy(h->p, c->cq, c->cr, c->score1 > next,
+                            res->n > 0 ? res->v[res->n - 1].confidence : 2, &bands, &h->caps);
+        h->band = kb_calib_band(h->confidence, &bands);
+        if (o->explain) {
             explain_hit(&x, q, c, h->id, data[c->slot]->data);
+            explain_prob(&x, h, &bands, res->calibrated);
+        }
         res->n++;
     }
 done:

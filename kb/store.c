@@ -150,7 +150,8 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
         goto fail;
     if (flags & KB_OPEN_CREATE) {
         if (kb__exec(kb, "PRAGMA journal_mode=WAL", err) || kb__exec(kb, "BEGIN", err) ||
-            kb__exec(kb, schema, err) || kb__exec(kb, gap_schema, err))
+            kb__exec(kb, schema, err) || kb__exec(kb, gap_schema, err) ||
+            kb__calib_schema(kb, err))
             goto fail;
         if (!has_schema(kb) &&
             (kb__exec(kb,
@@ -166,6 +167,7 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
         goto fail;
     } else if (!kb->readonly) {
         kb__exec(kb, gap_schema, NULL); /* on failure kb_gap_log reports SN_EDB later */
+        kb__calib_schema(kb, NULL);     /* likewise kb_calibrate and kb_label_add */
         if (!analyzer_current(kb) && reindex(kb, err))
             goto fail;
     }
@@ -183,6 +185,7 @@ void kb_close(struct kb *kb)
     kb__df_free(&kb->df);
     kb__post_free(kb->post);
     kb__fuzzy_free(kb->fuzzy);
+    kb__calib_free(kb->calib);
     sqlite3_finalize(kb->st_terms);
     sqlite3_finalize(kb->st_hit);
     sqlite3_finalize(kb->st_dv);
