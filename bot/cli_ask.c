@@ -4,13 +4,14 @@
  * first. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "bot/cli.h"
 #include "bot/dialogue.h"
@@ -19,27 +20,30 @@
 
 static const char usage[] =
     "usage: sanad ask [--db PATH] [--json] [--lang ar|en] [--intents DIR]\n"
-    "                 [--high X] [--medium Y]\n"
+    "                 [--high X] [--medium Y] [--record-gaps]\n"
     "\n"
     "One visitor message per line. --json (the default when stdin is not a terminal) prints\n"
     "one JSON object per bot turn: {\"from\": \"bot\", \"kind\", \"intent\", \"kb_id\", \"band\",\n"
-    "\"lang\", \"text\", \"suggestions\": [{\"kb_id\", \"question\"}], \"ask_feedback\",\n"
+    "\"lang\", \"text\", \"suggestions\": [{\"kb_id\", \"question\", \"lang\"}], "
+    "\"ask_feedback\",\n"
     "\"offer_human\", \"handoff\"}. --intents defaults to ./intents, else the intents\n"
-    "directory next to the binary's source tree. Gaps are recorded in the database.\n";
+    "directory next to the binary's source tree. Unanswered questions are recorded as gaps\n"
+    "(sanad kb gaps) only with --record-gaps: trying the base from a terminal leaves the\n"
+    "editors' list alone. The chat server always records them.\n";
 
 static void print_json_turn(const struct bot_turn *t)
 {
     json_t *s = json_array();
     for (int i = 0; i < t->nsugg; i++)
-        json_array_append_new(s, json_pack("{s:s, s:s}", "kb_id", t->sugg[i].kb_id, "question",
-                                           t->sugg[i].question));
-    json_t *j = json_pack(
-        "{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:b, s:b, s:b}", "from", "bot", "kind",
-        bot_turn_kind_name(t->kind), "intent", t->intent ? json_string(t->intent) : json_null(),
-        "kb_id", t->kb_id ? json_string(t->kb_id) : json_null(), "band",
-        t->band >= 0 ? json_string(kb_band_name(t->band)) : json_null(), "lang", t->lang, "text",
-        t->text, "suggestions", s, "ask_feedback", t->ask_feedback, "offer_human",
-        t->offer_human, "handoff", t->handoff);
+        json_array_append_new(s, json_pack("{s:s, s:s, s:s}", "kb_id", t->sugg[i].kb_id, "question",
+                                           t->sugg[i].question, "lang", t->sugg[i].lang));
+    json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:b, s:b, s:b}", "from", "bot",
+                          "kind", bot_turn_kind_name(t->kind), "intent",
+                          t->intent ? json_string(t->intent) : json_null(), "kb_id",
+                          t->kb_id ? json_string(t->kb_id) : json_null(), "band",
+                          t->band >= 0 ? json_string(kb_band_name(t->band)) : json_null(), "lang",
+                          t->lang, "text", t->text, "suggestions", s, "ask_feedback",
+                          t->ask_feedback, "offer_human", t->offer_human, "handoff", t->handoff);
     char *out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     puts(out);
     free(out);
@@ -53,7 +57,7 @@ static void print_text_turn(const struct bot_turn *t)
         printf("     %d. %s [%s]\n", i + 1, t->sugg[i].question, t->sugg[i].kb_id);
     if (t->ask_feedback)
         printf("     (%s)\n", strcmp(t->lang, "ar") == 0 ? "هل كان هذا مفيدًا؟ نعم / لا"
-                                                          : "was this helpful? yes / no");
+                                                         : "was this helpful? yes / no");
     if (t->handoff)
         printf("     [handoff: the conversation would go to a person now]\n");
 }
@@ -68,10 +72,10 @@ static int parse_band(const char *s, double *out)
 
 int bot_cli_ask(int argc, char **argv)
 {
-    static const struct option lo[] = {{"db", 1, 0, 'd'},     {"json", 0, 0, 'j'},
-                                       {"lang", 1, 0, 'l'},   {"intents", 1, 0, 'i'},
-                                       {"high", 1, 0, 'H'},   {"medium", 1, 0, 'M'},
-                                       {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"db", 1, 0, 'd'},      {"json", 0, 0, 'j'},        {"lang", 1, 0, 'l'},
+        {"intents", 1, 0, 'i'}, {"high", 1, 0, 'H'},        {"medium", 1, 0, 'M'},
+        {"help", 0, 0, 'h'},    {"record-gaps", 0, 0, 'g'}, {0, 0, 0, 0}};
     const char *db = "data/sanad.db", *lang = NULL, *intents = NULL;
     char ibuf[PATH_MAX + 32];
     struct sn_err e = {0};
@@ -80,13 +84,23 @@ int bot_cli_ask(int argc, char **argv)
     struct bot_brain *brain = NULL;
     int c, json = 0, rc = 0;
     bot_brain_config_init(&bc);
+    bc.log_gaps = 0; /* a person trying the base is not a visitor: --record-gaps to record */
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'j': json = 1; break;
-        case 'i': intents = optarg; break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'g':
+            bc.log_gaps = 1;
+            break;
+        case 'i':
+            intents = optarg;
+            break;
         case 'l':
             if (strcmp(optarg, "ar") && strcmp(optarg, "en")) {
                 fprintf(stderr, "sanad ask: --lang: expected ar or en, got '%s'\n", optarg);
@@ -102,8 +116,12 @@ int bot_cli_ask(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 2;
         }
     }
     if (optind < argc || bc.medium > bc.high) {
@@ -161,8 +179,8 @@ int bot_cli_ask(int argc, char **argv)
             break;
         }
         if (json) {
-            json_t *j = json_pack("{s:s, s:s, s:s}", "from", "bot", "kind", "error", "error",
-                                  e.msg);
+            json_t *j =
+                json_pack("{s:s, s:s, s:s}", "from", "bot", "kind", "error", "error", e.msg);
             char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
             puts(s);
             free(s);

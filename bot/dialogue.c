@@ -30,8 +30,7 @@ void bot_brain_config_init(struct bot_brain_config *c)
     c->log_gaps = 1;
 }
 
-struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c,
-                                struct sn_err *err)
+struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c, struct sn_err *err)
 {
     struct intent_set *is = intent_set_load(c->intents ? c->intents : "intents", err);
     if (!is)
@@ -69,8 +68,8 @@ void bot_turn_fini(struct bot_turn *t)
 
 const char *bot_turn_kind_name(int kind)
 {
-    static const char *names[] = {"welcome", "intent", "answer", "suggestions", "fallback",
-                                  "handoff"};
+    static const char *names[] = {"welcome",     "intent",   "answer",
+                                  "suggestions", "fallback", "handoff"};
     return kind >= 0 && kind <= BOT_TURN_HANDOFF ? names[kind] : "unknown";
 }
 
@@ -111,62 +110,131 @@ static int in_list(const char *const *l, const char *w, size_t n)
     return 0;
 }
 
-/* Letters of each script, plus three per function word, decide; ties and text without
- * letters keep the current language. Brand names in Latin inside Arabic stay Arabic. */
-static const char *detect_lang(const char *s, const char *current)
+/* Function words: each counts for FUNCTION_WEIGHT letters of its script, because a word
+ * like "my" or "لسه" says more about the writer's language than a noun does. */
+static const char *const en_words[] = {
+    "i",    "you", "my",    "the",  "is",    "are",    "how",  "what", "where", "when",
+    "why",  "can", "do",    "does", "to",    "a",      "an",   "of",   "in",    "for",
+    "with", "it",  "not",   "and",  "me",    "please", "want", "need", "have",  "your",
+    "has",  "was", "still", "yet",  "there", "this",   "that", NULL};
+static const char *const ar_words[] = {
+    "في",   "من",    "على",  "عن",  "هل",   "كيف",  "ما",   "لا",    "انا", "أنا",  "عندي",
+    "اريد", "أريد",  "ابغى", "بدي", "عايز", "عاوز", "ممكن", "شو",    "ايش", "وش",   "وين",
+    "فين",  "ازاي",  "إزاي", "هذا", "مش",   "مو",   "مب",   "لماذا", "متى", "امتى", "ليش",
+    "ليه",  "علاش",  "واش",  "شنو", "اش",   "لسه",  "لسة",  "لسا",   "لسى", "بعد",  "لم",
+    "لن",   "مع",    "الى",  "إلى", "اللي", "يعني", "بس",   "كمان",  "كده", "هيك",  "ده",
+    "دي",   "بتاعي", "ديال", "حقي", "تبعي", "ابي",  "بغيت", "كيفاش", NULL};
+#define FUNCTION_WEIGHT 3
+
+/* Letter weight per script, in quarters: Arabic writes no short vowels, so the same content
+ * takes about a fifth fewer letters than in English; 5/4 evens that out. */
+#define AR_LETTER_Q 5
+#define EN_LETTER_Q 4
+
+struct lang_score {
+    long ar, en; /* in quarter letters */
+};
+
+static int is_digit_cp(unsigned cp)
 {
-    static const char *const en_words[] = {
-        "i", "you", "my", "the", "is", "are", "how", "what", "where", "when", "why", "can",
-        "do", "does", "to", "a", "an", "of", "in", "for", "with", "it", "not", "and", "me",
-        "please", "want", "need", "have", "your", NULL};
-    static const char *const ar_words[] = {
-        "في", "من", "على", "عن", "هل", "كيف", "ما", "لا", "انا", "عندي", "اريد", "ابغى", "بدي",
-        "عايز", "ممكن", "شو", "ايش", "وين", "فين", "ازاي", "هذا", "مش", "لماذا", "متى", NULL};
-    long ar = 0, lat = 0;
+    return (cp >= '0' && cp <= '9') || (cp >= 0x0660 && cp <= 0x0669) ||
+           (cp >= 0x06F0 && cp <= 0x06F9);
+}
+
+/* Decodes one UTF-8 character at p (the text is valid UTF-8); *len gets its length. */
+static unsigned utf8_cp(const unsigned char *p, int *len)
+{
+    if (*p < 0x80) {
+        *len = 1;
+        return *p;
+    }
+    if (*p < 0xE0) {
+        *len = 2;
+        return (unsigned)(*p & 0x1F) << 6 | (p[1] & 0x3F);
+    }
+    if (*p < 0xF0) {
+        *len = 3;
+        return (unsigned)(*p & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    }
+    *len = 4;
+    return (unsigned)(*p & 0x07) << 18 | (unsigned)(p[1] & 0x3F) << 12 |
+           (unsigned)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+}
+
+/* Scores one letter run w[0..n) of war Arabic and wlat Latin letters. */
+static void score_word(struct lang_score *sc, const unsigned char *w, size_t n, int war, int wlat)
+{
+    char lw[32];
+    sc->ar += (long)war * AR_LETTER_Q;
+    sc->en += (long)wlat * EN_LETTER_Q;
+    if (n == 0 || n >= sizeof lw)
+        return;
+    for (size_t i = 0; i < n; i++)
+        lw[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]);
+    if (wlat && in_list(en_words, lw, n))
+        sc->en += FUNCTION_WEIGHT * EN_LETTER_Q;
+    if (war && in_list(ar_words, lw, n))
+        sc->ar += FUNCTION_WEIGHT * AR_LETTER_Q;
+}
+
+/* The language of a message, decided once by its content words: letters of each script
+ * (weighted as above) plus function words. A chunk between spaces that holds a digit, '#',
+ * '@', '/' or '_' is an order number, a code, an e-mail or a link ("#A-1234", "iPhone15"):
+ * its letters say nothing about the writer's language and are not counted. Ties and text
+ * without letters keep the current language. Latin brand names inside Arabic stay Arabic
+ * ("عندي مشكلة في iPhone"). */
+static struct lang_score score_lang(const char *s)
+{
+    struct lang_score sc = {0, 0};
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        /* One word: a run of letters of either script. */
-        const unsigned char *w = p;
-        int war = 0, wlat = 0;
-        while (*p) {
-            unsigned cp = *p, len = 1;
-            if (*p >= 0xC0 && *p < 0xE0 && p[1])
-                cp = (unsigned)(*p & 0x1F) << 6 | (p[1] & 0x3F), len = 2;
-            else if (*p >= 0xE0 && *p < 0xF0 && p[1] && p[2])
-                cp = (unsigned)(*p & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F),
-                len = 3;
-            else if (*p >= 0x80)
-                break;
-            int latin = (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-            int arabic = is_arabic_cp(cp) && !(cp >= 0x0660 && cp <= 0x0669) &&
-                         !(cp >= 0x064B && cp <= 0x065F);
-            if (!latin && !arabic && !(cp >= 0x064B && cp <= 0x065F))
-                break;
-            war += arabic;
-            wlat += latin;
-            p += len;
-        }
-        size_t n = (size_t)(p - w);
-        if (n > 0 && n < 32) {
-            char lw[32];
-            for (size_t i = 0; i < n; i++)
-                lw[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]);
-            if (wlat && in_list(en_words, lw, n))
-                lat += 3;
-            if (war && in_list(ar_words, lw, n))
-                ar += 3;
-        }
-        ar += war;
-        lat += wlat;
-        if (n == 0) { /* skip one character that is not a letter */
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
             p++;
-            while ((*p & 0xC0) == 0x80)
-                p++;
+        const unsigned char *chunk = p, *q = p;
+        int code = 0, len;
+        while (*q && *q != ' ' && *q != '\t' && *q != '\n' && *q != '\r') {
+            unsigned cp = utf8_cp(q, &len);
+            code |= is_digit_cp(cp) || cp == '#' || cp == '@' || cp == '/' || cp == '_';
+            q += len;
         }
+        for (p = chunk; !code && p < q;) {
+            /* One word: a run of letters of either script (tashkeel inside it). */
+            const unsigned char *w = p;
+            int war = 0, wlat = 0;
+            while (p < q) {
+                unsigned cp = utf8_cp(p, &len);
+                int latin = (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
+                int mark = cp >= 0x064B && cp <= 0x065F;
+                int arabic = is_arabic_cp(cp) && !is_digit_cp(cp) && !mark;
+                if (!latin && !arabic && !mark)
+                    break;
+                war += arabic;
+                wlat += latin;
+                p += len;
+            }
+            score_word(&sc, w, (size_t)(p - w), war, wlat);
+            if (p == w) /* skip one character that is not a letter */
+                p += len;
+        }
+        p = q;
     }
-    if (ar == lat)
+    return sc;
+}
+
+static const char *pick_lang(struct lang_score sc, const char *current)
+{
+    if (sc.ar == sc.en)
         return current;
-    return ar > lat ? "ar" : "en";
+    return sc.ar > sc.en ? "ar" : "en";
+}
+
+/* The other language's entries are searched too when its script holds at least a third of
+ * the message's weight: "My order #A-1234 لسه موصلش" is both, "عندي مشكلة في iPhone" is
+ * Arabic only. A message without letters ("*155#") is searched in its language only. */
+static int other_lang_counts(struct lang_score sc, const char *lang)
+{
+    long other = is_ar(lang) ? sc.en : sc.ar;
+    return other > 0 && 3 * other >= sc.ar + sc.en;
 }
 
 /* ---- texts ---- */
@@ -179,7 +247,9 @@ static const char *human_hint(const char *lang)
 }
 
 /* Intent response template with {bot} replaced; a fresh string. */
-static char *render(const struct bot_brain *b, const struct bot_dialogue *d, const char *intent,
+static char *render(const struct bot_brain *b,
+                    const struct bot_dialogue *d,
+                    const char *intent,
                     const char *fallback)
 {
     const char *t = intent_response(b->intents, intent, d->lang, d->turns);
@@ -211,8 +281,9 @@ void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bo
                       "والباقات والطلبات، أو اكتب «موظف» في أي وقت للتحدث مع شخص.",
                       b->bot_name);
         if (!d->lang_hinted)
-            sn_buf_printf(&t, "\nHi! I'm %s, an automated assistant (a bot). Ask in English or "
-                              "Arabic, or type \"agent\" to talk to a person.",
+            sn_buf_printf(&t,
+                          "\nHi! I'm %s, an automated assistant (a bot). Ask in English or "
+                          "Arabic, or type \"agent\" to talk to a person.",
                           b->bot_name);
     } else {
         sn_buf_printf(&t,
@@ -283,8 +354,8 @@ static void answer_turn(struct bot_dialogue *d, const struct kb_hit *h, struct b
     d->nsugg = 0;
 }
 
-static void handoff_turn(struct bot_brain *b, struct bot_dialogue *d, const char *intent,
-                         struct bot_turn *out)
+static void
+handoff_turn(struct bot_brain *b, struct bot_dialogue *d, const char *intent, struct bot_turn *out)
 {
     log_open_question(b, d, KB_GAP_HUMAN);
     close_question(d);
@@ -300,7 +371,9 @@ static void handoff_turn(struct bot_brain *b, struct bot_dialogue *d, const char
 }
 
 /* The visitor is not helped: a human is offered right away (yes -> HANDOFF). */
-static void offer_human_turn(struct bot_brain *b, struct bot_dialogue *d, const char *intent,
+static void offer_human_turn(struct bot_brain *b,
+                             struct bot_dialogue *d,
+                             const char *intent,
                              struct bot_turn *out)
 {
     log_open_question(b, d, KB_GAP_UNHELPFUL);
@@ -314,8 +387,12 @@ static void offer_human_turn(struct bot_brain *b, struct bot_dialogue *d, const 
     d->nsugg = 0;
 }
 
-static void intent_turn(struct bot_brain *b, struct bot_dialogue *d, const char *intent,
-                        const char *text_ar, const char *text_en, struct bot_turn *out)
+static void intent_turn(struct bot_brain *b,
+                        struct bot_dialogue *d,
+                        const char *intent,
+                        const char *text_ar,
+                        const char *text_en,
+                        struct bot_turn *out)
 {
     turn_start(out, BOT_TURN_INTENT, d->lang, intent);
     if (text_ar)
@@ -337,11 +414,11 @@ static void no_words_turn(struct bot_dialogue *d, struct bot_turn *out)
 {
     turn_start(out, BOT_TURN_FALLBACK, d->lang, NULL);
     out->offer_human = 1;
-    out->text = sn_xstrdup(is_ar(d->lang)
-                               ? "لم أجد سؤالًا في رسالتك. اكتب سؤالك بكلمات، أو اكتب «موظف» "
-                                 "للتحدث مع شخص."
-                               : "I couldn't find a question in that. Please type your question "
-                                 "in words, or \"agent\" to talk to a person.");
+    out->text =
+        sn_xstrdup(is_ar(d->lang) ? "لم أجد سؤالًا في رسالتك. اكتب سؤالك بكلمات، أو اكتب «موظف» "
+                                    "للتحدث مع شخص."
+                                  : "I couldn't find a question in that. Please type your question "
+                                    "in words, or \"agent\" to talk to a person.");
 }
 
 /* "1".."3" (or ١..٣), alone with spaces, after suggestions: the number, else 0. */
@@ -362,9 +439,14 @@ static int picked_number(const struct bot_dialogue *d, const char *s)
     return *s == 0 && k >= 1 && k <= d->nsugg ? k : 0;
 }
 
-/* Searches q in lang, then in the other language unless the first was already high;
- * *out holds the better of the two (the caller frees it). */
-static int search(struct bot_brain *b, const char *lang, const char *q, struct kb_results **out,
+/* Searches q in lang, then in the other language when the message holds enough of it (see
+ * other_lang_counts) and the first search was not already high; *out holds the better of
+ * the two (the caller frees it). */
+static int search(struct bot_brain *b,
+                  const char *lang,
+                  int other_too,
+                  const char *q,
+                  struct kb_results **out,
                   struct sn_err *err)
 {
     struct kb_search_opts so;
@@ -379,7 +461,7 @@ static int search(struct bot_brain *b, const char *lang, const char *q, struct k
     rc = kb_search(b->kb, q, &so, &r, err);
     if (rc)
         return rc;
-    if (r->n && r->v[0].band == KB_BAND_HIGH) {
+    if (!other_too || (r->n && r->v[0].band == KB_BAND_HIGH)) {
         *out = r;
         return SN_OK;
     }
@@ -399,11 +481,15 @@ static int search(struct bot_brain *b, const char *lang, const char *q, struct k
     return SN_OK;
 }
 
-static int question_turn(struct bot_brain *b, struct bot_dialogue *d, const char *q,
-                         struct bot_turn *out, struct sn_err *err)
+static int question_turn(struct bot_brain *b,
+                         struct bot_dialogue *d,
+                         const char *q,
+                         int other_too,
+                         struct bot_turn *out,
+                         struct sn_err *err)
 {
     struct kb_results *r = NULL;
-    int rc = search(b, d->lang, q, &r, err);
+    int rc = search(b, d->lang, other_too, q, &r, err);
     if (rc == SN_EINVAL || rc == SN_ETOOBIG) { /* cannot happen after the checks; be sane */
         kb_results_free(r);
         r = NULL;
@@ -412,6 +498,16 @@ static int question_turn(struct bot_brain *b, struct bot_dialogue *d, const char
     if (rc)
         return rc;
     keep_question(d, q);
+    /* Hits from the other language's entries (a mixed message: "where is my order لسه
+     * موصلش") are shown in their language, and the whole turn follows them: the entries
+     * cannot be translated, and a visitor who wrote both scripts reads the one the answer
+     * is in, but a reply whose frame says one language and whose chips or answer another
+     * reads as two bots. Hiding the other language's hits instead would lose the right
+     * answer. The conversation goes on in that language until the visitor's next words
+     * decide otherwise. */
+    if (r && r->n && r->v[0].band >= KB_BAND_MEDIUM && strcmp(r->v[0].lang, d->lang) != 0 &&
+        (strcmp(r->v[0].lang, "ar") == 0 || strcmp(r->v[0].lang, "en") == 0))
+        memcpy(d->lang, r->v[0].lang, 3);
     if (r && r->n && r->v[0].band == KB_BAND_HIGH) {
         answer_turn(d, &r->v[0], out);
     } else if (r && r->n && r->v[0].band == KB_BAND_MEDIUM) {
@@ -419,15 +515,16 @@ static int question_turn(struct bot_brain *b, struct bot_dialogue *d, const char
         out->band = KB_BAND_MEDIUM;
         out->confidence = r->v[0].confidence;
         out->offer_human = 1;
-        out->text = sn_xstrdup(is_ar(d->lang)
-                                   ? "هل تقصد أحد هذه الأسئلة؟ اختر رقمه، أو اكتب «موظف» للتحدث "
-                                     "مع شخص."
-                                   : "Did you mean one of these? Pick its number, or type "
-                                     "\"agent\" to talk to a person.");
+        out->text =
+            sn_xstrdup(is_ar(d->lang) ? "هل تقصد أحد هذه الأسئلة؟ اختر رقمه، أو اكتب «موظف» للتحدث "
+                                        "مع شخص."
+                                      : "Did you mean one of these? Pick its number, or type "
+                                        "\"agent\" to talk to a person.");
         d->nsugg = 0;
         for (int i = 0; i < r->n && i < BOT_MAX_SUGGESTIONS; i++) {
             out->sugg[i].kb_id = sn_xstrdup(r->v[i].id);
             out->sugg[i].question = sn_xstrdup(r->v[i].question);
+            memcpy(out->sugg[i].lang, r->v[i].lang, 3);
             out->nsugg++;
             snprintf(d->sugg_ids[i], sizeof d->sugg_ids[i], "%s", r->v[i].id);
             d->nsugg++;
@@ -442,10 +539,10 @@ static int question_turn(struct bot_brain *b, struct bot_dialogue *d, const char
         out->confidence = r && r->n ? r->v[0].confidence : 0;
         out->offer_human = 1;
         if (d->misses >= 2)
-            out->text = sn_xstrdup(
-                is_ar(d->lang) ? "ما زلت لا أجد إجابة. هل أحولك إلى موظف الآن؟ (نعم / لا)"
-                               : "I still can't find an answer. Shall I connect you with a "
-                                 "person now? (yes / no)");
+            out->text = sn_xstrdup(is_ar(d->lang)
+                                       ? "ما زلت لا أجد إجابة. هل أحولك إلى موظف الآن؟ (نعم / لا)"
+                                       : "I still can't find an answer. Shall I connect you with a "
+                                         "person now? (yes / no)");
         else
             out->text = sn_xstrdup(
                 is_ar(d->lang) ? "ليس لدي إجابة عن هذا بعد. هل تريد التحدث مع موظف؟ (نعم / لا) "
@@ -460,8 +557,8 @@ static int question_turn(struct bot_brain *b, struct bot_dialogue *d, const char
 }
 
 /* A matched intent, in the context of what the bot last asked. */
-static void intent_reply(struct bot_brain *b, struct bot_dialogue *d, const char *name,
-                         struct bot_turn *out)
+static void
+intent_reply(struct bot_brain *b, struct bot_dialogue *d, const char *name, struct bot_turn *out)
 {
     int aw = d->awaiting;
     if (strcmp(name, "ask_for_human") == 0) {
@@ -504,24 +601,28 @@ static void intent_reply(struct bot_brain *b, struct bot_dialogue *d, const char
     }
 }
 
-int bot_dialogue_message(struct bot_brain *b, struct bot_dialogue *d, const char *text,
-                         struct bot_turn *out, struct sn_err *err)
+int bot_dialogue_message(struct bot_brain *b,
+                         struct bot_dialogue *d,
+                         const char *text,
+                         struct bot_turn *out,
+                         struct sn_err *err)
 {
     struct intent_match m;
     size_t n = strlen(text);
     int rc, k;
     if (!sn_utf8_valid(text, n, NULL))
         return sn_err_set(err, SN_EINVAL, "message is not valid UTF-8");
-    memcpy(d->lang, detect_lang(text, d->lang), 3);
+    struct lang_score sc = score_lang(text);
+    memcpy(d->lang, pick_lang(sc, d->lang), 3);
     if (n > KB_MAX_QUERY_BYTES) {
         d->turns++;
         turn_start(out, BOT_TURN_FALLBACK, d->lang, NULL);
         out->offer_human = 1;
-        out->text = sn_xstrdup(is_ar(d->lang)
-                                   ? "رسالتك أطول من أن أفهمها. اكتب سؤالك في جملة أو جملتين، "
-                                     "أو اكتب «موظف» للتحدث مع شخص."
-                                   : "That message is too long for me. Please ask in a sentence "
-                                     "or two, or type \"agent\" to talk to a person.");
+        out->text =
+            sn_xstrdup(is_ar(d->lang) ? "رسالتك أطول من أن أفهمها. اكتب سؤالك في جملة أو جملتين، "
+                                        "أو اكتب «موظف» للتحدث مع شخص."
+                                      : "That message is too long for me. Please ask in a sentence "
+                                        "or two, or type \"agent\" to talk to a person.");
         d->awaiting = AWAIT_HUMAN;
         return SN_OK;
     }
@@ -543,11 +644,15 @@ int bot_dialogue_message(struct bot_brain *b, struct bot_dialogue *d, const char
         no_words_turn(d, out);
         return SN_OK;
     }
-    return question_turn(b, d, m.courtesy ? text + m.rest_start : text, out, err);
+    return question_turn(b, d, m.courtesy ? text + m.rest_start : text,
+                         other_lang_counts(sc, d->lang), out, err);
 }
 
-int bot_dialogue_pick(struct bot_brain *b, struct bot_dialogue *d, const char *kb_id,
-                      struct bot_turn *out, struct sn_err *err)
+int bot_dialogue_pick(struct bot_brain *b,
+                      struct bot_dialogue *d,
+                      const char *kb_id,
+                      struct bot_turn *out,
+                      struct sn_err *err)
 {
     struct kb_entry *e = kb_entry_get(b->kb, kb_id, err);
     if (!e)
@@ -562,8 +667,11 @@ int bot_dialogue_pick(struct bot_brain *b, struct bot_dialogue *d, const char *k
     return SN_OK;
 }
 
-int bot_dialogue_feedback(struct bot_brain *b, struct bot_dialogue *d, int helpful,
-                          struct bot_turn *out, struct sn_err *err)
+int bot_dialogue_feedback(struct bot_brain *b,
+                          struct bot_dialogue *d,
+                          int helpful,
+                          struct bot_turn *out,
+                          struct sn_err *err)
 {
     (void)err;
     if (!helpful) {

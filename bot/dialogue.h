@@ -16,11 +16,14 @@ struct kb;
 struct bot_brain;
 
 struct bot_brain_config {
-    double high, medium;   /* kb confidence bands; KB_DEFAULT_HIGH / KB_DEFAULT_MEDIUM */
-    const char *bot_name;  /* shown in the welcome, e.g. "Sanad"; copied */
-    const char *intents;   /* intents data directory (NULL = built-in default "intents"),
-                            * relative to the current directory or absolute; copied */
-    int log_gaps;          /* record knowledge gaps in kb (needs a writable kb); default 1 */
+    double high, medium;  /* kb confidence bands; KB_DEFAULT_HIGH / KB_DEFAULT_MEDIUM */
+    const char *bot_name; /* shown in the welcome, e.g. "Sanad"; copied */
+    const char *intents;  /* intents data directory (NULL = built-in default "intents"),
+                           * relative to the current directory or absolute; copied */
+    int log_gaps;         /* record knowledge gaps in kb (needs a writable kb); default 1: the
+                           * chat server records them; `sanad ask` only with --record-gaps,
+                           * so that trying the base from a terminal leaves the editors'
+                           * list alone */
 };
 /* Fills the defaults above. */
 void bot_brain_config_init(struct bot_brain_config *c);
@@ -29,8 +32,8 @@ void bot_brain_config_init(struct bot_brain_config *c);
  * owned by the caller (bot_brain_free), or NULL with err set: SN_ENOTFOUND when the intents
  * directory has no data, SN_EINVAL for bad intents data (the message names file and rule).
  * Gaps are logged into kb when it is writable; a failure to log never fails a reply. */
-struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c,
-                                struct sn_err *err);
+struct bot_brain *
+bot_brain_new(struct kb *kb, const struct bot_brain_config *c, struct sn_err *err);
 void bot_brain_free(struct bot_brain *b);
 
 /* What the bot said in one turn. */
@@ -47,22 +50,24 @@ enum bot_turn_kind {
 struct bot_suggestion {
     char *kb_id;
     char *question;
+    char lang[3]; /* the entry's language: always the turn's lang */
 };
 
 /* One bot turn. All strings are owned by the turn (bot_turn_fini). */
 struct bot_turn {
-    int kind;           /* enum bot_turn_kind */
-    char *intent;       /* intent name, or NULL */
-    char *kb_id;        /* entry answered, or NULL */
-    int band;           /* enum kb_band of the search, or -1 when no search was made */
-    double confidence;  /* of the top hit when a search was made, else 0 */
-    char lang[3];       /* "ar" or "en": the language the bot replied in */
-    char *text;         /* what the visitor sees, never NULL */
+    int kind;          /* enum bot_turn_kind */
+    char *intent;      /* intent name, or NULL */
+    char *kb_id;       /* entry answered, or NULL */
+    int band;          /* enum kb_band of the search, or -1 when no search was made */
+    double confidence; /* of the top hit when a search was made, else 0 */
+    char lang[3];      /* "ar" or "en": the language the bot replied in (text, answer and
+                        * suggestions are all in it) */
+    char *text;        /* what the visitor sees, never NULL */
     struct bot_suggestion sugg[BOT_MAX_SUGGESTIONS];
     int nsugg;
-    int ask_feedback;   /* the widget shows "was this helpful? yes / no" */
-    int offer_human;    /* the widget highlights "talk to a human" */
-    int handoff;        /* 1 when the conversation must go to a human (kind HANDOFF) */
+    int ask_feedback; /* the widget shows "was this helpful? yes / no" */
+    int offer_human;  /* the widget highlights "talk to a human" */
+    int handoff;      /* 1 when the conversation must go to a human (kind HANDOFF) */
 };
 void bot_turn_fini(struct bot_turn *t);
 /* Human-readable kind ("welcome", "intent", "answer", "suggestions", "fallback", "handoff"). */
@@ -70,17 +75,17 @@ const char *bot_turn_kind_name(int kind);
 
 /* Per-conversation state. Plain data: zero it with bot_dialogue_init, copy it freely. */
 struct bot_dialogue {
-    char lang[3];         /* current conversation language */
-    int misses;           /* low-confidence misses in a row */
-    int awaiting;         /* what the last bot turn asked (internal enum, 0 = nothing) */
-    char last_kb_id[64];  /* entry of the last answer (for feedback), "" if none */
-    char last_q[512];     /* the visitor question behind the last answer / suggestion
-                           * (truncated on a character boundary), for gap capture */
+    char lang[3];        /* current conversation language */
+    int misses;          /* low-confidence misses in a row */
+    int awaiting;        /* what the last bot turn asked (internal enum, 0 = nothing) */
+    char last_kb_id[64]; /* entry of the last answer (for feedback), "" if none */
+    char last_q[512];    /* the visitor question behind the last answer / suggestion
+                          * (truncated on a character boundary), for gap capture */
     /* Added with the intents (issue 3); all plain data. */
-    unsigned turns;       /* visitor messages so far: picks the response template */
-    int last_q_logged;    /* last_q was already recorded as a gap */
-    int lang_hinted;      /* bot_dialogue_init got a language hint */
-    int nsugg;            /* suggestions of the last SUGGESTIONS turn, for "1", "2", "3" */
+    unsigned turns;    /* visitor messages so far: picks the response template */
+    int last_q_logged; /* last_q was already recorded as a gap */
+    int lang_hinted;   /* bot_dialogue_init got a language hint */
+    int nsugg;         /* suggestions of the last SUGGESTIONS turn, for "1", "2", "3" */
     char sugg_ids[BOT_MAX_SUGGESTIONS][64];
 };
 /* lang_hint "ar", "en" or NULL (Arabic, and the welcome adds one English line). */
@@ -94,29 +99,42 @@ void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bo
  * and *out untouched only for text that is not valid UTF-8, SN_EDB on a database failure
  * (SN_EIO if the analyzer fails).
  *
- * The policy, in order: the language of the message (script counts and function words;
- * "عندي مشكلة في iPhone" is Arabic) becomes the reply language. A message past
+ * The policy, in order: the language of the message, decided once by its content words
+ * (letters of each script, Arabic counted 5/4 for its unwritten vowels, plus function words;
+ * chunks with digits or #@/_ such as "#A-1234" do not count; "عندي مشكلة في iPhone" and
+ * "My order #A-1234 لسه موصلش" are Arabic) becomes the reply language. A message past
  * KB_MAX_QUERY_BYTES gets a FALLBACK asking for a shorter question. An intent (intents/)
  * is answered in context: ask_for_human -> HANDOFF; affirm after a human offer -> HANDOFF;
  * affirm/thanks after an answer -> helpful; deny after an answer or after suggestions, or
  * not_helpful at any time -> FALLBACK offering a human (and a gap); "1".."3" after
  * suggestions picks one; are_you_a_bot is answered truthfully; restart resets the state.
  * A courtesy prefix ("مرحبا، …") is set aside and the rest is answered as a question.
- * Questions search the knowledge base in the reply language, then the other one: high ->
- * ANSWER (ask_feedback), medium -> SUGGESTIONS, low -> FALLBACK (offer_human; a gap).
+ * Questions search the knowledge base in the reply language, then in the other one when at
+ * least a third of the message is in it: high -> ANSWER (ask_feedback), medium ->
+ * SUGGESTIONS, low -> FALLBACK (offer_human; a gap). When the hits shown come from the other
+ * language, the turn (text and suggestions) and the conversation switch to it.
  * Text without any word (empty, emoji, punctuation) gets a FALLBACK asking for a question. */
-int bot_dialogue_message(struct bot_brain *b, struct bot_dialogue *d, const char *text,
-                         struct bot_turn *out, struct sn_err *err);
+int bot_dialogue_message(struct bot_brain *b,
+                         struct bot_dialogue *d,
+                         const char *text,
+                         struct bot_turn *out,
+                         struct sn_err *err);
 
 /* The visitor picked suggestion kb_id: answers with that entry. SN_ENOTFOUND if it is not
  * a published entry. */
-int bot_dialogue_pick(struct bot_brain *b, struct bot_dialogue *d, const char *kb_id,
-                      struct bot_turn *out, struct sn_err *err);
+int bot_dialogue_pick(struct bot_brain *b,
+                      struct bot_dialogue *d,
+                      const char *kb_id,
+                      struct bot_turn *out,
+                      struct sn_err *err);
 
 /* "Was this helpful?" answered with a button. helpful=0 offers a human right away
  * (FALLBACK, offer_human) and records the question as a gap. */
-int bot_dialogue_feedback(struct bot_brain *b, struct bot_dialogue *d, int helpful,
-                          struct bot_turn *out, struct sn_err *err);
+int bot_dialogue_feedback(struct bot_brain *b,
+                          struct bot_dialogue *d,
+                          int helpful,
+                          struct bot_turn *out,
+                          struct sn_err *err);
 
 /* The visitor pressed "talk to a human": always a HANDOFF turn (handoff=1). The question
  * before it, if any, is recorded as a gap. */

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "bot/dialogue.h"
-#include "kb/kb.h"
 #include "kb/gap.h"
+#include "kb/kb.h"
 
 static char dbpath[] = "/tmp/sanad-dialogue-XXXXXX";
 static char dbfile[PATH_MAX];
@@ -50,6 +50,8 @@ static int setup(void **state)
         return -1;
     add(kb, "en-1", "en", "How do I reset my password?", "Use Settings > Password.");
     add(kb, "ar-1", "ar", "كيف اغير كلمة المرور؟", "من الإعدادات > كلمة المرور.");
+    add(kb, "ar-2", "ar", "طلبي متأخر ولم يصل بعد", "تابع الطلب من التطبيق > طلباتي.");
+    add(kb, "ar-3", "ar", "ضبط email على iPhone", "من الإعدادات > البريد > إضافة حساب.");
     kb_close(kb);
     return 0;
 }
@@ -67,11 +69,13 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct bot_brain *brain_open(struct kb **kb, int flags)
+static struct bot_brain *brain_open_gaps(struct kb **kb, int flags, int log_gaps)
 {
     struct bot_brain_config c;
     struct sn_err e = {0};
     bot_brain_config_init(&c);
+    assert_true(c.log_gaps); /* the server's default: record gaps */
+    c.log_gaps = log_gaps;
     c.intents = intents;
     *kb = kb_open(dbfile, flags, &e);
     assert_non_null(*kb);
@@ -81,8 +85,13 @@ static struct bot_brain *brain_open(struct kb **kb, int flags)
     return b;
 }
 
-static void say(struct bot_brain *b, struct bot_dialogue *d, const char *text, int kind,
-                struct bot_turn *t)
+static struct bot_brain *brain_open(struct kb **kb, int flags)
+{
+    return brain_open_gaps(kb, flags, 1);
+}
+
+static void
+say(struct bot_brain *b, struct bot_dialogue *d, const char *text, int kind, struct bot_turn *t)
 {
     struct sn_err e = {0};
     assert_int_equal(bot_dialogue_message(b, d, text, t, &e), SN_OK);
@@ -163,6 +172,72 @@ static void test_gaps_recorded(void **state)
     kb_close(kb);
 }
 
+/* log_gaps 0 (`sanad ask` without --record-gaps) answers the same and records nothing. */
+static void test_gaps_off(void **state)
+{
+    (void)state;
+    struct kb *kb;
+    struct bot_brain *b = brain_open_gaps(&kb, 0, 0);
+    struct bot_dialogue d;
+    struct bot_turn t;
+    struct kb_gap *g = NULL;
+    int n = -1;
+    assert_int_equal(kb_gap_list(kb, NULL, 0, 0, &g, &n, NULL), SN_OK);
+    kb_gaps_free(g, n);
+    int before = n;
+    bot_dialogue_init(&d, NULL);
+    say(b, &d, "how do I defenestrate the quux", BOT_TURN_FALLBACK, &t);
+    bot_turn_fini(&t);
+    say(b, &d, "agent", BOT_TURN_HANDOFF, &t);
+    bot_turn_fini(&t);
+    assert_int_equal(kb_gap_list(kb, NULL, 0, 0, &g, &n, NULL), SN_OK);
+    assert_int_equal(n, before);
+    kb_gaps_free(g, n);
+    bot_brain_free(b);
+    kb_close(kb);
+}
+
+/* One language per turn: a mixed message whose hits are in the other language's entries is
+ * answered wholly in that language; the order code does not count; an English message is
+ * never answered from Arabic entries through a Latin brand name. */
+static void test_one_language_per_turn(void **state)
+{
+    (void)state;
+    struct kb *kb;
+    struct bot_brain *b = brain_open(&kb, 0);
+    struct bot_dialogue d;
+    struct bot_turn t;
+    struct sn_err e = {0};
+    bot_dialogue_init(&d, "en");
+    /* more English than Arabic: detected English, but the Arabic entry is the hit */
+    assert_int_equal(
+        bot_dialogue_message(b, &d, "I am asking you about this: طلبي متأخر ولم يصل", &t, &e),
+        SN_OK);
+    if (t.kind != BOT_TURN_ANSWER && t.kind != BOT_TURN_SUGGESTIONS)
+        fail_msg("mixed message: %s (%s)", bot_turn_kind_name(t.kind), t.text);
+    assert_string_equal(t.lang, "ar");
+    assert_non_null(strstr(t.text, "موظف")); /* the frame is Arabic too */
+    for (int i = 0; i < t.nsugg; i++)
+        assert_string_equal(t.sugg[i].lang, "ar");
+    assert_string_equal(d.lang, "ar"); /* and the conversation goes on in it */
+    bot_turn_fini(&t);
+    /* the order code's letters do not count: Arabic by its words */
+    bot_dialogue_init(&d, "en");
+    assert_int_equal(bot_dialogue_message(b, &d, "order #A-1234B طلبي متأخر", &t, &e), SN_OK);
+    assert_string_equal(t.lang, "ar");
+    bot_turn_fini(&t);
+    /* an English question with a brand name is not answered from the Arabic entry ar-3 */
+    bot_dialogue_init(&d, "en");
+    assert_int_equal(bot_dialogue_message(b, &d, "email on my iPhone", &t, &e), SN_OK);
+    assert_string_equal(t.lang, "en");
+    assert_true(t.kb_id == NULL || strncmp(t.kb_id, "ar-", 3) != 0);
+    for (int i = 0; i < t.nsugg; i++)
+        assert_string_equal(t.sugg[i].lang, "en");
+    bot_turn_fini(&t);
+    bot_brain_free(b);
+    kb_close(kb);
+}
+
 static void test_readonly_kb(void **state)
 {
     (void)state;
@@ -221,9 +296,13 @@ static void test_missing_intents(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buttons),      cmocka_unit_test(test_gaps_recorded),
-        cmocka_unit_test(test_readonly_kb),  cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_buttons),
+        cmocka_unit_test(test_gaps_recorded),
+        cmocka_unit_test(test_readonly_kb),
+        cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_missing_intents),
+        cmocka_unit_test(test_gaps_off),
+        cmocka_unit_test(test_one_language_per_turn),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
