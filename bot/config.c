@@ -63,8 +63,15 @@ static const struct key keys[] = {
     {"rx_buffer", T_INT, OFF(rx_buffer), "512", 128, 65536, "lws rx buffer per connection"},
     {"send_queue", T_INT, OFF(send_queue), "32", 4, 4096,
      "frames queued per connection before reading pauses"},
-    {"confidence_high", T_DBL, OFF(high), "0.44", 0, 100, "answer band threshold"},
-    {"confidence_medium", T_DBL, OFF(medium), "0.20", 0, 100, "suggestions band threshold"},
+    {"answer_precision", T_DBL, OFF(answer_precision), "0.90", 50, 100,
+     "the bot answers when its answers at that confidence are right this share of the time "
+     "on the base's calibration set (sanad kb calibrate)"},
+    {"suggest_precision", T_DBL, OFF(suggest_precision), "0.50", 1, 100,
+     "\"did you mean\" is offered when the first suggestion is right this share of the time"},
+    {"confidence_high", T_DBL, OFF(high), "-1", -100, 100,
+     "raw answer threshold on the calibrated probability; -1: from answer_precision"},
+    {"confidence_medium", T_DBL, OFF(medium), "-1", -100, 100,
+     "raw suggestion threshold on the calibrated probability; -1: from suggest_precision"},
     {"agent_grace", T_INT, OFF(agent_grace), "60", 1, 86400,
      "seconds a disconnected agent keeps its chats before they go back to the queue"},
     {"visitor_grace", T_INT, OFF(visitor_grace), "120", 1, 86400,
@@ -255,8 +262,8 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
         errno = 0;
         double d = strtod(v, &end);
         if (errno || end == v || *end || d < k->min / 100.0 || d > k->max / 100.0)
-            return sn_err_set(err, SN_EINVAL, "%s: expected a number in [0,1], got '%s'",
-                              k->name, v);
+            return sn_err_set(err, SN_EINVAL, "%s: expected a number in [%g,%g], got '%s'",
+                              k->name, k->min / 100.0, k->max / 100.0, v);
         *(double *)base = d;
         return SN_OK;
     }
@@ -453,8 +460,10 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
         c->store_db = joinpath(c->data, "store.db");
     if (!c->tls_cert != !c->tls_key)
         return sn_err_set(err, SN_EINVAL, "tls_cert and tls_key must be set together");
-    if (c->medium > c->high)
+    if (c->medium >= 0 && c->high >= 0 && c->medium > c->high)
         return sn_err_set(err, SN_EINVAL, "confidence_medium must not exceed confidence_high");
+    if (c->suggest_precision > c->answer_precision)
+        return sn_err_set(err, SN_EINVAL, "suggest_precision must not exceed answer_precision");
     return SN_OK;
 }
 

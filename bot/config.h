@@ -36,7 +36,8 @@ struct bot_config {
     int login_window;          /* seconds */
     int rx_buffer;       /* lws rx buffer per connection, bytes */
     int send_queue;      /* frames queued per connection before rx flow control */
-    double high, medium; /* answer confidence bands */
+    double answer_precision, suggest_precision; /* precision targets of the bands */
+    double high, medium; /* raw band overrides on the probability; < 0: from the targets */
     int agent_capacity;  /* chats per agent at once, 3 */
     int agent_grace;     /* seconds a gone agent keeps its chats, 60 */
     int visitor_grace;   /* seconds a queued visitor without a socket keeps its place, 120 */

@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "intents/intent.h"
+#include "kb/calib.h"
 #include "kb/gap.h"
 #include "kb/kb.h"
 
 struct bot_brain {
     struct kb *kb;
     struct intent_set *intents;
-    double high, medium;
+    double high, medium, answer_precision, suggest_precision;
     char *bot_name;
     int log_gaps;
 };
@@ -25,6 +26,8 @@ void bot_brain_config_init(struct bot_brain_config *c)
 {
     c->high = KB_DEFAULT_HIGH;
     c->medium = KB_DEFAULT_MEDIUM;
+    c->answer_precision = KB_DEFAULT_ANSWER_PRECISION;
+    c->suggest_precision = KB_DEFAULT_SUGGEST_PRECISION;
     c->bot_name = "Sanad";
     c->intents = NULL;
     c->log_gaps = 1;
@@ -40,6 +43,8 @@ struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c,
     b->intents = is;
     b->high = c->high;
     b->medium = c->medium;
+    b->answer_precision = c->answer_precision;
+    b->suggest_precision = c->suggest_precision;
     b->bot_name = sn_xstrdup(c->bot_name ? c->bot_name : "Sanad");
     b->log_gaps = c->log_gaps;
     return b;
@@ -456,6 +461,8 @@ static int search(struct bot_brain *b,
     so.k = BOT_MAX_SUGGESTIONS;
     so.high = b->high;
     so.medium = b->medium;
+    so.answer_precision = b->answer_precision;
+    so.suggest_precision = b->suggest_precision;
     so.lang = lang;
     *out = NULL;
     rc = kb_search(b->kb, q, &so, &r, err);
@@ -648,6 +655,17 @@ int bot_dialogue_message(struct bot_brain *b,
                          other_lang_counts(sc, d->lang), out, err);
 }
 
+/* What a visitor's reaction says about the last question becomes a labelled example for the
+ * next calibration (kb/calib.h): a picked suggestion or a helpful answer was right for it, an
+ * unhelpful answer wrong. Written only where gaps are (the chat server; `sanad ask` with
+ * --record-gaps), and a failure to write it never changes the reply. */
+static void learn(struct bot_brain *b, const struct bot_dialogue *d, const char *kb_id, int right,
+                  int source)
+{
+    if (b->log_gaps && d->last_q[0] && kb_id && kb_id[0])
+        kb_label_add(b->kb, d->last_q, kb_id, right, source, NULL);
+}
+
 int bot_dialogue_pick(struct bot_brain *b,
                       struct bot_dialogue *d,
                       const char *kb_id,
@@ -662,6 +680,7 @@ int bot_dialogue_pick(struct bot_brain *b,
         return sn_err_set(err, SN_ENOTFOUND, "no published entry '%s'", kb_id);
     }
     struct kb_hit h = {.id = e->id, .answer = e->answer, .band = KB_BAND_HIGH, .confidence = 1};
+    learn(b, d, e->id, 1, KB_LABEL_PICK);
     answer_turn(d, &h, out);
     kb_entry_free(e);
     return SN_OK;
@@ -674,6 +693,7 @@ int bot_dialogue_feedback(struct bot_brain *b,
                           struct sn_err *err)
 {
     (void)err;
+    learn(b, d, d->last_kb_id, helpful, KB_LABEL_FEEDBACK);
     if (!helpful) {
         offer_human_turn(b, d, NULL, out);
         return SN_OK;

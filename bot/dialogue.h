@@ -16,7 +16,8 @@ struct kb;
 struct bot_brain;
 
 struct bot_brain_config {
-    double high, medium;  /* kb confidence bands; KB_DEFAULT_HIGH / KB_DEFAULT_MEDIUM */
+    double answer_precision, suggest_precision; /* precision targets of the bands */
+    double high, medium; /* raw band overrides; KB_DEFAULT_HIGH / _MEDIUM: from the targets */
     const char *bot_name; /* shown in the welcome, e.g. "Sanad"; copied */
     const char *intents;  /* intents data directory (NULL = built-in default "intents"),
                            * relative to the current directory or absolute; copied */

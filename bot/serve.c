@@ -92,6 +92,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     bot_brain_config_init(&bc);
     bc.high = cfg->high;
     bc.medium = cfg->medium;
+    bc.answer_precision = cfg->answer_precision;
+    bc.suggest_precision = cfg->suggest_precision;
     bc.bot_name = cfg->bot_name;
     bc.intents = cfg->intents_dir;
     srv->brain = bot_brain_new(srv->kb, &bc, e);
