@@ -189,10 +189,13 @@ static int check_text(const char *name,
     return SN_OK;
 }
 
-static int
-check_list(const char *name, char *const *v, int n, int max, size_t cap, struct sn_err *err)
+/* Checks a list field: at most max items, each a non-blank line of at most cap bytes, all
+ * of them together at most total bytes. */
+static int check_list(
+    const char *name, char *const *v, int n, int max, size_t cap, size_t total, struct sn_err *err)
 {
     char item[32];
+    size_t sum = 0;
     if (n < 0 || n > max)
         return sn_err_set(err, SN_EINVAL, "%s: %d items, at most %d allowed", name, n, max);
     if (n > 0 && !v)
@@ -204,7 +207,11 @@ check_list(const char *name, char *const *v, int n, int max, size_t cap, struct 
         int rc = check_text(item, v[i], cap, TEXT_LINE, 1, err);
         if (rc)
             return rc;
+        sum += strlen(v[i]);
     }
+    if (sum > total)
+        return sn_err_set(err, SN_EINVAL, "%s: %zu bytes in all, at most %zu allowed", name, sum,
+                          total);
     return SN_OK;
 }
 
@@ -254,14 +261,14 @@ int kb_entry_validate(const struct kb_entry *e, struct sn_err *err)
         goto out;
     /* Variants are alternative phrasings of the question, so they share its cap. */
     rc = check_list("variants", e->variants, e->n_variants, KB_MAX_VARIANTS, KB_MAX_QUESTION_BYTES,
-                    err);
+                    KB_MAX_VARIANTS_BYTES, err);
     if (rc)
         goto out;
     rc = check_text("answer", e->answer, KB_MAX_ANSWER_BYTES, TEXT_MULTILINE, 1, err);
     if (rc)
         goto out;
     rc = check_list("keywords", e->keywords, e->n_keywords, KB_MAX_KEYWORDS, KB_MAX_KEYWORD_BYTES,
-                    err);
+                    (size_t)KB_MAX_KEYWORDS * KB_MAX_KEYWORD_BYTES, err);
     if (rc)
         goto out;
     if (!kb_status_name(e->status)) {

@@ -2,10 +2,12 @@
  * jansson) and RFC 4180 CSV (a small hand-written reader, since the quoting rules are
  * the whole difficulty and we want line numbers in every error).
  *
- * Both parsers share one row pipeline: decode the row into a fresh kb_entry, run
- * kb_entry_validate(), check the id against the ids already seen in this file, push it
- * onto the caller's list. Any failure truncates the list back to its length on entry,
- * so kb_parse() is all or nothing. Every message starts with "line N: ". */
+ * Both parsers share one row pipeline: decode the row into a fresh kb_entry (tidying each
+ * field on the way when importing: kb_parse_import()), run kb_entry_validate(), check the
+ * id against the ids already seen in this file, push it onto the caller's list. A row that
+ * fails is filed (note_bad) and parsing goes on, so one run names every bad row; at the end
+ * any failure truncates the list back to its length on entry, so a parse is all or
+ * nothing. Every message starts with "line N: ". */
 #include <assert.h>
 #include <limits.h>
 #include <stdint.h>
@@ -39,10 +41,13 @@ static const char *const col_names[COL_COUNT] = {
     "keywords", "status", "version",  "created",  "updated",
 };
 
-static int col_find(const char *s, size_t n)
+static int word_eq(const char *s, size_t n, const char *word, int fold);
+
+/* The column named s[0..n), in any ASCII case with fold; -1 if none. */
+static int col_find(const char *s, size_t n, int fold)
 {
     for (int i = 0; i < COL_COUNT; i++)
-        if (strlen(col_names[i]) == n && memcmp(col_names[i], s, n) == 0)
+        if (word_eq(s, n, col_names[i], fold))
             return i;
     return -1;
 }
@@ -155,15 +160,182 @@ static unsigned long id_set_add(struct id_set *s, const char *id, unsigned long 
     return 0;
 }
 
-/* ---- the row pipeline ---- */
+/* ---- the parse ---- */
 
+/* What tidying did to the row being read; added to the report only if the row is kept. */
+struct row_tidy {
+    int trimmed, joined, folded, dropped;
+};
+
+/* One kb_parse() or kb_parse_import() run. Row functions fail into err, which points at
+ * row_err; note_bad() then files the failure and parsing goes on with the next row. */
 struct parse {
     struct kb_entry_list *out;
     struct id_set ids;
+    int tidy; /* kb_parse_import(): tidy fields, skip rows with no content */
+    struct row_tidy row;
+    struct kb_import_report *rep;
+    struct sn_buf bad; /* the listed failures, for rep->bad */
     struct sn_err *err;
+    struct sn_err row_err;
+    struct sn_err *first; /* the caller's err: gets the first failure */
+    int rc;               /* the first failure's code */
 };
 
-/* Validates e and appends it to the output. Takes ownership of e in every case. */
+/* Files the failure in ps->row_err: the first one goes to the caller's err, the first
+ * KB_MAX_LISTED_ROWS into the list, and all are counted. */
+static void note_bad(struct parse *ps)
+{
+    if (ps->rep->n_bad == 0) {
+        ps->rc = ps->row_err.code ? ps->row_err.code : SN_EINVAL;
+        if (ps->first)
+            *ps->first = ps->row_err;
+    }
+    /* A file under KB_MAX_IMPORT_BYTES has fewer rows than INT_MAX. */
+    ps->rep->n_bad++;
+    if (ps->rep->n_bad <= KB_MAX_LISTED_ROWS)
+        sn_buf_printf(&ps->bad, "%s\n", ps->row_err.msg);
+    ps->row_err = (struct sn_err){0};
+}
+
+/* ---- tidying (kb_parse_import) ---- */
+
+/* Unicode White_Space (which holds the line breaks) plus ZWSP, WORD JOINER and BOM: copy and
+ * paste from web pages and files glued together leave these invisible ones at the ends of
+ * cells. ZWNJ, ZWJ, LRM and RLM are kept: at the start of an Arabic question an RLM sets the
+ * direction it is shown in, and validation counts a field of only those as empty anyway. */
+static int is_pad(uint32_t cp)
+{
+    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+           cp == 0x205F || cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
+}
+
+/* The mandatory breaks of Unicode line breaking: LF, VT, FF, CR, NEL, LS, PS. Word writes VT
+ * for a line break inside a paragraph, and a spreadsheet cell keeps whatever was pasted. */
+static int is_break(uint32_t cp)
+{
+    return (cp >= 0x0A && cp <= 0x0D) || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+}
+
+/* Decodes the code point at s[*i] and advances *i past it. Only for text that passed
+ * sn_utf8_valid(): tidying leaves invalid text as it is, for validation to report. */
+static uint32_t cp_next(const char *s, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s + *i;
+    size_t k = u[0] < 0x80 ? 1 : (u[0] & 0xE0) == 0xC0 ? 2 : (u[0] & 0xF0) == 0xE0 ? 3 : 4;
+    uint32_t cp = k == 1 ? u[0] : u[0] & (0x7F >> k);
+    for (size_t j = 1; j < k; j++)
+        cp = (cp << 6) | (u[j] & 0x3F);
+    *i += k;
+    return cp;
+}
+
+/* True when s[0..n) is valid UTF-8 made only of padding (or empty). */
+static int all_pad(const char *s, size_t n)
+{
+    if (!sn_utf8_valid(s, n, NULL))
+        return 0;
+    for (size_t i = 0; i < n;)
+        if (!is_pad(cp_next(s, &i)))
+            return 0;
+    return 1;
+}
+
+enum shape {
+    SHAPE_WORD, /* id, lang, status, numbers: trimmed only */
+    SHAPE_LINE, /* category, question, variant, keyword: line breaks become one space */
+    SHAPE_TEXT, /* answer: line breaks become \n */
+};
+
+enum { DID_TRIM = 1, DID_JOIN = 2 };
+
+/* Returns a copy of s[0..n) owned by the caller, its length in *len. Importing, the copy is
+ * trimmed and its line breaks handled as shape says, and *did gets DID_* bits. Otherwise, and
+ * for invalid UTF-8 (which validation then reports at its byte), the copy is exact. It is
+ * never longer than n. */
+static char *
+tidy(const struct parse *ps, const char *s, size_t n, enum shape shape, size_t *len, int *did)
+{
+    char *o = sn_xmalloc(n + 1);
+    size_t lo = n, hi = n, k = 0;
+    if (!ps->tidy || !sn_utf8_valid(s, n, NULL)) {
+        if (n)
+            memcpy(o, s, n);
+        o[n] = 0;
+        *len = n;
+        return o;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t at = i;
+        if (!is_pad(cp_next(s, &i))) {
+            if (lo == n)
+                lo = at;
+            hi = i;
+        }
+    }
+    if (lo == n)
+        lo = hi = 0; /* nothing but padding */
+    if (lo > 0 || hi < n)
+        *did |= DID_TRIM;
+    for (size_t i = lo; i < hi;) {
+        size_t at = i;
+        uint32_t cp = cp_next(s, &i);
+        if (shape == SHAPE_LINE && is_pad(cp)) {
+            /* A run of white space that holds a line break becomes one space. */
+            int brk = is_break(cp);
+            while (i < hi) {
+                size_t j = i;
+                uint32_t c2 = cp_next(s, &j);
+                if (!is_pad(c2))
+                    break;
+                brk |= is_break(c2);
+                i = j;
+            }
+            if (brk) {
+                o[k++] = ' ';
+                *did |= DID_JOIN;
+                continue;
+            }
+        } else if (shape == SHAPE_TEXT && is_break(cp)) {
+            if (cp == '\r' && i < hi && s[i] == '\n')
+                i++;
+            o[k++] = '\n';
+            continue;
+        }
+        memcpy(o + k, s + at, i - at);
+        k += i - at;
+    }
+    o[k] = 0;
+    *len = k;
+    return o;
+}
+
+static void count_tidy(struct parse *ps, int did)
+{
+    ps->row.trimmed += (did & DID_TRIM) != 0;
+    ps->row.joined += (did & DID_JOIN) != 0;
+}
+
+/* ASCII case-insensitive s[0..n) == word (NUL-terminated). */
+static int word_eq(const char *s, size_t n, const char *word, int fold)
+{
+    if (strlen(word) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (fold && c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- the row pipeline ---- */
+
+/* Validates e and appends it to the output, then counts what tidying did to it. Takes
+ * ownership of e in every case. */
 static int row_finish(struct parse *ps, struct kb_entry *e, unsigned long line)
 {
     int rc = SN_OK;
@@ -185,36 +357,50 @@ static int row_finish(struct parse *ps, struct kb_entry *e, unsigned long line)
     }
     kb_entry_list_push(ps->out, e);
     e = NULL;
+    ps->rep->trimmed += ps->row.trimmed;
+    ps->rep->joined += ps->row.joined;
+    ps->rep->folded += ps->row.folded;
+    ps->rep->dropped += ps->row.dropped;
 out:
     kb_entry_free(e);
     return rc;
 }
 
-/* lang is a char[3]; anything that is not "ar"/"en" is refused here with its full
- * text, before it would have to be cut to fit. */
-static int set_lang(struct kb_entry *e, const char *s, size_t n, struct sn_err *err)
+/* lang is a char[3]; anything that is not "ar"/"en" (in any case, importing) is refused
+ * here with its full text, before it would have to be cut to fit. */
+static int
+set_lang(struct parse *ps, struct kb_entry *e, const char *s, size_t n, struct sn_err *err)
 {
     char shown[QUOTE_MAX];
+    static const char *const langs[] = {"ar", "en"};
     if (n == 0)
         return sn_err_set(err, SN_EINVAL, "lang: missing (expected ar or en)");
-    if (n != 2 || (memcmp(s, "ar", 2) != 0 && memcmp(s, "en", 2) != 0))
-        return sn_err_set(err, SN_EINVAL, "lang: unknown language \"%s\" (expected ar or en)",
-                          quote(shown, s, n));
-    memcpy(e->lang, s, 2);
-    e->lang[2] = 0;
-    return SN_OK;
+    for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+        if (word_eq(s, n, langs[i], ps->tidy)) {
+            ps->row.folded += memcmp(s, langs[i], 2) != 0;
+            memcpy(e->lang, langs[i], 3);
+            return SN_OK;
+        }
+    }
+    return sn_err_set(err, SN_EINVAL, "lang: unknown language \"%s\" (expected ar or en)",
+                      quote(shown, s, n));
 }
 
-static int set_status(struct kb_entry *e, const char *s, size_t n, struct sn_err *err)
+static int
+set_status(struct parse *ps, struct kb_entry *e, const char *s, size_t n, struct sn_err *err)
 {
     char shown[QUOTE_MAX];
-    int st = strlen(s) == n ? kb_status_parse(s) : -1;
-    if (st < 0)
-        return sn_err_set(err, SN_EINVAL,
-                          "status: unknown status \"%s\" (expected published or draft)",
-                          quote(shown, s, n));
-    e->status = st;
-    return SN_OK;
+    static const int st[] = {KB_PUBLISHED, KB_DRAFT};
+    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+        const char *name = kb_status_name(st[i]);
+        if (word_eq(s, n, name, ps->tidy)) {
+            ps->row.folded += memcmp(s, name, n) != 0;
+            e->status = st[i];
+            return SN_OK;
+        }
+    }
+    return sn_err_set(err, SN_EINVAL, "status: unknown status \"%s\" (expected published or draft)",
+                      quote(shown, s, n));
 }
 
 /* version is >= 1 when given (0 is how "not set" is written in memory); created and
@@ -251,6 +437,85 @@ static char **str_slot(struct kb_entry *e, enum col c)
     }
 }
 
+static enum shape col_shape(enum col c)
+{
+    return c == COL_ANSWER                          ? SHAPE_TEXT
+           : c == COL_CATEGORY || c == COL_QUESTION ? SHAPE_LINE
+                                                    : SHAPE_WORD;
+}
+
+/* Sets string field c (id, category, question, answer, lang, status) from the raw text
+ * s[0..n), tidied when importing. Importing, a blank status is an absent one, and a question
+ * or answer that held only white space says so. */
+static int set_field(
+    struct parse *ps, struct kb_entry *e, enum col c, const char *s, size_t n, struct sn_err *err)
+{
+    int rc = SN_OK, did = 0;
+    size_t len;
+    char *t = tidy(ps, s, n, col_shape(c), &len, &did);
+    count_tidy(ps, did);
+    if (c == COL_LANG) {
+        rc = set_lang(ps, e, t, len, err);
+    } else if (c == COL_STATUS) {
+        if (len || !ps->tidy)
+            rc = set_status(ps, e, t, len, err);
+    } else if (ps->tidy && len == 0 && n > 0 && (c == COL_QUESTION || c == COL_ANSWER)) {
+        rc =
+            sn_err_set(err, SN_EINVAL, "%s: empty (only white space or line breaks)", col_names[c]);
+    } else {
+        char **slot = str_slot(e, c);
+        free(*slot);
+        *slot = t;
+        t = NULL;
+    }
+    free(t);
+    return rc;
+}
+
+/* Collects the items of a list field. Importing, each is tidied as a line and a blank one is
+ * left out (and counted); the count is checked against max after that. */
+struct strv_acc {
+    char **v;
+    size_t n, cap; /* n counts past max too, for the message */
+};
+
+static void strv_acc_add(struct parse *ps, struct strv_acc *a, const char *s, size_t n, int max)
+{
+    int did = 0;
+    size_t len;
+    char *t = tidy(ps, s, n, SHAPE_LINE, &len, &did);
+    if (ps->tidy && len == 0) {
+        ps->row.dropped++;
+        free(t);
+        return;
+    }
+    count_tidy(ps, did);
+    if (++a->n > (size_t)max) {
+        free(t);
+        return;
+    }
+    if (a->n > a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 8;
+        a->v = sn_xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+    a->v[a->n - 1] = t;
+}
+
+/* Moves the items into (*v, *n), or fails past max leaving them untouched. */
+static int
+strv_acc_end(struct strv_acc *a, const char *name, int max, char ***v, int *n, struct sn_err *err)
+{
+    if (a->n > (size_t)max) {
+        for (int i = 0; i < max; i++)
+            free(a->v[i]);
+        free(a->v);
+        return sn_err_set(err, SN_EINVAL, "%s: %zu items, at most %d allowed", name, a->n, max);
+    }
+    *v = a->v;
+    *n = (int)a->n;
+    return SN_OK;
+}
+
 /* ---- JSON Lines ---- */
 
 static const char *json_kind(const json_t *v)
@@ -275,39 +540,44 @@ static const char *json_kind(const json_t *v)
 }
 
 /* Fills the list (*v, *n) from a JSON array of strings; untouched on error. */
-static int
-json_strv(const json_t *a, const char *name, int max, char ***v, int *n, struct sn_err *err)
+static int json_strv(struct parse *ps,
+                     const json_t *a,
+                     const char *name,
+                     int max,
+                     char ***v,
+                     int *n,
+                     struct sn_err *err)
 {
+    struct strv_acc acc = {NULL, 0, 0};
     if (!json_is_array(a))
         return sn_err_set(err, SN_EINVAL, "%s: expected an array of strings, got %s", name,
                           json_kind(a));
     size_t k = json_array_size(a);
-    if (k > (size_t)max)
+    /* Strictly, no item is dropped, so the count can be checked before anything is copied. */
+    if (!ps->tidy && k > (size_t)max)
         return sn_err_set(err, SN_EINVAL, "%s: %zu items, at most %d allowed", name, k, max);
     for (size_t i = 0; i < k; i++)
         if (!json_is_string(json_array_get(a, i)))
             return sn_err_set(err, SN_EINVAL, "%s[%zu]: expected a string, got %s", name, i,
                               json_kind(json_array_get(a, i)));
-    char **items = k ? sn_xcalloc(k, sizeof *items) : NULL;
     for (size_t i = 0; i < k; i++) {
         const json_t *s = json_array_get(a, i);
-        items[i] = sn_xstrndup(json_string_value(s), json_string_length(s));
+        strv_acc_add(ps, &acc, json_string_value(s), json_string_length(s), max);
     }
-    *v = items;
-    *n = (int)k;
-    return SN_OK;
+    return strv_acc_end(&acc, name, max, v, n, err);
 }
 
 /* Copies one field of the object into e. Strings cannot hold NUL: jansson refuses
  * \u0000 unless JSON_ALLOW_NUL is passed, which we never do. */
-static int json_field(struct kb_entry *e, enum col c, const json_t *v, struct sn_err *err)
+static int
+json_field(struct parse *ps, struct kb_entry *e, enum col c, const json_t *v, struct sn_err *err)
 {
     const char *name = col_names[c];
     switch (c) {
     case COL_VARIANTS:
-        return json_strv(v, name, KB_MAX_VARIANTS, &e->variants, &e->n_variants, err);
+        return json_strv(ps, v, name, KB_MAX_VARIANTS, &e->variants, &e->n_variants, err);
     case COL_KEYWORDS:
-        return json_strv(v, name, KB_MAX_KEYWORDS, &e->keywords, &e->n_keywords, err);
+        return json_strv(ps, v, name, KB_MAX_KEYWORDS, &e->keywords, &e->n_keywords, err);
     case COL_VERSION:
     case COL_CREATED:
     case COL_UPDATED:
@@ -320,16 +590,30 @@ static int json_field(struct kb_entry *e, enum col c, const json_t *v, struct sn
     }
     if (!json_is_string(v))
         return sn_err_set(err, SN_EINVAL, "%s: expected a string, got %s", name, json_kind(v));
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    if (c == COL_LANG)
-        return set_lang(e, s, n, err);
-    if (c == COL_STATUS)
-        return set_status(e, s, n, err);
-    char **slot = str_slot(e, c);
-    free(*slot);
-    *slot = sn_xstrndup(s, n);
-    return SN_OK;
+    return set_field(ps, e, c, json_string_value(v), json_string_length(v), err);
+}
+
+/* A row with no content: every value null, a blank string, or a list of blank strings. */
+static int json_row_empty(json_t *root)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        if (json_is_string(val) && all_pad(json_string_value(val), json_string_length(val)))
+            continue;
+        if (json_is_array(val)) {
+            for (size_t i = 0; i < json_array_size(val); i++) {
+                const json_t *s = json_array_get(val, i);
+                if (!json_is_string(s) || !all_pad(json_string_value(s), json_string_length(s)))
+                    return 0;
+            }
+            continue;
+        }
+        if (!json_is_null(val))
+            return 0;
+    }
+    return 1;
 }
 
 static int jsonl_row(struct parse *ps, const char *p, size_t n, unsigned long line)
@@ -374,15 +658,21 @@ static int jsonl_row(struct parse *ps, const char *p, size_t n, unsigned long li
     }
     json_object_foreach(root, key, val)
     {
-        if (col_find(key, strlen(key)) < 0) {
+        if (col_find(key, strlen(key), 0) < 0) {
             rc = row_fail(ps->err, line, SN_EINVAL, "unknown field \"%s\"",
                           quote(shown, key, strlen(key)));
             goto out;
         }
     }
+    if (ps->tidy && json_row_empty(root)) {
+        ps->rep->skipped++;
+        goto out;
+    }
     e = kb_entry_new();
     for (int c = 0; c < COL_COUNT; c++) {
         val = json_object_get(root, col_names[c]);
+        if (ps->tidy && json_is_null(val))
+            val = NULL; /* an export's "category": null is no category */
         if (!val) {
             if (c == COL_LANG || c == COL_QUESTION || c == COL_ANSWER) {
                 rc = row_fail(ps->err, line, SN_EINVAL, "%s: missing", col_names[c]);
@@ -390,7 +680,7 @@ static int jsonl_row(struct parse *ps, const char *p, size_t n, unsigned long li
             }
             continue;
         }
-        rc = json_field(e, (enum col)c, val, &ferr);
+        rc = json_field(ps, e, (enum col)c, val, &ferr);
         if (rc) {
             rc = row_fail(ps->err, line, rc, "%s", ferr.msg);
             goto out;
@@ -404,11 +694,26 @@ out:
     return rc;
 }
 
-static int parse_jsonl(struct parse *ps, const char *p, const char *end)
+/* A blank line is no row. Strictly that is spaces, tabs and CRs; importing, any padding, and
+ * it is counted as a skipped row. */
+static int jsonl_blank(struct parse *ps, const char *p, size_t n)
 {
-    int rc = SN_OK;
+    if (ps->tidy) {
+        if (!all_pad(p, n))
+            return 0;
+        ps->rep->skipped++;
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+            return 0;
+    return 1;
+}
+
+static void parse_jsonl(struct parse *ps, const char *p, const char *end)
+{
     unsigned long line = 0;
-    while (p < end && !rc) {
+    while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         const char *next = nl ? nl + 1 : end;
@@ -416,14 +721,11 @@ static int parse_jsonl(struct parse *ps, const char *p, const char *end)
         line++;
         if (n && p[n - 1] == '\r')
             n--;
-        size_t i = 0;
-        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
-            i++;
-        if (i < n)
-            rc = jsonl_row(ps, p, n, line);
+        ps->row = (struct row_tidy){0};
+        if (!jsonl_blank(ps, p, n) && jsonl_row(ps, p, n, line))
+            note_bad(ps);
         p = next;
     }
-    return rc;
 }
 
 /* ---- CSV ---- */
@@ -441,7 +743,16 @@ struct csv_rec {
 struct csv {
     const char *p, *end;
     unsigned long line; /* line of p */
+    int tidy;           /* importing: spaces around a quoted field are padding, not text */
 };
+
+/* Past spaces and tabs from p, importing; p itself otherwise. */
+static const char *csv_pad(const struct csv *c, const char *p)
+{
+    while (c->tidy && p < c->end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p;
+}
 
 static int is_crlf(const struct csv *c, const char *p)
 {
@@ -504,6 +815,7 @@ static int csv_quoted(struct csv *c, struct csv_rec *r, struct sn_err *err)
             goto out;
         run = c->p;
     }
+    c->p = csv_pad(c, c->p);
     if (c->p < c->end && *c->p != ',' && *c->p != '\n' && !is_crlf(c, c->p))
         rc = row_fail(err, r->line, SN_EINVAL, "text after the closing quote of field %zu",
                       r->n + 1);
@@ -512,7 +824,8 @@ out:
 }
 
 /* Reads one record at c->p (which is not at the end). RFC 4180, with LF accepted as
- * well as CRLF to end a record. A lone CR is data, left for validation to refuse. */
+ * well as CRLF to end a record. A lone CR is data, left for validation to refuse (or,
+ * importing, for tidying to read as a line break). */
 static int csv_read(struct csv *c, struct csv_rec *r, struct sn_err *err)
 {
     int rc = SN_OK;
@@ -521,8 +834,9 @@ static int csv_read(struct csv *c, struct csv_rec *r, struct sn_err *err)
     r->line = c->line;
     for (;;) {
         csv_field_begin(r);
-        if (c->p < c->end && *c->p == '"') {
-            c->p++;
+        const char *q = csv_pad(c, c->p);
+        if (q < c->end && *q == '"') {
+            c->p = q + 1;
             rc = csv_quoted(c, r, err);
         } else {
             const char *s = c->p;
@@ -559,10 +873,20 @@ out:
     return rc;
 }
 
+/* After a record that could not be read, goes on at the next line, so that the rows after
+ * it are checked too. (An unterminated quote has run to the end: nothing follows.) */
+static void csv_resync(struct csv *c)
+{
+    const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+    c->p = nl ? nl + 1 : c->end;
+    c->line += nl != NULL;
+}
+
 /* Skips records that are entirely empty lines, which RFC 4180 would read as one empty
  * field: spreadsheets and editors leave them at the end of files. The header has at
- * least three columns, so an empty line is never a real record. Returns 0 at the end. */
-static int csv_skip_empty(struct csv *c)
+ * least three columns, so an empty line is never a real record. Importing, each is counted
+ * as a skipped row. Returns 0 at the end. */
+static int csv_skip_empty(struct parse *ps, struct csv *c)
 {
     while (c->p < c->end) {
         if (*c->p == '\n')
@@ -572,63 +896,91 @@ static int csv_skip_empty(struct csv *c)
         else
             return 1;
         c->line++;
+        ps->rep->skipped += ps->tidy;
     }
     return 0;
 }
 
-/* Maps header fields to columns: map[i] is the column of field i. */
-static int csv_header(const struct csv_rec *r, int *map, struct sn_err *err)
+/* A spreadsheet's empty row: every cell blank (as many commas as columns, or fewer). */
+static int csv_blank(const struct csv_rec *r)
 {
-    int seen[COL_COUNT] = {0};
-    char shown[QUOTE_MAX];
-    for (size_t i = 0; i < r->n; i++) {
-        const char *name = r->data.p + r->off[i];
-        int c = col_find(name, r->len[i]);
-        if (c < 0)
-            return row_fail(err, r->line, SN_EINVAL, "unknown column \"%s\"",
-                            quote(shown, name, r->len[i]));
-        if (seen[c])
-            return row_fail(err, r->line, SN_EINVAL, "duplicate column \"%s\"", col_names[c]);
-        /* Unreachable: past COL_COUNT fields one is unknown or repeated. */
-        if (i >= COL_COUNT)
-            return row_fail(err, r->line, SN_EINVAL, "more than %d columns", COL_COUNT);
-        seen[c] = 1;
-        map[i] = c;
-    }
-    static const enum col required[] = {COL_LANG, COL_QUESTION, COL_ANSWER};
-    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
-        if (!seen[required[i]])
-            return row_fail(err, r->line, SN_EINVAL, "missing column \"%s\"",
-                            col_names[required[i]]);
-    return SN_OK;
+    for (size_t i = 0; i < r->n; i++)
+        if (!all_pad(r->data.p + r->off[i], r->len[i]))
+            return 0;
+    return 1;
 }
 
-/* Splits a cell on "\n" into the list (*v, *n), dropping empty items; untouched on error. */
-static int csv_strv(
-    const char *s, size_t len, const char *name, int max, char ***v, int *n, struct sn_err *err)
+/* Maps header fields to columns: map[i] is the column of field i. Importing, names are
+ * trimmed and match in any case ("Question "), as a spreadsheet's header row is typed. */
+static int csv_header(struct parse *ps, const struct csv_rec *r, int *map)
 {
-    const char *end = s + len;
-    size_t k = 0;
-    for (const char *p = s; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *ie = nl ? nl : end;
-        k += ie > p;
-        p = nl ? nl + 1 : end;
+    int seen[COL_COUNT] = {0}, rc = SN_OK, did = 0;
+    char shown[QUOTE_MAX];
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        size_t len;
+        char *name = tidy(ps, r->data.p + r->off[i], r->len[i], SHAPE_WORD, &len, &did);
+        int c = col_find(name, len, ps->tidy);
+        if (c < 0)
+            rc = row_fail(ps->err, r->line, SN_EINVAL, "unknown column \"%s\"",
+                          quote(shown, name, len));
+        else if (seen[c])
+            rc = row_fail(ps->err, r->line, SN_EINVAL, "duplicate column \"%s\"", col_names[c]);
+        /* Unreachable: past COL_COUNT fields one is unknown or repeated. */
+        else if (i >= COL_COUNT)
+            rc = row_fail(ps->err, r->line, SN_EINVAL, "more than %d columns", COL_COUNT);
+        else
+            seen[c] = 1, map[i] = c;
+        free(name);
     }
-    if (k > (size_t)max)
-        return sn_err_set(err, SN_EINVAL, "%s: %zu items, at most %d allowed", name, k, max);
-    char **items = k ? sn_xcalloc(k, sizeof *items) : NULL;
-    k = 0;
-    for (const char *p = s; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *ie = nl ? nl : end;
-        if (ie > p)
-            items[k++] = sn_xstrndup(p, (size_t)(ie - p));
-        p = nl ? nl + 1 : end;
+    static const enum col required[] = {COL_LANG, COL_QUESTION, COL_ANSWER};
+    for (size_t i = 0; i < sizeof required / sizeof required[0] && !rc; i++)
+        if (!seen[required[i]])
+            rc = row_fail(ps->err, r->line, SN_EINVAL, "missing column \"%s\"",
+                          col_names[required[i]]);
+    return rc;
+}
+
+/* The end of the item at s[i..n) of a list cell, and in *next where the next one starts.
+ * Strictly items are split on \n; importing, on any line break (CRLF as one). */
+static size_t item_end(const struct parse *ps, const char *s, size_t n, size_t i, size_t *next)
+{
+    if (!ps->tidy || !sn_utf8_valid(s, n, NULL)) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        *next = nl ? (size_t)(nl - s) + 1 : n;
+        return nl ? (size_t)(nl - s) : n;
     }
-    *v = items;
-    *n = (int)k;
-    return SN_OK;
+    while (i < n) {
+        size_t at = i;
+        uint32_t cp = cp_next(s, &i);
+        if (is_break(cp)) {
+            if (cp == '\r' && i < n && s[i] == '\n')
+                i++;
+            *next = i;
+            return at;
+        }
+    }
+    *next = n;
+    return n;
+}
+
+/* Splits a cell into the list (*v, *n), one item per line, dropping empty lines; untouched
+ * on error. */
+static int csv_strv(struct parse *ps,
+                    const char *s,
+                    size_t len,
+                    const char *name,
+                    int max,
+                    char ***v,
+                    int *n,
+                    struct sn_err *err)
+{
+    struct strv_acc acc = {NULL, 0, 0};
+    for (size_t i = 0, next; i < len; i = next) {
+        size_t end = item_end(ps, s, len, i, &next);
+        if (end > i) /* an empty line is no item (a cell may end in a line break) */
+            strv_acc_add(ps, &acc, s + i, end - i, max);
+    }
+    return strv_acc_end(&acc, name, max, v, n, err);
 }
 
 /* An empty cell leaves the number unset; otherwise only decimal digits are accepted. */
@@ -659,7 +1011,8 @@ static int csv_text_col(enum col c)
            c == COL_ANSWER || c == COL_KEYWORDS;
 }
 
-static int csv_field(struct kb_entry *e, enum col c, const char *s, size_t len, struct sn_err *err)
+static int csv_field(
+    struct parse *ps, struct kb_entry *e, enum col c, const char *s, size_t len, struct sn_err *err)
 {
     const char *nul = memchr(s, 0, len);
     if (nul)
@@ -671,24 +1024,26 @@ static int csv_field(struct kb_entry *e, enum col c, const char *s, size_t len, 
         len--;
     }
     switch (c) {
-    case COL_LANG:
-        return set_lang(e, s, len, err);
     case COL_STATUS:
-        return len ? set_status(e, s, len, err) : SN_OK;
+        /* An empty cell is the default; importing, so is a blank one (set_field). */
+        return len ? set_field(ps, e, c, s, len, err) : SN_OK;
     case COL_VARIANTS:
-        return csv_strv(s, len, "variants", KB_MAX_VARIANTS, &e->variants, &e->n_variants, err);
+        return csv_strv(ps, s, len, "variants", KB_MAX_VARIANTS, &e->variants, &e->n_variants, err);
     case COL_KEYWORDS:
-        return csv_strv(s, len, "keywords", KB_MAX_KEYWORDS, &e->keywords, &e->n_keywords, err);
+        return csv_strv(ps, s, len, "keywords", KB_MAX_KEYWORDS, &e->keywords, &e->n_keywords, err);
     case COL_VERSION:
     case COL_CREATED:
-    case COL_UPDATED:
-        return csv_number(e, c, s, len, err);
-    default: {
-        char **slot = str_slot(e, c);
-        free(*slot);
-        *slot = sn_xstrndup(s, len);
-        return SN_OK;
+    case COL_UPDATED: {
+        int did = 0;
+        size_t n;
+        char *t = tidy(ps, s, len, SHAPE_WORD, &n, &did);
+        int rc = csv_number(e, c, t, n, err);
+        count_tidy(ps, did);
+        free(t);
+        return rc;
     }
+    default:
+        return set_field(ps, e, c, s, len, err);
     }
 }
 
@@ -705,7 +1060,7 @@ static int csv_row(struct parse *ps, const struct csv_rec *r, const int *map, si
     }
     e = kb_entry_new();
     for (size_t i = 0; i < r->n; i++) {
-        rc = csv_field(e, (enum col)map[i], r->data.p + r->off[i], r->len[i], &ferr);
+        rc = csv_field(ps, e, (enum col)map[i], r->data.p + r->off[i], r->len[i], &ferr);
         if (rc) {
             rc = row_fail(ps->err, r->line, rc, "%s", ferr.msg);
             goto out;
@@ -718,53 +1073,78 @@ out:
     return rc;
 }
 
-static int parse_csv(struct parse *ps, const char *p, const char *end)
+/* Reads the next record that is not blank (importing, a record of blank cells is skipped
+ * and counted). Returns 0 at the end, -1 after a record that could not be read (filed with
+ * note_bad()), 1 with a record in r. */
+static int csv_next(struct parse *ps, struct csv *c, struct csv_rec *r)
 {
-    int rc = SN_OK;
-    struct csv c = {p, end, 1};
+    for (;;) {
+        if (!csv_skip_empty(ps, c))
+            return 0;
+        ps->row = (struct row_tidy){0};
+        if (csv_read(c, r, ps->err)) {
+            note_bad(ps);
+            csv_resync(c);
+            return -1;
+        }
+        if (!ps->tidy || !csv_blank(r))
+            return 1;
+        ps->rep->skipped++;
+    }
+}
+
+static void parse_csv(struct parse *ps, const char *p, const char *end)
+{
+    struct csv c = {p, end, 1, ps->tidy};
     struct csv_rec r = {.off = NULL, .len = NULL, .n = 0, .cap = 0};
-    int map[COL_COUNT];
+    int map[COL_COUNT], got;
     size_t ncols;
 
     /* A record's data is at most the input plus one NUL per field. */
     sn_buf_init(&r.data, 2 * (size_t)KB_MAX_IMPORT_BYTES + 2);
-    if (!csv_skip_empty(&c)) {
-        rc = row_fail(ps->err, c.line, SN_EINVAL,
-                      "missing header record (e.g. id,lang,question,answer)");
+    /* Without its header no row can be read: a bad header is the one failure. */
+    got = csv_next(ps, &c, &r);
+    if (got == 0) {
+        row_fail(ps->err, c.line, SN_EINVAL,
+                 "missing header record (e.g. id,lang,question,answer)");
+        note_bad(ps);
+    }
+    if (got <= 0)
+        goto out;
+    if (csv_header(ps, &r, map)) {
+        note_bad(ps);
         goto out;
     }
-    rc = csv_read(&c, &r, ps->err);
-    if (rc)
-        goto out;
-    rc = csv_header(&r, map, ps->err);
-    if (rc)
-        goto out;
     ncols = r.n;
-    while (csv_skip_empty(&c)) {
-        rc = csv_read(&c, &r, ps->err);
-        if (rc)
-            goto out;
-        rc = csv_row(ps, &r, map, ncols);
-        if (rc)
-            goto out;
-    }
+    while ((got = csv_next(ps, &c, &r)) != 0)
+        if (got > 0 && csv_row(ps, &r, map, ncols))
+            note_bad(ps);
 out:
     sn_buf_fini(&r.data);
     free(r.off);
     free(r.len);
-    return rc;
 }
 
-/* ---- entry point ---- */
+/* ---- entry points ---- */
 
-int kb_parse(
-    enum kb_format fmt, const char *buf, size_t len, struct kb_entry_list *out, struct sn_err *err)
+static int parse_file(enum kb_format fmt,
+                      const char *buf,
+                      size_t len,
+                      int tidy_rows,
+                      struct kb_entry_list *out,
+                      struct kb_import_report *rep,
+                      struct sn_err *err)
 {
     int rc = SN_OK;
-    assert(out && (buf || len == 0));
+    assert(out && rep && (buf || len == 0));
     size_t n0 = out->n;
-    struct parse ps = {.out = out, .ids = {NULL, 0, 0}, .err = err};
+    struct parse ps = {
+        .out = out, .ids = {NULL, 0, 0}, .tidy = tidy_rows, .rep = rep, .first = err};
 
+    ps.err = &ps.row_err;
+    memset(rep, 0, sizeof *rep);
+    /* KB_MAX_LISTED_ROWS messages of sizeof err->msg, and the "and N more" line. */
+    sn_buf_init(&ps.bad, (KB_MAX_LISTED_ROWS + 1) * (sizeof ps.row_err.msg + 1));
     if (!buf)
         buf = ""; /* an empty file may come as NULL, 0; NULL + 0 is undefined */
     if (len > KB_MAX_IMPORT_BYTES) {
@@ -777,19 +1157,59 @@ int kb_parse(
         len -= 3;
     }
     if (fmt == KB_FMT_JSONL)
-        rc = parse_jsonl(&ps, buf, buf + len);
+        parse_jsonl(&ps, buf, buf + len);
     else if (fmt == KB_FMT_CSV)
-        rc = parse_csv(&ps, buf, buf + len);
+        parse_csv(&ps, buf, buf + len);
     else
         rc = sn_err_set(err, SN_EINVAL, "unknown format %d", (int)fmt);
+    if (rc || !rep->n_bad)
+        goto out;
+    rc = ps.rc;
+    if (rep->n_bad > KB_MAX_LISTED_ROWS)
+        sn_buf_printf(&ps.bad, "and %d more invalid rows\n", rep->n_bad - KB_MAX_LISTED_ROWS);
+    rep->bad = sn_buf_take(&ps.bad);
+    if (err && rep->n_bad > 1) {
+        size_t at = strlen(err->msg);
+        snprintf(err->msg + at, sizeof err->msg - at, " (and %d more invalid rows)",
+                 rep->n_bad - 1);
+    }
 out:
+    sn_buf_fini(&ps.bad);
     free(ps.ids.v);
     if (rc) {
-        /* All or nothing: drop every entry this call appended. */
+        /* All or nothing: drop every entry this call appended, and what was counted of them. */
         while (out->n > n0)
             kb_entry_free(out->v[--out->n]);
+        rep->trimmed = rep->joined = rep->folded = rep->skipped = rep->dropped = 0;
     }
     return rc;
+}
+
+int kb_parse(
+    enum kb_format fmt, const char *buf, size_t len, struct kb_entry_list *out, struct sn_err *err)
+{
+    struct kb_import_report rep;
+    int rc = parse_file(fmt, buf, len, 0, out, &rep, err);
+    kb_import_report_fini(&rep);
+    return rc;
+}
+
+int kb_parse_import(enum kb_format fmt,
+                    const char *buf,
+                    size_t len,
+                    struct kb_entry_list *out,
+                    struct kb_import_report *rep,
+                    struct sn_err *err)
+{
+    return parse_file(fmt, buf, len, 1, out, rep, err);
+}
+
+void kb_import_report_fini(struct kb_import_report *r)
+{
+    if (!r)
+        return;
+    free(r->bad);
+    memset(r, 0, sizeof *r);
 }
 
 /* ---- writers ---- */
