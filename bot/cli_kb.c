@@ -554,7 +554,8 @@ static char *slurp(const char *path, size_t *len, struct sn_err *e)
 static int cmd_import(struct kb *kb, const struct opts *o, const char *path)
 {
     struct sn_err e = {0};
-    struct kb_import_stats st;
+    struct kb_import_stats st = {0};
+    const struct kb_import_report *t = &st.rows;
     enum kb_format fmt;
     size_t len = 0;
     if (format_of(o, path, &fmt))
@@ -564,17 +565,43 @@ static int cmd_import(struct kb *kb, const struct opts *o, const char *path)
         return fail(&e);
     int rc = kb_import(kb, fmt, buf, len, &st, &e);
     free(buf);
-    if (rc) {
+    if (rc && t->n_bad > 1) {
+        /* One line per invalid row (the list says when it stops short). */
+        fprintf(stderr, "sanad kb: import of %s rejected, nothing changed: %d invalid rows\n%s",
+                path, t->n_bad, t->bad);
+    } else if (rc) {
         fprintf(stderr, "sanad kb: import of %s rejected, nothing changed: %s\n", path, e.msg);
-        return bot_cli_exit_code(rc);
-    }
-    if (o->json)
-        print_json(json_pack("{s:i, s:i, s:i}", "added", st.added, "updated", st.updated,
-                             "unchanged", st.unchanged));
-    else
-        printf("imported %s: %d added, %d updated, %d unchanged\n", path, st.added, st.updated,
+    } else if (o->json) {
+        print_json(json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "added", st.added,
+                             "updated", st.updated, "unchanged", st.unchanged, "trimmed",
+                             t->trimmed, "joined", t->joined, "folded", t->folded, "skipped",
+                             t->skipped, "dropped", t->dropped));
+    } else {
+        /* The line starts as it always has (scripts read it); what tidying did follows, and
+         * only when it did something. */
+        const struct {
+            int n;
+            const char *one, *many;
+        } tidied[] = {
+            {t->trimmed, "field trimmed", "fields trimmed"},
+            {t->joined, "field with line breaks joined", "fields with line breaks joined"},
+            {t->folded, "lang/status case-folded", "lang/status case-folded"},
+            {t->skipped, "empty row skipped", "empty rows skipped"},
+            {t->dropped, "blank list item dropped", "blank list items dropped"},
+        };
+        const char *sep = "; ";
+        printf("imported %s: %d added, %d updated, %d unchanged", path, st.added, st.updated,
                st.unchanged);
-    return 0;
+        for (size_t i = 0; i < sizeof tidied / sizeof tidied[0]; i++) {
+            if (!tidied[i].n)
+                continue;
+            printf("%s%d %s", sep, tidied[i].n, tidied[i].n == 1 ? tidied[i].one : tidied[i].many);
+            sep = ", ";
+        }
+        putchar('\n');
+    }
+    kb_import_report_fini(&st.rows);
+    return rc ? bot_cli_exit_code(rc) : 0;
 }
 
 static int cmd_export(struct kb *kb, const struct opts *o, const char *path)

@@ -58,10 +58,15 @@ int kb_revert(struct kb *kb, const char *id, int version, struct sn_err *err);
 
 struct kb_import_stats {
     int added, updated, unchanged;
+    struct kb_import_report rows; /* what tidying did; on failure every invalid row */
 };
-/* Imports a whole file image in one transaction: every row is validated first, and any
- * invalid row rejects the file ("line N: reason") with nothing changed. Rows whose id exists
- * update that entry (history kept); identical rows are left alone. */
+/* Imports a whole file image in one transaction. The file is read with kb_parse_import():
+ * fields trimmed, line breaks and the case of lang/status tidied, empty rows skipped, each
+ * counted in st->rows. Every row is validated first, and any invalid row rejects the file
+ * with nothing changed: err holds the first "line N: reason", st->rows.bad lists them all
+ * (up to KB_MAX_LISTED_ROWS, then how many more). Rows whose id exists update that entry
+ * (history kept); identical rows are left alone. st is overwritten; the caller frees
+ * st->rows with kb_import_report_fini() after success and failure alike. */
 int kb_import(struct kb *kb,
               enum kb_format fmt,
               const char *buf,

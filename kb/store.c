@@ -626,7 +626,7 @@ int kb_import(struct kb *kb, enum kb_format fmt, const char *buf, size_t len,
     int rc;
     memset(st, 0, sizeof *st);
     kb_entry_list_init(&l);
-    rc = kb_parse(fmt, buf, len, &l, err);
+    rc = kb_parse_import(fmt, buf, len, &l, &st->rows, err);
     if (rc)
         goto out;
     rc = kb__exec(kb, "BEGIN IMMEDIATE", err);
