@@ -142,6 +142,9 @@ static void add_topic(struct kb *kb, int i)
     snprintf(v[0], sizeof v[0], "%s not working what now", s);
     snprintf(v[1], sizeof v[1], "help with the %s please", s);
     snprintf(v[2], sizeof v[2], "my %s broke yesterday", s);
+    free(e->id); /* kb_entry_new starts the strings as "" */
+    free(e->question);
+    free(e->answer);
     e->id = sdup(id);
     snprintf(e->lang, sizeof e->lang, "en");
     e->question = sdup(q);
