@@ -13,6 +13,9 @@ int bot_cli_kb_gaps(int argc, char **argv);
 /* bot/cli_calib.c: `sanad kb calibrate` (refits and reports), `sanad kb labels`, and the
  * refit after every write of `sanad kb` (prints nothing unless it fails or falls back). */
 struct kb;
+struct json_t;
+/* Prints j as one compact JSON line on stdout and takes (decrefs) it. */
+void bot_cli_print_json(struct json_t *j);
 int bot_cli_kb_calibrate(struct kb *kb, int json);
 int bot_cli_kb_labels(struct kb *kb, int json, int limit, int npos, char **pos);
 int bot_cli_kb_refit(struct kb *kb, int json);

@@ -11,14 +11,6 @@
 #include "kb/calib.h"
 #include "kb/kb.h"
 
-static void print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    puts(s);
-    free(s);
-    json_decref(j);
-}
-
 static json_t *info_json(const struct kb_calib_info *in)
 {
     json_t *at = json_array(), *bins = json_array(), *w = json_object();
@@ -88,7 +80,7 @@ int bot_cli_kb_calibrate(struct kb *kb, int json)
         return bot_cli_exit_code(e.code);
     }
     if (json)
-        print_json(info_json(&in));
+        bot_cli_print_json(info_json(&in));
     else
         info_print(&in);
     return 0;
@@ -140,7 +132,7 @@ int bot_cli_kb_labels(struct kb *kb, int json, int limit, int npos, char **pos)
         struct label_print p = {json, json ? json_array() : NULL};
         int rc = kb_label_each(kb, limit, print_label, &p, &e);
         if (json)
-            print_json(p.arr);
+            bot_cli_print_json(p.arr);
         if (rc) {
             fprintf(stderr, "sanad kb: labels: %s\n", e.msg);
             return bot_cli_exit_code(rc);

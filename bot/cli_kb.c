@@ -292,7 +292,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-static void print_json(json_t *j)
+void bot_cli_print_json(json_t *j)
 {
     char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     puts(s);
@@ -360,7 +360,8 @@ static int cmd_init(struct kb *kb, const struct opts *o, int fresh)
                 added++;
     }
     if (o->json)
-        print_json(json_pack("{s:s, s:b, s:i}", "db", o->db, "created", fresh, "synonyms", added));
+        bot_cli_print_json(
+            json_pack("{s:s, s:b, s:i}", "db", o->db, "created", fresh, "synonyms", added));
     else if (fresh)
         printf("initialized %s (%d default synonyms)\n", o->db, added);
     else
@@ -389,7 +390,7 @@ static int cmd_add(struct kb *kb, const struct opts *o)
     int rc = kb_entry_add(kb, en, &e);
     if (rc == SN_OK) {
         if (o->json)
-            print_json(entry_json(en));
+            bot_cli_print_json(entry_json(en));
         else
             printf("added %s (version %d, %s)\n", en->id, en->version, kb_status_name(en->status));
     }
@@ -439,7 +440,7 @@ static int cmd_edit(struct kb *kb, const struct opts *o, const char *id)
     int rc = kb_entry_update(kb, en, &e);
     if (rc == SN_OK) {
         if (o->json)
-            print_json(entry_json(en));
+            bot_cli_print_json(entry_json(en));
         else if (en->version == before)
             printf("%s unchanged (version %d)\n", en->id, en->version);
         else
@@ -455,7 +456,7 @@ static int cmd_rm(struct kb *kb, const struct opts *o, const char *id)
     if (kb_entry_rm(kb, id, &e))
         return fail(&e);
     if (o->json)
-        print_json(json_pack("{s:s, s:b}", "id", id, "removed", 1));
+        bot_cli_print_json(json_pack("{s:s, s:b}", "id", id, "removed", 1));
     else
         printf("removed %s (its history is kept: sanad kb history %s)\n", id, id);
     return 0;
@@ -475,7 +476,7 @@ static int cmd_list(struct kb *kb, const struct opts *o)
             json_t *a = json_array();
             for (size_t i = 0; i < l.n; i++)
                 json_array_append_new(a, entry_json(l.v[i]));
-            print_json(a);
+            bot_cli_print_json(a);
         } else {
             for (size_t i = 0; i < l.n; i++)
                 printf("%-14s %s  %-9s %-10s %s\n", l.v[i]->id, l.v[i]->lang,
@@ -494,7 +495,7 @@ static int cmd_show(struct kb *kb, const struct opts *o, const char *id)
     if (!en)
         return fail(&e);
     if (o->json)
-        print_json(entry_json(en));
+        bot_cli_print_json(entry_json(en));
     else
         print_entry(en);
     kb_entry_free(en);
@@ -572,10 +573,10 @@ static int cmd_import(struct kb *kb, const struct opts *o, const char *path)
     } else if (rc) {
         fprintf(stderr, "sanad kb: import of %s rejected, nothing changed: %s\n", path, e.msg);
     } else if (o->json) {
-        print_json(json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "added", st.added,
-                             "updated", st.updated, "unchanged", st.unchanged, "trimmed",
-                             t->trimmed, "joined", t->joined, "folded", t->folded, "skipped",
-                             t->skipped, "dropped", t->dropped));
+        bot_cli_print_json(json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "added", st.added,
+                                     "updated", st.updated, "unchanged", st.unchanged, "trimmed",
+                                     t->trimmed, "joined", t->joined, "folded", t->folded,
+                                     "skipped", t->skipped, "dropped", t->dropped));
     } else {
         /* The line starts as it always has (scripts read it); what tidying did follows, and
          * only when it did something. */
@@ -662,15 +663,15 @@ search_one(struct kb *kb, const struct opts *o, const struct kb_search_opts *so,
     int rc = *p ? kb_search(kb, q, so, &r, &e) : sn_err_set(&e, SN_EINVAL, "question is empty");
     if (rc) {
         if (o->batch) { /* keep one output line per input line */
-            print_json(json_pack("{s:s?, s:[], s:s}", "query",
-                                 sn_utf8_valid(q, strlen(q), NULL) ? q : NULL, "results", "error",
-                                 e.msg));
+            bot_cli_print_json(json_pack("{s:s?, s:[], s:s}", "query",
+                                         sn_utf8_valid(q, strlen(q), NULL) ? q : NULL, "results",
+                                         "error", e.msg));
             return bot_cli_exit_code(rc);
         }
         return fail(&e);
     }
     if (o->json || o->batch) {
-        print_json(results_json(q, r, !o->batch, o->debug));
+        bot_cli_print_json(results_json(q, r, !o->batch, o->debug));
     } else {
         if (r->explain)
             fputs(r->explain, stdout);
@@ -720,7 +721,7 @@ static int cmd_search(struct kb *kb, const struct opts *o, int argc, char **argv
         if (nul != (size_t)n) {
             char msg[64];
             snprintf(msg, sizeof msg, "question: NUL byte at byte %zu", nul);
-            print_json(json_pack("{s:n, s:[], s:s}", "query", "results", "error", msg));
+            bot_cli_print_json(json_pack("{s:n, s:[], s:s}", "query", "results", "error", msg));
             fflush(stdout);
             continue;
         }
@@ -755,7 +756,7 @@ static int cmd_synonyms(struct kb *kb, const struct opts *o, int argc, char **ar
         struct syn_print p = {o->json, o->json ? json_array() : NULL};
         int rc = kb_synonym_each(kb, print_syn, &p, &e);
         if (o->json)
-            print_json(p.arr);
+            bot_cli_print_json(p.arr);
         return rc ? fail(&e) : 0;
     }
     if (strcmp(sub, "add") == 0 && argc == 3) {
@@ -794,7 +795,7 @@ static int cmd_history(struct kb *kb, const struct opts *o, const char *id)
         }
     }
     if (a)
-        print_json(a);
+        bot_cli_print_json(a);
     kb_history_free(v, n);
     return 0;
 }
@@ -811,7 +812,7 @@ static int cmd_revert(struct kb *kb, const struct opts *o, const char *id, const
     struct kb_entry *en = kb_entry_get(kb, id, &e);
     if (en) {
         if (o->json)
-            print_json(entry_json(en));
+            bot_cli_print_json(entry_json(en));
         else
             printf("reverted %s to version %ld (now version %d)\n", id, v, en->version);
         kb_entry_free(en);
