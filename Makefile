@@ -84,9 +84,12 @@ cli-tests: $(SANAD) ## the CLI tests against $(BUILD)/sanad
 dialogues: $(SANAD) ## the scripted conversations of tests/dialogues against $(BUILD)/sanad
 	@$(ASAN_ENV) /usr/bin/python3 tests/dialogues/run --sanad $(SANAD)
 
-visitors: $(SANAD) ## tests/data/visitors questions vs $(BUILD)/sanad: fails if >2% answered wrong
+visitors: $(SANAD) ## tests/data/visitors{,-direct} questions vs $(BUILD)/sanad: fails if >2% answered wrong
 	@/usr/bin/python3 tests/visitors/run --sanad $(SANAD) --self-test
+	@echo "visitors: the hard set (long messages, traps between neighbouring entries)"
 	@/usr/bin/python3 tests/visitors/run --sanad $(SANAD)
+	@echo "visitors: the direct set (short, plain questions as most visitors type)"
+	@/usr/bin/python3 tests/visitors/run --sanad $(SANAD) --data tests/data/visitors-direct
 
 eval-smoke: $(SANAD) ## scripts/eval on the tiny bundled set: must beat the plain index
 	@/usr/bin/python3 scripts/eval tests/eval/mini --sanad $(SANAD) | tail -n 1 | /usr/bin/python3 -c \

@@ -478,7 +478,10 @@ static int search(struct bot_brain *b,
         kb_results_free(r);
         return rc;
     }
-    if (r2->n && (r->n == 0 || r2->v[0].band > r->v[0].band)) {
+    /* the other language's entries win on a better band, or on the same band with a
+     * better first hit ("where is my order لسه موصلش": more of it is English) */
+    if (r2->n && (r->n == 0 || r2->v[0].band > r->v[0].band ||
+                  (r2->v[0].band == r->v[0].band && r2->v[0].confidence > r->v[0].confidence))) {
         kb_results_free(r);
         r = r2;
     } else {

@@ -11,6 +11,7 @@
 #define SANAD_BOT_DIALOGUE_H
 
 #include "kb/base.h"
+#include "kb/kb.h"
 
 struct kb;
 struct bot_brain;
@@ -46,7 +47,7 @@ enum bot_turn_kind {
     BOT_TURN_FALLBACK,    /* no answer yet; offers a human */
     BOT_TURN_HANDOFF      /* the conversation goes to a human now */
 };
-#define BOT_MAX_SUGGESTIONS 3
+#define BOT_MAX_SUGGESTIONS KB_SUGGEST_K /* the suggest band is calibrated on this many */
 
 struct bot_suggestion {
     char *kb_id;

@@ -30,6 +30,7 @@ enum kb_sig {
     KB_SIG_QLEN,     /* content words of the question */
     KB_SIG_AGREE,    /* 1 when both views put this hit above the ones below it */
     KB_SIG_GEO,      /* sqrt(margin × s1): the hand-made confidence of analyzer 2 */
+    KB_SIG_COVER_E,  /* share of the question found anywhere in the entry's phrasings and keywords */
     KB_SIG_N
 };
 /* The signal's name as stored with a model and shown by --explain ("margin", ...). */
@@ -37,10 +38,12 @@ const char *kb_sig_name(int sig);
 
 /* Caps and floors applied to a hit's probability (kb_hit.caps), each a policy of its own. */
 enum kb_cap {
-    KB_CAP_GUESS = 1,     /* the question covers under half the phrasing: never answered */
+    KB_CAP_GUESS = 1,     /* the question covers under half the phrasing, and the entry does
+                           * not hold all of it: never answered */
     KB_CAP_DISAGREE = 2,  /* the two views disagree on the order: never answered */
     KB_FLOOR_COVERED = 4, /* the phrasing holds the whole question: at least suggested */
     KB_CAP_BELOW = 8,     /* not above the hit ranked before it */
+    KB_CAP_UNKNOWN = 16,  /* the entry holds under a quarter of the question: not even offered */
 };
 
 /* Thresholds on the probability: answer at or above `answer`, suggest at or above `suggest`. */
@@ -52,12 +55,14 @@ struct kb_bands {
 int kb_calib_band(double p, const struct kb_bands *b);
 
 /* The caps and floors policy (pure): given the model's probability p, the hit's coverage of
- * the phrasing (cover_r) and of the question (cover_q), whether the views agree, and the
+ * the phrasing (cover_r), of the question by that phrasing (cover_q) and by the whole entry
+ * (cover_e, enum kb_sig KB_SIG_COVER_E), whether the views agree, and the
  * probability of the hit ranked above it (or > 1 for the first), returns the final
  * probability and sets *caps to the enum kb_cap bits that changed it. */
 double kb_calib_policy(double p,
                        double cover_q,
                        double cover_r,
+                       double cover_e,
                        int agree,
                        double above,
                        const struct kb_bands *b,

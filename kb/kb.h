@@ -97,6 +97,7 @@ const char *kb_band_name(int band);
 
 #define KB_MAX_QUERY_BYTES 4096 /* longer questions are refused with SN_ETOOBIG */
 #define KB_MAX_K           20
+#define KB_SUGGEST_K       3 /* suggestions a visitor is offered (calibrated as a set) */
 
 struct kb_search_opts {
     int k;                    /* results wanted, 1..KB_MAX_K */
@@ -121,7 +122,7 @@ struct kb_hit {
     double cover_r;    /* share of that phrasing covered by the question */
     double first_pass; /* first-pass score: summed IDF of the question words the entry's
                         * phrasings hold (docs/matching.md) */
-    double sig[12];    /* the model's inputs, enum kb_sig order (KB_SIG_N) */
+    double sig[13];    /* the model's inputs, enum kb_sig order (KB_SIG_N) */
 };
 struct kb_results {
     struct kb_hit *v;

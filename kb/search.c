@@ -81,6 +81,7 @@ struct cand {
     long long n;
     double pre;     /* first-pass score */
     double cq, cr;  /* coverage of the best phrasing (ranking view), in the confidence view */
+    double ce;      /* of the question by the whole entry: phrasings and keywords */
     double extra;   /* coverage by keywords and answer */
     double score;   /* in the ranking view */
     double score1;  /* in the confidence view */
@@ -300,7 +301,8 @@ static void score_row(const struct query *q,
                       int nr,
                       int fuzzy,
                       double cq_out[2],
-                      double cr_out[2])
+                      double cr_out[2],
+                      double *wbest)
 {
     double qw[2] = {0}, qm[2] = {0}, rw[2] = {0}, rm[2] = {0};
     double rmatch[ROW_WORDS_MAX] = {0};
@@ -336,6 +338,8 @@ static void score_row(const struct query *q,
             qw[v] += w->wt[v];
             qm[v] += w->wt[v] * best;
         }
+        if (wbest && best > wbest[i])
+            wbest[i] = best;
         if (bj >= 0 && best > rmatch[bj])
             rmatch[bj] = best;
     }
@@ -628,6 +632,7 @@ static double entry_score(double best, double second, double extra)
 static void score_cand(struct query *q, struct cand *c, const struct parsed *e, int skip)
 {
     double best[2] = {0}, second[2] = {0}; /* per view, as in score_row */
+    double wbest[QWORDS_MAX] = {0}; /* each question word's best match in the entry */
     int phrasing = 0;
     c->cq = c->cr = c->extra = 0;
     c->best_type = 0;
@@ -639,7 +644,7 @@ static void score_cand(struct query *q, struct cand *c, const struct parsed *e, 
         int nr = e->rows[row].nw;
         double cq[2], cr[2];
         /* no fuzzy matching in answers: long, and they only lift a weak phrasing match */
-        score_row(q, rw, nr, type != 'a', cq, cr);
+        score_row(q, rw, nr, type != 'a', cq, cr, type != 'a' ? wbest : NULL);
         if (type == 'q' || type == 'v') {
             double g = GRAM_WEIGHT * row_grams(q, rw, nr);
             top2((1 - GRAM_WEIGHT) * fbeta(cq[0], cr[0]) + g, &best[0], &second[0]);
@@ -655,6 +660,15 @@ static void score_cand(struct query *q, struct cand *c, const struct parsed *e, 
     c->score = entry_score(best[1], second[1], c->extra);
     c->score1 = entry_score(best[0], second[0], c->extra);
     c->second1 = second[0];
+    /* The question's words found anywhere in the entry's phrasings and keywords: a short
+     * question whose words sit in two phrasings ("fiber" in one, "prices" in another) is
+     * about this entry as surely as one phrasing holding both. */
+    double qw = 0, qm = 0;
+    for (int i = 0; i < q->n; i++) {
+        qw += q->w[i].wt[0];
+        qm += q->w[i].wt[0] * wbest[i];
+    }
+    c->ce = qw > 0 ? qm / qw : 0;
 }
 
 static int cmp_cand(const void *a, const void *b)
@@ -819,7 +833,10 @@ explain_prob(struct sn_buf *x, const struct kb_hit *h, const struct kb_bands *b,
         unsigned bit;
         const char *what;
     } caps[] = {
-        {KB_CAP_GUESS, "capped under the answer band: the question covers under half the phrasing"},
+        {KB_CAP_GUESS, "capped under the answer band: the question covers under half the phrasing"
+                       " and the entry does not hold all of the question"},
+        {KB_CAP_UNKNOWN, "capped under the suggestion band: the entry holds under a quarter of"
+                         " the question"},
         {KB_CAP_DISAGREE, "capped under the answer band: the two views disagree on the order"},
         {KB_FLOOR_COVERED, "raised to the suggestion band: the phrasing holds the whole question"},
         {KB_CAP_BELOW, "lowered to the probability of the hit above it"},
@@ -915,6 +932,7 @@ hit_signals(const struct query *q, const struct cand *c, double next, double nex
     sig[KB_SIG_QLEN] = content;
     sig[KB_SIG_AGREE] = c->score1 > next;
     sig[KB_SIG_GEO] = confidence(c->score1, next);
+    sig[KB_SIG_COVER_E] = c->ce;
 }
 
 int kb_search(struct kb *kb,
@@ -1051,7 +1069,7 @@ int kb__search(struct kb *kb,
         /* Each lower hit is judged against the ones below it, and never rises above the hit
          * before it, so confidences fall down the ranking. */
         h->confidence =
-            kb_calib_policy(h->p, c->cq, c->cr, c->score1 > next,
+            kb_calib_policy(h->p, c->cq, c->cr, c->ce, c->score1 > next,
                             res->n > 0 ? res->v[res->n - 1].confidence : 2, &bands, &h->caps);
         h->band = kb_calib_band(h->confidence, &bands);
         if (o->explain) {

@@ -43,32 +43,40 @@ static void test_band_table(void **state)
 static void test_policy_table(void **state)
 {
     static const struct {
-        double p, cq, cr;
+        double p, cq, cr, ce;
         int agree;
         double above;
         double want;
         unsigned caps;
     } t[] = {
         /* nothing to change */
-        {0.95, 0.8, 0.8, 1, 2, 0.95, 0},
+        {0.95, 0.8, 0.8, 0.8, 1, 2, 0.95, 0},
         /* a guess: under the answer band, whatever the model says */
-        {0.95, 0.8, 0.3, 1, 2, 0.899, KB_CAP_GUESS},
+        {0.95, 0.8, 0.3, 0.8, 1, 2, 0.899, KB_CAP_GUESS},
+        /* short, but every word of it is in the entry: not a guess */
+        {0.95, 0.8, 0.3, 0.95, 1, 2, 0.95, 0},
+        /* the entry holds under a quarter of the question: not even a suggestion */
+        {0.95, 0.2, 0.8, 0.2, 1, 2, 0.499, KB_CAP_UNKNOWN},
+        {0.95, 0.2, 0.3, 0.2, 1, 2, 0.499, KB_CAP_GUESS | KB_CAP_UNKNOWN},
+        {0.60, 0.2, 0.8, 0.2, 1, 2, 0.499, KB_CAP_UNKNOWN},
+        {0.30, 0.2, 0.8, 0.2, 1, 2, 0.30, 0},
         /* views disagree */
-        {0.95, 0.8, 0.8, 0, 2, 0.899, KB_CAP_DISAGREE},
+        {0.95, 0.8, 0.8, 0.8, 0, 2, 0.899, KB_CAP_DISAGREE},
         /* a guess under the answer band already: untouched */
-        {0.60, 0.8, 0.3, 1, 2, 0.60, 0},
+        {0.60, 0.8, 0.3, 0.8, 1, 2, 0.60, 0},
         /* the whole question covered: at least a suggestion */
-        {0.10, 0.95, 0.4, 1, 2, 0.5, KB_FLOOR_COVERED},
+        {0.10, 0.95, 0.4, 0.95, 1, 2, 0.5, KB_FLOOR_COVERED},
         /* never above the hit before it */
-        {0.70, 0.8, 0.8, 1, 0.65, 0.65, KB_CAP_BELOW},
+        {0.70, 0.8, 0.8, 0.8, 1, 0.65, 0.65, KB_CAP_BELOW},
         /* a floor never lifts a hit above the one before it */
-        {0.10, 0.95, 0.8, 1, 0.3, 0.3, KB_FLOOR_COVERED | KB_CAP_BELOW},
+        {0.10, 0.95, 0.8, 0.95, 1, 0.3, 0.3, KB_FLOOR_COVERED | KB_CAP_BELOW},
     };
     (void)state;
     struct kb_bands b = {0.9, 0.5};
     for (size_t i = 0; i < N_ELEMS(t); i++) {
         unsigned caps = 99;
-        double p = kb_calib_policy(t[i].p, t[i].cq, t[i].cr, t[i].agree, t[i].above, &b, &caps);
+        double p = kb_calib_policy(t[i].p, t[i].cq, t[i].cr, t[i].ce, t[i].agree, t[i].above, &b,
+                                   &caps);
         if (p < t[i].want - 1e-9 || p > t[i].want + 1e-9 || caps != t[i].caps)
             fail_msg("row %zu: got %.4f caps %u, want %.4f caps %u", i, p, caps, t[i].want,
                      t[i].caps);
@@ -76,7 +84,7 @@ static void test_policy_table(void **state)
     /* bands past 1 (never answer, never suggest): no floor lifts a probability past 1 */
     struct kb_bands never = {1.01, 1.01};
     unsigned caps;
-    assert_true(kb_calib_policy(0.2, 1, 1, 1, 2, &never, &caps) <= 1);
+    assert_true(kb_calib_policy(0.2, 1, 1, 1, 1, 2, &never, &caps) <= 1);
 }
 
 /* ---- a real base ---- */
