@@ -18,6 +18,7 @@
 #define MIN_CLASS    8    /* right and wrong examples needed, each */
 #define IN_PER_ENTRY 8    /* phrasings of one entry asked without themselves, at most */
 #define OOS_SHARE    0.20 /* weight of out-of-scope questions in the fit: visitors' share */
+#define ALIEN_WEIGHT 0.1  /* a question with its rarest word swapped, against an entry left out */
 #define LABEL_WEIGHT 2.0  /* a labelled example from use counts for this many */
 #define L2           1.0  /* ridge on the standardized weights: keeps the fit defined */
 #define MIN_SUPPORT  5.0  /* weight an answered set needs before its precision is believed */
@@ -762,6 +763,45 @@ static int label_example(void *ctx, const struct kb_label *l)
     return 0;
 }
 
+struct rarest {
+    struct kb *kb;
+    int start, end, df, content;
+};
+
+static int take_rarest(void *ctx, const struct kb_word *w)
+{
+    struct rarest *r = ctx;
+    if (w->stop || w->nforms < 1)
+        return 0;
+    int df = kb__df_get(r->kb, w->form[0], w->form_len[0]);
+    r->content++;
+    if (r->start < 0 || df < r->df) {
+        r->start = w->start;
+        r->end = w->end;
+        r->df = df;
+    }
+    return 0;
+}
+
+/* The phrasing with its rarest content word (fewest entries hold it) replaced by a word no
+ * entry holds, or NULL when it has under two content words. Visitors' out-of-scope questions
+ * mostly share an entry's topic words and differ in the one that matters ("how do I pay my
+ * electricity bill" against "how do I pay my bill"); an entry left out whole does not teach
+ * that. Owned by the caller (free). */
+static char *without_rarest(struct kb *kb, const char *ph, const char *lang)
+{
+    struct rarest r = {kb, -1, -1, 0, 0};
+    kb_analyze(kb->an, ph, (int)strlen(ph), take_rarest, &r);
+    if (r.start < 0 || r.content < 2)
+        return NULL;
+    /* short, so never fuzzy-matched (kb/fuzzy.c: 6 letters and more) */
+    const char *alien = strcmp(lang, "ar") == 0 ? "ظذغث" : "qzxv";
+    size_t n = strlen(ph) - (size_t)(r.end - r.start) + strlen(alien) + 1;
+    char *q = sn_xmalloc(n);
+    snprintf(q, n, "%.*s%s%s", r.start, ph, alien, ph + r.end);
+    return q;
+}
+
 /* Takes every k-th of n items so that about `keep` remain (all when keep >= n). */
 static int sampled(long long i, long long n, long long keep)
 {
@@ -780,6 +820,7 @@ static int build_set(struct kb *kb, struct set *s, struct sn_err *err)
     long long keep =
         planned > KB_CALIB_MAX_QUERIES ? (long long)ne * KB_CALIB_MAX_QUERIES / planned : ne;
     struct set oos = {0};
+    double absent = 0; /* out-of-scope examples of entries left out whole */
     for (int i = 0; i < ne && rc == SN_OK; i++) {
         const struct entry_row *e = &ev[i];
         if (!sampled(i, ne, keep))
@@ -796,10 +837,17 @@ static int build_set(struct kb *kb, struct set *s, struct sn_err *err)
                 s->n_right += s->v[s->n - 1].hit && s->v[s->n - 1].y > 0;
             }
         }
-        /* out of scope: the entry asked as if it did not exist */
+        /* out of scope: the entry asked as if it did not exist, and its question asked
+         * about something no entry holds */
         struct kb__exclude ex = {e->n, -1};
+        size_t before = oos.n;
         if (rc == SN_OK)
             rc = ask(kb, &oos, e->ph[e->nph > 1 ? 1 : 0], e->lang, &ex, NULL, 1.0, err);
+        absent += oos.n - before;
+        char *alien = rc == SN_OK ? without_rarest(kb, e->ph[0], e->lang) : NULL;
+        if (alien)
+            rc = ask(kb, &oos, alien, e->lang, NULL, NULL, ALIEN_WEIGHT, err);
+        free(alien);
     }
     if (rc == SN_OK) {
         struct label_ctx lc = {kb, s, err, SN_OK};
@@ -809,14 +857,14 @@ static int build_set(struct kb *kb, struct set *s, struct sn_err *err)
     }
     /* Out of scope weighs OOS_SHARE of the in-scope weight, whatever their counts. */
     s->n_oos = (int)oos.n;
-    double w = oos.n && s->n_in ? OOS_SHARE / (1 - OOS_SHARE) * s->n_in / (double)oos.n : 1;
+    double w = absent && s->n_in ? OOS_SHARE / (1 - OOS_SHARE) * s->n_in / absent : 1;
     for (size_t i = 0; i < oos.n; i++) {
         if (s->n == s->cap) {
             s->cap = s->cap ? 2 * s->cap : 256;
             s->v = sn_xrealloc(s->v, s->cap * sizeof *s->v);
         }
         s->v[s->n] = oos.v[i];
-        s->v[s->n].wt = w;
+        s->v[s->n].wt = w * oos.v[i].wt;
         s->n++;
     }
     s->n_dup += oos.n_dup;
