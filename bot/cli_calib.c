@@ -44,8 +44,8 @@ static void info_print(const struct kb_calib_info *in)
         return;
     }
     printf("calibration set: %d questions: %d phrasings asked without themselves (%d right "
-           "first), %d entries asked as if absent (out of scope, %.0f%% of the weight), %d "
-           "labels from use%s\n",
+           "first), %d out of scope (entries left out, %.0f%% of the weight, and questions with "
+           "their rarest word swapped), %d labels from use%s\n",
            in->n_in + in->n_oos + in->n_labels, in->n_in, in->n_right, in->n_oos,
            100 * in->oos_share, in->n_labels, in->stale ? "; STALE: the base changed since" : "");
     if (in->n_dup)
