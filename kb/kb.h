@@ -80,6 +80,10 @@ int kb_export(struct kb *kb, enum kb_format fmt, FILE *f, struct sn_err *err);
  * موبايل -> هاتف). Both sides are single words; matching goes through the analyzer. */
 int kb_synonym_add(struct kb *kb, const char *term, const char *canonical, struct sn_err *err);
 int kb_synonym_rm(struct kb *kb, const char *term, struct sn_err *err);
+/* Adds the pairs of text[0..len), one TERM<TAB>CANONICAL a line (# comments and empty lines
+ * skipped; kb/synonyms.tsv is the defaults' file), all or none: SN_EINVAL names the first
+ * bad line. *added: the pairs added. */
+int kb_synonym_load(struct kb *kb, const char *text, size_t len, int *added, struct sn_err *err);
 typedef int kb_synonym_fn(void *ctx, const char *term, const char *canonical);
 int kb_synonym_each(struct kb *kb, kb_synonym_fn *fn, void *ctx, struct sn_err *err);
 

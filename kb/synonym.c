@@ -232,3 +232,55 @@ int kb_synonym_each(struct kb *kb, kb_synonym_fn *fn, void *ctx, struct sn_err *
     sqlite3_finalize(st);
     return rc;
 }
+
+/* Validates every line first, so a bad file adds nothing; then adds each pair inside one
+ * savepoint, so a pair the analyzer refuses (two words, the same word twice) undoes the rest. */
+int kb_synonym_load(struct kb *kb, const char *text, size_t len, int *added, struct sn_err *err)
+{
+    char term[SYN_MAX_BYTES + 1], canon[SYN_MAX_BYTES + 1];
+    int rc = SN_OK, n = 0, begun = 0;
+    *added = 0;
+    for (int pass = 0; pass < 2 && rc == SN_OK; pass++) {
+        if (pass == 1 && (rc = kb__exec(kb, "SAVEPOINT syn_load", err)))
+            return rc;
+        begun = pass == 1;
+        int line = 0;
+        for (size_t i = 0; i < len && rc == SN_OK;) {
+            const char *p = text + i, *eol = memchr(p, '\n', len - i);
+            size_t l = eol ? (size_t)(eol - p) : len - i;
+            i += l + 1;
+            line++;
+            if (l > 0 && p[l - 1] == '\r')
+                l--;
+            if (l == 0 || p[0] == '#')
+                continue;
+            const char *tab = memchr(p, '\t', l);
+            size_t tl = tab ? (size_t)(tab - p) : 0, cl = tab ? l - tl - 1 : 0;
+            if (!tab || tl == 0 || cl == 0 || memchr(tab + 1, '\t', cl) || tl > SYN_MAX_BYTES ||
+                cl > SYN_MAX_BYTES || memchr(p, '\0', l)) {
+                rc = sn_err_set(err, SN_EINVAL,
+                                "line %d: want TERM<TAB>CANONICAL, each 1..%d bytes", line,
+                                SYN_MAX_BYTES);
+                break;
+            }
+            if (pass == 0)
+                continue;
+            memcpy(term, p, tl);
+            term[tl] = 0;
+            memcpy(canon, tab + 1, cl);
+            canon[cl] = 0;
+            struct sn_err e = {0};
+            if ((rc = kb_synonym_add(kb, term, canon, &e)))
+                sn_err_set(err, rc, "line %d: %s", line, e.msg);
+            else
+                n++;
+        }
+    }
+    if (rc) {
+        if (begun) /* undo what the second pass added */
+            kb__exec(kb, "ROLLBACK TO syn_load; RELEASE syn_load", NULL);
+        return rc;
+    }
+    *added = n;
+    return kb__exec(kb, "RELEASE syn_load", err);
+}

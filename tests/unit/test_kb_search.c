@@ -785,6 +785,55 @@ static void test_synonyms(void **state)
     assert_seeds_intact(f->kb);
 }
 
+static int count_syn(void *ctx, const char *term, const char *canonical)
+{
+    (void)term;
+    (void)canonical;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int syn_count(struct kb *kb)
+{
+    struct sn_err err = {0};
+    int n = 0;
+    assert_int_equal(kb_synonym_each(kb, count_syn, &n, &err), SN_OK);
+    return n;
+}
+
+/* The defaults' file format: every bad line refuses the whole file, naming the line. */
+static void test_synonym_load(void **state)
+{
+    struct fixture *f = *state;
+    struct sn_err err = {0};
+    int added = -1, before = syn_count(f->kb);
+    static const char good[] = "# a comment\n\nكنسله\tالغاء\r\nzorblax\troaming\n";
+    static const char *const bad[] = {
+        "كنسله\tالغاء\nno tab here\n", /* line 2: no tab */
+        "كنسله\tالغاء\n\tالغاء\n",     /* empty term */
+        "كنسله\t\n",                   /* empty canonical */
+        "a\tb\tc\n",                   /* two tabs */
+        "عايز جدا\tاريد\n",            /* two words: refused by the analyzer */
+        "كنسله\tالغاء\nأريد\tاريد\n",  /* the same word: the first pair is undone */
+        "\xC0\xAF\tاريد\n",            /* invalid UTF-8 */
+    };
+    for (size_t i = 0; i < N_ELEMS(bad); i++) {
+        assert_int_equal(kb_synonym_load(f->kb, bad[i], strlen(bad[i]), &added, &err), SN_EINVAL);
+        assert_non_null(strstr(err.msg, "line "));
+        assert_int_equal(added, 0);
+        assert_int_equal(syn_count(f->kb), before);
+    }
+    static const char nul[] = "ab\0c\tx\n";
+    assert_int_equal(kb_synonym_load(f->kb, nul, sizeof nul - 1, &added, &err), SN_EINVAL);
+    assert_int_equal(syn_count(f->kb), before);
+    assert_int_equal(kb_synonym_load(f->kb, good, strlen(good), &added, &err), SN_OK);
+    assert_int_equal(added, 2);
+    assert_int_equal(syn_count(f->kb), before + 2);
+    assert_top(f->kb, "كنسله", "ar-cancel");
+    assert_int_equal(kb_synonym_load(f->kb, "", 0, &added, &err), SN_OK);
+    assert_int_equal(added, 0);
+}
+
 static void test_history_and_revert(void **state)
 {
     struct fixture *f = *state;
@@ -1177,6 +1226,7 @@ int main(void)
         TEST(test_edit_changes_matches),
         TEST(test_lang_filter),
         TEST(test_synonyms),
+        TEST(test_synonym_load),
         TEST(test_history_and_revert),
         TEST(test_explain),
         TEST(test_answer_only_words),
