@@ -164,7 +164,12 @@ static int take_qword(void *ctx, const struct kb_word *w)
     const char *syn = kb__syn_lookup(c->kb, w->norm, w->norm_len);
     if (syn) {
         qw->synonym = 1;
-        qw->stop = 0;
+        /* a stop word meeting a stop word (كيفاش -> كيف, الحين -> الان) stays one; an
+         * editor's synonym that gives a stop word a meaning makes it content */
+        const char *bar0 = strchr(syn, '|');
+        int len0 = bar0 ? (int)(bar0 - syn) : (int)strlen(syn);
+        if (!w->stop || !kb_stopword(w->script, syn, len0))
+            qw->stop = 0;
         while (*syn) {
             const char *bar = strchr(syn, '|');
             int len = bar ? (int)(bar - syn) : (int)strlen(syn);

@@ -17,6 +17,25 @@ static const char *const ar[] = {
     "ليش",  "ليه",   "علاش", "امتي", "ممكن", "لو",   "يعني", "بس",    "اذا",   "حتي",     "لكن",
     "و",    "هناك",  "هنا",  "كل",   "بعض",  "به",   "بها",  "فيه",   "فيها",  "منه",     "منها",
     "عليه", "عليها", "الا",  "الان", "واش",  "شنو",  "شنهو", "شلون",  "فضلك",  "لو سمحت",
+    /* dialect possessives ("my" / "of"): الرصيد ديالي، الاوردر بتاعي، الخط تبعي */
+    "ديال", "ديالي", "ديالك", "ديالو", "دياله", "ديالها", "ديالنا", "ديالكم", "ديالهم",
+    "تاع", "تاعي", "تاعك", "تاعو", "متاع", "متاعي", "متاعك", "متاعو", "متاعنا",
+    "بتاع", "بتاعي", "بتاعك", "بتاعه", "بتاعها", "بتاعنا", "بتاعكم", "بتاعهم", "بتاعت",
+    "بتاعتي", "بتاعتك", "بتوع", "تبعي", "تبعك", "تبعه", "تبعو", "تبعها", "تبعنا", "تبعكم",
+    "تبعت", "تبعتي", "تبعتك", "حقي", "حقك", "حقتي", "حقتك",
+    /* dialect demonstratives, pronouns and question words */
+    "هاد", "هادا", "هادي", "هدا", "هذي", "هاذا", "هاذي", "هيدا", "هيدي", "هاي", "ده", "دا",
+    "دي", "دول", "هذول", "هاذول", "احنا", "حنا", "انتو", "انتوا", "هوه", "هيه", "مين",
+    "شكون", "منو", "اش", "اشنو", "شني", "شنيه", "لاش", "علاه", "كيفاه", "اشلون",
+    "وقتاش", "فوقاش", "ايمتي", "امتا", "وينو", "فينو",
+    /* particles and time fillers: عم (Levantine "-ing"), رح / غادي (future), now */
+    "عم", "رح", "غادي", "هيك", "كده", "كدا", "دلوقتي", "هلق", "هلا", "دابا", "توا", "الحين",
+    "شي", "شيء", "حاجه", "عندك", "عندكم", "عندنا", "عندهم",
+    /* "is there" and "can I": the frame of a question, rare in a base's phrasings and so
+     * weighed as if they were its subject (هل يوجد تقسيط) */
+    "يوجد", "توجد", "هناك", "كاين", "كاينه", "فماش", "يمكن", "يمكنني", "يمكنك",
+    "يمكننا", "استطيع", "نستطيع", "اقدر", "نقدر", "تقدر", "بقدر", "بنقدر", "ينفع", "فيني",
+    "فينا", "بامكاني", "متاح", "متوفر", "متاحه", "متوفره",
 };
 
 static const char *const en[] = {
@@ -28,11 +47,17 @@ static const char *const en[] = {
     "please", "pls",  "plz",   "i'm",  "im",   "this",  "that",  "there",  "here",
     "have",   "has",  "had",   "get",  "so",   "if",    "about", "any",    "there's",
     "it's",   "u",    "ur",    "want", "need", "like",  "just",  "some",
+    /* apostrophes dropped as people type, and other function words */
+    "whats",  "wheres", "hows", "whos",  "whys", "wanna", "gonna", "gotta", "they",
+    "them",   "their", "he",   "she",   "his",  "her",   "him",   "us",    "these",
+    "those",  "may",   "might", "must", "shall", "now",  "really", "also", "then",
+    "as",     "into",  "being", "yours", "mine", "hi",  "hey",   "hello", "available",
+    "possible", "exist", "exists", "able",
 };
 
 #define NAR   (sizeof ar / sizeof *ar)
 #define NEN   (sizeof en / sizeof *en)
-#define SLOTS 512 /* open addressing over both lists: at most a third full */
+#define SLOTS 1024 /* open addressing over both lists: at most a third full */
 
 /* Built once: ranking asks about every word of every candidate phrasing, and a scan of the
  * lists was a tenth of a search's time. A slot holds a list index + 1 (Arabic) or its

@@ -14,7 +14,7 @@
 /* What the index holds depends on the analyzer: a base indexed by an older one (before root
  * tokens, "1"; before English irregular verbs, "2") is re-indexed when next opened for
  * writing. Bump on any change to tokens. */
-#define ANALYZER_VERSION "3"
+#define ANALYZER_VERSION "4"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"

@@ -651,6 +651,38 @@ static void test_stop_words_only(void **state)
     kb_results_free(r);
 }
 
+/* A stop word whose synonym is a stop word stays one (كيفاش -> كيف weighs a tenth, like
+ * كيف); a synonym that gives a stop word a content word as its meaning makes it content. */
+static void test_stop_word_synonyms(void **state)
+{
+    struct fixture *f = *state;
+    struct sn_err err = {0};
+    struct kb_search_opts o;
+    kb_search_opts_init(&o);
+    o.explain = 1;
+    assert_int_equal(kb_synonym_add(f->kb, "كيفاش", "كيف", &err), SN_OK);
+    struct kb_results *r = search_opts(f->kb, "كيفاش نشحن الرصيد", &o);
+    assert_non_null(r->explain);
+    const char *line = strstr(r->explain, "كيفاش ->");
+    assert_non_null(line);
+    const char *eol = strchr(line, '\n');
+    assert_non_null(eol);
+    const char *stop = strstr(line, "stop-word");
+    if (!stop || stop > eol)
+        fail_msg("كيفاش lost its stop-word weight:\n%s", r->explain);
+    kb_results_free(r);
+
+    assert_int_equal(kb_synonym_add(f->kb, "وش", "رصيد", &err), SN_OK);
+    r = search_opts(f->kb, "وش الباقة", &o);
+    line = strstr(r->explain, "وش ->");
+    assert_non_null(line);
+    eol = strchr(line, '\n');
+    stop = strstr(line, "stop-word");
+    if (stop && stop < eol)
+        fail_msg("a stop word given a content synonym is still a stop word:\n%s", r->explain);
+    kb_results_free(r);
+}
+
 /* ---- writes change what is found ---- */
 
 static void test_draft_publish_rm(void **state)
@@ -1222,6 +1254,7 @@ int main(void)
         TEST(test_too_big),
         TEST(test_empty_and_blank),
         TEST(test_stop_words_only),
+        TEST(test_stop_word_synonyms),
         TEST(test_draft_publish_rm),
         TEST(test_edit_changes_matches),
         TEST(test_lang_filter),
