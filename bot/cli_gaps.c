@@ -17,14 +17,17 @@ static const char usage[] =
     "       sanad kb gaps promote GAP_ID --new --answer A [--question Q] [--lang L]\n"
     "                                    [--category C] [--id ID] [--draft]\n"
     "       sanad kb gaps promote GAP_ID --to ENTRY_ID\n"
+    "       sanad kb gaps promote GAP_ID --proposed\n"
     "\n"
-    "Gaps are questions the bot could not answer, answers rated not helpful and questions\n"
-    "followed by a request for a human; variants of one question are counted together.\n"
+    "Gaps are questions the bot could not answer, answers rated not helpful, questions\n"
+    "followed by a request for a human, and questions whose answer visitors picked among\n"
+    "suggestions (\"proposed variant of ENTRY\": --proposed adds the wording to that entry);\n"
+    "variants of one question are counted together.\n"
     "--all lists resolved gaps too. Exit codes: 0 ok, 1 not found, 2 bad input, 3 internal.\n";
 
 struct gopts {
     const char *db, *lang, *answer, *question, *category, *id, *to;
-    int json, limit, all, is_new, draft;
+    int json, limit, all, is_new, draft, proposed;
 };
 
 static int bad(const char *msg, const char *arg)
@@ -42,12 +45,14 @@ static int fail(const struct sn_err *e)
 
 static json_t *gap_json(const struct kb_gap *g)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:{s:i, s:i, s:i}, s:I, s:I, s:o}", "id",
-                     (json_int_t)g->id, "lang", g->lang, "question", g->sample, "analyzed",
-                     g->analyzed, "key", g->key, "count", g->count, "reasons", "low", g->n_low,
-                     "not_helpful", g->n_unhelpful, "human", g->n_human, "first",
-                     (json_int_t)g->first, "last", (json_int_t)g->last, "resolved_to",
-                     g->resolved ? json_string(g->resolved_to) : json_null());
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:i, s:{s:i, s:i, s:i, s:i}, s:o, s:I, s:I, s:o}", "id",
+        (json_int_t)g->id, "lang", g->lang, "question", g->sample, "analyzed", g->analyzed,
+        "key", g->key, "count", g->count, "reasons", "low", g->n_low, "not_helpful",
+        g->n_unhelpful, "human", g->n_human, "picked", g->n_picked, "proposed_to",
+        g->proposed_to[0] ? json_string(g->proposed_to) : json_null(), "first",
+        (json_int_t)g->first, "last", (json_int_t)g->last, "resolved_to",
+        g->resolved ? json_string(g->resolved_to) : json_null());
 }
 
 static int cmd_list(struct kb *kb, const struct gopts *o)
@@ -66,10 +71,14 @@ static int cmd_list(struct kb *kb, const struct gopts *o)
         char when[32];
         time_t t = (time_t)v[i].last;
         strftime(when, sizeof when, "%Y-%m-%d %H:%M", gmtime(&t));
-        printf("#%-5lld %4d×  %s  %s  (low %d, not helpful %d, human %d; last %s)%s%s\n",
+        printf("#%-5lld %4d×  %s  %s  (low %d, not helpful %d, human %d, picked %d; last %s)",
                v[i].id, v[i].count, v[i].lang, v[i].sample, v[i].n_low, v[i].n_unhelpful,
-               v[i].n_human, when, v[i].resolved ? " -> " : "",
-               v[i].resolved ? v[i].resolved_to : "");
+               v[i].n_human, v[i].n_picked, when);
+        if (v[i].resolved)
+            printf(" -> %s", v[i].resolved_to);
+        else if (v[i].proposed_to[0])
+            printf("  proposed variant of %s", v[i].proposed_to);
+        putchar('\n');
     }
     if (a) {
         char *s = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -92,19 +101,32 @@ static int cmd_promote(struct kb *kb, const struct gopts *o, const char *idarg)
     int rc;
     if (errno || *end || id < 1)
         return bad("GAP_ID must be a positive number", idarg);
-    if (o->is_new == !!o->to)
-        return bad("promote needs exactly one of --new and --to ENTRY_ID", NULL);
-    if (o->to) {
+    if (o->is_new + !!o->to + o->proposed != 1)
+        return bad("promote needs exactly one of --new, --to ENTRY_ID and --proposed", NULL);
+    if (o->to || o->proposed) {
         if (o->answer || o->question || o->category || o->id || o->draft)
-            return bad("--to takes no entry fields", NULL);
-        rc = kb_gap_promote_to(kb, id, o->to, &e);
-        if (rc)
+            return bad(o->to ? "--to takes no entry fields" : "--proposed takes no entry fields",
+                       NULL);
+        struct kb_gap g;
+        if ((rc = kb_gap_get(kb, id, &g, &e)))
             return fail(&e);
-        if (o->json)
-            printf("{\"gap\":%lld,\"entry\":\"%s\",\"action\":\"variant\"}\n", id, o->to);
-        else
-            printf("gap #%lld added as a variant of %s\n", id, o->to);
-        return 0;
+        char *to = sn_xstrdup(o->to ? o->to : g.proposed_to);
+        kb_gap_fini(&g);
+        if (!*to) {
+            free(to);
+            sn_err_set(&e, SN_ENOTFOUND, "gap #%lld has no proposed entry (no visitor picked one)",
+                       id);
+            return fail(&e);
+        }
+        rc = kb_gap_promote_to(kb, id, to, &e);
+        if (rc == SN_OK) {
+            if (o->json)
+                printf("{\"gap\":%lld,\"entry\":\"%s\",\"action\":\"variant\"}\n", id, to);
+            else
+                printf("gap #%lld added as a variant of %s\n", id, to);
+        }
+        free(to);
+        return rc ? fail(&e) : 0;
     }
     if (!o->answer)
         return bad("--new needs --answer", NULL);
@@ -141,13 +163,13 @@ static int cmd_promote(struct kb *kb, const struct gopts *o, const char *idarg)
 int bot_cli_kb_gaps(int argc, char **argv)
 {
     enum { O_DB = 256, O_JSON, O_LANG, O_LIMIT, O_ALL, O_NEW, O_TO, O_A, O_Q, O_CAT, O_ID,
-           O_DRAFT, O_HELP };
+           O_DRAFT, O_PROPOSED, O_HELP };
     static const struct option lo[] = {
         {"db", 1, 0, O_DB},     {"json", 0, 0, O_JSON},   {"lang", 1, 0, O_LANG},
         {"limit", 1, 0, O_LIMIT}, {"all", 0, 0, O_ALL},   {"new", 0, 0, O_NEW},
         {"to", 1, 0, O_TO},     {"answer", 1, 0, O_A},    {"question", 1, 0, O_Q},
         {"category", 1, 0, O_CAT}, {"id", 1, 0, O_ID},    {"draft", 0, 0, O_DRAFT},
-        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"proposed", 0, 0, O_PROPOSED}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     struct gopts o = {.db = "data/sanad.db"};
     struct sn_err e = {0};
     int c, rc;
@@ -166,6 +188,7 @@ int bot_cli_kb_gaps(int argc, char **argv)
         case O_CAT: o.category = optarg; break;
         case O_ID: o.id = optarg; break;
         case O_DRAFT: o.draft = 1; break;
+        case O_PROPOSED: o.proposed = 1; break;
         case O_HELP: fputs(usage, stdout); return 0;
         case O_LIMIT: {
             char *end;

@@ -684,6 +684,10 @@ int bot_dialogue_pick(struct bot_brain *b,
     }
     struct kb_hit h = {.id = e->id, .answer = e->answer, .band = KB_BAND_HIGH, .confidence = 1};
     learn(b, d, e->id, 1, KB_LABEL_PICK);
+    /* the visitor's wording, which the base did not know well enough, is proposed to the
+     * editors as a variant of what they picked (`sanad kb gaps`) */
+    if (b->log_gaps && d->last_q[0])
+        kb_gap_propose(b->kb, d->last_q, d->lang, e->id, 0, NULL);
     answer_turn(d, &h, out);
     kb_entry_free(e);
     return SN_OK;

@@ -11,6 +11,45 @@
 
 #define KEY_MAX_WORDS 32
 
+/* Version 2 added n_picked and proposed_to (a picked suggestion proposes a variant).
+ * Stored as meta 'gaps'; a table made before has no record and is migrated in place. */
+#define GAP_SCHEMA_VERSION "2"
+
+static const char gap_schema[] =
+    "CREATE TABLE IF NOT EXISTS gaps("
+    " id INTEGER PRIMARY KEY, lang TEXT NOT NULL, key TEXT NOT NULL, analyzed TEXT NOT NULL,"
+    " sample TEXT NOT NULL, count INTEGER NOT NULL, n_low INTEGER NOT NULL DEFAULT 0,"
+    " n_unhelpful INTEGER NOT NULL DEFAULT 0, n_human INTEGER NOT NULL DEFAULT 0,"
+    " first INTEGER NOT NULL, last INTEGER NOT NULL, resolved_to TEXT,"
+    " n_picked INTEGER NOT NULL DEFAULT 0, proposed_to TEXT, UNIQUE (lang, key));";
+
+static int has_column(struct kb *kb, const char *col)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(kb->db, "SELECT 1 FROM pragma_table_info('gaps') WHERE name = ?1", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+int kb__gap_schema(struct kb *kb, struct sn_err *err)
+{
+    int rc = kb__exec(kb, gap_schema, err);
+    if (rc == SN_OK && !has_column(kb, "n_picked"))
+        rc = kb__exec(kb,
+                      "ALTER TABLE gaps ADD COLUMN n_picked INTEGER NOT NULL DEFAULT 0;"
+                      "ALTER TABLE gaps ADD COLUMN proposed_to TEXT;",
+                      err);
+    if (rc == SN_OK)
+        rc = kb__exec(kb, "INSERT OR REPLACE INTO meta VALUES('gaps','" GAP_SCHEMA_VERSION "')",
+                      err);
+    return rc;
+}
+
 struct keyctx {
     struct kb *kb;
     char *w[KEY_MAX_WORDS];
@@ -93,8 +132,14 @@ static char *clean_sample(const char *s, size_t n)
     return out;
 }
 
-int kb_gap_log(struct kb *kb, const char *text, const char *lang, int reason, long long now,
-               struct sn_err *err)
+/* One occurrence of text for reason; a pick (KB_GAP_PICKED) names the entry it proposes. */
+static int record(struct kb *kb,
+                  const char *text,
+                  const char *lang,
+                  int reason,
+                  const char *proposed_to,
+                  long long now,
+                  struct sn_err *err)
 {
     struct keyctx c = {.kb = kb};
     struct sn_buf key;
@@ -112,10 +157,6 @@ int kb_gap_log(struct kb *kb, const char *text, const char *lang, int reason, lo
         rc = sn_err_set(err, SN_EINVAL, "gap: the question is not valid UTF-8");
         goto out;
     }
-    if (reason < KB_GAP_LOW || reason > KB_GAP_HUMAN) {
-        rc = sn_err_set(err, SN_EINVAL, "gap: bad reason %d", reason);
-        goto out;
-    }
     n = cut_utf8(text, n, KB_GAP_MAX_TEXT);
     kb__syn_load(kb);
     if (kb_analyze(kb->an, text, (int)n, key_word, &c) == SN_EIO) {
@@ -131,10 +172,12 @@ int kb_gap_log(struct kb *kb, const char *text, const char *lang, int reason, lo
     if (sqlite3_prepare_v2(
             kb->db,
             "INSERT INTO gaps(lang, key, analyzed, sample, count, n_low, n_unhelpful, n_human,"
-            " first, last) VALUES(?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?8)"
+            " first, last, n_picked, proposed_to)"
+            " VALUES(?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"
             " ON CONFLICT(lang, key) DO UPDATE SET count = count + 1,"
             " n_low = n_low + excluded.n_low, n_unhelpful = n_unhelpful + excluded.n_unhelpful,"
-            " n_human = n_human + excluded.n_human, last = excluded.last,"
+            " n_human = n_human + excluded.n_human, n_picked = n_picked + excluded.n_picked,"
+            " proposed_to = coalesce(excluded.proposed_to, proposed_to), last = excluded.last,"
             " analyzed = excluded.analyzed, sample = excluded.sample, resolved_to = NULL",
             -1, &st, NULL) != SQLITE_OK) {
         rc = kb__dberr(kb, err, "gap");
@@ -148,6 +191,9 @@ int kb_gap_log(struct kb *kb, const char *text, const char *lang, int reason, lo
     sqlite3_bind_int(st, 6, reason == KB_GAP_UNHELPFUL);
     sqlite3_bind_int(st, 7, reason == KB_GAP_HUMAN);
     sqlite3_bind_int64(st, 8, now ? now : (long long)time(NULL));
+    sqlite3_bind_int(st, 9, reason == KB_GAP_PICKED);
+    if (proposed_to)
+        sqlite3_bind_text(st, 10, proposed_to, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = kb__dberr(kb, err, "gap");
 out:
@@ -160,9 +206,34 @@ out:
     return rc;
 }
 
+int kb_gap_log(struct kb *kb, const char *text, const char *lang, int reason, long long now,
+               struct sn_err *err)
+{
+    if (reason < KB_GAP_LOW || reason > KB_GAP_HUMAN)
+        return sn_err_set(err, SN_EINVAL, "gap: bad reason %d", reason);
+    return record(kb, text, lang, reason, NULL, now, err);
+}
+
+int kb_gap_propose(struct kb *kb, const char *text, const char *lang, const char *entry_id,
+                   long long now, struct sn_err *err)
+{
+    if (!entry_id || !*entry_id)
+        return sn_err_set(err, SN_EINVAL, "gap: no entry to propose the question for");
+    if (!sn_utf8_valid(text, strlen(text), NULL))
+        return sn_err_set(err, SN_EINVAL, "gap: the question is not valid UTF-8");
+    struct kb_entry *e = kb_entry_get(kb, entry_id, err);
+    if (!e)
+        return err ? err->code : SN_ENOTFOUND;
+    int have = strcmp(e->question, text) == 0;
+    for (int i = 0; i < e->n_variants && !have; i++)
+        have = strcmp(e->variants[i], text) == 0;
+    kb_entry_free(e);
+    return have ? SN_OK : record(kb, text, lang, KB_GAP_PICKED, entry_id, now, err);
+}
+
 #define GAP_COLS                                                                                   \
     "id, lang, key, analyzed, sample, count, n_low, n_unhelpful, n_human, first, last,"           \
-    " resolved_to"
+    " resolved_to, n_picked, proposed_to"
 
 static char *col_dup(sqlite3_stmt *st, int i)
 {
@@ -187,6 +258,8 @@ static void read_gap(sqlite3_stmt *st, struct kb_gap *g)
     g->last = sqlite3_column_int64(st, 10);
     g->resolved = sqlite3_column_type(st, 11) != SQLITE_NULL;
     g->resolved_to = col_dup(st, 11);
+    g->n_picked = sqlite3_column_int(st, 12);
+    g->proposed_to = col_dup(st, 13);
 }
 
 void kb_gap_fini(struct kb_gap *g)
@@ -197,6 +270,7 @@ void kb_gap_fini(struct kb_gap *g)
     free(g->analyzed);
     free(g->sample);
     free(g->resolved_to);
+    free(g->proposed_to);
     memset(g, 0, sizeof *g);
 }
 

@@ -41,14 +41,6 @@ static const char schema[] =
     /* The analyzed phrasings of each indexed entry, for ranking without re-analysis. */
     "CREATE TABLE IF NOT EXISTS kb_terms(n INTEGER PRIMARY KEY, data TEXT NOT NULL);";
 
-/* Knowledge gaps (kb/gap.c). Also created when a writable base made before them is opened. */
-static const char gap_schema[] =
-    "CREATE TABLE IF NOT EXISTS gaps("
-    " id INTEGER PRIMARY KEY, lang TEXT NOT NULL, key TEXT NOT NULL, analyzed TEXT NOT NULL,"
-    " sample TEXT NOT NULL, count INTEGER NOT NULL, n_low INTEGER NOT NULL DEFAULT 0,"
-    " n_unhelpful INTEGER NOT NULL DEFAULT 0, n_human INTEGER NOT NULL DEFAULT 0,"
-    " first INTEGER NOT NULL, last INTEGER NOT NULL, resolved_to TEXT, UNIQUE (lang, key));";
-
 int kb__dberr(struct kb *kb, struct sn_err *err, const char *what)
 {
     return sn_err_set(err, SN_EDB, "%s: %s", what, sqlite3_errmsg(kb->db));
@@ -150,7 +142,7 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
         goto fail;
     if (flags & KB_OPEN_CREATE) {
         if (kb__exec(kb, "PRAGMA journal_mode=WAL", err) || kb__exec(kb, "BEGIN", err) ||
-            kb__exec(kb, schema, err) || kb__exec(kb, gap_schema, err) ||
+            kb__exec(kb, schema, err) || kb__gap_schema(kb, err) ||
             kb__calib_schema(kb, err))
             goto fail;
         if (!has_schema(kb) &&
@@ -166,7 +158,7 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
         sn_err_set(err, SN_ENOTFOUND, "%s: not a Sanad knowledge base (run `sanad kb init`)", path);
         goto fail;
     } else if (!kb->readonly) {
-        kb__exec(kb, gap_schema, NULL); /* on failure kb_gap_log reports SN_EDB later */
+        kb__gap_schema(kb, NULL);   /* on failure kb_gap_log reports SN_EDB later */
         kb__calib_schema(kb, NULL);     /* likewise kb_calibrate and kb_label_add */
         if (!analyzer_current(kb) && reindex(kb, err))
             goto fail;
