@@ -21,6 +21,7 @@
 #include "kb/base.h"
 #include "kb/entry.h"
 #include "kb/calib.h"
+#include "kb/filler.h"
 #include "kb/kb.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -683,6 +684,56 @@ static void test_stop_word_synonyms(void **state)
     kb_results_free(r);
 }
 
+/* kb_filler_mark on word sequences: phrases anywhere, desire verbs only before a word,
+ * phrases cut short not marked, marks already set kept. */
+static void test_filler_mark(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *words; /* space-separated folded words */
+        const char *want;  /* one 0/1 per word */
+    } cases[] = {
+        {"بدي اعرف رصيدي", "110"},
+        {"ممكن تقولي كيف ادفع الفاتوره", "11000"},
+        {"السلام عليكم لو سمحت الفاتوره", "11110"}, /* a greeting is filler too */
+        {"بدي", "0"},              /* a desire verb alone is the question */
+        {"بدي امسح حسابي", "100"}, /* before a word: the request, not its subject */
+        {"لو", "0"},               /* the first word of a phrase alone */
+        {"can you tell me my balance", "111100"},
+        {"i want to know", "1111"},
+        {"tell me", "11"},
+        {"balance tell", "00"},
+        {"ممكن", "0"},
+        {"", ""},
+    };
+    for (size_t c = 0; c < N_ELEMS(cases); c++) {
+        char buf[256];
+        const char *norm[16];
+        int len[16], n = 0;
+        unsigned char mark[16] = {0};
+        snprintf(buf, sizeof buf, "%s", cases[c].words);
+        for (char *w = strtok(buf, " "); w && n < 16; w = strtok(NULL, " ")) {
+            norm[n] = w;
+            len[n++] = (int)strlen(w);
+        }
+        assert_int_equal(n, (int)strlen(cases[c].want));
+        int marked = kb_filler_mark(norm, len, n, mark), want_marked = 0;
+        for (int i = 0; i < n; i++) {
+            want_marked += cases[c].want[i] == '1';
+            if (mark[i] != (cases[c].want[i] == '1'))
+                fail_msg("\"%s\": word %d marked %d, want %c", cases[c].words, i + 1, mark[i],
+                         cases[c].want[i]);
+        }
+        assert_int_equal(marked, want_marked);
+    }
+    /* a mark set by the caller stays, and is not counted again */
+    const char *norm[] = {"بدي", "اعرف", "رصيدي"};
+    int len[] = {(int)strlen(norm[0]), (int)strlen(norm[1]), (int)strlen(norm[2])};
+    unsigned char mark[3] = {0, 0, 1};
+    assert_int_equal(kb_filler_mark(norm, len, 3, mark), 2);
+    assert_true(mark[0] && mark[1] && mark[2]);
+}
+
 /* ---- writes change what is found ---- */
 
 static void test_draft_publish_rm(void **state)
@@ -1255,6 +1306,7 @@ int main(void)
         TEST(test_empty_and_blank),
         TEST(test_stop_words_only),
         TEST(test_stop_word_synonyms),
+        cmocka_unit_test(test_filler_mark),
         TEST(test_draft_publish_rm),
         TEST(test_edit_changes_matches),
         TEST(test_lang_filter),
