@@ -72,6 +72,7 @@ struct rword {
     uint32_t root_h;
     const uint32_t *g; /* its character trigrams, sorted, in the row's gram buffer */
     int ng;
+    uint64_t gsig; /* gram_sig of its trigrams */
     double idf;
     double wt[2];
     uint64_t bloom;
@@ -215,12 +216,37 @@ static void sort_grams(uint32_t *g, int n)
  * marks, from kb__word_grams + sort_grams), for typos and spelling variants that stemming does
  * not join. A merge: this runs for every unmatched question word against every word of
  * every candidate phrasing. */
-static double dice3(const uint32_t *a, int ka, const uint32_t *b, int kb)
+/* One bit per trigram: the trigrams of a word whose bit is not in another word's signature
+ * are not among that word's trigrams, so counting a's trigrams whose bit b has bounds their
+ * common trigrams from above, exactly, at a bit test each. */
+static uint64_t gram_sig(const uint32_t *g, int n)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < n; i++)
+        s |= 1ull << (g[i] * 0x9E3779B1u >> 26);
+    return s;
+}
+
+static int grams_in_sig(const uint32_t *a, int ka, uint64_t sig)
+{
+    int c = 0;
+    for (int i = 0; i < ka; i++)
+        c += (int)((sig >> (a[i] * 0x9E3779B1u >> 26)) & 1);
+    return c;
+}
+
+static double dice3(const uint32_t *a, int ka, const uint32_t *b, int kb, double need)
 {
     int i = 0, j = 0, common = 0;
     if (ka < 3 || kb < 3) /* words under 3 letters: trigrams say nothing */
         return 0;
+    /* the caller keeps only a Dice of at least need: stop as soon as the trigrams left
+     * cannot reach it (most pairs of words share almost none) */
+    double total = (double)(ka + kb);
     while (i < ka && j < kb) {
+        int left = ka - i < kb - j ? ka - i : kb - j;
+        if (2.0 * (double)(common + left) < need * total)
+            return 0;
         if (a[i] == b[j]) {
             common++;
             i++;
@@ -230,7 +256,7 @@ static double dice3(const uint32_t *a, int ka, const uint32_t *b, int kb)
         else
             j++;
     }
-    return 2.0 * (double)common / (double)(ka + kb);
+    return 2.0 * (double)common / total;
 }
 
 /* One bit per form hash: two words whose blooms share no bit have no form in common, and
@@ -330,9 +356,11 @@ static void score_row(const struct query *q,
                 }
         if (fuzzy && best < 1 && w->norm_len >= 6) {
             for (int j = 0; j < nr; j++) {
-                if (abs(r[j].norm_len - w->norm_len) > 6)
+                double need = fmax(FUZZY_MIN, best / FUZZY_WEIGHT);
+                if (abs(r[j].norm_len - w->norm_len) > 6 ||
+                    2.0 * grams_in_sig(w->g, w->ng, r[j].gsig) < need * (w->ng + r[j].ng))
                     continue;
-                double d = dice3(w->g, w->ng, r[j].g, r[j].ng);
+                double d = dice3(w->g, w->ng, r[j].g, r[j].ng, need);
                 if (d >= FUZZY_MIN && d * FUZZY_WEIGHT > best) {
                     best = d * FUZZY_WEIGHT;
                     bj = j;
@@ -564,6 +592,7 @@ static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
             memcpy(e->g + ng, tmp, (size_t)k * sizeof *tmp);
             goff[nw] = (int)ng;
             w->ng = k;
+            w->gsig = gram_sig(tmp, k);
             ng += (size_t)k;
             w->idf = w->wt[0] = w->wt[1] = 0;
             if (phrasing) { /* keywords and answer count by cover_q only: no weights needed */
