@@ -66,6 +66,8 @@ struct kb {
     sqlite3_stmt *st_dv;             /* PRAGMA data_version (kb__data_version) */
     void *qscratch;                  /* search's query scratch (kb/search.c), freed in kb_close */
     void *rcache;                    /* search's parsed phrasings (kb/search.c) */
+    size_t rcache_bytes;             /* what the entries in it hold */
+    unsigned rcache_gen;             /* the index_gen they were parsed under */
     int readonly;
 };
 
