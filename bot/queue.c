@@ -9,6 +9,7 @@
 #include "bot/agent_proto.h"
 #include "bot/auth.h"
 #include "bot/config.h"
+#include "bot/conv.h"
 #include "bot/proto.h"
 #include "bot/server.h"
 #include "bot/session.h"
@@ -103,7 +104,19 @@ static void visitors_deliver(struct bot_queue *q, const char *conv, char *frame,
     free(frame);
 }
 
-static void visitors_state(struct bot_queue *q, const char *conv, const char *state)
+/* The state ev moves a conversation in state from to (bot/conv.h): the table, not this
+ * file, says what routing writes to the store and tells the visitors. Every caller knows
+ * from; a refusal is a bug, logged, and leaves the state as it was. */
+static enum bot_conv_state moved(const char *conv, enum bot_conv_state from, enum bot_conv_event ev)
+{
+    enum bot_conv_state to;
+    if (bot_conv_next(from, ev, &to))
+        sn_log(SN_LOG_ERR, "queue", "event=refused_transition conv=%s state=%s on=%s", conv,
+               bot_conv_state_name(from), bot_conv_event_name(ev));
+    return to;
+}
+
+static void visitors_state(struct bot_queue *q, const char *conv, enum bot_conv_state state)
 {
     for (struct bot_session *s = q->srv->sessions; s; s = s->next)
         if (is_visitor_of(s, conv))
@@ -193,7 +206,8 @@ static void send_chats(struct bot_agent *a)
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("chats");
     size_t len;
     for (int i = 0; i < a->nchats; i++)
-        bot_agent_proto_list_chat_item(l, a->chats[i].id, a->chats[i].lang, "agent");
+        bot_agent_proto_list_chat_item(l, a->chats[i].id, a->chats[i].lang,
+                                       bot_conv_state_name(BOT_CONV_AGENT));
     char *j = bot_agent_proto_list_finish(l, &len);
     agent_send(a, j, len);
 }
@@ -319,14 +333,15 @@ static int assign(struct bot_queue *q,
                   struct sn_err *e)
 {
     long long now = bot_server_now_ms();
-    int rc =
-        store_conv_route(q->srv->store, it->id, "agent", a->user_id, it->queued_at, NULL, now, e);
+    enum bot_conv_state to = moved(it->id, BOT_CONV_QUEUED, BOT_CONV_ASSIGN);
+    int rc = store_conv_route(q->srv->store, it->id, bot_conv_state_name(to), a->user_id,
+                              it->queued_at, NULL, now, e);
     if (rc) {
         sn_log(SN_LOG_ERR, "queue", "event=assign_failed conv=%s err=\"%s\"", it->id, e->msg);
         return rc;
     }
     unlink_item(q, it, prev);
-    visitors_state(q, it->id, "agent");
+    visitors_state(q, it->id, to);
     sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld", it->id,
            a->login, by, now - it->queued_at);
     hand_over(q, a, it->id, it->lang, by, now);
@@ -446,7 +461,9 @@ static int requeue_one(void *ctx, const struct store_route *r)
     struct bot_queue *q = ctx;
     struct sn_err e = {0};
     long long now = bot_server_now_ms();
-    if (store_conv_route(q->srv->store, r->id, "queued", 0, r->queued_at, NULL, now, &e)) {
+    enum bot_conv_state to = moved(r->id, BOT_CONV_AGENT, BOT_CONV_REQUEUE);
+    if (store_conv_route(q->srv->store, r->id, bot_conv_state_name(to), 0, r->queued_at, NULL, now,
+                         &e)) {
         sn_log(SN_LOG_ERR, "queue", "event=requeue_failed conv=%s err=\"%s\"", r->id, e.msg);
         return 0;
     }
@@ -461,7 +478,7 @@ static int requeue_one(void *ctx, const struct store_route *r)
         q->tail = it;
     q->nitems++;
     q->dirty = 1;
-    visitors_state(q, r->id, "queued");
+    visitors_state(q, r->id, to);
     system_message(
         q, r->id,
         !strcmp(r->lang, "ar")
@@ -489,7 +506,10 @@ static void visitors_sweep(struct bot_queue *q, long long now)
         } else if (!it->gone_at) {
             it->gone_at = now;
         } else if (now - it->gone_at >= grace &&
-                   store_conv_route(q->srv->store, it->id, "bot", 0, 0, NULL, now, &e) == SN_OK) {
+                   store_conv_route(q->srv->store, it->id,
+                                    bot_conv_state_name(moved(it->id, BOT_CONV_QUEUED,
+                                                              BOT_CONV_EXPIRE)),
+                                    0, 0, NULL, now, &e) == SN_OK) {
             system_message(q, it->id,
                            !strcmp(it->lang, "ar")
                                ? "غادرت قائمة الانتظار. اطلب موظفًا من جديد متى شئت."
@@ -523,7 +543,8 @@ static void sweep(struct ev_loop *loop, ev_timer *w, int revents)
             continue;
         }
         *pp = o->next;
-        if (store_conv_each(q->srv->store, "agent", o->user_id, requeue_one, q, &e))
+        if (store_conv_each(q->srv->store, bot_conv_state_name(BOT_CONV_AGENT), o->user_id,
+                            requeue_one, q, &e))
             sn_log(SN_LOG_ERR, "queue", "event=requeue_failed agent_id=%lld err=\"%s\"", o->user_id,
                    e.msg);
         free(o);
@@ -549,12 +570,12 @@ struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err)
 {
     struct bot_queue *q = sn_xcalloc(1, sizeof *q);
     q->srv = srv;
-    if (store_conv_each(srv->store, "queued", 0, load_one, q, err)) {
+    if (store_conv_each(srv->store, bot_conv_state_name(BOT_CONV_QUEUED), 0, load_one, q, err)) {
         bot_queue_free(q);
         return NULL;
     }
     /* chats held by agents before a restart: theirs for the grace period after it */
-    if (store_conv_each(srv->store, "agent", 0, orphan_of, q, err)) {
+    if (store_conv_each(srv->store, bot_conv_state_name(BOT_CONV_AGENT), 0, orphan_of, q, err)) {
         bot_queue_free(q);
         return NULL;
     }
@@ -612,12 +633,18 @@ void bot_queue_enqueue(struct bot_queue *q, const char *conv_id)
     struct store_route r;
     if (find_item(q, conv_id, NULL) || holder(q, conv_id))
         return;
-    if (store_conv_get(q->srv->store, conv_id, &r, &e) ||
-        (!strcmp(r.state, "agent") && r.agent_id)) /* an agent has it (not connected) */
+    enum bot_conv_state from, to;
+    if (store_conv_get(q->srv->store, conv_id, &r, &e))
+        return;
+    bot_conv_state_parse(r.state, &from); /* a state another version wrote: as the bot's */
+    if (from == BOT_CONV_AGENT && r.agent_id)
+        return; /* an agent has it (not connected) */
+    /* held by an agent no longer known: it goes back to the queue as a gone agent's does */
+    if (bot_conv_next(from, from == BOT_CONV_AGENT ? BOT_CONV_REQUEUE : BOT_CONV_HANDOFF, &to))
         return;
     long long now = bot_server_now_ms();
     r.queued_at = now;
-    if (store_conv_route(q->srv->store, conv_id, "queued", 0, now, NULL, now, &e)) {
+    if (store_conv_route(q->srv->store, conv_id, bot_conv_state_name(to), 0, now, NULL, now, &e)) {
         sn_log(SN_LOG_ERR, "queue", "event=enqueue_failed conv=%s err=\"%s\"", conv_id, e.msg);
         return;
     }
@@ -632,10 +659,12 @@ int bot_queue_leave(struct bot_queue *q, const char *conv_id, struct sn_err *err
     struct qitem *prev = NULL, *it = find_item(q, conv_id, &prev);
     if (!it)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not in the queue");
-    int rc = store_conv_route(q->srv->store, conv_id, "bot", 0, 0, NULL, bot_server_now_ms(), err);
+    enum bot_conv_state to = moved(conv_id, BOT_CONV_QUEUED, BOT_CONV_LEAVE);
+    int rc = store_conv_route(q->srv->store, conv_id, bot_conv_state_name(to), 0, 0, NULL,
+                              bot_server_now_ms(), err);
     if (rc)
         return rc;
-    visitors_state(q, conv_id, "bot");
+    visitors_state(q, conv_id, to);
     system_message(q, conv_id,
                    !strcmp(it->lang, "ar")
                        ? "خرجت من قائمة الانتظار. المساعد الآلي معك من جديد."
@@ -770,7 +799,8 @@ bot_queue_agent_join(struct bot_queue *q, struct bot_session *s, const struct bo
     snprintf(a->name, sizeof a->name, "%s", u->name);
     a->online = 1;
     orphan_drop(q, u->id); /* back within its grace period: its chats are still its own */
-    if (store_conv_each(q->srv->store, "agent", u->id, load_chat, a, &e))
+    if (store_conv_each(q->srv->store, bot_conv_state_name(BOT_CONV_AGENT), u->id, load_chat, a,
+                        &e))
         sn_log(SN_LOG_ERR, "queue", "event=chats_failed agent=%s err=\"%s\"", a->login, e.msg);
     a->next = q->agents;
     q->agents = a;
@@ -907,8 +937,9 @@ int bot_queue_transfer(struct bot_queue *q,
     long long now = bot_server_now_ms();
     int rc = store_conv_get(q->srv->store, conv_id, &r, err);
     if (rc == SN_OK)
-        rc = store_conv_route(q->srv->store, conv_id, "agent", b->user_id, r.queued_at, NULL, now,
-                              err);
+        rc = store_conv_route(q->srv->store, conv_id,
+                              bot_conv_state_name(moved(conv_id, BOT_CONV_AGENT, BOT_CONV_TRANSFER)),
+                              b->user_id, r.queued_at, NULL, now, err);
     if (rc)
         return rc;
     char id[STORE_ID_MAX], lang[3];
@@ -937,8 +968,9 @@ int bot_queue_close(struct bot_queue *q,
     size_t len;
     if (i < 0)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
-    int rc =
-        store_conv_route(q->srv->store, conv_id, "closed", a->user_id, 0, resolution, now, err);
+    enum bot_conv_state to = moved(conv_id, BOT_CONV_AGENT, BOT_CONV_CLOSE);
+    int rc = store_conv_route(q->srv->store, conv_id, bot_conv_state_name(to), a->user_id, 0,
+                              resolution, now, err);
     if (rc)
         return rc;
     memcpy(id, a->chats[i].id, sizeof id);
@@ -950,7 +982,7 @@ int bot_queue_close(struct bot_queue *q,
             q->nhandled++;
     }
     a->chats[i] = a->chats[--a->nchats];
-    visitors_state(q, id, "closed");
+    visitors_state(q, id, to);
     system_message(q, id,
                    !strcmp(lang, "ar") ? "أُغلقت المحادثة مع الموظف. شكرًا لتواصلك معنا."
                                        : "The agent closed the conversation. Thank you!");

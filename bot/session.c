@@ -20,7 +20,7 @@
 /* The conversation a session speaks in; allocated at hello. */
 struct bot_conv {
     char id[STORE_ID_MAX];
-    char state[16];
+    enum bot_conv_state state;
     struct bot_dialogue dlg;
 };
 
@@ -124,20 +124,15 @@ const char *bot_session_conv_id(const struct bot_session *s)
     return s->conv ? s->conv->id : NULL;
 }
 
-const char *bot_session_conv_state(const struct bot_session *s)
-{
-    return s->conv ? s->conv->state : NULL;
-}
-
-void bot_session_set_state(struct bot_session *s, const char *state)
+void bot_session_set_state(struct bot_session *s, enum bot_conv_state state)
 {
     if (s->conv)
-        snprintf(s->conv->state, sizeof s->conv->state, "%s", state);
+        s->conv->state = state;
 }
 
-static int in_state(const struct bot_session *s, const char *state)
+static int in_state(const struct bot_session *s, enum bot_conv_state state)
 {
-    return s->conv && !strcmp(s->conv->state, state);
+    return s->conv && s->conv->state == state;
 }
 
 void bot_session_close(struct bot_session *s, int code)
@@ -215,7 +210,8 @@ static char *encode_msg(void *ctx, long long seq, size_t *len)
 static int save_conv(struct bot_session *s)
 {
     struct sn_err e = {0};
-    int rc = store_conv_save(s->srv->store, s->conv->id, s->conv->state, s->conv->dlg.lang,
+    int rc = store_conv_save(s->srv->store, s->conv->id, bot_conv_state_name(s->conv->state),
+                             s->conv->dlg.lang,
                              &s->conv->dlg, sizeof s->conv->dlg, bot_server_now_ms(), &e);
     if (rc)
         sn_log(SN_LOG_ERR, "store", "event=save_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
@@ -249,8 +245,8 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
         send_error(s, BOT_PROTO_INTERNAL, "the server could not store the answer", NULL);
         return rc;
     }
-    if (t->handoff)
-        snprintf(s->conv->state, sizeof s->conv->state, "queued");
+    if (t->handoff) /* never while an agent holds it: the bot is quiet then */
+        bot_conv_next(s->conv->state, BOT_CONV_HANDOFF, &s->conv->state);
     save_conv(s);
     if (s->replaying)
         free(frame);
@@ -353,7 +349,9 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
             resumed = 1;
             snprintf(token, sizeof token, "%s", in->token);
             memcpy(cv->id, sc.id, sizeof cv->id);
-            snprintf(cv->state, sizeof cv->state, "%s", sc.state);
+            if (bot_conv_state_parse(sc.state, &cv->state))
+                sn_log(SN_LOG_WARN, "store", "event=unknown_state conv=%s state=\"%s\"",
+                       sc.id, sc.state); /* another version's state: the bot answers */
             if (!sc.dialogue_len) /* saved by another version: start the dialogue afresh */
                 bot_dialogue_init(&cv->dlg, in->lang[0] ? in->lang : sc.lang);
             after = in->last_seq;
@@ -372,7 +370,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         hex(token, rnd, sizeof rnd);
         memcpy(cv->id, "c_", 2);
         hex(cv->id + 2, cid, sizeof cid);
-        strcpy(cv->state, "bot");
+        cv->state = BOT_CONV_BOT;
         token_hash(token, th);
         bot_dialogue_init(&cv->dlg, in->lang[0] ? in->lang : NULL);
         if (store_conv_create(srv->store, cv->id, th, cv->dlg.lang, now, &e))
@@ -381,7 +379,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
     s->conv = cv;
     struct bot_proto_welcome w = {.token = token,
                                   .conversation = cv->id,
-                                  .state = cv->state,
+                                  .state = bot_conv_state_name(cv->state),
                                   .bot_name = cfg->bot_name,
                                   .resumed = resumed,
                                   .max_text = cfg->max_text,
@@ -401,7 +399,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         bot_turn_fini(&t);
     }
     bot_session_replay_fill(s);
-    if (!strcmp(cv->state, "queued"))
+    if (cv->state == BOT_CONV_QUEUED)
         bot_queue_visitor_hello(srv->queue, s);
     return;
 internal:
@@ -432,7 +430,7 @@ static void on_message(struct bot_session *s, const struct bot_proto_in *in, lon
     if (fresh == 1)
         bot_queue_visitor_message(s->srv->queue, s->conv->id, in->text, frame, flen);
     free(frame);
-    if (fresh < 1 || in_state(s, "agent")) /* with an agent: the bot stays quiet */
+    if (fresh < 1 || in_state(s, BOT_CONV_AGENT)) /* with an agent: the bot stays quiet */
         return;
     int rc = bot_dialogue_message(s->srv->brain, &s->conv->dlg, in->text, &t, &e);
     answer(s, rc, &t, &e, t0);
@@ -460,7 +458,7 @@ static void on_pick(struct bot_session *s, const struct bot_proto_in *in, long l
         bot_queue_visitor_message(s->srv->queue, s->conv->id, ent->question, frame, flen);
     free(frame);
     kb_entry_free(ent);
-    if (fresh < 1 || in_state(s, "agent"))
+    if (fresh < 1 || in_state(s, BOT_CONV_AGENT))
         return;
     int rc = bot_dialogue_pick(s->srv->brain, &s->conv->dlg, in->kb_id, &t, &e);
     answer(s, rc, &t, &e, t0);
@@ -483,7 +481,7 @@ static void on_feedback(struct bot_session *s, const struct bot_proto_in *in, lo
         send_error(s, BOT_PROTO_INTERNAL, "the server could not store the feedback", NULL);
         return;
     }
-    if (in_state(s, "agent"))
+    if (in_state(s, BOT_CONV_AGENT))
         return; /* stored; the bot does not answer while an agent has the conversation */
     rc = bot_dialogue_feedback(s->srv->brain, &s->conv->dlg, in->helpful, &t, &e);
     answer(s, rc, &t, &e, t0);
@@ -494,7 +492,7 @@ static void on_csat(struct bot_session *s, const struct bot_proto_in *in)
 {
     struct sn_err e = {0};
     size_t n;
-    if (!in_state(s, "closed")) {
+    if (!in_state(s, BOT_CONV_CLOSED)) {
         bot_session_refuse(s, BOT_PROTO_BAD_FIELD, "only a conversation an agent closed is rated",
                            NULL);
         return;
@@ -537,7 +535,7 @@ static void on_leave_message(struct bot_session *s, const struct bot_proto_in *i
 static void on_handoff(struct bot_session *s, long long t0)
 {
     struct bot_turn t;
-    if (in_state(s, "agent"))
+    if (in_state(s, BOT_CONV_AGENT))
         return; /* a human has the conversation already */
     bot_dialogue_handoff(s->srv->brain, &s->conv->dlg, &t);
     answer(s, SN_OK, &t, NULL, t0);

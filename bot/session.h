@@ -8,6 +8,8 @@
 #ifndef SANAD_BOT_SESSION_H
 #define SANAD_BOT_SESSION_H
 
+#include "bot/conv.h"
+
 #include <stddef.h>
 
 #include "bot/ratelimit.h"
@@ -72,12 +74,11 @@ void bot_session_send(struct bot_session *s, char *json, size_t len);
  * (the replay will carry it). Takes frame. */
 void bot_session_deliver(struct bot_session *s, char *frame, size_t len);
 
-/* The conversation of a visitor session (NULL before hello), and its state ("bot",
- * "queued", "agent", "closed"); set_state changes the state kept in memory (the store is
- * written by the caller). */
+/* The conversation of a visitor session (NULL before hello). set_state sets the state kept
+ * in memory to one the caller's transition reached (bot/conv.h; the caller writes the
+ * store); nothing happens before hello. */
 const char *bot_session_conv_id(const struct bot_session *s);
-const char *bot_session_conv_state(const struct bot_session *s);
-void bot_session_set_state(struct bot_session *s, const char *state);
+void bot_session_set_state(struct bot_session *s, enum bot_conv_state state);
 
 /* Removes and returns the first queued frame (caller free()s it), or NULL. */
 struct bot_outframe *bot_session_pop(struct bot_session *s);
