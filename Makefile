@@ -118,9 +118,9 @@ check-deps: ## kb/ and intents/ must not include bot/ (nor kb/ intents/)
 	@! grep -rnE '#include "bot/' intents/ 2>/dev/null || (echo "intents/ includes bot/" && false)
 	@echo "check-deps: ok"
 
-check-headers: ## every public header compiles on its own
+check-headers: ## every header compiles on its own, and included twice (include guards)
 	@set -e; for h in kb/*.h intents/*.h bot/*.h; do \
-	  echo "#include \"$$h\"" | $(CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 -Wall -Werror -fsyntax-only -x c - ; done
+	  printf '#include "%s"\n#include "%s"\n' "$$h" "$$h" | $(CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 -Wall -Werror -fsyntax-only -x c - ; done
 	@echo "check-headers: ok"
 
 fmt: ## clang-format the C sources

@@ -28,8 +28,6 @@ int kb__word_grams(const char *w, int len, uint32_t *g, int n, int max);
 /* Sorts g[0..n) and drops repeats; returns the new count. */
 int kb__sort_unique(uint32_t *g, int n);
 
-#endif
-
 #include <sqlite3.h>
 
 #include "kb/analyze.h"
@@ -165,3 +163,5 @@ int kb__calib_fitted(struct kb *kb);
 
 /* Frees search's cache of parsed phrasings (kb_close). */
 void kb__rcache_free(struct kb *kb);
+
+#endif
