@@ -35,6 +35,8 @@ static const struct key keys[] = {
      "static files served over HTTP (default: the widget/ beside the binary)"},
     {"intents_dir", T_STR, OFF(intents_dir), NULL, 0, 0,
      "intent rules (default: the intents/ beside the binary)"},
+    {"texts_dir", T_STR, OFF(texts_dir), NULL, 0, 0,
+     "what the bot and the queue say, per language (default: the texts/ beside the binary)"},
     {"tls_cert", T_STR, OFF(tls_cert), NULL, 0, 0, "PEM certificate (TLS with tls_key)"},
     {"tls_key", T_STR, OFF(tls_key), NULL, 0, 0, "PEM private key"},
     {"bot_name", T_STR, OFF(bot_name), "Sanad", 0, 0, "the bot's name in welcome frames"},
@@ -456,6 +458,8 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
         c->widget_dir = sn_xstrdup(bot_find_dir("widget", buf, sizeof buf));
     if (!c->intents_dir)
         c->intents_dir = sn_xstrdup(bot_find_dir("intents", buf, sizeof buf));
+    if (!c->texts_dir)
+        c->texts_dir = sn_xstrdup(bot_find_dir("texts", buf, sizeof buf));
     if (!c->store_db)
         c->store_db = joinpath(c->data, "store.db");
     if (!c->tls_cert != !c->tls_key)

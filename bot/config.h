@@ -17,6 +17,7 @@ struct bot_config {
     char *store_db;      /* conversation store file, default DATA/store.db */
     char *widget_dir;    /* static files (relative to cwd, or absolute) */
     char *intents_dir;   /* intent rules (relative to cwd, or absolute) */
+    char *texts_dir;     /* the bot's texts (bot/texts.h) */
     char *tls_cert;      /* PEM certificate; TLS when both cert and key are set */
     char *tls_key;
     char *bot_name;      /* "Sanad" */

@@ -14,6 +14,7 @@
 struct bot_brain {
     struct kb *kb;
     struct intent_set *intents;
+    struct bot_texts *texts;
     double high, medium, answer_precision, suggest_precision;
     char *bot_name;
     int log_gaps;
@@ -30,6 +31,7 @@ void bot_brain_config_init(struct bot_brain_config *c)
     c->suggest_precision = KB_DEFAULT_SUGGEST_PRECISION;
     c->bot_name = "Sanad";
     c->intents = NULL;
+    c->texts = NULL;
     c->log_gaps = 1;
 }
 
@@ -38,9 +40,15 @@ struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c,
     struct intent_set *is = intent_set_load(c->intents ? c->intents : "intents", err);
     if (!is)
         return NULL;
+    struct bot_texts *tx = bot_texts_load(c->texts, err);
+    if (!tx) {
+        intent_set_free(is);
+        return NULL;
+    }
     struct bot_brain *b = sn_xcalloc(1, sizeof *b);
     b->kb = kb;
     b->intents = is;
+    b->texts = tx;
     b->high = c->high;
     b->medium = c->medium;
     b->answer_precision = c->answer_precision;
@@ -55,6 +63,7 @@ void bot_brain_free(struct bot_brain *b)
     if (!b)
         return;
     intent_set_free(b->intents);
+    bot_texts_free(b->texts);
     free(b->bot_name);
     free(b);
 }
@@ -244,23 +253,28 @@ static int other_lang_counts(struct lang_score sc, const char *lang)
 
 /* ---- texts ---- */
 
-static const char *human_hint(const char *lang)
+char *bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang,
+                     const char *agent)
 {
-    return is_ar(lang) ? "\n\nإذا لم يحل هذا مشكلتك، اكتب «موظف» أو اضغط «تحدث مع موظف»."
-                       : "\n\nIf this did not solve your problem, type \"agent\" or press \"Talk "
-                         "to a human\".";
+    return bot_texts_render(b->texts, id, lang, b->bot_name, agent);
 }
 
-/* Intent response template with {bot} replaced; a fresh string. */
+/* Text id in the conversation's language; a fresh string. */
+static char *say(const struct bot_brain *b, const struct bot_dialogue *d, enum bot_text id)
+{
+    return bot_brain_text(b, id, d->lang, NULL);
+}
+
+/* Intent response template with {bot} replaced, else text fallback; a fresh string. */
 static char *render(const struct bot_brain *b,
                     const struct bot_dialogue *d,
                     const char *intent,
-                    const char *fallback)
+                    enum bot_text fallback)
 {
     const char *t = intent_response(b->intents, intent, d->lang, d->turns);
     struct sn_buf out;
     if (!t)
-        t = fallback;
+        return say(b, d, fallback);
     sn_buf_init(&out, 64 * 1024);
     for (const char *p = t; *p;) {
         const char *q = strstr(p, "{bot}");
@@ -280,21 +294,13 @@ void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bo
     struct sn_buf t;
     sn_buf_init(&t, 4096);
     turn_start(out, BOT_TURN_WELCOME, d->lang, NULL);
-    if (is_ar(d->lang)) {
-        sn_buf_printf(&t,
-                      "مرحبًا! أنا %s، مساعد آلي (روبوت) ولست إنسانًا. اسألني عن الفواتير "
-                      "والباقات والطلبات، أو اكتب «موظف» في أي وقت للتحدث مع شخص.",
-                      b->bot_name);
-        if (!d->lang_hinted)
-            sn_buf_printf(&t,
-                          "\nHi! I'm %s, an automated assistant (a bot). Ask in English or "
-                          "Arabic, or type \"agent\" to talk to a person.",
-                          b->bot_name);
-    } else {
-        sn_buf_printf(&t,
-                      "Hi! I'm %s, an automated assistant (a bot), not a person. Ask me about "
-                      "bills, plans or orders, or type \"agent\" at any time to talk to a person.",
-                      b->bot_name);
+    char *w = say(b, d, BOT_TEXT_WELCOME);
+    sn_buf_adds(&t, w);
+    free(w);
+    if (!d->lang_hinted) { /* the visitor's language is a guess: say it in the other too */
+        w = bot_brain_text(b, BOT_TEXT_WELCOME_HINT, is_ar(d->lang) ? "en" : "ar", NULL);
+        sn_buf_printf(&t, "\n%s", w);
+        free(w);
     }
     out->text = sn_buf_take(&t);
     out->offer_human = 1;
@@ -341,13 +347,18 @@ static void close_question(struct bot_dialogue *d)
 
 /* ---- turns ---- */
 
-static void answer_turn(struct bot_dialogue *d, const struct kb_hit *h, struct bot_turn *out)
+static void answer_turn(const struct bot_brain *b,
+                        struct bot_dialogue *d,
+                        const struct kb_hit *h,
+                        struct bot_turn *out)
 {
     struct sn_buf t;
     sn_buf_init(&t, 64 * 1024);
     turn_start(out, BOT_TURN_ANSWER, d->lang, NULL);
+    char *hint = say(b, d, BOT_TEXT_HUMAN_HINT);
     sn_buf_adds(&t, h->answer);
-    sn_buf_adds(&t, human_hint(d->lang));
+    sn_buf_adds(&t, hint);
+    free(hint);
     out->text = sn_buf_take(&t);
     out->kb_id = sn_xstrdup(h->id);
     out->band = h->band;
@@ -366,10 +377,7 @@ handoff_turn(struct bot_brain *b, struct bot_dialogue *d, const char *intent, st
     close_question(d);
     turn_start(out, BOT_TURN_HANDOFF, d->lang, intent);
     out->handoff = 1;
-    out->text = render(b, d, "ask_for_human",
-                       is_ar(d->lang) ? "سأحولك الآن إلى أحد موظفينا. انتظر قليلًا من فضلك."
-                                      : "I'm passing you to one of our team now. Please wait "
-                                        "a moment.");
+    out->text = render(b, d, "ask_for_human", BOT_TEXT_HANDOFF);
     d->awaiting = AWAIT_NOTHING;
     d->misses = 0;
     d->nsugg = 0;
@@ -384,10 +392,7 @@ static void offer_human_turn(struct bot_brain *b,
     log_open_question(b, d, KB_GAP_UNHELPFUL);
     turn_start(out, BOT_TURN_FALLBACK, d->lang, intent);
     out->offer_human = 1;
-    out->text = render(b, d, "not_helpful",
-                       is_ar(d->lang) ? "آسف لذلك. هل تريد التحدث مع موظف الآن؟ (نعم / لا)"
-                                      : "Sorry about that. Would you like to talk to a person "
-                                        "now? (yes / no)");
+    out->text = render(b, d, "not_helpful", BOT_TEXT_NOT_HELPFUL);
     d->awaiting = AWAIT_HUMAN;
     d->nsugg = 0;
 }
@@ -395,35 +400,30 @@ static void offer_human_turn(struct bot_brain *b,
 static void intent_turn(struct bot_brain *b,
                         struct bot_dialogue *d,
                         const char *intent,
-                        const char *text_ar,
-                        const char *text_en,
+                        int own, /* a text of the bot's own (BOT_TEXT_…), else -1 */
                         struct bot_turn *out)
 {
     turn_start(out, BOT_TURN_INTENT, d->lang, intent);
-    if (text_ar)
-        out->text = sn_xstrdup(is_ar(d->lang) ? text_ar : text_en);
+    if (own >= 0)
+        out->text = say(b, d, (enum bot_text)own);
     else
-        out->text = render(b, d, intent, is_ar(d->lang) ? "حسنًا." : "OK.");
+        out->text = render(b, d, intent, BOT_TEXT_OK);
 }
 
-static void helpful_turn(struct bot_dialogue *d, const char *intent, struct bot_turn *out)
+static void
+helpful_turn(const struct bot_brain *b, struct bot_dialogue *d, const char *intent, struct bot_turn *out)
 {
     close_question(d);
     d->awaiting = AWAIT_NOTHING;
     turn_start(out, BOT_TURN_INTENT, d->lang, intent);
-    out->text = sn_xstrdup(is_ar(d->lang) ? "يسعدني ذلك! هل لديك سؤال آخر؟"
-                                          : "Glad it helped! Anything else?");
+    out->text = say(b, d, BOT_TEXT_GLAD);
 }
 
-static void no_words_turn(struct bot_dialogue *d, struct bot_turn *out)
+static void no_words_turn(const struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out)
 {
     turn_start(out, BOT_TURN_FALLBACK, d->lang, NULL);
     out->offer_human = 1;
-    out->text =
-        sn_xstrdup(is_ar(d->lang) ? "لم أجد سؤالًا في رسالتك. اكتب سؤالك بكلمات، أو اكتب «موظف» "
-                                    "للتحدث مع شخص."
-                                  : "I couldn't find a question in that. Please type your question "
-                                    "in words, or \"agent\" to talk to a person.");
+    out->text = say(b, d, BOT_TEXT_NO_WORDS);
 }
 
 /* "1".."3" (or ١..٣), alone with spaces, after suggestions: the number, else 0. */
@@ -519,17 +519,13 @@ static int question_turn(struct bot_brain *b,
         (strcmp(r->v[0].lang, "ar") == 0 || strcmp(r->v[0].lang, "en") == 0))
         memcpy(d->lang, r->v[0].lang, 3);
     if (r && r->n && r->v[0].band == KB_BAND_HIGH) {
-        answer_turn(d, &r->v[0], out);
+        answer_turn(b, d, &r->v[0], out);
     } else if (r && r->n && r->v[0].band == KB_BAND_MEDIUM) {
         turn_start(out, BOT_TURN_SUGGESTIONS, d->lang, NULL);
         out->band = KB_BAND_MEDIUM;
         out->confidence = r->v[0].confidence;
         out->offer_human = 1;
-        out->text =
-            sn_xstrdup(is_ar(d->lang) ? "هل تقصد أحد هذه الأسئلة؟ اختر رقمه، أو اكتب «موظف» للتحدث "
-                                        "مع شخص."
-                                      : "Did you mean one of these? Pick its number, or type "
-                                        "\"agent\" to talk to a person.");
+        out->text = say(b, d, BOT_TEXT_SUGGEST);
         d->nsugg = 0;
         for (int i = 0; i < r->n && i < BOT_MAX_SUGGESTIONS; i++) {
             out->sugg[i].kb_id = sn_xstrdup(r->v[i].id);
@@ -548,17 +544,7 @@ static int question_turn(struct bot_brain *b,
         out->band = KB_BAND_LOW;
         out->confidence = r && r->n ? r->v[0].confidence : 0;
         out->offer_human = 1;
-        if (d->misses >= 2)
-            out->text = sn_xstrdup(is_ar(d->lang)
-                                       ? "ما زلت لا أجد إجابة. هل أحولك إلى موظف الآن؟ (نعم / لا)"
-                                       : "I still can't find an answer. Shall I connect you with a "
-                                         "person now? (yes / no)");
-        else
-            out->text = sn_xstrdup(
-                is_ar(d->lang) ? "ليس لدي إجابة عن هذا بعد. هل تريد التحدث مع موظف؟ (نعم / لا) "
-                                 "أو جرّب صياغة أخرى."
-                               : "I don't have an answer to that yet. Would you like to talk to "
-                                 "a person? (yes / no) Or try asking in other words.");
+        out->text = say(b, d, d->misses >= 2 ? BOT_TEXT_FALLBACK_AGAIN : BOT_TEXT_FALLBACK);
         d->awaiting = AWAIT_HUMAN;
         d->nsugg = 0;
     }
@@ -579,13 +565,13 @@ intent_reply(struct bot_brain *b, struct bot_dialogue *d, const char *name, stru
         handoff_turn(b, d, name, out);
     } else if ((strcmp(name, "affirm") == 0 || strcmp(name, "thanks") == 0) &&
                aw == AWAIT_FEEDBACK) {
-        helpful_turn(d, name, out);
+        helpful_turn(b, d, name, out);
     } else if (strcmp(name, "deny") == 0 && (aw == AWAIT_FEEDBACK || aw == AWAIT_PICK)) {
         offer_human_turn(b, d, name, out);
     } else if (strcmp(name, "deny") == 0 && aw == AWAIT_HUMAN) {
         close_question(d);
         d->awaiting = AWAIT_NOTHING;
-        intent_turn(b, d, name, NULL, NULL, out);
+        intent_turn(b, d, name, -1, out);
     } else if (strcmp(name, "restart") == 0) {
         char lang[3];
         unsigned turns = d->turns;
@@ -594,10 +580,9 @@ intent_reply(struct bot_brain *b, struct bot_dialogue *d, const char *name, stru
         bot_dialogue_init(d, lang);
         d->turns = turns;
         d->lang_hinted = hinted;
-        intent_turn(b, d, name, NULL, NULL, out);
+        intent_turn(b, d, name, -1, out);
     } else if (strcmp(name, "affirm") == 0 && aw == AWAIT_PICK) {
-        intent_turn(b, d, name, "اختر رقم السؤال (1، 2 أو 3)، أو اكتب سؤالك بطريقة أخرى.",
-                    "Pick the number of a question (1, 2 or 3), or ask in other words.", out);
+        intent_turn(b, d, name, BOT_TEXT_PICK_NUMBER, out);
     } else {
         /* greeting, thanks, goodbye, are_you_a_bot, and affirm/deny out of context. A
          * pending question stays pending: the visitor may still answer it. */
@@ -605,7 +590,7 @@ intent_reply(struct bot_brain *b, struct bot_dialogue *d, const char *name, stru
             close_question(d);
             d->awaiting = AWAIT_NOTHING;
         }
-        intent_turn(b, d, name, NULL, NULL, out);
+        intent_turn(b, d, name, -1, out);
         if (strcmp(name, "are_you_a_bot") == 0)
             out->offer_human = 1;
     }
@@ -628,11 +613,7 @@ int bot_dialogue_message(struct bot_brain *b,
         d->turns++;
         turn_start(out, BOT_TURN_FALLBACK, d->lang, NULL);
         out->offer_human = 1;
-        out->text =
-            sn_xstrdup(is_ar(d->lang) ? "رسالتك أطول من أن أفهمها. اكتب سؤالك في جملة أو جملتين، "
-                                        "أو اكتب «موظف» للتحدث مع شخص."
-                                      : "That message is too long for me. Please ask in a sentence "
-                                        "or two, or type \"agent\" to talk to a person.");
+        out->text = say(b, d, BOT_TEXT_TOO_LONG);
         d->awaiting = AWAIT_HUMAN;
         return SN_OK;
     }
@@ -651,7 +632,7 @@ int bot_dialogue_message(struct bot_brain *b,
         return SN_OK;
     }
     if (m.words == 0) {
-        no_words_turn(d, out);
+        no_words_turn(b, d, out);
         return SN_OK;
     }
     return question_turn(b, d, m.courtesy ? text + m.rest_start : text,
@@ -688,7 +669,7 @@ int bot_dialogue_pick(struct bot_brain *b,
      * editors as a variant of what they picked (`sanad kb gaps`) */
     if (b->log_gaps && d->last_q[0])
         kb_gap_propose(b->kb, d->last_q, d->lang, e->id, 0, NULL);
-    answer_turn(d, &h, out);
+    answer_turn(b, d, &h, out);
     kb_entry_free(e);
     return SN_OK;
 }
@@ -705,7 +686,7 @@ int bot_dialogue_feedback(struct bot_brain *b,
         offer_human_turn(b, d, NULL, out);
         return SN_OK;
     }
-    helpful_turn(d, "thanks", out); /* intent "thanks", as in the first cut of this API */
+    helpful_turn(b, d, "thanks", out); /* intent "thanks", as in the first cut of this API */
     return SN_OK;
 }
 

@@ -11,6 +11,7 @@
 #define SANAD_BOT_DIALOGUE_H
 
 #include "kb/base.h"
+#include "bot/texts.h"
 #include "kb/kb.h"
 
 struct kb;
@@ -22,6 +23,7 @@ struct bot_brain_config {
     const char *bot_name; /* shown in the welcome, e.g. "Sanad"; copied */
     const char *intents;  /* intents data directory (NULL = built-in default "intents"),
                            * relative to the current directory or absolute; copied */
+    const char *texts;    /* the bot's texts (bot/texts.h; NULL: texts/ beside the binary) */
     int log_gaps;         /* record knowledge gaps in kb (needs a writable kb); default 1: the
                            * chat server records them; `sanad ask` only with --record-gaps,
                            * so that trying the base from a terminal leaves the editors'
@@ -37,6 +39,11 @@ void bot_brain_config_init(struct bot_brain_config *c);
 struct bot_brain *
 bot_brain_new(struct kb *kb, const struct bot_brain_config *c, struct sn_err *err);
 void bot_brain_free(struct bot_brain *b);
+
+/* Visitor text id (bot/texts.h) in lang with the bot's name and agent (NULL: none) filled
+ * in: what the queue tells visitors. A fresh string owned by the caller (free). */
+char *bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang,
+                     const char *agent);
 
 /* What the bot said in one turn. */
 enum bot_turn_kind {

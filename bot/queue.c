@@ -10,6 +10,7 @@
 #include "bot/auth.h"
 #include "bot/config.h"
 #include "bot/conv.h"
+#include "bot/dialogue.h"
 #include "bot/proto.h"
 #include "bot/server.h"
 #include "bot/session.h"
@@ -155,6 +156,15 @@ static int system_message(struct bot_queue *q, const char *conv, const char *tex
     }
     visitors_deliver(q, conv, frame, len);
     return SN_OK;
+}
+
+/* System message text id (bot/texts.h) in lang, agent's name filled in. */
+static void system_text(struct bot_queue *q, const char *conv, enum bot_text id, const char *lang,
+                        const char *agent)
+{
+    char *text = bot_brain_text(q->srv->brain, id, lang, agent);
+    system_message(q, conv, text);
+    free(text);
 }
 
 /* --- snapshots ---------------------------------------------------------------------------- */
@@ -307,15 +317,10 @@ static void hand_over(struct bot_queue *q,
                       const char *by,
                       long long now)
 {
-    char text[BOT_AUTH_NAME_MAX * 4 + 64];
     size_t len;
     chat_add(a, conv, lang, now);
     a->last_assigned = ++q->rr;
-    if (!strcmp(lang, "ar"))
-        snprintf(text, sizeof text, "انضم %s إلى المحادثة", a->name);
-    else
-        snprintf(text, sizeof text, "Agent %s joined", a->name);
-    system_message(q, conv, text);
+    system_text(q, conv, BOT_TEXT_AGENT_JOINED, lang, a->name);
     char *j = bot_agent_proto_visitor_joined(a->name, &len);
     visitors_send(q, conv, j, len);
     j = bot_agent_proto_assigned(conv, lang, by, &len);
@@ -479,12 +484,7 @@ static int requeue_one(void *ctx, const struct store_route *r)
     q->nitems++;
     q->dirty = 1;
     visitors_state(q, r->id, to);
-    system_message(
-        q, r->id,
-        !strcmp(r->lang, "ar")
-            ? "انقطع اتصال الموظف. أنت الآن في مقدمة قائمة الانتظار وسينضم إليك موظف قريبًا."
-            : "The agent was disconnected. You are back at the front of the queue; "
-              "another agent will join you soon.");
+    system_text(q, r->id, BOT_TEXT_AGENT_GONE, r->lang, NULL);
     sn_log(SN_LOG_NOTICE, "queue", "event=requeued conv=%s agent_id=%lld", r->id, r->agent_id);
     return 0;
 }
@@ -510,10 +510,7 @@ static void visitors_sweep(struct bot_queue *q, long long now)
                                     bot_conv_state_name(moved(it->id, BOT_CONV_QUEUED,
                                                               BOT_CONV_EXPIRE)),
                                     0, 0, NULL, now, &e) == SN_OK) {
-            system_message(q, it->id,
-                           !strcmp(it->lang, "ar")
-                               ? "غادرت قائمة الانتظار. اطلب موظفًا من جديد متى شئت."
-                               : "You left the queue. Ask for a person again at any time.");
+            system_text(q, it->id, BOT_TEXT_QUEUE_ABANDONED, it->lang, NULL);
             sn_log(SN_LOG_NOTICE, "queue", "event=abandoned conv=%s waited_ms=%lld", it->id,
                    now - it->queued_at);
             unlink_item(q, it, prev);
@@ -665,10 +662,7 @@ int bot_queue_leave(struct bot_queue *q, const char *conv_id, struct sn_err *err
     if (rc)
         return rc;
     visitors_state(q, conv_id, to);
-    system_message(q, conv_id,
-                   !strcmp(it->lang, "ar")
-                       ? "خرجت من قائمة الانتظار. المساعد الآلي معك من جديد."
-                       : "You left the queue. The automated assistant is with you again.");
+    system_text(q, conv_id, BOT_TEXT_QUEUE_LEFT, it->lang, NULL);
     sn_log(SN_LOG_NOTICE, "queue", "event=left conv=%s waited_ms=%lld", conv_id,
            bot_server_now_ms() - it->queued_at);
     unlink_item(q, it, prev);
@@ -983,9 +977,7 @@ int bot_queue_close(struct bot_queue *q,
     }
     a->chats[i] = a->chats[--a->nchats];
     visitors_state(q, id, to);
-    system_message(q, id,
-                   !strcmp(lang, "ar") ? "أُغلقت المحادثة مع الموظف. شكرًا لتواصلك معنا."
-                                       : "The agent closed the conversation. Thank you!");
+    system_text(q, id, BOT_TEXT_AGENT_CLOSED, lang, NULL);
     char *j = bot_agent_proto_visitor_closed(resolution, &len);
     visitors_send(q, id, j, len);
     sn_log(SN_LOG_NOTICE, "queue", "event=closed conv=%s agent=%s resolution=%s", id, a->login,

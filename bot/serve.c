@@ -96,6 +96,7 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     bc.suggest_precision = cfg->suggest_precision;
     bc.bot_name = cfg->bot_name;
     bc.intents = cfg->intents_dir;
+    bc.texts = cfg->texts_dir;
     srv->brain = bot_brain_new(srv->kb, &bc, e);
     if (!srv->brain)
         return e->code;

@@ -1,0 +1,173 @@
+/* Visitor-facing texts as data (see bot/texts.h). */
+#include "bot/texts.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bot/paths.h"
+
+/* The key of each text in the files: dispatch by table, the enum is the only index. */
+static const char *const keys[BOT_TEXT_N] = {
+    [BOT_TEXT_WELCOME] = "welcome",
+    [BOT_TEXT_WELCOME_HINT] = "welcome_hint",
+    [BOT_TEXT_HUMAN_HINT] = "human_hint",
+    [BOT_TEXT_HANDOFF] = "handoff",
+    [BOT_TEXT_NOT_HELPFUL] = "not_helpful",
+    [BOT_TEXT_OK] = "ok",
+    [BOT_TEXT_GLAD] = "glad",
+    [BOT_TEXT_NO_WORDS] = "no_words",
+    [BOT_TEXT_SUGGEST] = "suggest",
+    [BOT_TEXT_PICK_NUMBER] = "pick_number",
+    [BOT_TEXT_FALLBACK] = "fallback",
+    [BOT_TEXT_FALLBACK_AGAIN] = "fallback_again",
+    [BOT_TEXT_TOO_LONG] = "too_long",
+    [BOT_TEXT_AGENT_JOINED] = "agent_joined",
+    [BOT_TEXT_AGENT_GONE] = "agent_gone",
+    [BOT_TEXT_QUEUE_ABANDONED] = "queue_abandoned",
+    [BOT_TEXT_QUEUE_LEFT] = "queue_left",
+    [BOT_TEXT_AGENT_CLOSED] = "agent_closed",
+};
+
+enum { LANG_AR, LANG_EN, NLANGS };
+static const char *const langs[NLANGS] = {"ar", "en"};
+
+struct bot_texts {
+    char *t[NLANGS][BOT_TEXT_N];
+};
+
+const char *bot_text_key(enum bot_text id)
+{
+    return (unsigned)id < BOT_TEXT_N ? keys[id] : NULL;
+}
+
+void bot_texts_free(struct bot_texts *t)
+{
+    if (!t)
+        return;
+    for (int l = 0; l < NLANGS; l++)
+        for (int i = 0; i < BOT_TEXT_N; i++)
+            free(t->t[l][i]);
+    free(t);
+}
+
+static int key_index(const char *k)
+{
+    for (int i = 0; i < BOT_TEXT_N; i++)
+        if (strcmp(keys[i], k) == 0)
+            return i;
+    return -1;
+}
+
+/* Reads path (at most BOT_TEXTS_MAX_FILE bytes) into a JSON value. */
+static json_t *read_json(const char *path, struct sn_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    json_error_t je;
+    json_t *j = NULL;
+    if (!f) {
+        sn_err_set(err, SN_ENOTFOUND, "%s: cannot open (the bot's texts)", path);
+        return NULL;
+    }
+    char *buf = sn_xmalloc(BOT_TEXTS_MAX_FILE + 1);
+    size_t n = fread(buf, 1, BOT_TEXTS_MAX_FILE + 1, f);
+    fclose(f);
+    if (n > BOT_TEXTS_MAX_FILE)
+        sn_err_set(err, SN_ETOOBIG, "%s: larger than %u bytes", path, BOT_TEXTS_MAX_FILE);
+    else if (!(j = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je)))
+        sn_err_set(err, SN_EINVAL, "%s:%d: %s", path, je.line, je.text);
+    free(buf);
+    return j;
+}
+
+static int load_lang(struct bot_texts *t, const char *dir, int l, struct sn_err *err)
+{
+    char path[PATH_MAX];
+    const char *k;
+    json_t *v;
+    int rc = SN_OK;
+    snprintf(path, sizeof path, "%s/%s.json", dir, langs[l]);
+    json_t *root = read_json(path, err);
+    if (!root)
+        return err ? err->code : SN_EINVAL;
+    json_t *jl = json_object_get(root, "lang"), *jt = json_object_get(root, "texts");
+    if (!json_is_object(root) || !json_is_string(jl) || strcmp(json_string_value(jl), langs[l]) ||
+        !json_is_object(jt)) {
+        rc = sn_err_set(err, SN_EINVAL, "%s: expected {\"lang\": \"%s\", \"texts\": {…}}", path,
+                        langs[l]);
+        goto out;
+    }
+    json_object_foreach(jt, k, v)
+    {
+        int i = key_index(k);
+        if (i < 0) {
+            rc = sn_err_set(err, SN_EINVAL, "%s: unknown text \"%s\"", path, k);
+            goto out;
+        }
+        size_t n = json_is_string(v) ? json_string_length(v) : 0;
+        if (!n || n > BOT_TEXT_MAX_BYTES || memchr(json_string_value(v), 0, n)) {
+            rc = sn_err_set(err, SN_EINVAL, "%s: text \"%s\" must be a string of 1..%d bytes", path,
+                            k, BOT_TEXT_MAX_BYTES);
+            goto out;
+        }
+        t->t[l][i] = sn_xstrdup(json_string_value(v));
+    }
+    for (int i = 0; i < BOT_TEXT_N; i++)
+        if (!t->t[l][i]) {
+            rc = sn_err_set(err, SN_EINVAL, "%s: text \"%s\" is missing", path, keys[i]);
+            goto out;
+        }
+out:
+    json_decref(root);
+    return rc;
+}
+
+struct bot_texts *bot_texts_load(const char *dir, struct sn_err *err)
+{
+    char buf[PATH_MAX];
+    struct bot_texts *t = sn_xcalloc(1, sizeof *t);
+    if (!dir)
+        dir = bot_find_dir("texts", buf, sizeof buf);
+    for (int l = 0; l < NLANGS; l++)
+        if (load_lang(t, dir, l, err)) {
+            bot_texts_free(t);
+            return NULL;
+        }
+    return t;
+}
+
+char *bot_texts_render(const struct bot_texts *t,
+                       enum bot_text id,
+                       const char *lang,
+                       const char *bot,
+                       const char *agent)
+{
+    static const char *const marks[] = {"{bot}", "{agent}"};
+    const char *fill[] = {bot, agent};
+    struct sn_buf out;
+    const char *p = (unsigned)id < BOT_TEXT_N
+                        ? t->t[lang && strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN][id]
+                        : "";
+    sn_buf_init(&out, 64 * 1024);
+    while (*p) {
+        const char *q = strchr(p, '{');
+        int m = -1;
+        for (int i = 0; q && m < 0 && i < 2; i++)
+            if (fill[i] && strncmp(q, marks[i], strlen(marks[i])) == 0)
+                m = i;
+        if (!q) {
+            sn_buf_adds(&out, p);
+            break;
+        }
+        sn_buf_add(&out, p, (size_t)(q - p) + (m < 0));
+        if (m >= 0) {
+            sn_buf_adds(&out, fill[m]);
+            q += strlen(marks[m]) - 1;
+        }
+        p = q + 1;
+    }
+    return sn_buf_take(&out);
+}

@@ -1,0 +1,56 @@
+/* What the bot and the queue say to visitors, per language, as data: texts/ar.json and
+ * texts/en.json ({"lang", "texts": {key: template}}), one key per enum bot_text, with {bot}
+ * (the bot's name) and {agent} (an agent's name) filled in when rendered. Loaded once; a
+ * missing, unknown or malformed text refuses the whole set with the file and key named. */
+#ifndef SANAD_BOT_TEXTS_H
+#define SANAD_BOT_TEXTS_H
+
+#include "kb/base.h"
+
+enum bot_text {
+    BOT_TEXT_WELCOME,         /* the first message */
+    BOT_TEXT_WELCOME_HINT,    /* after the other language's welcome, language unknown yet */
+    BOT_TEXT_HUMAN_HINT,      /* after an answer: how to reach a person */
+    BOT_TEXT_HANDOFF,         /* handing off (when the intent has no response of its own) */
+    BOT_TEXT_NOT_HELPFUL,     /* after a 👎 */
+    BOT_TEXT_OK,              /* an intent with no response of its own */
+    BOT_TEXT_GLAD,            /* after a 👍 */
+    BOT_TEXT_NO_WORDS,        /* a message without words */
+    BOT_TEXT_SUGGEST,         /* above the suggestions */
+    BOT_TEXT_PICK_NUMBER,     /* "yes" while suggestions wait for a number */
+    BOT_TEXT_FALLBACK,        /* no answer */
+    BOT_TEXT_FALLBACK_AGAIN,  /* no answer, the second time running */
+    BOT_TEXT_TOO_LONG,        /* a message too long to match */
+    BOT_TEXT_AGENT_JOINED,    /* {agent} took the conversation */
+    BOT_TEXT_AGENT_GONE,      /* its agent was disconnected: back at the head of the queue */
+    BOT_TEXT_QUEUE_ABANDONED, /* a queued visitor gone past the grace period */
+    BOT_TEXT_QUEUE_LEFT,      /* the visitor left the queue */
+    BOT_TEXT_AGENT_CLOSED,    /* the agent closed the conversation */
+    BOT_TEXT_N
+};
+
+#define BOT_TEXTS_MAX_FILE (256u << 10) /* a texts file past this is refused */
+#define BOT_TEXT_MAX_BYTES 2048         /* one template */
+
+struct bot_texts;
+
+/* Loads DIR/ar.json and DIR/en.json (dir NULL: texts/ found like intents/, beside the
+ * binary or in the current directory). A new set owned by the caller (bot_texts_free), or
+ * NULL with err set: SN_ENOTFOUND for a missing file, SN_EINVAL for bad JSON, a wrong
+ * "lang", a missing or unknown key, a value that is not a non-empty string, a template
+ * past BOT_TEXT_MAX_BYTES; SN_ETOOBIG past BOT_TEXTS_MAX_FILE. */
+struct bot_texts *bot_texts_load(const char *dir, struct sn_err *err);
+void bot_texts_free(struct bot_texts *t);
+
+/* Text id in lang ("ar"; anything else is English) with {bot} and {agent} replaced (NULL
+ * fills nothing in). A fresh string owned by the caller (free). */
+char *bot_texts_render(const struct bot_texts *t,
+                       enum bot_text id,
+                       const char *lang,
+                       const char *bot,
+                       const char *agent);
+
+/* The key of id in the files, or NULL out of range. */
+const char *bot_text_key(enum bot_text id);
+
+#endif
