@@ -46,75 +46,96 @@ static int id_field(json_t *o, const char *key, size_t max, char *out, char *why
     return BOT_PROTO_OK;
 }
 
-static int text_field(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+typedef int
+agent_decoder(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen);
+
+static int dec_none(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
 {
-    json_t *v = json_object_get(o, "text");
-    if (!json_is_string(v))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
-    size_t n = json_string_length(v);
-    if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
-        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters", max_text);
-    in->text = bot_proto_trim_dup(json_string_value(v), n);
-    if (!in->text[0])
-        return fail(why, whylen, BOT_PROTO_EMPTY, "text is empty");
-    if (bot_proto_utf8_chars(in->text, strlen(in->text)) > (size_t)max_text)
-        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters", max_text);
+    (void)o, (void)max_text, (void)in, (void)why, (void)whylen;
     return BOT_PROTO_OK;
 }
+
+static int dec_presence(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+{
+    (void)max_text;
+    json_t *v = json_object_get(o, "status");
+    if (!json_is_string(v) ||
+        (strcmp(json_string_value(v), "online") && strcmp(json_string_value(v), "away")))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "status must be \"online\" or \"away\"");
+    in->online = !strcmp(json_string_value(v), "online");
+    return BOT_PROTO_OK;
+}
+
+/* Frames about one conversation name it first. */
+static int conversation(json_t *o, struct bot_agent_in *in, char *why, size_t whylen)
+{
+    return id_field(o, "conversation", STORE_ID_MAX - 1, in->conversation, why, whylen);
+}
+
+static int dec_take(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+{
+    (void)max_text;
+    return conversation(o, in, why, whylen);
+}
+
+/* A reply needs a client_id (it is acknowledged); a note may carry one. */
+static int dec_text(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+{
+    json_t *cid = json_object_get(o, "client_id");
+    int rc = conversation(o, in, why, whylen);
+    if (!rc && (in->type == BOT_AGENT_IN_REPLY || (cid && !json_is_null(cid))))
+        rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, why, whylen);
+    return rc ? rc : bot_proto_text_field(o, "text", 1, max_text, &in->text, why, whylen);
+}
+
+static int dec_close(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+{
+    (void)max_text;
+    int rc = conversation(o, in, why, whylen);
+    return rc ? rc
+              : id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, why, whylen);
+}
+
+static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+{
+    (void)max_text;
+    int rc = conversation(o, in, why, whylen);
+    if (rc)
+        return rc;
+    /* logins are [a-z0-9._-]{2,64} (sanad user) */
+    json_t *v = json_object_get(o, "to");
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    size_t n = t ? strlen(t) : 0;
+    if (!t || n < 2 || n > 64 || strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "to must be an agent login");
+    memcpy(in->to, t, n + 1);
+    return BOT_PROTO_OK;
+}
+
+/* The agent's frame types: a new one is a row here and its decoder. */
+static const struct {
+    const char *name;
+    enum bot_agent_type type;
+    agent_decoder *decode;
+} frame_types[] = {
+    {"ping", BOT_AGENT_IN_PING, dec_none},
+    {"presence", BOT_AGENT_IN_PRESENCE, dec_presence},
+    {"take", BOT_AGENT_IN_TAKE, dec_take},
+    {"reply", BOT_AGENT_IN_REPLY, dec_text},
+    {"note", BOT_AGENT_IN_NOTE, dec_text},
+    {"close", BOT_AGENT_IN_CLOSE, dec_close},
+    {"transfer", BOT_AGENT_IN_TRANSFER, dec_transfer},
+};
 
 static int decode_fields(
     json_t *o, const char *type, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
 {
-    int rc;
-    json_t *cid = json_object_get(o, "client_id");
-    if (!strcmp(type, "ping")) {
-        in->type = BOT_AGENT_IN_PING;
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "presence")) {
-        json_t *v = json_object_get(o, "status");
-        in->type = BOT_AGENT_IN_PRESENCE;
-        if (!json_is_string(v) ||
-            (strcmp(json_string_value(v), "online") && strcmp(json_string_value(v), "away")))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "status must be \"online\" or \"away\"");
-        in->online = !strcmp(json_string_value(v), "online");
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "take"))
-        in->type = BOT_AGENT_IN_TAKE;
-    else if (!strcmp(type, "reply"))
-        in->type = BOT_AGENT_IN_REPLY;
-    else if (!strcmp(type, "note"))
-        in->type = BOT_AGENT_IN_NOTE;
-    else if (!strcmp(type, "close"))
-        in->type = BOT_AGENT_IN_CLOSE;
-    else if (!strcmp(type, "transfer"))
-        in->type = BOT_AGENT_IN_TRANSFER;
-    else
-        return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
-    if ((rc = id_field(o, "conversation", STORE_ID_MAX - 1, in->conversation, why, whylen)))
-        return rc;
-    switch (in->type) {
-    case BOT_AGENT_IN_REPLY:
-    case BOT_AGENT_IN_NOTE:
-        if ((in->type == BOT_AGENT_IN_REPLY || (cid && !json_is_null(cid))) &&
-            (rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, why, whylen)))
-            return rc;
-        return text_field(o, max_text, in, why, whylen);
-    case BOT_AGENT_IN_CLOSE:
-        return id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, why, whylen);
-    case BOT_AGENT_IN_TRANSFER: {
-        /* logins are [a-z0-9._-]{2,64} (sanad user) */
-        json_t *v = json_object_get(o, "to");
-        const char *t = json_is_string(v) ? json_string_value(v) : NULL;
-        size_t n = t ? strlen(t) : 0;
-        if (!t || n < 2 || n > 64 || strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "to must be an agent login");
-        memcpy(in->to, t, n + 1);
-        return BOT_PROTO_OK;
-    }
-    }
-    return BOT_PROTO_OK;
+    for (size_t i = 0; i < sizeof frame_types / sizeof *frame_types; i++)
+        if (!strcmp(type, frame_types[i].name)) {
+            in->type = frame_types[i].type;
+            return frame_types[i].decode(o, max_text, in, why, whylen);
+        }
+    return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
 }
 
 int bot_agent_proto_decode(
@@ -234,9 +255,9 @@ void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l,
 
 void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const struct store_ticket *t)
 {
-    json_t *it = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)t->id, "lang",
-                           t->lang ? t->lang : "ar", "text", t->text ? t->text : "", "created",
-                           (json_int_t)t->created);
+    json_t *it =
+        json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)t->id, "lang", t->lang ? t->lang : "ar",
+                  "text", t->text ? t->text : "", "created", (json_int_t)t->created);
     if (!it)
         return;
     json_object_set_new(it, "conversation",

@@ -145,147 +145,198 @@ static int decode_client_id(json_t *o, int required, char *why, size_t whylen)
     return BOT_PROTO_OK;
 }
 
+int bot_proto_text_field(
+    json_t *o, const char *key, int required, int max_text, char **out, char *why, size_t whylen)
+{
+    json_t *v = json_object_get(o, key);
+    if (!required && (!v || json_is_null(v)))
+        return BOT_PROTO_OK;
+    if (!json_is_string(v))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "%s must be a string", key);
+    size_t n = json_string_length(v);
+    if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
+        return fail(why, whylen, BOT_PROTO_TOO_LONG, "%s is longer than %d characters", key,
+                    max_text); /* cheap early exit before trimming huge text */
+    char *t = trim_dup(json_string_value(v), n);
+    int rc = BOT_PROTO_OK;
+    if (!t[0] && required)
+        rc = fail(why, whylen, BOT_PROTO_EMPTY, "%s is empty", key);
+    else if (bot_proto_utf8_chars(t, strlen(t)) > (size_t)max_text)
+        rc =
+            fail(why, whylen, BOT_PROTO_TOO_LONG, "%s is longer than %d characters", key, max_text);
+    if (rc || !t[0])
+        free(t);
+    else
+        *out = t;
+    return rc;
+}
+
+/* One decoder per frame type: o's fields into in, BOT_PROTO_OK or the refusal. */
+typedef int
+frame_decoder(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen);
+
+static int dec_hello(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    const char *s = NULL;
+    (void)max_text;
+    switch (opt_str(o, "token", &s)) {
+    case -1:
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "token must be a string");
+    case 1:
+        if (strlen(s) > BOT_PROTO_TOKEN_MAX)
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "token is too long");
+        strcpy(in->token, s);
+    }
+    switch (opt_str(o, "lang", &s)) {
+    case -1:
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
+    case 1:
+        if (strcmp(s, "ar") && strcmp(s, "en"))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
+        strcpy(in->lang, s);
+    }
+    json_t *v = json_object_get(o, "last_seq");
+    if (v && !json_is_null(v)) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "last_seq must be an integer >= 0");
+        in->last_seq = json_integer_value(v);
+    }
+    return BOT_PROTO_OK;
+}
+
+static int dec_message(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    int rc;
+    if (!json_is_string(json_object_get(o, "text")))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
+    if ((rc = decode_client_id(o, 1, why, whylen)))
+        return rc;
+    return bot_proto_text_field(o, "text", 1, max_text, &in->text, why, whylen);
+}
+
+static int dec_pick(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    const char *s = NULL;
+    (void)max_text;
+    if (opt_str(o, "kb_id", &s) != 1 || !*s || strlen(s) > BOT_PROTO_KB_ID_MAX)
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "kb_id must be a non-empty string");
+    strcpy(in->kb_id, s);
+    return decode_client_id(o, 1, why, whylen);
+}
+
+static int dec_feedback(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    (void)max_text;
+    json_t *v = json_object_get(o, "seq");
+    if (!json_is_integer(v) || json_integer_value(v) < 1)
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "seq must be an integer >= 1");
+    in->seq = json_integer_value(v);
+    v = json_object_get(o, "helpful");
+    if (!json_is_boolean(v))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "helpful must be true or false");
+    in->helpful = json_is_true(v);
+    return BOT_PROTO_OK;
+}
+
+static int dec_handoff(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    (void)max_text;
+    (void)in;
+    return decode_client_id(o, 0, why, whylen);
+}
+
+static int dec_typing(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    (void)max_text;
+    json_t *v = json_object_get(o, "on");
+    if (!json_is_boolean(v))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "on must be true or false");
+    in->on = json_is_true(v);
+    return BOT_PROTO_OK;
+}
+
+static int dec_none(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    (void)o, (void)max_text, (void)in, (void)why, (void)whylen;
+    return BOT_PROTO_OK;
+}
+
+static int dec_csat(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    json_t *v = json_object_get(o, "rating");
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 5)
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "rating must be an integer 1..5");
+    in->rating = (int)json_integer_value(v);
+    /* the comment is kept as written (not trimmed); empty is none */
+    const char *s = NULL;
+    int r = opt_str(o, "comment", &s);
+    if (r < 0)
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "comment must be a string");
+    if (r == 1 && *s) {
+        if (bot_proto_utf8_chars(s, strlen(s)) > (size_t)max_text)
+            return fail(why, whylen, BOT_PROTO_TOO_LONG, "comment is longer than %d characters",
+                        max_text);
+        in->text = sn_xstrdup(s);
+    }
+    return BOT_PROTO_OK;
+}
+
+static int
+dec_leave_message(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+{
+    const char *s = NULL;
+    json_t *v = json_object_get(o, "text");
+    if (!json_is_string(v))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
+    if (bot_proto_utf8_chars(json_string_value(v), json_string_length(v)) >
+        (size_t)max_text * 4 + 64)
+        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters", max_text);
+    switch (opt_str(o, "email", &s)) {
+    case -1:
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "email must be a string");
+    case 1:
+        if (strlen(s) > BOT_PROTO_EMAIL_MAX || !bot_proto_valid_email(s))
+            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "email is not an email address");
+        strcpy(in->email, s);
+    }
+    v = json_object_get(o, "consent");
+    if (v && !json_is_null(v) && !json_is_boolean(v))
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "consent must be true or false");
+    in->consent = json_is_true(v);
+    if (in->email[0] && !in->consent)
+        return fail(why, whylen, BOT_PROTO_BAD_FIELD,
+                    "consent must be true when an email is given");
+    if (!in->email[0])
+        in->consent = 0;
+    return bot_proto_text_field(o, "text", 1, max_text, &in->text, why, whylen);
+}
+
+/* The visitor's frame types: a new one is a row here and its decoder. */
+static const struct {
+    const char *name;
+    enum bot_proto_type type;
+    frame_decoder *decode;
+} frame_types[] = {
+    {"hello", BOT_IN_HELLO, dec_hello},
+    {"message", BOT_IN_MESSAGE, dec_message},
+    {"pick", BOT_IN_PICK, dec_pick},
+    {"feedback", BOT_IN_FEEDBACK, dec_feedback},
+    {"handoff", BOT_IN_HANDOFF, dec_handoff},
+    {"typing", BOT_IN_TYPING, dec_typing},
+    {"ping", BOT_IN_PING, dec_none},
+    {"leave_queue", BOT_IN_LEAVE_QUEUE, dec_none},
+    {"csat", BOT_IN_CSAT, dec_csat},
+    {"leave_message", BOT_IN_LEAVE_MESSAGE, dec_leave_message},
+};
+
 static int decode_fields(
     json_t *o, const char *type, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
 {
-    const char *s = NULL;
-    json_t *v;
-    int rc;
-    if (!strcmp(type, "hello")) {
-        in->type = BOT_IN_HELLO;
-        switch (opt_str(o, "token", &s)) {
-        case -1:
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "token must be a string");
-        case 1:
-            if (strlen(s) > BOT_PROTO_TOKEN_MAX)
-                return fail(why, whylen, BOT_PROTO_BAD_FIELD, "token is too long");
-            strcpy(in->token, s);
+    for (size_t i = 0; i < sizeof frame_types / sizeof *frame_types; i++)
+        if (!strcmp(type, frame_types[i].name)) {
+            in->type = frame_types[i].type;
+            return frame_types[i].decode(o, max_text, in, why, whylen);
         }
-        switch (opt_str(o, "lang", &s)) {
-        case -1:
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
-        case 1:
-            if (strcmp(s, "ar") && strcmp(s, "en"))
-                return fail(why, whylen, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
-            strcpy(in->lang, s);
-        }
-        v = json_object_get(o, "last_seq");
-        if (v && !json_is_null(v)) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0)
-                return fail(why, whylen, BOT_PROTO_BAD_FIELD, "last_seq must be an integer >= 0");
-            in->last_seq = json_integer_value(v);
-        }
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "message")) {
-        in->type = BOT_IN_MESSAGE;
-        v = json_object_get(o, "text");
-        if (!json_is_string(v))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
-        if ((rc = decode_client_id(o, 1, why, whylen)))
-            return rc;
-        size_t n = json_string_length(v);
-        if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
-            return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
-                        max_text); /* cheap early exit before trimming huge text */
-        in->text = trim_dup(json_string_value(v), n);
-        if (!in->text[0])
-            return fail(why, whylen, BOT_PROTO_EMPTY, "text is empty");
-        if (bot_proto_utf8_chars(in->text, strlen(in->text)) > (size_t)max_text)
-            return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
-                        max_text);
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "pick")) {
-        in->type = BOT_IN_PICK;
-        if (opt_str(o, "kb_id", &s) != 1 || !*s || strlen(s) > BOT_PROTO_KB_ID_MAX)
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "kb_id must be a non-empty string");
-        strcpy(in->kb_id, s);
-        return decode_client_id(o, 1, why, whylen);
-    }
-    if (!strcmp(type, "feedback")) {
-        in->type = BOT_IN_FEEDBACK;
-        v = json_object_get(o, "seq");
-        if (!json_is_integer(v) || json_integer_value(v) < 1)
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "seq must be an integer >= 1");
-        in->seq = json_integer_value(v);
-        v = json_object_get(o, "helpful");
-        if (!json_is_boolean(v))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "helpful must be true or false");
-        in->helpful = json_is_true(v);
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "handoff")) {
-        in->type = BOT_IN_HANDOFF;
-        return decode_client_id(o, 0, why, whylen);
-    }
-    if (!strcmp(type, "typing")) {
-        in->type = BOT_IN_TYPING;
-        v = json_object_get(o, "on");
-        if (!json_is_boolean(v))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "on must be true or false");
-        in->on = json_is_true(v);
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "ping")) {
-        in->type = BOT_IN_PING;
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "leave_queue")) {
-        in->type = BOT_IN_LEAVE_QUEUE;
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "csat")) {
-        in->type = BOT_IN_CSAT;
-        v = json_object_get(o, "rating");
-        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 5)
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "rating must be an integer 1..5");
-        in->rating = (int)json_integer_value(v);
-        int r = opt_str(o, "comment", &s);
-        if (r < 0)
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "comment must be a string");
-        if (r == 1 && *s) {
-            if (bot_proto_utf8_chars(s, strlen(s)) > (size_t)max_text)
-                return fail(why, whylen, BOT_PROTO_TOO_LONG, "comment is longer than %d characters",
-                            max_text);
-            in->text = sn_xstrdup(s);
-        }
-        return BOT_PROTO_OK;
-    }
-    if (!strcmp(type, "leave_message")) {
-        in->type = BOT_IN_LEAVE_MESSAGE;
-        v = json_object_get(o, "text");
-        if (!json_is_string(v))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
-        size_t n = json_string_length(v);
-        if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
-            return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
-                        max_text);
-        switch (opt_str(o, "email", &s)) {
-        case -1:
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "email must be a string");
-        case 1:
-            if (strlen(s) > BOT_PROTO_EMAIL_MAX || !bot_proto_valid_email(s))
-                return fail(why, whylen, BOT_PROTO_BAD_FIELD, "email is not an email address");
-            strcpy(in->email, s);
-        }
-        v = json_object_get(o, "consent");
-        if (v && !json_is_null(v) && !json_is_boolean(v))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "consent must be true or false");
-        in->consent = json_is_true(v);
-        if (in->email[0] && !in->consent)
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD,
-                        "consent must be true when an email is given");
-        if (!in->email[0])
-            in->consent = 0;
-        in->text = trim_dup(json_string_value(v = json_object_get(o, "text")), n);
-        if (!in->text[0])
-            return fail(why, whylen, BOT_PROTO_EMPTY, "text is empty");
-        if (bot_proto_utf8_chars(in->text, strlen(in->text)) > (size_t)max_text)
-            return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
-                        max_text);
-        return BOT_PROTO_OK;
-    }
     return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
 }
 

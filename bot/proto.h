@@ -121,6 +121,18 @@ int bot_proto_load(const char *buf,
                    char client_id[BOT_PROTO_CLIENT_ID_MAX + 1],
                    char *why,
                    size_t whylen);
+
+/* Shared by both decoders: the text field key of object o, trimmed, not empty, at most
+ * max_text characters, into *out (a fresh string owned by the caller), else the refusal
+ * (bad_field / too_long / empty) with the reason in why and *out untouched. Not required:
+ * absent or null is fine, and blank text is none. */
+int bot_proto_text_field(struct json_t *o,
+                         const char *key,
+                         int required,
+                         int max_text,
+                         char **out,
+                         char *why,
+                         size_t whylen);
 /* Encodes o compactly and releases it; the text is owned by the caller (free()). Aborts on
  * OOM (o NULL included: a json_pack that failed is a programming error or OOM). */
 char *bot_proto_dump(struct json_t *o, size_t *len);
