@@ -20,8 +20,6 @@ struct bot_brain {
     int log_gaps;
 };
 
-/* What the last bot turn asked of the visitor (struct bot_dialogue.awaiting). */
-enum { AWAIT_NOTHING = 0, AWAIT_FEEDBACK = 1, AWAIT_PICK = 2, AWAIT_HUMAN = 3 };
 
 void bot_brain_config_init(struct bot_brain_config *c)
 {

@@ -82,7 +82,11 @@ void bot_turn_fini(struct bot_turn *t);
 /* Human-readable kind ("welcome", "intent", "answer", "suggestions", "fallback", "handoff"). */
 const char *bot_turn_kind_name(int kind);
 
-/* Per-conversation state. Plain data: zero it with bot_dialogue_init, copy it freely. */
+/* What the last bot turn asked of the visitor (struct bot_dialogue.awaiting). */
+enum { AWAIT_NOTHING = 0, AWAIT_FEEDBACK = 1, AWAIT_PICK = 2, AWAIT_HUMAN = 3, AWAIT_N };
+
+/* Per-conversation state. Plain data: zero it with bot_dialogue_init, copy it freely. Its
+ * stored form is bot_dialogue_encode's JSON, never this layout. */
 struct bot_dialogue {
     char lang[3];        /* current conversation language */
     int misses;          /* low-confidence misses in a row */
@@ -99,6 +103,17 @@ struct bot_dialogue {
 };
 /* lang_hint "ar", "en" or NULL (Arabic, and the welcome adds one English line). */
 void bot_dialogue_init(struct bot_dialogue *d, const char *lang_hint);
+
+/* The stored form of d (bot/dialogue_codec.c): a JSON object with a format version and
+ * named fields, so that an older or newer binary reads what it knows and keeps the
+ * conversation. A fresh string owned by the caller (free). */
+char *bot_dialogue_encode(const struct bot_dialogue *d);
+/* Reads a stored dialogue into *d: bot_dialogue_encode's JSON (unknown fields ignored,
+ * missing or out-of-range ones at their initial value), or the raw layout binaries before
+ * format 1 stored (exactly sizeof *d bytes, read once and written back as JSON). SN_OK, or
+ * SN_EINVAL (and *d initialised with lang_hint) for anything else. */
+int bot_dialogue_decode(const void *data, size_t len, const char *lang_hint,
+                        struct bot_dialogue *d);
 
 /* The first turn of every conversation. Fills *out (caller finis it). */
 void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out);

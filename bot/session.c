@@ -210,9 +210,10 @@ static char *encode_msg(void *ctx, long long seq, size_t *len)
 static int save_conv(struct bot_session *s)
 {
     struct sn_err e = {0};
+    char *dlg = bot_dialogue_encode(&s->conv->dlg);
     int rc = store_conv_save(s->srv->store, s->conv->id, bot_conv_state_name(s->conv->state),
-                             s->conv->dlg.lang,
-                             &s->conv->dlg, sizeof s->conv->dlg, bot_server_now_ms(), &e);
+                             s->conv->dlg.lang, dlg, strlen(dlg), bot_server_now_ms(), &e);
+    free(dlg);
     if (rc)
         sn_log(SN_LOG_ERR, "store", "event=save_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
     return rc;
@@ -344,7 +345,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
     if (in->token[0]) {
         token_hash(in->token, th);
         rc = store_conv_by_token(srv->store, th, now - (long long)cfg->session_ttl * 1000, &sc,
-                                 &cv->dlg, sizeof cv->dlg, &e);
+                                 &e);
         if (rc == SN_OK) {
             resumed = 1;
             snprintf(token, sizeof token, "%s", in->token);
@@ -352,8 +353,13 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
             if (bot_conv_state_parse(sc.state, &cv->state))
                 sn_log(SN_LOG_WARN, "store", "event=unknown_state conv=%s state=\"%s\"",
                        sc.id, sc.state); /* another version's state: the bot answers */
-            if (!sc.dialogue_len) /* saved by another version: start the dialogue afresh */
-                bot_dialogue_init(&cv->dlg, in->lang[0] ? in->lang : sc.lang);
+            /* unreadable (a damaged row): the conversation goes on, its dialogue afresh */
+            if (bot_dialogue_decode(sc.dialogue, sc.dialogue_len, in->lang[0] ? in->lang : sc.lang,
+                                    &cv->dlg) &&
+                sc.dialogue_len)
+                sn_log(SN_LOG_WARN, "store", "event=dialogue_reset conv=%s bytes=%zu", sc.id,
+                       sc.dialogue_len);
+            free(sc.dialogue);
             after = in->last_seq;
         } else if (rc == SN_ENOTFOUND) {
             send_error(s, BOT_PROTO_BAD_TOKEN,

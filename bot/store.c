@@ -14,9 +14,9 @@ int store_conv_create(struct store *s, const char *id, const char *token_hash, c
 }
 
 int store_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
-                        struct store_conv *out, void *dlg, size_t dlg_size, struct sn_err *err)
+                        struct store_conv *out, struct sn_err *err)
 {
-    return s->ops->conv_by_token(s, token_hash, min_updated, out, dlg, dlg_size, err);
+    return s->ops->conv_by_token(s, token_hash, min_updated, out, err);
 }
 
 int store_conv_save(struct store *s, const char *id, const char *state, const char *lang,

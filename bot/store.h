@@ -22,7 +22,9 @@ struct store_conv {
     char lang[3];
     long long created, updated; /* ms since the epoch */
     long long last_seq;         /* highest seq stored */
-    size_t dialogue_len;        /* bytes of the saved dialogue state (0: none) */
+    void *dialogue;             /* the saved dialogue, as the caller stored it (owned: free;
+                                 * NULL when none); the store never reads it */
+    size_t dialogue_len;
 };
 
 /* Produces the wire frame of a message once its seq is known; returns a string owned by the
@@ -78,7 +80,7 @@ struct store_ops {
     int (*conv_create)(struct store *s, const char *id, const char *token_hash, const char *lang,
                        long long now, struct sn_err *err);
     int (*conv_by_token)(struct store *s, const char *token_hash, long long min_updated,
-                         struct store_conv *out, void *dlg, size_t dlg_size, struct sn_err *err);
+                         struct store_conv *out, struct sn_err *err);
     int (*conv_save)(struct store *s, const char *id, const char *state, const char *lang,
                      const void *dlg, size_t dlg_len, long long now, struct sn_err *err);
     int (*msg_add)(struct store *s, const struct store_msg *m, long long *seq, int *dup,
@@ -125,11 +127,12 @@ void store_close(struct store *s);
 int store_conv_create(struct store *s, const char *id, const char *token_hash, const char *lang,
                       long long now, struct sn_err *err);
 /* The conversation whose token hashes to token_hash and whose last activity is at or after
- * min_updated, into *out; its dialogue state is copied into dlg when it is exactly dlg_size
- * bytes (else out->dialogue_len is 0). SN_ENOTFOUND when there is none. */
+ * min_updated, into *out (its dialogue owned by the caller). SN_ENOTFOUND when there is
+ * none. */
 int store_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
-                        struct store_conv *out, void *dlg, size_t dlg_size, struct sn_err *err);
-/* Saves state, language, dialogue state and the activity time. */
+                        struct store_conv *out, struct sn_err *err);
+/* Saves state, language, dialogue (dlg_len opaque bytes: the caller's format) and the
+ * activity time. */
 int store_conv_save(struct store *s, const char *id, const char *state, const char *lang,
                     const void *dlg, size_t dlg_len, long long now, struct sn_err *err);
 /* Stores m under the conversation's next seq (one transaction), frame = m->encode(seq).

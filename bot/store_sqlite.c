@@ -248,8 +248,7 @@ static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
 }
 
 static int sq_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
-                            struct store_conv *out, void *dlg, size_t dlg_size,
-                            struct sn_err *err)
+                            struct store_conv *out, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CONV_BY_TOKEN);
@@ -265,9 +264,11 @@ static int sq_conv_by_token(struct store *s, const char *token_hash, long long m
         out->created = sqlite3_column_int64(st, 3);
         out->updated = sqlite3_column_int64(st, 4);
         out->last_seq = sqlite3_column_int64(st, 5);
-        if (dlg && (size_t)sqlite3_column_bytes(st, 6) == dlg_size && dlg_size) {
-            memcpy(dlg, sqlite3_column_blob(st, 6), dlg_size);
-            out->dialogue_len = dlg_size;
+        out->dialogue_len = (size_t)sqlite3_column_bytes(st, 6);
+        if (out->dialogue_len) {
+            out->dialogue = sn_xmalloc(out->dialogue_len + 1); /* NUL: text is read as text */
+            memcpy(out->dialogue, sqlite3_column_blob(st, 6), out->dialogue_len);
+            ((char *)out->dialogue)[out->dialogue_len] = 0;
         }
         break;
     case SQLITE_DONE:

@@ -1,0 +1,120 @@
+/* The stored form of struct bot_dialogue (see bot/dialogue.h): JSON with a format version,
+ * apart from the in-memory layout. Adding a field to the struct adds a key here; a binary
+ * that does not know a key skips it, one that misses a key starts it afresh. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bot/dialogue.h"
+
+#define FORMAT 1
+
+static const char *const await_names[AWAIT_N] = {
+    [AWAIT_NOTHING] = "nothing",
+    [AWAIT_FEEDBACK] = "feedback",
+    [AWAIT_PICK] = "pick",
+    [AWAIT_HUMAN] = "human",
+};
+
+char *bot_dialogue_encode(const struct bot_dialogue *d)
+{
+    json_t *sugg = json_array();
+    for (int i = 0; i < d->nsugg && i < BOT_MAX_SUGGESTIONS; i++)
+        json_array_append_new(sugg, json_string(d->sugg_ids[i]));
+    int aw = d->awaiting >= 0 && d->awaiting < AWAIT_N ? d->awaiting : AWAIT_NOTHING;
+    json_t *o = json_pack("{s:i, s:s, s:i, s:s, s:s, s:s, s:I, s:b, s:b, s:o}", "v", FORMAT, "lang",
+                          d->lang, "misses", d->misses, "awaiting", await_names[aw], "last_kb_id",
+                          d->last_kb_id, "last_q", d->last_q, "turns", (json_int_t)d->turns,
+                          "last_q_logged", d->last_q_logged, "lang_hinted", d->lang_hinted,
+                          "suggestions", sugg);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!s)
+        abort(); /* json_pack or json_dumps failed: out of memory */
+    return s;
+}
+
+/* Copies string field key into dst (size bytes) when it fits; else leaves dst alone. */
+static void str_field(json_t *o, const char *key, char *dst, size_t size)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_string(v) && json_string_length(v) < size &&
+        !memchr(json_string_value(v), 0, json_string_length(v)))
+        memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+}
+
+static int int_field(json_t *o, const char *key, int lo, int hi, int dflt)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return dflt;
+    return (int)json_integer_value(v);
+}
+
+static int decode_json(json_t *o, struct bot_dialogue *d)
+{
+    char lang[3] = "";
+    str_field(o, "lang", lang, sizeof lang);
+    if (!strcmp(lang, "ar") || !strcmp(lang, "en"))
+        memcpy(d->lang, lang, 3);
+    d->misses = int_field(o, "misses", 0, 1000, 0);
+    const char *aw = json_string_value(json_object_get(o, "awaiting"));
+    for (int i = 0; aw && i < AWAIT_N; i++)
+        if (!strcmp(aw, await_names[i]))
+            d->awaiting = i;
+    str_field(o, "last_kb_id", d->last_kb_id, sizeof d->last_kb_id);
+    str_field(o, "last_q", d->last_q, sizeof d->last_q);
+    d->turns = (unsigned)int_field(o, "turns", 0, 1 << 30, 0);
+    d->last_q_logged = json_is_true(json_object_get(o, "last_q_logged"));
+    d->lang_hinted = json_is_true(json_object_get(o, "lang_hinted"));
+    json_t *sugg = json_object_get(o, "suggestions"), *v;
+    size_t i;
+    json_array_foreach(sugg, i, v)
+    {
+        if (d->nsugg == BOT_MAX_SUGGESTIONS || !json_is_string(v) ||
+            json_string_length(v) >= sizeof d->sugg_ids[0] || !json_string_length(v))
+            break;
+        memcpy(d->sugg_ids[d->nsugg++], json_string_value(v), json_string_length(v) + 1);
+    }
+    if (d->awaiting == AWAIT_PICK && d->nsugg == 0)
+        d->awaiting = AWAIT_NOTHING; /* nothing to pick from */
+    return SN_OK;
+}
+
+int bot_dialogue_decode(const void *data, size_t len, const char *lang_hint, struct bot_dialogue *d)
+{
+    json_error_t je;
+    bot_dialogue_init(d, lang_hint);
+    if (!data || !len)
+        return SN_EINVAL;
+    if (((const char *)data)[0] == '{') {
+        json_t *o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+        int rc = SN_EINVAL;
+        if (json_is_object(o) && json_is_integer(json_object_get(o, "v")) &&
+            json_integer_value(json_object_get(o, "v")) >= 1)
+            rc = decode_json(o, d); /* a later format keeps the keys it shares with this one */
+        json_decref(o);
+        if (rc)
+            bot_dialogue_init(d, lang_hint);
+        return rc;
+    }
+    /* Before format 1 the struct itself was stored; this binary's layout is that one. */
+    if (len == sizeof *d) {
+        memcpy(d, data, sizeof *d);
+        d->lang[2] = 0;
+        d->last_kb_id[sizeof d->last_kb_id - 1] = 0;
+        d->last_q[sizeof d->last_q - 1] = 0;
+        for (int i = 0; i < BOT_MAX_SUGGESTIONS; i++)
+            d->sugg_ids[i][sizeof d->sugg_ids[i] - 1] = 0;
+        if (strcmp(d->lang, "ar") && strcmp(d->lang, "en"))
+            memcpy(d->lang, "ar", 3);
+        if (d->nsugg < 0 || d->nsugg > BOT_MAX_SUGGESTIONS)
+            d->nsugg = 0;
+        if (d->awaiting < 0 || d->awaiting >= AWAIT_N)
+            d->awaiting = AWAIT_NOTHING;
+        return SN_OK;
+    }
+    return SN_EINVAL;
+}

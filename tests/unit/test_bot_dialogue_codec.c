@@ -1,0 +1,166 @@
+/* Unit tests for bot/dialogue_codec.c: the dialogue's stored form. Round trips, a newer
+ * format's extra keys, an older one's missing keys, the raw layout of binaries before the
+ * format, and hostile input that must give a fresh dialogue, never a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bot/dialogue.h"
+
+static void sample(struct bot_dialogue *d)
+{
+    bot_dialogue_init(d, "en");
+    d->misses = 1;
+    d->awaiting = AWAIT_PICK;
+    snprintf(d->last_kb_id, sizeof d->last_kb_id, "en-012");
+    snprintf(d->last_q, sizeof d->last_q, "fiber prices «كم»");
+    d->turns = 7;
+    d->last_q_logged = 1;
+    d->nsugg = 2;
+    snprintf(d->sugg_ids[0], sizeof d->sugg_ids[0], "en-012");
+    snprintf(d->sugg_ids[1], sizeof d->sugg_ids[1], "en-013");
+}
+
+static void assert_same(const struct bot_dialogue *a, const struct bot_dialogue *b)
+{
+    assert_string_equal(a->lang, b->lang);
+    assert_int_equal(a->misses, b->misses);
+    assert_int_equal(a->awaiting, b->awaiting);
+    assert_string_equal(a->last_kb_id, b->last_kb_id);
+    assert_string_equal(a->last_q, b->last_q);
+    assert_int_equal(a->turns, b->turns);
+    assert_int_equal(a->last_q_logged, b->last_q_logged);
+    assert_int_equal(a->lang_hinted, b->lang_hinted);
+    assert_int_equal(a->nsugg, b->nsugg);
+    for (int i = 0; i < a->nsugg; i++)
+        assert_string_equal(a->sugg_ids[i], b->sugg_ids[i]);
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    struct bot_dialogue d, back;
+    sample(&d);
+    char *s = bot_dialogue_encode(&d);
+    assert_true(s[0] == '{' && strstr(s, "\"v\":1") && strstr(s, "\"awaiting\":\"pick\""));
+    assert_int_equal(bot_dialogue_decode(s, strlen(s), NULL, &back), SN_OK);
+    assert_same(&d, &back);
+    free(s);
+    bot_dialogue_init(&d, NULL); /* a fresh one too */
+    s = bot_dialogue_encode(&d);
+    assert_int_equal(bot_dialogue_decode(s, strlen(s), "en", &back), SN_OK);
+    assert_same(&d, &back);
+    free(s);
+}
+
+/* A newer binary's format: what this one knows is kept, the rest skipped. */
+static void test_newer_and_older(void **state)
+{
+    (void)state;
+    struct bot_dialogue d;
+    static const char newer[] =
+        "{\"v\":9,\"lang\":\"en\",\"turns\":4,\"awaiting\":\"human\",\"mood\":\"calm\","
+        "\"suggestions\":[],\"case\":{\"ref\":\"A-1\"}}";
+    assert_int_equal(bot_dialogue_decode(newer, strlen(newer), "ar", &d), SN_OK);
+    assert_string_equal(d.lang, "en");
+    assert_int_equal(d.turns, 4);
+    assert_int_equal(d.awaiting, AWAIT_HUMAN);
+    static const char older[] = "{\"v\":1}"; /* every field missing: initial values */
+    assert_int_equal(bot_dialogue_decode(older, strlen(older), "en", &d), SN_OK);
+    assert_string_equal(d.lang, "en");
+    assert_int_equal(d.turns, 0);
+    assert_int_equal(d.awaiting, AWAIT_NOTHING);
+    assert_int_equal(d.lang_hinted, 0); /* not stored as hinted */
+}
+
+/* The raw layout binaries stored before format 1; damaged fields are made sane. */
+static void test_raw_layout(void **state)
+{
+    (void)state;
+    struct bot_dialogue d, back;
+    sample(&d);
+    assert_int_equal(bot_dialogue_decode(&d, sizeof d, NULL, &back), SN_OK);
+    assert_same(&d, &back);
+    memset(&d, 0x7f, sizeof d); /* no NUL anywhere, nonsense numbers */
+    assert_int_equal(bot_dialogue_decode(&d, sizeof d, NULL, &back), SN_OK);
+    assert_string_equal(back.lang, "ar");
+    assert_true(strlen(back.last_q) < sizeof back.last_q);
+    assert_true(strlen(back.last_kb_id) < sizeof back.last_kb_id);
+    assert_true(back.nsugg >= 0 && back.nsugg <= BOT_MAX_SUGGESTIONS);
+    assert_true(back.awaiting >= 0 && back.awaiting < AWAIT_N);
+    assert_int_equal(bot_dialogue_decode(&d, sizeof d - 1, "en", &back), SN_EINVAL);
+    assert_string_equal(back.lang, "en");
+}
+
+static void test_hostile(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "{",
+        "[]",
+        "{}",
+        "{\"v\":0}",
+        "{\"v\":\"1\"}",
+        "{\"v\":1,\"v\":1}",
+        "null",
+        "7",
+        "{\"v\":1,\"lang\":\"en\"",
+        "\xff\xfe",
+        "{\"v\":1,\"last_q\":\"a\\u0000b\"}",
+    };
+    struct bot_dialogue d;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        if (bot_dialogue_decode(bad[i], strlen(bad[i]), "en", &d) != SN_EINVAL)
+            fail_msg("'%s' was read as a dialogue", bad[i]);
+        assert_string_equal(d.lang, "en");
+        assert_int_equal(d.turns, 0);
+    }
+    assert_int_equal(bot_dialogue_decode(NULL, 0, NULL, &d), SN_EINVAL);
+    /* values out of range or of the wrong type fall back one by one */
+    static const char odd[] =
+        "{\"v\":1,\"lang\":\"fr\",\"misses\":-3,\"turns\":1e99,\"awaiting\":\"dance\","
+        "\"last_kb_id\":7,\"last_q_logged\":\"yes\",\"suggestions\":[\"a\",5,\"b\"],"
+        "\"lang_hinted\":true}";
+    assert_int_equal(bot_dialogue_decode(odd, strlen(odd), "ar", &d), SN_OK);
+    assert_string_equal(d.lang, "ar");
+    assert_int_equal(d.misses, 0);
+    assert_int_equal(d.turns, 0);
+    assert_int_equal(d.awaiting, AWAIT_NOTHING);
+    assert_string_equal(d.last_kb_id, "");
+    assert_int_equal(d.last_q_logged, 0);
+    assert_int_equal(d.nsugg, 1); /* stops at the first entry that is not an id */
+    assert_string_equal(d.sugg_ids[0], "a");
+    assert_int_equal(d.lang_hinted, 1);
+    /* too long for its field: left empty, never cut or overflowed */
+    char big[2048];
+    int n = snprintf(big, sizeof big,
+                     "{\"v\":1,\"last_q\":\"%0600d\",\"last_kb_id\":\"%070d\","
+                     "\"suggestions\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}",
+                     0, 0);
+    assert_int_equal(bot_dialogue_decode(big, (size_t)n, NULL, &d), SN_OK);
+    assert_string_equal(d.last_q, "");
+    assert_string_equal(d.last_kb_id, "");
+    assert_int_equal(d.nsugg, BOT_MAX_SUGGESTIONS);
+    /* waiting for a pick with nothing to pick from is waiting for nothing */
+    static const char pick[] = "{\"v\":1,\"awaiting\":\"pick\",\"suggestions\":[]}";
+    assert_int_equal(bot_dialogue_decode(pick, strlen(pick), NULL, &d), SN_OK);
+    assert_int_equal(d.awaiting, AWAIT_NOTHING);
+}
+
+int main(void)
+{
+    static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_newer_and_older),
+        cmocka_unit_test(test_raw_layout),
+        cmocka_unit_test(test_hostile),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
