@@ -12,6 +12,7 @@
 #include "bot/conv.h"
 #include "bot/dialogue.h"
 #include "bot/proto.h"
+#include "bot/registry.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
@@ -81,27 +82,61 @@ static void agent_send(struct bot_agent *a, char *json, size_t len)
         free(json);
 }
 
-static int is_visitor_of(const struct bot_session *s, const char *conv)
+/* Calls fn for each visitor session of conv (bot/registry.h), on a copy of the list so
+ * that fn may close one. */
+#define VISITORS_STACK 8
+static void each_visitor(struct bot_queue *q,
+                         const char *conv,
+                         void (*fn)(struct bot_session *s, const void *ctx),
+                         const void *ctx)
 {
-    const char *id = s->is_agent ? NULL : bot_session_conv_id(s);
-    return id && !strcmp(id, conv);
+    struct bot_session *buf[VISITORS_STACK], **v = buf;
+    size_t n = bot_registry_conns(q->srv->visitors, conv, (void **)buf, VISITORS_STACK);
+    if (n > VISITORS_STACK) {
+        v = sn_xcalloc(n, sizeof *v);
+        bot_registry_conns(q->srv->visitors, conv, (void **)v, n);
+    }
+    for (size_t i = 0; i < n; i++)
+        fn(v[i], ctx);
+    if (v != buf)
+        free(v);
+}
+
+struct frame {
+    const char *p;
+    size_t len;
+};
+
+static void send_one(struct bot_session *s, const void *ctx)
+{
+    const struct frame *f = ctx;
+    bot_session_send(s, sn_xstrndup(f->p, f->len), f->len);
+}
+
+static void deliver_one(struct bot_session *s, const void *ctx)
+{
+    const struct frame *f = ctx;
+    bot_session_deliver(s, sn_xstrndup(f->p, f->len), f->len);
+}
+
+static void state_one(struct bot_session *s, const void *ctx)
+{
+    bot_session_set_state(s, *(const enum bot_conv_state *)ctx);
 }
 
 /* Sends a copy of json to every visitor socket of conv (a live frame, no seq); takes json. */
 static void visitors_send(struct bot_queue *q, const char *conv, char *json, size_t len)
 {
-    for (struct bot_session *s = q->srv->sessions; s; s = s->next)
-        if (is_visitor_of(s, conv))
-            bot_session_send(s, sn_xstrndup(json, len), len);
+    struct frame f = {json, len};
+    each_visitor(q, conv, send_one, &f);
     free(json);
 }
 
 /* The same for a stored transcript message (the replay carries it where one runs). */
 static void visitors_deliver(struct bot_queue *q, const char *conv, char *frame, size_t len)
 {
-    for (struct bot_session *s = q->srv->sessions; s; s = s->next)
-        if (is_visitor_of(s, conv))
-            bot_session_deliver(s, sn_xstrndup(frame, len), len);
+    struct frame f = {frame, len};
+    each_visitor(q, conv, deliver_one, &f);
     free(frame);
 }
 
@@ -119,9 +154,7 @@ static enum bot_conv_state moved(const char *conv, enum bot_conv_state from, enu
 
 static void visitors_state(struct bot_queue *q, const char *conv, enum bot_conv_state state)
 {
-    for (struct bot_session *s = q->srv->sessions; s; s = s->next)
-        if (is_visitor_of(s, conv))
-            bot_session_set_state(s, state);
+    each_visitor(q, conv, state_one, &state);
 }
 
 struct sys_ctx {
@@ -498,9 +531,7 @@ static void visitors_sweep(struct bot_queue *q, long long now)
     struct qitem *prev = NULL, *it = q->head;
     while (it) {
         struct qitem *next = it->next;
-        int present = 0;
-        for (struct bot_session *s = q->srv->sessions; s && !present; s = s->next)
-            present = is_visitor_of(s, it->id);
+        int present = bot_registry_conns(q->srv->visitors, it->id, NULL, 0) > 0;
         if (present) {
             it->gone_at = 0;
         } else if (!it->gone_at) {

@@ -15,6 +15,7 @@
 #include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/queue.h"
+#include "bot/registry.h"
 #include "bot/ratelimit.h"
 #include "bot/server.h"
 #include "bot/store.h"
@@ -128,6 +129,7 @@ int bot_serve_main(int argc, char **argv)
     int rc = 0;
 
     memset(&srv, 0, sizeof srv);
+    srv.visitors = bot_registry_new();
     bot_config_init(&cfg);
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -213,6 +215,7 @@ out:
         ev_loop_destroy(g_loop);
     g_loop = NULL;
     bot_queue_free(srv.queue);
+    bot_registry_free(srv.visitors); /* after the sockets: their sessions detach on close */
     bot_iplimit_free(srv.iplimit);
     bot_throttle_free(srv.ip_fails);
     bot_throttle_free(srv.login_fails);

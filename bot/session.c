@@ -13,6 +13,7 @@
 #include "bot/dialogue.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
+#include "bot/registry.h"
 #include "bot/server.h"
 #include "bot/store.h"
 #include "kb/kb.h"
@@ -72,6 +73,8 @@ void bot_session_free(struct bot_session *s)
     if (s->next)
         s->next->prev = s->prev;
     s->srv->nsessions--;
+    if (s->conv && !s->is_agent)
+        bot_registry_detach(s->srv->visitors, s->conv->id, s);
     free(s->conv);
     free(s);
 }
@@ -383,6 +386,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
             goto internal;
     }
     s->conv = cv;
+    bot_registry_attach(srv->visitors, cv->id, s);
     struct bot_proto_welcome w = {.token = token,
                                   .conversation = cv->id,
                                   .state = bot_conv_state_name(cv->state),
