@@ -1,5 +1,6 @@
-/* Conversation id -> attached connections (see bot/registry.h): open addressing on the id,
- * doubled at half full, with tombstones left by a detach so that probe chains stay whole. */
+/* Conversation id -> attached connections (see bot/registry.h): a chained hash table whose
+ * chains run through the connections' own links; the table doubles when it holds more
+ * connections than buckets. */
 #include "bot/registry.h"
 
 #include <stdint.h>
@@ -8,20 +9,12 @@
 
 #include "kb/base.h"
 
-struct slot {
-    char *id;     /* NULL: never used; TOMB: a forgotten conversation */
-    void **conns; /* attached connections, oldest first */
-    size_t n, cap;
-};
-
-static char tomb_mark;
-#define TOMB (&tomb_mark)
-
 struct bot_registry {
-    struct slot *v;
-    size_t cap;  /* a power of two */
-    size_t used; /* live ids and tombstones: what the load factor counts */
-    size_t live;
+    bot_registry_id_fn *id;
+    bot_registry_link_fn *link;
+    void **bucket;   /* heads of the chains */
+    size_t nbuckets; /* a power of two */
+    size_t n;
 };
 
 static uint32_t hash(const char *s)
@@ -32,11 +25,13 @@ static uint32_t hash(const char *s)
     return h;
 }
 
-struct bot_registry *bot_registry_new(void)
+struct bot_registry *bot_registry_new(bot_registry_id_fn *id, bot_registry_link_fn *link)
 {
     struct bot_registry *r = sn_xcalloc(1, sizeof *r);
-    r->cap = 64;
-    r->v = sn_xcalloc(r->cap, sizeof *r->v);
+    r->id = id;
+    r->link = link;
+    r->nbuckets = 64;
+    r->bucket = sn_xcalloc(r->nbuckets, sizeof *r->bucket);
     return r;
 }
 
@@ -44,106 +39,65 @@ void bot_registry_free(struct bot_registry *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->cap; i++)
-        if (r->v[i].id && r->v[i].id != TOMB) {
-            free(r->v[i].id);
-            free(r->v[i].conns);
-        }
-    free(r->v);
+    free(r->bucket);
     free(r);
 }
 
-/* The slot holding conv, or NULL. */
-static struct slot *find(const struct bot_registry *r, const char *conv)
+static void **head_of(const struct bot_registry *r, const char *conv)
 {
-    for (size_t i = hash(conv) & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
-        struct slot *s = &r->v[i];
-        if (!s->id)
-            return NULL;
-        if (s->id != TOMB && strcmp(s->id, conv) == 0)
-            return s;
-    }
+    return &r->bucket[hash(conv) & (r->nbuckets - 1)];
 }
 
 static void grow(struct bot_registry *r)
 {
-    struct slot *old = r->v;
-    size_t oldcap = r->cap;
-    /* only live ids move: tombstones are dropped, so a table full of them shrinks back */
-    r->cap = r->live * 4 > oldcap ? oldcap * 2 : oldcap;
-    r->v = sn_xcalloc(r->cap, sizeof *r->v);
-    r->used = 0;
-    for (size_t i = 0; i < oldcap; i++) {
-        if (!old[i].id || old[i].id == TOMB)
-            continue;
-        size_t j = hash(old[i].id) & (r->cap - 1);
-        while (r->v[j].id)
-            j = (j + 1) & (r->cap - 1);
-        r->v[j] = old[i];
-        r->used++;
-    }
+    void **old = r->bucket;
+    size_t oldn = r->nbuckets;
+    r->nbuckets *= 2;
+    r->bucket = sn_xcalloc(r->nbuckets, sizeof *r->bucket);
+    for (size_t i = 0; i < oldn; i++)
+        for (void *c = old[i], *next; c; c = next) {
+            next = *r->link(c);
+            void **h = head_of(r, r->id(c));
+            *r->link(c) = *h;
+            *h = c;
+        }
     free(old);
 }
 
-void bot_registry_attach(struct bot_registry *r, const char *conv, void *conn)
+void bot_registry_attach(struct bot_registry *r, void *conn)
 {
-    struct slot *s = find(r, conv);
-    if (!s) {
-        if ((r->used + 1) * 2 > r->cap)
-            grow(r);
-        size_t i = hash(conv) & (r->cap - 1);
-        while (r->v[i].id && r->v[i].id != TOMB)
-            i = (i + 1) & (r->cap - 1);
-        s = &r->v[i];
-        if (!s->id)
-            r->used++;
-        s->id = sn_xstrdup(conv);
-        s->conns = NULL;
-        s->n = s->cap = 0;
-        r->live++;
-    }
-    for (size_t k = 0; k < s->n; k++)
-        if (s->conns[k] == conn)
-            return;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 2;
-        s->conns = sn_xrealloc(s->conns, s->cap * sizeof *s->conns);
-    }
-    s->conns[s->n++] = conn;
+    if (r->n + 1 > r->nbuckets)
+        grow(r);
+    void **h = head_of(r, r->id(conn));
+    *r->link(conn) = *h;
+    *h = conn;
+    r->n++;
 }
 
-void bot_registry_detach(struct bot_registry *r, const char *conv, void *conn)
+void bot_registry_detach(struct bot_registry *r, void *conn)
 {
-    struct slot *s = find(r, conv);
-    if (!s)
-        return;
-    for (size_t k = 0; k < s->n; k++)
-        if (s->conns[k] == conn) {
-            memmove(s->conns + k, s->conns + k + 1, (s->n - k - 1) * sizeof *s->conns);
-            s->n--;
-            break;
+    for (void **p = head_of(r, r->id(conn)); *p; p = r->link(*p))
+        if (*p == conn) {
+            *p = *r->link(conn);
+            *r->link(conn) = NULL;
+            r->n--;
+            return;
         }
-    if (s->n == 0) {
-        free(s->id);
-        free(s->conns);
-        s->id = TOMB;
-        s->conns = NULL;
-        s->cap = 0;
-        r->live--;
-    }
 }
 
 size_t bot_registry_conns(const struct bot_registry *r, const char *conv, void **out, size_t cap)
 {
-    const struct slot *s = find(r, conv);
-    if (!s)
-        return 0;
-    for (size_t k = 0; k < s->n && k < cap; k++)
-        out[k] = s->conns[k];
-    return s->n;
+    size_t n = 0;
+    for (void *c = *head_of(r, conv); c; c = *r->link(c))
+        if (strcmp(r->id(c), conv) == 0) {
+            if (n < cap)
+                out[n] = c;
+            n++;
+        }
+    return n;
 }
 
 size_t bot_registry_count(const struct bot_registry *r)
 {
-    return r->live;
+    return r->n;
 }

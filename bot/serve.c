@@ -15,9 +15,10 @@
 #include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/queue.h"
-#include "bot/registry.h"
 #include "bot/ratelimit.h"
+#include "bot/registry.h"
 #include "bot/server.h"
+#include "bot/session.h"
 #include "bot/store.h"
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
@@ -129,7 +130,7 @@ int bot_serve_main(int argc, char **argv)
     int rc = 0;
 
     memset(&srv, 0, sizeof srv);
-    srv.visitors = bot_registry_new();
+    srv.visitors = bot_registry_new(bot_session_reg_id, bot_session_reg_link);
     bot_config_init(&cfg);
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {

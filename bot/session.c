@@ -22,8 +22,19 @@
 struct bot_conv {
     char id[STORE_ID_MAX];
     enum bot_conv_state state;
+    void *reg_link; /* the next session of the registry's chain (bot/registry.h) */
     struct bot_dialogue dlg;
 };
+
+const char *bot_session_reg_id(const void *s)
+{
+    return ((const struct bot_session *)s)->conv->id;
+}
+
+void **bot_session_reg_link(void *s)
+{
+    return &((struct bot_session *)s)->conv->reg_link;
+}
 
 long long bot_server_now_us(void)
 {
@@ -74,7 +85,7 @@ void bot_session_free(struct bot_session *s)
         s->next->prev = s->prev;
     s->srv->nsessions--;
     if (s->conv && !s->is_agent)
-        bot_registry_detach(s->srv->visitors, s->conv->id, s);
+        bot_registry_detach(s->srv->visitors, s);
     free(s->conv);
     free(s);
 }
@@ -386,7 +397,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
             goto internal;
     }
     s->conv = cv;
-    bot_registry_attach(srv->visitors, cv->id, s);
+    bot_registry_attach(srv->visitors, s);
     struct bot_proto_welcome w = {.token = token,
                                   .conversation = cv->id,
                                   .state = bot_conv_state_name(cv->state),

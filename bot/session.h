@@ -78,6 +78,10 @@ void bot_session_deliver(struct bot_session *s, char *frame, size_t len);
  * in memory to one the caller's transition reached (bot/conv.h; the caller writes the
  * store); nothing happens before hello. */
 const char *bot_session_conv_id(const struct bot_session *s);
+/* The accessors of the server's visitor registry (bot/registry.h), for sessions after
+ * hello. */
+const char *bot_session_reg_id(const void *s);
+void **bot_session_reg_link(void *s);
 void bot_session_set_state(struct bot_session *s, enum bot_conv_state state);
 
 /* Removes and returns the first queued frame (caller free()s it), or NULL. */
