@@ -13,11 +13,11 @@
 #include "bot/dialogue.h"
 #include "bot/proto.h"
 #include "bot/registry.h"
+#include "bot/route.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
 
-#define ETA_DEFAULT_MIN 3  /* minutes per chat before any chat was handled */
 #define ETA_SAMPLES     20 /* recent chats the handling time is averaged over */
 #define TRANSCRIPT_MAX  100000
 
@@ -210,21 +210,9 @@ static int online_agents(const struct bot_queue *q)
     return n;
 }
 
-/* Minutes: position × the mean handling time of the last chats (3 min before any), shared
- * among the online agents; at least 1. */
 static int eta_minutes(const struct bot_queue *q, int position)
 {
-    double per = ETA_DEFAULT_MIN;
-    if (q->nhandled) {
-        long long sum = 0;
-        for (int i = 0; i < q->nhandled; i++)
-            sum += q->handled_ms[i];
-        per = (double)sum / q->nhandled / 60000.0;
-    }
-    int agents = online_agents(q);
-    double eta = position * per / (agents > 0 ? agents : 1);
-    int m = (int)(eta + 0.999);
-    return m < 1 ? 1 : m;
+    return bot_route_eta_minutes(q->handled_ms, q->nhandled, online_agents(q), position);
 }
 
 static char *queue_frame(const struct bot_queue *q, size_t *len)
@@ -389,16 +377,21 @@ static int assign(struct bot_queue *q,
 
 /* Auto mode: the online agent below capacity with the fewest chats, then the one assigned
  * least recently. */
+static struct bot_route_agent route_facts(const struct bot_agent *a)
+{
+    return (struct bot_route_agent){a->s && a->online, a->nchats, a->last_assigned};
+}
+
 static struct bot_agent *pick_agent(struct bot_queue *q)
 {
     struct bot_agent *best = NULL;
-    int capacity = q->srv->cfg->agent_capacity;
+    struct bot_route_agent bf;
     for (struct bot_agent *a = q->agents; a; a = a->next) {
-        if (!a->s || !a->online || a->nchats >= capacity)
-            continue;
-        if (!best || a->nchats < best->nchats ||
-            (a->nchats == best->nchats && a->last_assigned < best->last_assigned))
+        struct bot_route_agent af = route_facts(a);
+        if (bot_route_better(&af, best ? &bf : NULL, q->srv->cfg->agent_capacity)) {
             best = a;
+            bf = af;
+        }
     }
     return best;
 }

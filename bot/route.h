@@ -1,0 +1,28 @@
+/* Routing policy as plain functions (issue 11): which agent takes the next chat, and how
+ * long a visitor is told to wait. No queue, no clock, no sockets: queue.c gathers the facts
+ * and applies the answer. */
+#ifndef SANAD_BOT_ROUTE_H
+#define SANAD_BOT_ROUTE_H
+
+#define BOT_ROUTE_ETA_DEFAULT_MIN 3.0 /* per chat, before any chat was handled */
+
+/* What routing knows of an agent. */
+struct bot_route_agent {
+    int available;                    /* connected and online */
+    int nchats;                       /* chats it holds */
+    unsigned long long last_assigned; /* when it last got one (a counter): lower is longer ago */
+};
+
+/* 1 when a may take a chat (available, under capacity) and should rather than best (NULL:
+ * none yet): fewer chats first, then the one that waited longest since its last (round
+ * robin among equals). */
+int bot_route_better(const struct bot_route_agent *a,
+                     const struct bot_route_agent *best,
+                     int capacity);
+
+/* Minutes a visitor at position (1 = next) waits: position times the mean of the handling
+ * times handled_ms[0..n) (BOT_ROUTE_ETA_DEFAULT_MIN when n is 0), shared among the online
+ * agents (as one when none), rounded up, at least 1. */
+int bot_route_eta_minutes(const long long *handled_ms, int n, int online, int position);
+
+#endif
