@@ -18,8 +18,8 @@
 #include "bot/session.h"
 #include "bot/store.h"
 
-#define ETA_SAMPLES     20 /* recent chats the handling time is averaged over */
-#define TRANSCRIPT_MAX  100000
+#define ETA_SAMPLES    20 /* recent chats the handling time is averaged over */
+#define TRANSCRIPT_MAX 100000
 
 /* A conversation waiting for a human, in the FIFO. */
 struct qitem {
@@ -192,8 +192,8 @@ static int system_message(struct bot_queue *q, const char *conv, const char *tex
 }
 
 /* System message text id (bot/texts.h) in lang, agent's name filled in. */
-static void system_text(struct bot_queue *q, const char *conv, enum bot_text id, const char *lang,
-                        const char *agent)
+static void system_text(
+    struct bot_queue *q, const char *conv, enum bot_text id, const char *lang, const char *agent)
 {
     char *text = bot_brain_text(q->srv->brain, id, lang, agent);
     system_message(q, conv, text);
@@ -525,15 +525,10 @@ static void visitors_sweep(struct bot_queue *q, long long now)
     while (it) {
         struct qitem *next = it->next;
         int present = bot_registry_conns(q->srv->visitors, it->id, NULL, 0) > 0;
-        if (present) {
-            it->gone_at = 0;
-        } else if (!it->gone_at) {
-            it->gone_at = now;
-        } else if (now - it->gone_at >= grace &&
-                   store_conv_route(q->srv->store, it->id,
-                                    bot_conv_state_name(moved(it->id, BOT_CONV_QUEUED,
-                                                              BOT_CONV_EXPIRE)),
-                                    0, 0, NULL, now, &e) == SN_OK) {
+        if (bot_route_visitor_gone(&it->gone_at, present, now, grace) &&
+            store_conv_route(q->srv->store, it->id,
+                             bot_conv_state_name(moved(it->id, BOT_CONV_QUEUED, BOT_CONV_EXPIRE)),
+                             0, 0, NULL, now, &e) == SN_OK) {
             system_text(q, it->id, BOT_TEXT_QUEUE_ABANDONED, it->lang, NULL);
             sn_log(SN_LOG_NOTICE, "queue", "event=abandoned conv=%s waited_ms=%lld", it->id,
                    now - it->queued_at);
@@ -559,7 +554,7 @@ static void sweep(struct ev_loop *loop, ev_timer *w, int revents)
     q->armed = 0;
     for (struct orphan **pp = &q->orphans; *pp;) {
         struct orphan *o = *pp;
-        if (o->deadline > now) {
+        if (!bot_route_agent_due(o->deadline, now)) {
             pp = &o->next;
             continue;
         }
@@ -955,9 +950,10 @@ int bot_queue_transfer(struct bot_queue *q,
     long long now = bot_server_now_ms();
     int rc = store_conv_get(q->srv->store, conv_id, &r, err);
     if (rc == SN_OK)
-        rc = store_conv_route(q->srv->store, conv_id,
-                              bot_conv_state_name(moved(conv_id, BOT_CONV_AGENT, BOT_CONV_TRANSFER)),
-                              b->user_id, r.queued_at, NULL, now, err);
+        rc =
+            store_conv_route(q->srv->store, conv_id,
+                             bot_conv_state_name(moved(conv_id, BOT_CONV_AGENT, BOT_CONV_TRANSFER)),
+                             b->user_id, r.queued_at, NULL, now, err);
     if (rc)
         return rc;
     char id[STORE_ID_MAX], lang[3];

@@ -26,3 +26,21 @@ int bot_route_eta_minutes(const long long *handled_ms, int n, int online, int po
     int m = (int)(eta + 0.999);
     return m < 1 ? 1 : m;
 }
+
+int bot_route_visitor_gone(long long *gone_at, int present, long long now, long long grace_ms)
+{
+    if (present) {
+        *gone_at = 0;
+        return 0;
+    }
+    if (!*gone_at) {
+        *gone_at = now ? now : 1; /* 0 means present */
+        return 0;
+    }
+    return now - *gone_at >= grace_ms;
+}
+
+int bot_route_agent_due(long long deadline, long long now)
+{
+    return deadline <= now;
+}

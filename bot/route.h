@@ -25,4 +25,13 @@ int bot_route_better(const struct bot_route_agent *a,
  * agents (as one when none), rounded up, at least 1. */
 int bot_route_eta_minutes(const long long *handled_ms, int n, int online, int position);
 
+/* A queued visitor's presence, seen by the sweep at now: *gone_at is when it was first
+ * seen without a socket (0: present). Returns 1 when it has been gone for grace_ms or more
+ * (the conversation leaves the queue), else 0, updating *gone_at. A visitor who comes back
+ * within the grace starts it afresh next time. */
+int bot_route_visitor_gone(long long *gone_at, int present, long long now, long long grace_ms);
+
+/* 1 when a gone agent's chats, kept for it until deadline, go back to the queue at now. */
+int bot_route_agent_due(long long deadline, long long now);
+
 #endif

@@ -77,11 +77,51 @@ static void test_eta(void **state)
     }
 }
 
+/* A fake clock through the visitor's grace (60 s): gone at 10 s, still within it at
+ * 69.999 s, back at 70.5 s, gone again at 75 s, leaves at 135 s and not before. */
+static void test_visitor_grace(void **state)
+{
+    (void)state;
+    static const struct {
+        long long now;
+        int present, want;
+        long long gone_after;
+    } steps[] = {
+        {0, 1, 0, 0},         {10000, 0, 0, 10000},  {69999, 0, 0, 10000},  {70500, 1, 0, 0},
+        {75000, 0, 0, 75000}, {134999, 0, 0, 75000}, {135000, 0, 1, 75000},
+    };
+    long long gone = 0;
+    for (size_t i = 0; i < N(steps); i++) {
+        int got = bot_route_visitor_gone(&gone, steps[i].present, steps[i].now, 60000);
+        if (got != steps[i].want || gone != steps[i].gone_after)
+            fail_msg("step %zu (t=%lld): gone %d at %lld, want %d at %lld", i, steps[i].now, got,
+                     gone, steps[i].want, steps[i].gone_after);
+    }
+    /* a grace of 0 lets a gone visitor go at the next sweep, never at the first sight */
+    gone = 0;
+    assert_int_equal(bot_route_visitor_gone(&gone, 0, 5, 0), 0);
+    assert_int_equal(bot_route_visitor_gone(&gone, 0, 5, 0), 1);
+    /* the clock at 0 still marks the visitor gone */
+    gone = 0;
+    assert_int_equal(bot_route_visitor_gone(&gone, 0, 0, 1000), 0);
+    assert_true(gone != 0);
+}
+
+static void test_agent_grace(void **state)
+{
+    (void)state;
+    assert_int_equal(bot_route_agent_due(1000, 999), 0);
+    assert_int_equal(bot_route_agent_due(1000, 1000), 1);
+    assert_int_equal(bot_route_agent_due(1000, 5000), 1);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_eta),
+        cmocka_unit_test(test_visitor_grace),
+        cmocka_unit_test(test_agent_grace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
