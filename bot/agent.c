@@ -24,28 +24,15 @@ static void send_error(struct bot_session *s, int code, const char *why, const c
     bot_session_send(s, j, len);
 }
 
-/* Refuses a frame; past abuse_limit refused frames the socket is closed with 1008. */
-static void refuse(struct bot_session *s, int code, const char *why, const char *client_id)
-{
-    sn_log(SN_LOG_INFO, "agent", "event=refused sess=%llu code=%s", s->id,
-           bot_agent_proto_err_name(code));
-    send_error(s, code, why, client_id);
-    if (++s->refused >= s->srv->cfg->abuse_limit) {
-        sn_log(SN_LOG_NOTICE, "agent", "event=abuse sess=%llu ip=%s refused=%d close=1008",
-               s->id, s->ip, s->refused);
-        bot_session_close(s, 1008);
-    }
-}
-
 /* A queue failure as an error frame: not found and capacity are the agent's mistakes. */
 static void failed(struct bot_session *s, int rc, const struct sn_err *e, const char *client_id)
 {
     if (rc == SN_ENOTFOUND)
-        refuse(s, BOT_PROTO_NOT_FOUND, e->msg, client_id);
+        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, e->msg, client_id);
     else if (rc == SN_EINVAL)
-        refuse(s, BOT_PROTO_BAD_FIELD, e->msg, client_id);
+        bot_session_refuse(s, BOT_PROTO_BAD_FIELD, e->msg, client_id);
     else if (rc == SN_ETOOBIG)
-        refuse(s, BOT_AGENT_AT_CAPACITY, e->msg, client_id);
+        bot_session_refuse(s, BOT_AGENT_AT_CAPACITY, e->msg, client_id);
     else
         send_error(s, BOT_PROTO_INTERNAL, "the server could not do that; try again", client_id);
 }
@@ -66,8 +53,7 @@ static void on_write(struct bot_session *s, const struct bot_agent_in *in, int n
     bot_session_send(s, j, len);
 }
 
-void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,
-                        int too_big)
+void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int binary, int too_big)
 {
     const struct bot_config *cfg = s->srv->cfg;
     struct bot_queue *q = s->srv->queue;
@@ -78,22 +64,11 @@ void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int 
 
     if (!s->agent)
         return; /* replaced by a newer socket of the same agent: closing */
-    if (!bot_bucket_take(&s->bucket, cfg->rate, cfg->burst, bot_server_now_us())) {
-        refuse(s, BOT_PROTO_RATE_LIMITED, "too many frames; slow down", NULL);
+    if (!bot_session_admit(s, binary, too_big))
         return;
-    }
-    if (too_big) {
-        snprintf(why, sizeof why, "the frame is larger than %d bytes", cfg->max_frame);
-        refuse(s, BOT_PROTO_TOO_BIG, why, NULL);
-        return;
-    }
-    if (binary) {
-        refuse(s, BOT_PROTO_BAD_JSON, "binary frames are not accepted", NULL);
-        return;
-    }
     rc = bot_agent_proto_decode(buf, len, cfg->max_text, &in, why, sizeof why);
     if (rc != BOT_PROTO_OK) {
-        refuse(s, rc, why, in.client_id);
+        bot_session_refuse(s, rc, why, in.client_id);
         return;
     }
     switch (in.type) {

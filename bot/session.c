@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "bot/agent.h"
+#include "bot/agent_proto.h"
 #include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/proto.h"
@@ -156,25 +157,61 @@ void bot_session_close(struct bot_session *s, int code)
     s->wake(s->io);
 }
 
+/* The two kinds of connection share their admission and refusal; only the wording of an
+ * error frame and the log tag differ. */
+static const struct conn_kind {
+    const char *tag;
+    char *(*error)(int code, const char *message, const char *client_id, size_t *len);
+    const char *(*err_name)(int code);
+} kinds[2] = {
+    {"ws", bot_proto_error, bot_proto_err_name},
+    {"agent", bot_agent_proto_error, bot_agent_proto_err_name},
+};
+
+static const struct conn_kind *kind_of(const struct bot_session *s)
+{
+    return &kinds[s->is_agent ? 1 : 0];
+}
+
 static void send_error(struct bot_session *s, int code, const char *why, const char *client_id)
 {
     size_t len;
-    char *j = bot_proto_error(code, why, client_id, &len);
+    char *j = kind_of(s)->error(code, why, client_id, &len);
     send_take(s, j, len);
 }
 
 void bot_session_refuse(struct bot_session *s, int code, const char *why, const char *client_id)
 {
-    sn_log(SN_LOG_INFO, "ws", "event=refused sess=%llu code=%s", s->id,
-           bot_proto_err_name(code));
+    const struct conn_kind *k = kind_of(s);
+    sn_log(SN_LOG_INFO, k->tag, "event=refused sess=%llu code=%s", s->id, k->err_name(code));
     if (s->close_code)
         return; /* already closing: stay quiet */
     send_error(s, code, why, client_id);
     if (++s->refused >= s->srv->cfg->abuse_limit) {
-        sn_log(SN_LOG_NOTICE, "ws", "event=abuse sess=%llu ip=%s refused=%d close=1008", s->id,
+        sn_log(SN_LOG_NOTICE, k->tag, "event=abuse sess=%llu ip=%s refused=%d close=1008", s->id,
                s->ip, s->refused);
         bot_session_close(s, 1008);
     }
+}
+
+int bot_session_admit(struct bot_session *s, int binary, int too_big)
+{
+    const struct bot_config *cfg = s->srv->cfg;
+    char why[96];
+    if (!bot_bucket_take(&s->bucket, cfg->rate, cfg->burst, bot_server_now_us())) {
+        bot_session_refuse(s, BOT_PROTO_RATE_LIMITED, "too many frames; slow down", NULL);
+        return 0;
+    }
+    if (too_big) {
+        snprintf(why, sizeof why, "the frame is larger than %d bytes", cfg->max_frame);
+        bot_session_refuse(s, BOT_PROTO_TOO_BIG, why, NULL);
+        return 0;
+    }
+    if (binary) {
+        bot_session_refuse(s, BOT_PROTO_BAD_JSON, "binary frames are not accepted", NULL);
+        return 0;
+    }
+    return 1;
 }
 
 static int replay_one(void *ctx, long long seq, const char *frame, size_t len)
@@ -577,19 +614,8 @@ void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, in
         bot_agent_on_frame(s, buf, len, binary, too_big);
         return;
     }
-    if (!bot_bucket_take(&s->bucket, cfg->rate, cfg->burst, t0)) {
-        bot_session_refuse(s, BOT_PROTO_RATE_LIMITED, "too many messages; slow down", NULL);
+    if (!bot_session_admit(s, binary, too_big))
         return;
-    }
-    if (too_big) {
-        snprintf(why, sizeof why, "the frame is larger than %d bytes", cfg->max_frame);
-        bot_session_refuse(s, BOT_PROTO_TOO_BIG, why, NULL);
-        return;
-    }
-    if (binary) {
-        bot_session_refuse(s, BOT_PROTO_BAD_JSON, "binary frames are not accepted", NULL);
-        return;
-    }
     rc = bot_proto_decode(buf, len, cfg->max_text, &in, why, sizeof why);
     if (rc != BOT_PROTO_OK) {
         bot_session_refuse(s, rc, why, in.client_id);

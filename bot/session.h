@@ -58,7 +58,13 @@ void bot_session_free(struct bot_session *s);
 void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,
                           int too_big);
 
-/* Refuses with an error frame and counts the abuse; past abuse_limit schedules close 1008. */
+/* What every frame of either kind of connection passes first: the rate limit (token
+ * bucket), the size, text only. 1 to go on; 0 when the frame was refused (an error frame
+ * queued, the abuse counted). */
+int bot_session_admit(struct bot_session *s, int binary, int too_big);
+
+/* Refuses with an error frame (in the wording of the connection's protocol) and counts the
+ * abuse; past abuse_limit schedules close 1008. Quiet once closing. */
 void bot_session_refuse(struct bot_session *s, int code, const char *why, const char *client_id);
 
 /* Queues a close with status code (1001 going away, 1008 policy) after what is queued. */
