@@ -5,10 +5,9 @@
 
 #include "bot/http_api.h"
 #include "bot/server.h"
+#include "bot/ws.h"
 #include "bot/ws_visitor.h"
 
-int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                      size_t len);
 
 /* Per-request data lws allocates for "http". */
 /* ws_visitor.c reserves 16 bytes for it in the protocol table */
@@ -84,30 +83,31 @@ static const struct lws_protocol_vhost_options mime[] = {
     {NULL, NULL, ".txt", "text/plain; charset=utf-8"},
 };
 
-const struct lws_http_mount *bot_http_mounts(const char *widget_dir)
+const struct lws_http_mount *bot_http_mounts(struct lws_http_mount out[BOT_WS_NMOUNTS],
+                                             const char *widget_dir)
 {
-    static struct lws_http_mount api, health, files;
-    memset(&api, 0, sizeof api);
-    api.mountpoint = "/api";
-    api.mountpoint_len = 4;
-    api.origin = "http";
-    api.origin_protocol = LWSMPRO_CALLBACK;
-    memset(&health, 0, sizeof health);
-    health.mount_next = &api;
-    memset(&files, 0, sizeof files);
-    health.mountpoint = "/healthz";
-    health.mountpoint_len = 8;
-    health.origin = "http"; /* the protocol whose callback answers */
-    health.origin_protocol = LWSMPRO_CALLBACK;
-    files.mount_next = &health;
-    files.mountpoint = "/";
-    files.mountpoint_len = 1;
-    files.origin = widget_dir;
-    files.def = "index.html";
-    files.extra_mimetypes = mime;
-    files.origin_protocol = LWSMPRO_FILE;
-    files.cache_max_age = 60;
-    files.cache_reusable = 1;
-    files.cache_revalidate = 1;
-    return &files;
+    struct lws_http_mount *api = &out[2], *health = &out[1], *files = &out[0];
+    memset(api, 0, sizeof *api);
+    api->mountpoint = "/api";
+    api->mountpoint_len = 4;
+    api->origin = "http";
+    api->origin_protocol = LWSMPRO_CALLBACK;
+    memset(health, 0, sizeof *health);
+    health->mount_next = api;
+    memset(files, 0, sizeof *files);
+    health->mountpoint = "/healthz";
+    health->mountpoint_len = 8;
+    health->origin = "http"; /* the protocol whose callback answers */
+    health->origin_protocol = LWSMPRO_CALLBACK;
+    files->mount_next = health;
+    files->mountpoint = "/";
+    files->mountpoint_len = 1;
+    files->origin = widget_dir;
+    files->def = "index.html";
+    files->extra_mimetypes = mime;
+    files->origin_protocol = LWSMPRO_FILE;
+    files->cache_max_age = 60;
+    files->cache_reusable = 1;
+    files->cache_revalidate = 1;
+    return files;
 }

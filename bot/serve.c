@@ -20,6 +20,7 @@
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
+#include "bot/ws.h"
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
 
@@ -124,6 +125,8 @@ int bot_serve_main(int argc, char **argv)
     struct bot_config cfg;
     struct bot_server srv;
     struct lws_context_creation_info info;
+    struct lws_protocols protocols[BOT_WS_NPROTOCOLS]; /* the context's, until it is destroyed */
+    struct lws_http_mount mounts[BOT_WS_NMOUNTS];
     struct sn_err e = {0};
     ev_signal sigterm, sigint;
     void *foreign[1];
@@ -165,8 +168,9 @@ int bot_serve_main(int argc, char **argv)
     memset(&info, 0, sizeof info);
     info.port = cfg.port;
     info.iface = cfg.bind;
-    info.protocols = bot_ws_protocols(cfg.rx_buffer);
-    info.mounts = bot_http_mounts(cfg.widget_dir);
+    bot_ws_protocols(protocols, cfg.rx_buffer);
+    info.protocols = protocols;
+    info.mounts = bot_http_mounts(mounts, cfg.widget_dir);
     info.user = &srv;
     info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_DISABLE_IPV6;
     if (srv.tls) {

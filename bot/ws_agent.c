@@ -11,12 +11,9 @@
 #include "bot/http_api.h"
 #include "bot/server.h"
 #include "bot/session.h"
+#include "bot/ws.h"
 #include "bot/ws_visitor.h"
 
-int bot_ws_agent_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                          void *in, size_t len);
-int bot_ws_visitor_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                            void *in, size_t len);
 
 static void wake(void *io)
 {

@@ -1,6 +1,7 @@
 /* The visitor WebSocket (/ws, subprotocol sanad.v1): handshake checks (path, Origin),
  * message assembly under max_frame, the per-session send queue (one lws_write per
  * WRITEABLE, LWS_PRE headroom) and closes. The protocol logic is in session.c. */
+#include "bot/ws.h"
 #include "bot/ws_visitor.h"
 
 #include <libwebsockets.h>
@@ -229,16 +230,15 @@ void bot_ws_attach(void *pss, struct bot_session *s)
     ((struct pss *)pss)->s = s;
 }
 
-const struct lws_protocols *bot_ws_protocols(int rx_buffer)
+void bot_ws_protocols(struct lws_protocols out[BOT_WS_NPROTOCOLS], int rx_buffer)
 {
-    static struct lws_protocols protocols[] = {
+    const struct lws_protocols table[BOT_WS_NPROTOCOLS] = {
         {"http", bot_http_callback, 16, 0, 0, NULL, 0},
-        {"sanad.v1", callback, sizeof(struct pss), 512, 0, NULL, 0},
-        {"sanad.agent.v1", bot_ws_agent_callback, sizeof(struct pss), 512, 0, NULL, 0},
+        {"sanad.v1", callback, sizeof(struct pss), (size_t)rx_buffer, 0, NULL, 0},
+        {"sanad.agent.v1", bot_ws_agent_callback, sizeof(struct pss),
+         (size_t)(rx_buffer < 4096 ? 4096 : rx_buffer), 0, NULL, 0},
         {NULL, NULL, 0, 0, 0, NULL, 0}};
-    protocols[1].rx_buffer_size = (size_t)rx_buffer;
-    protocols[2].rx_buffer_size = (size_t)(rx_buffer < 4096 ? 4096 : rx_buffer);
-    return protocols;
+    memcpy(out, table, sizeof table);
 }
 
 void bot_ws_visitor_drain(struct bot_server *srv)

@@ -10,14 +10,6 @@ struct lws;
 struct lws_protocols;
 struct lws_http_mount;
 
-/* The protocol table for lws_context_creation_info.protocols (static storage; "http" first).
- * rx_buffer is the per-connection receive buffer of the visitor protocol. */
-const struct lws_protocols *bot_ws_protocols(int rx_buffer);
-
-/* The mounts: "/" → widget_dir (index.html), "/healthz" → the http protocol. Owned by srv's
- * caller; static storage valid until the next call. */
-const struct lws_http_mount *bot_http_mounts(const char *widget_dir);
-
 /* True when the upgrade's Origin is the server's own or allowed (or absent, per config). */
 int bot_ws_origin_ok(struct lws *wsi, const struct bot_server *srv);
 

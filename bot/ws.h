@@ -1,0 +1,29 @@
+/* The lws side of `sanad serve`: the three protocols' callbacks and the tables that name
+ * them. The tables are filled into storage the caller owns (serve.c keeps them for the
+ * context's lifetime), so nothing mutable is handed out from a static. */
+#ifndef SANAD_BOT_WS_H
+#define SANAD_BOT_WS_H
+
+#include <libwebsockets.h>
+
+/* "http": static files (the widget, the console), /healthz and /api (http.c). */
+int bot_http_callback(
+    struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+/* "sanad.v1": visitors (ws_visitor.c). */
+int bot_ws_visitor_callback(
+    struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+/* "sanad.agent.v1": agents (ws_agent.c; after the handshake it is the visitor's). */
+int bot_ws_agent_callback(
+    struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+
+/* The protocols, "http" first, ended by the zero entry, into out. */
+#define BOT_WS_NPROTOCOLS 4
+void bot_ws_protocols(struct lws_protocols out[BOT_WS_NPROTOCOLS], int rx_buffer);
+
+/* The mounts, into out: "/" -> widget_dir (index.html), "/healthz" and "/api" -> the http
+ * protocol. Returns the first; widget_dir must outlive the context. */
+#define BOT_WS_NMOUNTS 3
+const struct lws_http_mount *bot_http_mounts(struct lws_http_mount out[BOT_WS_NMOUNTS],
+                                             const char *widget_dir);
+
+#endif
