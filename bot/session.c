@@ -1,8 +1,8 @@
-/* A visitor connection's protocol logic: hello/resume, messages through the brain, picks,
- * feedback, handoff; every transcript message is stored before it is acked or sent. */
+/* A connection, visitor or agent: its outgoing frame queue, the admission every frame
+ * passes (rate limit, size, text only), refusals with abuse counting, and the close. What
+ * the frames mean is bot/visitor.c's and bot/agent.c's. */
 #include "bot/session.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,31 +11,10 @@
 #include "bot/agent.h"
 #include "bot/agent_proto.h"
 #include "bot/config.h"
-#include "bot/dialogue.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
-#include "bot/registry.h"
 #include "bot/server.h"
-#include "bot/store.h"
-#include "kb/kb.h"
-
-/* The conversation a session speaks in; allocated at hello. */
-struct bot_conv {
-    char id[STORE_ID_MAX];
-    enum bot_conv_state state;
-    void *reg_link; /* the next session of the registry's chain (bot/registry.h) */
-    struct bot_dialogue dlg;
-};
-
-const char *bot_session_reg_id(const void *s)
-{
-    return ((const struct bot_session *)s)->conv->id;
-}
-
-void **bot_session_reg_link(void *s)
-{
-    return &((struct bot_session *)s)->conv->reg_link;
-}
+#include "bot/visitor.h"
 
 long long bot_server_now_us(void)
 {
@@ -51,8 +30,8 @@ long long bot_server_now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-struct bot_session *bot_session_new(struct bot_server *srv, const char *ip,
-                                    bot_session_wake_fn *wake, void *io)
+struct bot_session *
+bot_session_new(struct bot_server *srv, const char *ip, bot_session_wake_fn *wake, void *io)
 {
     struct bot_session *s = sn_xcalloc(1, sizeof *s);
     s->srv = srv;
@@ -85,9 +64,7 @@ void bot_session_free(struct bot_session *s)
     if (s->next)
         s->next->prev = s->prev;
     s->srv->nsessions--;
-    if (s->conv && !s->is_agent)
-        bot_registry_detach(s->srv->visitors, s);
-    free(s->conv);
+    bot_visitor_leave(s);
     free(s);
 }
 
@@ -126,30 +103,6 @@ void bot_session_send(struct bot_session *s, char *json, size_t len)
     send_take(s, json, len);
 }
 
-void bot_session_deliver(struct bot_session *s, char *frame, size_t len)
-{
-    if (s->replaying || !s->conv)
-        free(frame); /* stored: the replay carries it */
-    else
-        send_take(s, frame, len);
-}
-
-const char *bot_session_conv_id(const struct bot_session *s)
-{
-    return s->conv ? s->conv->id : NULL;
-}
-
-void bot_session_set_state(struct bot_session *s, enum bot_conv_state state)
-{
-    if (s->conv)
-        s->conv->state = state;
-}
-
-static int in_state(const struct bot_session *s, enum bot_conv_state state)
-{
-    return s->conv && s->conv->state == state;
-}
-
 void bot_session_close(struct bot_session *s, int code)
 {
     if (!s->close_code)
@@ -173,7 +126,7 @@ static const struct conn_kind *kind_of(const struct bot_session *s)
     return &kinds[s->is_agent ? 1 : 0];
 }
 
-static void send_error(struct bot_session *s, int code, const char *why, const char *client_id)
+void bot_session_error(struct bot_session *s, int code, const char *why, const char *client_id)
 {
     size_t len;
     char *j = kind_of(s)->error(code, why, client_id, &len);
@@ -186,7 +139,7 @@ void bot_session_refuse(struct bot_session *s, int code, const char *why, const 
     sn_log(SN_LOG_INFO, k->tag, "event=refused sess=%llu code=%s", s->id, k->err_name(code));
     if (s->close_code)
         return; /* already closing: stay quiet */
-    send_error(s, code, why, client_id);
+    bot_session_error(s, code, why, client_id);
     if (++s->refused >= s->srv->cfg->abuse_limit) {
         sn_log(SN_LOG_NOTICE, k->tag, "event=abuse sess=%llu ip=%s refused=%d close=1008", s->id,
                s->ip, s->refused);
@@ -214,459 +167,16 @@ int bot_session_admit(struct bot_session *s, int binary, int too_big)
     return 1;
 }
 
-static int replay_one(void *ctx, long long seq, const char *frame, size_t len)
+void bot_session_on_frame(
+    struct bot_session *s, const char *buf, size_t len, int binary, int too_big)
 {
-    struct bot_session *s = ctx;
-    send_take(s, sn_xstrndup(frame, len), len);
-    s->replay_after = seq;
-    return 0;
-}
-
-void bot_session_replay_fill(struct bot_session *s)
-{
-    struct sn_err e = {0};
-    while (s->replaying && s->conv && !s->close_code) {
-        int room = s->srv->cfg->send_queue - s->qlen;
-        if (room <= 0)
-            return;
-        int before = s->qlen;
-        if (store_msg_each(s->srv->store, s->conv->id, s->replay_after, room, replay_one, s,
-                           &e)) {
-            sn_log(SN_LOG_ERR, "ws", "event=replay_failed sess=%llu conv=%s err=\"%s\"", s->id,
-                   s->conv->id, e.msg);
-            send_error(s, BOT_PROTO_INTERNAL, "the server could not replay the conversation",
-                       NULL);
-            s->replaying = 0;
-            return;
-        }
-        if (s->qlen - before < room)
-            s->replaying = 0; /* caught up */
-    }
-}
-
-/* --- storing and sending transcript messages ------------------------------------------- */
-
-struct enc_ctx {
-    const char *from, *text, *client_id;
-    const struct bot_turn *turn;
-    long long ts;
-};
-
-static char *encode_msg(void *ctx, long long seq, size_t *len)
-{
-    struct enc_ctx *c = ctx;
-    return bot_proto_message(seq, c->from, c->text, c->ts, c->turn, c->client_id, len);
-}
-
-static int save_conv(struct bot_session *s)
-{
-    struct sn_err e = {0};
-    char *dlg = bot_dialogue_encode(&s->conv->dlg);
-    int rc = store_conv_save(s->srv->store, s->conv->id, bot_conv_state_name(s->conv->state),
-                             s->conv->dlg.lang, dlg, strlen(dlg), bot_server_now_ms(), &e);
-    free(dlg);
-    if (rc)
-        sn_log(SN_LOG_ERR, "store", "event=save_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
-    return rc;
-}
-
-/* Stores a bot turn as the next message and queues it (unless replaying, where the replay
- * will carry it). latency_us < 0: not an answer (no log line). */
-static int store_turn(struct bot_session *s, const struct bot_turn *t, long long t0)
-{
-    struct sn_err e = {0};
-    long long seq;
-    int dup;
-    char *frame;
-    size_t len;
-    struct enc_ctx c = {.from = "bot", .text = t->text, .turn = t, .ts = bot_server_now_ms()};
-    const char *band = t->band >= 0 ? kb_band_name(t->band) : NULL;
-    struct store_msg m = {.conv_id = s->conv->id,
-                          .from = "bot",
-                          .text = t->text,
-                          .kind = bot_turn_kind_name(t->kind),
-                          .kb_id = t->kb_id,
-                          .band = band,
-                          .intent = t->intent,
-                          .ts = c.ts,
-                          .encode = encode_msg,
-                          .ctx = &c};
-    int rc = store_msg_add(s->srv->store, &m, &seq, &dup, &frame, &len, &e);
-    if (rc) {
-        sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the answer", NULL);
-        return rc;
-    }
-    if (t->handoff) /* never while an agent holds it: the bot is quiet then */
-        bot_conv_next(s->conv->state, BOT_CONV_HANDOFF, &s->conv->state);
-    save_conv(s);
-    if (s->replaying)
-        free(frame);
-    else
-        send_take(s, frame, len);
-    if (t->handoff) { /* after the handoff message: an assignment follows it */
-        const char *why = bot_queue_offline_reason(s->srv->queue);
-        if (why) { /* nobody can answer now: the visitor may leave a message */
-            size_t n;
-            char *j = bot_proto_offline(why, &n);
-            send_take(s, j, n);
-        }
-        bot_queue_enqueue(s->srv->queue, s->conv->id);
-    }
-    if (t0 >= 0)
-        sn_log(SN_LOG_NOTICE, "ws",
-               "event=answer sess=%llu conv=%s seq=%lld kind=%s intent=%s kb=%s band=%s "
-               "confidence=%.3f latency_us=%lld",
-               s->id, s->conv->id, seq, bot_turn_kind_name(t->kind), t->intent ? t->intent : "-",
-               t->kb_id ? t->kb_id : "-", band ? band : "-", t->confidence,
-               bot_server_now_us() - t0);
-    return SN_OK;
-}
-
-/* Stores a visitor message and acks it. Returns 1 when it is new (the bot should answer),
- * 2 for a resend of a message nothing followed (the process died, or the brain failed,
- * between storing it and answering: the bot answers now, or the visitor never gets one),
- * 0 for a resend already answered (acked with its original seq), -1 on failure (error
- * sent). */
-static int store_visitor(struct bot_session *s, const char *text, const char *client_id,
-                         char **keep, size_t *keep_len)
-{
-    struct sn_err e = {0};
-    long long seq;
-    int dup;
-    char *frame;
-    size_t len;
-    struct enc_ctx c = {.from = "visitor", .text = text, .client_id = client_id,
-                        .ts = bot_server_now_ms()};
-    struct store_msg m = {.conv_id = s->conv->id,
-                          .from = "visitor",
-                          .client_id = client_id,
-                          .text = text,
-                          .ts = c.ts,
-                          .encode = encode_msg,
-                          .ctx = &c};
-    if (store_msg_add(s->srv->store, &m, &seq, &dup, &frame, &len, &e)) {
-        sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the message; resend it",
-                   client_id);
-        return -1;
-    }
-    if (keep && !dup) { /* for the agent */
-        *keep = frame;
-        *keep_len = len;
-    } else {
-        free(frame); /* the visitor has its own text: it gets the ack only */
-    }
-    char *ack = bot_proto_ack(client_id, seq, &len);
-    send_take(s, ack, len);
-    if (!dup)
-        return 1;
-    char from[16];
-    int rc = store_msg_from(s->srv->store, s->conv->id, seq + 1, from, sizeof from, &e);
-    sn_log(SN_LOG_INFO, "ws", "event=resend sess=%llu conv=%s seq=%lld answered=%d", s->id,
-           s->conv->id, seq, rc != SN_ENOTFOUND);
-    return rc == SN_ENOTFOUND ? 2 : 0;
-}
-
-/* --- frames ------------------------------------------------------------------------------ */
-
-static void hex(char *out, const unsigned char *b, size_t n)
-{
-    sodium_bin2hex(out, n * 2 + 1, b, n);
-}
-
-static void token_hash(const char *token, char out[STORE_HASH_HEX])
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
-    hex(out, h, sizeof h);
-}
-
-static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
-{
-    struct bot_server *srv = s->srv;
-    const struct bot_config *cfg = srv->cfg;
-    struct sn_err e = {0};
-    struct bot_conv *cv = sn_xcalloc(1, sizeof *cv);
-    struct store_conv sc;
-    char th[STORE_HASH_HEX], token[BOT_PROTO_TOKEN_MAX + 1];
-    int resumed = 0, rc;
-    long long now = bot_server_now_ms(), after = 0;
-
-    if (in->token[0]) {
-        token_hash(in->token, th);
-        rc = store_conv_by_token(srv->store, th, now - (long long)cfg->session_ttl * 1000, &sc,
-                                 &e);
-        if (rc == SN_OK) {
-            resumed = 1;
-            snprintf(token, sizeof token, "%s", in->token);
-            memcpy(cv->id, sc.id, sizeof cv->id);
-            if (bot_conv_state_parse(sc.state, &cv->state))
-                sn_log(SN_LOG_WARN, "store", "event=unknown_state conv=%s state=\"%s\"",
-                       sc.id, sc.state); /* another version's state: the bot answers */
-            /* unreadable (a damaged row): the conversation goes on, its dialogue afresh */
-            if (bot_dialogue_decode(sc.dialogue, sc.dialogue_len, in->lang[0] ? in->lang : sc.lang,
-                                    &cv->dlg) &&
-                sc.dialogue_len)
-                sn_log(SN_LOG_WARN, "store", "event=dialogue_reset conv=%s bytes=%zu", sc.id,
-                       sc.dialogue_len);
-            free(sc.dialogue);
-            after = in->last_seq;
-        } else if (rc == SN_ENOTFOUND) {
-            send_error(s, BOT_PROTO_BAD_TOKEN,
-                       "the session token is unknown or expired; a new conversation starts",
-                       NULL);
-        } else {
-            goto internal;
-        }
-    }
-    if (!resumed) {
-        unsigned char rnd[32], cid[8];
-        randombytes_buf(rnd, sizeof rnd);
-        randombytes_buf(cid, sizeof cid);
-        hex(token, rnd, sizeof rnd);
-        memcpy(cv->id, "c_", 2);
-        hex(cv->id + 2, cid, sizeof cid);
-        cv->state = BOT_CONV_BOT;
-        token_hash(token, th);
-        bot_dialogue_init(&cv->dlg, in->lang[0] ? in->lang : NULL);
-        if (store_conv_create(srv->store, cv->id, th, cv->dlg.lang, now, &e))
-            goto internal;
-    }
-    s->conv = cv;
-    bot_registry_attach(srv->visitors, s);
-    struct bot_proto_welcome w = {.token = token,
-                                  .conversation = cv->id,
-                                  .state = bot_conv_state_name(cv->state),
-                                  .bot_name = cfg->bot_name,
-                                  .resumed = resumed,
-                                  .max_text = cfg->max_text,
-                                  .max_frame = cfg->max_frame};
-    size_t len;
-    char *j = bot_proto_welcome(&w, &len);
-    send_take(s, j, len);
-    sn_log(SN_LOG_NOTICE, "ws", "event=hello sess=%llu conv=%s resumed=%d last_seq=%lld", s->id,
-           cv->id, resumed, after);
-    s->replaying = 1;
-    s->replay_after = after;
-    if (!resumed) {
-        /* the first bot message is seq 1, stored with the conversation; replay sends it */
-        struct bot_turn t;
-        bot_dialogue_welcome(srv->brain, &cv->dlg, &t);
-        store_turn(s, &t, -1);
-        bot_turn_fini(&t);
-    }
-    bot_session_replay_fill(s);
-    if (cv->state == BOT_CONV_QUEUED)
-        bot_queue_visitor_hello(srv->queue, s);
-    return;
-internal:
-    sn_log(SN_LOG_ERR, "store", "event=hello_failed sess=%llu err=\"%s\"", s->id, e.msg);
-    free(cv);
-    send_error(s, BOT_PROTO_INTERNAL, "the server could not open the conversation", NULL);
-}
-
-static void answer(struct bot_session *s, int rc, struct bot_turn *t, const struct sn_err *e,
-                   long long t0)
-{
-    if (rc == SN_OK) {
-        store_turn(s, t, t0);
-        bot_turn_fini(t);
-        return;
-    }
-    sn_log(SN_LOG_ERR, "brain", "event=brain_failed conv=%s err=\"%s\"", s->conv->id, e->msg);
-    send_error(s, BOT_PROTO_INTERNAL, "the bot could not answer; ask again", NULL);
-}
-
-static void on_message(struct bot_session *s, const struct bot_proto_in *in, long long t0)
-{
-    struct sn_err e = {0};
-    struct bot_turn t;
-    char *frame = NULL;
-    size_t flen = 0;
-    int fresh = store_visitor(s, in->text, in->client_id, &frame, &flen);
-    if (fresh == 1)
-        bot_queue_visitor_message(s->srv->queue, s->conv->id, in->text, frame, flen);
-    free(frame);
-    if (fresh < 1 || in_state(s, BOT_CONV_AGENT)) /* with an agent: the bot stays quiet */
-        return;
-    int rc = bot_dialogue_message(s->srv->brain, &s->conv->dlg, in->text, &t, &e);
-    answer(s, rc, &t, &e, t0);
-}
-
-static void on_pick(struct bot_session *s, const struct bot_proto_in *in, long long t0)
-{
-    struct sn_err e = {0};
-    struct bot_turn t;
-    struct kb_entry *ent = kb_entry_get(s->srv->kb, in->kb_id, &e);
-    if (!ent || ent->status != KB_PUBLISHED) {
-        kb_entry_free(ent);
-        if (!ent && e.code != SN_ENOTFOUND) {
-            send_error(s, BOT_PROTO_INTERNAL, "the server could not read the entry",
-                       in->client_id);
-            return;
-        }
-        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no such entry", in->client_id);
-        return;
-    }
-    char *frame = NULL;
-    size_t flen = 0;
-    int fresh = store_visitor(s, ent->question, in->client_id, &frame, &flen);
-    if (fresh == 1)
-        bot_queue_visitor_message(s->srv->queue, s->conv->id, ent->question, frame, flen);
-    free(frame);
-    kb_entry_free(ent);
-    if (fresh < 1 || in_state(s, BOT_CONV_AGENT))
-        return;
-    int rc = bot_dialogue_pick(s->srv->brain, &s->conv->dlg, in->kb_id, &t, &e);
-    answer(s, rc, &t, &e, t0);
-}
-
-static void on_feedback(struct bot_session *s, const struct bot_proto_in *in, long long t0)
-{
-    struct sn_err e = {0};
-    struct bot_turn t;
-    char from[16];
-    int rc = store_msg_from(s->srv->store, s->conv->id, in->seq, from, sizeof from, &e);
-    if (rc == SN_ENOTFOUND || (rc == SN_OK && strcmp(from, "bot"))) {
-        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no bot message with this seq", NULL);
-        return;
-    }
-    if (rc == SN_OK)
-        rc = store_feedback_add(s->srv->store, s->conv->id, in->seq, in->helpful,
-                                bot_server_now_ms(), &e);
-    if (rc) {
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the feedback", NULL);
-        return;
-    }
-    if (in_state(s, BOT_CONV_AGENT))
-        return; /* stored; the bot does not answer while an agent has the conversation */
-    rc = bot_dialogue_feedback(s->srv->brain, &s->conv->dlg, in->helpful, &t, &e);
-    answer(s, rc, &t, &e, t0);
-}
-
-/* The visitor rates a conversation an agent closed (CSAT). */
-static void on_csat(struct bot_session *s, const struct bot_proto_in *in)
-{
-    struct sn_err e = {0};
-    size_t n;
-    if (!in_state(s, BOT_CONV_CLOSED)) {
-        bot_session_refuse(s, BOT_PROTO_BAD_FIELD, "only a conversation an agent closed is rated",
-                           NULL);
-        return;
-    }
-    if (store_csat_set(s->srv->store, s->conv->id, in->rating, in->text, bot_server_now_ms(),
-                       &e)) {
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the rating", NULL);
-        return;
-    }
-    sn_log(SN_LOG_NOTICE, "ws", "event=csat sess=%llu conv=%s rating=%d comment=%d", s->id,
-           s->conv->id, in->rating, in->text != NULL);
-    char *j = bot_proto_csat_ok(in->rating, &n);
-    send_take(s, j, n);
-}
-
-/* The visitor leaves a message for the agents (a ticket). */
-static void on_leave_message(struct bot_session *s, const struct bot_proto_in *in)
-{
-    struct sn_err e = {0};
-    long long id;
-    size_t n;
-    struct store_ticket t = {.conv_id = s->conv->id,
-                             .lang = s->conv->dlg.lang[0] ? s->conv->dlg.lang : "ar",
-                             .email = in->email[0] ? in->email : NULL,
-                             .consent = in->consent,
-                             .text = in->text,
-                             .created = bot_server_now_ms()};
-    if (store_ticket_add(s->srv->store, &t, &id, &e)) {
-        sn_log(SN_LOG_ERR, "store", "event=ticket_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the message", NULL);
-        return;
-    }
-    sn_log(SN_LOG_NOTICE, "ws", "event=ticket sess=%llu conv=%s ticket=%lld email=%d", s->id,
-           s->conv->id, id, t.email != NULL);
-    char *j = bot_proto_message_left(id, &n);
-    send_take(s, j, n);
-    bot_queue_tickets_changed(s->srv->queue);
-}
-
-static void on_handoff(struct bot_session *s, long long t0)
-{
-    struct bot_turn t;
-    if (in_state(s, BOT_CONV_AGENT))
-        return; /* a human has the conversation already */
-    bot_dialogue_handoff(s->srv->brain, &s->conv->dlg, &t);
-    answer(s, SN_OK, &t, NULL, t0);
-}
-
-void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,
-                          int too_big)
-{
-    const struct bot_config *cfg = s->srv->cfg;
-    struct bot_proto_in in;
-    char why[160];
     long long t0 = bot_server_now_us();
-    int rc;
-
     if (s->close_code)
         return; /* closing: nothing more is read */
     if (s->is_agent) {
         bot_agent_on_frame(s, buf, len, binary, too_big);
         return;
     }
-    if (!bot_session_admit(s, binary, too_big))
-        return;
-    rc = bot_proto_decode(buf, len, cfg->max_text, &in, why, sizeof why);
-    if (rc != BOT_PROTO_OK) {
-        bot_session_refuse(s, rc, why, in.client_id);
-        return;
-    }
-    if ((in.type == BOT_IN_HELLO) == (s->conv != NULL)) {
-        bot_session_refuse(s, BOT_PROTO_HELLO_FIRST,
-                           s->conv ? "hello was already sent" : "the first frame must be hello",
-                           in.client_id);
-        bot_proto_in_fini(&in);
-        return;
-    }
-    switch (in.type) {
-    case BOT_IN_HELLO:
-        on_hello(s, &in);
-        break;
-    case BOT_IN_MESSAGE:
-        on_message(s, &in, t0);
-        break;
-    case BOT_IN_PICK:
-        on_pick(s, &in, t0);
-        break;
-    case BOT_IN_FEEDBACK:
-        on_feedback(s, &in, t0);
-        break;
-    case BOT_IN_HANDOFF:
-        on_handoff(s, t0);
-        break;
-    case BOT_IN_PING: {
-        size_t n;
-        char *j = bot_proto_pong(&n);
-        send_take(s, j, n);
-        break;
-    }
-    case BOT_IN_TYPING:
-        break; /* ignored while the bot has the conversation */
-    case BOT_IN_CSAT:
-        on_csat(s, &in);
-        break;
-    case BOT_IN_LEAVE_MESSAGE:
-        on_leave_message(s, &in);
-        break;
-    case BOT_IN_LEAVE_QUEUE: {
-        struct sn_err e = {0};
-        rc = bot_queue_leave(s->srv->queue, s->conv->id, &e);
-        if (rc == SN_ENOTFOUND)
-            bot_session_refuse(s, BOT_PROTO_BAD_FIELD, "the conversation is not queued", NULL);
-        else if (rc)
-            send_error(s, BOT_PROTO_INTERNAL, "the server could not leave the queue", NULL);
-        break;
-    }
-    }
-    bot_proto_in_fini(&in);
+    if (bot_session_admit(s, binary, too_big))
+        bot_visitor_on_frame(s, buf, len, t0);
 }

@@ -63,6 +63,10 @@ void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, in
  * queued, the abuse counted). */
 int bot_session_admit(struct bot_session *s, int binary, int too_big);
 
+/* Queues an error frame in the wording of the connection's protocol (no abuse counted:
+ * the server's failure, not the peer's). */
+void bot_session_error(struct bot_session *s, int code, const char *why, const char *client_id);
+
 /* Refuses with an error frame (in the wording of the connection's protocol) and counts the
  * abuse; past abuse_limit schedules close 1008. Quiet once closing. */
 void bot_session_refuse(struct bot_session *s, int code, const char *why, const char *client_id);
