@@ -270,21 +270,7 @@ static char *render(const struct bot_brain *b,
                     enum bot_text fallback)
 {
     const char *t = intent_response(b->intents, intent, d->lang, d->turns);
-    struct sn_buf out;
-    if (!t)
-        return say(b, d, fallback);
-    sn_buf_init(&out, 64 * 1024);
-    for (const char *p = t; *p;) {
-        const char *q = strstr(p, "{bot}");
-        if (!q) {
-            sn_buf_adds(&out, p);
-            break;
-        }
-        sn_buf_add(&out, p, (size_t)(q - p));
-        sn_buf_adds(&out, b->bot_name);
-        p = q + 5;
-    }
-    return sn_buf_take(&out);
+    return t ? bot_texts_fill(t, b->bot_name, NULL) : say(b, d, fallback);
 }
 
 void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out)

@@ -16,6 +16,7 @@
 #include "bot/route.h"
 #include "bot/server.h"
 #include "bot/session.h"
+#include "bot/visitor.h"
 #include "bot/store.h"
 
 #define ETA_SAMPLES    20 /* recent chats the handling time is averaged over */

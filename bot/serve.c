@@ -19,6 +19,7 @@
 #include "bot/registry.h"
 #include "bot/server.h"
 #include "bot/session.h"
+#include "bot/visitor.h"
 #include "bot/store.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"

@@ -80,8 +80,7 @@ struct bot_outframe *bot_session_pop(struct bot_session *s)
     return f;
 }
 
-/* Queues a copy of json[0..len) and frees json. */
-static void send_take(struct bot_session *s, char *json, size_t len)
+void bot_session_send(struct bot_session *s, char *json, size_t len)
 {
     size_t pre = s->srv->headroom;
     struct bot_outframe *f = sn_xmalloc(sizeof *f + pre + len);
@@ -96,11 +95,6 @@ static void send_take(struct bot_session *s, char *json, size_t len)
     s->qtail = f;
     s->qlen++;
     s->wake(s->io);
-}
-
-void bot_session_send(struct bot_session *s, char *json, size_t len)
-{
-    send_take(s, json, len);
 }
 
 void bot_session_close(struct bot_session *s, int code)
@@ -130,7 +124,7 @@ void bot_session_error(struct bot_session *s, int code, const char *why, const c
 {
     size_t len;
     char *j = kind_of(s)->error(code, why, client_id, &len);
-    send_take(s, j, len);
+    bot_session_send(s, j, len);
 }
 
 void bot_session_refuse(struct bot_session *s, int code, const char *why, const char *client_id)

@@ -8,8 +8,6 @@
 #ifndef SANAD_BOT_SESSION_H
 #define SANAD_BOT_SESSION_H
 
-#include "bot/conv.h"
-
 #include <stddef.h>
 
 #include "bot/ratelimit.h"
@@ -29,19 +27,19 @@ typedef void bot_session_wake_fn(void *io);
 
 struct bot_session {
     struct bot_server *srv;
-    struct bot_session *prev, *next;   /* srv->sessions */
+    struct bot_session *prev, *next; /* srv->sessions */
     unsigned long long id;
     struct bot_outframe *qhead, *qtail;
     int qlen;
-    struct bot_conv *conv;             /* NULL until hello */
-    long long replay_after;            /* replay in progress: next seq is > replay_after */
+    struct bot_conv *conv;  /* NULL until hello */
+    long long replay_after; /* replay in progress: next seq is > replay_after */
     int replaying;
     struct bot_bucket bucket;
-    int refused;                       /* refused frames on this connection */
-    int close_code;                    /* close with this status once the queue is sent */
-    int ip_counted;                    /* ip holds one count in srv->iplimit */
-    int is_agent;                      /* an agent socket (/agent): frames go to agent.c */
-    struct bot_agent *agent;           /* its agent (queue.c); NULL once replaced or gone */
+    int refused;             /* refused frames on this connection */
+    int close_code;          /* close with this status once the queue is sent */
+    int ip_counted;          /* ip holds one count in srv->iplimit */
+    int is_agent;            /* an agent socket (/agent): frames go to agent.c */
+    struct bot_agent *agent; /* its agent (queue.c); NULL once replaced or gone */
     bot_session_wake_fn *wake;
     void *io;
     char ip[48];
@@ -49,14 +47,14 @@ struct bot_session {
 
 /* A new session for a connection from ip, linked into srv. Owned by the socket layer, freed
  * with bot_session_free (which unlinks it). */
-struct bot_session *bot_session_new(struct bot_server *srv, const char *ip,
-                                    bot_session_wake_fn *wake, void *io);
+struct bot_session *
+bot_session_new(struct bot_server *srv, const char *ip, bot_session_wake_fn *wake, void *io);
 void bot_session_free(struct bot_session *s);
 
 /* A whole WebSocket message arrived (binary: it was a binary frame; too_big: it was longer
  * than max_frame and buf is NULL). Everything the session answers is queued. */
-void bot_session_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,
-                          int too_big);
+void bot_session_on_frame(
+    struct bot_session *s, const char *buf, size_t len, int binary, int too_big);
 
 /* What every frame of either kind of connection passes first: the rate limit (token
  * bucket), the size, text only. 1 to go on; 0 when the frame was refused (an error frame
@@ -74,25 +72,8 @@ void bot_session_refuse(struct bot_session *s, int code, const char *why, const 
 /* Queues a close with status code (1001 going away, 1008 policy) after what is queued. */
 void bot_session_close(struct bot_session *s, int code);
 
-/* Refills the queue from the store while a replay is in progress. */
-void bot_session_replay_fill(struct bot_session *s);
-
 /* Queues json[0..len) (takes it: freed here) to be sent. */
 void bot_session_send(struct bot_session *s, char *json, size_t len);
-
-/* A stored transcript message for this visitor: queued now unless a replay is in progress
- * (the replay will carry it). Takes frame. */
-void bot_session_deliver(struct bot_session *s, char *frame, size_t len);
-
-/* The conversation of a visitor session (NULL before hello). set_state sets the state kept
- * in memory to one the caller's transition reached (bot/conv.h; the caller writes the
- * store); nothing happens before hello. */
-const char *bot_session_conv_id(const struct bot_session *s);
-/* The accessors of the server's visitor registry (bot/registry.h), for sessions after
- * hello. */
-const char *bot_session_reg_id(const void *s);
-void **bot_session_reg_link(void *s);
-void bot_session_set_state(struct bot_session *s, enum bot_conv_state state);
 
 /* Removes and returns the first queued frame (caller free()s it), or NULL. */
 struct bot_outframe *bot_session_pop(struct bot_session *s);

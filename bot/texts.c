@@ -139,18 +139,12 @@ struct bot_texts *bot_texts_load(const char *dir, struct sn_err *err)
     return t;
 }
 
-char *bot_texts_render(const struct bot_texts *t,
-                       enum bot_text id,
-                       const char *lang,
-                       const char *bot,
-                       const char *agent)
+char *bot_texts_fill(const char *tmpl, const char *bot, const char *agent)
 {
     static const char *const marks[] = {"{bot}", "{agent}"};
     const char *fill[] = {bot, agent};
     struct sn_buf out;
-    const char *p = (unsigned)id < BOT_TEXT_N
-                        ? t->t[lang && strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN][id]
-                        : "";
+    const char *p = tmpl;
     sn_buf_init(&out, 64 * 1024);
     while (*p) {
         const char *q = strchr(p, '{');
@@ -170,4 +164,16 @@ char *bot_texts_render(const struct bot_texts *t,
         p = q + 1;
     }
     return sn_buf_take(&out);
+}
+
+char *bot_texts_render(const struct bot_texts *t,
+                       enum bot_text id,
+                       const char *lang,
+                       const char *bot,
+                       const char *agent)
+{
+    if ((unsigned)id >= BOT_TEXT_N)
+        return sn_xstrdup("");
+    return bot_texts_fill(t->t[lang && strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN][id], bot,
+                          agent);
 }

@@ -50,6 +50,11 @@ char *bot_texts_render(const struct bot_texts *t,
                        const char *bot,
                        const char *agent);
 
+/* tmpl with {bot} and {agent} replaced (NULL fills nothing in; other braces are text): the
+ * one template filler, for these texts and the intents' responses. A fresh string owned by
+ * the caller (free). */
+char *bot_texts_fill(const char *tmpl, const char *bot, const char *agent);
+
 /* The key of id in the files, or NULL out of range. */
 const char *bot_text_key(enum bot_text id);
 

@@ -47,22 +47,12 @@ void bot_visitor_leave(struct bot_session *s)
     s->conv = NULL;
 }
 
-static void send_take(struct bot_session *s, char *json, size_t len)
-{
-    bot_session_send(s, json, len);
-}
-
-static void send_error(struct bot_session *s, int code, const char *why, const char *client_id)
-{
-    bot_session_error(s, code, why, client_id);
-}
-
 void bot_session_deliver(struct bot_session *s, char *frame, size_t len)
 {
     if (s->replaying || !s->conv)
         free(frame); /* stored: the replay carries it */
     else
-        send_take(s, frame, len);
+        bot_session_send(s, frame, len);
 }
 
 const char *bot_session_conv_id(const struct bot_session *s)
@@ -84,7 +74,7 @@ static int in_state(const struct bot_session *s, enum bot_conv_state state)
 static int replay_one(void *ctx, long long seq, const char *frame, size_t len)
 {
     struct bot_session *s = ctx;
-    send_take(s, sn_xstrndup(frame, len), len);
+    bot_session_send(s, sn_xstrndup(frame, len), len);
     s->replay_after = seq;
     return 0;
 }
@@ -100,7 +90,8 @@ void bot_session_replay_fill(struct bot_session *s)
         if (store_msg_each(s->srv->store, s->conv->id, s->replay_after, room, replay_one, s, &e)) {
             sn_log(SN_LOG_ERR, "ws", "event=replay_failed sess=%llu conv=%s err=\"%s\"", s->id,
                    s->conv->id, e.msg);
-            send_error(s, BOT_PROTO_INTERNAL, "the server could not replay the conversation", NULL);
+            bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not replay the conversation",
+                              NULL);
             s->replaying = 0;
             return;
         }
@@ -159,7 +150,7 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
     int rc = store_msg_add(s->srv->store, &m, &seq, &dup, &frame, &len, &e);
     if (rc) {
         sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the answer", NULL);
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the answer", NULL);
         return rc;
     }
     if (t->handoff) /* never while an agent holds it: the bot is quiet then */
@@ -168,13 +159,13 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
     if (s->replaying)
         free(frame);
     else
-        send_take(s, frame, len);
+        bot_session_send(s, frame, len);
     if (t->handoff) { /* after the handoff message: an assignment follows it */
         const char *why = bot_queue_offline_reason(s->srv->queue);
         if (why) { /* nobody can answer now: the visitor may leave a message */
             size_t n;
             char *j = bot_proto_offline(why, &n);
-            send_take(s, j, n);
+            bot_session_send(s, j, n);
         }
         bot_queue_enqueue(s->srv->queue, s->conv->id);
     }
@@ -212,8 +203,8 @@ static int store_visitor(
                           .ctx = &c};
     if (store_msg_add(s->srv->store, &m, &seq, &dup, &frame, &len, &e)) {
         sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the message; resend it",
-                   client_id);
+        bot_session_error(s, BOT_PROTO_INTERNAL,
+                          "the server could not store the message; resend it", client_id);
         return -1;
     }
     if (keep && !dup) { /* for the agent */
@@ -223,7 +214,7 @@ static int store_visitor(
         free(frame); /* the visitor has its own text: it gets the ack only */
     }
     char *ack = bot_proto_ack(client_id, seq, &len);
-    send_take(s, ack, len);
+    bot_session_send(s, ack, len);
     if (!dup)
         return 1;
     char from[16];
@@ -277,8 +268,9 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
             free(sc.dialogue);
             after = in->last_seq;
         } else if (rc == SN_ENOTFOUND) {
-            send_error(s, BOT_PROTO_BAD_TOKEN,
-                       "the session token is unknown or expired; a new conversation starts", NULL);
+            bot_session_error(s, BOT_PROTO_BAD_TOKEN,
+                              "the session token is unknown or expired; a new conversation starts",
+                              NULL);
         } else {
             goto internal;
         }
@@ -307,7 +299,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
                                   .max_frame = cfg->max_frame};
     size_t len;
     char *j = bot_proto_welcome(&w, &len);
-    send_take(s, j, len);
+    bot_session_send(s, j, len);
     sn_log(SN_LOG_NOTICE, "ws", "event=hello sess=%llu conv=%s resumed=%d last_seq=%lld", s->id,
            cv->id, resumed, after);
     s->replaying = 1;
@@ -326,7 +318,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
 internal:
     sn_log(SN_LOG_ERR, "store", "event=hello_failed sess=%llu err=\"%s\"", s->id, e.msg);
     free(cv);
-    send_error(s, BOT_PROTO_INTERNAL, "the server could not open the conversation", NULL);
+    bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not open the conversation", NULL);
 }
 
 static void
@@ -338,19 +330,27 @@ answer(struct bot_session *s, int rc, struct bot_turn *t, const struct sn_err *e
         return;
     }
     sn_log(SN_LOG_ERR, "brain", "event=brain_failed conv=%s err=\"%s\"", s->conv->id, e->msg);
-    send_error(s, BOT_PROTO_INTERNAL, "the bot could not answer; ask again", NULL);
+    bot_session_error(s, BOT_PROTO_INTERNAL, "the bot could not answer; ask again", NULL);
+}
+
+/* Stores what the visitor said (store_visitor, whose value it returns) and hands a new line
+ * to the queue, where its agent sees it. */
+static int visitor_said(struct bot_session *s, const char *text, const char *client_id)
+{
+    char *frame = NULL;
+    size_t flen = 0;
+    int fresh = store_visitor(s, text, client_id, &frame, &flen);
+    if (fresh == 1)
+        bot_queue_visitor_message(s->srv->queue, s->conv->id, text, frame, flen);
+    free(frame);
+    return fresh;
 }
 
 static void on_message(struct bot_session *s, const struct bot_proto_in *in, long long t0)
 {
     struct sn_err e = {0};
     struct bot_turn t;
-    char *frame = NULL;
-    size_t flen = 0;
-    int fresh = store_visitor(s, in->text, in->client_id, &frame, &flen);
-    if (fresh == 1)
-        bot_queue_visitor_message(s->srv->queue, s->conv->id, in->text, frame, flen);
-    free(frame);
+    int fresh = visitor_said(s, in->text, in->client_id);
     if (fresh < 1 || in_state(s, BOT_CONV_AGENT)) /* with an agent: the bot stays quiet */
         return;
     int rc = bot_dialogue_message(s->srv->brain, &s->conv->dlg, in->text, &t, &e);
@@ -365,18 +365,14 @@ static void on_pick(struct bot_session *s, const struct bot_proto_in *in, long l
     if (!ent || ent->status != KB_PUBLISHED) {
         kb_entry_free(ent);
         if (!ent && e.code != SN_ENOTFOUND) {
-            send_error(s, BOT_PROTO_INTERNAL, "the server could not read the entry", in->client_id);
+            bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not read the entry",
+                              in->client_id);
             return;
         }
         bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no such entry", in->client_id);
         return;
     }
-    char *frame = NULL;
-    size_t flen = 0;
-    int fresh = store_visitor(s, ent->question, in->client_id, &frame, &flen);
-    if (fresh == 1)
-        bot_queue_visitor_message(s->srv->queue, s->conv->id, ent->question, frame, flen);
-    free(frame);
+    int fresh = visitor_said(s, ent->question, in->client_id);
     kb_entry_free(ent);
     if (fresh < 1 || in_state(s, BOT_CONV_AGENT))
         return;
@@ -398,7 +394,7 @@ static void on_feedback(struct bot_session *s, const struct bot_proto_in *in, lo
         rc = store_feedback_add(s->srv->store, s->conv->id, in->seq, in->helpful,
                                 bot_server_now_ms(), &e);
     if (rc) {
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the feedback", NULL);
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the feedback", NULL);
         return;
     }
     if (in_state(s, BOT_CONV_AGENT))
@@ -418,13 +414,13 @@ static void on_csat(struct bot_session *s, const struct bot_proto_in *in)
         return;
     }
     if (store_csat_set(s->srv->store, s->conv->id, in->rating, in->text, bot_server_now_ms(), &e)) {
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the rating", NULL);
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the rating", NULL);
         return;
     }
     sn_log(SN_LOG_NOTICE, "ws", "event=csat sess=%llu conv=%s rating=%d comment=%d", s->id,
            s->conv->id, in->rating, in->text != NULL);
     char *j = bot_proto_csat_ok(in->rating, &n);
-    send_take(s, j, n);
+    bot_session_send(s, j, n);
 }
 
 /* The visitor leaves a message for the agents (a ticket). */
@@ -441,13 +437,13 @@ static void on_leave_message(struct bot_session *s, const struct bot_proto_in *i
                              .created = bot_server_now_ms()};
     if (store_ticket_add(s->srv->store, &t, &id, &e)) {
         sn_log(SN_LOG_ERR, "store", "event=ticket_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
-        send_error(s, BOT_PROTO_INTERNAL, "the server could not store the message", NULL);
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the message", NULL);
         return;
     }
     sn_log(SN_LOG_NOTICE, "ws", "event=ticket sess=%llu conv=%s ticket=%lld email=%d", s->id,
            s->conv->id, id, t.email != NULL);
     char *j = bot_proto_message_left(id, &n);
-    send_take(s, j, n);
+    bot_session_send(s, j, n);
     bot_queue_tickets_changed(s->srv->queue);
 }
 
@@ -498,7 +494,7 @@ void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, lo
     case BOT_IN_PING: {
         size_t n;
         char *j = bot_proto_pong(&n);
-        send_take(s, j, n);
+        bot_session_send(s, j, n);
         break;
     }
     case BOT_IN_TYPING:
@@ -515,7 +511,7 @@ void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, lo
         if (rc == SN_ENOTFOUND)
             bot_session_refuse(s, BOT_PROTO_BAD_FIELD, "the conversation is not queued", NULL);
         else if (rc)
-            send_error(s, BOT_PROTO_INTERNAL, "the server could not leave the queue", NULL);
+            bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not leave the queue", NULL);
         break;
     }
     }

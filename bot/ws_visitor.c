@@ -13,6 +13,7 @@
 #include "bot/ratelimit.h"
 #include "bot/server.h"
 #include "bot/session.h"
+#include "bot/visitor.h"
 
 /* lws owns this per-connection data; the session inside is created in ESTABLISHED and freed
  * in CLOSED (the only place). Kept small: 10,000 idle sockets must stay cheap. */

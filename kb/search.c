@@ -511,7 +511,6 @@ struct prow {
 };
 struct parsed {
     uint32_t n;
-    unsigned gen; /* kb->index_gen it was parsed under (weights depend on it) */
     char *data;   /* the kb_terms text the words point into */
     struct rword *w;
     uint32_t *g;
@@ -564,7 +563,6 @@ static struct parsed *parse_entry(struct kb *kb, uint32_t n, char *data)
     size_t wcap = 0, gcap = 0, rcap = 0, nw = 0, ng = 0;
     int *goff = NULL;
     e->n = n;
-    e->gen = kb->index_gen;
     e->data = data;
     for (const char *p = data; *p;) {
         const char *eol = strchr(p, '\n');
@@ -629,14 +627,15 @@ parsed_get(struct kb *kb, uint32_t n, const uint32_t *in_use, int nuse, int *own
 {
     struct parsed **slot;
     *owned = 0;
+    /* the index changed: every entry in it is stale (weights depend on the index) */
     if (kb->rcache && kb->rcache_gen != kb->index_gen)
-        kb__rcache_free(kb); /* the index changed: every entry in it is stale (and counted) */
+        kb__rcache_free(kb);
     if (!kb->rcache) {
         kb->rcache = sn_xcalloc(RCACHE, sizeof *slot);
         kb->rcache_gen = kb->index_gen;
     }
     slot = (struct parsed **)kb->rcache + n % RCACHE;
-    if (*slot && (*slot)->n == n && (*slot)->gen == kb->index_gen)
+    if (*slot && (*slot)->n == n)
         return *slot;
     char *d = terms_of(kb, n, rc);
     if (!d)
