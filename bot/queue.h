@@ -1,7 +1,8 @@
-/* The agent queue and routing: conversations waiting for a human (FIFO by the time they were
- * queued), the agents connected on /agent with their presence and chats, and every state
- * change BOT → QUEUED → WITH_AGENT ("agent") → CLOSED after the handoff. One per server
- * (srv->queue), used from the event loop only.
+/* The agent queue: what routing decides (bot/route.h: the FIFO, positions, ETA, the
+ * visitor's grace; bot/agents.h: agents, chats, the agent's grace; both pure) applied to
+ * the store, the visitors and the agents, for every state change BOT → QUEUED → AGENT →
+ * CLOSED after the handoff (bot/conv.h's table). One per server (srv->queue), used from
+ * the event loop only; no timer of its own (serve.c calls bot_queue_tick).
  *
  * Routing (config `routing`): auto assigns the head of the queue to the online agent with
  * the fewest chats below `agent_capacity` (ties: the one assigned least recently) whenever
@@ -30,9 +31,10 @@ struct bot_agent;
  * "queued". Returns an object owned by the caller (bot_queue_free), or NULL with err set. */
 struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err);
 void bot_queue_free(struct bot_queue *q);
-/* Stops the queue's timer (the agent grace sweep); called once the event loop has ended and
- * before it is destroyed. */
-void bot_queue_stop_timers(struct bot_queue *q);
+/* The server's one-second timer (serve.c) at now (ms): gone agents whose grace ended give
+ * their chats back to the head of the queue, queued visitors gone past their grace go
+ * back to the bot, and the queue routes what it can. */
+void bot_queue_tick(struct bot_queue *q, long long now);
 
 /* --- visitor side (session.c) --- */
 

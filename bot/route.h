@@ -1,10 +1,16 @@
-/* Routing policy as plain functions (issue 11): which agent takes the next chat, and how
- * long a visitor is told to wait. No queue, no clock, no sockets: queue.c gathers the facts
- * and applies the answer. */
+/* Routing as plain code: the FIFO of conversations waiting for a person, the position and
+ * wait each visitor is told, the visitor's grace period, and the policy functions that
+ * choose an agent (bot/agents.h keeps the agents). Time is a `now` passed in; nothing
+ * here stores, sends, logs or runs a timer: queue.c applies what this decides, and the
+ * server's one-second timer calls bot_queue_tick, which calls bot_route_sweep and
+ * bot_agents_due. Not thread-safe (the event loop's thread). */
 #ifndef SANAD_BOT_ROUTE_H
 #define SANAD_BOT_ROUTE_H
 
 #define BOT_ROUTE_ETA_DEFAULT_MIN 3.0 /* per chat, before any chat was handled */
+#define BOT_ROUTE_ID_MAX          40  /* conversation ids, NUL included (STORE_ID_MAX) */
+#define BOT_ROUTE_LAST_MAX        564 /* 140 characters of UTF-8, NUL included */
+#define BOT_ROUTE_ETA_SAMPLES     20  /* recent chats the handling time is averaged over */
 
 /* What routing knows of an agent. */
 struct bot_route_agent {
@@ -33,5 +39,70 @@ int bot_route_visitor_gone(long long *gone_at, int present, long long now, long 
 
 /* 1 when a gone agent's chats, kept for it until deadline, go back to the queue at now. */
 int bot_route_agent_due(long long deadline, long long now);
+
+/* --- the queue ------------------------------------------------------------------------ */
+
+/* A conversation waiting for a person. */
+struct bot_route_item {
+    struct bot_route_item *next;
+    char id[BOT_ROUTE_ID_MAX];
+    char lang[3];
+    long long queued_at;           /* ms */
+    int pos_sent;                  /* the position its visitor was last told (0: none) */
+    long long gone_at;             /* ms when a sweep first saw it without a visitor (0: present) */
+    char last[BOT_ROUTE_LAST_MAX]; /* the start of the visitor's last message */
+};
+
+struct bot_route;
+
+/* An empty queue, owned by the caller (bot_route_free). */
+struct bot_route *bot_route_new(void);
+void bot_route_free(struct bot_route *r);
+
+/* Appends conv (or puts it at the head with front: a chat whose agent is gone has waited
+ * longest) with the start of last (up to 140 characters, cut at a character). A conv
+ * queued already is left where it is. Returns its item, owned by r. */
+struct bot_route_item *bot_route_push(struct bot_route *r,
+                                      const char *conv,
+                                      const char *lang,
+                                      long long queued_at,
+                                      const char *last,
+                                      int front);
+/* The item of conv and its position (1 = next) in *pos (may be NULL), or NULL. */
+struct bot_route_item *bot_route_find(const struct bot_route *r, const char *conv, int *pos);
+/* Removes and frees conv's item; 0 when it was queued, -1 when not. */
+int bot_route_remove(struct bot_route *r, const char *conv);
+/* The head (walk on with ->next), or NULL. */
+struct bot_route_item *bot_route_head(const struct bot_route *r);
+int bot_route_len(const struct bot_route *r);
+/* The visitor of it wrote text: the queue shows its start. */
+void bot_route_set_last(struct bot_route *r, struct bot_route_item *it, const char *text);
+/* 1 when the queue changed (pushed, removed, last text) since the last call, and clears
+ * it: the agents get the queue again. */
+int bot_route_changed(struct bot_route *r);
+
+/* Calls fn(ctx, it, pos) for each item whose position differs from the one its visitor
+ * was last told, and remembers it. */
+void bot_route_positions(struct bot_route *r,
+                         void (*fn)(void *ctx, const struct bot_route_item *it, int pos),
+                         void *ctx);
+
+/* A chat was handled in ms (assignment to close): the ETA learns from the last
+ * BOT_ROUTE_ETA_SAMPLES. */
+void bot_route_handled(struct bot_route *r, long long ms);
+/* Minutes the visitor at pos waits with online agents (bot_route_eta_minutes). */
+int bot_route_eta(const struct bot_route *r, int online, int pos);
+
+/* The visitor grace sweep at now: present(ctx, conv) says whether a queued conversation
+ * has a visitor connected; one gone for grace_ms or more is offered to expire(ctx, it),
+ * which returns 0 once it has moved it out of the queue in the store (the item is then
+ * removed and freed here) or non-zero to keep it (tried again at the next sweep). Returns
+ * how many left. */
+int bot_route_sweep(struct bot_route *r,
+                    long long now,
+                    long long grace_ms,
+                    int (*present)(void *ctx, const char *conv),
+                    int (*expire)(void *ctx, const struct bot_route_item *it),
+                    void *ctx);
 
 #endif

@@ -36,6 +36,15 @@
 static struct bot_server *g_srv;
 static struct ev_loop *g_loop;
 static ev_timer drain_timer;
+static ev_timer tick_timer; /* routing's clock: bot_queue_tick once a second */
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    bot_queue_tick(g_srv->queue, bot_server_now_ms());
+}
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -201,6 +210,8 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_init(&sigint, on_signal, SIGINT);
     ev_signal_start(g_loop, &sigterm);
     ev_signal_start(g_loop, &sigint);
+    ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
+    ev_timer_start(g_loop, &tick_timer);
 
     srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
     sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
@@ -209,7 +220,7 @@ int bot_serve_main(int argc, char **argv)
     fflush(stdout);
 
     ev_run(g_loop, 0); /* until the shutdown has drained every socket */
-    bot_queue_stop_timers(srv.queue);
+    ev_timer_stop(g_loop, &tick_timer);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
     lws_context_destroy(srv.lws);

@@ -1,9 +1,12 @@
-/* Unit tests for bot/route.c: the routing policy as tables. Who takes the next chat among
- * agents in every combination that matters, and the wait a visitor is told. */
+/* Unit tests for bot/route.c: the routing policy as tables (who takes the next chat among
+ * agents in every combination that matters, the wait a visitor is told), and the queue
+ * itself with a fake clock: FIFO order, positions, the ETA it learns, the visitor's grace
+ * sweep. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,13 +118,208 @@ static void test_agent_grace(void **state)
     assert_int_equal(bot_route_agent_due(1000, 5000), 1);
 }
 
+/* The queue's ids in order, as "a b c". */
+static const char *order(const struct bot_route *r)
+{
+    static char buf[256];
+    buf[0] = 0;
+    for (const struct bot_route_item *it = bot_route_head(r); it; it = it->next) {
+        if (buf[0])
+            strcat(buf, " ");
+        strcat(buf, it->id);
+    }
+    return buf;
+}
+
+static void test_fifo(void **state)
+{
+    (void)state;
+    struct bot_route *r = bot_route_new();
+    assert_null(bot_route_head(r));
+    assert_int_equal(bot_route_changed(r), 0);
+    bot_route_push(r, "a", "ar", 100, "first", 0);
+    bot_route_push(r, "b", "en", 200, NULL, 0);
+    bot_route_push(r, "c", "ar", 300, "", 0);
+    assert_string_equal(order(r), "a b c");
+    assert_int_equal(bot_route_changed(r), 1);
+    assert_int_equal(bot_route_changed(r), 0); /* read once */
+    /* queued already: keeps its place and its time */
+    struct bot_route_item *it = bot_route_push(r, "a", "ar", 999, "again", 0);
+    assert_int_equal(it->queued_at, 100);
+    assert_string_equal(it->last, "first");
+    assert_string_equal(order(r), "a b c");
+    /* a chat whose agent is gone goes first: it has waited longest */
+    bot_route_push(r, "z", "en", 50, "back", 1);
+    assert_string_equal(order(r), "z a b c");
+    int pos = 0;
+    assert_non_null(bot_route_find(r, "b", &pos));
+    assert_int_equal(pos, 3);
+    assert_null(bot_route_find(r, "nope", &pos));
+    /* removing the tail, then appending, keeps the tail right */
+    assert_int_equal(bot_route_remove(r, "c"), 0);
+    assert_int_equal(bot_route_remove(r, "c"), -1);
+    bot_route_push(r, "d", "ar", 400, NULL, 0);
+    assert_string_equal(order(r), "z a b d");
+    assert_int_equal(bot_route_remove(r, "z"), 0); /* the head */
+    assert_int_equal(bot_route_remove(r, "b"), 0); /* the middle */
+    assert_string_equal(order(r), "a d");
+    assert_int_equal(bot_route_len(r), 2);
+    assert_int_equal(bot_route_remove(r, "a"), 0);
+    assert_int_equal(bot_route_remove(r, "d"), 0);
+    assert_null(bot_route_head(r));
+    bot_route_push(r, "e", "ar", 500, NULL, 1); /* at the head of an empty queue: also the tail */
+    bot_route_push(r, "f", "ar", 600, NULL, 0);
+    assert_string_equal(order(r), "e f");
+    bot_route_free(r);
+}
+
+/* The start of the last message: 140 characters, never a broken one. */
+static void test_last_text(void **state)
+{
+    (void)state;
+    struct bot_route *r = bot_route_new();
+    char ar[1200] = "";
+    for (int i = 0; i < 200; i++)
+        strcat(ar, "\xd8\xa8"); /* ب, two bytes */
+    struct bot_route_item *it = bot_route_push(r, "a", "ar", 1, ar, 0);
+    assert_int_equal(strlen(it->last), 280);
+    bot_route_changed(r);
+    bot_route_set_last(r, it, "short");
+    assert_string_equal(it->last, "short");
+    assert_int_equal(bot_route_changed(r), 1);
+    char four[1200] = ""; /* four-byte characters: 140 of them do not fit, the cut is whole */
+    for (int i = 0; i < 200; i++)
+        strcat(four, "\xf0\x9f\x98\x80");
+    bot_route_set_last(r, it, four);
+    assert_true(strlen(it->last) < BOT_ROUTE_LAST_MAX && strlen(it->last) % 4 == 0);
+    bot_route_free(r);
+}
+
+struct told {
+    char log[256];
+};
+
+static void tell(void *ctx, const struct bot_route_item *it, int pos)
+{
+    struct told *t = ctx;
+    char one[64];
+    snprintf(one, sizeof one, "%s%s=%d", t->log[0] ? " " : "", it->id, pos);
+    strcat(t->log, one);
+}
+
+/* Each visitor is told its position once, and again only when it changes. */
+static void test_positions(void **state)
+{
+    (void)state;
+    struct bot_route *r = bot_route_new();
+    struct told t = {""};
+    bot_route_push(r, "a", "ar", 1, NULL, 0);
+    bot_route_push(r, "b", "ar", 2, NULL, 0);
+    bot_route_positions(r, tell, &t);
+    assert_string_equal(t.log, "a=1 b=2");
+    t.log[0] = 0;
+    bot_route_positions(r, tell, &t);
+    assert_string_equal(t.log, "");
+    bot_route_push(r, "c", "ar", 3, NULL, 0);
+    bot_route_positions(r, tell, &t);
+    assert_string_equal(t.log, "c=3");
+    t.log[0] = 0;
+    bot_route_remove(r, "a");
+    bot_route_positions(r, tell, &t);
+    assert_string_equal(t.log, "b=1 c=2");
+    bot_route_free(r);
+}
+
+/* The ETA learns the handling time of the last BOT_ROUTE_ETA_SAMPLES chats. */
+static void test_eta_learns(void **state)
+{
+    (void)state;
+    struct bot_route *r = bot_route_new();
+    assert_int_equal(bot_route_eta(r, 1, 2), 6); /* 3 minutes a chat before any */
+    bot_route_handled(r, 600000);                /* one 10-minute chat */
+    assert_int_equal(bot_route_eta(r, 1, 1), 10);
+    assert_int_equal(bot_route_eta(r, 2, 1), 5);
+    for (int i = 0; i < BOT_ROUTE_ETA_SAMPLES; i++)
+        bot_route_handled(r, 60000); /* the long one falls out of the window */
+    assert_int_equal(bot_route_eta(r, 1, 1), 1);
+    assert_int_equal(bot_route_eta(r, 1, 4), 4);
+    bot_route_free(r);
+}
+
+/* The sweep's view of the world at each tick: who has a socket, whose store write fails. */
+struct world {
+    const char *present; /* ids with a visitor, as "a c" */
+    const char *failing; /* ids whose expiry the store refuses */
+    char expired[64];
+};
+
+static int has(const char *list, const char *id)
+{
+    size_t n = strlen(id);
+    for (const char *p = list; p && (p = strstr(p, id)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+            return 1;
+    return 0;
+}
+
+static int w_present(void *ctx, const char *conv)
+{
+    return has(((struct world *)ctx)->present, conv);
+}
+
+static int w_expire(void *ctx, const struct bot_route_item *it)
+{
+    struct world *w = ctx;
+    if (has(w->failing, it->id))
+        return -1;
+    strcat(w->expired, it->id);
+    return 0;
+}
+
+/* A fake clock through a 60 s visitor grace over three queued visitors: a stays, b goes at
+ * 10 s, c at 20 s but the store refuses c's expiry once. */
+static void test_sweep(void **state)
+{
+    (void)state;
+    struct bot_route *r = bot_route_new();
+    bot_route_push(r, "a", "ar", 0, NULL, 0);
+    bot_route_push(r, "b", "ar", 0, NULL, 0);
+    bot_route_push(r, "c", "ar", 0, NULL, 0);
+    static const struct {
+        long long now;
+        const char *present, *failing;
+        int left;
+        const char *expired, *queue;
+    } ticks[] = {
+        {0, "a b c", "", 0, "", "a b c"},
+        {10000, "a c", "", 0, "", "a b c"}, /* b first seen gone */
+        {20000, "a", "", 0, "", "a b c"},   /* c first seen gone */
+        {69999, "a", "", 0, "", "a b c"},   /* b within its grace */
+        {70000, "a", "c", 1, "b", "a c"},   /* b's grace ended */
+        {80000, "a", "c", 0, "", "a c"},    /* c's ended, the store refused */
+        {81000, "a", "", 1, "c", "a"},      /* tried again */
+        {500000, "a", "", 0, "", "a"},      /* a is there all along */
+    };
+    for (size_t i = 0; i < N(ticks); i++) {
+        struct world w = {ticks[i].present, ticks[i].failing, ""};
+        int left = bot_route_sweep(r, ticks[i].now, 60000, w_present, w_expire, &w);
+        if (left != ticks[i].left || strcmp(w.expired, ticks[i].expired) ||
+            strcmp(order(r), ticks[i].queue))
+            fail_msg("tick %zu (t=%lld): %d left (%s), queue \"%s\"; want %d (%s), \"%s\"", i,
+                     ticks[i].now, left, w.expired, order(r), ticks[i].left, ticks[i].expired,
+                     ticks[i].queue);
+    }
+    bot_route_free(r);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pick),
-        cmocka_unit_test(test_eta),
-        cmocka_unit_test(test_visitor_grace),
-        cmocka_unit_test(test_agent_grace),
+        cmocka_unit_test(test_pick),          cmocka_unit_test(test_eta),
+        cmocka_unit_test(test_visitor_grace), cmocka_unit_test(test_agent_grace),
+        cmocka_unit_test(test_fifo),          cmocka_unit_test(test_last_text),
+        cmocka_unit_test(test_positions),     cmocka_unit_test(test_eta_learns),
+        cmocka_unit_test(test_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
