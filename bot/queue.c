@@ -10,9 +10,9 @@
 #include "bot/auth.h"
 #include "bot/config.h"
 #include "bot/conv.h"
+#include "bot/convs.h"
 #include "bot/dialogue.h"
 #include "bot/proto.h"
-#include "bot/registry.h"
 #include "bot/route.h"
 #include "bot/server.h"
 #include "bot/session.h"
@@ -42,7 +42,7 @@ static void agent_send(struct bot_agent *a, char *json, size_t len)
     bot_session_send(a->conn, json, len);
 }
 
-/* Calls fn for each visitor session of conv (bot/registry.h), on a copy of the list so
+/* Calls fn for each visitor session of conv (bot/convs.h), on a copy of the list so
  * that fn may close one. */
 #define VISITORS_STACK 8
 static void each_visitor(struct bot_queue *q,
@@ -51,10 +51,10 @@ static void each_visitor(struct bot_queue *q,
                          const void *ctx)
 {
     struct bot_session *buf[VISITORS_STACK], **v = buf;
-    size_t n = bot_registry_conns(q->srv->visitors, conv, (void **)buf, VISITORS_STACK);
+    size_t n = bot_convs_conns(q->srv->convs, conv, (void **)buf, VISITORS_STACK);
     if (n > VISITORS_STACK) {
         v = sn_xcalloc(n, sizeof *v);
-        bot_registry_conns(q->srv->visitors, conv, (void **)v, n);
+        bot_convs_conns(q->srv->convs, conv, (void **)v, n);
     }
     for (size_t i = 0; i < n; i++)
         fn(v[i], ctx);
@@ -79,11 +79,6 @@ static void deliver_one(struct bot_session *s, const void *ctx)
     bot_session_deliver(s, sn_xstrndup(f->p, f->len), f->len);
 }
 
-static void state_one(struct bot_session *s, const void *ctx)
-{
-    bot_session_set_state(s, *(const enum bot_conv_state *)ctx);
-}
-
 /* Sends a copy of json to every visitor socket of conv (a live frame, no seq); takes json. */
 static void visitors_send(struct bot_queue *q, const char *conv, char *json, size_t len)
 {
@@ -98,23 +93,6 @@ static void visitors_deliver(struct bot_queue *q, const char *conv, char *frame,
     struct frame f = {frame, len};
     each_visitor(q, conv, deliver_one, &f);
     free(frame);
-}
-
-/* The state ev moves a conversation in state from to (bot/conv.h): the table, not this
- * file, says what routing writes to the store and tells the visitors. Every caller knows
- * from; a refusal is a bug, logged, and leaves the state as it was. */
-static enum bot_conv_state moved(const char *conv, enum bot_conv_state from, enum bot_conv_event ev)
-{
-    enum bot_conv_state to;
-    if (bot_conv_next(from, ev, &to))
-        sn_log(SN_LOG_ERR, "queue", "event=refused_transition conv=%s state=%s on=%s", conv,
-               bot_conv_state_name(from), bot_conv_event_name(ev));
-    return to;
-}
-
-static void visitors_state(struct bot_queue *q, const char *conv, enum bot_conv_state state)
-{
-    each_visitor(q, conv, state_one, &state);
 }
 
 struct sys_ctx {
@@ -158,6 +136,58 @@ static void system_text(
     char *text = bot_brain_text(q->srv->brain, id, lang, agent);
     system_message(q, conv, text);
     free(text);
+}
+
+/* The notice each move leaves in the transcript (bot/texts.h), + 1; 0: none (a handoff's
+ * notice is the bot's own turn). */
+#define NOTE(t) ((t) + 1)
+static const int notice[BOT_CONV_NEVENTS] = {
+    [BOT_CONV_ASSIGN] = NOTE(BOT_TEXT_AGENT_JOINED),
+    [BOT_CONV_TRANSFER] = NOTE(BOT_TEXT_AGENT_JOINED),
+    [BOT_CONV_CLOSE] = NOTE(BOT_TEXT_AGENT_CLOSED),
+    [BOT_CONV_LEAVE] = NOTE(BOT_TEXT_QUEUE_LEFT),
+    [BOT_CONV_REQUEUE] = NOTE(BOT_TEXT_AGENT_GONE),
+    [BOT_CONV_EXPIRE] = NOTE(BOT_TEXT_QUEUE_ABANDONED),
+};
+
+void bot_queue_moved(void *srv,
+                     const struct bot_conv_move *mv,
+                     enum bot_conv_state from,
+                     enum bot_conv_state to)
+{
+    struct bot_queue *q = ((struct bot_server *)srv)->queue;
+    (void)from;
+    (void)to;
+    if (q && notice[mv->ev])
+        system_text(q, mv->conv, (enum bot_text)(notice[mv->ev] - 1), mv->lang, mv->agent_name);
+}
+
+/* Moves conv by ev (bot/convs.h: the table, the store, memory, then bot_queue_moved).
+ * A refusal means routing and the conversation disagree: a bug, logged. */
+static int move(struct bot_queue *q,
+                const char *conv,
+                enum bot_conv_event ev,
+                long long agent_id,
+                long long queued_at,
+                const char *resolution,
+                const char *agent_name,
+                const char *lang,
+                struct sn_err *e)
+{
+    struct bot_conv_move mv = {.conv = conv,
+                               .ev = ev,
+                               .agent_id = agent_id,
+                               .queued_at = queued_at,
+                               .resolution = resolution,
+                               .agent_name = agent_name,
+                               .lang = lang,
+                               .now = bot_server_now_ms()};
+    int rc = bot_convs_move(q->srv->convs, &mv, NULL, e);
+    if (rc)
+        sn_log(SN_LOG_ERR, "queue",
+               "event=move_failed conv=%s on=%s err=\"%s\"", conv, bot_conv_event_name(ev),
+               e->msg);
+    return rc;
 }
 
 /* --- snapshots ---------------------------------------------------------------------------- */
@@ -239,8 +269,7 @@ static void hand_over(struct bot_queue *q,
                       long long now)
 {
     size_t len;
-    bot_agents_assign(q->agents, a, conv, lang, now);
-    system_text(q, conv, BOT_TEXT_AGENT_JOINED, lang, a->name);
+    bot_agents_assign(q->agents, a, conv, lang, now); /* the joined notice is stored */
     char *j = bot_agent_proto_visitor_joined(a->name, &len);
     visitors_send(q, conv, j, len);
     j = bot_agent_proto_assigned(conv, lang, by, &len);
@@ -258,19 +287,14 @@ static int assign(struct bot_queue *q,
                   struct sn_err *e)
 {
     long long now = bot_server_now_ms();
-    enum bot_conv_state to = moved(it->id, BOT_CONV_QUEUED, BOT_CONV_ASSIGN);
-    int rc = store_conv_route(q->srv->store, it->id, bot_conv_state_name(to), a->user_id,
-                              it->queued_at, NULL, now, e);
-    if (rc) {
-        sn_log(SN_LOG_ERR, "queue", "event=assign_failed conv=%s err=\"%s\"", it->id, e->msg);
+    int rc = move(q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name, it->lang, e);
+    if (rc)
         return rc;
-    }
     char id[STORE_ID_MAX], lang[3];
     long long queued_at = it->queued_at;
     memcpy(id, it->id, sizeof id);
     memcpy(lang, it->lang, sizeof lang);
     bot_route_remove(q->route, id); /* frees it */
-    visitors_state(q, id, to);
     sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld", id,
            a->login, by, now - queued_at);
     hand_over(q, a, id, lang, by, now);
@@ -320,16 +344,9 @@ static int requeue_one(void *ctx, const struct store_route *r)
 {
     struct bot_queue *q = ctx;
     struct sn_err e = {0};
-    long long now = bot_server_now_ms();
-    enum bot_conv_state to = moved(r->id, BOT_CONV_AGENT, BOT_CONV_REQUEUE);
-    if (store_conv_route(q->srv->store, r->id, bot_conv_state_name(to), 0, r->queued_at, NULL, now,
-                         &e)) {
-        sn_log(SN_LOG_ERR, "queue", "event=requeue_failed conv=%s err=\"%s\"", r->id, e.msg);
+    if (move(q, r->id, BOT_CONV_REQUEUE, 0, r->queued_at, NULL, NULL, r->lang, &e))
         return 0;
-    }
     bot_route_push(q->route, r->id, r->lang, r->queued_at, r->last_text, 1); /* waited longest */
-    visitors_state(q, r->id, to);
-    system_text(q, r->id, BOT_TEXT_AGENT_GONE, r->lang, NULL);
     sn_log(SN_LOG_NOTICE, "queue", "event=requeued conv=%s agent_id=%lld", r->id, r->agent_id);
     return 0;
 }
@@ -348,7 +365,7 @@ static void agent_due(void *ctx, long long user_id)
 static int visitor_present(void *ctx, const char *conv)
 {
     struct bot_queue *q = ctx;
-    return bot_registry_conns(q->srv->visitors, conv, NULL, 0) > 0;
+    return bot_convs_conns(q->srv->convs, conv, NULL, 0) > 0;
 }
 
 /* A queued visitor gone past `visitor_grace`: the conversation goes back to the bot, so
@@ -358,10 +375,9 @@ static int visitor_expired(void *ctx, const struct bot_route_item *it)
     struct bot_queue *q = ctx;
     struct sn_err e = {0};
     long long now = bot_server_now_ms();
-    enum bot_conv_state to = moved(it->id, BOT_CONV_QUEUED, BOT_CONV_EXPIRE);
-    if (store_conv_route(q->srv->store, it->id, bot_conv_state_name(to), 0, 0, NULL, now, &e))
-        return -1;
-    system_text(q, it->id, BOT_TEXT_QUEUE_ABANDONED, it->lang, NULL);
+    int rc = move(q, it->id, BOT_CONV_EXPIRE, 0, 0, NULL, NULL, it->lang, &e);
+    if (rc)
+        return rc == SN_ECONFLICT ? 0 : -1; /* not queued after all: out of the FIFO */
     sn_log(SN_LOG_NOTICE, "queue", "event=abandoned conv=%s waited_ms=%lld", it->id,
            now - it->queued_at);
     return 0;
@@ -415,21 +431,17 @@ void bot_queue_enqueue(struct bot_queue *q, const char *conv_id)
     struct store_route r;
     if (bot_route_find(q->route, conv_id, NULL) || bot_agents_holder(q->agents, conv_id))
         return;
-    enum bot_conv_state from, to;
+    enum bot_conv_state from;
     if (store_conv_get(q->srv->store, conv_id, &r, &e))
         return;
     bot_conv_state_parse(r.state, &from); /* a state another version wrote: as the bot's */
     if (from == BOT_CONV_AGENT && r.agent_id)
         return; /* an agent has it (not connected) */
     /* held by an agent no longer known: it goes back to the queue as a gone agent's does */
-    if (bot_conv_next(from, from == BOT_CONV_AGENT ? BOT_CONV_REQUEUE : BOT_CONV_HANDOFF, &to))
-        return;
     long long now = bot_server_now_ms();
-    r.queued_at = now;
-    if (store_conv_route(q->srv->store, conv_id, bot_conv_state_name(to), 0, now, NULL, now, &e)) {
-        sn_log(SN_LOG_ERR, "queue", "event=enqueue_failed conv=%s err=\"%s\"", conv_id, e.msg);
+    if (move(q, conv_id, from == BOT_CONV_AGENT ? BOT_CONV_REQUEUE : BOT_CONV_HANDOFF, 0, now, NULL,
+             NULL, r.lang, &e))
         return;
-    }
     bot_route_push(q->route, conv_id, r.lang, now, r.last_text, 0);
     sn_log(SN_LOG_NOTICE, "queue", "event=queued conv=%s position=%d", conv_id,
            bot_route_len(q->route));
@@ -441,13 +453,9 @@ int bot_queue_leave(struct bot_queue *q, const char *conv_id, struct sn_err *err
     struct bot_route_item *it = bot_route_find(q->route, conv_id, NULL);
     if (!it)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not in the queue");
-    enum bot_conv_state to = moved(conv_id, BOT_CONV_QUEUED, BOT_CONV_LEAVE);
-    int rc = store_conv_route(q->srv->store, conv_id, bot_conv_state_name(to), 0, 0, NULL,
-                              bot_server_now_ms(), err);
+    int rc = move(q, conv_id, BOT_CONV_LEAVE, 0, 0, NULL, NULL, it->lang, err);
     if (rc)
         return rc;
-    visitors_state(q, conv_id, to);
-    system_text(q, conv_id, BOT_TEXT_QUEUE_LEFT, it->lang, NULL);
     sn_log(SN_LOG_NOTICE, "queue", "event=left conv=%s waited_ms=%lld", conv_id,
            bot_server_now_ms() - it->queued_at);
     bot_route_remove(q->route, conv_id);
@@ -685,10 +693,8 @@ int bot_queue_transfer(struct bot_queue *q,
     long long now = bot_server_now_ms();
     int rc = store_conv_get(q->srv->store, conv_id, &r, err);
     if (rc == SN_OK)
-        rc =
-            store_conv_route(q->srv->store, conv_id,
-                             bot_conv_state_name(moved(conv_id, BOT_CONV_AGENT, BOT_CONV_TRANSFER)),
-                             b->user_id, r.queued_at, NULL, now, err);
+        rc = move(q, conv_id, BOT_CONV_TRANSFER, b->user_id, r.queued_at, NULL, b->name,
+                  a->chats[i].lang, err);
     if (rc)
         return rc;
     struct bot_agent_chat c;
@@ -715,17 +721,14 @@ int bot_queue_close(struct bot_queue *q,
     size_t len;
     if (i < 0)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
-    enum bot_conv_state to = moved(conv_id, BOT_CONV_AGENT, BOT_CONV_CLOSE);
-    int rc = store_conv_route(q->srv->store, conv_id, bot_conv_state_name(to), a->user_id, 0,
-                              resolution, now, err);
+    int rc = move(q, conv_id, BOT_CONV_CLOSE, a->user_id, 0, resolution, NULL, a->chats[i].lang,
+                  err);
     if (rc)
         return rc;
     bot_agents_chat_remove(a, i, &c);
     if (c.assigned_at) /* chats loaded from the store have no known start */
         bot_route_handled(q->route, now - c.assigned_at);
-    const char *id = c.id, *lang = c.lang;
-    visitors_state(q, id, to);
-    system_text(q, id, BOT_TEXT_AGENT_CLOSED, lang, NULL);
+    const char *id = c.id;
     char *j = bot_agent_proto_visitor_closed(resolution, &len);
     visitors_send(q, id, j, len);
     sn_log(SN_LOG_NOTICE, "queue", "event=closed conv=%s agent=%s resolution=%s", id, a->login,

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "bot/conv.h"
 #include "kb/base.h"
 
 struct bot_server;
@@ -35,6 +36,15 @@ void bot_queue_free(struct bot_queue *q);
  * their chats back to the head of the queue, queued visitors gone past their grace go
  * back to the bot, and the queue routes what it can. */
 void bot_queue_tick(struct bot_queue *q, long long now);
+
+/* Called by the conversations (bot/convs.h, srv->convs, with srv as ctx) after every
+ * move: the move's notice (an agent joined, closed, left; the queue left or given up) is
+ * stored and delivered to the conversation's visitors. */
+struct bot_conv_move;
+void bot_queue_moved(void *srv,
+                     const struct bot_conv_move *mv,
+                     enum bot_conv_state from,
+                     enum bot_conv_state to);
 
 /* --- visitor side (session.c) --- */
 

@@ -16,7 +16,7 @@
 #include "bot/dialogue.h"
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
-#include "bot/registry.h"
+#include "bot/convs.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/visitor.h"
@@ -117,6 +117,7 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->auth = bot_auth_open(cfg->store_db, e);
     if (!srv->auth)
         return e->code;
+    srv->convs = bot_convs_new(srv->store, bot_queue_moved, srv);
     srv->queue = bot_queue_new(srv, e);
     if (!srv->queue)
         return e->code;
@@ -143,7 +144,6 @@ int bot_serve_main(int argc, char **argv)
     int rc = 0;
 
     memset(&srv, 0, sizeof srv);
-    srv.visitors = bot_registry_new(bot_session_reg_id, bot_session_reg_link);
     bot_config_init(&cfg);
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -232,7 +232,7 @@ out:
         ev_loop_destroy(g_loop);
     g_loop = NULL;
     bot_queue_free(srv.queue);
-    bot_registry_free(srv.visitors); /* after the sockets: their sessions detach on close */
+    bot_convs_free(srv.convs); /* after the sockets: their sessions detach on close */
     bot_iplimit_free(srv.iplimit);
     bot_throttle_free(srv.ip_fails);
     bot_throttle_free(srv.login_fails);

@@ -7,7 +7,7 @@
 
 struct bot_config;
 struct bot_brain;
-struct bot_registry;
+struct bot_convs;
 struct bot_iplimit;
 struct bot_auth;
 struct bot_throttle;
@@ -27,7 +27,7 @@ struct bot_server {
     struct bot_throttle *login_fails, *ip_fails; /* owned: failed logins per login / address */
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
-    struct bot_registry *visitors; /* owned: conversation id -> its visitor sessions */
+    struct bot_convs *convs;      /* owned: the conversations with a visitor connected */
     int nsessions;
     unsigned long long next_session_id;
     size_t headroom; /* LWS_PRE: bytes reserved before every outgoing frame */

@@ -12,38 +12,21 @@
 
 #include "bot/config.h"
 #include "bot/conv.h"
+#include "bot/convs.h"
 #include "bot/dialogue.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
-#include "bot/registry.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
 #include "kb/kb.h"
 
-/* The conversation a session speaks in; allocated at hello. */
-struct bot_conv {
-    char id[STORE_ID_MAX];
-    enum bot_conv_state state;
-    void *reg_link; /* the next session of the registry's chain (bot/registry.h) */
-    struct bot_dialogue dlg;
-};
-
-const char *bot_session_reg_id(const void *s)
-{
-    return ((const struct bot_session *)s)->conv->id;
-}
-
-void **bot_session_reg_link(void *s)
-{
-    return &((struct bot_session *)s)->conv->reg_link;
-}
-
+/* A session's conversation (s->conv) is the server's (srv->convs, bot/convs.h), shared
+ * with the visitor's other tabs: attached at hello, detached when the socket goes. */
 void bot_visitor_leave(struct bot_session *s)
 {
     if (s->conv && !s->is_agent)
-        bot_registry_detach(s->srv->visitors, s);
-    free(s->conv);
+        bot_convs_detach(s->srv->convs, s->conv, s);
     s->conv = NULL;
 }
 
@@ -58,12 +41,6 @@ void bot_session_deliver(struct bot_session *s, char *frame, size_t len)
 const char *bot_session_conv_id(const struct bot_session *s)
 {
     return s->conv ? s->conv->id : NULL;
-}
-
-void bot_session_set_state(struct bot_session *s, enum bot_conv_state state)
-{
-    if (s->conv)
-        s->conv->state = state;
 }
 
 static int in_state(const struct bot_session *s, enum bot_conv_state state)
@@ -153,8 +130,6 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
         bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the answer", NULL);
         return rc;
     }
-    if (t->handoff) /* never while an agent holds it: the bot is quiet then */
-        bot_conv_next(s->conv->state, BOT_CONV_HANDOFF, &s->conv->state);
     save_conv(s);
     if (s->replaying)
         free(frame);
@@ -243,8 +218,11 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
     struct bot_server *srv = s->srv;
     const struct bot_config *cfg = srv->cfg;
     struct sn_err e = {0};
-    struct bot_conv *cv = sn_xcalloc(1, sizeof *cv);
+    struct bot_conv *cv;
     struct store_conv sc;
+    char id[STORE_ID_MAX];
+    enum bot_conv_state state = BOT_CONV_BOT;
+    struct bot_dialogue dlg;
     char th[STORE_HASH_HEX], token[BOT_PROTO_TOKEN_MAX + 1];
     int resumed = 0, rc;
     long long now = bot_server_now_ms(), after = 0;
@@ -255,13 +233,13 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         if (rc == SN_OK) {
             resumed = 1;
             snprintf(token, sizeof token, "%s", in->token);
-            memcpy(cv->id, sc.id, sizeof cv->id);
-            if (bot_conv_state_parse(sc.state, &cv->state))
+            memcpy(id, sc.id, sizeof id);
+            if (bot_conv_state_parse(sc.state, &state))
                 sn_log(SN_LOG_WARN, "store", "event=unknown_state conv=%s state=\"%s\"", sc.id,
                        sc.state); /* another version's state: the bot answers */
             /* unreadable (a damaged row): the conversation goes on, its dialogue afresh */
             if (bot_dialogue_decode(sc.dialogue, sc.dialogue_len, in->lang[0] ? in->lang : sc.lang,
-                                    &cv->dlg) &&
+                                    &dlg) &&
                 sc.dialogue_len)
                 sn_log(SN_LOG_WARN, "store", "event=dialogue_reset conv=%s bytes=%zu", sc.id,
                        sc.dialogue_len);
@@ -280,16 +258,15 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         randombytes_buf(rnd, sizeof rnd);
         randombytes_buf(cid, sizeof cid);
         hex(token, rnd, sizeof rnd);
-        memcpy(cv->id, "c_", 2);
-        hex(cv->id + 2, cid, sizeof cid);
-        cv->state = BOT_CONV_BOT;
+        memcpy(id, "c_", 2);
+        hex(id + 2, cid, sizeof cid);
         token_hash(token, th);
-        bot_dialogue_init(&cv->dlg, in->lang[0] ? in->lang : NULL);
-        if (store_conv_create(srv->store, cv->id, th, cv->dlg.lang, now, &e))
+        bot_dialogue_init(&dlg, in->lang[0] ? in->lang : NULL);
+        if (store_conv_create(srv->store, id, th, dlg.lang, now, &e))
             goto internal;
     }
-    s->conv = cv;
-    bot_registry_attach(srv->visitors, s);
+    /* a conversation open in another tab is joined as it is in memory */
+    s->conv = cv = bot_convs_attach(srv->convs, id, state, &dlg, s);
     struct bot_proto_welcome w = {.token = token,
                                   .conversation = cv->id,
                                   .state = bot_conv_state_name(cv->state),
@@ -317,7 +294,6 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
     return;
 internal:
     sn_log(SN_LOG_ERR, "store", "event=hello_failed sess=%llu err=\"%s\"", s->id, e.msg);
-    free(cv);
     bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not open the conversation", NULL);
 }
 

@@ -13,7 +13,7 @@ struct bot_session;
  * t0 (bot_server_now_us): decoded, refused or acted on. */
 void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, long long t0);
 
-/* The session goes: its conversation leaves the registry and is freed. */
+/* The session goes: it leaves its conversation (freed with its last connection). */
 void bot_visitor_leave(struct bot_session *s);
 
 /* Refills the queue from the store while a replay is in progress. */
@@ -23,14 +23,7 @@ void bot_session_replay_fill(struct bot_session *s);
  * (the replay will carry it). Takes frame. */
 void bot_session_deliver(struct bot_session *s, char *frame, size_t len);
 
-/* The conversation of a visitor session (NULL before hello). set_state sets the state kept
- * in memory to one the caller's transition reached (bot/conv.h; the caller writes the
- * store); nothing happens before hello. */
+/* The conversation id of a visitor session (NULL before hello). */
 const char *bot_session_conv_id(const struct bot_session *s);
-/* The accessors of the server's visitor registry (bot/registry.h), for sessions after
- * hello. */
-const char *bot_session_reg_id(const void *s);
-void **bot_session_reg_link(void *s);
-void bot_session_set_state(struct bot_session *s, enum bot_conv_state state);
 
 #endif

@@ -1,0 +1,210 @@
+/* The conversations in memory and their moves (see bot/convs.h): a chained hash table of
+ * conversations, doubling when it holds more than it has buckets; each conversation keeps
+ * its connections in a small array (one, two with a second tab). */
+#include "bot/convs.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bot_convs {
+    struct store *store;
+    bot_convs_moved_fn *moved;
+    void *ctx;
+    struct bot_conv **bucket; /* heads of the chains */
+    size_t nbuckets;          /* a power of two */
+    size_t n, nconns;
+};
+
+static uint32_t hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+struct bot_convs *bot_convs_new(struct store *st, bot_convs_moved_fn *moved, void *ctx)
+{
+    struct bot_convs *cs = sn_xcalloc(1, sizeof *cs);
+    cs->store = st;
+    cs->moved = moved;
+    cs->ctx = ctx;
+    cs->nbuckets = 64;
+    cs->bucket = sn_xcalloc(cs->nbuckets, sizeof *cs->bucket);
+    return cs;
+}
+
+static void conv_free(struct bot_conv *c)
+{
+    if (c->conns != &c->one)
+        free(c->conns);
+    free(c);
+}
+
+void bot_convs_free(struct bot_convs *cs)
+{
+    if (!cs)
+        return;
+    for (size_t i = 0; i < cs->nbuckets; i++)
+        for (struct bot_conv *c = cs->bucket[i], *next; c; c = next) {
+            next = c->chain;
+            conv_free(c);
+        }
+    free(cs->bucket);
+    free(cs);
+}
+
+static struct bot_conv **head_of(const struct bot_convs *cs, const char *id)
+{
+    return &cs->bucket[hash(id) & (cs->nbuckets - 1)];
+}
+
+static void grow(struct bot_convs *cs)
+{
+    struct bot_conv **old = cs->bucket;
+    size_t oldn = cs->nbuckets;
+    cs->nbuckets *= 2;
+    cs->bucket = sn_xcalloc(cs->nbuckets, sizeof *cs->bucket);
+    for (size_t i = 0; i < oldn; i++)
+        for (struct bot_conv *c = old[i], *next; c; c = next) {
+            next = c->chain;
+            struct bot_conv **h = head_of(cs, c->id);
+            c->chain = *h;
+            *h = c;
+        }
+    free(old);
+}
+
+struct bot_conv *bot_convs_find(const struct bot_convs *cs, const char *id)
+{
+    for (struct bot_conv *c = *head_of(cs, id); c; c = c->chain)
+        if (strcmp(c->id, id) == 0)
+            return c;
+    return NULL;
+}
+
+struct bot_conv *bot_convs_attach(struct bot_convs *cs,
+                                  const char *id,
+                                  enum bot_conv_state state,
+                                  const struct bot_dialogue *dlg,
+                                  void *conn)
+{
+    struct bot_conv *c = bot_convs_find(cs, id);
+    if (!c) {
+        if (cs->n + 1 > cs->nbuckets)
+            grow(cs);
+        c = sn_xcalloc(1, sizeof *c);
+        snprintf(c->id, sizeof c->id, "%s", id);
+        c->state = state;
+        c->dlg = *dlg;
+        c->conns = &c->one;
+        c->cap = 1;
+        struct bot_conv **h = head_of(cs, id);
+        c->chain = *h;
+        *h = c;
+        cs->n++;
+    }
+    if (c->nconns == c->cap) {
+        c->cap *= 2;
+        if (c->conns == &c->one) {
+            c->conns = sn_xcalloc((size_t)c->cap, sizeof *c->conns);
+            c->conns[0] = c->one;
+        } else {
+            c->conns = sn_xrealloc(c->conns, (size_t)c->cap * sizeof *c->conns);
+        }
+    }
+    c->conns[c->nconns++] = conn;
+    cs->nconns++;
+    return c;
+}
+
+void bot_convs_detach(struct bot_convs *cs, struct bot_conv *c, void *conn)
+{
+    int i;
+    for (i = 0; i < c->nconns && c->conns[i] != conn; i++)
+        ;
+    if (i == c->nconns)
+        return;
+    memmove(&c->conns[i], &c->conns[i + 1], (size_t)(c->nconns - i - 1) * sizeof *c->conns);
+    c->nconns--;
+    cs->nconns--;
+    if (c->nconns)
+        return;
+    for (struct bot_conv **p = head_of(cs, c->id); *p; p = &(*p)->chain)
+        if (*p == c) {
+            *p = c->chain;
+            break;
+        }
+    cs->n--;
+    conv_free(c);
+}
+
+size_t bot_convs_conns(const struct bot_convs *cs, const char *id, void **out, size_t cap)
+{
+    const struct bot_conv *c = bot_convs_find(cs, id);
+    if (!c)
+        return 0;
+    for (int i = 0; i < c->nconns && (size_t)i < cap; i++)
+        out[i] = c->conns[i];
+    return (size_t)c->nconns;
+}
+
+size_t bot_convs_count(const struct bot_convs *cs)
+{
+    return cs->n;
+}
+
+size_t bot_convs_nconns(const struct bot_convs *cs)
+{
+    return cs->nconns;
+}
+
+/* The state of id: in memory, else as the store has it. A state another version wrote
+ * counts as the bot's (the table then decides as for one). */
+static int
+current(struct bot_convs *cs, const char *id, enum bot_conv_state *state, struct sn_err *err)
+{
+    struct store_route r;
+    const struct bot_conv *c = bot_convs_find(cs, id);
+    if (c) {
+        *state = c->state;
+        return SN_OK;
+    }
+    int rc = store_conv_get(cs->store, id, &r, err);
+    if (rc == SN_OK)
+        bot_conv_state_parse(r.state, state);
+    return rc;
+}
+
+int bot_convs_move(struct bot_convs *cs,
+                   const struct bot_conv_move *mv,
+                   enum bot_conv_state *to,
+                   struct sn_err *err)
+{
+    enum bot_conv_state from, next;
+    int rc = current(cs, mv->conv, &from, err);
+    if (rc)
+        return rc;
+    rc = bot_conv_next(from, mv->ev, &next);
+    if (rc == SN_EINVAL)
+        return sn_err_set(err, SN_EINVAL, "conversation %s: no such event", mv->conv);
+    if (rc)
+        return sn_err_set(err, SN_ECONFLICT, "conversation %s: no %s from %s", mv->conv,
+                          bot_conv_event_name(mv->ev), bot_conv_state_name(from));
+    rc = store_conv_route(cs->store, mv->conv, bot_conv_state_name(next), mv->agent_id,
+                          mv->queued_at, mv->resolution, mv->now, err);
+    if (rc)
+        return rc;
+    struct bot_conv *c = bot_convs_find(cs, mv->conv);
+    if (c) {
+        c->state = next;
+        c->agent_id = mv->agent_id;
+    }
+    if (to)
+        *to = next;
+    if (cs->moved)
+        cs->moved(cs->ctx, mv, from, next);
+    return SN_OK;
+}

@@ -1,0 +1,96 @@
+/* The conversations the server is holding: conversation id -> its state, the agent holding
+ * it, its dialogue (with its language) and the visitor connections attached to it (a
+ * visitor may have the widget open in two tabs: they share one conversation, one dialogue,
+ * one state). Every move between states goes through bot_convs_move, in one order: check
+ * bot/conv.h's table, write the store, update memory, then tell the caller through the
+ * moved callback. Routing delivers to a conversation's visitors through bot_convs_conns,
+ * never by walking every socket.
+ *
+ * No sockets, no loop: connections are opaque pointers; the store is the conversation
+ * store interface (bot/store.h). A conversation is in memory while a connection is attached
+ * to it; a move of one that is not (its visitor is gone) reads its state from the store.
+ * Not thread-safe (the event loop's thread). */
+#ifndef SANAD_BOT_CONVS_H
+#define SANAD_BOT_CONVS_H
+
+#include <stddef.h>
+
+#include "bot/conv.h"
+#include "bot/dialogue.h"
+#include "bot/store.h"
+
+/* One conversation in memory. Fields are read by the caller; state and agent_id change only
+ * through bot_convs_move; the dialogue is the visitor side's (it saves it). */
+struct bot_conv {
+    char id[STORE_ID_MAX];
+    enum bot_conv_state state;
+    long long agent_id; /* the agent holding it (0: none), as the last move set it */
+    struct bot_dialogue dlg;
+    /* private: the hash chain and the attached connections */
+    struct bot_conv *chain;
+    void *one;    /* the slot of the first connection: no allocation for the usual one tab */
+    void **conns; /* &one, or an array once a second tab attaches */
+    int nconns, cap;
+};
+
+/* A move: event ev on conversation conv at now, with the routing it leaves (the agent that
+ * holds it after the move, 0 for none; when it was queued, 0 for never; the resolution of a
+ * close, else NULL) and what the notice that follows needs (agent_name: the agent who
+ * joined, for assign and transfer; lang: the conversation's language). */
+struct bot_conv_move {
+    const char *conv;
+    enum bot_conv_event ev;
+    long long agent_id, queued_at;
+    const char *resolution;
+    const char *agent_name, *lang;
+    long long now;
+};
+
+/* Called after a move is stored and in memory (from -> to). */
+typedef void bot_convs_moved_fn(void *ctx,
+                                const struct bot_conv_move *mv,
+                                enum bot_conv_state from,
+                                enum bot_conv_state to);
+
+struct bot_convs;
+
+/* An empty set over store st (borrowed: it outlives the set); moved (NULL: none) is called
+ * with ctx after every move. Owned by the caller (bot_convs_free). */
+struct bot_convs *bot_convs_new(struct store *st, bot_convs_moved_fn *moved, void *ctx);
+/* Frees cs and the conversations still in it (NULL is fine); the connections are the
+ * caller's. */
+void bot_convs_free(struct bot_convs *cs);
+
+/* Attaches conn to conversation id. When id is in memory already (another tab), conn joins
+ * it and state and dlg are ignored: the conversation in memory is the live one. Otherwise
+ * it is created with state and a copy of dlg. Returns the conversation, owned by cs while a
+ * connection is attached. */
+struct bot_conv *bot_convs_attach(struct bot_convs *cs,
+                                  const char *id,
+                                  enum bot_conv_state state,
+                                  const struct bot_dialogue *dlg,
+                                  void *conn);
+/* Detaches conn from c (a connection not attached is ignored); c is freed with its last
+ * connection. */
+void bot_convs_detach(struct bot_convs *cs, struct bot_conv *c, void *conn);
+
+/* The conversation id in memory, or NULL. */
+struct bot_conv *bot_convs_find(const struct bot_convs *cs, const char *id);
+/* The connections of id copied into out (at most cap, in the order they attached); returns
+ * how many it has in all (0 when it is not in memory). A copy, so that a caller that
+ * detaches one while walking them does not disturb its loop. */
+size_t bot_convs_conns(const struct bot_convs *cs, const char *id, void **out, size_t cap);
+/* Conversations in memory, and connections attached to them. */
+size_t bot_convs_count(const struct bot_convs *cs);
+size_t bot_convs_nconns(const struct bot_convs *cs);
+
+/* Moves mv->conv by mv->ev: SN_OK once stored, in memory and told (*to the new state when
+ * to is not NULL); SN_ECONFLICT when the table refuses it from the current state (nothing
+ * written; SN_EINVAL for an event out of range), SN_ENOTFOUND when the store has no such
+ * conversation, SN_EDB (err set; memory unchanged, nobody told). */
+int bot_convs_move(struct bot_convs *cs,
+                   const struct bot_conv_move *mv,
+                   enum bot_conv_state *to,
+                   struct sn_err *err);
+
+#endif
