@@ -288,32 +288,17 @@ struct bot_agent_proto_list *bot_agent_proto_transcript_new(const char *conv)
     return l;
 }
 
-void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const char *frame, size_t len)
+void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const struct store_msg *m)
 {
-    json_t *m = json_loadb(frame, len, 0, NULL);
-    if (!m)
-        return; /* stored by us: never happens */
-    json_object_del(m, "type");
-    json_array_append_new(l->items, m);
+    json_t *o = bot_proto_stored_object(m);
+    json_object_del(o, "type");
+    json_array_append_new(l->items, o);
 }
 
-char *bot_agent_proto_relay(const char *conv, const char *frame, size_t len, size_t *out_len)
+char *bot_agent_proto_relay(const struct store_msg *m, size_t *len)
 {
-    json_t *m = json_loadb(frame, len, 0, NULL);
-    if (!m)
-        m = json_pack("{s:s}", "type", "message");
-    json_object_set_new(m, "conversation", json_string(conv));
-    return bot_proto_dump(m, out_len);
-}
-
-char *bot_agent_proto_agent_message(
-    long long seq, const char *agent_name, const char *text, long long ts, int note, size_t *len)
-{
-    json_t *o =
-        json_pack("{s:s, s:I, s:s, s:s, s:I, s:{s:s}}", "type", "message", "seq", (json_int_t)seq,
-                  "from", "agent", "text", text, "ts", (json_int_t)ts, "agent", "name", agent_name);
-    if (note)
-        json_object_set_new(o, "note", json_true());
+    json_t *o = bot_proto_stored_object(m);
+    json_object_set_new(o, "conversation", json_string(m->conv_id));
     return bot_proto_dump(o, len);
 }
 

@@ -68,19 +68,17 @@ void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const stru
 void bot_agent_proto_list_canned_item(struct bot_agent_proto_list *l, const struct store_canned *c);
 char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len);
 
-/* {"type":"transcript","conversation":conv,"messages":[stored frames…]}: add each stored
- * frame (a JSON object) in seq order, then finish. */
+/* {"type":"transcript","conversation":conv,"messages":[…]}: add each stored message in seq
+ * order (its visitor-protocol object without "type", notes included), then finish. */
 struct bot_agent_proto_list *bot_agent_proto_transcript_new(const char *conv);
-void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const char *frame,
-                                    size_t len);
+void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const struct store_msg *m);
 
-/* A stored visitor-wire frame relayed to an agent: the same object with "conversation". */
-char *bot_agent_proto_relay(const char *conv, const char *frame, size_t len, size_t *out_len);
+/* A stored message relayed to the agent holding its conversation: the visitor-protocol
+ * "message" frame (bot_proto_stored_message) with "conversation" (m->conv_id) added. */
+char *bot_agent_proto_relay(const struct store_msg *m, size_t *len);
 
-/* To visitors. A message written by an agent (note: an internal note, never sent to the
- * visitor, stored with "note": true); the visitor's queue position; the close. */
-char *bot_agent_proto_agent_message(long long seq, const char *agent_name, const char *text,
-                                    long long ts, int note, size_t *len);
+/* To visitors: the visitor's queue position; the close. (A message an agent writes is a
+ * stored message: bot_proto_stored_message.) */
 char *bot_agent_proto_visitor_queue(int position, int eta_minutes, size_t *len);
 char *bot_agent_proto_visitor_closed(const char *resolution, size_t *len);
 /* {"type":"agent_joined","agent":{"name"}}: live only, after the stored "joined" message. */

@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "bot/dialogue.h"
-#include "kb/kb.h"
+#include "bot/store.h"
 
 const char *bot_proto_err_name(int code)
 {
@@ -475,33 +475,61 @@ char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)
                           len);
 }
 
-char *bot_proto_message(long long seq,
-                        const char *from,
-                        const char *text,
-                        long long ts,
-                        const struct bot_turn *t,
-                        const char *client_id,
-                        size_t *len)
+/* Sets key in o unless o has it: meta never overrides what the columns say. */
+static void set_new_once(json_t *o, const char *key, json_t *v)
 {
-    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:I}", "type", "message", "seq", (json_int_t)seq,
-                          "from", from, "text", text, "ts", (json_int_t)ts);
-    if (t) {
-        json_t *sugg = json_array();
-        for (int i = 0; i < t->nsugg; i++)
-            json_array_append_new(sugg, json_pack("{s:s, s:s}", "kb_id", t->sugg[i].kb_id,
-                                                  "question", t->sugg[i].question));
+    if (json_object_get(o, key))
+        json_decref(v);
+    else
+        json_object_set_new(o, key, v);
+}
+
+json_t *bot_proto_stored_object(const struct store_msg *m)
+{
+    int note = !strcmp(m->sender, "note");
+    json_t *o =
+        json_pack("{s:s, s:I, s:s, s:s, s:I}", "type", "message", "seq", (json_int_t)m->seq, "from",
+                  note ? "agent" : m->sender, "text", m->text, "ts", (json_int_t)m->ts);
+    if (!o) /* text or sender not UTF-8: never from us, but a frame must go out */
+        o = json_pack("{s:s, s:I, s:s, s:s, s:I}", "type", "message", "seq", (json_int_t)m->seq,
+                      "from", "system", "text", "", "ts", (json_int_t)m->ts);
+    if (!strcmp(m->sender, "bot")) {
         json_object_set_new(o, "is_bot", json_true());
-        json_object_set_new(o, "kind", json_string(bot_turn_kind_name(t->kind)));
-        json_object_set_new(o, "kb_id", str_or_null(t->kb_id));
-        json_object_set_new(o, "band",
-                            t->band >= 0 ? json_string(kb_band_name(t->band)) : json_null());
-        json_object_set_new(o, "intent", str_or_null(t->intent));
-        json_object_set_new(o, "lang", json_string(t->lang));
-        json_object_set_new(o, "suggestions", sugg);
-        json_object_set_new(o, "ask_feedback", json_boolean(t->ask_feedback));
-        json_object_set_new(o, "offer_human", json_boolean(t->offer_human));
+        json_object_set_new(o, "kind", str_or_null(m->kind));
+        json_object_set_new(o, "kb_id", str_or_null(m->kb_id));
+        json_object_set_new(o, "band", str_or_null(m->band));
+        json_object_set_new(o, "intent", str_or_null(m->intent));
     }
-    if (client_id && *client_id)
-        json_object_set_new(o, "client_id", json_string(client_id));
-    return bot_proto_dump(o, len);
+    json_t *meta = m->meta ? json_loads(m->meta, 0, NULL) : NULL;
+    const char *key;
+    json_t *v;
+    if (json_is_object(meta))
+        json_object_foreach(meta, key, v)
+        {
+            set_new_once(o, key, json_incref(v));
+        }
+    json_decref(meta);
+    if (!strcmp(m->sender, "visitor") && m->client_id && *m->client_id)
+        set_new_once(o, "client_id", json_string(m->client_id));
+    if (m->agent)
+        set_new_once(o, "agent", json_pack("{s:s}", "name", m->agent));
+    if (note)
+        set_new_once(o, "note", json_true());
+    return o;
+}
+
+char *bot_proto_stored_message(const struct store_msg *m, size_t *len)
+{
+    return bot_proto_dump(bot_proto_stored_object(m), len);
+}
+
+char *bot_proto_turn_meta(const struct bot_turn *t)
+{
+    json_t *sugg = json_array();
+    for (int i = 0; i < t->nsugg; i++)
+        json_array_append_new(sugg, json_pack("{s:s, s:s}", "kb_id", t->sugg[i].kb_id, "question",
+                                              t->sugg[i].question));
+    return bot_proto_dump(json_pack("{s:s, s:o, s:b, s:b}", "lang", t->lang, "suggestions", sugg,
+                                    "ask_feedback", t->ask_feedback, "offer_human", t->offer_human),
+                          NULL);
 }

@@ -9,6 +9,8 @@
 #include "kb/base.h"
 
 struct bot_turn;
+struct json_t;
+struct store_msg;
 
 /* Wire error codes; bot_proto_err_name gives the string of docs/protocol.md. */
 enum bot_proto_err {
@@ -90,15 +92,20 @@ struct bot_proto_welcome {
 };
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len);
 
-/* A transcript message. For from="bot" pass the turn (kind, kb_id, band, intent,
- * suggestions, flags); for "visitor" pass client_id. ts in ms since the epoch. */
-char *bot_proto_message(long long seq,
-                        const char *from,
-                        const char *text,
-                        long long ts,
-                        const struct bot_turn *turn,
-                        const char *client_id,
-                        size_t *len);
+/* A stored transcript message (bot/store.h) as the visitor protocol's "message" frame: the
+ * one encoder for both the live frame sent once it is stored and its replay, so the two
+ * cannot differ. Keys in this order: type, seq, from, text, ts; for a bot: is_bot, kind,
+ * kb_id, band, intent; then m->meta's keys in their order (a key above wins, and meta that
+ * is not a JSON object is left out); a visitor's client_id; an agent's {"name"}; and for a
+ * note (sender "note": the agents' eyes only) from "agent" with "note": true. */
+char *bot_proto_stored_message(const struct store_msg *m, size_t *len);
+/* The same as a JSON object owned by the caller (json_decref), for the agent protocol's
+ * frames that carry a stored message (bot/agent_proto.c). Never NULL. */
+struct json_t *bot_proto_stored_object(const struct store_msg *m);
+/* What a bot turn carries beyond the store's columns, as the text for store_msg.meta: a JSON
+ * object {lang, suggestions: [{kb_id, question}], ask_feedback, offer_human} owned by the
+ * caller (free()). */
+char *bot_proto_turn_meta(const struct bot_turn *t);
 
 /* A copy (caller free()s it) of valid UTF-8 s[0..n) without Unicode white space at either end. */
 char *bot_proto_trim_dup(const char *s, size_t n);
@@ -113,7 +120,6 @@ size_t bot_proto_utf8_chars(const char *s, size_t n);
  * when the frame is refused later, so the error can name it) and points *type at its type
  * (borrowed from *out). BOT_PROTO_OK, or bad_utf8 / bad_json / unknown_type with the reason
  * in why and *out NULL. */
-struct json_t;
 int bot_proto_load(const char *buf,
                    size_t len,
                    struct json_t **out,

@@ -95,36 +95,19 @@ static void visitors_deliver(struct bot_queue *q, const char *conv, char *frame,
     free(frame);
 }
 
-struct sys_ctx {
-    const char *text;
-    long long ts;
-};
-
-static char *encode_system(void *ctx, long long seq, size_t *len)
-{
-    struct sys_ctx *c = ctx;
-    return bot_proto_message(seq, "system", c->text, c->ts, NULL, NULL, len);
-}
-
 /* Stores a system message in conv and delivers it to its visitors. */
 static int system_message(struct bot_queue *q, const char *conv, const char *text)
 {
     struct sn_err e = {0};
-    struct sys_ctx c = {.text = text, .ts = bot_server_now_ms()};
-    struct store_msg m = {.conv_id = conv,
-                          .from = "system",
-                          .text = text,
-                          .ts = c.ts,
-                          .encode = encode_system,
-                          .ctx = &c};
-    long long seq;
+    struct store_msg m = {
+        .conv_id = conv, .sender = "system", .text = text, .ts = bot_server_now_ms()};
     int dup;
-    char *frame;
     size_t len;
-    if (store_msg_add(q->srv->store, &m, &seq, &dup, &frame, &len, &e)) {
+    if (store_msg_add(q->srv->store, &m, &m.seq, &dup, &e)) {
         sn_log(SN_LOG_ERR, "queue", "event=store_failed conv=%s err=\"%s\"", conv, e.msg);
         return e.code;
     }
+    char *frame = bot_proto_stored_message(&m, &len);
     visitors_deliver(q, conv, frame, len);
     return SN_OK;
 }
@@ -225,10 +208,9 @@ static void send_chats(struct bot_agent *a)
     agent_send(a, j, len);
 }
 
-static int transcript_one(void *ctx, long long seq, const char *frame, size_t len)
+static int transcript_one(void *ctx, const struct store_msg *m)
 {
-    (void)seq;
-    bot_agent_proto_transcript_add(ctx, frame, len);
+    bot_agent_proto_transcript_add(ctx, m);
     return 0;
 }
 
@@ -476,17 +458,16 @@ void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s)
     bot_queue_enqueue(q, conv); /* queued in the store but not here: queue it now */
 }
 
-void bot_queue_visitor_message(
-    struct bot_queue *q, const char *conv_id, const char *text, const char *frame, size_t len)
+void bot_queue_visitor_message(struct bot_queue *q, const struct store_msg *m)
 {
-    struct bot_route_item *it = bot_route_find(q->route, conv_id, NULL);
+    struct bot_route_item *it = bot_route_find(q->route, m->conv_id, NULL);
     struct bot_agent *a;
     size_t n;
     if (it) {
-        bot_route_set_last(q->route, it, text);
+        bot_route_set_last(q->route, it, m->text);
         changed(q);
-    } else if (frame && (a = bot_agents_holder(q->agents, conv_id))) {
-        char *j = bot_agent_proto_relay(conv_id, frame, len, &n);
+    } else if ((a = bot_agents_holder(q->agents, m->conv_id))) {
+        char *j = bot_agent_proto_relay(m, &n);
         agent_send(a, j, n);
     }
 }
@@ -622,18 +603,6 @@ int bot_queue_take(struct bot_queue *q,
     return rc;
 }
 
-struct write_ctx {
-    const char *name, *text;
-    long long ts;
-    int note;
-};
-
-static char *encode_agent(void *ctx, long long seq, size_t *len)
-{
-    struct write_ctx *c = ctx;
-    return bot_agent_proto_agent_message(seq, c->name, c->text, c->ts, c->note, len);
-}
-
 int bot_queue_write(struct bot_queue *q,
                     struct bot_agent *a,
                     const char *conv_id,
@@ -645,28 +614,24 @@ int bot_queue_write(struct bot_queue *q,
                     struct sn_err *err)
 {
     char key[BOT_PROTO_CLIENT_ID_MAX + 3];
-    char *frame;
     size_t len;
-    struct write_ctx c = {.name = a->name, .text = text, .ts = bot_server_now_ms(), .note = note};
     if (bot_agents_chat_index(a, conv_id) < 0)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
     /* "a:" keeps agents' client_ids apart from the visitor's ([A-Za-z0-9_-] only) */
     if (client_id && *client_id)
         snprintf(key, sizeof key, "a:%s", client_id);
     struct store_msg m = {.conv_id = conv_id,
-                          .from = note ? "note" : "agent",
+                          .sender = note ? "note" : "agent",
                           .client_id = client_id && *client_id ? key : NULL,
                           .text = text,
-                          .ts = c.ts,
-                          .encode = encode_agent,
-                          .ctx = &c};
-    int rc = store_msg_add(q->srv->store, &m, seq, dup, &frame, &len, err);
-    if (rc || *dup)
+                          .agent = a->name,
+                          .ts = bot_server_now_ms()};
+    int rc = store_msg_add(q->srv->store, &m, seq, dup, err);
+    if (rc || *dup || note) /* a note: agents only, they see it in the transcript */
         return rc;
-    if (note)
-        free(frame); /* agents only: they see it in the transcript */
-    else
-        visitors_deliver(q, conv_id, frame, len);
+    m.seq = *seq;
+    char *frame = bot_proto_stored_message(&m, &len);
+    visitors_deliver(q, conv_id, frame, len);
     return SN_OK;
 }
 

@@ -27,6 +27,7 @@ struct bot_session;
 struct bot_user;
 struct bot_queue;
 struct bot_agent;
+struct store_msg;
 
 /* A queue for srv (cfg, store), loaded with the conversations the store has in state
  * "queued". Returns an object owned by the caller (bot_queue_free), or NULL with err set. */
@@ -56,10 +57,9 @@ void bot_queue_enqueue(struct bot_queue *q, const char *conv_id);
 int bot_queue_leave(struct bot_queue *q, const char *conv_id, struct sn_err *err);
 /* A visitor session resumed a queued conversation: sends it its position. */
 void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s);
-/* A new visitor message (text, and its stored frame) in conv_id: relayed to the agent that
- * has the conversation, or kept as the "last question" of a queued one. */
-void bot_queue_visitor_message(struct bot_queue *q, const char *conv_id, const char *text,
-                               const char *frame, size_t len);
+/* A new visitor message m, as stored (seq filled in), in m->conv_id: relayed to the agent
+ * that has the conversation, or its text kept as the "last question" of a queued one. */
+void bot_queue_visitor_message(struct bot_queue *q, const struct store_msg *m);
 
 /* Why nobody can answer a handoff now: "closed_hours" (business_hours are set and now is
  * outside them), "nobody_online" (no connected agent with presence online) or NULL. */

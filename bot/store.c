@@ -26,9 +26,9 @@ int store_conv_save(struct store *s, const char *id, const char *state, const ch
 }
 
 int store_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
-                  char **frame, size_t *frame_len, struct sn_err *err)
+                  struct sn_err *err)
 {
-    return s->ops->msg_add(s, m, seq, dup, frame, frame_len, err);
+    return s->ops->msg_add(s, m, seq, dup, err);
 }
 
 int store_msg_each(struct store *s, const char *conv_id, long long after, int limit,

@@ -27,23 +27,28 @@ struct store_conv {
     size_t dialogue_len;
 };
 
-/* Produces the wire frame of a message once its seq is known; returns a string owned by the
- * caller (free()) and its length in *len. */
-typedef char *store_encode_fn(void *ctx, long long seq, size_t *len);
-/* Called per replayed message; a non-zero return stops the walk and is returned. */
-typedef int store_msg_fn(void *ctx, long long seq, const char *frame, size_t len);
-
+/* One transcript message as the store keeps it: fields, never a wire frame (bot/proto.c
+ * encodes them for each protocol when a message is sent or replayed). The same struct adds
+ * a message (store_msg_add, which ignores seq) and is handed to a walk (store_msg_fn, with
+ * every field filled by the store; its strings are borrowed for the call only). NULL is
+ * "none" for every string but conv_id, sender and text. */
 struct store_msg {
     const char *conv_id;
-    const char *from;      /* "visitor", "bot", "agent", "system" */
-    const char *client_id; /* visitor messages: idempotence key, or NULL */
+    long long seq;         /* per conversation, from 1; filled by the store on a walk */
+    const char *sender;    /* "visitor", "bot", "agent", "note" (an agent's internal note),
+                            * "system" */
+    const char *client_id; /* the sender's idempotence key, or NULL */
     const char *text;
     const char *kind;      /* bot: turn kind, else NULL */
     const char *kb_id, *band, *intent; /* bot, or NULL */
+    const char *agent;     /* agent replies and notes: the agent's display name, else NULL */
+    const char *meta;      /* a JSON object as text, or NULL: whatever else the message
+                            * carries (a bot turn's lang, suggestions, flags). The store never
+                            * parses it: opaque text, kept and given back as it was added */
     long long ts;          /* ms */
-    store_encode_fn *encode;
-    void *ctx;
 };
+/* Called per walked message; a non-zero return stops the walk and is returned. */
+typedef int store_msg_fn(void *ctx, const struct store_msg *m);
 
 /* A conversation as routing sees it (queue.c): state, the agent holding it, when it was
  * queued, and the start of the visitor's last message. */
@@ -83,8 +88,8 @@ struct store_ops {
                          struct store_conv *out, struct sn_err *err);
     int (*conv_save)(struct store *s, const char *id, const char *state, const char *lang,
                      const void *dlg, size_t dlg_len, long long now, struct sn_err *err);
-    int (*msg_add)(struct store *s, const struct store_msg *m, long long *seq, int *dup,
-                   char **frame, size_t *frame_len, struct sn_err *err);
+    int (*msg_add)(
+        struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err);
     int (*msg_each)(struct store *s, const char *conv_id, long long after, int limit,
                     store_msg_fn *fn, void *ctx, struct sn_err *err);
     int (*msg_from)(struct store *s, const char *conv_id, long long seq, char *from,
@@ -117,8 +122,10 @@ struct store {
     const struct store_ops *ops;
 };
 
-/* Opens (creating when missing) the SQLite store at path. Returns a store owned by the caller
- * (store_close), or NULL with err set. */
+/* Opens (creating when missing) the SQLite store at path. A file written by an older Sanad
+ * is migrated to this binary's schema in one transaction (on failure the file is left as it
+ * was); one written by a newer Sanad is refused (SN_EDB) and left untouched. Returns a store
+ * owned by the caller (store_close), or NULL with err set. */
 struct store *store_sqlite_open(const char *path, struct sn_err *err);
 /* Closes s (NULL is fine): every committed write is on disk. */
 void store_close(struct store *s);
@@ -135,12 +142,11 @@ int store_conv_by_token(struct store *s, const char *token_hash, long long min_u
  * activity time. */
 int store_conv_save(struct store *s, const char *id, const char *state, const char *lang,
                     const void *dlg, size_t dlg_len, long long now, struct sn_err *err);
-/* Stores m under the conversation's next seq (one transaction), frame = m->encode(seq).
- * With m->client_id already stored in this conversation nothing is written: *dup = 1 and
- * *seq is the original seq, *frame NULL. Otherwise *dup = 0 and *frame (owned by the caller)
- * is the stored frame. */
-int store_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
-                  char **frame, size_t *frame_len, struct sn_err *err);
+/* Stores m under the conversation's next seq (one transaction; m->seq is ignored): *seq is
+ * that seq and *dup = 0. With m->client_id already stored in this conversation nothing is
+ * written: *dup = 1 and *seq is the original seq. */
+int store_msg_add(
+    struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err);
 /* Calls fn for up to limit messages with seq > after, in seq order. Internal notes (sender
  * "note") are left out: this is the visitor's replay. */
 int store_msg_each(struct store *s, const char *conv_id, long long after, int limit,

@@ -7,49 +7,292 @@
 #include "bot/store.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "kb/base.h"
+
+/* The schema this binary writes, as PRAGMA user_version counts it (the store owns the
+ * file's user_version). A file of an older version is migrated by steps[] in one
+ * transaction; a newer one is refused, so that an older binary started on it by mistake
+ * cannot write rows the newer one would misread.
+ *   0  as created before versions (messages with their wire frame, routing columns added
+ *      by ALTER TABLE at every start)
+ *   1  the routing columns of conversations
+ *   2  messages as fields: no frame, an agent column and meta (JSON text) */
+#define SCHEMA_VERSION 2
+
+static const char pragmas[] = "PRAGMA journal_mode=WAL;"
+                              "PRAGMA synchronous=NORMAL;"
+                              "PRAGMA foreign_keys=ON;";
+
+/* Tables every version has had, created when missing (a version-0 file may predate some). */
+#define SCHEMA_OTHER_TABLES                                                                      \
+    "CREATE TABLE IF NOT EXISTS feedback("                                                       \
+    " conv_id TEXT NOT NULL, seq INTEGER NOT NULL, helpful INTEGER NOT NULL,"                    \
+    " ts INTEGER NOT NULL);"                                                                     \
+    "CREATE TABLE IF NOT EXISTS csat("                                                           \
+    " conv_id TEXT PRIMARY KEY, rating INTEGER NOT NULL, comment TEXT, ts INTEGER NOT NULL);"    \
+    "CREATE TABLE IF NOT EXISTS tickets("                                                        \
+    " id INTEGER PRIMARY KEY, conv_id TEXT, lang TEXT NOT NULL DEFAULT 'ar', email TEXT,"        \
+    " consent INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL, created INTEGER NOT NULL,"         \
+    " status TEXT NOT NULL DEFAULT 'open');"                                                     \
+    "CREATE TABLE IF NOT EXISTS canned("                                                         \
+    " shortcut TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, updated INTEGER NOT NULL," \
+    " PRIMARY KEY(shortcut, lang));"
+
+/* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
+ * migrated one. */
 static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;"
-    "PRAGMA foreign_keys=ON;"
-    "CREATE TABLE IF NOT EXISTS conversations("
+    "CREATE TABLE conversations("
     " id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"
     " state TEXT NOT NULL DEFAULT 'bot', lang TEXT NOT NULL DEFAULT 'ar',"
     " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
-    " last_seq INTEGER NOT NULL DEFAULT 0, dialogue BLOB);"
-    "CREATE TABLE IF NOT EXISTS messages("
+    " last_seq INTEGER NOT NULL DEFAULT 0, dialogue BLOB,"
+    " agent_id INTEGER, queued_at INTEGER, resolution TEXT);"
+    "CREATE INDEX conversations_state ON conversations(state, queued_at);"
+    "CREATE TABLE messages("
     " conv_id TEXT NOT NULL REFERENCES conversations(id), seq INTEGER NOT NULL,"
     " sender TEXT NOT NULL, client_id TEXT, text TEXT NOT NULL, kind TEXT, kb_id TEXT,"
-    " band TEXT, intent TEXT, ts INTEGER NOT NULL, frame TEXT NOT NULL,"
+    " band TEXT, intent TEXT, ts INTEGER NOT NULL, agent TEXT, meta TEXT,"
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
-    "CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id ON messages(conv_id, client_id)"
-    " WHERE client_id IS NOT NULL;"
-    "CREATE TABLE IF NOT EXISTS feedback("
-    " conv_id TEXT NOT NULL, seq INTEGER NOT NULL, helpful INTEGER NOT NULL,"
-    " ts INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS csat("
-    " conv_id TEXT PRIMARY KEY, rating INTEGER NOT NULL, comment TEXT, ts INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS tickets("
-    " id INTEGER PRIMARY KEY, conv_id TEXT, lang TEXT NOT NULL DEFAULT 'ar', email TEXT,"
-    " consent INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL, created INTEGER NOT NULL,"
-    " status TEXT NOT NULL DEFAULT 'open');"
-    "CREATE TABLE IF NOT EXISTS canned("
-    " shortcut TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, updated INTEGER NOT NULL,"
-    " PRIMARY KEY(shortcut, lang));";
+    "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
+    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES;
 
-/* Routing columns, added to files created before the agent queue. ALTER TABLE has no
- * IF NOT EXISTS: "duplicate column name" means the file has them already. */
-static const char *const migrations[] = {
-    "ALTER TABLE conversations ADD COLUMN agent_id INTEGER",
-    "ALTER TABLE conversations ADD COLUMN queued_at INTEGER",
-    "ALTER TABLE conversations ADD COLUMN resolution TEXT",
-    "CREATE INDEX IF NOT EXISTS conversations_state ON conversations(state, queued_at)",
+/* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
+ * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
+static const char *const frame_columns[] = {"type",      "seq",   "from",  "text", "ts",
+                                            "client_id", "kind",  "kb_id", "band", "intent",
+                                            "is_bot",    "agent", "note"};
+
+struct migration {
+    sqlite3 *db;
+    long long unreadable; /* version-0 rows whose frame was not a JSON object */
 };
+
+static int is_column(const char *key)
+{
+    for (size_t i = 0; i < sizeof frame_columns / sizeof *frame_columns; i++)
+        if (!strcmp(key, frame_columns[i]))
+            return 1;
+    return 0;
+}
+
+/* SQL function frame_meta(frame): the frame's keys without a column, as a JSON object
+ * (NULL when there are none, or when the frame does not parse: counted). */
+static void fn_frame_meta(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    struct migration *mg = sqlite3_user_data(cx);
+    const char *frame = (const char *)sqlite3_value_text(argv[0]);
+    json_t *o = frame ? json_loadb(frame, (size_t)sqlite3_value_bytes(argv[0]), 0, NULL) : NULL;
+    json_t *meta = json_object();
+    const char *key;
+    json_t *v;
+    char *text = NULL;
+    (void)argc;
+    if (!json_is_object(o)) {
+        mg->unreadable++;
+        goto out;
+    }
+    json_object_foreach(o, key, v)
+    {
+        if (!is_column(key))
+            json_object_set(meta, key, v);
+    }
+    if (json_object_size(meta))
+        text = json_dumps(meta, JSON_COMPACT);
+out:
+    if (text)
+        sqlite3_result_text(cx, text, -1, free);
+    else
+        sqlite3_result_null(cx);
+    json_decref(meta);
+    json_decref(o);
+}
+
+/* SQL function frame_agent(frame): frame.agent.name, or NULL. */
+static void fn_frame_agent(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    const char *frame = (const char *)sqlite3_value_text(argv[0]);
+    json_t *o = frame ? json_loadb(frame, (size_t)sqlite3_value_bytes(argv[0]), 0, NULL) : NULL;
+    json_t *name = json_object_get(json_object_get(o, "agent"), "name");
+    (void)argc;
+    if (json_is_string(name))
+        sqlite3_result_text(cx, json_string_value(name), -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_null(cx);
+    json_decref(o);
+}
+
+static int exec_sql(struct migration *mg, const char *sql_text, struct sn_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(mg->db, sql_text, NULL, NULL, &msg) == SQLITE_OK)
+        return SN_OK;
+    sn_err_set(err, SN_EDB, "%s", msg ? msg : sqlite3_errmsg(mg->db));
+    sqlite3_free(msg);
+    return SN_EDB;
+}
+
+/* 1 when table has column, 0 when not, SN_EDB on failure. */
+static int has_column(struct migration *mg, const char *table, const char *col, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(mg->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+                                &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return sn_err_set(err, SN_EDB, "%s", sqlite3_errmsg(mg->db));
+}
+
+/* Adds table.col (decl) unless the file has it: version-0 files got the routing columns
+ * at every start, so most have them already. */
+static int add_column(
+    struct migration *mg, const char *table, const char *col, const char *decl, struct sn_err *err)
+{
+    char q[160];
+    int rc = has_column(mg, table, col, err);
+    if (rc)
+        return rc < 0 ? rc : SN_OK;
+    snprintf(q, sizeof q, "ALTER TABLE %s ADD COLUMN %s %s", table, col, decl);
+    return exec_sql(mg, q, err);
+}
+
+/* 0 → 1: the routing columns, and the tables a version-0 file may predate. */
+static int to_v1(struct migration *mg, struct sn_err *err)
+{
+    int rc = exec_sql(mg, SCHEMA_OTHER_TABLES, err);
+    if (!rc)
+        rc = add_column(mg, "conversations", "agent_id", "INTEGER", err);
+    if (!rc)
+        rc = add_column(mg, "conversations", "queued_at", "INTEGER", err);
+    if (!rc)
+        rc = add_column(mg, "conversations", "resolution", "TEXT", err);
+    if (!rc)
+        rc = exec_sql(mg,
+                      "CREATE INDEX IF NOT EXISTS conversations_state"
+                      " ON conversations(state, queued_at)",
+                      err);
+    return rc;
+}
+
+/* 1 → 2: each message's frame becomes fields (agent, meta: the columns it had stay as they
+ * were), then the frame goes. */
+static int to_v2(struct migration *mg, struct sn_err *err)
+{
+    int rc = add_column(mg, "messages", "agent", "TEXT", err);
+    if (!rc)
+        rc = add_column(mg, "messages", "meta", "TEXT", err);
+    if (rc || (rc = has_column(mg, "messages", "frame", err)) <= 0)
+        return rc;
+    rc = SN_EDB;
+    if (sqlite3_create_function_v2(mg->db, "frame_meta", 1, SQLITE_UTF8, mg, fn_frame_meta, NULL,
+                                   NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(mg->db, "frame_agent", 1, SQLITE_UTF8, mg, fn_frame_agent, NULL,
+                                   NULL, NULL) != SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "%s", sqlite3_errmsg(mg->db));
+        goto out;
+    }
+    rc = exec_sql(mg,
+                  "UPDATE messages SET agent = frame_agent(frame), meta = frame_meta(frame);"
+                  "ALTER TABLE messages DROP COLUMN frame",
+                  err);
+out:
+    sqlite3_create_function_v2(mg->db, "frame_meta", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+    sqlite3_create_function_v2(mg->db, "frame_agent", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+    return rc;
+}
+
+/* steps[v] migrates a file of version v to v + 1. */
+static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {to_v1, to_v2};
+
+static int user_version(sqlite3 *db, int *v)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *v = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int newer(const char *path, int v, struct sn_err *err)
+{
+    return sn_err_set(err, SN_EDB,
+                      "store: %s was written by a newer Sanad (schema %d, this binary knows %d)",
+                      path, v, SCHEMA_VERSION);
+}
+
+/* Brings the file to SCHEMA_VERSION: nothing when it is there, the schema on a fresh file,
+ * else steps[] from its version; all in one transaction that rolls back on any failure. The
+ * version is read again once the write lock is held: another process (sanad canned, a
+ * second server) may have migrated the file meanwhile. */
+static int migrate(sqlite3 *db, const char *path, struct sn_err *err)
+{
+    struct migration mg = {.db = db};
+    struct sn_err e = {0};
+    int v = 0, fresh = 0, rc;
+    char q[40];
+    if (user_version(db, &v) != SQLITE_OK)
+        return sn_err_set(err, SN_EDB, "store: %s: %s", path, sqlite3_errmsg(db));
+    if (v > SCHEMA_VERSION)
+        return newer(path, v, err); /* before any write: the file stays as it was */
+    if (v == SCHEMA_VERSION)
+        return SN_OK;
+    if (exec_sql(&mg, "BEGIN IMMEDIATE", &e))
+        return sn_err_set(err, SN_EDB, "store: %s: %s", path, e.msg);
+    if (user_version(db, &v) != SQLITE_OK) {
+        rc = sn_err_set(err, SN_EDB, "store: %s: %s", path, sqlite3_errmsg(db));
+        goto out;
+    }
+    if (v >= SCHEMA_VERSION) {
+        rc = v > SCHEMA_VERSION ? newer(path, v, err) : SN_OK;
+        goto out;
+    }
+    rc = has_column(&mg, "conversations", "id", &e);
+    if (rc < 0)
+        goto failed;
+    fresh = rc == 0; /* no conversations table: nothing of ours was ever written */
+    rc = fresh ? exec_sql(&mg, schema, &e) : SN_OK;
+    for (int i = v; !fresh && !rc && i < SCHEMA_VERSION; i++)
+        rc = steps[i](&mg, &e);
+    if (rc)
+        goto failed;
+    snprintf(q, sizeof q, "PRAGMA user_version=%d", SCHEMA_VERSION);
+    if ((rc = exec_sql(&mg, q, &e)) || (rc = exec_sql(&mg, "COMMIT", &e)))
+        goto failed;
+    if (!fresh)
+        sn_log(SN_LOG_NOTICE, "store", "event=migrated path=%s from=%d to=%d", path, v,
+               SCHEMA_VERSION);
+    if (mg.unreadable)
+        sn_log(SN_LOG_WARN, "store",
+               "event=unreadable_frames path=%s rows=%lld (kept without meta)", path,
+               mg.unreadable);
+    return SN_OK;
+failed:
+    rc = sn_err_set(err, SN_EDB,
+                    "store: %s: migration from schema %d to %d failed (%s); the file is unchanged",
+                    path, v, SCHEMA_VERSION, e.msg);
+out:
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
 
 enum {
     S_CONV_NEW,
@@ -77,10 +320,13 @@ enum {
     S_COUNT
 };
 
-#define ROUTE_COLS                                                                         \
-    "SELECT c.id, c.state, c.lang, ifnull(c.agent_id, 0), ifnull(c.queued_at, 0),"             \
-    " ifnull((SELECT substr(m.text, 1, 140) FROM messages m WHERE m.conv_id = c.id"            \
+#define ROUTE_COLS                                                                  \
+    "SELECT c.id, c.state, c.lang, ifnull(c.agent_id, 0), ifnull(c.queued_at, 0),"  \
+    " ifnull((SELECT substr(m.text, 1, 140) FROM messages m WHERE m.conv_id = c.id" \
     " AND m.sender = 'visitor' ORDER BY m.seq DESC LIMIT 1), '') FROM conversations c"
+
+/* A walked message's columns, in the order msg_row reads them. */
+#define MSG_COLS "seq, sender, client_id, text, kind, kb_id, band, intent, agent, meta, ts"
 
 static const char *sql[S_COUNT] = {
     [S_CONV_NEW] = "INSERT INTO conversations(id, token_hash, lang, created, updated)"
@@ -93,16 +339,17 @@ static const char *sql[S_COUNT] = {
     [S_NEXT_SEQ] = "UPDATE conversations SET last_seq = last_seq + 1, updated = ?2"
                    " WHERE id = ?1 RETURNING last_seq",
     [S_MSG_INS] = "INSERT INTO messages(conv_id, seq, sender, client_id, text, kind, kb_id, band,"
-                  " intent, ts, frame) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [S_MSG_EACH] = "SELECT seq, frame FROM messages WHERE conv_id = ?1 AND seq > ?2"
+                  " intent, ts, agent, meta)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [S_MSG_EACH] = "SELECT " MSG_COLS " FROM messages WHERE conv_id = ?1 AND seq > ?2"
                    " AND sender <> 'note' ORDER BY seq LIMIT ?3",
-    [S_MSG_EACH_ALL] = "SELECT seq, frame FROM messages WHERE conv_id = ?1 AND seq > ?2"
+    [S_MSG_EACH_ALL] = "SELECT " MSG_COLS " FROM messages WHERE conv_id = ?1 AND seq > ?2"
                        " ORDER BY seq LIMIT ?3",
     [S_CONV_ROUTE] = "UPDATE conversations SET state = ?2, agent_id = ?3, queued_at = ?4,"
                      " resolution = ?5, updated = ?6 WHERE id = ?1",
     [S_CONV_GET] = ROUTE_COLS " WHERE c.id = ?1",
     [S_CONV_EACH] = ROUTE_COLS " WHERE c.state = ?1 AND (?2 = 0 OR c.agent_id = ?2)"
-                    " ORDER BY c.queued_at, c.id",
+                               " ORDER BY c.queued_at, c.id",
     [S_MSG_FROM] = "SELECT sender FROM messages WHERE conv_id = ?1 AND seq = ?2",
     [S_FEEDBACK] = "INSERT INTO feedback(conv_id, seq, helpful, ts) VALUES(?1, ?2, ?3, ?4)",
     [S_CSAT] = "INSERT OR REPLACE INTO csat(conv_id, rating, comment, ts) VALUES(?1, ?2, ?3, ?4)",
@@ -225,8 +472,12 @@ static void sq_close(struct store *s)
     free(q);
 }
 
-static int sq_conv_create(struct store *s, const char *id, const char *token_hash,
-                          const char *lang, long long now, struct sn_err *err)
+static int sq_conv_create(struct store *s,
+                          const char *id,
+                          const char *token_hash,
+                          const char *lang,
+                          long long now,
+                          struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CONV_NEW);
@@ -247,8 +498,11 @@ static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
     snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
-static int sq_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
-                            struct store_conv *out, struct sn_err *err)
+static int sq_conv_by_token(struct store *s,
+                            const char *token_hash,
+                            long long min_updated,
+                            struct store_conv *out,
+                            struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CONV_BY_TOKEN);
@@ -281,8 +535,14 @@ static int sq_conv_by_token(struct store *s, const char *token_hash, long long m
     return rc;
 }
 
-static int sq_conv_save(struct store *s, const char *id, const char *state, const char *lang,
-                        const void *dlg, size_t dlg_len, long long now, struct sn_err *err)
+static int sq_conv_save(struct store *s,
+                        const char *id,
+                        const char *state,
+                        const char *lang,
+                        const void *dlg,
+                        size_t dlg_len,
+                        long long now,
+                        struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CONV_SAVE);
@@ -303,16 +563,13 @@ static int sq_conv_save(struct store *s, const char *id, const char *state, cons
     return SN_OK;
 }
 
-static int sq_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
-                      char **frame, size_t *frame_len, struct sn_err *err)
+static int
+sq_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st;
-    char *f = NULL;
-    size_t flen = 0;
     int rc = SN_OK, step;
     *dup = 0;
-    *frame = NULL;
     if (exec1(q, S_BEGIN) != SQLITE_OK)
         return db_err(q, err, "begin");
     if (m->client_id) {
@@ -337,19 +594,18 @@ static int sq_msg_add(struct store *s, const struct store_msg *m, long long *seq
     sqlite3_bind_int64(st, 2, m->ts);
     step = sqlite3_step(st);
     if (step != SQLITE_ROW) {
-        rc = step == SQLITE_DONE ? sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s",
-                                              m->conv_id)
-                                 : db_err(q, err, "next seq");
+        rc = step == SQLITE_DONE
+                 ? sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", m->conv_id)
+                 : db_err(q, err, "next seq");
         sqlite3_reset(st);
         goto out;
     }
     *seq = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    f = m->encode(m->ctx, *seq, &flen);
     st = stmt(q, S_MSG_INS);
     bind_text(st, 1, m->conv_id);
     sqlite3_bind_int64(st, 2, *seq);
-    bind_text(st, 3, m->from);
+    bind_text(st, 3, m->sender);
     bind_text(st, 4, m->client_id);
     bind_text(st, 5, m->text);
     bind_text(st, 6, m->kind);
@@ -357,7 +613,8 @@ static int sq_msg_add(struct store *s, const struct store_msg *m, long long *seq
     bind_text(st, 8, m->band);
     bind_text(st, 9, m->intent);
     sqlite3_bind_int64(st, 10, m->ts);
-    sqlite3_bind_text(st, 11, f, (int)flen, SQLITE_STATIC);
+    bind_text(st, 11, m->agent);
+    bind_text(st, 12, m->meta);
     step = sqlite3_step(st);
     sqlite3_reset(st);
     if (step != SQLITE_DONE)
@@ -365,28 +622,56 @@ static int sq_msg_add(struct store *s, const struct store_msg *m, long long *seq
 out:
     if (rc == SN_OK && exec1(q, S_COMMIT) != SQLITE_OK)
         rc = db_err(q, err, "commit");
-    if (rc != SN_OK) {
+    if (rc != SN_OK)
         exec1(q, S_ROLLBACK);
-        free(f);
-        f = NULL;
-    }
-    *frame = f;
-    if (frame_len)
-        *frame_len = f ? flen : 0;
     return rc;
 }
 
-static int msg_walk(struct store_sqlite *q, int which, const char *conv_id, long long after,
-                    int limit, store_msg_fn *fn, void *ctx, struct sn_err *err)
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+/* The current row of a MSG_COLS statement into *m; its strings are borrowed from st until
+ * the next step. */
+static void msg_row(sqlite3_stmt *st, const char *conv_id, struct store_msg *m)
+{
+    *m = (struct store_msg){.conv_id = conv_id,
+                            .seq = sqlite3_column_int64(st, 0),
+                            .sender = col_text(st, 1),
+                            .client_id = col_text(st, 2),
+                            .text = col_text(st, 3),
+                            .kind = col_text(st, 4),
+                            .kb_id = col_text(st, 5),
+                            .band = col_text(st, 6),
+                            .intent = col_text(st, 7),
+                            .agent = col_text(st, 8),
+                            .meta = col_text(st, 9),
+                            .ts = sqlite3_column_int64(st, 10)};
+    if (!m->sender)
+        m->sender = "";
+    if (!m->text)
+        m->text = "";
+}
+
+static int msg_walk(struct store_sqlite *q,
+                    int which,
+                    const char *conv_id,
+                    long long after,
+                    int limit,
+                    store_msg_fn *fn,
+                    void *ctx,
+                    struct sn_err *err)
 {
     sqlite3_stmt *st = stmt(q, which);
+    struct store_msg m;
     int rc = SN_OK, step;
     bind_text(st, 1, conv_id);
     sqlite3_bind_int64(st, 2, after);
     sqlite3_bind_int(st, 3, limit);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-                (size_t)sqlite3_column_bytes(st, 1));
+        msg_row(st, conv_id, &m);
+        rc = fn(ctx, &m);
         if (rc)
             break;
     }
@@ -396,20 +681,35 @@ static int msg_walk(struct store_sqlite *q, int which, const char *conv_id, long
     return rc;
 }
 
-static int sq_msg_each(struct store *s, const char *conv_id, long long after, int limit,
-                       store_msg_fn *fn, void *ctx, struct sn_err *err)
+static int sq_msg_each(struct store *s,
+                       const char *conv_id,
+                       long long after,
+                       int limit,
+                       store_msg_fn *fn,
+                       void *ctx,
+                       struct sn_err *err)
 {
     return msg_walk(cast(s), S_MSG_EACH, conv_id, after, limit, fn, ctx, err);
 }
 
-static int sq_msg_each_all(struct store *s, const char *conv_id, long long after, int limit,
-                           store_msg_fn *fn, void *ctx, struct sn_err *err)
+static int sq_msg_each_all(struct store *s,
+                           const char *conv_id,
+                           long long after,
+                           int limit,
+                           store_msg_fn *fn,
+                           void *ctx,
+                           struct sn_err *err)
 {
     return msg_walk(cast(s), S_MSG_EACH_ALL, conv_id, after, limit, fn, ctx, err);
 }
 
-static int sq_conv_route(struct store *s, const char *id, const char *state, long long agent_id,
-                         long long queued_at, const char *resolution, long long now,
+static int sq_conv_route(struct store *s,
+                         const char *id,
+                         const char *state,
+                         long long agent_id,
+                         long long queued_at,
+                         const char *resolution,
+                         long long now,
                          struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
@@ -446,8 +746,7 @@ static void route_row(sqlite3_stmt *st, struct store_route *r)
     copy_col(r->last_text, sizeof r->last_text, st, 5);
 }
 
-static int sq_conv_get(struct store *s, const char *id, struct store_route *out,
-                       struct sn_err *err)
+static int sq_conv_get(struct store *s, const char *id, struct store_route *out, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CONV_GET);
@@ -467,8 +766,12 @@ static int sq_conv_get(struct store *s, const char *id, struct store_route *out,
     return rc;
 }
 
-static int sq_conv_each(struct store *s, const char *state, long long agent_id,
-                        store_route_fn *fn, void *ctx, struct sn_err *err)
+static int sq_conv_each(struct store *s,
+                        const char *state,
+                        long long agent_id,
+                        store_route_fn *fn,
+                        void *ctx,
+                        struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CONV_EACH);
@@ -487,8 +790,12 @@ static int sq_conv_each(struct store *s, const char *state, long long agent_id,
     return rc;
 }
 
-static int sq_msg_from(struct store *s, const char *conv_id, long long seq, char *from,
-                       size_t from_size, struct sn_err *err)
+static int sq_msg_from(struct store *s,
+                       const char *conv_id,
+                       long long seq,
+                       char *from,
+                       size_t from_size,
+                       struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_MSG_FROM);
@@ -509,8 +816,12 @@ static int sq_msg_from(struct store *s, const char *conv_id, long long seq, char
     return rc;
 }
 
-static int sq_feedback_add(struct store *s, const char *conv_id, long long seq, int helpful,
-                           long long now, struct sn_err *err)
+static int sq_feedback_add(struct store *s,
+                           const char *conv_id,
+                           long long seq,
+                           int helpful,
+                           long long now,
+                           struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_FEEDBACK);
@@ -523,8 +834,12 @@ static int sq_feedback_add(struct store *s, const char *conv_id, long long seq, 
     return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "insert feedback");
 }
 
-static int sq_csat_set(struct store *s, const char *conv_id, int rating, const char *comment,
-                       long long now, struct sn_err *err)
+static int sq_csat_set(struct store *s,
+                       const char *conv_id,
+                       int rating,
+                       const char *comment,
+                       long long now,
+                       struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CSAT);
@@ -537,8 +852,8 @@ static int sq_csat_set(struct store *s, const char *conv_id, int rating, const c
     return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "store the rating");
 }
 
-static int sq_ticket_add(struct store *s, const struct store_ticket *t, long long *id,
-                         struct sn_err *err)
+static int
+sq_ticket_add(struct store *s, const struct store_ticket *t, long long *id, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_TICKET_ADD);
@@ -556,8 +871,8 @@ static int sq_ticket_add(struct store *s, const struct store_ticket *t, long lon
     return SN_OK;
 }
 
-static int sq_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
-                          struct sn_err *err)
+static int
+sq_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_TICKET_EACH);
@@ -592,8 +907,7 @@ static int sq_canned_set(struct store *s, const struct store_canned *c, struct s
     return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "store the canned response");
 }
 
-static int sq_canned_rm(struct store *s, const char *shortcut, const char *lang,
-                        struct sn_err *err)
+static int sq_canned_rm(struct store *s, const char *shortcut, const char *lang, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CANNED_DEL);
@@ -608,8 +922,8 @@ static int sq_canned_rm(struct store *s, const char *shortcut, const char *lang,
     return SN_OK;
 }
 
-static int sq_canned_each(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
-                          struct sn_err *err)
+static int sq_canned_each(
+    struct store *s, const char *lang, store_canned_fn *fn, void *ctx, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     sqlite3_stmt *st = stmt(q, S_CANNED_EACH);
@@ -661,20 +975,14 @@ struct store *store_sqlite_open(const char *path, struct sn_err *err)
         goto fail;
     }
     sqlite3_busy_timeout(q->db, 2000);
-    if (sqlite3_exec(q->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-        sn_err_set(err, SN_EDB, "store: %s: %s", path, msg ? msg : "schema");
+    /* migrated before the pragmas: WAL mode is a write too, and a refused or failed file
+     * must stay as it was */
+    if (migrate(q->db, path, err))
+        goto fail;
+    if (sqlite3_exec(q->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "store: %s: %s", path, msg ? msg : "pragmas");
         sqlite3_free(msg);
         goto fail;
-    }
-    for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
-        if (sqlite3_exec(q->db, migrations[i], NULL, NULL, &msg) != SQLITE_OK &&
-            !(msg && strstr(msg, "duplicate column"))) {
-            sn_err_set(err, SN_EDB, "store: %s: %s", path, msg ? msg : "migration");
-            sqlite3_free(msg);
-            goto fail;
-        }
-        sqlite3_free(msg);
-        msg = NULL;
     }
     for (int i = 0; i < S_COUNT; i++)
         if (sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) !=

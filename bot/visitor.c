@@ -48,11 +48,13 @@ static int in_state(const struct bot_session *s, enum bot_conv_state state)
     return s->conv && s->conv->state == state;
 }
 
-static int replay_one(void *ctx, long long seq, const char *frame, size_t len)
+static int replay_one(void *ctx, const struct store_msg *m)
 {
     struct bot_session *s = ctx;
-    bot_session_send(s, sn_xstrndup(frame, len), len);
-    s->replay_after = seq;
+    size_t len;
+    char *frame = bot_proto_stored_message(m, &len);
+    bot_session_send(s, frame, len);
+    s->replay_after = m->seq;
     return 0;
 }
 
@@ -79,18 +81,6 @@ void bot_session_replay_fill(struct bot_session *s)
 
 /* --- storing and sending transcript messages ------------------------------------------- */
 
-struct enc_ctx {
-    const char *from, *text, *client_id;
-    const struct bot_turn *turn;
-    long long ts;
-};
-
-static char *encode_msg(void *ctx, long long seq, size_t *len)
-{
-    struct enc_ctx *c = ctx;
-    return bot_proto_message(seq, c->from, c->text, c->ts, c->turn, c->client_id, len);
-}
-
 static int save_conv(struct bot_session *s)
 {
     struct sn_err e = {0};
@@ -110,31 +100,32 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
     struct sn_err e = {0};
     long long seq;
     int dup;
-    char *frame;
     size_t len;
-    struct enc_ctx c = {.from = "bot", .text = t->text, .turn = t, .ts = bot_server_now_ms()};
     const char *band = t->band >= 0 ? kb_band_name(t->band) : NULL;
+    char *meta = bot_proto_turn_meta(t);
     struct store_msg m = {.conv_id = s->conv->id,
-                          .from = "bot",
+                          .sender = "bot",
                           .text = t->text,
                           .kind = bot_turn_kind_name(t->kind),
                           .kb_id = t->kb_id,
                           .band = band,
                           .intent = t->intent,
-                          .ts = c.ts,
-                          .encode = encode_msg,
-                          .ctx = &c};
-    int rc = store_msg_add(s->srv->store, &m, &seq, &dup, &frame, &len, &e);
+                          .meta = meta,
+                          .ts = bot_server_now_ms()};
+    int rc = store_msg_add(s->srv->store, &m, &seq, &dup, &e);
     if (rc) {
+        free(meta);
         sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
         bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the answer", NULL);
         return rc;
     }
     save_conv(s);
-    if (s->replaying)
-        free(frame);
-    else
+    if (!s->replaying) { /* else the replay will carry it */
+        m.seq = seq;
+        char *frame = bot_proto_stored_message(&m, &len);
         bot_session_send(s, frame, len);
+    }
+    free(meta);
     if (t->handoff) { /* after the handoff message: an assignment follows it */
         const char *why = bot_queue_offline_reason(s->srv->queue);
         if (why) { /* nobody can answer now: the visitor may leave a message */
@@ -154,48 +145,37 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
     return SN_OK;
 }
 
-/* Stores a visitor message and acks it. Returns 1 when it is new (the bot should answer),
- * 2 for a resend of a message nothing followed (the process died, or the brain failed,
- * between storing it and answering: the bot answers now, or the visitor never gets one),
- * 0 for a resend already answered (acked with its original seq), -1 on failure (error
- * sent). */
-static int store_visitor(
-    struct bot_session *s, const char *text, const char *client_id, char **keep, size_t *keep_len)
+/* Stores a visitor message and acks it; *m is the message as stored (its strings borrowed
+ * from the arguments). Returns 1 when it is new (the bot should answer), 2 for a resend of a
+ * message nothing followed (the process died, or the brain failed, between storing it and
+ * answering: the bot answers now, or the visitor never gets one), 0 for a resend already
+ * answered (acked with its original seq), -1 on failure (error sent). */
+static int
+store_visitor(struct bot_session *s, const char *text, const char *client_id, struct store_msg *m)
 {
     struct sn_err e = {0};
-    long long seq;
     int dup;
-    char *frame;
     size_t len;
-    struct enc_ctx c = {
-        .from = "visitor", .text = text, .client_id = client_id, .ts = bot_server_now_ms()};
-    struct store_msg m = {.conv_id = s->conv->id,
-                          .from = "visitor",
-                          .client_id = client_id,
-                          .text = text,
-                          .ts = c.ts,
-                          .encode = encode_msg,
-                          .ctx = &c};
-    if (store_msg_add(s->srv->store, &m, &seq, &dup, &frame, &len, &e)) {
+    *m = (struct store_msg){.conv_id = s->conv->id,
+                            .sender = "visitor",
+                            .client_id = client_id,
+                            .text = text,
+                            .ts = bot_server_now_ms()};
+    if (store_msg_add(s->srv->store, m, &m->seq, &dup, &e)) {
         sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
         bot_session_error(s, BOT_PROTO_INTERNAL,
                           "the server could not store the message; resend it", client_id);
         return -1;
     }
-    if (keep && !dup) { /* for the agent */
-        *keep = frame;
-        *keep_len = len;
-    } else {
-        free(frame); /* the visitor has its own text: it gets the ack only */
-    }
-    char *ack = bot_proto_ack(client_id, seq, &len);
+    /* the visitor has its own text: it gets the ack only */
+    char *ack = bot_proto_ack(client_id, m->seq, &len);
     bot_session_send(s, ack, len);
     if (!dup)
         return 1;
     char from[16];
-    int rc = store_msg_from(s->srv->store, s->conv->id, seq + 1, from, sizeof from, &e);
+    int rc = store_msg_from(s->srv->store, s->conv->id, m->seq + 1, from, sizeof from, &e);
     sn_log(SN_LOG_INFO, "ws", "event=resend sess=%llu conv=%s seq=%lld answered=%d", s->id,
-           s->conv->id, seq, rc != SN_ENOTFOUND);
+           s->conv->id, m->seq, rc != SN_ENOTFOUND);
     return rc == SN_ENOTFOUND ? 2 : 0;
 }
 
@@ -313,12 +293,10 @@ answer(struct bot_session *s, int rc, struct bot_turn *t, const struct sn_err *e
  * to the queue, where its agent sees it. */
 static int visitor_said(struct bot_session *s, const char *text, const char *client_id)
 {
-    char *frame = NULL;
-    size_t flen = 0;
-    int fresh = store_visitor(s, text, client_id, &frame, &flen);
+    struct store_msg m;
+    int fresh = store_visitor(s, text, client_id, &m);
     if (fresh == 1)
-        bot_queue_visitor_message(s->srv->queue, s->conv->id, text, frame, flen);
-    free(frame);
+        bot_queue_visitor_message(s->srv->queue, &m);
     return fresh;
 }
 

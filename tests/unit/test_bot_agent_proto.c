@@ -101,20 +101,18 @@ static void encoders(void **state)
 {
     (void)state;
     size_t len;
-    char *s = bot_agent_proto_agent_message(6, "أمل", "hi", 1, 0, &len);
-    assert_string_equal(s, "{\"type\":\"message\",\"seq\":6,\"from\":\"agent\",\"text\":\"hi\","
-                           "\"ts\":1,\"agent\":{\"name\":\"أمل\"}}");
-    assert_int_equal(len, strlen(s));
-    free(s);
-    s = bot_agent_proto_agent_message(7, "A", "n", 1, 1, NULL);
-    assert_non_null(strstr(s, "\"note\":true"));
-    free(s);
+    char *s;
     s = bot_agent_proto_error(BOT_AGENT_AT_CAPACITY, "full", "r1", NULL);
     assert_string_equal(s, "{\"type\":\"error\",\"code\":\"at_capacity\",\"message\":\"full\","
                            "\"client_id\":\"r1\"}");
     free(s);
-    s = bot_agent_proto_relay("c_1", "{\"type\":\"message\",\"seq\":2}", 26, NULL);
-    assert_string_equal(s, "{\"type\":\"message\",\"seq\":2,\"conversation\":\"c_1\"}");
+    /* a stored message relayed: the visitor's frame, then the conversation */
+    struct store_msg m = {
+        .conv_id = "c_1", .seq = 2, .sender = "visitor", .client_id = "m3", .text = "hi", .ts = 9};
+    s = bot_agent_proto_relay(&m, &len);
+    assert_string_equal(s, "{\"type\":\"message\",\"seq\":2,\"from\":\"visitor\",\"text\":\"hi\","
+                           "\"ts\":9,\"client_id\":\"m3\",\"conversation\":\"c_1\"}");
+    assert_int_equal(len, strlen(s));
     free(s);
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("queue");
     bot_agent_proto_list_queue_item(l, "c_1", 5, "ar", "");
@@ -124,11 +122,17 @@ static void encoders(void **state)
                            "\"lang\":\"ar\",\"last_question\":null},{\"conversation\":\"c_2\",\"waiting_s\":0,\"lang\":"
                            "\"en\",\"last_question\":\"help\"}]}");
     free(s);
+    /* the transcript: stored messages without "type", the agents' notes included */
     l = bot_agent_proto_transcript_new("c_1");
-    bot_agent_proto_transcript_add(l, "{\"type\":\"message\",\"seq\":1}", 26);
+    struct store_msg note = {
+        .conv_id = "c_1", .seq = 3, .sender = "note", .text = "n", .agent = "أمل", .ts = 10};
+    bot_agent_proto_transcript_add(l, &m);
+    bot_agent_proto_transcript_add(l, &note);
     s = bot_agent_proto_list_finish(l, NULL);
-    assert_non_null(strstr(s, "\"messages\":[{\"seq\":1}]"));
-    assert_non_null(strstr(s, "\"conversation\":\"c_1\""));
+    assert_string_equal(s, "{\"type\":\"transcript\",\"messages\":[{\"seq\":2,\"from\":\"visitor\","
+                           "\"text\":\"hi\",\"ts\":9,\"client_id\":\"m3\"},{\"seq\":3,\"from\":"
+                           "\"agent\",\"text\":\"n\",\"ts\":10,\"agent\":{\"name\":\"أمل\"},"
+                           "\"note\":true}],\"conversation\":\"c_1\"}");
     free(s);
 }
 

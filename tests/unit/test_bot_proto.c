@@ -8,7 +8,9 @@
 
 #include <cmocka.h>
 
+#include "bot/dialogue.h"
 #include "bot/proto.h"
+#include "bot/store.h"
 
 static int decode(const char *s, struct bot_proto_in *in)
 {
@@ -99,10 +101,90 @@ static void encoders(void **state)
     assert_non_null(strstr(s, "\"is_bot\":true"));
     assert_non_null(strstr(s, "\"resumed\":false"));
     free(s);
-    s = bot_proto_message(3, "visitor", "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7", 5, NULL, "m1",
-                          NULL);
-    assert_non_null(strstr(s, "\"from\":\"visitor\""));
-    assert_non_null(strstr(s, "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7")); /* raw UTF-8 */
+}
+
+/* Stored messages on the visitor's wire: the shapes the binary sent before messages were
+ * stored as fields, key for key (tests/data/store/frame-store.json holds a whole
+ * conversation of them, checked by tests/integration/run). */
+static void stored_messages(void **state)
+{
+    (void)state;
+    size_t n;
+    struct store_msg v = {.conv_id = "c_1",
+                          .seq = 3,
+                          .sender = "visitor",
+                          .client_id = "m1",
+                          .text = "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7",
+                          .ts = 5};
+    char *s = bot_proto_stored_message(&v, &n);
+    assert_string_equal(
+        s, "{\"type\":\"message\",\"seq\":3,\"from\":\"visitor\",\"text\":"
+           "\"\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7\",\"ts\":5,\"client_id\":\"m1\"}");
+    assert_int_equal(n, strlen(s));
+    free(s);
+
+    struct bot_turn t = {
+        .kind = BOT_TURN_SUGGESTIONS, .band = 1, .lang = "en", .nsugg = 1, .offer_human = 1};
+    t.sugg[0].kb_id = "en-001";
+    t.sugg[0].question = "When is my bill due?";
+    char *meta = bot_proto_turn_meta(&t);
+    assert_string_equal(meta, "{\"lang\":\"en\",\"suggestions\":[{\"kb_id\":\"en-001\","
+                              "\"question\":\"When is my bill due?\"}],\"ask_feedback\":false,"
+                              "\"offer_human\":true}");
+    struct store_msg b = {.conv_id = "c_1",
+                          .seq = 4,
+                          .sender = "bot",
+                          .text = "Did you mean?",
+                          .kind = "suggestions",
+                          .band = "medium",
+                          .meta = meta,
+                          .ts = 6};
+    s = bot_proto_stored_message(&b, NULL);
+    assert_string_equal(s,
+                        "{\"type\":\"message\",\"seq\":4,\"from\":\"bot\",\"text\":"
+                        "\"Did you mean?\",\"ts\":6,\"is_bot\":true,\"kind\":\"suggestions\","
+                        "\"kb_id\":null,\"band\":\"medium\",\"intent\":null,\"lang\":\"en\","
+                        "\"suggestions\":[{\"kb_id\":\"en-001\",\"question\":"
+                        "\"When is my bill due?\"}],\"ask_feedback\":false,\"offer_human\":true}");
+    free(s);
+    free(meta);
+
+    /* meta never overrides a column, and meta that is not an object is left out */
+    b.meta = "{\"seq\":99,\"from\":\"agent\",\"is_bot\":false,\"x\":1}";
+    s = bot_proto_stored_message(&b, NULL);
+    assert_non_null(strstr(s, "\"seq\":4,\"from\":\"bot\""));
+    assert_non_null(strstr(s, "\"is_bot\":true"));
+    assert_null(strstr(s, "99"));
+    assert_non_null(strstr(s, "\"intent\":null,\"x\":1}"));
+    free(s);
+    b.meta = "[1,2";
+    s = bot_proto_stored_message(&b, NULL);
+    assert_non_null(strstr(s, "\"intent\":null}"));
+    free(s);
+
+    struct store_msg sys = {
+        .conv_id = "c_1", .seq = 5, .sender = "system", .text = "joined", .ts = 7};
+    s = bot_proto_stored_message(&sys, NULL);
+    assert_string_equal(s, "{\"type\":\"message\",\"seq\":5,\"from\":\"system\",\"text\":"
+                           "\"joined\",\"ts\":7}");
+    free(s);
+
+    /* an agent's client_id is its own ("a:…"), never on the wire */
+    struct store_msg ag = {.conv_id = "c_1",
+                           .seq = 6,
+                           .sender = "agent",
+                           .client_id = "a:r1",
+                           .text = "hi",
+                           .agent = "أمل",
+                           .ts = 1};
+    s = bot_proto_stored_message(&ag, NULL);
+    assert_string_equal(s, "{\"type\":\"message\",\"seq\":6,\"from\":\"agent\",\"text\":\"hi\","
+                           "\"ts\":1,\"agent\":{\"name\":\"أمل\"}}");
+    free(s);
+    ag.sender = "note";
+    s = bot_proto_stored_message(&ag, NULL);
+    assert_string_equal(s, "{\"type\":\"message\",\"seq\":6,\"from\":\"agent\",\"text\":\"hi\","
+                           "\"ts\":1,\"agent\":{\"name\":\"أمل\"},\"note\":true}");
     free(s);
 }
 
@@ -113,6 +195,7 @@ int main(void)
         cmocka_unit_test(message_trimmed_and_counted),
         cmocka_unit_test(error_keeps_client_id),
         cmocka_unit_test(encoders),
+        cmocka_unit_test(stored_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
