@@ -59,16 +59,15 @@ void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int 
     struct bot_queue *q = s->srv->queue;
     struct bot_agent_in in;
     struct sn_err e = {0};
-    char why[160];
     int rc;
 
     if (!s->agent)
         return; /* replaced by a newer socket of the same agent: closing */
     if (!bot_session_admit(s, binary, too_big))
         return;
-    rc = bot_agent_proto_decode(buf, len, cfg->max_text, &in, why, sizeof why);
-    if (rc != BOT_PROTO_OK) {
-        bot_session_refuse(s, rc, why, in.client_id);
+    rc = bot_agent_proto_decode(buf, len, cfg->max_text, &in, &e);
+    if (rc) {
+        bot_session_refuse(s, e.detail, e.msg, in.client_id);
         return;
     }
     switch (in.type) {

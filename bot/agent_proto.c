@@ -24,82 +24,72 @@ void bot_agent_in_fini(struct bot_agent_in *in)
     memset(in, 0, sizeof *in);
 }
 
-static int fail(char *why, size_t whylen, int code, const char *fmt, ...) SN_PRINTF(4, 5);
-static int fail(char *why, size_t whylen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (why && whylen)
-        vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* A required id-like string field ([A-Za-z0-9_-], 1..max) copied into out. */
-static int id_field(json_t *o, const char *key, size_t max, char *out, char *why, size_t whylen)
+static int id_field(json_t *o, const char *key, size_t max, char *out, struct sn_err *err)
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_string(v) || !bot_proto_valid_id(json_string_value(v), max))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD,
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
                     "%s must be a string of 1..%zu characters [A-Za-z0-9_-]", key, max);
     strcpy(out, json_string_value(v));
-    return BOT_PROTO_OK;
+    return SN_OK;
 }
 
 typedef int
-agent_decoder(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen);
+agent_decoder(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err);
 
-static int dec_none(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+static int dec_none(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
-    (void)o, (void)max_text, (void)in, (void)why, (void)whylen;
-    return BOT_PROTO_OK;
+    (void)o, (void)max_text, (void)in, (void)err;
+    return SN_OK;
 }
 
-static int dec_presence(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+static int dec_presence(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     (void)max_text;
     json_t *v = json_object_get(o, "status");
     if (!json_is_string(v) ||
         (strcmp(json_string_value(v), "online") && strcmp(json_string_value(v), "away")))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "status must be \"online\" or \"away\"");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "status must be \"online\" or \"away\"");
     in->online = !strcmp(json_string_value(v), "online");
-    return BOT_PROTO_OK;
+    return SN_OK;
 }
 
 /* Frames about one conversation name it first. */
-static int conversation(json_t *o, struct bot_agent_in *in, char *why, size_t whylen)
+static int conversation(json_t *o, struct bot_agent_in *in, struct sn_err *err)
 {
-    return id_field(o, "conversation", STORE_ID_MAX - 1, in->conversation, why, whylen);
+    return id_field(o, "conversation", STORE_ID_MAX - 1, in->conversation, err);
 }
 
-static int dec_take(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+static int dec_take(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     (void)max_text;
-    return conversation(o, in, why, whylen);
+    return conversation(o, in, err);
 }
 
 /* A reply needs a client_id (it is acknowledged); a note may carry one. */
-static int dec_text(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+static int dec_text(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     json_t *cid = json_object_get(o, "client_id");
-    int rc = conversation(o, in, why, whylen);
+    int rc = conversation(o, in, err);
     if (!rc && (in->type == BOT_AGENT_IN_REPLY || (cid && !json_is_null(cid))))
-        rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, why, whylen);
-    return rc ? rc : bot_proto_text_field(o, "text", 1, max_text, &in->text, why, whylen);
+        rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, err);
+    return rc ? rc : bot_proto_text_field(o, "text", 1, max_text, &in->text, err);
 }
 
-static int dec_close(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+static int dec_close(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     (void)max_text;
-    int rc = conversation(o, in, why, whylen);
+    int rc = conversation(o, in, err);
     return rc ? rc
-              : id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, why, whylen);
+              : id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, err);
 }
 
-static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     (void)max_text;
-    int rc = conversation(o, in, why, whylen);
+    int rc = conversation(o, in, err);
     if (rc)
         return rc;
     /* logins are [a-z0-9._-]{2,64} (sanad user) */
@@ -107,9 +97,9 @@ static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, char *
     const char *t = json_is_string(v) ? json_string_value(v) : NULL;
     size_t n = t ? strlen(t) : 0;
     if (!t || n < 2 || n > 64 || strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "to must be an agent login");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "to must be an agent login");
     memcpy(in->to, t, n + 1);
-    return BOT_PROTO_OK;
+    return SN_OK;
 }
 
 /* The agent's frame types: a new one is a row here and its decoder. */
@@ -128,28 +118,28 @@ static const struct {
 };
 
 static int decode_fields(
-    json_t *o, const char *type, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+    json_t *o, const char *type, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     for (size_t i = 0; i < sizeof frame_types / sizeof *frame_types; i++)
         if (!strcmp(type, frame_types[i].name)) {
             in->type = frame_types[i].type;
-            return frame_types[i].decode(o, max_text, in, why, whylen);
+            return frame_types[i].decode(o, max_text, in, err);
         }
-    return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
+    return bot_proto_refuse(err, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
 }
 
 int bot_agent_proto_decode(
-    const char *buf, size_t len, int max_text, struct bot_agent_in *in, char *why, size_t whylen)
+    const char *buf, size_t len, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     json_t *o = NULL;
     const char *type = NULL;
     int rc;
     memset(in, 0, sizeof *in);
-    rc = bot_proto_load(buf, len, &o, &type, in->client_id, why, whylen);
-    if (rc == BOT_PROTO_OK)
-        rc = decode_fields(o, type, max_text, in, why, whylen);
+    rc = bot_proto_load(buf, len, &o, &type, in->client_id, err);
+    if (rc == SN_OK)
+        rc = decode_fields(o, type, max_text, in, err);
     json_decref(o);
-    if (rc != BOT_PROTO_OK) {
+    if (rc != SN_OK) {
         char keep[sizeof in->client_id];
         memcpy(keep, in->client_id, sizeof keep);
         bot_agent_in_fini(in);

@@ -39,11 +39,11 @@ struct bot_agent_in {
 };
 void bot_agent_in_fini(struct bot_agent_in *in);
 
-/* Decodes one text frame, as bot_proto_decode does for visitors: BOT_PROTO_OK with *in
- * filled (caller finis it), or an error code with *in zeroed (but a valid client_id kept)
- * and the reason in why. */
+/* Decodes one text frame, as bot_proto_decode does for visitors: SN_OK with *in filled
+ * (caller finis it), or a refusal (bot_proto_refuse: err->detail the wire code) with *in
+ * zeroed but a valid client_id kept. */
 int bot_agent_proto_decode(const char *buf, size_t len, int max_text, struct bot_agent_in *in,
-                           char *why, size_t whylen);
+                           struct sn_err *err);
 
 /* Encoders: each returns JSON owned by the caller (free()), *len its length. */
 char *bot_agent_proto_error(int code, const char *message, const char *client_id, size_t *len);

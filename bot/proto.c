@@ -85,14 +85,17 @@ static char *trim_dup(const char *s, size_t n)
     return sn_xstrndup((const char *)p, (size_t)(last - p));
 }
 
-static int fail(char *why, size_t whylen, int code, const char *fmt, ...) SN_PRINTF(4, 5);
-static int fail(char *why, size_t whylen, int code, const char *fmt, ...)
+int bot_proto_refuse(struct sn_err *err, int wire, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    if (why && whylen)
-        vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
+    int code = wire == BOT_PROTO_TOO_LONG || wire == BOT_PROTO_TOO_BIG ? SN_ETOOBIG : SN_EINVAL;
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        err->detail = wire;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
     return code;
 }
 
@@ -132,38 +135,38 @@ static int opt_str(json_t *o, const char *key, const char **out)
     return 1;
 }
 
-static int decode_client_id(json_t *o, int required, char *why, size_t whylen)
+static int decode_client_id(json_t *o, int required, struct sn_err *err)
 {
     const char *s = NULL;
     int r = opt_str(o, "client_id", &s);
     if (r == 0 && !required)
-        return BOT_PROTO_OK;
+        return SN_OK;
     if (r <= 0 || !valid_id(s, BOT_PROTO_CLIENT_ID_MAX))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD,
-                    "client_id must be a string of 1..%d characters [A-Za-z0-9_-]",
-                    BOT_PROTO_CLIENT_ID_MAX);
-    return BOT_PROTO_OK;
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                                "client_id must be a string of 1..%d characters [A-Za-z0-9_-]",
+                                BOT_PROTO_CLIENT_ID_MAX);
+    return SN_OK;
 }
 
 int bot_proto_text_field(
-    json_t *o, const char *key, int required, int max_text, char **out, char *why, size_t whylen)
+    json_t *o, const char *key, int required, int max_text, char **out, struct sn_err *err)
 {
     json_t *v = json_object_get(o, key);
     if (!required && (!v || json_is_null(v)))
-        return BOT_PROTO_OK;
+        return SN_OK;
     if (!json_is_string(v))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "%s must be a string", key);
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "%s must be a string", key);
     size_t n = json_string_length(v);
     if (bot_proto_utf8_chars(json_string_value(v), n) > (size_t)max_text * 4 + 64)
-        return fail(why, whylen, BOT_PROTO_TOO_LONG, "%s is longer than %d characters", key,
-                    max_text); /* cheap early exit before trimming huge text */
+        return bot_proto_refuse(err, BOT_PROTO_TOO_LONG, "%s is longer than %d characters", key,
+                                max_text); /* cheap early exit before trimming huge text */
     char *t = trim_dup(json_string_value(v), n);
-    int rc = BOT_PROTO_OK;
+    int rc = SN_OK;
     if (!t[0] && required)
-        rc = fail(why, whylen, BOT_PROTO_EMPTY, "%s is empty", key);
+        rc = bot_proto_refuse(err, BOT_PROTO_EMPTY, "%s is empty", key);
     else if (bot_proto_utf8_chars(t, strlen(t)) > (size_t)max_text)
-        rc =
-            fail(why, whylen, BOT_PROTO_TOO_LONG, "%s is longer than %d characters", key, max_text);
+        rc = bot_proto_refuse(err, BOT_PROTO_TOO_LONG, "%s is longer than %d characters", key,
+                              max_text);
     if (rc || !t[0])
         free(t);
     else
@@ -171,144 +174,143 @@ int bot_proto_text_field(
     return rc;
 }
 
-/* One decoder per frame type: o's fields into in, BOT_PROTO_OK or the refusal. */
-typedef int
-frame_decoder(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen);
+/* One decoder per frame type: o's fields into in, SN_OK or the refusal (bot_proto_refuse). */
+typedef int frame_decoder(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err);
 
-static int dec_hello(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_hello(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     const char *s = NULL;
     (void)max_text;
     switch (opt_str(o, "token", &s)) {
     case -1:
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "token must be a string");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "token must be a string");
     case 1:
         if (strlen(s) > BOT_PROTO_TOKEN_MAX)
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "token is too long");
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "token is too long");
         strcpy(in->token, s);
     }
     switch (opt_str(o, "lang", &s)) {
     case -1:
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
     case 1:
         if (strcmp(s, "ar") && strcmp(s, "en"))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "lang must be \"ar\" or \"en\"");
         strcpy(in->lang, s);
     }
     json_t *v = json_object_get(o, "last_seq");
     if (v && !json_is_null(v)) {
         if (!json_is_integer(v) || json_integer_value(v) < 0)
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "last_seq must be an integer >= 0");
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "last_seq must be an integer >= 0");
         in->last_seq = json_integer_value(v);
     }
-    return BOT_PROTO_OK;
+    return SN_OK;
 }
 
-static int dec_message(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_message(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     int rc;
     if (!json_is_string(json_object_get(o, "text")))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
-    if ((rc = decode_client_id(o, 1, why, whylen)))
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "text must be a string");
+    if ((rc = decode_client_id(o, 1, err)))
         return rc;
-    return bot_proto_text_field(o, "text", 1, max_text, &in->text, why, whylen);
+    return bot_proto_text_field(o, "text", 1, max_text, &in->text, err);
 }
 
-static int dec_pick(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_pick(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     const char *s = NULL;
     (void)max_text;
     if (opt_str(o, "kb_id", &s) != 1 || !*s || strlen(s) > BOT_PROTO_KB_ID_MAX)
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "kb_id must be a non-empty string");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "kb_id must be a non-empty string");
     strcpy(in->kb_id, s);
-    return decode_client_id(o, 1, why, whylen);
+    return decode_client_id(o, 1, err);
 }
 
-static int dec_feedback(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_feedback(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     (void)max_text;
     json_t *v = json_object_get(o, "seq");
     if (!json_is_integer(v) || json_integer_value(v) < 1)
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "seq must be an integer >= 1");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "seq must be an integer >= 1");
     in->seq = json_integer_value(v);
     v = json_object_get(o, "helpful");
     if (!json_is_boolean(v))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "helpful must be true or false");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "helpful must be true or false");
     in->helpful = json_is_true(v);
-    return BOT_PROTO_OK;
+    return SN_OK;
 }
 
-static int dec_handoff(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_handoff(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     (void)max_text;
     (void)in;
-    return decode_client_id(o, 0, why, whylen);
+    return decode_client_id(o, 0, err);
 }
 
-static int dec_typing(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_typing(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     (void)max_text;
     json_t *v = json_object_get(o, "on");
     if (!json_is_boolean(v))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "on must be true or false");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "on must be true or false");
     in->on = json_is_true(v);
-    return BOT_PROTO_OK;
+    return SN_OK;
 }
 
-static int dec_none(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_none(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
-    (void)o, (void)max_text, (void)in, (void)why, (void)whylen;
-    return BOT_PROTO_OK;
+    (void)o, (void)max_text, (void)in, (void)err;
+    return SN_OK;
 }
 
-static int dec_csat(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_csat(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     json_t *v = json_object_get(o, "rating");
     if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 5)
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "rating must be an integer 1..5");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "rating must be an integer 1..5");
     in->rating = (int)json_integer_value(v);
     /* the comment is kept as written (not trimmed); empty is none */
     const char *s = NULL;
     int r = opt_str(o, "comment", &s);
     if (r < 0)
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "comment must be a string");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "comment must be a string");
     if (r == 1 && *s) {
         if (bot_proto_utf8_chars(s, strlen(s)) > (size_t)max_text)
-            return fail(why, whylen, BOT_PROTO_TOO_LONG, "comment is longer than %d characters",
-                        max_text);
+            return bot_proto_refuse(err, BOT_PROTO_TOO_LONG, "comment is longer than %d characters",
+                                    max_text);
         in->text = sn_xstrdup(s);
     }
-    return BOT_PROTO_OK;
+    return SN_OK;
 }
 
-static int
-dec_leave_message(json_t *o, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+static int dec_leave_message(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     const char *s = NULL;
     json_t *v = json_object_get(o, "text");
     if (!json_is_string(v))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "text must be a string");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "text must be a string");
     if (bot_proto_utf8_chars(json_string_value(v), json_string_length(v)) >
         (size_t)max_text * 4 + 64)
-        return fail(why, whylen, BOT_PROTO_TOO_LONG, "text is longer than %d characters", max_text);
+        return bot_proto_refuse(err, BOT_PROTO_TOO_LONG, "text is longer than %d characters",
+                                max_text);
     switch (opt_str(o, "email", &s)) {
     case -1:
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "email must be a string");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "email must be a string");
     case 1:
         if (strlen(s) > BOT_PROTO_EMAIL_MAX || !bot_proto_valid_email(s))
-            return fail(why, whylen, BOT_PROTO_BAD_FIELD, "email is not an email address");
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "email is not an email address");
         strcpy(in->email, s);
     }
     v = json_object_get(o, "consent");
     if (v && !json_is_null(v) && !json_is_boolean(v))
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD, "consent must be true or false");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "consent must be true or false");
     in->consent = json_is_true(v);
     if (in->email[0] && !in->consent)
-        return fail(why, whylen, BOT_PROTO_BAD_FIELD,
-                    "consent must be true when an email is given");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                                "consent must be true when an email is given");
     if (!in->email[0])
         in->consent = 0;
-    return bot_proto_text_field(o, "text", 1, max_text, &in->text, why, whylen);
+    return bot_proto_text_field(o, "text", 1, max_text, &in->text, err);
 }
 
 /* The visitor's frame types: a new one is a row here and its decoder. */
@@ -330,14 +332,14 @@ static const struct {
 };
 
 static int decode_fields(
-    json_t *o, const char *type, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+    json_t *o, const char *type, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     for (size_t i = 0; i < sizeof frame_types / sizeof *frame_types; i++)
         if (!strcmp(type, frame_types[i].name)) {
             in->type = frame_types[i].type;
-            return frame_types[i].decode(o, max_text, in, why, whylen);
+            return frame_types[i].decode(o, max_text, in, err);
         }
-    return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
+    return bot_proto_refuse(err, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
 }
 
 int bot_proto_valid_email(const char *s)
@@ -361,44 +363,43 @@ int bot_proto_load(const char *buf,
                    json_t **out,
                    const char **type,
                    char client_id[BOT_PROTO_CLIENT_ID_MAX + 1],
-                   char *why,
-                   size_t whylen)
+                   struct sn_err *err)
 {
     json_error_t je;
     json_t *o;
     const char *cid = NULL;
     *out = NULL;
     if (!sn_utf8_valid(buf, len, NULL))
-        return fail(why, whylen, BOT_PROTO_BAD_UTF8, "the frame is not valid UTF-8");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_UTF8, "the frame is not valid UTF-8");
     o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!o && strstr(je.text, "Unicode")) /* a lone surrogate in a \u escape */
-        return fail(why, whylen, BOT_PROTO_BAD_UTF8, "a string is not valid Unicode");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_UTF8, "a string is not valid Unicode");
     if (!o || !json_is_object(o)) {
         json_decref(o);
-        return fail(why, whylen, BOT_PROTO_BAD_JSON, "the frame is not a JSON object");
+        return bot_proto_refuse(err, BOT_PROTO_BAD_JSON, "the frame is not a JSON object");
     }
     if (opt_str(o, "client_id", &cid) == 1 && valid_id(cid, BOT_PROTO_CLIENT_ID_MAX))
         strcpy(client_id, cid);
     if (opt_str(o, "type", type) != 1) {
         json_decref(o);
-        return fail(why, whylen, BOT_PROTO_UNKNOWN_TYPE, "type is missing or not a string");
+        return bot_proto_refuse(err, BOT_PROTO_UNKNOWN_TYPE, "type is missing or not a string");
     }
     *out = o;
-    return BOT_PROTO_OK;
+    return SN_OK;
 }
 
 int bot_proto_decode(
-    const char *buf, size_t len, int max_text, struct bot_proto_in *in, char *why, size_t whylen)
+    const char *buf, size_t len, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     json_t *o = NULL;
     const char *type = NULL;
     int rc;
     memset(in, 0, sizeof *in);
-    rc = bot_proto_load(buf, len, &o, &type, in->client_id, why, whylen);
-    if (rc == BOT_PROTO_OK)
-        rc = decode_fields(o, type, max_text, in, why, whylen);
+    rc = bot_proto_load(buf, len, &o, &type, in->client_id, err);
+    if (rc == SN_OK)
+        rc = decode_fields(o, type, max_text, in, err);
     json_decref(o);
-    if (rc != BOT_PROTO_OK) {
+    if (rc != SN_OK) {
         char keep[sizeof in->client_id];
         memcpy(keep, in->client_id, sizeof keep);
         bot_proto_in_fini(in);

@@ -30,6 +30,11 @@ enum bot_proto_err {
 };
 const char *bot_proto_err_name(int code);
 
+/* A decoder's refusal of a frame in the project's error convention: err->code SN_ETOOBIG
+ * for too_long and too_big, else SN_EINVAL (returned); err->detail the wire code (enum
+ * bot_proto_err) the error frame names; err->msg the reason, formatted. err may be NULL. */
+int bot_proto_refuse(struct sn_err *err, int wire, const char *fmt, ...) SN_PRINTF(3, 4);
+
 enum bot_proto_type {
     BOT_IN_HELLO = 1,
     BOT_IN_MESSAGE,
@@ -68,11 +73,12 @@ struct bot_proto_in {
 void bot_proto_in_fini(struct bot_proto_in *in);
 
 /* Decodes one text frame of len bytes. max_text is the character limit of `text`.
- * Returns BOT_PROTO_OK with *in filled (caller finis it), or an error code with *in zeroed
- * and a human-readable reason in why (English, at most whylen bytes), and client_id copied
- * into in->client_id when the frame had a valid one (so the error can name it). */
+ * Returns SN_OK with *in filled (caller finis it), or SN_EINVAL / SN_ETOOBIG (too_long)
+ * with *in zeroed, err set (err->detail the wire error code, err->msg the reason in
+ * English) and client_id copied into in->client_id when the frame had a valid one (so the
+ * error can name it). */
 int bot_proto_decode(
-    const char *buf, size_t len, int max_text, struct bot_proto_in *in, char *why, size_t whylen);
+    const char *buf, size_t len, int max_text, struct bot_proto_in *in, struct sn_err *err);
 
 /* Encoders. Each returns a NUL-terminated JSON text owned by the caller (free()), never
  * NULL; *len (when not NULL) is its length. */
@@ -118,27 +124,25 @@ size_t bot_proto_utf8_chars(const char *s, size_t n);
 /* Shared by the visitor and agent decoders: parses one text frame into a JSON object
  * (*out, owned by the caller: json_decref), copies a valid client_id into client_id (even
  * when the frame is refused later, so the error can name it) and points *type at its type
- * (borrowed from *out). BOT_PROTO_OK, or bad_utf8 / bad_json / unknown_type with the reason
- * in why and *out NULL. */
+ * (borrowed from *out). SN_OK, or a refusal (bot_proto_refuse: bad_utf8 / bad_json /
+ * unknown_type) and *out NULL. */
 int bot_proto_load(const char *buf,
                    size_t len,
                    struct json_t **out,
                    const char **type,
                    char client_id[BOT_PROTO_CLIENT_ID_MAX + 1],
-                   char *why,
-                   size_t whylen);
+                   struct sn_err *err);
 
 /* Shared by both decoders: the text field key of object o, trimmed, not empty, at most
  * max_text characters, into *out (a fresh string owned by the caller), else the refusal
- * (bad_field / too_long / empty) with the reason in why and *out untouched. Not required:
+ * (bot_proto_refuse: bad_field / too_long / empty) and *out untouched. Not required:
  * absent or null is fine, and blank text is none. */
 int bot_proto_text_field(struct json_t *o,
                          const char *key,
                          int required,
                          int max_text,
                          char **out,
-                         char *why,
-                         size_t whylen);
+                         struct sn_err *err);
 /* Encodes o compactly and releases it; the text is owned by the caller (free()). Aborts on
  * OOM (o NULL included: a json_pack that failed is a programming error or OOM). */
 char *bot_proto_dump(struct json_t *o, size_t *len);

@@ -414,12 +414,12 @@ void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, lo
 {
     const struct bot_config *cfg = s->srv->cfg;
     struct bot_proto_in in;
-    char why[160];
+    struct sn_err e = {0};
     int rc;
 
-    rc = bot_proto_decode(buf, len, cfg->max_text, &in, why, sizeof why);
-    if (rc != BOT_PROTO_OK) {
-        bot_session_refuse(s, rc, why, in.client_id);
+    rc = bot_proto_decode(buf, len, cfg->max_text, &in, &e);
+    if (rc) {
+        bot_session_refuse(s, e.detail, e.msg, in.client_id);
         return;
     }
     if ((in.type == BOT_IN_HELLO) == (s->conv != NULL)) {
@@ -460,7 +460,6 @@ void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, lo
         on_leave_message(s, &in);
         break;
     case BOT_IN_LEAVE_QUEUE: {
-        struct sn_err e = {0};
         rc = bot_queue_leave(s->srv->queue, s->conv->id, &e);
         if (rc == SN_ENOTFOUND)
             bot_session_refuse(s, BOT_PROTO_BAD_FIELD, "the conversation is not queued", NULL);

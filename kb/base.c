@@ -13,6 +13,7 @@ int sn_err_set(struct sn_err *err, int code, const char *fmt, ...)
         va_list ap;
         va_start(ap, fmt);
         err->code = code;
+        err->detail = 0;
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
     }

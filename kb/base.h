@@ -21,7 +21,9 @@ enum sn_code {
 
 /* Error record filled by any function that takes a struct sn_err *; may be NULL. */
 struct sn_err {
-    int code;
+    int code;      /* enum sn_code */
+    int detail;    /* a module's finer code, as SQLite's extended result codes (bot/proto.h:
+                    * the wire error code of a refused frame); 0 when none */
     char msg[240];
 };
 

@@ -14,8 +14,15 @@
 
 static int decode(const char *s, struct bot_proto_in *in)
 {
-    char why[160];
-    return bot_proto_decode(s, strlen(s), 10, in, why, sizeof why);
+    struct sn_err e = {0};
+    int rc = bot_proto_decode(s, strlen(s), 10, in, &e);
+    if (rc == SN_OK)
+        return BOT_PROTO_OK;
+    /* the project's convention, the wire code as its detail */
+    assert_int_equal(rc, e.detail == BOT_PROTO_TOO_LONG ? SN_ETOOBIG : SN_EINVAL);
+    assert_int_equal(e.code, rc);
+    assert_true(e.msg[0] != 0);
+    return e.detail;
 }
 
 static void codes(void **state)
