@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bot/cli.h"
+#include "bot/dialogue.h"
 #include "bot/server.h"
 #include "bot/store.h"
 
@@ -204,7 +205,7 @@ int bot_cli_canned(int argc, char **argv)
         snprintf(path, sizeof path, "%s/store.db", o.data ? o.data : "data");
         o.store_db = path;
     }
-    st = store_sqlite_open(o.store_db, &e);
+    st = store_sqlite_open(o.store_db, bot_dialogue_upgrade, &e);
     if (!st) {
         fprintf(stderr, "sanad canned: %s\n", e.msg);
         free(owned);

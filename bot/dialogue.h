@@ -115,6 +115,12 @@ char *bot_dialogue_encode(const struct bot_dialogue *d);
 int bot_dialogue_decode(const void *data, size_t len, const char *lang_hint,
                         struct bot_dialogue *d);
 
+/* The store's migration hook (store_dialogue_upgrade_fn): a dialogue stored in an older
+ * form (the raw layout before format 1) rewritten as bot_dialogue_encode's JSON, owned by
+ * the caller (free); NULL for one stored as JSON already, or one that cannot be read (it is
+ * kept, and starts afresh when its visitor comes back, as before). */
+char *bot_dialogue_upgrade(const void *data, size_t len);
+
 /* The first turn of every conversation. Fills *out (caller finis it). */
 void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out);
 

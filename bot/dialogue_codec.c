@@ -118,3 +118,13 @@ int bot_dialogue_decode(const void *data, size_t len, const char *lang_hint, str
     }
     return SN_EINVAL;
 }
+
+char *bot_dialogue_upgrade(const void *data, size_t len)
+{
+    struct bot_dialogue d;
+    if (!data || !len || ((const char *)data)[0] == '{')
+        return NULL;
+    if (bot_dialogue_decode(data, len, NULL, &d))
+        return NULL;
+    return bot_dialogue_encode(&d);
+}

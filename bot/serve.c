@@ -96,7 +96,7 @@ void bot_serve_wake(struct bot_server *srv)
 static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
 {
     struct bot_brain_config bc;
-    srv->store = store_sqlite_open(cfg->store_db, e);
+    srv->store = store_sqlite_open(cfg->store_db, bot_dialogue_upgrade, e);
     if (!srv->store)
         return e->code;
     srv->kb = kb_open(cfg->kb_db, 0, e);

@@ -122,11 +122,19 @@ struct store {
     const struct store_ops *ops;
 };
 
+/* Rewrites a dialogue an older binary stored (data[0..len), in its owner's format) in the
+ * form its owner stores today: a fresh string (free()), or NULL to keep it as it is. The
+ * store never reads a dialogue; a migration hands each one to this hook
+ * (bot_dialogue_upgrade). */
+typedef char *store_dialogue_upgrade_fn(const void *data, size_t len);
+
 /* Opens (creating when missing) the SQLite store at path. A file written by an older Sanad
  * is migrated to this binary's schema in one transaction (on failure the file is left as it
- * was); one written by a newer Sanad is refused (SN_EDB) and left untouched. Returns a store
+ * was; its dialogues are rewritten by upgrade, or kept as they are when upgrade is NULL);
+ * one written by a newer Sanad is refused (SN_EDB) and left untouched. Returns a store
  * owned by the caller (store_close), or NULL with err set. */
-struct store *store_sqlite_open(const char *path, struct sn_err *err);
+struct store *
+store_sqlite_open(const char *path, store_dialogue_upgrade_fn *upgrade, struct sn_err *err);
 /* Closes s (NULL is fine): every committed write is on disk. */
 void store_close(struct store *s);
 

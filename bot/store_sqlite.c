@@ -24,8 +24,10 @@
  *   0  as created before versions (messages with their wire frame, routing columns added
  *      by ALTER TABLE at every start)
  *   1  the routing columns of conversations
- *   2  messages as fields: no frame, an agent column and meta (JSON text) */
-#define SCHEMA_VERSION 2
+ *   2  messages as fields: no frame, an agent column and meta (JSON text)
+ *   3  every dialogue in the stored form of its owner (bot_dialogue_upgrade: JSON with a
+ *      format version, no raw struct left for a later layout to misread) */
+#define SCHEMA_VERSION 3
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -72,7 +74,9 @@ static const char *const frame_columns[] = {"type",      "seq",   "from",  "text
 
 struct migration {
     sqlite3 *db;
-    long long unreadable; /* version-0 rows whose frame was not a JSON object */
+    long long unreadable;               /* version-0 rows whose frame was not a JSON object */
+    store_dialogue_upgrade_fn *upgrade; /* NULL: dialogues are kept as they are */
+    long long upgraded;                 /* dialogues rewritten */
 };
 
 static int is_column(const char *key)
@@ -216,8 +220,43 @@ out:
     return rc;
 }
 
+/* dialogue_upgrade(d): the dialogue as its owner stores it today, or d itself when it is. */
+static void fn_dialogue_upgrade(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    struct migration *mg = sqlite3_user_data(cx);
+    const void *d = sqlite3_value_blob(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    char *up = d && n > 0 ? mg->upgrade(d, (size_t)n) : NULL;
+    (void)argc;
+    if (!up) {
+        sqlite3_result_value(cx, argv[0]);
+        return;
+    }
+    mg->upgraded++;
+    sqlite3_result_blob(cx, up, (int)strlen(up), free);
+}
+
+/* 2 → 3: dialogues an older binary stored raw are rewritten by their owner's upgrade. The
+ * store never reads a dialogue: it only hands each one to the hook. */
+static int to_v3(struct migration *mg, struct sn_err *err)
+{
+    if (!mg->upgrade)
+        return SN_OK;
+    if (sqlite3_create_function_v2(mg->db, "dialogue_upgrade", 1, SQLITE_UTF8, mg,
+                                   fn_dialogue_upgrade, NULL, NULL, NULL) != SQLITE_OK)
+        return sn_err_set(err, SN_EDB, "%s", sqlite3_errmsg(mg->db));
+    int rc = exec_sql(mg,
+                      "UPDATE conversations SET dialogue = dialogue_upgrade(dialogue)"
+                      " WHERE dialogue IS NOT NULL",
+                      err);
+    sqlite3_create_function_v2(mg->db, "dialogue_upgrade", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL,
+                               NULL);
+    return rc;
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
-static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {to_v1, to_v2};
+static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {to_v1, to_v2,
+                                                                                  to_v3};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -242,9 +281,10 @@ static int newer(const char *path, int v, struct sn_err *err)
  * else steps[] from its version; all in one transaction that rolls back on any failure. The
  * version is read again once the write lock is held: another process (sanad canned, a
  * second server) may have migrated the file meanwhile. */
-static int migrate(sqlite3 *db, const char *path, struct sn_err *err)
+static int migrate(sqlite3 *db, const char *path, store_dialogue_upgrade_fn *upgrade,
+                   struct sn_err *err)
 {
-    struct migration mg = {.db = db};
+    struct migration mg = {.db = db, .upgrade = upgrade};
     struct sn_err e = {0};
     int v = 0, fresh = 0, rc;
     char q[40];
@@ -279,6 +319,9 @@ static int migrate(sqlite3 *db, const char *path, struct sn_err *err)
     if (!fresh)
         sn_log(SN_LOG_NOTICE, "store", "event=migrated path=%s from=%d to=%d", path, v,
                SCHEMA_VERSION);
+    if (mg.upgraded)
+        sn_log(SN_LOG_NOTICE, "store", "event=dialogues_upgraded path=%s rows=%lld", path,
+               mg.upgraded);
     if (mg.unreadable)
         sn_log(SN_LOG_WARN, "store",
                "event=unreadable_frames path=%s rows=%lld (kept without meta)", path,
@@ -964,7 +1007,8 @@ static const struct store_ops sqlite_ops = {
     .conv_each = sq_conv_each,
 };
 
-struct store *store_sqlite_open(const char *path, struct sn_err *err)
+struct store *
+store_sqlite_open(const char *path, store_dialogue_upgrade_fn *upgrade, struct sn_err *err)
 {
     struct store_sqlite *q = sn_xcalloc(1, sizeof *q);
     char *msg = NULL;
@@ -977,7 +1021,7 @@ struct store *store_sqlite_open(const char *path, struct sn_err *err)
     sqlite3_busy_timeout(q->db, 2000);
     /* migrated before the pragmas: WAL mode is a write too, and a refused or failed file
      * must stay as it was */
-    if (migrate(q->db, path, err))
+    if (migrate(q->db, path, upgrade, err))
         goto fail;
     if (sqlite3_exec(q->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         sn_err_set(err, SN_EDB, "store: %s: %s", path, msg ? msg : "pragmas");

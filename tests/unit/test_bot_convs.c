@@ -186,7 +186,7 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/sanad-convs-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
-    f->st = store_sqlite_open(f->path, &e);
+    f->st = store_sqlite_open(f->path, NULL, &e);
     assert_non_null(f->st);
     f->cs = bot_convs_new(f->st, moved, f);
     assert_int_equal(store_conv_create(f->st, "c_a", "h_a", "en", 1, &e), SN_OK);

@@ -98,6 +98,25 @@ static void test_raw_layout(void **state)
     assert_string_equal(back.lang, "en");
 }
 
+/* The store migration's hook: a raw dialogue becomes the JSON form with the same fields;
+ * JSON, a wrong size and nothing are left alone (NULL). */
+static void test_upgrade(void **state)
+{
+    (void)state;
+    struct bot_dialogue d, back;
+    sample(&d);
+    char *up = bot_dialogue_upgrade(&d, sizeof d);
+    assert_non_null(up);
+    assert_int_equal(up[0], '{');
+    assert_int_equal(bot_dialogue_decode(up, strlen(up), NULL, &back), SN_OK);
+    assert_same(&d, &back);
+    assert_null(bot_dialogue_upgrade(up, strlen(up))); /* already today's form */
+    free(up);
+    assert_null(bot_dialogue_upgrade(&d, sizeof d - 1));
+    assert_null(bot_dialogue_upgrade("", 0));
+    assert_null(bot_dialogue_upgrade(NULL, 10));
+}
+
 static void test_hostile(void **state)
 {
     (void)state;
@@ -157,10 +176,9 @@ static void test_hostile(void **state)
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_newer_and_older),
-        cmocka_unit_test(test_raw_layout),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_newer_and_older),
+        cmocka_unit_test(test_raw_layout), cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_upgrade),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
