@@ -36,10 +36,16 @@ struct bot_convs *bot_convs_new(struct store *st, bot_convs_moved_fn *moved, voi
     return cs;
 }
 
+/* The connection slots of c: inline while there is room for one only. */
+static void **slots(struct bot_conv *c)
+{
+    return c->cap == 1 ? &c->conns.one : c->conns.many;
+}
+
 static void conv_free(struct bot_conv *c)
 {
-    if (c->conns != &c->one)
-        free(c->conns);
+    if (c->cap > 1)
+        free(c->conns.many);
     free(c);
 }
 
@@ -92,6 +98,8 @@ struct bot_conv *bot_convs_attach(struct bot_convs *cs,
                                   void *conn)
 {
     struct bot_conv *c = bot_convs_find(cs, id);
+    if (c && c->nconns >= BOT_CONVS_MAX_CONNS)
+        return NULL;
     if (!c) {
         if (cs->n + 1 > cs->nbuckets)
             grow(cs);
@@ -99,7 +107,6 @@ struct bot_conv *bot_convs_attach(struct bot_convs *cs,
         snprintf(c->id, sizeof c->id, "%s", id);
         c->state = state;
         c->dlg = *dlg;
-        c->conns = &c->one;
         c->cap = 1;
         struct bot_conv **h = head_of(cs, id);
         c->chain = *h;
@@ -107,27 +114,27 @@ struct bot_conv *bot_convs_attach(struct bot_convs *cs,
         cs->n++;
     }
     if (c->nconns == c->cap) {
+        void **many = sn_xcalloc((size_t)c->cap * 2, sizeof *many);
+        memcpy(many, slots(c), c->nconns * sizeof *many);
+        if (c->cap > 1)
+            free(c->conns.many);
+        c->conns.many = many;
         c->cap *= 2;
-        if (c->conns == &c->one) {
-            c->conns = sn_xcalloc((size_t)c->cap, sizeof *c->conns);
-            c->conns[0] = c->one;
-        } else {
-            c->conns = sn_xrealloc(c->conns, (size_t)c->cap * sizeof *c->conns);
-        }
     }
-    c->conns[c->nconns++] = conn;
+    slots(c)[c->nconns++] = conn;
     cs->nconns++;
     return c;
 }
 
 void bot_convs_detach(struct bot_convs *cs, struct bot_conv *c, void *conn)
 {
+    void **v = slots(c);
     int i;
-    for (i = 0; i < c->nconns && c->conns[i] != conn; i++)
+    for (i = 0; i < c->nconns && v[i] != conn; i++)
         ;
     if (i == c->nconns)
         return;
-    memmove(&c->conns[i], &c->conns[i + 1], (size_t)(c->nconns - i - 1) * sizeof *c->conns);
+    memmove(&v[i], &v[i + 1], (size_t)(c->nconns - i - 1) * sizeof *v);
     c->nconns--;
     cs->nconns--;
     if (c->nconns)
@@ -143,11 +150,12 @@ void bot_convs_detach(struct bot_convs *cs, struct bot_conv *c, void *conn)
 
 size_t bot_convs_conns(const struct bot_convs *cs, const char *id, void **out, size_t cap)
 {
-    const struct bot_conv *c = bot_convs_find(cs, id);
+    struct bot_conv *c = bot_convs_find(cs, id);
     if (!c)
         return 0;
+    void **v = slots(c);
     for (int i = 0; i < c->nconns && (size_t)i < cap; i++)
-        out[i] = c->conns[i];
+        out[i] = v[i];
     return (size_t)c->nconns;
 }
 

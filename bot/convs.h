@@ -24,13 +24,14 @@
 struct bot_conv {
     char id[STORE_ID_MAX];
     enum bot_conv_state state;
-    long long agent_id; /* the agent holding it (0: none), as the last move set it */
+    unsigned short nconns, cap; /* private: connections; cap 1: the one is inline */
+    long long agent_id;         /* the agent holding it (0: none), as the last move set it */
+    struct bot_conv *chain;     /* private: the hash chain */
+    union {                     /* private: the connections */
+        void *one;              /* cap 1: the usual one tab, no allocation */
+        void **many;            /* cap > 1: an array, grown by doubling */
+    } conns;
     struct bot_dialogue dlg;
-    /* private: the hash chain and the attached connections */
-    struct bot_conv *chain;
-    void *one;    /* the slot of the first connection: no allocation for the usual one tab */
-    void **conns; /* &one, or an array once a second tab attaches */
-    int nconns, cap;
 };
 
 /* A move: event ev on conversation conv at now, with the routing it leaves (the agent that
@@ -61,10 +62,13 @@ struct bot_convs *bot_convs_new(struct store *st, bot_convs_moved_fn *moved, voi
  * caller's. */
 void bot_convs_free(struct bot_convs *cs);
 
+#define BOT_CONVS_MAX_CONNS 64 /* connections of one conversation (tabs of one visitor) */
+
 /* Attaches conn to conversation id. When id is in memory already (another tab), conn joins
  * it and state and dlg are ignored: the conversation in memory is the live one. Otherwise
  * it is created with state and a copy of dlg. Returns the conversation, owned by cs while a
- * connection is attached. */
+ * connection is attached, or NULL when it has BOT_CONVS_MAX_CONNS already (a token shared
+ * far beyond one visitor's tabs). */
 struct bot_conv *bot_convs_attach(struct bot_convs *cs,
                                   const char *id,
                                   enum bot_conv_state state,

@@ -88,17 +88,16 @@ enum { AWAIT_NOTHING = 0, AWAIT_FEEDBACK = 1, AWAIT_PICK = 2, AWAIT_HUMAN = 3, A
 /* Per-conversation state. Plain data: zero it with bot_dialogue_init, copy it freely. Its
  * stored form is bot_dialogue_encode's JSON, never this layout. */
 struct bot_dialogue {
-    char lang[3];        /* current conversation language */
-    int misses;          /* low-confidence misses in a row */
-    int awaiting;        /* what the last bot turn asked (internal enum, 0 = nothing) */
-    char last_kb_id[64]; /* entry of the last answer (for feedback), "" if none */
-    char last_q[512];    /* the visitor question behind the last answer / suggestion
-                          * (truncated on a character boundary), for gap capture */
-    /* Added with the intents (issue 3); all plain data. */
-    unsigned turns;    /* visitor messages so far: picks the response template */
-    int last_q_logged; /* last_q was already recorded as a gap */
-    int lang_hinted;   /* bot_dialogue_init got a language hint */
-    int nsugg;         /* suggestions of the last SUGGESTIONS turn, for "1", "2", "3" */
+    char lang[3];            /* current conversation language */
+    unsigned char awaiting;  /* what the last bot turn asked (AWAIT_*, 0 = nothing) */
+    int misses;              /* low-confidence misses in a row */
+    unsigned turns;          /* visitor messages so far: picks the response template */
+    unsigned char nsugg;     /* suggestions of the last SUGGESTIONS turn, for "1", "2", "3" */
+    unsigned char last_q_logged; /* last_q was already recorded as a gap */
+    unsigned char lang_hinted;   /* bot_dialogue_init got a language hint */
+    char last_kb_id[64];     /* entry of the last answer (for feedback), "" if none */
+    char last_q[512];        /* the visitor question behind the last answer / suggestion
+                              * (truncated on a character boundary), for gap capture */
     char sugg_ids[BOT_MAX_SUGGESTIONS][64];
 };
 /* lang_hint "ar", "en" or NULL (Arabic, and the welcome adds one English line). */

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "bot/dialogue.h"
+#include "bot/dialogue_raw.h"
 
 #define FORMAT 1
 
@@ -23,7 +24,7 @@ char *bot_dialogue_encode(const struct bot_dialogue *d)
     json_t *sugg = json_array();
     for (int i = 0; i < d->nsugg && i < BOT_MAX_SUGGESTIONS; i++)
         json_array_append_new(sugg, json_string(d->sugg_ids[i]));
-    int aw = d->awaiting >= 0 && d->awaiting < AWAIT_N ? d->awaiting : AWAIT_NOTHING;
+    int aw = d->awaiting < AWAIT_N ? d->awaiting : AWAIT_NOTHING;
     json_t *o = json_pack("{s:i, s:s, s:i, s:s, s:s, s:s, s:I, s:b, s:b, s:o}", "v", FORMAT, "lang",
                           d->lang, "misses", d->misses, "awaiting", await_names[aw], "last_kb_id",
                           d->last_kb_id, "last_q", d->last_q, "turns", (json_int_t)d->turns,
@@ -100,19 +101,30 @@ int bot_dialogue_decode(const void *data, size_t len, const char *lang_hint, str
             bot_dialogue_init(d, lang_hint);
         return rc;
     }
-    /* Before format 1 the struct itself was stored; this binary's layout is that one. */
-    if (len == sizeof *d) {
-        memcpy(d, data, sizeof *d);
-        d->lang[2] = 0;
-        d->last_kb_id[sizeof d->last_kb_id - 1] = 0;
-        d->last_q[sizeof d->last_q - 1] = 0;
-        for (int i = 0; i < BOT_MAX_SUGGESTIONS; i++)
-            d->sugg_ids[i][sizeof d->sugg_ids[i] - 1] = 0;
-        if (strcmp(d->lang, "ar") && strcmp(d->lang, "en"))
+    /* Before format 1 the struct itself was stored, in the layout frozen in dialogue_raw.h */
+    if (len == sizeof(struct bot_dialogue_raw)) {
+        struct bot_dialogue_raw r;
+        memcpy(&r, data, sizeof r);
+        r.lang[2] = 0;
+        if (!strcmp(r.lang, "ar") || !strcmp(r.lang, "en"))
+            memcpy(d->lang, r.lang, 3);
+        else
             memcpy(d->lang, "ar", 3);
-        if (d->nsugg < 0 || d->nsugg > BOT_MAX_SUGGESTIONS)
-            d->nsugg = 0;
-        if (d->awaiting < 0 || d->awaiting >= AWAIT_N)
+        d->misses = r.misses >= 0 && r.misses <= 1000 ? r.misses : 0;
+        d->awaiting =
+            r.awaiting >= 0 && r.awaiting < AWAIT_N ? (unsigned char)r.awaiting : AWAIT_NOTHING;
+        snprintf(d->last_kb_id, sizeof d->last_kb_id, "%.*s", (int)sizeof r.last_kb_id - 1,
+                 r.last_kb_id);
+        snprintf(d->last_q, sizeof d->last_q, "%.*s", (int)sizeof r.last_q - 1, r.last_q);
+        d->turns = r.turns;
+        d->last_q_logged = r.last_q_logged != 0;
+        d->lang_hinted = r.lang_hinted != 0;
+        int n = r.nsugg >= 0 && r.nsugg <= BOT_DIALOGUE_RAW_SUGG ? r.nsugg : 0;
+        d->nsugg = 0;
+        for (int i = 0; i < n && d->nsugg < BOT_MAX_SUGGESTIONS; i++)
+            snprintf(d->sugg_ids[d->nsugg++], sizeof d->sugg_ids[0], "%.*s",
+                     (int)sizeof r.sugg_ids[i] - 1, r.sugg_ids[i]);
+        if (d->awaiting == AWAIT_PICK && d->nsugg == 0)
             d->awaiting = AWAIT_NOTHING;
         return SN_OK;
     }

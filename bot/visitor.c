@@ -247,6 +247,12 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
     }
     /* a conversation open in another tab is joined as it is in memory */
     s->conv = cv = bot_convs_attach(srv->convs, id, state, &dlg, s);
+    if (!cv) {
+        bot_session_refuse(s, BOT_PROTO_BAD_TOKEN, "the conversation is open in too many places",
+                           NULL);
+        bot_session_close(s, 1008);
+        return;
+    }
     struct bot_proto_welcome w = {.token = token,
                                   .conversation = cv->id,
                                   .state = bot_conv_state_name(cv->state),

@@ -66,6 +66,20 @@ static void test_tabs_share_a_conversation(void **state)
     assert_ptr_equal(bot_convs_find(cs, "c_2"), z);
     x = bot_convs_attach(cs, "c_1", BOT_CONV_BOT, &ar, &a); /* gone, then back: afresh */
     assert_string_equal(x->dlg.lang, "ar");
+    /* a token shared far beyond one visitor's tabs: refused past BOT_CONVS_MAX_CONNS */
+    static int many[BOT_CONVS_MAX_CONNS];
+    for (int i = 1; i < BOT_CONVS_MAX_CONNS; i++)
+        assert_ptr_equal(bot_convs_attach(cs, "c_1", BOT_CONV_BOT, &ar, &many[i]), x);
+    assert_null(bot_convs_attach(cs, "c_1", BOT_CONV_BOT, &ar, &many[0]));
+    assert_int_equal(bot_convs_conns(cs, "c_1", NULL, 0), BOT_CONVS_MAX_CONNS);
+    for (int i = 1; i < BOT_CONVS_MAX_CONNS; i += 2) /* detach from the middle of the array */
+        bot_convs_detach(cs, x, &many[i]);
+    void *all[BOT_CONVS_MAX_CONNS];
+    size_t n = bot_convs_conns(cs, "c_1", all, BOT_CONVS_MAX_CONNS);
+    assert_int_equal(n, BOT_CONVS_MAX_CONNS / 2);
+    assert_ptr_equal(all[0], &a);
+    for (size_t i = 1; i < n; i++)
+        assert_ptr_equal(all[i], &many[2 * i]);
     bot_convs_free(cs); /* with conversations in it: ASan checks nothing leaks */
     bot_convs_free(NULL);
 }
