@@ -11,10 +11,10 @@
 #include "bot/server.h"
 #include "bot/session.h"
 
-void bot_agent_open(struct bot_session *s, const struct bot_user *u)
+void bot_agent_open(struct bot_session *s, const struct bot_user *u, const char *token)
 {
     s->is_agent = 1;
-    bot_queue_agent_join(s->srv->queue, s, u);
+    bot_queue_agent_join(s->srv->queue, s, u, token);
 }
 
 static void send_error(struct bot_session *s, int code, const char *why, const char *client_id)

@@ -9,9 +9,10 @@
 struct bot_session;
 struct bot_user;
 
-/* The socket of session s was accepted for user u: joins the queue (welcome, queue,
- * chats). */
-void bot_agent_open(struct bot_session *s, const struct bot_user *u);
+/* The socket of session s was accepted for user u with login session token (checked again
+ * every second: a logout, a disabled account or an expired session closes the socket):
+ * joins the queue (welcome, queue, chats). */
+void bot_agent_open(struct bot_session *s, const struct bot_user *u, const char *token);
 
 /* A whole WebSocket message arrived on an agent session (as bot_session_on_frame). */
 void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,

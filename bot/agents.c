@@ -27,6 +27,7 @@ struct bot_agents *bot_agents_new(void)
 
 static void agent_free(struct bot_agent *a)
 {
+    explicit_bzero(a->session, sizeof a->session);
     free(a->chats);
     free(a);
 }
@@ -66,6 +67,7 @@ struct bot_agent *bot_agents_join(struct bot_agents *g,
                                   long long user_id,
                                   const char *login,
                                   const char *name,
+                                  const char *session,
                                   void *conn,
                                   void **replaced)
 {
@@ -85,6 +87,7 @@ struct bot_agent *bot_agents_join(struct bot_agents *g,
     a->user_id = user_id;
     snprintf(a->login, sizeof a->login, "%s", login);
     snprintf(a->name, sizeof a->name, "%s", name);
+    snprintf(a->session, sizeof a->session, "%s", session ? session : "");
     a->online = 1;
     grace_drop(g, user_id); /* back within its grace: its chats are its own again */
     a->next = g->list;

@@ -10,6 +10,7 @@
 
 #define BOT_AGENTS_LOGIN_MAX 65  /* bytes, NUL included (BOT_AUTH_LOGIN_MAX + 1) */
 #define BOT_AGENTS_NAME_MAX  321 /* bytes, NUL included (80 characters of UTF-8) */
+#define BOT_AGENTS_TOKEN_MAX 65  /* bytes, NUL included (BOT_AUTH_TOKEN_HEX) */
 
 /* A chat an agent holds. assigned_at 0: loaded from the store (its handling time is
  * unknown, so it does not count towards the ETA). */
@@ -27,8 +28,10 @@ struct bot_agent {
     long long user_id;
     char login[BOT_AGENTS_LOGIN_MAX];
     char name[BOT_AGENTS_NAME_MAX];
-    int online;                       /* presence: online (1) or away (0) */
-    unsigned long long last_assigned; /* round robin among equals: lowest first */
+    char session[BOT_AGENTS_TOKEN_MAX]; /* the login session it came with (a secret: wiped
+                                         * when the agent is freed), checked every tick */
+    int online;                         /* presence: online (1) or away (0) */
+    unsigned long long last_assigned;   /* round robin among equals: lowest first */
     struct bot_agent_chat *chats;
     int nchats, cap;
 };
@@ -44,15 +47,16 @@ void bot_agents_free(struct bot_agents *g);
 /* The first connected agent (walk on with ->next), or NULL. */
 struct bot_agent *bot_agents_first(const struct bot_agents *g);
 
-/* User user_id connects on conn, online. One connection per agent, the newest wins: an
- * agent of the same user already listed is removed and its connection returned in
- * *replaced (the caller closes it; NULL when there was none). A gone agent's grace ends:
- * its chats are its own again (the caller loads them with bot_agents_chat_add). Returns the
+/* User user_id connects on conn (with its login session: NULL for none), online. One connection per
+ * agent, the newest wins: an agent of the same user already listed is removed and its connection
+ * returned in *replaced (the caller closes it; NULL when there was none). A gone agent's grace
+ * ends: its chats are its own again (the caller loads them with bot_agents_chat_add). Returns the
  * agent, owned by g until bot_agents_leave. */
 struct bot_agent *bot_agents_join(struct bot_agents *g,
                                   long long user_id,
                                   const char *login,
                                   const char *name,
+                                  const char *session,
                                   void *conn,
                                   void **replaced);
 

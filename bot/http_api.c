@@ -13,6 +13,7 @@
 
 #include "bot/auth.h"
 #include "bot/config.h"
+#include "bot/queue.h"
 #include "bot/server.h"
 
 enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME };
@@ -69,7 +70,7 @@ static int cookie_get(struct lws *wsi, char *buf, size_t size)
     return -1;
 }
 
-int bot_auth_require(struct lws *wsi, int role, struct bot_user *out)
+int bot_auth_require(struct lws *wsi, int role, struct bot_user *out, char *token)
 {
     struct bot_server *srv = server_of(wsi);
     struct bot_user u;
@@ -78,6 +79,8 @@ int bot_auth_require(struct lws *wsi, int role, struct bot_user *out)
     if (!srv->auth || cookie_get(wsi, tok, sizeof tok))
         return 401;
     int rc = bot_auth_session_get(srv->auth, tok, bot_server_now_ms(), &u, &e);
+    if (rc == SN_OK && token && bot_auth_role_allows(u.role, role))
+        memcpy(token, tok, sizeof tok);
     sodium_memzero(tok, sizeof tok);
     if (rc == SN_ENOTFOUND)
         return 401;
@@ -236,6 +239,8 @@ static int do_logout(struct lws *wsi, struct bot_api_req *r)
     char tok[BOT_AUTH_TOKEN_HEX + 1];
     if (!cookie_get(wsi, tok, sizeof tok) && bot_auth_logout(srv->auth, tok, &e))
         sn_log(SN_LOG_ERR, "api", "event=logout_error err=\"%s\"", e.msg);
+    else if (srv->queue) /* its open agent sockets end with it, now */
+        bot_queue_revalidate(srv->queue, bot_server_now_ms());
     sodium_memzero(tok, sizeof tok);
     return respond(wsi, r, 200, json_pack("{s:b}", "ok", 1),
                    BOT_API_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", 0);
@@ -244,7 +249,7 @@ static int do_logout(struct lws *wsi, struct bot_api_req *r)
 static int do_me(struct lws *wsi, struct bot_api_req *r)
 {
     struct bot_user u;
-    int st = bot_auth_require(wsi, 0, &u); /* any role may see itself */
+    int st = bot_auth_require(wsi, 0, &u, NULL); /* any role may see itself */
     if (st == 401)
         return error(wsi, r, 401, "unauthorized", "not logged in");
     if (st)

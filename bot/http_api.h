@@ -16,10 +16,11 @@ struct bot_api_req;
 #define BOT_API_COOKIE "sanad_session"
 
 /* Checks the request's session cookie and the role: 0 when a live session of an enabled
- * user whose role allows `role` (bot_auth_role_allows; 0: any role) made it, with the user in *out (may
- * be NULL); else the HTTP status to answer: 401 no valid session, 403 wrong role, 500 store
+ * user whose role allows `role` (bot_auth_role_allows; 0: any role) made it, with the user
+ * in *out and the session token in token (each may be NULL; token has BOT_AUTH_TOKEN_HEX
+ * bytes); else the HTTP status to answer: 401 no valid session, 403 wrong role, 500 store
  * failure. */
-int bot_auth_require(struct lws *wsi, int role, struct bot_user *out);
+int bot_auth_require(struct lws *wsi, int role, struct bot_user *out, char *token);
 
 /* Offers one lws "http" callback to the API. Returns 1 when the API handled it, with the
  * callback's return value in *ret; 0 when it is not an API request (the caller carries on).

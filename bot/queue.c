@@ -365,8 +365,35 @@ static int visitor_expired(void *ctx, const struct bot_route_item *it)
     return 0;
 }
 
+void bot_queue_revalidate(struct bot_queue *q, long long now)
+{
+    struct bot_agent *a, *next;
+    if (!q->srv->auth)
+        return;
+    for (a = bot_agents_first(q->agents); a; a = next) {
+        struct bot_user u;
+        struct sn_err e = {0};
+        next = a->next;
+        int rc = bot_auth_session_get(q->srv->auth, a->session, now, &u, &e);
+        if (rc == SN_OK && bot_auth_role_allows(u.role, BOT_ROLE_AGENT))
+            continue;
+        if (rc != SN_OK && rc != SN_ENOTFOUND) { /* the store failed: not a revocation */
+            sn_log(SN_LOG_ERR, "queue", "event=session_check_failed agent=%s err=\"%s\"",
+                   a->login, e.msg);
+            continue;
+        }
+        struct bot_session *s = a->conn;
+        sn_log(SN_LOG_NOTICE, "queue", "event=agent_revoked agent=%s why=%s", a->login,
+               rc ? "session" : "role");
+        /* out of routing now (no new chats; its chats get the usual grace), then closed */
+        bot_queue_agent_leave(q, a);
+        bot_session_close(s, BOT_SESSION_CLOSE_REVOKED);
+    }
+}
+
 void bot_queue_tick(struct bot_queue *q, long long now)
 {
+    bot_queue_revalidate(q, now);
     bot_agents_due(q->agents, now, agent_due, q);
     bot_route_sweep(q->route, now, (long long)q->srv->cfg->visitor_grace * 1000, visitor_present,
                     visitor_expired, q);
@@ -531,8 +558,10 @@ static int load_chat(void *ctx, const struct store_route *r)
     return 0;
 }
 
-struct bot_agent *
-bot_queue_agent_join(struct bot_queue *q, struct bot_session *s, const struct bot_user *u)
+struct bot_agent *bot_queue_agent_join(struct bot_queue *q,
+                                       struct bot_session *s,
+                                       const struct bot_user *u,
+                                       const char *token)
 {
     const struct bot_config *cfg = q->srv->cfg;
     struct sn_err e = {0};
@@ -541,7 +570,7 @@ bot_queue_agent_join(struct bot_queue *q, struct bot_session *s, const struct bo
     /* one socket per agent: the newest wins; a gone agent back within its grace period
      * finds its chats still its own */
     struct bot_agent *a =
-        bot_agents_join(q->agents, u->id, u->login, u->name, s, (void **)&old);
+        bot_agents_join(q->agents, u->id, u->login, u->name, token, s, (void **)&old);
     if (old) {
         char *j = bot_agent_proto_error(BOT_PROTO_BAD_FIELD,
                                         "replaced by a newer connection of this agent", NULL, &len);

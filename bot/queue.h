@@ -33,6 +33,12 @@ struct store_msg;
  * "queued". Returns an object owned by the caller (bot_queue_free), or NULL with err set. */
 struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err);
 void bot_queue_free(struct bot_queue *q);
+/* Checks every connected agent's login session at now: one logged out, expired, revoked
+ * (a password change) or whose account was disabled or lost the agent role leaves routing
+ * at once (its chats get the agent_grace of a dropped socket) and its socket is closed with
+ * BOT_SESSION_CLOSE_REVOKED. Called by every tick, and by POST /api/logout. */
+void bot_queue_revalidate(struct bot_queue *q, long long now);
+
 /* The server's one-second timer (serve.c) at now (ms): gone agents whose grace ended give
  * their chats back to the head of the queue, queued visitors gone past their grace go
  * back to the bot, and the queue routes what it can. */
@@ -69,11 +75,12 @@ void bot_queue_tickets_changed(struct bot_queue *q);
 
 /* --- agent side (agent.c) --- */
 
-/* Agent u connected on session s (online): it gets welcome, the queue, its chats and their
+/* Agent u connected on session s (online) with login session token (checked at every
+ * tick: bot_queue_revalidate): it gets welcome, the queue, its chats and their
  * transcripts. An older socket of the same user is replaced (closed with 1008). Returns the
  * agent, owned by the queue until bot_queue_agent_leave. */
 struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *s,
-                                       const struct bot_user *u);
+                                       const struct bot_user *u, const char *token);
 /* The agent's socket is gone (s->agent is cleared); its chats stay its own in the store. */
 void bot_queue_agent_leave(struct bot_queue *q, struct bot_agent *a);
 void bot_queue_agent_presence(struct bot_queue *q, struct bot_agent *a, int online);

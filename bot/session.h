@@ -69,7 +69,11 @@ void bot_session_error(struct bot_session *s, int code, const char *why, const c
  * abuse; past abuse_limit schedules close 1008. Quiet once closing. */
 void bot_session_refuse(struct bot_session *s, int code, const char *why, const char *client_id);
 
-/* Queues a close with status code (1001 going away, 1008 policy) after what is queued. */
+/* Close statuses beyond RFC 6455's (4000-4999: the application's; docs/protocol.md). */
+#define BOT_SESSION_CLOSE_REVOKED 4001 /* the agent's login session ended */
+
+/* Queues a close with status code (1001 going away, 1008 policy, 4001 revoked) after what
+ * is queued. */
 void bot_session_close(struct bot_session *s, int code);
 
 /* Queues json[0..len) (takes it: freed here) to be sent. */

@@ -4,6 +4,7 @@
  * Everything after the handshake (message assembly, the send queue, closes) is shared with
  * the visitor socket (ws_visitor.c); the protocol logic is in agent.c and queue.c. */
 #include <libwebsockets.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "bot/agent.h"
@@ -38,7 +39,7 @@ static int filter(struct lws *wsi, struct bot_server *srv)
         return refuse(wsi, ip, "path", HTTP_STATUS_NOT_FOUND);
     if (!bot_ws_origin_ok(wsi, srv))
         return refuse(wsi, ip, "origin", HTTP_STATUS_FORBIDDEN);
-    int st = bot_auth_require(wsi, BOT_ROLE_AGENT, NULL);
+    int st = bot_auth_require(wsi, BOT_ROLE_AGENT, NULL, NULL);
     if (st)
         return refuse(wsi, ip, st == 401 ? "session" : st == 403 ? "role" : "store", st);
     return 0;
@@ -47,14 +48,15 @@ static int filter(struct lws *wsi, struct bot_server *srv)
 static int established(struct lws *wsi, void *pss, struct bot_server *srv)
 {
     struct bot_user u;
-    char ip[48] = "?";
+    char ip[48] = "?", token[BOT_AUTH_TOKEN_HEX];
     lws_get_peer_simple(wsi, ip, sizeof ip);
-    if (bot_auth_require(wsi, BOT_ROLE_AGENT, &u)) /* the session ended since the filter */
+    if (bot_auth_require(wsi, BOT_ROLE_AGENT, &u, token)) /* the session ended since the filter */
         return -1;
     struct bot_session *s = bot_session_new(srv, ip, wake, wsi);
     bot_ws_attach(pss, s);
     sn_log(SN_LOG_NOTICE, "agent", "event=open sess=%llu ip=%s agent=%s", s->id, ip, u.login);
-    bot_agent_open(s, &u);
+    bot_agent_open(s, &u, token); /* the socket lives only as long as this session */
+    sodium_memzero(token, sizeof token);
     if (srv->draining)
         bot_session_close(s, 1001);
     return 0;

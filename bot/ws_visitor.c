@@ -163,7 +163,9 @@ static int writeable(struct lws *wsi, struct pss *p)
         }
     }
     if (s->close_code) {
-        const char *why = s->close_code == 1001 ? "server shutting down" : "policy violation";
+        const char *why = s->close_code == 1001                        ? "server shutting down"
+                          : s->close_code == BOT_SESSION_CLOSE_REVOKED ? "session ended"
+                                                                       : "policy violation";
         lws_close_reason(wsi, (enum lws_close_status)s->close_code, (unsigned char *)why,
                          strlen(why));
         return -1;

@@ -22,17 +22,18 @@ static void test_one_connection_per_agent(void **state)
     (void)state;
     struct bot_agents *g = bot_agents_new();
     void *old = &conn_d;
-    struct bot_agent *a = bot_agents_join(g, 7, "amal", "Amal", &conn_a, &old);
+    struct bot_agent *a = bot_agents_join(g, 7, "amal", "Amal", "tok-1", &conn_a, &old);
     assert_null(old);
     assert_int_equal(a->online, 1);
     assert_string_equal(a->name, "Amal");
     bot_agents_chat_add(a, "c1", "ar", 0);
-    struct bot_agent *a2 = bot_agents_join(g, 7, "amal", "Amal", &conn_b, &old);
+    struct bot_agent *a2 = bot_agents_join(g, 7, "amal", "Amal", "tok-2", &conn_b, &old);
     assert_ptr_equal(old, &conn_a); /* the caller closes the old socket */
     assert_ptr_equal(bot_agents_first(g), a2);
     assert_null(a2->next);
-    assert_int_equal(a2->nchats, 0); /* the caller loads its chats from the store again */
-    bot_agents_join(g, 8, "badr", "Badr", &conn_c, &old);
+    assert_int_equal(a2->nchats, 0);           /* the caller loads its chats from the store again */
+    assert_string_equal(a2->session, "tok-2"); /* the newer socket's login session */
+    bot_agents_join(g, 8, "badr", "Badr", NULL, &conn_c, &old);
     assert_null(old);
     assert_int_equal(bot_agents_online(g), 2);
     bot_agents_free(g);
@@ -41,7 +42,7 @@ static void test_one_connection_per_agent(void **state)
 static struct bot_agent *join(struct bot_agents *g, long long id, const char *login, void *conn)
 {
     void *old;
-    return bot_agents_join(g, id, login, login, conn, &old);
+    return bot_agents_join(g, id, login, login, NULL, conn, &old);
 }
 
 /* Assigns n chats "x1".. through the auto choice and returns who got each, as "a b a". */
