@@ -196,7 +196,7 @@ static void test_free_full(void **state)
     struct bot_agents *g = bot_agents_new();
     struct bot_agent *a = join(g, 1, "a", &conn_a);
     for (int i = 0; i < 9; i++) {
-        char conv[8];
+        char conv[16];
         snprintf(conv, sizeof conv, "c%d", i);
         bot_agents_chat_add(a, conv, "en", 0);
     }
