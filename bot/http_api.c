@@ -4,17 +4,19 @@
  * next HTTP_WRITEABLE. Passwords and tokens are never logged. */
 #include "bot/http_api.h"
 
-#include <jansson.h>
-#include <libwebsockets.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <sodium.h>
 
 #include "bot/auth.h"
 #include "bot/config.h"
 #include "bot/queue.h"
 #include "bot/server.h"
+#include "bot/ws_visitor.h"
 
 enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME };
 
@@ -97,8 +99,8 @@ int bot_auth_require(struct lws *wsi, int role, struct bot_user *out, char *toke
 
 /* Writes the status line and headers, keeps body for WRITEABLE. cookie / retry may be NULL
  * / 0. Returns the callback's return value. */
-static int respond(struct lws *wsi, struct bot_api_req *r, int status, json_t *body,
-                   const char *cookie, int retry)
+static int respond(
+    struct lws *wsi, struct bot_api_req *r, int status, json_t *body, const char *cookie, int retry)
 {
     unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *pos = start,
                                        *end = buf + sizeof buf - 1;
@@ -114,20 +116,20 @@ static int respond(struct lws *wsi, struct bot_api_req *r, int status, json_t *b
     free(text);
     if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json",
                                     (lws_filepos_t)r->resp_len, &pos, end) ||
-        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-                                     (unsigned char *)"no-store", 8, &pos, end))
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (unsigned char *)"no-store",
+                                     8, &pos, end))
         return -1;
     if (r->close && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
                                                  (unsigned char *)"close", 5, &pos, end))
         return -1;
-    if (cookie && lws_add_http_header_by_name(wsi, (unsigned char *)"set-cookie:",
-                                              (unsigned char *)cookie, (int)strlen(cookie),
-                                              &pos, end))
+    if (cookie &&
+        lws_add_http_header_by_name(wsi, (unsigned char *)"set-cookie:", (unsigned char *)cookie,
+                                    (int)strlen(cookie), &pos, end))
         return -1;
     if (retry > 0) {
         int n = snprintf(ra, sizeof ra, "%d", retry);
-        if (lws_add_http_header_by_name(wsi, (unsigned char *)"retry-after:",
-                                        (unsigned char *)ra, n, &pos, end))
+        if (lws_add_http_header_by_name(wsi, (unsigned char *)"retry-after:", (unsigned char *)ra,
+                                        n, &pos, end))
             return -1;
     }
     if (lws_finalize_write_http_header(wsi, start, &pos, end))
@@ -136,15 +138,14 @@ static int respond(struct lws *wsi, struct bot_api_req *r, int status, json_t *b
     return 0;
 }
 
-static int error(struct lws *wsi, struct bot_api_req *r, int status, const char *code,
-                 const char *msg)
+static int
+error(struct lws *wsi, struct bot_api_req *r, int status, const char *code, const char *msg)
 {
-    return respond(wsi, r, status, json_pack("{s:s, s:s}", "error", code, "message", msg), NULL,
-                   0);
+    return respond(wsi, r, status, json_pack("{s:s, s:s}", "error", code, "message", msg), NULL, 0);
 }
 
-static int user_reply(struct lws *wsi, struct bot_api_req *r, const struct bot_user *u,
-                      const char *cookie)
+static int
+user_reply(struct lws *wsi, struct bot_api_req *r, const struct bot_user *u, const char *cookie)
 {
     return respond(wsi, r, 200,
                    json_pack("{s:s, s:s, s:s}", "login", u->login, "name", u->name, "role",
@@ -187,8 +188,7 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
     int wl = bot_throttle_wait(srv->login_fails, lkey, now / 1000);
     int wi = bot_throttle_wait(srv->ip_fails, ikey, now / 1000);
     if (wl || wi) {
-        sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s by=%s", ip,
-               wl ? "login" : "ip");
+        sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s by=%s", ip, wl ? "login" : "ip");
         rc = respond(wsi, r, 429,
                      json_pack("{s:s, s:s}", "error", "rate_limited", "message",
                                "too many failed logins; try again later"),
@@ -197,10 +197,10 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
     }
     const char *login = json_string_value(jl), *pw = json_string_value(jp);
     size_t pwlen = json_string_length(jp);
-    int lrc = bot_auth_password_check(pw, pwlen, NULL)
-                  ? SN_ENOTFOUND
-                  : bot_auth_login(srv->auth, login, pw, pwlen, cfg->agent_session_ttl, now, tok,
-                                   &u, &e);
+    int lrc =
+        bot_auth_password_check(pw, pwlen, NULL)
+            ? SN_ENOTFOUND
+            : bot_auth_login(srv->auth, login, pw, pwlen, cfg->agent_session_ttl, now, tok, &u, &e);
     if (lrc == SN_ENOTFOUND) {
         bot_throttle_fail(srv->login_fails, lkey, now / 1000);
         bot_throttle_fail(srv->ip_fails, ikey, now / 1000);
@@ -214,8 +214,10 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
         goto out;
     }
     bot_throttle_reset(srv->login_fails, lkey);
-    snprintf(cookie, sizeof cookie, BOT_API_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; "
-             "Max-Age=%d%s", tok, cfg->agent_session_ttl, srv->tls ? "; Secure" : "");
+    snprintf(cookie, sizeof cookie,
+             BOT_API_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; "
+                            "Max-Age=%d%s",
+             tok, cfg->agent_session_ttl, srv->tls ? "; Secure" : "");
     sodium_memzero(tok, sizeof tok);
     sn_log(SN_LOG_NOTICE, "api", "event=login user=%s role=%s ip=%s", u.login,
            bot_auth_role_name(u.role), ip);
@@ -272,6 +274,18 @@ static int dispatch(struct lws *wsi, struct bot_api_req *r)
     return error(wsi, r, 404, "not_found", "no such API");
 }
 
+/* 1 when the request's Content-Type is JSON ("application/json", any parameters after ';'). */
+static int json_body(struct lws *wsi)
+{
+    char ct[128];
+    if (lws_hdr_copy(wsi, ct, sizeof ct, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
+        return 0;
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    return n == 16 && !strncasecmp(ct, "application/json", 16);
+}
+
 /* LWS_CALLBACK_HTTP for /api/…: picks the route; answers now or waits for the body. */
 static int begin(struct lws *wsi, struct bot_api_req *r)
 {
@@ -290,11 +304,20 @@ static int begin(struct lws *wsi, struct bot_api_req *r)
         }
     if (!r->post)
         return dispatch(wsi, r);
+    /* Login CSRF and its kin: a state-changing request from a page of another site carries
+     * that site's Origin (browsers always send it on a POST), and a form can post only
+     * text/plain, urlencoded or multipart bodies; JSON needs a CORS preflight we never
+     * grant. The Origin rule is /ws's (bot_ws_origin_ok: the server's own, allowed_origins,
+     * none when allow_no_origin). Refused before the body is read: nothing changes. */
+    if (!bot_ws_origin_ok(wsi, server_of(wsi))) {
+        r->toobig = r->close = 1; /* its body is not read */
+        return error(wsi, r, 403, "bad_origin", "requests from this origin are not allowed");
+    }
     /* a POST: its body must be small; the answer comes after it (or now when it is empty) */
     if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         strcpy(cl, "x"); /* too long to be a small number */
-    if (!cl[0]) { /* lws would wait for a body of unknown length */
+    if (!cl[0]) {        /* lws would wait for a body of unknown length */
         r->close = 1;
         return error(wsi, r, 411, "length_required", "send a Content-Length");
     }
@@ -305,12 +328,16 @@ static int begin(struct lws *wsi, struct bot_api_req *r)
         r->toobig = r->close = 1;
         return error(wsi, r, 413, "too_big", "the request body is too large");
     }
+    if (n > 0 && !json_body(wsi)) {
+        r->toobig = r->close = 1;
+        return error(wsi, r, 415, "unsupported_media_type", "send Content-Type: application/json");
+    }
     sn_buf_init(&r->body, BOT_API_MAX_BODY);
     return n == 0 ? dispatch(wsi, r) : 0;
 }
 
-int bot_http_api_callback(struct lws *wsi, int reason, struct bot_api_req **req, void *in,
-                          size_t len, int *ret)
+int bot_http_api_callback(
+    struct lws *wsi, int reason, struct bot_api_req **req, void *in, size_t len, int *ret)
 {
     struct bot_api_req *r = *req;
     switch (reason) {

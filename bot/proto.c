@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "bot/dialogue.h"
+#include "bot/email.h"
 #include "bot/store.h"
 
 const char *bot_proto_err_name(int code)
@@ -296,10 +297,12 @@ static int dec_leave_message(json_t *o, int max_text, struct bot_proto_in *in, s
     switch (opt_str(o, "email", &s)) {
     case -1:
         return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "email must be a string");
-    case 1:
-        if (strlen(s) > BOT_PROTO_EMAIL_MAX || !bot_proto_valid_email(s))
-            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "email is not an email address");
-        strcpy(in->email, s);
+    case 1: {
+        struct sn_err why = {0};
+        if (bot_email_normalize(s, in->email, &why))
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "email is not an email address: %s",
+                                    why.msg);
+    }
     }
     v = json_object_get(o, "consent");
     if (v && !json_is_null(v) && !json_is_boolean(v))
@@ -340,22 +343,6 @@ static int decode_fields(
             return frame_types[i].decode(o, max_text, in, err);
         }
     return bot_proto_refuse(err, BOT_PROTO_UNKNOWN_TYPE, "unknown type");
-}
-
-int bot_proto_valid_email(const char *s)
-{
-    const char *at = strchr(s, '@');
-    size_t n = strlen(s);
-    if (!at || at == s || strchr(at + 1, '@') || n > BOT_PROTO_EMAIL_MAX)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>' || *p == '"' || *p == ',' ||
-            *p == ';' || *p == '(' || *p == ')' || *p == '[' || *p == ']' || *p == '\\')
-            return 0;
-    const char *dom = at + 1, *dot = strrchr(dom, '.');
-    if (!*dom || *dom == '.' || !dot || !dot[1] || s[n - 1] == '.' || strstr(dom, ".."))
-        return 0;
-    return 1;
 }
 
 int bot_proto_load(const char *buf,

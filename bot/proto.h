@@ -51,7 +51,7 @@ enum bot_proto_type {
 #define BOT_PROTO_TOKEN_MAX     128
 #define BOT_PROTO_CLIENT_ID_MAX 64
 #define BOT_PROTO_KB_ID_MAX     63
-#define BOT_PROTO_EMAIL_MAX     254
+#define BOT_PROTO_EMAIL_MAX     254 /* BOT_EMAIL_MAX */
 
 /* One decoded visitor frame. text is owned by the frame (bot_proto_in_fini); the rest is
  * inline. Fields absent from the frame are "" / 0 / -1 as stated. */
@@ -89,8 +89,6 @@ char *bot_proto_csat_ok(int rating, size_t *len);
 /* {"type":"offline","reason":reason}: nobody can answer a handoff now. */
 char *bot_proto_offline(const char *reason, size_t *len);
 char *bot_proto_message_left(long long ticket, size_t *len);
-/* True when s looks like an email address (local@domain.tld, no spaces or controls). */
-int bot_proto_valid_email(const char *s);
 
 struct bot_proto_welcome {
     const char *token, *conversation, *state, *bot_name;

@@ -128,7 +128,7 @@
     });
 
     $('logout').addEventListener('click', function () {
-        api('POST', '/api/logout').then(showLogin, showLogin);
+        api('POST', '/api/logout', {}).then(showLogin, showLogin);
     });
 
     /* ---------- sound and title flash on a new chat ---------- */
