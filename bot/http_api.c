@@ -81,8 +81,11 @@ int bot_auth_require(struct lws *wsi, int role, struct bot_user *out, char *toke
     if (!srv->auth || cookie_get(wsi, tok, sizeof tok))
         return 401;
     int rc = bot_auth_session_get(srv->auth, tok, bot_server_now_ms(), &u, &e);
-    if (rc == SN_OK && token && bot_auth_role_allows(u.role, role))
-        memcpy(token, tok, sizeof tok);
+    if (rc == SN_OK && token && bot_auth_role_allows(u.role, role)) {
+        size_t n = strnlen(tok, BOT_AUTH_TOKEN_HEX - 1); /* 64 hex digits, then the NUL */
+        memcpy(token, tok, n);
+        token[n] = 0;
+    }
     sodium_memzero(tok, sizeof tok);
     if (rc == SN_ENOTFOUND)
         return 401;
