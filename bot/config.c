@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_LOG, T_ROUTING, T_HOURS, T_TZ };
+enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_NAMES, T_LOG, T_ROUTING, T_HOURS, T_TZ };
 
 struct key {
     const char *name;
@@ -42,6 +42,8 @@ static const struct key keys[] = {
     {"bot_name", T_STR, OFF(bot_name), "Sanad", 0, 0, "the bot's name in welcome frames"},
     {"allowed_origins", T_ORIGINS, OFF(origins), NULL, 0, 0,
      "extra Origins allowed on /ws, space-separated, repeatable"},
+    {"server_names", T_NAMES, OFF(server_names), NULL, 0, 0,
+     "host names the server answers to (the Host header), space-separated; unset: any"},
     {"allow_no_origin", T_BOOL, OFF(allow_no_origin), "yes", 0, 1,
      "accept /ws without an Origin header (non-browser clients)"},
     {"max_frame", T_INT, OFF(max_frame), "4096", 64, 1 << 20, "bytes per WebSocket message"},
@@ -297,32 +299,44 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
         return sn_err_set(err, SN_EINVAL, "%s: expected err, warn, notice, info or debug",
                           k->name);
     }
-    case T_ORIGINS: {
-        /* each space-separated word is one origin; "none" clears the list */
+    case T_ORIGINS:
+    case T_NAMES: {
+        /* each space-separated word is one entry; "none" clears the list */
+        struct bot_config_list *l = (struct bot_config_list *)(void *)base;
         char *dup = sn_xstrdup(v), *save = NULL;
         int rc = SN_OK;
         for (char *w = strtok_r(dup, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
             if (!strcmp(w, "none")) {
-                for (int i = 0; i < c->norigins; i++)
-                    free(c->origins[i]);
-                c->norigins = 0;
+                for (int i = 0; i < l->n; i++)
+                    free(l->v[i]);
+                l->n = 0;
                 continue;
             }
-            if (strncmp(w, "http://", 7) && strncmp(w, "https://", 8)) {
+            for (char *p = w; *p; p++) /* schemes and host names compare in lower case */
+                *p = (char)tolower((unsigned char)*p);
+            if (k->type == T_ORIGINS && strncmp(w, "http://", 7) && strncmp(w, "https://", 8)) {
                 rc = sn_err_set(err, SN_EINVAL,
                                 "%s: '%s' is not an origin (http://host[:port] or https://…)",
                                 k->name, w);
                 break;
             }
-            if (c->norigins == BOT_CONFIG_MAX_ORIGINS) {
-                rc = sn_err_set(err, SN_EINVAL, "%s: more than %d origins", k->name,
+            if (k->type == T_NAMES && (strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+                                           strlen(w) ||
+                                       w[0] == '.' || w[0] == '-')) {
+                rc = sn_err_set(err, SN_EINVAL,
+                                "%s: '%s' is not a host name (letters, digits, '.' and '-')",
+                                k->name, w);
+                break;
+            }
+            if (l->n == BOT_CONFIG_MAX_ORIGINS) {
+                rc = sn_err_set(err, SN_EINVAL, "%s: more than %d entries", k->name,
                                 BOT_CONFIG_MAX_ORIGINS);
                 break;
             }
             size_t n = strlen(w);
-            while (n > 0 && w[n - 1] == '/')
+            while (k->type == T_ORIGINS && n > 0 && w[n - 1] == '/')
                 w[--n] = 0; /* "https://a.example/" is the origin "https://a.example" */
-            c->origins[c->norigins++] = sn_xstrdup(w);
+            l->v[l->n++] = sn_xstrdup(w);
         }
         free(dup);
         return rc;
@@ -349,9 +363,12 @@ void bot_config_fini(struct bot_config *c)
             free(*p);
             *p = NULL;
         }
-    for (int i = 0; i < c->norigins; i++)
-        free(c->origins[i]);
-    c->norigins = 0;
+    for (int i = 0; i < c->origins.n; i++)
+        free(c->origins.v[i]);
+    c->origins.n = 0;
+    for (int i = 0; i < c->server_names.n; i++)
+        free(c->server_names.v[i]);
+    c->server_names.n = 0;
 }
 
 int bot_config_set(struct bot_config *c, const char *key, const char *value, struct sn_err *err)

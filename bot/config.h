@@ -6,7 +6,13 @@
 
 #include "kb/base.h"
 
-#define BOT_CONFIG_MAX_ORIGINS 32
+#define BOT_CONFIG_MAX_ORIGINS 32 /* entries of a list key (allowed_origins, server_names) */
+
+/* A list key's words, each owned by the config. */
+struct bot_config_list {
+    char *v[BOT_CONFIG_MAX_ORIGINS];
+    int n;
+};
 #define BOT_CONFIG_MAX_WINDOWS 4 /* business-hours windows per weekday */
 
 struct bot_config {
@@ -21,8 +27,8 @@ struct bot_config {
     char *tls_cert;      /* PEM certificate; TLS when both cert and key are set */
     char *tls_key;
     char *bot_name;      /* "Sanad" */
-    char *origins[BOT_CONFIG_MAX_ORIGINS]; /* allowed_origins besides the server's own */
-    int norigins;
+    struct bot_config_list origins; /* allowed_origins besides the server's own, lower case */
+    struct bot_config_list server_names; /* host names the server answers to (none: any) */
     int allow_no_origin; /* accept WebSocket upgrades without an Origin header (non-browsers) */
     int max_frame;       /* bytes of one WebSocket message, 4096 */
     int max_text;        /* characters of a visitor text, 1000 */

@@ -1,21 +1,52 @@
 /* HTTP: the widget's static files (an lws file mount on widget_dir), /healthz and the JSON
  * API under /api/ (bot/http_api.c). */
-#include <libwebsockets.h>
 #include <string.h>
 
+#include <libwebsockets.h>
+
+#include "bot/config.h"
 #include "bot/http_api.h"
 #include "bot/server.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
 
-
 /* Per-request data lws allocates for "http". */
 /* ws_visitor.c reserves 16 bytes for it in the protocol table */
 struct http_pss {
-    int healthz; /* this request is /healthz: the body is written on WRITEABLE */
+    int healthz;             /* this request is /healthz: the body is written on WRITEABLE */
     struct bot_api_req *api; /* an /api/ request in progress (owned by http_api.c) */
 };
 _Static_assert(sizeof(struct http_pss) <= 16, "http pss larger than its protocol entry");
+
+/* host[:port] or [v6]:port without the port, in lower case, into out. */
+static void host_name(const char *host, char *out, size_t size)
+{
+    size_t n = host[0] == '[' ? strcspn(host, "]") + (host[strcspn(host, "]")] == ']')
+                              : strcspn(host, ":");
+    if (n >= size)
+        n = size - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] - 'A' + 'a' : host[i]);
+    out[n] = 0;
+}
+
+int bot_http_request_check(struct lws *wsi, const struct bot_server *srv)
+{
+    const struct bot_config_list *names = &srv->cfg->server_names;
+    char host[256], name[256];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return HTTP_STATUS_BAD_REQUEST;
+    if (!names->n)
+        return 0;
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+        return HTTP_STATUS_BAD_REQUEST;
+    host_name(host, name, sizeof name);
+    for (int i = 0; i < names->n; i++)
+        if (!strcmp(name, names->v[i]))
+            return 0;
+    return 421; /* Misdirected Request: not a name this server answers to */
+}
 
 static int healthz_body(struct bot_server *srv, char *buf, size_t size)
 {
@@ -23,8 +54,8 @@ static int healthz_body(struct bot_server *srv, char *buf, size_t size)
                         srv->draining ? "stopping" : "ok", srv->nsessions);
 }
 
-int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                      size_t len)
+int bot_http_callback(
+    struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     struct http_pss *p = user;
     struct bot_server *srv = lws_context_user(lws_get_context(wsi));
@@ -34,6 +65,16 @@ int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     if (p && bot_http_api_callback(wsi, (int)reason, &p->api, in, len, &n))
         return n;
     switch (reason) {
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION: {
+        int st = bot_http_request_check(wsi, srv);
+        if (!st)
+            return 0;
+        char ip[48] = "?";
+        lws_get_peer_simple(wsi, ip, sizeof ip);
+        sn_log(SN_LOG_NOTICE, "http", "event=refused ip=%s status=%d", ip, st);
+        lws_return_http_status(wsi, (unsigned int)st, NULL);
+        return -1;
+    }
     case LWS_CALLBACK_HTTP: {
         /* /healthz, and requests the file mount could not serve (missing files) */
         char uri[32];
@@ -43,9 +84,9 @@ int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
             return lws_http_transaction_completed(wsi) ? -1 : 0;
         }
         n = healthz_body(srv, (char *)start, (size_t)(end - start));
-        if (lws_add_http_common_headers(wsi, srv->draining ? HTTP_STATUS_SERVICE_UNAVAILABLE
-                                                           : HTTP_STATUS_OK,
-                                        "application/json", (lws_filepos_t)n, &pos, end) ||
+        if (lws_add_http_common_headers(
+                wsi, srv->draining ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK,
+                "application/json", (lws_filepos_t)n, &pos, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                          (unsigned char *)"no-store", 8, &pos, end) ||
             lws_finalize_write_http_header(wsi, start, &pos, end))

@@ -16,6 +16,13 @@ int bot_ws_visitor_callback(
 int bot_ws_agent_callback(
     struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
+/* What every request passes first, files, /healthz, /api and WebSocket upgrades alike
+ * (http.c): 0, or the HTTP status to refuse it with: 400 for both Content-Length and
+ * Transfer-Encoding (a smuggling attempt: a proxy and lws could read its end differently),
+ * 421 for a Host that is not one of server_names when they are set (DNS rebinding). */
+struct bot_server;
+int bot_http_request_check(struct lws *wsi, const struct bot_server *srv);
+
 /* The protocols, "http" first, ended by the zero entry, into out. */
 #define BOT_WS_NPROTOCOLS 4
 void bot_ws_protocols(struct lws_protocols out[BOT_WS_NPROTOCOLS], int rx_buffer);

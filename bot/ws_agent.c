@@ -35,11 +35,14 @@ static int filter(struct lws *wsi, struct bot_server *srv)
     lws_get_peer_simple(wsi, ip, sizeof ip);
     if (srv->draining)
         return -1;
+    int st = bot_http_request_check(wsi, srv);
+    if (st)
+        return refuse(wsi, ip, "request", st);
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/agent"))
         return refuse(wsi, ip, "path", HTTP_STATUS_NOT_FOUND);
     if (!bot_ws_origin_ok(wsi, srv))
         return refuse(wsi, ip, "origin", HTTP_STATUS_FORBIDDEN);
-    int st = bot_auth_require(wsi, BOT_ROLE_AGENT, NULL, NULL);
+    st = bot_auth_require(wsi, BOT_ROLE_AGENT, NULL, NULL);
     if (st)
         return refuse(wsi, ip, st == 401 ? "session" : st == 403 ? "role" : "store", st);
     return 0;

@@ -54,8 +54,8 @@ int bot_ws_origin_ok(struct lws *wsi, const struct bot_server *srv)
         if (!strcasecmp(origin, self))
             return 1;
     }
-    for (int i = 0; i < cfg->norigins; i++)
-        if (!strcasecmp(origin, cfg->origins[i]))
+    for (int i = 0; i < cfg->origins.n; i++)
+        if (!strcasecmp(origin, cfg->origins.v[i]))
             return 1;
     return 0;
 }
@@ -66,6 +66,12 @@ static int filter(struct lws *wsi, struct bot_server *srv)
     lws_get_peer_simple(wsi, ip, sizeof ip);
     if (srv->draining)
         return -1;
+    int st = bot_http_request_check(wsi, srv);
+    if (st) {
+        sn_log(SN_LOG_NOTICE, "ws", "event=refused_upgrade ip=%s reason=request status=%d", ip, st);
+        lws_return_http_status(wsi, (unsigned int)st, NULL);
+        return -1;
+    }
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/ws")) {
         sn_log(SN_LOG_NOTICE, "ws", "event=refused_upgrade ip=%s reason=path", ip);
         lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
