@@ -5,6 +5,7 @@
 #include "bot/ws_visitor.h"
 
 #include <libwebsockets.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,14 +23,22 @@ struct pss {
     unsigned char *rx; /* the message being assembled, NULL when none */
     size_t rx_len;     /* bytes received of the current message */
     unsigned char binary, dropping, paused;
+    unsigned char lingering; /* closing: what the peer still sends is read and dropped */
+    long long linger_until;  /* us: the close goes then even if the peer keeps sending */
 };
 
-int bot_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                      size_t len);
-int bot_ws_agent_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                          void *in, size_t len);
-int bot_ws_visitor_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                            void *in, size_t len);
+/* A closing socket first reads (and drops) what the peer has sent, for at most this long:
+ * closed with unread data in the kernel's buffer, a socket sends a TCP reset, and the
+ * peer's kernel discards what it had not read yet, our error frames and the close frame
+ * with them (a client that floods reads a reset instead of why it was closed). */
+#define LINGER_US 500000
+
+/* 1 when the peer's bytes wait unread in the kernel's buffer. */
+static int unread(struct lws *wsi)
+{
+    int n = 0;
+    return ioctl(lws_get_socket_fd(wsi), FIONREAD, &n) == 0 && n > 0;
+}
 
 static struct bot_server *server_of(struct lws *wsi)
 {
@@ -146,11 +155,20 @@ static int receive(struct lws *wsi, struct pss *p, const void *in, size_t len)
     else
         bot_session_on_frame(p->s, p->rx ? (char *)p->rx : "", p->rx_len, p->binary, 0);
     rx_reset(p);
-    if (!p->paused && (p->s->qlen >= cfg->send_queue || p->s->replaying)) {
+    if (p->lingering)
+        lws_callback_on_writable(wsi); /* drained some: close now if nothing else waits */
+    else if (!p->paused && (p->s->qlen >= cfg->send_queue || p->s->replaying)) {
         p->paused = 1;
         lws_rx_flow_control(wsi, 0);
     }
     return 0;
+}
+
+static const char *close_why(int code)
+{
+    return code == 1001                        ? "server shutting down"
+           : code == BOT_SESSION_CLOSE_REVOKED ? "session ended"
+                                               : "policy violation";
 }
 
 static int writeable(struct lws *wsi, struct pss *p)
@@ -169,11 +187,19 @@ static int writeable(struct lws *wsi, struct pss *p)
         }
     }
     if (s->close_code) {
-        const char *why = s->close_code == 1001                        ? "server shutting down"
-                          : s->close_code == BOT_SESSION_CLOSE_REVOKED ? "session ended"
-                                                                       : "policy violation";
-        lws_close_reason(wsi, (enum lws_close_status)s->close_code, (unsigned char *)why,
-                         strlen(why));
+        if (!p->lingering) { /* everything we had to say is sent: drain what the peer sent */
+            p->lingering = 1;
+            p->linger_until = bot_server_now_us() + LINGER_US;
+            if (p->paused) {
+                p->paused = 0;
+                lws_rx_flow_control(wsi, 1);
+            }
+        }
+        if (unread(wsi) && bot_server_now_us() < p->linger_until)
+            return 0; /* each RECEIVE asks for WRITEABLE again */
+        lws_close_reason(wsi, (enum lws_close_status)s->close_code,
+                         (unsigned char *)close_why(s->close_code),
+                         strlen(close_why(s->close_code)));
         return -1;
     }
     if (p->paused && !s->replaying && s->qlen < s->srv->cfg->send_queue / 2) {
