@@ -81,16 +81,5 @@ int bot_auth_session_get(struct bot_auth *a, const char *token, long long now,
 /* Revokes the session (unknown tokens are fine: SN_OK). */
 int bot_auth_logout(struct bot_auth *a, const char *token, struct sn_err *err);
 
-/* Failed-login throttle, in memory only (a restart forgets it). A key (a login, or an
- * address) is blocked once it has `limit` failures inside a window of `window` seconds that
- * starts at its first failure; it is free again when the window ends. At most 4096 keys are
- * tracked; when the table is full the entry whose window started first is reused. */
-struct bot_throttle;
-struct bot_throttle *bot_throttle_new(int limit, int window);
-void bot_throttle_free(struct bot_throttle *t);
-/* 0 when key may try now, else the seconds until it may (for Retry-After). */
-int bot_throttle_wait(struct bot_throttle *t, const char *key, long long now_s);
-void bot_throttle_fail(struct bot_throttle *t, const char *key, long long now_s);
-void bot_throttle_reset(struct bot_throttle *t, const char *key);
 
 #endif

@@ -40,6 +40,7 @@ struct bot_config {
     int agent_session_ttl;     /* seconds an agent login (cookie) lasts */
     int login_max_failures;    /* failed logins per login within login_window before 429 */
     int login_max_failures_ip; /* failed logins per client address within login_window */
+    int login_max_failures_account; /* failed logins per account from every address */
     int login_window;          /* seconds */
     int rx_buffer;       /* lws rx buffer per connection, bytes */
     int send_queue;      /* frames queued per connection before rx flow control */

@@ -14,6 +14,7 @@
 
 #include "bot/auth.h"
 #include "bot/config.h"
+#include "bot/guard.h"
 #include "bot/queue.h"
 #include "bot/server.h"
 #include "bot/ws_visitor.h"
@@ -164,7 +165,7 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
     json_t *j = NULL, *jl, *jp;
     struct bot_user u;
     struct sn_err e = {0};
-    char ip[64] = "?", lkey[80], ikey[80], tok[BOT_AUTH_TOKEN_HEX], cookie[256];
+    char ip[64] = "?", tok[BOT_AUTH_TOKEN_HEX], cookie[256];
     long long now = bot_server_now_ms();
     int rc = 0;
 
@@ -186,16 +187,14 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
         goto out;
     }
     lws_get_peer_simple(wsi, ip, sizeof ip);
-    snprintf(lkey, sizeof lkey, "l:%.70s", json_string_value(jl));
-    snprintf(ikey, sizeof ikey, "i:%s", ip);
-    int wl = bot_throttle_wait(srv->login_fails, lkey, now / 1000);
-    int wi = bot_throttle_wait(srv->ip_fails, ikey, now / 1000);
-    if (wl || wi) {
-        sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s by=%s", ip, wl ? "login" : "ip");
+    const char *who = json_string_value(jl);
+    int wait = bot_guard_wait(srv->guard, who, ip, now / 1000);
+    if (wait) {
+        sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s wait_s=%d", ip, wait);
         rc = respond(wsi, r, 429,
                      json_pack("{s:s, s:s}", "error", "rate_limited", "message",
                                "too many failed logins; try again later"),
-                     NULL, wl > wi ? wl : wi);
+                     NULL, wait);
         goto out;
     }
     const char *login = json_string_value(jl), *pw = json_string_value(jp);
@@ -205,8 +204,7 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
             ? SN_ENOTFOUND
             : bot_auth_login(srv->auth, login, pw, pwlen, cfg->agent_session_ttl, now, tok, &u, &e);
     if (lrc == SN_ENOTFOUND) {
-        bot_throttle_fail(srv->login_fails, lkey, now / 1000);
-        bot_throttle_fail(srv->ip_fails, ikey, now / 1000);
+        bot_guard_failed(srv->guard, who, ip, now / 1000);
         sn_log(SN_LOG_NOTICE, "api", "event=login_failed ip=%s", ip);
         rc = error(wsi, r, 401, "unauthorized", "wrong login or password");
         goto out;
@@ -216,7 +214,7 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
         rc = error(wsi, r, 500, "internal", "the login could not be completed");
         goto out;
     }
-    bot_throttle_reset(srv->login_fails, lkey);
+    bot_guard_succeeded(srv->guard, who, ip, now / 1000);
     snprintf(cookie, sizeof cookie,
              BOT_API_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; "
                             "Max-Age=%d%s",

@@ -17,6 +17,7 @@
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
 #include "bot/convs.h"
+#include "bot/guard.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/visitor.h"
@@ -121,8 +122,11 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->queue = bot_queue_new(srv, e);
     if (!srv->queue)
         return e->code;
-    srv->login_fails = bot_throttle_new(cfg->login_max_failures, cfg->login_window);
-    srv->ip_fails = bot_throttle_new(cfg->login_max_failures_ip, cfg->login_window);
+    struct bot_guard_config gc = {.pair_free = cfg->login_max_failures,
+                                  .account_limit = cfg->login_max_failures_account,
+                                  .address_limit = cfg->login_max_failures_ip,
+                                  .window = cfg->login_window};
+    srv->guard = bot_guard_new(&gc);
     return SN_OK;
 }
 
@@ -234,8 +238,7 @@ out:
     bot_queue_free(srv.queue);
     bot_convs_free(srv.convs); /* after the sockets: their sessions detach on close */
     bot_iplimit_free(srv.iplimit);
-    bot_throttle_free(srv.ip_fails);
-    bot_throttle_free(srv.login_fails);
+    bot_guard_free(srv.guard);
     bot_auth_close(srv.auth);
     bot_brain_free(srv.brain);
     kb_close(srv.kb);

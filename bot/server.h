@@ -10,7 +10,7 @@ struct bot_brain;
 struct bot_convs;
 struct bot_iplimit;
 struct bot_auth;
-struct bot_throttle;
+struct bot_guard;
 struct bot_session;
 struct bot_queue;
 struct kb;
@@ -24,7 +24,7 @@ struct bot_server {
     struct bot_brain *brain;      /* owned */
     struct bot_iplimit *iplimit;  /* owned */
     struct bot_auth *auth;        /* owned: accounts and agent sessions (store_db) */
-    struct bot_throttle *login_fails, *ip_fails; /* owned: failed logins per login / address */
+    struct bot_guard *guard;      /* owned: failed logins (bot/guard.h) */
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
     struct bot_convs *convs;      /* owned: the conversations with a visitor connected */
