@@ -1,5 +1,5 @@
 /* Unit tests for bot/auth.c: input checks, roles, accounts and sessions on a temporary
- * database, and the failed-login throttle. */
+ * database (the failed-login guard has its own test: test_bot_guard.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,36 +137,6 @@ static void accounts_and_sessions(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-static void throttle(void **state)
-{
-    (void)state;
-    struct bot_throttle *t = bot_throttle_new(3, 100);
-    assert_int_equal(bot_throttle_wait(t, "l:amal", 10), 0);
-    for (int i = 0; i < 3; i++)
-        bot_throttle_fail(t, "l:amal", 10 + i);
-    assert_int_equal(bot_throttle_wait(t, "l:amal", 20), 90); /* window from the first: 10 */
-    assert_int_equal(bot_throttle_wait(t, "l:badr", 20), 0);
-    assert_int_equal(bot_throttle_wait(t, "l:amal", 110), 0); /* the window passed */
-    bot_throttle_fail(t, "l:amal", 111);
-    assert_int_equal(bot_throttle_wait(t, "l:amal", 112), 0); /* a new window, one failure */
-    bot_throttle_fail(t, "l:amal", 112);
-    bot_throttle_fail(t, "l:amal", 112);
-    assert_true(bot_throttle_wait(t, "l:amal", 113) > 0);
-    bot_throttle_reset(t, "l:amal");
-    assert_int_equal(bot_throttle_wait(t, "l:amal", 113), 0);
-    /* more keys than slots: no crash, recent keys still counted */
-    char key[32];
-    for (int i = 0; i < 5000; i++) {
-        snprintf(key, sizeof key, "i:10.0.%d.%d", i / 256, i % 256);
-        bot_throttle_fail(t, key, 200 + i / 1000);
-    }
-    for (int i = 0; i < 3; i++)
-        bot_throttle_fail(t, "i:flood", 205);
-    assert_true(bot_throttle_wait(t, "i:flood", 205) > 0);
-    bot_throttle_free(t);
-    bot_throttle_free(NULL);
-}
-
 int main(void)
 {
     if (sodium_init() < 0)
@@ -175,7 +145,6 @@ int main(void)
         cmocka_unit_test(checks),
         cmocka_unit_test(roles),
         cmocka_unit_test(accounts_and_sessions),
-        cmocka_unit_test(throttle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
