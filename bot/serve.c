@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bot/auth.h"
 #include "bot/config.h"
@@ -22,6 +25,8 @@
 #include "bot/session.h"
 #include "bot/visitor.h"
 #include "bot/store.h"
+#include "bot/texts.h"
+#include "intents/intent.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
@@ -135,6 +140,59 @@ static int exit_code(int sn_code)
     return sn_code == SN_EINVAL ? 2 : 3;
 }
 
+/* 1 when path exists as a readable file (directories and other kinds are refused). */
+static int readable_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
+/* `sanad serve --check-config`: everything the start would read, read without serving and
+ * without writing (the store is not opened: opening it migrates it). 0 when it would start;
+ * 2 for a bad setting or a bad texts or intents file; 3 for a file it cannot read. */
+static int check_config(const struct bot_config *cfg)
+{
+    struct sn_err e = {0};
+    char dir[PATH_MAX];
+    int rc = 0;
+    struct bot_texts *tx = bot_texts_load(cfg->texts_dir, &e);
+    if (!tx) {
+        fprintf(stderr, "sanad serve: texts: %s\n", e.msg);
+        rc = exit_code(e.code);
+    }
+    bot_texts_free(tx);
+    struct intent_set *is = intent_set_load(cfg->intents_dir ? cfg->intents_dir : "intents", &e);
+    if (!is) {
+        fprintf(stderr, "sanad serve: intents: %s\n", e.msg);
+        rc = rc ? rc : exit_code(e.code);
+    }
+    intent_set_free(is);
+    struct kb *kb = kb_open(cfg->kb_db, 0, &e);
+    if (!kb) {
+        fprintf(stderr, "sanad serve: kb_db %s: %s\n", cfg->kb_db, e.msg);
+        rc = rc ? rc : 3;
+    }
+    kb_close(kb);
+    for (const char *const *f = (const char *const[]){cfg->tls_cert, cfg->tls_key, NULL}; *f; f++)
+        if (!readable_file(*f)) {
+            fprintf(stderr, "sanad serve: %s: cannot read it\n", *f);
+            rc = rc ? rc : 3;
+        }
+    snprintf(dir, sizeof dir, "%s", cfg->store_db);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    if (!readable_file(cfg->store_db) && access(slash ? dir : ".", W_OK) != 0) {
+        fprintf(stderr, "sanad serve: store_db %s: missing, and its directory is not writable\n",
+                cfg->store_db);
+        rc = rc ? rc : 3;
+    }
+    if (!rc)
+        printf("sanad serve: configuration ok (listen %s:%d, kb %s, store %s)\n", cfg->bind,
+               cfg->port, cfg->kb_db, cfg->store_db);
+    return rc;
+}
+
 int bot_serve_main(int argc, char **argv)
 {
     struct bot_config cfg;
@@ -149,10 +207,16 @@ int bot_serve_main(int argc, char **argv)
 
     memset(&srv, 0, sizeof srv);
     bot_config_init(&cfg);
+    int checking = 0;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             bot_config_usage(stdout);
             goto out;
+        } else if (!strcmp(argv[i], "--check-config")) { /* ours, not a config key */
+            checking = 1;
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof *argv);
+            argc--;
+            i--;
         }
     if (bot_config_args(&cfg, argc, argv, &e)) {
         fprintf(stderr, "sanad serve: %s\n", e.msg);
@@ -160,6 +224,10 @@ int bot_serve_main(int argc, char **argv)
         goto out;
     }
     sn_log_level = cfg.log_level;
+    if (checking) {
+        rc = check_config(&cfg);
+        goto out;
+    }
     if (cfg.timezone) { /* business_hours are local to it; once, before any thread starts */
         setenv("TZ", cfg.timezone, 1);
         tzset();
