@@ -12,8 +12,8 @@
 
 struct slot {
     char key[KEY_MAX];
-    long long start; /* s: the first failure of the count (or the success, for known) */
-    long long last;  /* s: the latest failure */
+    long long start; /* ms: the first failure of the count (or the success, for known) */
+    long long last;  /* ms: the latest failure */
     int count;
 };
 
@@ -49,7 +49,7 @@ int bot_guard_delay(int failures, int free, int max)
 
 /* The live slot of key (one whose count has not run out: known pairs never do), or NULL;
  * an expired one is cleared on the way. */
-static struct slot *find(struct table *t, const char *key, long long now, int window)
+static struct slot *find(struct table *t, const char *key, long long now, long long window)
 {
     for (int i = 0; i < BOT_GUARD_SLOTS; i++) {
         struct slot *s = &t->slot[i];
@@ -65,7 +65,7 @@ static struct slot *find(struct table *t, const char *key, long long now, int wi
 }
 
 /* The slot for key, a free (or expired, or else the oldest) one taken when it has none. */
-static struct slot *take(struct table *t, const char *key, long long now, int window)
+static struct slot *take(struct table *t, const char *key, long long now, long long window)
 {
     struct slot *s = find(t, key, now, window), *oldest = NULL;
     for (int i = 0; i < BOT_GUARD_SLOTS && !s; i++) {
@@ -91,13 +91,19 @@ static void pair_key(char out[KEY_MAX], const char *login, const char *address)
     snprintf(out, KEY_MAX, "%.64s\n%.48s", login, address); /* '\n' is in neither */
 }
 
-/* Seconds left of the delay a count imposes, or 0. */
+/* Milliseconds left of the delay a count imposes, or 0. */
 static long long left(const struct slot *s, int free, int max, long long now)
 {
     if (!s)
         return 0;
-    long long until = s->last + bot_guard_delay(s->count, free, max);
+    long long until = s->last + 1000LL * bot_guard_delay(s->count, free, max);
     return until > now ? until - now : 0;
+}
+
+/* A count's window in ms. */
+static long long win(const struct bot_guard *g)
+{
+    return 1000LL * g->c.window;
 }
 
 int bot_guard_wait(struct bot_guard *g, const char *login, const char *address, long long now)
@@ -105,16 +111,15 @@ int bot_guard_wait(struct bot_guard *g, const char *login, const char *address, 
     char pk[KEY_MAX];
     const struct bot_guard_config *c = &g->c;
     pair_key(pk, login, address);
-    long long w = left(find(&g->pairs, pk, now, c->window), c->pair_free, c->window, now);
+    long long w = left(find(&g->pairs, pk, now, win(g)), c->pair_free, c->window, now);
     if (!find(&g->known, pk, now, 0)) { /* the real user's own address passes the rest */
-        long long a =
-            left(find(&g->logins, login, now, c->window), c->account_limit, c->window, now);
+        long long a = left(find(&g->logins, login, now, win(g)), c->account_limit, c->window, now);
         long long b =
-            left(find(&g->addresses, address, now, c->window), c->address_limit, c->window, now);
+            left(find(&g->addresses, address, now, win(g)), c->address_limit, c->window, now);
         w = a > w ? a : w;
         w = b > w ? b : w;
     }
-    return (int)w;
+    return (int)((w + 999) / 1000); /* whole seconds for Retry-After, rounded up */
 }
 
 void bot_guard_failed(struct bot_guard *g, const char *login, const char *address, long long now)
@@ -122,9 +127,9 @@ void bot_guard_failed(struct bot_guard *g, const char *login, const char *addres
     char pk[KEY_MAX];
     struct slot *s[3];
     pair_key(pk, login, address);
-    s[0] = take(&g->pairs, pk, now, g->c.window);
-    s[1] = take(&g->logins, login, now, g->c.window);
-    s[2] = take(&g->addresses, address, now, g->c.window);
+    s[0] = take(&g->pairs, pk, now, win(g));
+    s[1] = take(&g->logins, login, now, win(g));
+    s[2] = take(&g->addresses, address, now, win(g));
     for (int i = 0; i < 3; i++) {
         s[i]->count++;
         s[i]->last = now;
@@ -135,9 +140,14 @@ void bot_guard_succeeded(struct bot_guard *g, const char *login, const char *add
 {
     char pk[KEY_MAX];
     pair_key(pk, login, address);
-    struct slot *p = find(&g->pairs, pk, now, g->c.window);
+    struct slot *p = find(&g->pairs, pk, now, win(g));
     if (p)
         p->key[0] = 0;
+    struct slot *counted[2] = {find(&g->logins, login, now, win(g)),
+                               find(&g->addresses, address, now, win(g))};
+    for (int i = 0; i < 2; i++)
+        if (counted[i] && counted[i]->count > 0)
+            counted[i]->count--; /* the try was counted when it was made */
     struct slot *k = take(&g->known, pk, now, 0);
     k->start = now; /* the most recently used pairs are the last reused */
 }

@@ -32,12 +32,14 @@ struct bot_guard;
 struct bot_guard *bot_guard_new(const struct bot_guard_config *c);
 void bot_guard_free(struct bot_guard *g);
 
-/* 0 when login may try from address now (seconds since the epoch), else the seconds to
- * wait (Retry-After), at least 1. */
+/* 0 when login may try from address now (ms since the epoch, as every `now` here), else
+ * the seconds to wait (Retry-After), rounded up. */
 int bot_guard_wait(struct bot_guard *g, const char *login, const char *address, long long now);
-/* A failed try (wrong password, unknown login: counted alike). */
+/* A try, counted as failed from the moment it is made (the password check runs on another
+ * thread: tries made at once must not all pass the wait before any of them has failed). */
 void bot_guard_failed(struct bot_guard *g, const char *login, const char *address, long long now);
-/* A successful login: the pair's count is cleared and the pair is known from now on. */
+/* That try succeeded: the pair's count is cleared, the account's and the address's get
+ * its one back, and the pair is known from now on. */
 void bot_guard_succeeded(struct bot_guard *g,
                          const char *login,
                          const char *address,

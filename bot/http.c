@@ -65,6 +65,9 @@ int bot_http_callback(
     if (p && bot_http_api_callback(wsi, (int)reason, &p->api, in, len, &n))
         return n;
     switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED: /* the login worker has answers */
+        bot_http_api_logins_done(srv);
+        return 0;
     case LWS_CALLBACK_FILTER_HTTP_CONNECTION: {
         int st = bot_http_request_check(wsi, srv);
         if (!st)

@@ -15,6 +15,7 @@
 #include "bot/auth.h"
 #include "bot/config.h"
 #include "bot/guard.h"
+#include "bot/hasher.h"
 #include "bot/queue.h"
 #include "bot/server.h"
 #include "bot/ws_visitor.h"
@@ -30,6 +31,10 @@ struct bot_api_req {
     struct sn_buf body;
     unsigned char *resp; /* LWS_PRE headroom + the JSON answer, written on WRITEABLE */
     size_t resp_len;
+    /* a login whose password the worker checks (bot/hasher.h): answered when it is done */
+    struct lws *wsi;
+    int pending;
+    char who[BOT_AUTH_LOGIN_MAX + 1], ip[64];
 };
 
 static struct bot_server *server_of(struct lws *wsi)
@@ -41,6 +46,8 @@ static void req_free(struct bot_api_req *r)
 {
     if (!r)
         return;
+    if (r->pending) /* the connection went while its password was checked */
+        bot_hasher_forget(server_of(r->wsi)->hasher, r);
     if (r->body.p)
         sodium_memzero(r->body.p, r->body.len); /* it may hold a password */
     sn_buf_fini(&r->body);
@@ -157,15 +164,53 @@ user_reply(struct lws *wsi, struct bot_api_req *r, const struct bot_user *u, con
                    cookie, 0);
 }
 
+/* The answer to a login once its password was checked: rc as bot_auth_login's. */
+static int finish_login(struct lws *wsi, struct bot_api_req *r, int rc, const struct bot_user *u,
+                        const char *tok, const struct sn_err *e)
+{
+    struct bot_server *srv = server_of(wsi);
+    long long now = bot_server_now_ms();
+    char cookie[256];
+    if (rc == SN_ENOTFOUND) { /* counted when it was tried */
+        sn_log(SN_LOG_NOTICE, "api", "event=login_failed ip=%s", r->ip);
+        return error(wsi, r, 401, "unauthorized", "wrong login or password");
+    }
+    if (rc) {
+        sn_log(SN_LOG_ERR, "api", "event=login_error err=\"%s\"", e->msg);
+        return error(wsi, r, 500, "internal", "the login could not be completed");
+    }
+    bot_guard_succeeded(srv->guard, r->who, r->ip, now);
+    snprintf(cookie, sizeof cookie,
+             BOT_API_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; "
+                            "Max-Age=%d%s",
+             tok, srv->cfg->agent_session_ttl, srv->tls ? "; Secure" : "");
+    sn_log(SN_LOG_NOTICE, "api", "event=login user=%s role=%s ip=%s", u->login,
+           bot_auth_role_name(u->role), r->ip);
+    rc = user_reply(wsi, r, u, cookie);
+    sodium_memzero(cookie, sizeof cookie);
+    return rc;
+}
+
+void bot_http_api_logins_done(struct bot_server *srv)
+{
+    struct bot_login_job *j;
+    while (srv->hasher && (j = bot_hasher_done(srv->hasher))) {
+        struct bot_api_req *r = j->owner;
+        if (r) { /* NULL: its connection is gone */
+            r->pending = 0;
+            if (finish_login(r->wsi, r, j->rc, &j->user, j->token, &j->err))
+                lws_set_timeout(r->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        }
+        bot_hasher_job_free(j);
+    }
+}
+
 static int do_login(struct lws *wsi, struct bot_api_req *r)
 {
     struct bot_server *srv = server_of(wsi);
     const struct bot_config *cfg = srv->cfg;
     json_error_t je;
     json_t *j = NULL, *jl, *jp;
-    struct bot_user u;
-    struct sn_err e = {0};
-    char ip[64] = "?", tok[BOT_AUTH_TOKEN_HEX], cookie[256];
     long long now = bot_server_now_ms();
     int rc = 0;
 
@@ -186,44 +231,40 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
         rc = error(wsi, r, 400, "wrong_type", "login and password must be strings");
         goto out;
     }
-    lws_get_peer_simple(wsi, ip, sizeof ip);
-    const char *who = json_string_value(jl);
-    int wait = bot_guard_wait(srv->guard, who, ip, now / 1000);
+    lws_get_peer_simple(wsi, r->ip, sizeof r->ip);
+    const char *who = json_string_value(jl), *pw = json_string_value(jp);
+    size_t pwlen = json_string_length(jp);
+    /* a login no account can have counts as a wrong one, under its first bytes */
+    snprintf(r->who, sizeof r->who, "%s", who);
+    int wait = bot_guard_wait(srv->guard, r->who, r->ip, now);
     if (wait) {
-        sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s wait_s=%d", ip, wait);
+        sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s wait_s=%d", r->ip, wait);
         rc = respond(wsi, r, 429,
                      json_pack("{s:s, s:s}", "error", "rate_limited", "message",
                                "too many failed logins; try again later"),
                      NULL, wait);
         goto out;
     }
-    const char *login = json_string_value(jl), *pw = json_string_value(jp);
-    size_t pwlen = json_string_length(jp);
-    int lrc =
-        bot_auth_password_check(pw, pwlen, NULL)
-            ? SN_ENOTFOUND
-            : bot_auth_login(srv->auth, login, pw, pwlen, cfg->agent_session_ttl, now, tok, &u, &e);
-    if (lrc == SN_ENOTFOUND) {
-        bot_guard_failed(srv->guard, who, ip, now / 1000);
-        sn_log(SN_LOG_NOTICE, "api", "event=login_failed ip=%s", ip);
-        rc = error(wsi, r, 401, "unauthorized", "wrong login or password");
+    bot_guard_failed(srv->guard, r->who, r->ip, now); /* until it succeeds */
+    if (strlen(who) > BOT_AUTH_LOGIN_MAX || bot_auth_password_check(pw, pwlen, NULL)) {
+        rc = finish_login(wsi, r, SN_ENOTFOUND, NULL, NULL, NULL);
         goto out;
     }
-    if (lrc) {
-        sn_log(SN_LOG_ERR, "api", "event=login_error err=\"%s\"", e.msg);
-        rc = error(wsi, r, 500, "internal", "the login could not be completed");
+    if (srv->hasher) { /* Argon2id off the loop: the answer comes from logins_done */
+        r->wsi = wsi;
+        r->pending = 1;
+        bot_hasher_submit(srv->hasher, r, who, pw, pwlen, cfg->agent_session_ttl, now);
         goto out;
     }
-    bot_guard_succeeded(srv->guard, who, ip, now / 1000);
-    snprintf(cookie, sizeof cookie,
-             BOT_API_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; "
-                            "Max-Age=%d%s",
-             tok, cfg->agent_session_ttl, srv->tls ? "; Secure" : "");
-    sodium_memzero(tok, sizeof tok);
-    sn_log(SN_LOG_NOTICE, "api", "event=login user=%s role=%s ip=%s", u.login,
-           bot_auth_role_name(u.role), ip);
-    rc = user_reply(wsi, r, &u, cookie);
-    sodium_memzero(cookie, sizeof cookie);
+    {
+        struct bot_user u;
+        struct sn_err e = {0};
+        char tok[BOT_AUTH_TOKEN_HEX];
+        int lrc = bot_auth_login(srv->auth, who, pw, pwlen, cfg->agent_session_ttl, now, tok, &u,
+                                 &e);
+        rc = finish_login(wsi, r, lrc, &u, tok, &e);
+        sodium_memzero(tok, sizeof tok);
+    }
 out:
     if (j) {
         /* scrub the password's copy inside jansson before it is freed */

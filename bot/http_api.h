@@ -22,6 +22,11 @@ struct bot_api_req;
  * failure. */
 int bot_auth_require(struct lws *wsi, int role, struct bot_user *out, char *token);
 
+/* Answers the logins whose passwords the worker (srv->hasher) has checked; called on the
+ * loop when the worker wakes it (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
+struct bot_server;
+void bot_http_api_logins_done(struct bot_server *srv);
+
 /* Offers one lws "http" callback to the API. Returns 1 when the API handled it, with the
  * callback's return value in *ret; 0 when it is not an API request (the caller carries on).
  * *req is the per-request state in the caller's pss (NULL at first; owned by the API,

@@ -21,6 +21,7 @@
 #include "bot/ratelimit.h"
 #include "bot/convs.h"
 #include "bot/guard.h"
+#include "bot/hasher.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/visitor.h"
@@ -99,6 +100,14 @@ void bot_serve_wake(struct bot_server *srv)
         finish();
 }
 
+/* The login worker's wake-up (its thread): the loop then answers (bot/http_api.h). */
+static void wake_loop(void *ctx)
+{
+    struct bot_server *srv = ctx;
+    if (srv->lws)
+        lws_cancel_service(srv->lws);
+}
+
 static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
 {
     struct bot_brain_config bc;
@@ -132,6 +141,9 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
                                   .address_limit = cfg->login_max_failures_ip,
                                   .window = cfg->login_window};
     srv->guard = bot_guard_new(&gc);
+    srv->hasher = bot_hasher_new(cfg->store_db, wake_loop, srv, e);
+    if (!srv->hasher)
+        return e->code;
     return SN_OK;
 }
 
@@ -295,6 +307,7 @@ int bot_serve_main(int argc, char **argv)
     ev_timer_stop(g_loop, &tick_timer);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
+    bot_hasher_stop(srv.hasher); /* it wakes the context: not once it is gone */
     lws_context_destroy(srv.lws);
     srv.lws = NULL;
     g_srv = NULL;
@@ -306,6 +319,7 @@ out:
     bot_queue_free(srv.queue);
     bot_convs_free(srv.convs); /* after the sockets: their sessions detach on close */
     bot_iplimit_free(srv.iplimit);
+    bot_hasher_free(srv.hasher); /* before the accounts and the store it works on */
     bot_guard_free(srv.guard);
     bot_auth_close(srv.auth);
     bot_brain_free(srv.brain);

@@ -11,6 +11,7 @@ struct bot_convs;
 struct bot_iplimit;
 struct bot_auth;
 struct bot_guard;
+struct bot_hasher;
 struct bot_session;
 struct bot_queue;
 struct kb;
@@ -25,6 +26,7 @@ struct bot_server {
     struct bot_iplimit *iplimit;  /* owned */
     struct bot_auth *auth;        /* owned: accounts and agent sessions (store_db) */
     struct bot_guard *guard;      /* owned: failed logins (bot/guard.h) */
+    struct bot_hasher *hasher;    /* owned: the login worker thread (bot/hasher.h) */
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
     struct bot_convs *convs;      /* owned: the conversations with a visitor connected */

@@ -16,6 +16,7 @@
 #include "bot/guard.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+#define S(t) ((t)*1000LL) /* the guard counts in ms; these tests in seconds */
 
 static const struct bot_guard_config cfg = {
     .pair_free = 5, .account_limit = 20, .address_limit = 20, .window = 900};
@@ -45,26 +46,26 @@ static void test_one_guesser(void **state)
     (void)state;
     struct bot_guard *g = bot_guard_new(&cfg);
     long long t = 1000;
-    bot_guard_succeeded(g, "lina", "10.0.0.2", t); /* the real user's usual address */
+    bot_guard_succeeded(g, "lina", "10.0.0.2", S(t)); /* the real user's usual address */
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", t), 0);
-        bot_guard_failed(g, "lina", "10.0.0.1", t);
+        assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", S(t)), 0);
+        bot_guard_failed(g, "lina", "10.0.0.1", S(t));
     }
-    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", t), 1);
-    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.2", t), 0);
-    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.3", t), 0); /* a new address too */
-    assert_int_equal(bot_guard_wait(g, "maha", "10.0.0.1", t), 0); /* another account */
+    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", S(t)), 1);
+    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.2", S(t)), 0);
+    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.3", S(t)), 0); /* a new address too */
+    assert_int_equal(bot_guard_wait(g, "maha", "10.0.0.1", S(t)), 0); /* another account */
     t += 1;
-    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", t), 0);
-    bot_guard_failed(g, "lina", "10.0.0.1", t);
-    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", t), 2); /* growing */
+    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", S(t)), 0);
+    bot_guard_failed(g, "lina", "10.0.0.1", S(t));
+    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", S(t)), 2); /* growing */
     t += 2;
-    bot_guard_failed(g, "lina", "10.0.0.1", t);
-    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", t), 4);
+    bot_guard_failed(g, "lina", "10.0.0.1", S(t));
+    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", S(t)), 4);
     /* the right password at A, once the wait is over, clears A's count */
     t += 4;
-    bot_guard_succeeded(g, "lina", "10.0.0.1", t);
-    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", t), 0);
+    bot_guard_succeeded(g, "lina", "10.0.0.1", S(t));
+    assert_int_equal(bot_guard_wait(g, "lina", "10.0.0.1", S(t)), 0);
     bot_guard_free(g);
 }
 
@@ -75,19 +76,19 @@ static void test_spread_guesser(void **state)
     (void)state;
     struct bot_guard *g = bot_guard_new(&cfg);
     long long t = 5000;
-    bot_guard_succeeded(g, "omar", "192.0.2.7", t - 3600);
+    bot_guard_succeeded(g, "omar", "192.0.2.7", S(t - 3600));
     char ip[32];
     for (int i = 0; i < 25; i++) {
         snprintf(ip, sizeof ip, "198.51.100.%d", i);
         if (i < 20) /* under account_limit: a new address tries freely */
-            assert_int_equal(bot_guard_wait(g, "omar", ip, t), 0);
+            assert_int_equal(bot_guard_wait(g, "omar", ip, S(t)), 0);
         else
-            assert_true(bot_guard_wait(g, "omar", ip, t) > 0);
-        bot_guard_failed(g, "omar", ip, t);
+            assert_true(bot_guard_wait(g, "omar", ip, S(t)) > 0);
+        bot_guard_failed(g, "omar", ip, S(t));
     }
-    assert_true(bot_guard_wait(g, "omar", "203.0.113.9", t) > 0);     /* never used from there */
-    assert_int_equal(bot_guard_wait(g, "omar", "192.0.2.7", t), 0);   /* the user's own */
-    assert_int_equal(bot_guard_wait(g, "sara", "203.0.113.9", t), 0); /* other accounts */
+    assert_true(bot_guard_wait(g, "omar", "203.0.113.9", S(t)) > 0);     /* never used from there */
+    assert_int_equal(bot_guard_wait(g, "omar", "192.0.2.7", S(t)), 0);   /* the user's own */
+    assert_int_equal(bot_guard_wait(g, "sara", "203.0.113.9", S(t)), 0); /* other accounts */
     bot_guard_free(g);
 }
 
@@ -98,15 +99,40 @@ static void test_one_address_many_accounts(void **state)
     (void)state;
     struct bot_guard *g = bot_guard_new(&cfg);
     long long t = 9000;
-    bot_guard_succeeded(g, "nour", "10.1.1.1", t - 60);
+    bot_guard_succeeded(g, "nour", "10.1.1.1", S(t - 60));
     char who[32];
     for (int i = 0; i < 30; i++) {
         snprintf(who, sizeof who, "ghost%d", i);
-        bot_guard_failed(g, who, "10.1.1.1", t);
+        bot_guard_failed(g, who, "10.1.1.1", S(t));
     }
-    assert_true(bot_guard_wait(g, "newbie", "10.1.1.1", t) > 0);
-    assert_int_equal(bot_guard_wait(g, "nour", "10.1.1.1", t), 0);
-    assert_int_equal(bot_guard_wait(g, "newbie", "10.1.1.2", t), 0); /* from elsewhere */
+    assert_true(bot_guard_wait(g, "newbie", "10.1.1.1", S(t)) > 0);
+    assert_int_equal(bot_guard_wait(g, "nour", "10.1.1.1", S(t)), 0);
+    assert_int_equal(bot_guard_wait(g, "newbie", "10.1.1.2", S(t)), 0); /* from elsewhere */
+    bot_guard_free(g);
+}
+
+/* Tries are counted when made: ten at once from one address (their checks still running)
+ * do not all pass the wait; a success gives the account's and address's count back. */
+static void test_tries_at_once(void **state)
+{
+    (void)state;
+    struct bot_guard *g = bot_guard_new(&cfg);
+    int passed = 0;
+    for (int i = 0; i < 10; i++)
+        if (!bot_guard_wait(g, "hana", "10.2.0.1", S(50))) {
+            bot_guard_failed(g, "hana", "10.2.0.1", S(50)); /* tried; not answered yet */
+            passed++;
+        }
+    assert_int_equal(passed, 5);
+    /* 19 tries that succeed from one address: its count stays low for other accounts */
+    char who[32];
+    for (int i = 0; i < 19; i++) {
+        snprintf(who, sizeof who, "staff%d", i);
+        bot_guard_failed(g, who, "10.3.0.1", S(60));
+        bot_guard_succeeded(g, who, "10.3.0.1", S(60));
+    }
+    bot_guard_failed(g, "x", "10.3.0.1", S(60));
+    assert_int_equal(bot_guard_wait(g, "newcomer", "10.3.0.1", S(60)), 0);
     bot_guard_free(g);
 }
 
@@ -118,12 +144,18 @@ static void test_window(void **state)
     c.window = 60;
     struct bot_guard *g = bot_guard_new(&c);
     for (int i = 0; i < 12; i++)
-        bot_guard_failed(g, "a", "10.0.0.1", 100);
-    assert_int_equal(bot_guard_wait(g, "a", "10.0.0.1", 100), 60); /* capped at the window */
-    assert_int_equal(bot_guard_wait(g, "a", "10.0.0.1", 159), 1);
-    assert_int_equal(bot_guard_wait(g, "a", "10.0.0.1", 160), 0); /* the window is over */
-    bot_guard_failed(g, "a", "10.0.0.1", 161); /* a fresh count: one failure, no wait */
-    assert_int_equal(bot_guard_wait(g, "a", "10.0.0.1", 161), 0);
+        bot_guard_failed(g, "a", "10.0.0.1", S(100));
+    assert_int_equal(bot_guard_wait(g, "a", "10.0.0.1", S(100)), 60); /* capped at the window */
+    assert_int_equal(bot_guard_wait(g, "a", "10.0.0.1", S(159)), 1);
+    assert_int_equal(bot_guard_wait(g, "a", "10.0.0.1", S(160)), 0); /* the window is over */
+    bot_guard_failed(g, "a", "10.0.0.1", S(161)); /* a fresh count: one failure, no wait */
+    assert_int_equal(bot_guard_wait(g, "a", "10.0.0.1", S(161)), 0);
+    /* milliseconds count: a delay of 1 s from a failure at 100.5 s ends at 101.5 s */
+    for (int i = 0; i < 5; i++)
+        bot_guard_failed(g, "b", "10.0.0.1", 100500);
+    assert_int_equal(bot_guard_wait(g, "b", "10.0.0.1", 101200), 1); /* 300 ms, rounded up */
+    assert_int_equal(bot_guard_wait(g, "b", "10.0.0.1", 101499), 1);
+    assert_int_equal(bot_guard_wait(g, "b", "10.0.0.1", 101500), 0);
     bot_guard_free(g);
 }
 
@@ -136,12 +168,12 @@ static void test_full_table(void **state)
     char who[32];
     for (int i = 0; i < BOT_GUARD_SLOTS + 100; i++) {
         snprintf(who, sizeof who, "u%d", i);
-        bot_guard_failed(g, who, "10.0.0.1", 100 + i / 1000);
-        bot_guard_succeeded(g, who, "10.9.9.9", 100 + i / 1000);
+        bot_guard_failed(g, who, "10.0.0.1", S(100 + i / 1000));
+        bot_guard_succeeded(g, who, "10.9.9.9", S(100 + i / 1000));
     }
     for (int i = 0; i < 5; i++)
-        bot_guard_failed(g, "last", "10.0.0.5", 200);
-    assert_int_equal(bot_guard_wait(g, "last", "10.0.0.5", 200), 1);
+        bot_guard_failed(g, "last", "10.0.0.5", S(200));
+    assert_int_equal(bot_guard_wait(g, "last", "10.0.0.5", S(200)), 1);
     /* a login and an address at their full lengths */
     char login[65], addr[49];
     memset(login, 'l', 64);
@@ -149,8 +181,8 @@ static void test_full_table(void **state)
     memset(addr, '9', 48);
     addr[48] = 0;
     for (int i = 0; i < 6; i++)
-        bot_guard_failed(g, login, addr, 300);
-    assert_int_equal(bot_guard_wait(g, login, addr, 300), 2);
+        bot_guard_failed(g, login, addr, S(300));
+    assert_int_equal(bot_guard_wait(g, login, addr, S(300)), 2);
     bot_guard_free(g);
 }
 
@@ -159,7 +191,8 @@ int main(void)
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delay_table),    cmocka_unit_test(test_one_guesser),
         cmocka_unit_test(test_spread_guesser), cmocka_unit_test(test_one_address_many_accounts),
-        cmocka_unit_test(test_window),         cmocka_unit_test(test_full_table),
+        cmocka_unit_test(test_tries_at_once),  cmocka_unit_test(test_window),
+        cmocka_unit_test(test_full_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
