@@ -61,6 +61,40 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(DEP_LIBS) $(TEST_LIBS) $(LDFLAGS)
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]: the binary, its data
+# (widget, intents, texts, the demo base), the docs, a sandboxed systemd unit and
+# /etc/sanad/sanad.conf (never overwritten). `systemctl enable --now sanad` then runs it.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR     := $(PREFIX)/bin
+DATADIR    := $(PREFIX)/share/sanad
+DOCDIR     := $(PREFIX)/share/doc/sanad
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+.PHONY: install uninstall install-test
+install: all ## install the binary, its data, docs, the systemd unit and /etc/sanad/sanad.conf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/sanad
+	install -m 755 bin/sanad $(DESTDIR)$(BINDIR)/sanad
+	rm -rf $(DESTDIR)$(DATADIR)/widget $(DESTDIR)$(DATADIR)/intents $(DESTDIR)$(DATADIR)/texts \
+	  $(DESTDIR)$(DATADIR)/demo $(DESTDIR)$(DATADIR)/kb
+	cp -R widget intents texts $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(DATADIR)/demo $(DESTDIR)$(DATADIR)/kb
+	install -m 644 kb/demo/*.jsonl $(DESTDIR)$(DATADIR)/demo/
+	install -m 644 kb/synonyms.tsv $(DESTDIR)$(DATADIR)/kb/
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+	  scripts/service/sanad.service > $(DESTDIR)$(UNITDIR)/sanad.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/sanad.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/sanad/sanad.conf ] || \
+	  install -m 644 scripts/service/sanad.conf $(DESTDIR)$(SYSCONFDIR)/sanad/sanad.conf
+
+uninstall: ## remove what make install put in place (the config and the state stay)
+	rm -f $(DESTDIR)$(BINDIR)/sanad $(DESTDIR)$(UNITDIR)/sanad.service
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+install-test: all ## make install into a temporary DESTDIR and run the installed binary from there
+	@scripts/service/install-test
+
 deps: ## install the Debian packages Sanad needs (idempotent)
 	@scripts/install-deps
 
@@ -106,6 +140,7 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	$(MAKE) eval-smoke
 	$(MAKE) BUILD=build/release visitors
 	$(MAKE) BUILD=build/release browser
+	$(MAKE) install-test
 	@echo "make test: all passed"
 
 .PHONY: browser

@@ -30,6 +30,9 @@ const char *bot_find_dir(const char *name, char *buf, size_t cap)
         snprintf(buf, cap, "%s/../../%s", exe, name);
         if (is_dir(buf))
             return buf;
+        snprintf(buf, cap, "%s/../share/sanad/%s", exe, name); /* make install's layout */
+        if (is_dir(buf))
+            return buf;
     }
     return name;
 }
