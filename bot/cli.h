@@ -23,5 +23,8 @@ int bot_cli_kb_refit(struct kb *kb, int json);
 int bot_cli_user(int argc, char **argv);
 /* `sanad canned …` (bot/cli_canned.c). */
 int bot_cli_canned(int argc, char **argv);
+/* `sanad backup DIR` and `sanad restore DIR` (bot/cli_backup.c). */
+int bot_cli_backup(int argc, char **argv);
+int bot_cli_restore(int argc, char **argv);
 
 #endif

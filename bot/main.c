@@ -1,44 +1,48 @@
-/* sanad: one binary, subcommands like git. */
+/* sanad: one binary, subcommands like git, dispatched by a table. */
 #include <stdio.h>
 #include <string.h>
 
 #include "bot/cli.h"
 #include "bot/serve.h"
 
-static const char usage[] =
-    "usage: sanad <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  kb <subcommand>   manage and search the knowledge base (sanad kb help)\n"
-    "  ask               answer questions from the knowledge base, one per line\n"
-    "  intents <sub>     try the rule-based intents (sanad intents help)\n"
-    "  user <sub>        agent, editor and admin accounts (sanad user help)\n"
-    "  canned <sub>      canned responses for the agent console (sanad canned help)\n"
-    "  serve             the chat server: widget files and the visitor WebSocket\n"
-    "  help              this text\n";
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"kb", bot_cli_kb, "manage and search the knowledge base (sanad kb help)"},
+    {"ask", bot_cli_ask, "answer questions from the knowledge base, one per line"},
+    {"intents", bot_cli_intents, "try the rule-based intents (sanad intents help)"},
+    {"user", bot_cli_user, "agent, editor and admin accounts (sanad user help)"},
+    {"canned", bot_cli_canned, "canned responses for the agent console (sanad canned help)"},
+    {"serve", bot_serve_main, "the chat server: widget files, the visitor and agent sockets"},
+    {"backup", bot_cli_backup, "copy both databases while the server runs (sanad backup help)"},
+    {"restore", bot_cli_restore, "put a backup back, the server stopped (sanad restore help)"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fputs("usage: sanad <command> [options]\n\ncommands:\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "  %-9s %s\n", "help", "this text");
+}
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(usage, stderr);
+        usage(stderr);
         return 2;
     }
-    if (strcmp(argv[1], "kb") == 0)
-        return bot_cli_kb(argc - 1, argv + 1);
-    if (strcmp(argv[1], "ask") == 0)
-        return bot_cli_ask(argc - 1, argv + 1);
-    if (strcmp(argv[1], "intents") == 0)
-        return bot_cli_intents(argc - 1, argv + 1);
-    if (strcmp(argv[1], "user") == 0)
-        return bot_cli_user(argc - 1, argv + 1);
-    if (strcmp(argv[1], "canned") == 0)
-        return bot_cli_canned(argc - 1, argv + 1);
-    if (strcmp(argv[1], "serve") == 0)
-        return bot_serve_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
-        fputs(usage, stdout);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+        usage(stdout);
         return 0;
     }
-    fprintf(stderr, "sanad: unknown command '%s'\n\n%s", argv[1], usage);
+    fprintf(stderr, "sanad: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
     return 2;
 }

@@ -22,6 +22,7 @@
 #include "bot/convs.h"
 #include "bot/guard.h"
 #include "bot/hasher.h"
+#include "bot/lock.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/visitor.h"
@@ -111,6 +112,9 @@ static void wake_loop(void *ctx)
 static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
 {
     struct bot_brain_config bc;
+    int rc = bot_lock_take(cfg->store_db, &srv->lock_fd, e); /* before the files are opened */
+    if (rc)
+        return rc;
     srv->store = store_sqlite_open(cfg->store_db, bot_dialogue_upgrade, e);
     if (!srv->store)
         return e->code;
@@ -218,6 +222,7 @@ int bot_serve_main(int argc, char **argv)
     int rc = 0;
 
     memset(&srv, 0, sizeof srv);
+    srv.lock_fd = -1;
     bot_config_init(&cfg);
     int checking = 0;
     for (int i = 1; i < argc; i++)
@@ -325,6 +330,7 @@ out:
     bot_brain_free(srv.brain);
     kb_close(srv.kb);
     store_close(srv.store); /* every message was committed when it was acked */
+    bot_lock_release(srv.lock_fd); /* last: the files are closed */
     bot_config_fini(&cfg);
     return rc;
 }

@@ -27,6 +27,7 @@ struct bot_server {
     struct bot_auth *auth;        /* owned: accounts and agent sessions (store_db) */
     struct bot_guard *guard;      /* owned: failed logins (bot/guard.h) */
     struct bot_hasher *hasher;    /* owned: the login worker thread (bot/hasher.h) */
+    int lock_fd;                  /* the running server's lock on store_db (bot/lock.h) */
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
     struct bot_convs *convs;      /* owned: the conversations with a visitor connected */
