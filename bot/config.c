@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_NAMES, T_LOG, T_ROUTING, T_HOURS, T_TZ };
+enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_NAMES, T_ADDRS, T_LOG, T_ROUTING, T_HOURS, T_TZ };
 
 struct key {
     const char *name;
@@ -44,6 +44,8 @@ static const struct key keys[] = {
      "extra Origins allowed on /ws, space-separated, repeatable"},
     {"server_names", T_NAMES, OFF(server_names), NULL, 0, 0,
      "host names the server answers to (the Host header), space-separated; unset: any"},
+    {"trusted_proxies", T_ADDRS, OFF(trusted_proxies), NULL, 0, 0,
+     "reverse proxies (addresses) whose X-Forwarded-For and X-Forwarded-Proto are believed"},
     {"allow_no_origin", T_BOOL, OFF(allow_no_origin), "yes", 0, 1,
      "accept /ws without an Origin header (non-browser clients)"},
     {"max_frame", T_INT, OFF(max_frame), "4096", 64, 1 << 20, "bytes per WebSocket message"},
@@ -303,7 +305,8 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
                           k->name);
     }
     case T_ORIGINS:
-    case T_NAMES: {
+    case T_NAMES:
+    case T_ADDRS: {
         /* each space-separated word is one entry; "none" clears the list */
         struct bot_config_list *l = (struct bot_config_list *)(void *)base;
         char *dup = sn_xstrdup(v), *save = NULL;
@@ -329,6 +332,11 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
                 rc = sn_err_set(err, SN_EINVAL,
                                 "%s: '%s' is not a host name (letters, digits, '.' and '-')",
                                 k->name, w);
+                break;
+            }
+            if (k->type == T_ADDRS &&
+                (strspn(w, "0123456789abcdef.:") != strlen(w) || strlen(w) >= 48 || !*w)) {
+                rc = sn_err_set(err, SN_EINVAL, "%s: '%s' is not an IP address", k->name, w);
                 break;
             }
             if (l->n == BOT_CONFIG_MAX_ORIGINS) {
@@ -372,6 +380,9 @@ void bot_config_fini(struct bot_config *c)
     for (int i = 0; i < c->server_names.n; i++)
         free(c->server_names.v[i]);
     c->server_names.n = 0;
+    for (int i = 0; i < c->trusted_proxies.n; i++)
+        free(c->trusted_proxies.v[i]);
+    c->trusted_proxies.n = 0;
 }
 
 int bot_config_set(struct bot_config *c, const char *key, const char *value, struct sn_err *err)

@@ -29,6 +29,7 @@ struct bot_config {
     char *bot_name;      /* "Sanad" */
     struct bot_config_list origins; /* allowed_origins besides the server's own, lower case */
     struct bot_config_list server_names; /* host names the server answers to (none: any) */
+    struct bot_config_list trusted_proxies; /* peers whose X-Forwarded-For/-Proto count */
     int allow_no_origin; /* accept WebSocket upgrades without an Origin header (non-browsers) */
     int max_frame;       /* bytes of one WebSocket message, 4096 */
     int max_text;        /* characters of a visitor text, 1000 */

@@ -1,6 +1,7 @@
 /* HTTP: the widget's static files (an lws file mount on widget_dir), /healthz and the JSON
  * API under /api/ (bot/http_api.c). */
 #include <string.h>
+#include <strings.h>
 
 #include <libwebsockets.h>
 
@@ -28,6 +29,32 @@ static void host_name(const char *host, char *out, size_t size)
     for (size_t i = 0; i < n; i++)
         out[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] - 'A' + 'a' : host[i]);
     out[n] = 0;
+}
+
+int bot_http_client(struct lws *wsi, const struct bot_server *srv, char *ip, size_t size)
+{
+    const struct bot_config_list *px = &srv->cfg->trusted_proxies;
+    char peer[64] = "?", xff[512], proto[16];
+    int trusted = 0;
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    snprintf(ip, size, "%s", peer);
+    for (int i = 0; i < px->n && !trusted; i++)
+        trusted = !strcmp(peer, px->v[i]);
+    if (!trusted)
+        return srv->tls;
+    if (lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0) {
+        const char *last = strrchr(xff, ',');
+        last = last ? last + 1 : xff;
+        last += strspn(last, " \t");
+        size_t n = strcspn(last, " \t");
+        /* an address, nothing else: it goes into logs and limit keys */
+        if (n && n < size && n < 48 && strspn(last, "0123456789abcdefABCDEF.:") >= n)
+            snprintf(ip, size, "%.*s", (int)n, last);
+    }
+    int https = srv->tls;
+    if (lws_hdr_custom_copy(wsi, proto, sizeof proto, "x-forwarded-proto:", 18) > 0)
+        https = !strcasecmp(proto, "https");
+    return https;
 }
 
 int bot_http_request_check(struct lws *wsi, const struct bot_server *srv)
@@ -72,8 +99,8 @@ int bot_http_callback(
         int st = bot_http_request_check(wsi, srv);
         if (!st)
             return 0;
-        char ip[48] = "?";
-        lws_get_peer_simple(wsi, ip, sizeof ip);
+        char ip[64];
+        bot_http_client(wsi, srv, ip, sizeof ip);
         sn_log(SN_LOG_NOTICE, "http", "event=refused ip=%s status=%d", ip, st);
         lws_return_http_status(wsi, (unsigned int)st, NULL);
         return -1;

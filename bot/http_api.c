@@ -18,6 +18,7 @@
 #include "bot/hasher.h"
 #include "bot/queue.h"
 #include "bot/server.h"
+#include "bot/ws.h"
 #include "bot/ws_visitor.h"
 
 enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME };
@@ -34,6 +35,7 @@ struct bot_api_req {
     /* a login whose password the worker checks (bot/hasher.h): answered when it is done */
     struct lws *wsi;
     int pending;
+    int https; /* the client's connection is TLS (its own or its trusted proxy's) */
     char who[BOT_AUTH_LOGIN_MAX + 1], ip[64];
 };
 
@@ -183,7 +185,7 @@ static int finish_login(struct lws *wsi, struct bot_api_req *r, int rc, const st
     snprintf(cookie, sizeof cookie,
              BOT_API_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; "
                             "Max-Age=%d%s",
-             tok, srv->cfg->agent_session_ttl, srv->tls ? "; Secure" : "");
+             tok, srv->cfg->agent_session_ttl, r->https ? "; Secure" : "");
     sn_log(SN_LOG_NOTICE, "api", "event=login user=%s role=%s ip=%s", u->login,
            bot_auth_role_name(u->role), r->ip);
     rc = user_reply(wsi, r, u, cookie);
@@ -231,7 +233,7 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
         rc = error(wsi, r, 400, "wrong_type", "login and password must be strings");
         goto out;
     }
-    lws_get_peer_simple(wsi, r->ip, sizeof r->ip);
+    r->https = bot_http_client(wsi, srv, r->ip, sizeof r->ip);
     const char *who = json_string_value(jl), *pw = json_string_value(jp);
     size_t pwlen = json_string_length(jp);
     /* a login no account can have counts as a wrong one, under its first bytes */

@@ -23,6 +23,12 @@ int bot_ws_agent_callback(
 struct bot_server;
 int bot_http_request_check(struct lws *wsi, const struct bot_server *srv);
 
+/* The client's address into ip (size bytes): the peer's, or, when the peer is one of
+ * trusted_proxies, the last address of its X-Forwarded-For (the one that proxy added).
+ * Returns 1 when the client's connection is TLS: the server's own, or a trusted proxy's
+ * X-Forwarded-Proto: https. What an untrusted peer sends in those headers is ignored. */
+int bot_http_client(struct lws *wsi, const struct bot_server *srv, char *ip, size_t size);
+
 /* The protocols, "http" first, ended by the zero entry, into out. */
 #define BOT_WS_NPROTOCOLS 4
 void bot_ws_protocols(struct lws_protocols out[BOT_WS_NPROTOCOLS], int rx_buffer);

@@ -32,7 +32,7 @@ static int refuse(struct lws *wsi, const char *ip, const char *reason, int statu
 static int filter(struct lws *wsi, struct bot_server *srv)
 {
     char uri[64], ip[48] = "?";
-    lws_get_peer_simple(wsi, ip, sizeof ip);
+    bot_http_client(wsi, srv, ip, sizeof ip);
     if (srv->draining)
         return -1;
     int st = bot_http_request_check(wsi, srv);
@@ -52,7 +52,7 @@ static int established(struct lws *wsi, void *pss, struct bot_server *srv)
 {
     struct bot_user u;
     char ip[48] = "?", token[BOT_AUTH_TOKEN_HEX];
-    lws_get_peer_simple(wsi, ip, sizeof ip);
+    bot_http_client(wsi, srv, ip, sizeof ip);
     if (bot_auth_require(wsi, BOT_ROLE_AGENT, &u, token)) /* the session ended since the filter */
         return -1;
     struct bot_session *s = bot_session_new(srv, ip, wake, wsi);

@@ -59,7 +59,9 @@ int bot_ws_origin_ok(struct lws *wsi, const struct bot_server *srv)
     if (n <= 0)
         return lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0 ? 0 : cfg->allow_no_origin;
     if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0) {
-        lws_snprintf(self, sizeof self, "%s://%s", srv->tls ? "https" : "http", host);
+        char ip[64];
+        int https = bot_http_client(wsi, srv, ip, sizeof ip); /* behind a TLS proxy: https */
+        lws_snprintf(self, sizeof self, "%s://%s", https ? "https" : "http", host);
         if (!strcasecmp(origin, self))
             return 1;
     }
@@ -72,7 +74,7 @@ int bot_ws_origin_ok(struct lws *wsi, const struct bot_server *srv)
 static int filter(struct lws *wsi, struct bot_server *srv)
 {
     char uri[64], ip[48] = "?";
-    lws_get_peer_simple(wsi, ip, sizeof ip);
+    bot_http_client(wsi, srv, ip, sizeof ip);
     if (srv->draining)
         return -1;
     int st = bot_http_request_check(wsi, srv);
@@ -100,7 +102,7 @@ static int filter(struct lws *wsi, struct bot_server *srv)
 static void established(struct lws *wsi, struct pss *p, struct bot_server *srv)
 {
     char ip[48] = "?";
-    lws_get_peer_simple(wsi, ip, sizeof ip);
+    bot_http_client(wsi, srv, ip, sizeof ip);
     p->s = bot_session_new(srv, ip, wake, wsi);
     if (bot_iplimit_acquire(srv->iplimit, ip) == SN_OK) {
         p->s->ip_counted = 1;
