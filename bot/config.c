@@ -1,6 +1,5 @@
 /* The defaults table, the `key value` file reader and the flag parser (Redis config.c). */
 #include "bot/config.h"
-#include "bot/paths.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,11 +12,18 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bot/paths.h"
+
 enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_NAMES, T_ADDRS, T_LOG, T_ROUTING, T_HOURS, T_TZ };
+
+/* K_RESTART: read once at startup (sockets, files, the lws context, threads); a reload
+ * that changes it says so and leaves it as it was. Every other key changes live. */
+enum { K_RESTART = 1 };
 
 struct key {
     const char *name;
     int type;
+    unsigned flags;
     size_t off;
     const char *def; /* NULL: no default (derived or unset) */
     long min, max;   /* T_INT range; T_DBL uses them as [min/100, max/100] */
@@ -26,74 +32,78 @@ struct key {
 
 #define OFF(f) offsetof(struct bot_config, f)
 static const struct key keys[] = {
-    {"bind", T_STR, OFF(bind), "127.0.0.1", 0, 0, "listen address"},
-    {"port", T_INT, OFF(port), "8080", 0, 65535, "listen port; 0 picks a free one"},
-    {"data", T_STR, OFF(data), "data", 0, 0, "data directory"},
-    {"kb_db", T_STR, OFF(kb_db), NULL, 0, 0, "knowledge base file (default DATA/sanad.db)"},
-    {"store_db", T_STR, OFF(store_db), NULL, 0, 0, "conversation store (default DATA/store.db)"},
-    {"widget_dir", T_STR, OFF(widget_dir), NULL, 0, 0,
+    {"bind", T_STR, K_RESTART, OFF(bind), "127.0.0.1", 0, 0, "listen address"},
+    {"port", T_INT, K_RESTART, OFF(port), "8080", 0, 65535, "listen port; 0 picks a free one"},
+    {"data", T_STR, K_RESTART, OFF(data), "data", 0, 0, "data directory"},
+    {"kb_db", T_STR, K_RESTART, OFF(kb_db), NULL, 0, 0,
+     "knowledge base file (default DATA/sanad.db)"},
+    {"store_db", T_STR, K_RESTART, OFF(store_db), NULL, 0, 0,
+     "conversation store (default DATA/store.db)"},
+    {"widget_dir", T_STR, K_RESTART, OFF(widget_dir), NULL, 0, 0,
      "static files served over HTTP (default: the widget/ beside the binary)"},
-    {"intents_dir", T_STR, OFF(intents_dir), NULL, 0, 0,
+    {"intents_dir", T_STR, 0, OFF(intents_dir), NULL, 0, 0,
      "intent rules (default: the intents/ beside the binary)"},
-    {"texts_dir", T_STR, OFF(texts_dir), NULL, 0, 0,
+    {"texts_dir", T_STR, 0, OFF(texts_dir), NULL, 0, 0,
      "what the bot and the queue say, per language (default: the texts/ beside the binary)"},
-    {"tls_cert", T_STR, OFF(tls_cert), NULL, 0, 0, "PEM certificate (TLS with tls_key)"},
-    {"tls_key", T_STR, OFF(tls_key), NULL, 0, 0, "PEM private key"},
-    {"bot_name", T_STR, OFF(bot_name), "Sanad", 0, 0, "the bot's name in welcome frames"},
-    {"allowed_origins", T_ORIGINS, OFF(origins), NULL, 0, 0,
+    {"tls_cert", T_STR, K_RESTART, OFF(tls_cert), NULL, 0, 0, "PEM certificate (TLS with tls_key)"},
+    {"tls_key", T_STR, K_RESTART, OFF(tls_key), NULL, 0, 0, "PEM private key"},
+    {"bot_name", T_STR, 0, OFF(bot_name), "Sanad", 0, 0, "the bot's name in welcome frames"},
+    {"allowed_origins", T_ORIGINS, 0, OFF(origins), NULL, 0, 0,
      "extra Origins allowed on /ws, space-separated, repeatable"},
-    {"server_names", T_NAMES, OFF(server_names), NULL, 0, 0,
+    {"server_names", T_NAMES, 0, OFF(server_names), NULL, 0, 0,
      "host names the server answers to (the Host header), space-separated; unset: any"},
-    {"trusted_proxies", T_ADDRS, OFF(trusted_proxies), NULL, 0, 0,
+    {"trusted_proxies", T_ADDRS, 0, OFF(trusted_proxies), NULL, 0, 0,
      "reverse proxies (addresses) whose X-Forwarded-For and X-Forwarded-Proto are believed"},
-    {"allow_no_origin", T_BOOL, OFF(allow_no_origin), "yes", 0, 1,
+    {"allow_no_origin", T_BOOL, 0, OFF(allow_no_origin), "yes", 0, 1,
      "accept /ws without an Origin header (non-browser clients)"},
-    {"max_frame", T_INT, OFF(max_frame), "4096", 64, 1 << 20, "bytes per WebSocket message"},
-    {"max_text", T_INT, OFF(max_text), "1000", 1, 100000, "characters per visitor text"},
-    {"rate", T_INT, OFF(rate), "5", 1, 100000, "frames per second per connection (refill)"},
-    {"burst", T_INT, OFF(burst), "10", 1, 100000, "token bucket size"},
-    {"max_conns_per_ip", T_INT, OFF(max_conns_per_ip), "64", 1, 1000000,
+    {"max_frame", T_INT, K_RESTART, OFF(max_frame), "4096", 64, 1 << 20,
+     "bytes per WebSocket message"},
+    {"max_text", T_INT, 0, OFF(max_text), "1000", 1, 100000, "characters per visitor text"},
+    {"rate", T_INT, 0, OFF(rate), "5", 1, 100000, "frames per second per connection (refill)"},
+    {"burst", T_INT, 0, OFF(burst), "10", 1, 100000, "token bucket size"},
+    {"max_conns_per_ip", T_INT, 0, OFF(max_conns_per_ip), "64", 1, 1000000,
      "open connections per client address"},
-    {"abuse_limit", T_INT, OFF(abuse_limit), "20", 1, 1000000,
+    {"abuse_limit", T_INT, 0, OFF(abuse_limit), "20", 1, 1000000,
      "refused frames before closing with 1008"},
-    {"session_ttl", T_INT, OFF(session_ttl), "86400", 1, INT_MAX,
+    {"session_ttl", T_INT, 0, OFF(session_ttl), "86400", 1, INT_MAX,
      "seconds a session token stays valid after the last activity"},
-    {"agent_session_ttl", T_INT, OFF(agent_session_ttl), "43200", 1, 31536000,
+    {"agent_session_ttl", T_INT, 0, OFF(agent_session_ttl), "43200", 1, 31536000,
      "seconds an agent/editor/admin login lasts"},
-    {"login_max_failures", T_INT, OFF(login_max_failures), "5", 1, 1000000,
+    {"login_max_failures", T_INT, 0, OFF(login_max_failures), "5", 1, 1000000,
      "failed logins per (account, address) before each further try waits, 1 s, 2 s, 4 s…"},
-    {"login_max_failures_account", T_INT, OFF(login_max_failures_account), "20", 1, 1000000,
+    {"login_max_failures_account", T_INT, 0, OFF(login_max_failures_account), "20", 1, 1000000,
      "failed logins per account from all addresses before addresses it was never used from "
      "wait"},
-    {"login_max_failures_ip", T_INT, OFF(login_max_failures_ip), "20", 1, 1000000,
+    {"login_max_failures_ip", T_INT, 0, OFF(login_max_failures_ip), "20", 1, 1000000,
      "failed logins per address before accounts never used from it wait"},
-    {"login_window", T_INT, OFF(login_window), "900", 1, 86400,
+    {"login_window", T_INT, 0, OFF(login_window), "900", 1, 86400,
      "seconds over which failed logins are counted"},
-    {"rx_buffer", T_INT, OFF(rx_buffer), "512", 128, 65536, "lws rx buffer per connection"},
-    {"send_queue", T_INT, OFF(send_queue), "32", 4, 4096,
+    {"rx_buffer", T_INT, K_RESTART, OFF(rx_buffer), "512", 128, 65536,
+     "lws rx buffer per connection"},
+    {"send_queue", T_INT, K_RESTART, OFF(send_queue), "32", 4, 4096,
      "frames queued per connection before reading pauses"},
-    {"answer_precision", T_DBL, OFF(answer_precision), "0.90", 50, 100,
+    {"answer_precision", T_DBL, 0, OFF(answer_precision), "0.90", 50, 100,
      "the bot answers when its answers at that confidence are right this share of the time "
      "on the base's calibration set (sanad kb calibrate)"},
-    {"suggest_precision", T_DBL, OFF(suggest_precision), "0.50", 1, 100,
+    {"suggest_precision", T_DBL, 0, OFF(suggest_precision), "0.50", 1, 100,
      "\"did you mean\" is offered when the first suggestion is right this share of the time"},
-    {"confidence_high", T_DBL, OFF(high), "-1", -100, 100,
+    {"confidence_high", T_DBL, 0, OFF(high), "-1", -100, 100,
      "raw answer threshold on the calibrated probability; -1: from answer_precision"},
-    {"confidence_medium", T_DBL, OFF(medium), "-1", -100, 100,
+    {"confidence_medium", T_DBL, 0, OFF(medium), "-1", -100, 100,
      "raw suggestion threshold on the calibrated probability; -1: from suggest_precision"},
-    {"agent_grace", T_INT, OFF(agent_grace), "60", 1, 86400,
+    {"agent_grace", T_INT, 0, OFF(agent_grace), "60", 1, 86400,
      "seconds a disconnected agent keeps its chats before they go back to the queue"},
-    {"visitor_grace", T_INT, OFF(visitor_grace), "120", 1, 86400,
+    {"visitor_grace", T_INT, 0, OFF(visitor_grace), "120", 1, 86400,
      "seconds a queued visitor without a socket keeps its place"},
-    {"agent_capacity", T_INT, OFF(agent_capacity), "3", 1, 100,
+    {"agent_capacity", T_INT, 0, OFF(agent_capacity), "3", 1, 100,
      "chats an agent has at once before routing skips them"},
-    {"routing", T_ROUTING, OFF(routing_pick), "auto", 0, 0,
+    {"routing", T_ROUTING, 0, OFF(routing_pick), "auto", 0, 0,
      "auto (assign to the least busy online agent) or pick (agents take from the queue)"},
-    {"business_hours", T_HOURS, OFF(hours_set), "none", 0, 0,
+    {"business_hours", T_HOURS, 0, OFF(hours_set), "none", 0, 0,
      "when agents answer, e.g. 'sun-thu 09:00-17:00; sat 10:00-14:00' (none: always)"},
-    {"timezone", T_TZ, OFF(timezone), NULL, 0, 0,
+    {"timezone", T_TZ, K_RESTART, OFF(timezone), NULL, 0, 0,
      "IANA time zone of business_hours, e.g. Asia/Riyadh (default: the system's)"},
-    {"log_level", T_LOG, OFF(log_level), "notice", 0, 0, "err, warn, notice, info or debug"},
+    {"log_level", T_LOG, 0, OFF(log_level), "notice", 0, 0, "err, warn, notice, info or debug"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -181,8 +191,8 @@ static int parse_hours(struct bot_config *c, const char *v, const char *key, str
             int to = dash ? parse_hhmm(dash + 1, strlen(dash + 1)) : -1;
             if (from < 0 || to < 0 || to <= from) {
                 rc = sn_err_set(err, SN_EINVAL,
-                                "%s: '%s' is not a time window HH:MM-HH:MM (start before end)",
-                                key, w);
+                                "%s: '%s' is not a time window HH:MM-HH:MM (start before end)", key,
+                                w);
                 goto out;
             }
             for (int i = 0; i < 7; i++) {
@@ -200,8 +210,7 @@ static int parse_hours(struct bot_config *c, const char *v, const char *key, str
             nw++;
         }
         if (!nw) {
-            rc = sn_err_set(err, SN_EINVAL, "%s: '%s' has no time window HH:MM-HH:MM", key,
-                            days);
+            rc = sn_err_set(err, SN_EINVAL, "%s: '%s' has no time window HH:MM-HH:MM", key, days);
             goto out;
         }
     }
@@ -271,8 +280,8 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
         errno = 0;
         double d = strtod(v, &end);
         if (errno || end == v || *end || d < k->min / 100.0 || d > k->max / 100.0)
-            return sn_err_set(err, SN_EINVAL, "%s: expected a number in [%g,%g], got '%s'",
-                              k->name, k->min / 100.0, k->max / 100.0, v);
+            return sn_err_set(err, SN_EINVAL, "%s: expected a number in [%g,%g], got '%s'", k->name,
+                              k->min / 100.0, k->max / 100.0, v);
         *(double *)base = d;
         return SN_OK;
     }
@@ -301,8 +310,7 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
                 *(int *)base = i;
                 return SN_OK;
             }
-        return sn_err_set(err, SN_EINVAL, "%s: expected err, warn, notice, info or debug",
-                          k->name);
+        return sn_err_set(err, SN_EINVAL, "%s: expected err, warn, notice, info or debug", k->name);
     }
     case T_ORIGINS:
     case T_NAMES:
@@ -326,9 +334,9 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
                                 k->name, w);
                 break;
             }
-            if (k->type == T_NAMES && (strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
-                                           strlen(w) ||
-                                       w[0] == '.' || w[0] == '-')) {
+            if (k->type == T_NAMES &&
+                (strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(w) || w[0] == '.' ||
+                 w[0] == '-')) {
                 rc = sn_err_set(err, SN_EINVAL,
                                 "%s: '%s' is not a host name (letters, digits, '.' and '-')",
                                 k->name, w);
@@ -391,6 +399,120 @@ int bot_config_set(struct bot_config *c, const char *key, const char *value, str
     if (!k)
         return sn_err_set(err, SN_EINVAL, "unknown key '%s'", key);
     return set_key(c, k, value, err);
+}
+
+/* The value of key k in c as text, the way the file would say it (lists space-separated,
+ * business hours day by day). A fresh string owned by the caller (free). */
+static char *format_key(const struct bot_config *c, const struct key *k)
+{
+    static const char *log_names[] = {"err", "warn", "notice", "info", "debug"};
+    const char *base = (const char *)c + k->off;
+    struct sn_buf b;
+    sn_buf_init(&b, 1 << 16);
+    switch (k->type) {
+    case T_STR:
+    case T_TZ: {
+        const char *v = *(char *const *)(const void *)base;
+        sn_buf_printf(&b, "%s", v ? v : "");
+        break;
+    }
+    case T_INT:
+        sn_buf_printf(&b, "%d", *(const int *)(const void *)base);
+        break;
+    case T_BOOL:
+        sn_buf_printf(&b, "%s", *(const int *)(const void *)base ? "yes" : "no");
+        break;
+    case T_DBL:
+        sn_buf_printf(&b, "%g", *(const double *)(const void *)base);
+        break;
+    case T_LOG: {
+        int v = *(const int *)(const void *)base;
+        sn_buf_printf(&b, "%s", v >= 0 && v < 5 ? log_names[v] : "?");
+        break;
+    }
+    case T_ROUTING:
+        sn_buf_printf(&b, "%s", *(const int *)(const void *)base ? "pick" : "auto");
+        break;
+    case T_ORIGINS:
+    case T_NAMES:
+    case T_ADDRS: {
+        const struct bot_config_list *l = (const void *)base;
+        for (int i = 0; i < l->n; i++)
+            sn_buf_printf(&b, "%s%s", i ? " " : "", l->v[i]);
+        break;
+    }
+    case T_HOURS:
+        if (!c->hours_set)
+            sn_buf_printf(&b, "none");
+        for (int d = 0; c->hours_set && d < 7; d++) {
+            if (!c->nwin[d])
+                continue;
+            sn_buf_printf(&b, "%s%s", b.len ? "; " : "", day_names[d]);
+            for (int i = 0; i < c->nwin[d]; i++)
+                sn_buf_printf(&b, " %02d:%02d-%02d:%02d", c->win[d][i][0] / 60,
+                              c->win[d][i][0] % 60, c->win[d][i][1] / 60, c->win[d][i][1] % 60);
+        }
+        break;
+    }
+    return sn_buf_take(&b);
+}
+
+/* Moves key k's value from src into dst; what dst held goes to src (freed with it). */
+static void move_key(struct bot_config *dst, struct bot_config *src, const struct key *k)
+{
+    char *d = (char *)dst + k->off, *s = (char *)src + k->off;
+    switch (k->type) {
+    case T_STR:
+    case T_TZ: {
+        char *t = *(char **)(void *)d;
+        *(char **)(void *)d = *(char **)(void *)s;
+        *(char **)(void *)s = t;
+        break;
+    }
+    case T_DBL:
+        *(double *)(void *)d = *(double *)(void *)s;
+        break;
+    case T_ORIGINS:
+    case T_NAMES:
+    case T_ADDRS: {
+        struct bot_config_list t = *(struct bot_config_list *)(void *)d;
+        *(struct bot_config_list *)(void *)d = *(struct bot_config_list *)(void *)s;
+        *(struct bot_config_list *)(void *)s = t;
+        break;
+    }
+    case T_HOURS:
+        dst->hours_set = src->hours_set;
+        memcpy(dst->nwin, src->nwin, sizeof dst->nwin);
+        memcpy(dst->win, src->win, sizeof dst->win);
+        break;
+    default: /* T_INT, T_BOOL, T_LOG, T_ROUTING */
+        *(int *)(void *)d = *(int *)(void *)s;
+        break;
+    }
+}
+
+int bot_config_reload(struct bot_config *cur,
+                      struct bot_config *next,
+                      bot_config_change_fn *fn,
+                      void *ctx)
+{
+    int applied = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        char *was = format_key(cur, k), *now = format_key(next, k);
+        if (strcmp(was, now)) {
+            int live = !(k->flags & K_RESTART);
+            if (live) {
+                move_key(cur, next, k);
+                applied++;
+            }
+            if (fn)
+                fn(ctx, k->name, was, now, live);
+        }
+        free(was);
+        free(now);
+    }
+    return applied;
 }
 
 static char *trim(char *s)
@@ -506,9 +628,9 @@ void bot_config_usage(void *fp)
 {
     FILE *f = fp;
     fputs("usage: sanad serve [--config FILE] [--KEY VALUE]...\n\nkeys (file: `key value`; "
-          "flag: --key value):\n",
+          "flag: --key value; SIGHUP reloads all but those marked [restart]):\n",
           f);
     for (size_t i = 0; i < NKEYS; i++)
-        fprintf(f, "  %-18s %-10s %s\n", keys[i].name, keys[i].def ? keys[i].def : "-",
-                keys[i].help);
+        fprintf(f, "  %-18s %-10s %s%s\n", keys[i].name, keys[i].def ? keys[i].def : "-",
+                keys[i].help, keys[i].flags & K_RESTART ? " [restart]" : "");
 }

@@ -82,6 +82,18 @@ int bot_config_load(struct bot_config *c, const char *path, struct sn_err *err);
  * defaults (kb_db, store_db from data). SN_EINVAL with err set on a bad argument. */
 int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *err);
 
+/* One key a reload found changed: was and now as the file would write them; applied 0 when
+ * the key is read only at startup and keeps its old value until a restart. */
+typedef void bot_config_change_fn(void *ctx, const char *key, const char *was, const char *now,
+                                  int applied);
+/* SIGHUP: every key whose value differs between cur and next (both loaded and checked) is
+ * reported to fn; those that can change live are moved from next into cur (next then holds
+ * cur's old values, freed with it). Returns how many were applied. */
+int bot_config_reload(struct bot_config *cur,
+                      struct bot_config *next,
+                      bot_config_change_fn *fn,
+                      void *ctx);
+
 /* Writes the key table with defaults and help to f (a FILE *), for `sanad serve --help`. */
 void bot_config_usage(void *f);
 

@@ -20,7 +20,6 @@ struct bot_brain {
     int log_gaps;
 };
 
-
 void bot_brain_config_init(struct bot_brain_config *c)
 {
     c->high = KB_DEFAULT_HIGH;
@@ -33,18 +32,19 @@ void bot_brain_config_init(struct bot_brain_config *c)
     c->log_gaps = 1;
 }
 
-struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c, struct sn_err *err)
+int bot_brain_reconfigure(struct bot_brain *b, const struct bot_brain_config *c, struct sn_err *err)
 {
     struct intent_set *is = intent_set_load(c->intents ? c->intents : "intents", err);
     if (!is)
-        return NULL;
+        return err->code;
     struct bot_texts *tx = bot_texts_load(c->texts, err);
     if (!tx) {
         intent_set_free(is);
-        return NULL;
+        return err->code;
     }
-    struct bot_brain *b = sn_xcalloc(1, sizeof *b);
-    b->kb = kb;
+    intent_set_free(b->intents);
+    bot_texts_free(b->texts);
+    free(b->bot_name);
     b->intents = is;
     b->texts = tx;
     b->high = c->high;
@@ -53,6 +53,17 @@ struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c,
     b->suggest_precision = c->suggest_precision;
     b->bot_name = sn_xstrdup(c->bot_name ? c->bot_name : "Sanad");
     b->log_gaps = c->log_gaps;
+    return SN_OK;
+}
+
+struct bot_brain *bot_brain_new(struct kb *kb, const struct bot_brain_config *c, struct sn_err *err)
+{
+    struct bot_brain *b = sn_xcalloc(1, sizeof *b);
+    b->kb = kb;
+    if (bot_brain_reconfigure(b, c, err)) {
+        free(b);
+        return NULL;
+    }
     return b;
 }
 
@@ -251,8 +262,8 @@ static int other_lang_counts(struct lang_score sc, const char *lang)
 
 /* ---- texts ---- */
 
-char *bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang,
-                     const char *agent)
+char *
+bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang, const char *agent)
 {
     return bot_texts_render(b->texts, id, lang, b->bot_name, agent);
 }
@@ -394,8 +405,10 @@ static void intent_turn(struct bot_brain *b,
         out->text = render(b, d, intent, BOT_TEXT_OK);
 }
 
-static void
-helpful_turn(const struct bot_brain *b, struct bot_dialogue *d, const char *intent, struct bot_turn *out)
+static void helpful_turn(const struct bot_brain *b,
+                         struct bot_dialogue *d,
+                         const char *intent,
+                         struct bot_turn *out)
 {
     close_question(d);
     d->awaiting = AWAIT_NOTHING;
@@ -627,8 +640,8 @@ int bot_dialogue_message(struct bot_brain *b,
  * next calibration (kb/calib.h): a picked suggestion or a helpful answer was right for it, an
  * unhelpful answer wrong. Written only where gaps are (the chat server; `sanad ask` with
  * --record-gaps), and a failure to write it never changes the reply. */
-static void learn(struct bot_brain *b, const struct bot_dialogue *d, const char *kb_id, int right,
-                  int source)
+static void
+learn(struct bot_brain *b, const struct bot_dialogue *d, const char *kb_id, int right, int source)
 {
     if (b->log_gaps && d->last_q[0] && kb_id && kb_id[0])
         kb_label_add(b->kb, d->last_q, kb_id, right, source, NULL);

@@ -39,6 +39,10 @@ void bot_brain_config_init(struct bot_brain_config *c);
 struct bot_brain *
 bot_brain_new(struct kb *kb, const struct bot_brain_config *c, struct sn_err *err);
 void bot_brain_free(struct bot_brain *b);
+/* A reload: reads c's intents and texts anew and takes its thresholds and bot name, all or
+ * nothing (err set and b unchanged when a file fails to load). Conversations keep their
+ * dialogues; their next turns use the new rules and texts. */
+int bot_brain_reconfigure(struct bot_brain *b, const struct bot_brain_config *c, struct sn_err *err);
 
 /* Visitor text id (bot/texts.h) in lang with the bot's name and agent (NULL: none) filled
  * in: what the queue tells visitors. A fresh string owned by the caller (free). */

@@ -26,6 +26,11 @@ struct bot_guard {
     struct table pairs, logins, addresses, known;
 };
 
+void bot_guard_configure(struct bot_guard *g, const struct bot_guard_config *c)
+{
+    g->c = *c;
+}
+
 struct bot_guard *bot_guard_new(const struct bot_guard_config *c)
 {
     struct bot_guard *g = sn_xcalloc(1, sizeof *g);

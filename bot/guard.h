@@ -31,6 +31,8 @@ struct bot_guard;
 /* A guard owned by the caller (bot_guard_free). */
 struct bot_guard *bot_guard_new(const struct bot_guard_config *c);
 void bot_guard_free(struct bot_guard *g);
+/* New limits (a reload); the counts so far stay and are judged by them. */
+void bot_guard_configure(struct bot_guard *g, const struct bot_guard_config *c);
 
 /* 0 when login may try from address now (ms since the epoch, as every `now` here), else
  * the seconds to wait (Retry-After), rounded up. */

@@ -39,6 +39,11 @@ struct bot_iplimit {
     struct ip_entry *slot[NSLOTS];
 };
 
+void bot_iplimit_set_max(struct bot_iplimit *l, int max_per_ip)
+{
+    l->max = max_per_ip;
+}
+
 static unsigned hash(const char *s)
 {
     unsigned h = 2166136261u; /* FNV-1a */

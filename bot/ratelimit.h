@@ -15,6 +15,8 @@ int bot_bucket_take(struct bot_bucket *b, int rate, int burst, long long now_us)
 struct bot_iplimit;
 struct bot_iplimit *bot_iplimit_new(int max_per_ip);
 void bot_iplimit_free(struct bot_iplimit *l);
+/* A new max (a reload): open connections past it stay, new ones wait until under it. */
+void bot_iplimit_set_max(struct bot_iplimit *l, int max_per_ip);
 /* Counts one more connection from ip: SN_OK, or SN_ETOOBIG (nothing counted) past the max. */
 int bot_iplimit_acquire(struct bot_iplimit *l, const char *ip);
 /* Forgets one connection from ip (acquired before). */

@@ -3,34 +3,35 @@
 #include "bot/serve.h"
 
 #include <ev.h>
-#include <libwebsockets.h>
+#include <limits.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <limits.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <libwebsockets.h>
+#include <sodium.h>
 
 #include "bot/auth.h"
 #include "bot/config.h"
-#include "bot/dialogue.h"
-#include "bot/queue.h"
-#include "bot/ratelimit.h"
 #include "bot/convs.h"
+#include "bot/dialogue.h"
 #include "bot/guard.h"
 #include "bot/hasher.h"
 #include "bot/lock.h"
+#include "bot/queue.h"
+#include "bot/ratelimit.h"
 #include "bot/server.h"
 #include "bot/session.h"
-#include "bot/visitor.h"
 #include "bot/store.h"
 #include "bot/texts.h"
-#include "intents/intent.h"
+#include "bot/visitor.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
+#include "intents/intent.h"
 #include "kb/kb.h"
 
 #define DRAIN_TIMEOUT_S 3.0
@@ -45,6 +46,11 @@ static struct bot_server *g_srv;
 static struct ev_loop *g_loop;
 static ev_timer drain_timer;
 static ev_timer tick_timer; /* routing's clock: bot_queue_tick once a second */
+/* What a SIGHUP reloads from: the arguments serve was started with, into the config the
+ * server reads (srv->cfg points at it). */
+static int g_argc;
+static char **g_argv;
+static struct bot_config *g_cfg;
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -61,6 +67,83 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     sn_log(SN_LOG_NOTICE, "serve", "event=signal signal=%d", w->signum);
     g_srv->stop = 1;
     bot_serve_wake(g_srv);
+}
+
+static void brain_config(struct bot_brain_config *bc, const struct bot_config *cfg)
+{
+    bot_brain_config_init(bc);
+    bc->high = cfg->high;
+    bc->medium = cfg->medium;
+    bc->answer_precision = cfg->answer_precision;
+    bc->suggest_precision = cfg->suggest_precision;
+    bc->bot_name = cfg->bot_name;
+    bc->intents = cfg->intents_dir;
+    bc->texts = cfg->texts_dir;
+}
+
+static void guard_config(struct bot_guard_config *gc, const struct bot_config *cfg)
+{
+    *gc = (struct bot_guard_config){.pair_free = cfg->login_max_failures,
+                                    .account_limit = cfg->login_max_failures_account,
+                                    .address_limit = cfg->login_max_failures_ip,
+                                    .window = cfg->login_window};
+}
+
+static void log_change(void *ctx, const char *key, const char *was, const char *now, int applied)
+{
+    int *restart = ctx;
+    if (applied) {
+        sn_log(SN_LOG_NOTICE, "serve", "event=reload key=%s was=\"%s\" now=\"%s\"", key, was, now);
+    } else {
+        sn_log(SN_LOG_WARN, "serve",
+               "event=reload_needs_restart key=%s running=\"%s\" configured=\"%s\"", key, was, now);
+        (*restart)++;
+    }
+}
+
+/* SIGHUP: the configuration is read again as at startup (file and flags). When it reads
+ * well, and the intents and texts it names load, the keys that can change live take their
+ * new values and the rest are named as waiting for a restart; when anything fails, the
+ * failure is logged and nothing changes. The knowledge base needs no reload: every search
+ * sees the file as it is (kb/kb.h). */
+static void reload(struct bot_server *srv)
+{
+    struct bot_config next;
+    struct bot_brain_config bc;
+    struct bot_guard_config gc;
+    struct sn_err e = {0};
+    int restart = 0;
+    bot_config_init(&next);
+    if (bot_config_args(&next, g_argc, g_argv, &e)) {
+        sn_log(SN_LOG_ERR, "serve", "event=reload_failed reason=\"%s\" changed=none", e.msg);
+        goto out;
+    }
+    brain_config(&bc, &next);
+    if (bot_brain_reconfigure(srv->brain, &bc, &e)) {
+        sn_log(SN_LOG_ERR, "serve", "event=reload_failed reason=\"%s\" changed=none", e.msg);
+        goto out;
+    }
+    int applied = bot_config_reload(g_cfg, &next, log_change, &restart);
+    sn_log_level = g_cfg->log_level;
+    bot_iplimit_set_max(srv->iplimit, g_cfg->max_conns_per_ip);
+    guard_config(&gc, g_cfg);
+    bot_guard_configure(srv->guard, &gc);
+    sn_log(SN_LOG_NOTICE, "serve",
+           "event=reloaded applied=%d needs_restart=%d texts=reloaded "
+           "intents=reloaded",
+           applied, restart);
+out:
+    bot_config_fini(&next);
+}
+
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    sn_log(SN_LOG_NOTICE, "serve", "event=signal signal=%d reload=yes", w->signum);
+    if (!g_srv->stop)
+        reload(g_srv);
 }
 
 /* lws log lines into our sink, one line each, without lws's own timestamp. */
@@ -121,14 +204,7 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->kb = kb_open(cfg->kb_db, 0, e);
     if (!srv->kb)
         return e->code;
-    bot_brain_config_init(&bc);
-    bc.high = cfg->high;
-    bc.medium = cfg->medium;
-    bc.answer_precision = cfg->answer_precision;
-    bc.suggest_precision = cfg->suggest_precision;
-    bc.bot_name = cfg->bot_name;
-    bc.intents = cfg->intents_dir;
-    bc.texts = cfg->texts_dir;
+    brain_config(&bc, cfg);
     srv->brain = bot_brain_new(srv->kb, &bc, e);
     if (!srv->brain)
         return e->code;
@@ -140,10 +216,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->queue = bot_queue_new(srv, e);
     if (!srv->queue)
         return e->code;
-    struct bot_guard_config gc = {.pair_free = cfg->login_max_failures,
-                                  .account_limit = cfg->login_max_failures_account,
-                                  .address_limit = cfg->login_max_failures_ip,
-                                  .window = cfg->login_window};
+    struct bot_guard_config gc;
+    guard_config(&gc, cfg);
     srv->guard = bot_guard_new(&gc);
     srv->hasher = bot_hasher_new(cfg->store_db, wake_loop, srv, e);
     if (!srv->hasher)
@@ -217,7 +291,7 @@ int bot_serve_main(int argc, char **argv)
     struct lws_protocols protocols[BOT_WS_NPROTOCOLS]; /* the context's, until it is destroyed */
     struct lws_http_mount mounts[BOT_WS_NMOUNTS];
     struct sn_err e = {0};
-    ev_signal sigterm, sigint;
+    ev_signal sigterm, sigint, sighup;
     void *foreign[1];
     int rc = 0;
 
@@ -288,8 +362,9 @@ int bot_serve_main(int argc, char **argv)
     info.foreign_loops = foreign;
     srv.lws = lws_create_context(&info);
     if (!srv.lws) {
-        fprintf(stderr, "sanad serve: cannot listen on %s:%d (or the libev plugin "
-                        "libwebsockets-evlib-ev is missing)\n",
+        fprintf(stderr,
+                "sanad serve: cannot listen on %s:%d (or the libev plugin "
+                "libwebsockets-evlib-ev is missing)\n",
                 cfg.bind, cfg.port);
         rc = 3;
         goto out;
@@ -299,6 +374,11 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_init(&sigint, on_signal, SIGINT);
     ev_signal_start(g_loop, &sigterm);
     ev_signal_start(g_loop, &sigint);
+    g_argc = argc;
+    g_argv = argv;
+    g_cfg = &cfg;
+    ev_signal_init(&sighup, on_hup, SIGHUP);
+    ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
     ev_timer_start(g_loop, &tick_timer);
 
@@ -312,6 +392,7 @@ int bot_serve_main(int argc, char **argv)
     ev_timer_stop(g_loop, &tick_timer);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
+    ev_signal_stop(g_loop, &sighup);
     bot_hasher_stop(srv.hasher); /* it wakes the context: not once it is gone */
     lws_context_destroy(srv.lws);
     srv.lws = NULL;
@@ -329,7 +410,7 @@ out:
     bot_auth_close(srv.auth);
     bot_brain_free(srv.brain);
     kb_close(srv.kb);
-    store_close(srv.store); /* every message was committed when it was acked */
+    store_close(srv.store);        /* every message was committed when it was acked */
     bot_lock_release(srv.lock_fd); /* last: the files are closed */
     bot_config_fini(&cfg);
     return rc;
