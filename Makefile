@@ -137,6 +137,7 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	$(MAKE) WERROR=-Werror check-deps check-headers
 	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests dialogues integration
 	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests dialogues integration
+	$(MAKE) fuzz-regress
 	$(MAKE) eval-smoke
 	$(MAKE) BUILD=build/release visitors
 	$(MAKE) BUILD=build/release browser
@@ -163,6 +164,8 @@ fmt: ## clang-format the C sources
 
 fmt-check:
 	clang-format --dry-run --Werror kb/*.[ch] intents/*.[ch] bot/*.[ch] tests/unit/*.c
+
+include mk/fuzz.mk
 
 bench: all ## matching speed: scripts/bench-kb
 	scripts/bench-kb

@@ -84,6 +84,19 @@ static int decode_json(json_t *o, struct bot_dialogue *d)
     return SN_OK;
 }
 
+/* A string of the raw layout (at most max bytes of src, up to its NUL) into dst, cut to fit.
+ * "" unless valid UTF-8: a damaged row's bytes made json_pack fail in bot_dialogue_encode,
+ * which aborts (found by tests/fuzz/fuzz_dialogue.c), so one such row stopped the store's
+ * migration, and with it `sanad serve`, at every start. */
+static void raw_str(char *dst, size_t dst_size, const char *src, size_t max)
+{
+    size_t n = strnlen(src, max < dst_size ? max : dst_size - 1);
+    if (!sn_utf8_valid(src, n, NULL))
+        n = 0;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 int bot_dialogue_decode(const void *data, size_t len, const char *lang_hint, struct bot_dialogue *d)
 {
     json_error_t je;
@@ -113,17 +126,23 @@ int bot_dialogue_decode(const void *data, size_t len, const char *lang_hint, str
         d->misses = r.misses >= 0 && r.misses <= 1000 ? r.misses : 0;
         d->awaiting =
             r.awaiting >= 0 && r.awaiting < AWAIT_N ? (unsigned char)r.awaiting : AWAIT_NOTHING;
-        snprintf(d->last_kb_id, sizeof d->last_kb_id, "%.*s", (int)sizeof r.last_kb_id - 1,
-                 r.last_kb_id);
-        snprintf(d->last_q, sizeof d->last_q, "%.*s", (int)sizeof r.last_q - 1, r.last_q);
-        d->turns = r.turns;
+        raw_str(d->last_kb_id, sizeof d->last_kb_id, r.last_kb_id, sizeof r.last_kb_id - 1);
+        raw_str(d->last_q, sizeof d->last_q, r.last_q, sizeof r.last_q - 1);
+        /* the JSON form's range: beyond it the stored form read back as 0 (fuzz_dialogue) */
+        d->turns = r.turns <= 1u << 30 ? r.turns : 0;
         d->last_q_logged = r.last_q_logged != 0;
         d->lang_hinted = r.lang_hinted != 0;
         int n = r.nsugg >= 0 && r.nsugg <= BOT_DIALOGUE_RAW_SUGG ? r.nsugg : 0;
         d->nsugg = 0;
-        for (int i = 0; i < n && d->nsugg < BOT_MAX_SUGGESTIONS; i++)
-            snprintf(d->sugg_ids[d->nsugg++], sizeof d->sugg_ids[0], "%.*s",
-                     (int)sizeof r.sugg_ids[i] - 1, r.sugg_ids[i]);
+        for (int i = 0; i < n && d->nsugg < BOT_MAX_SUGGESTIONS; i++) {
+            raw_str(d->sugg_ids[d->nsugg], sizeof d->sugg_ids[0], r.sugg_ids[i],
+                    sizeof r.sugg_ids[i] - 1);
+            /* "" is no id: the list ends there, as in the JSON form (it was counted, and
+             * read back from bot_dialogue_encode's JSON one shorter: fuzz_dialogue) */
+            if (!d->sugg_ids[d->nsugg][0])
+                break;
+            d->nsugg++;
+        }
         if (d->awaiting == AWAIT_PICK && d->nsugg == 0)
             d->awaiting = AWAIT_NOTHING;
         return SN_OK;

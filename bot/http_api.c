@@ -207,37 +207,80 @@ void bot_http_api_logins_done(struct bot_server *srv)
     }
 }
 
-static int do_login(struct lws *wsi, struct bot_api_req *r)
+static const char *const login_err_names[] = {
+    [BOT_API_LOGIN_BAD_JSON] = "bad_json",
+    [BOT_API_LOGIN_MISSING_FIELDS] = "missing_fields",
+    [BOT_API_LOGIN_WRONG_TYPE] = "wrong_type",
+};
+
+int bot_http_api_parse_login(const char *body,
+                             size_t len,
+                             char *login,
+                             size_t login_size,
+                             char *password,
+                             size_t password_size,
+                             struct sn_err *err)
 {
-    struct bot_server *srv = server_of(wsi);
-    const struct bot_config *cfg = srv->cfg;
     json_error_t je;
     json_t *j = NULL, *jl, *jp;
-    long long now = bot_server_now_ms();
-    int rc = 0;
+    int rc = SN_OK;
 
-    if (r->toobig)
-        return error(wsi, r, 413, "too_big", "the request body is too large");
-    j = json_loadb(r->body.p ? r->body.p : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
+    login[0] = password[0] = 0;
+    /* no JSON_ALLOW_NUL: a string with \u0000 is bad JSON, so strlen is every length below */
+    j = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
     if (!j || !json_is_object(j)) {
-        rc = error(wsi, r, 400, "bad_json", "the body must be a JSON object (UTF-8)");
+        rc = sn_err_set(err, SN_EINVAL, "the body must be a JSON object (UTF-8)");
+        if (err)
+            err->detail = BOT_API_LOGIN_BAD_JSON;
         goto out;
     }
     jl = json_object_get(j, "login");
     jp = json_object_get(j, "password");
     if (!jl || !jp) {
-        rc = error(wsi, r, 400, "missing_fields", "login and password are required");
+        rc = sn_err_set(err, SN_EINVAL, "login and password are required");
+        if (err)
+            err->detail = BOT_API_LOGIN_MISSING_FIELDS;
         goto out;
     }
     if (!json_is_string(jl) || !json_is_string(jp)) {
-        rc = error(wsi, r, 400, "wrong_type", "login and password must be strings");
+        rc = sn_err_set(err, SN_EINVAL, "login and password must be strings");
+        if (err)
+            err->detail = BOT_API_LOGIN_WRONG_TYPE;
+        goto out;
+    }
+    snprintf(login, login_size, "%s", json_string_value(jl));
+    snprintf(password, password_size, "%s", json_string_value(jp));
+out:
+    if (j) {
+        /* scrub the password's copy inside jansson before it is freed */
+        json_t *p = json_object_get(j, "password");
+        if (json_is_string(p))
+            sodium_memzero((char *)json_string_value(p), json_string_length(p));
+    }
+    json_decref(j);
+    return rc;
+}
+
+static int do_login(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_server *srv = server_of(wsi);
+    const struct bot_config *cfg = srv->cfg;
+    struct sn_err pe = {0};
+    /* one byte past each cap, so that a login or password over it shows by its length */
+    char who[BOT_AUTH_LOGIN_MAX + 2], pw[BOT_AUTH_PW_MAX + 2];
+    long long now = bot_server_now_ms();
+    int rc = 0;
+
+    if (r->toobig)
+        return error(wsi, r, 413, "too_big", "the request body is too large");
+    if (bot_http_api_parse_login(r->body.p, r->body.len, who, sizeof who, pw, sizeof pw, &pe)) {
+        rc = error(wsi, r, 400, login_err_names[pe.detail], pe.msg);
         goto out;
     }
     r->https = bot_http_client(wsi, srv, r->ip, sizeof r->ip);
-    const char *who = json_string_value(jl), *pw = json_string_value(jp);
-    size_t pwlen = json_string_length(jp);
+    size_t pwlen = strlen(pw);
     /* a login no account can have counts as a wrong one, under its first bytes */
-    snprintf(r->who, sizeof r->who, "%s", who);
+    snprintf(r->who, sizeof r->who, "%.*s", BOT_AUTH_LOGIN_MAX, who);
     int wait = bot_guard_wait(srv->guard, r->who, r->ip, now);
     if (wait) {
         sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s wait_s=%d", r->ip, wait);
@@ -268,13 +311,7 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
         sodium_memzero(tok, sizeof tok);
     }
 out:
-    if (j) {
-        /* scrub the password's copy inside jansson before it is freed */
-        json_t *p = json_object_get(j, "password");
-        if (json_is_string(p))
-            sodium_memzero((char *)json_string_value(p), json_string_length(p));
-    }
-    json_decref(j);
+    sodium_memzero(pw, sizeof pw);
     return rc;
 }
 

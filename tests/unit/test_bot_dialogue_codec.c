@@ -204,12 +204,39 @@ static void test_hostile(void **state)
     assert_int_equal(d.awaiting, AWAIT_NOTHING);
 }
 
+/* Damaged raw rows found by tests/fuzz/fuzz_dialogue.c: bytes that are not UTF-8 (encoding
+ * them aborted), an empty suggestion id and turns past the JSON form's range. Each reads
+ * back, and its upgrade decodes to the same dialogue. */
+static void test_raw_damaged(void **state)
+{
+    (void)state;
+    struct bot_dialogue d, back;
+    struct bot_dialogue_raw r;
+    sample(&d);
+    to_raw(&d, &r);
+    memset(r.last_q, 0xff, 10);
+    r.last_kb_id[0] = (char)0xc0;
+    r.turns = 0xfffffff0u;
+    r.nsugg = 3;
+    r.sugg_ids[1][0] = 0;
+    assert_int_equal(bot_dialogue_decode(&r, sizeof r, NULL, &back), SN_OK);
+    assert_string_equal(back.last_q, "");
+    assert_string_equal(back.last_kb_id, "");
+    assert_int_equal(back.turns, 0);
+    assert_int_equal(back.nsugg, 1); /* the list ends at the empty id */
+    char *up = bot_dialogue_upgrade(&r, sizeof r);
+    assert_non_null(up);
+    assert_int_equal(bot_dialogue_decode(up, strlen(up), NULL, &d), SN_OK);
+    assert_same(&back, &d);
+    free(up);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip), cmocka_unit_test(test_newer_and_older),
         cmocka_unit_test(test_raw_layout), cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_upgrade),
+        cmocka_unit_test(test_upgrade),    cmocka_unit_test(test_raw_damaged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
