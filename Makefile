@@ -178,6 +178,8 @@ $(BUILD)/bench/bench_kb: tests/bench/bench_kb.c $(BUILD)/libkb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkb.a $(DEP_LIBS) $(LDFLAGS)
 
+include mk/load.mk
+
 bench-tools: $(BENCH_TOOLS) ## build the benchmark programs (ws_load, echo_server, bench_kb)
 
 bench-ws: all bench-tools ## chat server speed vs a plain lws echo server: scripts/bench-ws
