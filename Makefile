@@ -137,6 +137,7 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	$(MAKE) WERROR=-Werror check-deps check-headers
 	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests dialogues integration
 	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests dialogues integration
+	$(MAKE) BUILD=build/release faults-quick
 	$(MAKE) eval-smoke
 	$(MAKE) BUILD=build/release visitors
 	$(MAKE) BUILD=build/release browser
