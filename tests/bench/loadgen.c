@@ -756,7 +756,7 @@ static void pace(double dt)
         return;
     credit += o.rate * dt;
     if (credit > o.rate * 0.05 + 1)
-        credit = o.rate * 0.05 + 1; /* no catching up after a stall beyond 50 ms */
+        credit = o.rate * 0.05 + 1; /* what is owed for at most 50 ms: no bursts after a stall */
     while (credit >= 1 && fifo_n) {
         struct conn *c = &conns[fifo[fifo_h]];
         fifo_h = (fifo_h + 1) % nconns;
@@ -765,8 +765,6 @@ static void pace(double dt)
         if (c->in_fifo)
             visitor_send_next(c);
     }
-    if (!fifo_n && credit > 1)
-        credit = 1;
 }
 
 static void psample(double t)
@@ -825,7 +823,7 @@ static void on_tick(struct ev_loop *l, struct ev_timer *w, int revents)
             psample(t);
         if (t - t_measure0 >= o.duration) {
             p_end = proc_sample(o.server_pid);
-            if (o.sample_every > 0)
+            if (o.sample_every > 0 && t - t_last_sample > 0.5)
                 psample(t);
             phase = PH_DONE;
             t_measure_end = t;
