@@ -563,6 +563,21 @@ static void agent_frame(struct conn *c, json_t *m, const char *type)
             inflight--;
             agents_ready++;
         }
+    } else if (!strcmp(type, "chats") && !c->got_welcome) {
+        /* the first snapshot: chats this login held before (a run before this one, whose
+         * visitors are gone) would fill its capacity for ever; close them */
+        json_t *it;
+        size_t i;
+        c->got_welcome = 1;
+        json_array_foreach(json_object_get(m, "items"), i, it)
+        {
+            const char *id = json_string_value(json_object_get(it, "conversation"));
+            if (id)
+                send_text(c,
+                          "{\"type\":\"close\",\"conversation\":\"%s\",\"resolution\":"
+                          "\"resolved\"}",
+                          id);
+        }
     } else if (!strcmp(type, "assigned") && conv) {
         if (!chat_find(c, conv) && c->nchats < MAX_CHATS) {
             struct chat *ch = &c->chats[c->nchats++];
