@@ -138,6 +138,7 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests dialogues integration
 	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests dialogues integration
 	$(MAKE) fuzz-regress
+	$(MAKE) BUILD=build/release faults-quick
 	$(MAKE) eval-smoke
 	$(MAKE) BUILD=build/release visitors
 	$(MAKE) BUILD=build/release browser
@@ -180,6 +181,8 @@ $(BUILD)/bench/ws_load $(BUILD)/bench/echo_server: $(BUILD)/bench/%: tests/bench
 $(BUILD)/bench/bench_kb: tests/bench/bench_kb.c $(BUILD)/libkb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkb.a $(DEP_LIBS) $(LDFLAGS)
+
+include mk/load.mk
 
 bench-tools: $(BENCH_TOOLS) ## build the benchmark programs (ws_load, echo_server, bench_kb)
 
