@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "bot/auth.h"
+#include "bot/batch.h"
 #include "bot/config.h"
 #include "bot/guard.h"
 #include "bot/hasher.h"
@@ -85,6 +86,7 @@ static int cookie_get(struct lws *wsi, char *buf, size_t size)
 int bot_auth_require(struct lws *wsi, int role, struct bot_user *out, char *token)
 {
     struct bot_server *srv = server_of(wsi);
+    bot_batch_flush(srv); /* the accounts' connection may write (expired sessions) */
     struct bot_user u;
     struct sn_err e = {0};
     char tok[BOT_AUTH_TOKEN_HEX + 1];
@@ -421,6 +423,12 @@ int bot_http_api_callback(
     struct lws *wsi, int reason, struct bot_api_req **req, void *in, size_t len, int *ret)
 {
     struct bot_api_req *r = *req;
+    /* The accounts are a second connection to the store's file: it cannot write while the
+     * store's batch holds the write lock, and an answer may speak of the batch's writes.
+     * So the batch is committed first (bot/batch.h); the API is not the busy path. */
+    if (reason == LWS_CALLBACK_HTTP || reason == LWS_CALLBACK_HTTP_BODY_COMPLETION ||
+        reason == LWS_CALLBACK_HTTP_WRITEABLE)
+        bot_batch_flush(server_of(wsi));
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
         int post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;

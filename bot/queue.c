@@ -8,6 +8,7 @@
 #include "bot/agent_proto.h"
 #include "bot/agents.h"
 #include "bot/auth.h"
+#include "bot/batch.h"
 #include "bot/config.h"
 #include "bot/conv.h"
 #include "bot/convs.h"
@@ -370,6 +371,7 @@ void bot_queue_revalidate(struct bot_queue *q, long long now)
     struct bot_agent *a, *next;
     if (!q->srv->auth)
         return;
+    bot_batch_flush(q->srv); /* the accounts' connection may write (bot/batch.h) */
     for (a = bot_agents_first(q->agents); a; a = next) {
         struct bot_user u;
         struct sn_err e = {0};

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "bot/auth.h"
+#include "bot/batch.h"
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
@@ -51,6 +52,18 @@ static ev_timer tick_timer; /* routing's clock: bot_queue_tick once a second */
 static int g_argc;
 static char **g_argv;
 static struct bot_config *g_cfg;
+
+static ev_prepare flush_watcher; /* group commit: before the loop waits (bot/batch.h) */
+
+/* Runs after every callback of this turn of the loop, before it waits again: the turn's
+ * writes are committed and the frames that waited for them go. */
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    bot_batch_flush(g_srv);
+}
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -381,6 +394,9 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
     ev_timer_start(g_loop, &tick_timer);
+    ev_prepare_init(&flush_watcher, on_prepare);
+    ev_prepare_start(g_loop, &flush_watcher);
+    bot_batch_start(&srv);
 
     srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
     sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
@@ -389,6 +405,8 @@ int bot_serve_main(int argc, char **argv)
     fflush(stdout);
 
     ev_run(g_loop, 0); /* until the shutdown has drained every socket */
+    bot_batch_stop(&srv); /* what the last turn wrote; the closes after it commit at once */
+    ev_prepare_stop(g_loop, &flush_watcher);
     ev_timer_stop(g_loop, &tick_timer);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);

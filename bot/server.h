@@ -40,6 +40,10 @@ struct bot_server {
     int stop;          /* a signal asked for the shutdown */
     int draining;      /* shutdown started: refuse new sockets, close open ones with 1001 */
     int drained;       /* every socket closed (or the drain timed out): the loop may end */
+    /* Group commit (bot/batch.h): the frames queued while batch batch_gen is open wait until
+     * it is committed (batch_done reaches it); held lists the sessions they wait in. */
+    unsigned long long batch_gen, batch_done;
+    struct bot_session *held; /* linked by session->held_next */
 };
 
 /* Called in the event loop on SIGTERM/SIGINT and when the last socket closes during

@@ -10,6 +10,7 @@
 
 #include "bot/agent.h"
 #include "bot/agent_proto.h"
+#include "bot/batch.h"
 #include "bot/config.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
@@ -48,6 +49,19 @@ bot_session_new(struct bot_server *srv, const char *ip, bot_session_wake_fn *wak
     return s;
 }
 
+/* Removes and returns the first queued frame, sendable or not. */
+static struct bot_outframe *take(struct bot_session *s)
+{
+    struct bot_outframe *f = s->qhead;
+    if (f) {
+        s->qhead = f->next;
+        if (!s->qhead)
+            s->qtail = NULL;
+        s->qlen--;
+    }
+    return f;
+}
+
 void bot_session_free(struct bot_session *s)
 {
     if (!s)
@@ -55,7 +69,8 @@ void bot_session_free(struct bot_session *s)
     struct bot_outframe *f;
     if (s->agent)
         bot_queue_agent_leave(s->srv->queue, s->agent); /* clears s->agent */
-    while ((f = bot_session_pop(s)))
+    bot_batch_forget(s);
+    while ((f = take(s)))
         free(f);
     if (s->prev)
         s->prev->next = s->next;
@@ -70,14 +85,11 @@ void bot_session_free(struct bot_session *s)
 
 struct bot_outframe *bot_session_pop(struct bot_session *s)
 {
-    struct bot_outframe *f = s->qhead;
-    if (f) {
-        s->qhead = f->next;
-        if (!s->qhead)
-            s->qtail = NULL;
-        s->qlen--;
+    if (s->qhead && bot_batch_waits(s->srv, s->qhead)) {
+        bot_batch_hold(s); /* woken once its batch is committed */
+        return NULL;
     }
-    return f;
+    return take(s);
 }
 
 void bot_session_send(struct bot_session *s, char *json, size_t len)
@@ -85,6 +97,7 @@ void bot_session_send(struct bot_session *s, char *json, size_t len)
     size_t pre = s->srv->headroom;
     struct bot_outframe *f = sn_xmalloc(sizeof *f + pre + len);
     f->next = NULL;
+    f->batch = s->srv->batch_gen;
     f->len = len;
     memcpy(f->buf + pre, json, len);
     free(json);
@@ -94,7 +107,10 @@ void bot_session_send(struct bot_session *s, char *json, size_t len)
         s->qhead = f;
     s->qtail = f;
     s->qlen++;
-    s->wake(s->io);
+    if (bot_batch_waits(s->srv, f))
+        bot_batch_hold(s); /* the batch's commit wakes it */
+    else
+        s->wake(s->io);
 }
 
 void bot_session_close(struct bot_session *s, int code)

@@ -19,6 +19,7 @@ struct bot_agent;
 /* One outgoing frame: headroom bytes, then len bytes of JSON. */
 struct bot_outframe {
     struct bot_outframe *next;
+    unsigned long long batch; /* queued while this batch was open (bot/batch.h) */
     size_t len;
     unsigned char buf[];
 };
@@ -42,6 +43,8 @@ struct bot_session {
     struct bot_agent *agent; /* its agent (queue.c); NULL once replaced or gone */
     bot_session_wake_fn *wake;
     void *io;
+    struct bot_session *held_next; /* in srv->held: frames wait for their batch's commit */
+    int held;
     char ip[48];
 };
 
@@ -79,7 +82,8 @@ void bot_session_close(struct bot_session *s, int code);
 /* Queues json[0..len) (takes it: freed here) to be sent. */
 void bot_session_send(struct bot_session *s, char *json, size_t len);
 
-/* Removes and returns the first queued frame (caller free()s it), or NULL. */
+/* Removes and returns the first queued frame (caller free()s it), or NULL when there is none
+ * or when it waits for its batch's commit (bot/batch.h: the session is woken then). */
 struct bot_outframe *bot_session_pop(struct bot_session *s);
 
 #endif

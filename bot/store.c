@@ -7,6 +7,16 @@ void store_close(struct store *s)
         s->ops->close(s);
 }
 
+void store_batch_begin(struct store *s)
+{
+    s->ops->batch_begin(s);
+}
+
+int store_batch_end(struct store *s, struct sn_err *err)
+{
+    return s->ops->batch_end(s, err);
+}
+
 int store_conv_create(struct store *s, const char *id, const char *token_hash, const char *lang,
                       long long now, struct sn_err *err)
 {

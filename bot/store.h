@@ -4,7 +4,8 @@
  * A struct store is one connection: use it from one thread at a time.
  *
  * Every function returns SN_OK or a negative sn_code with err set (SN_ENOTFOUND, SN_EDB,
- * SN_EINVAL). Every write is committed before the function returns. */
+ * SN_EINVAL). Every write is committed before the function returns, except inside a batch
+ * (store_batch_begin): then it is committed by store_batch_end. */
 #ifndef SANAD_BOT_STORE_H
 #define SANAD_BOT_STORE_H
 
@@ -116,6 +117,8 @@ struct store_ops {
                      struct sn_err *err);
     int (*canned_each)(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
                        struct sn_err *err);
+    void (*batch_begin)(struct store *s);
+    int (*batch_end)(struct store *s, struct sn_err *err);
 };
 /* Backends embed this as their first member. */
 struct store {
@@ -137,6 +140,17 @@ struct store *
 store_sqlite_open(const char *path, store_dialogue_upgrade_fn *upgrade, struct sn_err *err);
 /* Closes s (NULL is fine): every committed write is on disk. */
 void store_close(struct store *s);
+
+/* Group commit. After store_batch_begin every write joins one transaction, begun by the
+ * first of them, until store_batch_end commits it: N writes cost one commit. A write that
+ * fails inside a batch undoes itself only, as outside. Reads see the batch's writes. Nothing
+ * written in a batch is durable, nor seen by other connections, before store_batch_end
+ * returns SN_OK: a caller must not acknowledge such a write before then. Batches do not
+ * nest. */
+void store_batch_begin(struct store *s);
+/* Commits the batch and ends it (SN_OK when nothing was written). On failure every write of
+ * the batch is rolled back (SN_EDB): none of them happened. */
+int store_batch_end(struct store *s, struct sn_err *err);
 
 /* A new conversation in state "bot" with last_seq 0. SN_ECONFLICT when id exists. */
 int store_conv_create(struct store *s, const char *id, const char *token_hash, const char *lang,

@@ -360,6 +360,9 @@ enum {
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_ROLLBACK_TO,
     S_COUNT
 };
 
@@ -408,12 +411,19 @@ static const char *sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT w",
+    [S_RELEASE] = "RELEASE w",
+    [S_ROLLBACK_TO] = "ROLLBACK TO w",
 };
 
 struct store_sqlite {
     struct store base; /* first: a struct store * is a struct store_sqlite * */
     sqlite3 *db;
     sqlite3_stmt *st[S_COUNT];
+    /* group commit (store_batch_begin): while batching, writes join one transaction, begun
+     * by the first (tx_open); lost is set when SQLite rolled it back on its own (an I/O
+     * error or a full disk inside it rolls back the whole transaction, not the statement) */
+    int batching, tx_open, lost;
     /* the checkpoint thread */
     char *path;
     pthread_t ckpt;
@@ -504,10 +514,84 @@ static int exec1(struct store_sqlite *q, int i)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Before a write in a batch: the batch's transaction, begun by its first write. */
+static int batch_enter(struct store_sqlite *q, struct sn_err *err)
+{
+    if (!q->batching || q->tx_open)
+        return SN_OK;
+    if (exec1(q, S_BEGIN) != SQLITE_OK)
+        return db_err(q, err, "begin");
+    q->tx_open = 1;
+    return SN_OK;
+}
+
+/* After a write in a batch (rc its result): a failure may have taken the whole transaction
+ * with it, and with it the batch's earlier writes; store_batch_end then says so. */
+static int batch_check(struct store_sqlite *q, int rc)
+{
+    if (rc != SN_OK && q->tx_open && sqlite3_get_autocommit(q->db)) {
+        q->tx_open = 0;
+        q->lost = 1;
+    }
+    return rc;
+}
+
+/* A write of several statements: its own transaction, or in a batch a savepoint in the
+ * batch's, so that a failure undoes this write only. */
+static int tx_begin(struct store_sqlite *q, struct sn_err *err)
+{
+    if (!q->batching)
+        return exec1(q, S_BEGIN) == SQLITE_OK ? SN_OK : db_err(q, err, "begin");
+    int rc = batch_enter(q, err);
+    if (rc == SN_OK && exec1(q, S_SAVEPOINT) != SQLITE_OK)
+        rc = batch_check(q, db_err(q, err, "savepoint"));
+    return rc;
+}
+
+/* Ends tx_begin's transaction: rc SN_OK commits (in a batch: keeps the write in it), else it
+ * is undone. Returns rc, or the commit's failure. */
+static int tx_end(struct store_sqlite *q, int rc, struct sn_err *err)
+{
+    if (!q->batching) {
+        if (rc == SN_OK && exec1(q, S_COMMIT) != SQLITE_OK)
+            rc = db_err(q, err, "commit");
+        if (rc != SN_OK)
+            exec1(q, S_ROLLBACK);
+        return rc;
+    }
+    if (rc != SN_OK)
+        exec1(q, S_ROLLBACK_TO);
+    if (exec1(q, S_RELEASE) != SQLITE_OK && rc == SN_OK)
+        rc = db_err(q, err, "release");
+    return batch_check(q, rc);
+}
+
+static void sq_batch_begin(struct store *s)
+{
+    struct store_sqlite *q = cast(s);
+    q->batching = 1;
+}
+
+static int sq_batch_end(struct store *s, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    int rc = SN_OK;
+    if (q->tx_open && exec1(q, S_COMMIT) != SQLITE_OK) {
+        rc = db_err(q, err, "commit");
+        exec1(q, S_ROLLBACK);
+    }
+    if (q->lost && rc == SN_OK)
+        rc = sn_err_set(err, SN_EDB, "store: a write failed and took the batch with it");
+    q->batching = q->tx_open = q->lost = 0;
+    return rc;
+}
+
 static void sq_close(struct store *s)
 {
     struct store_sqlite *q = cast(s);
     ckpt_stop(q); /* first: the last connection to close checkpoints the whole WAL */
+    if (q->tx_open)
+        exec1(q, S_ROLLBACK); /* a batch never ended: nothing of it was acknowledged */
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(q->st[i]);
     sqlite3_close(q->db);
@@ -523,16 +607,21 @@ static int sq_conv_create(struct store *s,
                           struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = stmt(q, S_CONV_NEW);
     bind_text(st, 1, id);
     bind_text(st, 2, token_hash);
     bind_text(st, 3, lang);
     sqlite3_bind_int64(st, 4, now);
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return sn_err_set(err, SN_ECONFLICT, "store: conversation %s exists", id);
-    return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "create conversation");
+    if (step == SQLITE_CONSTRAINT)
+        rc = sn_err_set(err, SN_ECONFLICT, "store: conversation %s exists", id);
+    else if (step != SQLITE_DONE)
+        rc = db_err(q, err, "create conversation");
+    return batch_check(q, rc);
 }
 
 static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
@@ -588,6 +677,9 @@ static int sq_conv_save(struct store *s,
                         struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = stmt(q, S_CONV_SAVE);
     bind_text(st, 1, id);
     bind_text(st, 2, state);
@@ -597,13 +689,13 @@ static int sq_conv_save(struct store *s,
     else
         sqlite3_bind_null(st, 4);
     sqlite3_bind_int64(st, 5, now);
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_err(q, err, "save conversation");
-    if (sqlite3_changes(q->db) == 0)
-        return sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", id);
-    return SN_OK;
+    if (step != SQLITE_DONE)
+        rc = db_err(q, err, "save conversation");
+    else if (sqlite3_changes(q->db) == 0)
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", id);
+    return batch_check(q, rc);
 }
 
 static int
@@ -613,8 +705,8 @@ sq_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
     sqlite3_stmt *st;
     int rc = SN_OK, step;
     *dup = 0;
-    if (exec1(q, S_BEGIN) != SQLITE_OK)
-        return db_err(q, err, "begin");
+    if ((rc = tx_begin(q, err)))
+        return rc;
     if (m->client_id) {
         st = stmt(q, S_MSG_BY_CID);
         bind_text(st, 1, m->conv_id);
@@ -663,11 +755,7 @@ sq_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
     if (step != SQLITE_DONE)
         rc = db_err(q, err, "insert message");
 out:
-    if (rc == SN_OK && exec1(q, S_COMMIT) != SQLITE_OK)
-        rc = db_err(q, err, "commit");
-    if (rc != SN_OK)
-        exec1(q, S_ROLLBACK);
-    return rc;
+    return tx_end(q, rc, err);
 }
 
 static const char *col_text(sqlite3_stmt *st, int col)
@@ -756,6 +844,9 @@ static int sq_conv_route(struct store *s,
                          struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = stmt(q, S_CONV_ROUTE);
     bind_text(st, 1, id);
     bind_text(st, 2, state);
@@ -769,13 +860,13 @@ static int sq_conv_route(struct store *s,
         sqlite3_bind_null(st, 4);
     bind_text(st, 5, resolution);
     sqlite3_bind_int64(st, 6, now);
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_err(q, err, "route conversation");
-    if (sqlite3_changes(q->db) == 0)
-        return sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", id);
-    return SN_OK;
+    if (step != SQLITE_DONE)
+        rc = db_err(q, err, "route conversation");
+    else if (sqlite3_changes(q->db) == 0)
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", id);
+    return batch_check(q, rc);
 }
 
 static void route_row(sqlite3_stmt *st, struct store_route *r)
@@ -867,14 +958,17 @@ static int sq_feedback_add(struct store *s,
                            struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = stmt(q, S_FEEDBACK);
     bind_text(st, 1, conv_id);
     sqlite3_bind_int64(st, 2, seq);
     sqlite3_bind_int(st, 3, helpful ? 1 : 0);
     sqlite3_bind_int64(st, 4, now);
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "insert feedback");
+    return batch_check(q, step == SQLITE_DONE ? SN_OK : db_err(q, err, "insert feedback"));
 }
 
 static int sq_csat_set(struct store *s,
@@ -885,20 +979,26 @@ static int sq_csat_set(struct store *s,
                        struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = stmt(q, S_CSAT);
     bind_text(st, 1, conv_id);
     sqlite3_bind_int(st, 2, rating);
     bind_text(st, 3, comment);
     sqlite3_bind_int64(st, 4, now);
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "store the rating");
+    return batch_check(q, step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the rating"));
 }
 
 static int
 sq_ticket_add(struct store *s, const struct store_ticket *t, long long *id, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = stmt(q, S_TICKET_ADD);
     bind_text(st, 1, t->conv_id);
     bind_text(st, 2, t->lang);
@@ -906,10 +1006,10 @@ sq_ticket_add(struct store *s, const struct store_ticket *t, long long *id, stru
     sqlite3_bind_int(st, 4, t->consent ? 1 : 0);
     bind_text(st, 5, t->text);
     sqlite3_bind_int64(st, 6, t->created);
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_err(q, err, "store the ticket");
+    if (step != SQLITE_DONE)
+        return batch_check(q, db_err(q, err, "store the ticket"));
     *id = sqlite3_last_insert_rowid(q->db);
     return SN_OK;
 }
@@ -940,26 +1040,33 @@ sq_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx, struc
 static int sq_canned_set(struct store *s, const struct store_canned *c, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = stmt(q, S_CANNED_SET);
     bind_text(st, 1, c->shortcut);
     bind_text(st, 2, c->lang);
     bind_text(st, 3, c->text);
     sqlite3_bind_int64(st, 4, c->updated);
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? SN_OK : db_err(q, err, "store the canned response");
+    return batch_check(q,
+                       step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the canned response"));
 }
 
 static int sq_canned_rm(struct store *s, const char *shortcut, const char *lang, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = stmt(q, S_CANNED_DEL);
     bind_text(st, 1, shortcut);
     bind_text(st, 2, lang);
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_err(q, err, "remove the canned response");
+    if (step != SQLITE_DONE)
+        return batch_check(q, db_err(q, err, "remove the canned response"));
     if (sqlite3_changes(q->db) == 0)
         return sn_err_set(err, SN_ENOTFOUND, "no canned response %s (%s)", shortcut, lang);
     return SN_OK;
@@ -1005,6 +1112,8 @@ static const struct store_ops sqlite_ops = {
     .conv_route = sq_conv_route,
     .conv_get = sq_conv_get,
     .conv_each = sq_conv_each,
+    .batch_begin = sq_batch_begin,
+    .batch_end = sq_batch_end,
 };
 
 struct store *

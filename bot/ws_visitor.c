@@ -169,6 +169,7 @@ static int receive(struct lws *wsi, struct pss *p, const void *in, size_t len)
 static const char *close_why(int code)
 {
     return code == 1001                        ? "server shutting down"
+           : code == 1011                      ? "server error"
            : code == BOT_SESSION_CLOSE_REVOKED ? "session ended"
                                                : "policy violation";
 }
@@ -188,6 +189,8 @@ static int writeable(struct lws *wsi, struct pss *p)
             return 0;
         }
     }
+    if (s->qhead)
+        return 0; /* its frames wait for their batch's commit, which wakes it (bot/batch.h) */
     if (s->close_code) {
         if (!p->lingering) { /* everything we had to say is sent: drain what the peer sent */
             p->lingering = 1;

@@ -16,6 +16,7 @@
  * which keeps كيفك apart from كيف where the Snowball stem does not) and its folded form. */
 struct tok {
     char *stem, *norm;
+    uint32_t hs, hn; /* tok_hash of each: most comparisons end on them */
 };
 
 struct phrase {
@@ -58,6 +59,7 @@ struct intent {
 /* A word of the message being matched (buffers reused across calls). */
 struct mword {
     char stem[KB_WORD_MAX_BYTES], norm[KB_WORD_MAX_BYTES];
+    struct tok t; /* the two above with their hashes */
     int start, end, filler;
 };
 
@@ -77,6 +79,22 @@ struct collect {
     int n, cap;
 };
 
+/* FNV-1a: matching compares every word of a message with every phrase's words, and most
+ * pairs differ; equal hashes are then checked with strcmp. */
+static uint32_t tok_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void tok_hashes(struct tok *t)
+{
+    t->hs = tok_hash(t->stem);
+    t->hn = tok_hash(t->norm);
+}
+
 static int collect_word(void *ctx, const struct kb_word *w)
 {
     struct collect *c = ctx;
@@ -87,6 +105,7 @@ static int collect_word(void *ctx, const struct kb_word *w)
     int f = w->nforms - 1;
     c->t[c->n].stem = sn_xstrndup(w->form[f], (size_t)w->form_len[f]);
     c->t[c->n].norm = sn_xstrndup(w->norm, (size_t)w->norm_len);
+    tok_hashes(&c->t[c->n]);
     c->n++;
     return 0;
 }
@@ -100,15 +119,16 @@ static void toks_free(struct tok *t, int n)
     free(t);
 }
 
-static int tok_eq(const char *stem_a, const char *norm_a, const struct tok *b)
+static int tok_eq(const struct tok *a, const struct tok *b)
 {
-    return strcmp(stem_a, b->stem) == 0 || strcmp(norm_a, b->norm) == 0;
+    return (a->hs == b->hs && strcmp(a->stem, b->stem) == 0) ||
+           (a->hn == b->hn && strcmp(a->norm, b->norm) == 0);
 }
 
-static int is_filler(const struct intent_set *s, const char *stem, const char *norm)
+static int is_filler(const struct intent_set *s, const struct tok *t)
 {
     for (int i = 0; i < s->nfiller; i++)
-        if (tok_eq(stem, norm, &s->filler[i]))
+        if (tok_eq(t, &s->filler[i]))
             return 1;
     return 0;
 }
@@ -217,7 +237,7 @@ static int add_phrase(struct intent_set *s,
     if (kb_analyze(s->an, text, (int)strlen(text), collect_word, &c))
         return sn_err_set(err, SN_EIO, "%s: cannot analyze phrase '%s'", file, text);
     for (int i = 0; i < c.n; i++) { /* filler words are ignored on both sides */
-        if (is_filler(s, c.t[i].stem, c.t[i].norm)) {
+        if (is_filler(s, &c.t[i])) {
             free(c.t[i].stem);
             free(c.t[i].norm);
         } else {
@@ -604,6 +624,8 @@ static int collect_mword(void *ctx, const struct kb_word *w)
     int f = w->nforms - 1;
     snprintf(m->stem, sizeof m->stem, "%.*s", w->form_len[f], w->form[f]);
     snprintf(m->norm, sizeof m->norm, "%.*s", w->norm_len, w->norm);
+    m->t = (struct tok){m->stem, m->norm, 0, 0};
+    tok_hashes(&m->t);
     m->start = w->start;
     m->end = w->end;
     m->filler = 0;
@@ -657,7 +679,7 @@ static void cover(const struct intent_set *s, const int *idx, int m, uint64_t *c
             int hit = 0;
             for (int i = 0; i + ph->n <= m; i++) {
                 int j = 0;
-                while (j < ph->n && tok_eq(s->w[idx[i + j]].stem, s->w[idx[i + j]].norm, &ph->t[j]))
+                while (j < ph->n && tok_eq(&s->w[idx[i + j]].t, &ph->t[j]))
                     j++;
                 if (j < ph->n)
                     continue;
@@ -695,7 +717,7 @@ static int phrase_at(const struct intent_set *s,
         int n = ph[p].n, j = 0;
         if (n <= best || i + n > nf)
             continue;
-        while (j < n && tok_eq(s->w[idx[i + j]].stem, s->w[idx[i + j]].norm, &ph[p].t[j]))
+        while (j < n && tok_eq(&s->w[idx[i + j]].t, &ph[p].t[j]))
             j++;
         if (j == n) {
             best = n;
@@ -768,7 +790,7 @@ int intent_match(
     /* Past INTENT_MAX_WORDS only the first words are known: enough for the unless cues,
      * not for rules 1 and 3 or the near rules, which need the whole message. */
     for (int i = 0; i < mc.n; i++) {
-        s->w[i].filler = is_filler(s, s->w[i].stem, s->w[i].norm);
+        s->w[i].filler = is_filler(s, &s->w[i].t);
         if (!s->w[i].filler)
             idx[nf++] = i;
     }

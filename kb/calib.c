@@ -970,6 +970,8 @@ int kb_label_add(struct kb *kb,
     if (!kb_id || !*kb_id || strlen(kb_id) > 64 || (label != 0 && label != 1) || source < 0 ||
         source > KB_LABEL_AGENT)
         return sn_err_set(err, SN_EINVAL, "label: bad entry id, label or source");
+    if ((rc = kb__batch_enter(kb, err)))
+        return rc;
     if (sqlite3_prepare_v2(
             kb->db,
             "INSERT INTO labels(question, kb_id, label, source, at)"

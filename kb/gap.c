@@ -169,7 +169,10 @@ static int record(struct kb *kb,
     for (int i = 0; i < c.n; i++)
         sn_buf_printf(&key, "%s%s", i ? " " : "", c.w[i]);
     sample = clean_sample(text, n);
-    if (sqlite3_prepare_v2(
+    /* prepared once per connection: a server records a gap for most questions it cannot
+     * answer, and parsing this statement cost more than running it */
+    if (!kb->st_gap &&
+        sqlite3_prepare_v3(
             kb->db,
             "INSERT INTO gaps(lang, key, analyzed, sample, count, n_low, n_unhelpful, n_human,"
             " first, last, n_picked, proposed_to)"
@@ -179,10 +182,13 @@ static int record(struct kb *kb,
             " n_human = n_human + excluded.n_human, n_picked = n_picked + excluded.n_picked,"
             " proposed_to = coalesce(excluded.proposed_to, proposed_to), last = excluded.last,"
             " analyzed = excluded.analyzed, sample = excluded.sample, resolved_to = NULL",
-            -1, &st, NULL) != SQLITE_OK) {
+            -1, SQLITE_PREPARE_PERSISTENT, &kb->st_gap, NULL) != SQLITE_OK) {
         rc = kb__dberr(kb, err, "gap");
         goto out;
     }
+    if ((rc = kb__batch_enter(kb, err)))
+        goto out;
+    st = kb->st_gap;
     sqlite3_bind_text(st, 1, lang, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, key.p, (int)key.len, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, c.analyzed.p, (int)c.analyzed.len, SQLITE_STATIC);
@@ -197,7 +203,10 @@ static int record(struct kb *kb,
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = kb__dberr(kb, err, "gap");
 out:
-    sqlite3_finalize(st);
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st); /* its texts are freed below */
+    }
     free(sample);
     for (int i = 0; i < c.n; i++)
         free(c.w[i]);

@@ -19,6 +19,13 @@ enum kb_open_flags { KB_OPEN_CREATE = 1, KB_OPEN_READONLY = 2 };
 struct kb *kb_open(const char *path, int flags, struct sn_err *err);
 void kb_close(struct kb *kb);
 
+/* Group commit of the writes a server makes while it answers (gaps, labels: kb_gap_log,
+ * kb_gap_propose, kb_label_add): after kb_batch_begin they join one transaction, begun by
+ * the first, until kb_batch_end commits it (SN_OK, or SN_EDB with the batch rolled back).
+ * Not for the editing functions, which run transactions of their own: end the batch first. */
+void kb_batch_begin(struct kb *kb);
+int kb_batch_end(struct kb *kb, struct sn_err *err);
+
 /* Adds e. An empty e->id gets a fresh one (written back into e). Unset created/updated/
  * version are filled in (now, now, 1). SN_ECONFLICT if the id exists, SN_EINVAL if e is
  * invalid. Every write is one transaction and is recorded in the history. */

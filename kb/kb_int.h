@@ -62,6 +62,8 @@ struct kb {
     unsigned index_gen;              /* bumped whenever the index statistics are reloaded */
     sqlite3_stmt *st_terms, *st_hit; /* search's lookups, finalized in kb_close */
     sqlite3_stmt *st_dv;             /* PRAGMA data_version (kb__data_version) */
+    sqlite3_stmt *st_gap;            /* kb/gap.c's upsert, finalized in kb_close */
+    int batching, tx_open;           /* kb_batch_begin: gaps and labels share a transaction */
     void *qscratch;                  /* search's query scratch (kb/search.c), freed in kb_close */
     void *rcache;                    /* search's parsed phrasings (kb/search.c) */
     size_t rcache_bytes;             /* what the entries in it hold */
@@ -72,6 +74,9 @@ struct kb {
 /* Runs sql with no result rows; SN_OK or SN_EDB with the SQLite message in err. */
 int kb__exec(struct kb *kb, const char *sql, struct sn_err *err);
 int kb__dberr(struct kb *kb, struct sn_err *err, const char *what);
+/* Before a gap or label write: in a batch (kb_batch_begin), the batch's transaction, begun
+ * here by its first write. SN_OK or SN_EDB. */
+int kb__batch_enter(struct kb *kb, struct sn_err *err);
 
 /* Removes row n from the search index, then indexes e there when it is published. */
 int kb__index_entry(struct kb *kb, long long n, const struct kb_entry *e, struct sn_err *err);

@@ -518,7 +518,7 @@ struct parsed {
     int nrows;
     size_t bytes; /* allocated for it */
 };
-#define RCACHE       4096
+#define RCACHE       16384
 #define RCACHE_BYTES ((size_t)192 << 20)
 
 static void parsed_free(struct parsed *e)

@@ -170,6 +170,30 @@ fail:
     return NULL;
 }
 
+void kb_batch_begin(struct kb *kb)
+{
+    kb->batching = 1;
+}
+
+int kb__batch_enter(struct kb *kb, struct sn_err *err)
+{
+    if (!kb->batching || kb->tx_open)
+        return SN_OK;
+    int rc = kb__exec(kb, "BEGIN IMMEDIATE", err);
+    kb->tx_open = rc == SN_OK;
+    return rc;
+}
+
+int kb_batch_end(struct kb *kb, struct sn_err *err)
+{
+    int rc = SN_OK;
+    /* a failure that rolled the transaction back already leaves nothing to commit */
+    if (kb->tx_open && !sqlite3_get_autocommit(kb->db) && (rc = kb__exec(kb, "COMMIT", err)))
+        kb__exec(kb, "ROLLBACK", NULL);
+    kb->batching = kb->tx_open = 0;
+    return rc;
+}
+
 void kb_close(struct kb *kb)
 {
     if (!kb)
@@ -181,6 +205,9 @@ void kb_close(struct kb *kb)
     sqlite3_finalize(kb->st_terms);
     sqlite3_finalize(kb->st_hit);
     sqlite3_finalize(kb->st_dv);
+    sqlite3_finalize(kb->st_gap);
+    if (kb->tx_open)
+        kb__exec(kb, "COMMIT", NULL); /* a batch never ended: gaps are worth keeping */
     free(kb->qscratch);
     kb__rcache_free(kb);
     kb__syn_free(kb->syn);
