@@ -404,7 +404,7 @@ int bot_serve_main(int argc, char **argv)
     printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
     fflush(stdout);
 
-    ev_run(g_loop, 0); /* until the shutdown has drained every socket */
+    ev_run(g_loop, 0);    /* until the shutdown has drained every socket */
     bot_batch_stop(&srv); /* what the last turn wrote; the closes after it commit at once */
     ev_prepare_stop(g_loop, &flush_watcher);
     ev_timer_stop(g_loop, &tick_timer);
