@@ -448,6 +448,7 @@ static int search(struct bot_brain *b,
                   const char *lang,
                   int other_too,
                   const char *q,
+                  int explain,
                   struct kb_results **out,
                   struct sn_err *err)
 {
@@ -455,6 +456,7 @@ static int search(struct bot_brain *b,
     struct kb_results *r = NULL, *r2 = NULL;
     int rc;
     kb_search_opts_init(&so);
+    so.explain = explain;
     so.k = BOT_MAX_SUGGESTIONS;
     so.high = b->high;
     so.medium = b->medium;
@@ -488,6 +490,26 @@ static int search(struct bot_brain *b,
     return SN_OK;
 }
 
+int bot_brain_search(struct bot_brain *b,
+                     const char *lang,
+                     int other_too,
+                     const char *q,
+                     int explain,
+                     struct kb_results **out,
+                     struct sn_err *err)
+{
+    return search(b, lang, other_too, q, explain, out, err);
+}
+
+int bot_brain_verdict(const struct kb_results *r)
+{
+    if (r && r->n && r->v[0].band == KB_BAND_HIGH)
+        return BOT_TURN_ANSWER;
+    if (r && r->n && r->v[0].band == KB_BAND_MEDIUM)
+        return BOT_TURN_SUGGESTIONS;
+    return BOT_TURN_FALLBACK;
+}
+
 static int question_turn(struct bot_brain *b,
                          struct bot_dialogue *d,
                          const char *q,
@@ -496,7 +518,7 @@ static int question_turn(struct bot_brain *b,
                          struct sn_err *err)
 {
     struct kb_results *r = NULL;
-    int rc = search(b, d->lang, other_too, q, &r, err);
+    int rc = search(b, d->lang, other_too, q, 0, &r, err);
     if (rc == SN_EINVAL || rc == SN_ETOOBIG) { /* cannot happen after the checks; be sane */
         kb_results_free(r);
         r = NULL;
@@ -515,9 +537,10 @@ static int question_turn(struct bot_brain *b,
     if (r && r->n && r->v[0].band >= KB_BAND_MEDIUM && strcmp(r->v[0].lang, d->lang) != 0 &&
         (strcmp(r->v[0].lang, "ar") == 0 || strcmp(r->v[0].lang, "en") == 0))
         memcpy(d->lang, r->v[0].lang, 3);
-    if (r && r->n && r->v[0].band == KB_BAND_HIGH) {
+    int verdict = bot_brain_verdict(r);
+    if (verdict == BOT_TURN_ANSWER) {
         answer_turn(b, d, &r->v[0], out);
-    } else if (r && r->n && r->v[0].band == KB_BAND_MEDIUM) {
+    } else if (verdict == BOT_TURN_SUGGESTIONS) {
         turn_start(out, BOT_TURN_SUGGESTIONS, d->lang, NULL);
         out->band = KB_BAND_MEDIUM;
         out->confidence = r->v[0].confidence;
