@@ -19,6 +19,7 @@
 #include "bot/guard.h"
 #include "bot/hasher.h"
 #include "bot/queue.h"
+#include "bot/refit.h"
 #include "bot/server.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
@@ -401,6 +402,8 @@ static int call_route(struct lws *wsi, struct bot_api_req *r)
     c.ctype = r->ctype;
     r->rt->fn(&c);
     kb_set_actor(c.srv->kb, NULL);
+    if (r->post && c.status >= 200 && c.status < 300) /* the base changed: refit the model */
+        bot_refit_poke(c.srv->refit);
     int rc;
     if (c.raw)
         rc = respond_raw(wsi, r, c.status, c.raw_type, c.raw, c.raw_len, c.disposition, NULL, 0);

@@ -367,3 +367,32 @@ def api_kb_gap_promoted_is_answered(srv):
     assert gaps[0]["id"] not in [g["id"] for g in left]
     assert api(srv, "POST", "/api/gaps/999999/dismiss", {}, c)[0] == 404
     assert api(srv, "POST", "/api/gaps/999999/promote", {"to": "en-001"}, c)[0] == 404
+
+
+@test(server={}, own_kb=True)
+def api_kb_edits_refit_the_model(srv):
+    """The CLI refits the confidence model after each write; the server does it after API
+    changes on a worker (bot/refit.h), once the edits pause, without a restart."""
+    c = cookie_for(srv, "ed9", "editor")
+
+    def model():
+        db = sqlite3.connect("file:%s?mode=ro" % srv.kb_db, uri=True)
+        try:
+            return db.execute("SELECT fitted_at, stamp, model FROM calibration").fetchone()
+        finally:
+            db.close()
+
+    before = model()
+    assert api(srv, "GET", "/api/entries", None, c)[0] == 200
+    time.sleep(2.5)
+    assert model() == before and "event=refit" not in srv.logtext()  # reads fit nothing
+    for i in range(3):  # a burst of saves: one fit after it
+        e = dict(NEW_AR, id="refit-%d" % i, status="published",
+                 question="سؤال جديد رقم %d عن الشحن الى الجزر" % i)
+        assert api(srv, "POST", "/api/entries", e, c)[0] == 201
+    deadline = time.time() + 30
+    while time.time() < deadline and model() == before:
+        time.sleep(0.2)
+    assert model() != before, "the model was not refitted"
+    time.sleep(2.5)
+    assert srv.logtext().count("event=refit ") == 1, srv.logtext()[-2000:]
