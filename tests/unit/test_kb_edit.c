@@ -95,7 +95,9 @@ static void test_stale_version_refused(void **state)
     assert_int_equal(now->version, 2);
     assert_int_equal(kb_entry_update_if(f->kb, b, 2, &err), SN_OK);
     assert_int_equal(kb_entry_rm_if(f->kb, "ar-1", 2, &err), SN_ECONFLICT);
-    assert_non_null(kb_entry_get(f->kb, "ar-1", &err));
+    struct kb_entry *still = kb_entry_get(f->kb, "ar-1", &err);
+    assert_non_null(still);
+    kb_entry_free(still);
     assert_int_equal(kb_entry_rm_if(f->kb, "ar-1", 3, &err), SN_OK);
     assert_int_equal(kb_entry_rm_if(f->kb, "ar-1", 0, &err), SN_ENOTFOUND);
     kb_entry_free(a);
