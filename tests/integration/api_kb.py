@@ -396,3 +396,4 @@ def api_kb_edits_refit_the_model(srv):
     assert model() != before, "the model was not refitted"
     time.sleep(2.5)
     assert srv.logtext().count("event=refit ") == 1, srv.logtext()[-2000:]
+
