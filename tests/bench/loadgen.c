@@ -845,7 +845,7 @@ static void check_stalls(void)
             continue;
         stalled++;
         if (stalled <= 5)
-            fprintf(stderr, "loadgen: visitor %d stalled: %s for %.0f s\n", c->idx,
+            fprintf(stderr, "loadgen: visitor %d stalled: %s for %.1f s\n", c->idx,
                     state_name[c->st], (double)(now - c->t_state) / 1e6);
         if (c->st == V_HELLO)
             inflight--; /* conn_gone counts it only while connecting or saying hello */
