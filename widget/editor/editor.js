@@ -376,7 +376,7 @@
     });
 
     /* ---------- the entry list ---------- */
-    var list = { page: 1, per_page: 20, data: null };
+    var list = { page: 1, per_page: 20, data: null, seq: 0 };
     var categories = [];
     function loadCategories() {
         return api('GET', '/api/categories').then(function (r) {
@@ -405,7 +405,9 @@
     function loadEntries() {
         var args = { lang: $('f-lang').value, category: $('f-category').value, status: $('f-status').value,
                      q: $('f-q').value.trim(), page: list.page, per_page: list.per_page };
+        var seq = ++list.seq;
         return api('GET', '/api/entries' + qs(args)).then(function (r) {
+            if (seq !== list.seq) return; /* a later filter or page has been asked for */
             if (!ok(r)) return;
             list.data = r.body;
             renderEntries();
