@@ -13,7 +13,7 @@
     var T = {
         ar: {
             dir: 'rtl', other: 'English', otherLang: 'en',
-            pageTitle: 'سند — محرر قاعدة المعرفة',
+            pageTitle: 'سند — محرر قاعدة المعرفة', sections: 'أقسام المحرر',
             loginTitle: 'سند — دخول المحررين', loginName: 'اسم المستخدم', loginPassword: 'كلمة المرور',
             loginSubmit: 'دخول', title: 'سند — محرر قاعدة المعرفة', logout: 'خروج',
             readonly: 'هذه الصفحة للمحررين: حسابك (موظف) يقرأ القاعدة فقط ولا يستطيع تعديلها.',
@@ -78,7 +78,7 @@
         },
         en: {
             dir: 'ltr', other: 'العربية', otherLang: 'ar',
-            pageTitle: 'Sanad — knowledge base editor',
+            pageTitle: 'Sanad — knowledge base editor', sections: 'Editor sections',
             loginTitle: 'Sanad — editors\' login', loginName: 'Login', loginPassword: 'Password',
             loginSubmit: 'Log in', title: 'Sanad — knowledge base editor', logout: 'Log out',
             readonly: 'This page is for editors: your account (agent) can read the base but not change it.',
@@ -277,6 +277,8 @@
             var v = L[nodes[i].getAttribute('data-t')];
             if (typeof v === 'string') nodes[i].textContent = v;
         }
+        nodes = document.querySelectorAll('[data-t-label]');
+        for (i = 0; i < nodes.length; i++) nodes[i].setAttribute('aria-label', L[nodes[i].getAttribute('data-t-label')]);
         $('ui-lang').textContent = L.other;
         $('login-ui-lang').textContent = L.other;
         $('ui-lang').setAttribute('lang', L.otherLang);
@@ -362,10 +364,23 @@
         var tabs = document.querySelectorAll('.tabs [role=tab]');
         for (var i = 0; i < tabs.length; i++) {
             var tv = tabs[i].getAttribute('data-view');
-            tabs[i].setAttribute('aria-selected', tv === v || (v === 'form' && tv === 'entries') ? 'true' : 'false');
+            var sel = tv === v || (v === 'form' && tv === 'entries');
+            tabs[i].setAttribute('aria-selected', sel ? 'true' : 'false');
+            tabs[i].tabIndex = sel ? 0 : -1;
         }
     }
-    Array.prototype.forEach.call(document.querySelectorAll('.tabs [role=tab]'), function (b) {
+    var tabList = Array.prototype.slice.call(document.querySelectorAll('.tabs [role=tab]'));
+    tabList.forEach(function (b, i) {
+        /* arrows move along the tabs in reading order: the next one is on the left when rtl */
+        b.addEventListener('keydown', function (ev) {
+            var fwd = T[ui].dir === 'rtl' ? 'ArrowLeft' : 'ArrowRight', back = T[ui].dir === 'rtl' ? 'ArrowRight' : 'ArrowLeft';
+            var j = ev.key === fwd ? i + 1 : ev.key === back ? i - 1 : ev.key === 'Home' ? 0 : ev.key === 'End' ? tabList.length - 1 : null;
+            if (j === null) return;
+            ev.preventDefault();
+            j = (j + tabList.length) % tabList.length;
+            tabList[j].focus();
+            tabList[j].click();
+        });
         b.addEventListener('click', function () {
             clearMessages();
             var v = b.getAttribute('data-view');
@@ -888,10 +903,11 @@
     }
 
     /* ---------- gaps ---------- */
-    var gapsData = null;
+    var gapsData = null, gapsSeq = 0;
     function loadGaps() {
+        var seq = ++gapsSeq;
         return api('GET', '/api/gaps' + qs({ lang: $('gaps-lang').value })).then(function (r) {
-            if (!ok(r)) return;
+            if (seq !== gapsSeq || !ok(r)) return;
             gapsData = r.body && Array.isArray(r.body.gaps) ? r.body.gaps : [];
             renderGaps();
         });
