@@ -804,12 +804,16 @@
         var picked = null;
         historyData.forEach(function (v) {
             var li = el('li');
-            var label = t('versionN')(fmtNum(v.version | 0)) + ' · ' + (t('actions')[v.action] || str(v.action)) +
-                        (v.by ? ' · ' + v.by : '') + ' · ' + fmtDate(v.at);
-            var b = button(label, 'version', function () { historyPick = v.version; renderHistory(); });
+            var b = button(null, 'version', function () { historyPick = v.version; renderHistory(); });
+            /* each part isolated (<bdi>): a Latin login or a date does not reorder the others */
+            [t('versionN')(fmtNum(v.version | 0)), t('actions')[v.action] || str(v.action), str(v.by), fmtDate(v.at)]
+                .forEach(function (part, k) {
+                    if (!part) return;
+                    if (b.firstChild) b.appendChild(document.createTextNode(' · '));
+                    b.appendChild(el('bdi', k === 2 ? 'by' : null, part));
+                });
             b.setAttribute('data-version', String(v.version | 0));
             b.setAttribute('aria-pressed', v.version === historyPick ? 'true' : 'false');
-            b.setAttribute('dir', 'auto');
             if (v.version === historyPick) picked = v;
             li.appendChild(b);
             ol.appendChild(li);
