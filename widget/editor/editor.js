@@ -38,7 +38,7 @@
             reverted: function (v) { return 'أُعيد المدخل إلى محتوى النسخة ' + v + '.'; },
             conflictTitle: 'تعارض: عدّل شخص آخر هذا المدخل بعد أن فتحته',
             conflictText: function (mine, cur) { return 'كنت تعدّل النسخة ' + mine + '، والنسخة الحالية في القاعدة ' + cur + '. لم يُحفظ شيء من تعديلاتك.'; },
-            conflictReload: 'تحميل النسخة الحالية (تُفقد تعديلاتي)', conflictOverwrite: 'الكتابة فوقها بتعديلاتي',
+            conflictReload: 'تحميل النسخة الحالية (تُفقد تعديلاتي)', conflictOverwrite: 'الكتابة فوقها بتعديلاتي', conflictDelete: 'حذف النسخة الحالية رغم ذلك',
             yours: 'تعديلاتي (لم تُحفظ)', current: 'الحالية في القاعدة',
             versionN: function (v) { return 'النسخة ' + v; },
             revertTo: function (v) { return 'استرجاع محتوى النسخة ' + v; },
@@ -103,7 +103,7 @@
             reverted: function (v) { return 'Entry reverted to the content of version ' + v + '.'; },
             conflictTitle: 'Conflict: someone else changed this entry after you opened it',
             conflictText: function (mine, cur) { return 'You were editing version ' + mine + '; the base now has version ' + cur + '. None of your changes was saved.'; },
-            conflictReload: 'Load the current version (drop my changes)', conflictOverwrite: 'Overwrite it with my changes',
+            conflictReload: 'Load the current version (drop my changes)', conflictOverwrite: 'Overwrite it with my changes', conflictDelete: 'Delete the current version anyway',
             yours: 'Mine (not saved)', current: 'Current in the base',
             versionN: function (v) { return 'Version ' + v; },
             revertTo: function (v) { return 'Revert to the content of version ' + v; },
@@ -604,9 +604,11 @@
             ok(r);
         });
     }
-    function conflictFrom(r, mine, retry) {
+    function conflictFrom(r, mine, retry, kind) {
         showError(errText(r));
-        conflictState = { mine: mine, mineVersion: entry ? entry.version : 0, current: r.body.current, retry: retry };
+        if (!mine.status && entry) mine.status = entry.status;
+        conflictState = { mine: mine, mineVersion: entry ? entry.version : 0, current: r.body.current, retry: retry,
+                          kind: kind || 'save' };
         renderConflict();
         show($('conflict'), true);
         $('conflict').scrollIntoView({ block: 'nearest' });
@@ -615,6 +617,7 @@
         var c = conflictState;
         if (!c) return;
         $('conflict-text').textContent = t('conflictText')(fmtNum(c.mineVersion | 0), fmtNum(c.current.version | 0));
+        $('conflict-overwrite').textContent = c.kind === 'delete' ? t('conflictDelete') : t('conflictOverwrite');
         renderDiff($('conflict-diff'), c.mine, c.current, t('yours'), t('current') + ' · ' + t('versionN')(fmtNum(c.current.version | 0)));
     }
     $('conflict-reload').addEventListener('click', function () {
@@ -658,7 +661,10 @@
         return api('POST', '/api/entries/' + encodeURIComponent(entry.id) + '/' + what, { version: version }).then(function (r) {
             if (r.status === 200 && r.body) { loaded(r.body, msg); return; }
             if (r.status === 409 && r.body && r.body.current) {
-                conflictFrom(r, readForm(), function (v) { return stateChange(what, v, msg); });
+                /* overwriting means: my form's content, in the state asked for */
+                var mine = readForm();
+                mine.status = what === 'publish' ? 'published' : 'draft';
+                conflictFrom(r, mine, function (v) { return putEntry(mine, v, msg); });
                 return;
             }
             ok(r);
@@ -682,7 +688,7 @@
                 showInfo(t('deleted')(id));
                 return;
             }
-            if (r.status === 409 && r.body && r.body.current) { conflictFrom(r, readForm(), del); return; }
+            if (r.status === 409 && r.body && r.body.current) { conflictFrom(r, readForm(), del, 'delete'); return; }
             ok(r);
         });
     }
