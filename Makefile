@@ -149,6 +149,7 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 browser: $(SANAD) ## headless Chromium tests of the widget and the agent console against sanad serve (screenshots: build/test-output/browser)
 	@/usr/bin/python3 tests/browser/run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/console_run --sanad $(SANAD)
+	@/usr/bin/python3 tests/browser/editor_run --sanad $(SANAD)
 
 check-deps: ## kb/ and intents/ must not include bot/ (nor kb/ intents/)
 	@! grep -rnE '#include "(bot|intents)/' kb/ || (echo "kb/ includes bot/ or intents/" && false)
