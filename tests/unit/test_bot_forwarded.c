@@ -363,6 +363,7 @@ static void test_client_hostile_lengths(void **state)
     assert_string_equal(ip, "127.0.0.1");
     r.forwarded = NULL;
     r.nforwarded = 0;
+    r.xff = b.p; /* the same garbage as X-Forwarded-For and -Proto */
     r.xfp = b.p;
     assert_int_equal(bot_fwd_client(&r, ip, sizeof ip), 0);
     assert_string_equal(ip, "127.0.0.1");
