@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bot/forwarded.h"
 #include "bot/paths.h"
 
 enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_NAMES, T_ADDRS, T_LOG, T_ROUTING, T_HOURS, T_TZ };
@@ -53,7 +54,8 @@ static const struct key keys[] = {
     {"server_names", T_NAMES, 0, OFF(server_names), NULL, 0, 0,
      "host names the server answers to (the Host header), space-separated; unset: any"},
     {"trusted_proxies", T_ADDRS, 0, OFF(trusted_proxies), NULL, 0, 0,
-     "reverse proxies (addresses) whose X-Forwarded-For and X-Forwarded-Proto are believed"},
+     "reverse proxies (addresses or CIDR ranges, e.g. 10.0.0.0/8 fd00::/8) whose Forwarded, "
+     "X-Forwarded-For and X-Forwarded-Proto are believed"},
     {"allow_no_origin", T_BOOL, 0, OFF(allow_no_origin), "yes", 0, 1,
      "accept /ws without an Origin header (non-browser clients)"},
     {"max_frame", T_INT, K_RESTART, OFF(max_frame), "4096", 64, 1 << 20,
@@ -342,9 +344,13 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
                                 k->name, w);
                 break;
             }
-            if (k->type == T_ADDRS &&
-                (strspn(w, "0123456789abcdef.:") != strlen(w) || strlen(w) >= 48 || !*w)) {
-                rc = sn_err_set(err, SN_EINVAL, "%s: '%s' is not an IP address", k->name, w);
+            struct bot_fwd_net net;
+            struct sn_err why = {0};
+            if (k->type == T_ADDRS && bot_fwd_net_parse(w, &net, &why) != SN_OK) {
+                rc = sn_err_set(err, SN_EINVAL,
+                                "%s: '%s' is not an IP address or CIDR range (%s), e.g. "
+                                "127.0.0.1, 10.0.0.0/8, fd00::/8",
+                                k->name, w, why.msg);
                 break;
             }
             if (l->n == BOT_CONFIG_MAX_ORIGINS) {

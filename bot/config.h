@@ -16,35 +16,35 @@ struct bot_config_list {
 #define BOT_CONFIG_MAX_WINDOWS 4 /* business-hours windows per weekday */
 
 struct bot_config {
-    char *bind;          /* listen address, "127.0.0.1" */
-    int port;            /* 0 = pick a free port */
-    char *data;          /* data directory, "data" */
-    char *kb_db;         /* knowledge base file, default DATA/sanad.db */
-    char *store_db;      /* conversation store file, default DATA/store.db */
-    char *widget_dir;    /* static files (relative to cwd, or absolute) */
-    char *intents_dir;   /* intent rules (relative to cwd, or absolute) */
-    char *texts_dir;     /* the bot's texts (bot/texts.h) */
-    char *tls_cert;      /* PEM certificate; TLS when both cert and key are set */
+    char *bind;        /* listen address, "127.0.0.1" */
+    int port;          /* 0 = pick a free port */
+    char *data;        /* data directory, "data" */
+    char *kb_db;       /* knowledge base file, default DATA/sanad.db */
+    char *store_db;    /* conversation store file, default DATA/store.db */
+    char *widget_dir;  /* static files (relative to cwd, or absolute) */
+    char *intents_dir; /* intent rules (relative to cwd, or absolute) */
+    char *texts_dir;   /* the bot's texts (bot/texts.h) */
+    char *tls_cert;    /* PEM certificate; TLS when both cert and key are set */
     char *tls_key;
-    char *bot_name;      /* "Sanad" */
-    struct bot_config_list origins; /* allowed_origins besides the server's own, lower case */
+    char *bot_name;                      /* "Sanad" */
+    struct bot_config_list origins;      /* allowed_origins besides the server's own, lower case */
     struct bot_config_list server_names; /* host names the server answers to (none: any) */
-    struct bot_config_list trusted_proxies; /* peers whose X-Forwarded-For/-Proto count */
+    struct bot_config_list trusted_proxies; /* addresses and CIDR ranges (bot/forwarded.h) */
     int allow_no_origin; /* accept WebSocket upgrades without an Origin header (non-browsers) */
     int max_frame;       /* bytes of one WebSocket message, 4096 */
     int max_text;        /* characters of a visitor text, 1000 */
     int rate;            /* token bucket refill, frames per second per connection */
     int burst;           /* token bucket size */
     int max_conns_per_ip;
-    int abuse_limit;     /* refused frames before a close with 1008 */
-    int session_ttl;     /* seconds a session token stays valid after the last activity */
+    int abuse_limit;           /* refused frames before a close with 1008 */
+    int session_ttl;           /* seconds a session token stays valid after the last activity */
     int agent_session_ttl;     /* seconds an agent login (cookie) lasts */
     int login_max_failures;    /* failed logins per login within login_window before 429 */
     int login_max_failures_ip; /* failed logins per client address within login_window */
     int login_max_failures_account; /* failed logins per account from every address */
-    int login_window;          /* seconds */
-    int rx_buffer;       /* lws rx buffer per connection, bytes */
-    int send_queue;      /* frames queued per connection before rx flow control */
+    int login_window;               /* seconds */
+    int rx_buffer;                  /* lws rx buffer per connection, bytes */
+    int send_queue;                 /* frames queued per connection before rx flow control */
     double answer_precision, suggest_precision; /* precision targets of the bands */
     double high, medium; /* raw band overrides on the probability; < 0: from the targets */
     int agent_capacity;  /* chats per agent at once, 3 */
@@ -57,7 +57,7 @@ struct bot_config {
     int hours_set;
     int nwin[7];
     short win[7][BOT_CONFIG_MAX_WINDOWS][2];
-    char *timezone;      /* IANA name (TZ) the hours are in; NULL: the system's */
+    char *timezone; /* IANA name (TZ) the hours are in; NULL: the system's */
 };
 
 /* True when business hours are set and the time t (seconds since the epoch) is outside
@@ -84,8 +84,8 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
 
 /* One key a reload found changed: was and now as the file would write them; applied 0 when
  * the key is read only at startup and keeps its old value until a restart. */
-typedef void bot_config_change_fn(void *ctx, const char *key, const char *was, const char *now,
-                                  int applied);
+typedef void
+bot_config_change_fn(void *ctx, const char *key, const char *was, const char *now, int applied);
 /* SIGHUP: every key whose value differs between cur and next (both loaded and checked) is
  * reported to fn; those that can change live are moved from next into cur (next then holds
  * cur's old values, freed with it). Returns how many were applied. */

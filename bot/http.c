@@ -1,11 +1,14 @@
 /* HTTP: the widget's static files (an lws file mount on widget_dir), /healthz and the JSON
  * API under /api/ (bot/http_api.c). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <libwebsockets.h>
 
 #include "bot/config.h"
+#include "bot/forwarded.h"
 #include "bot/http_api.h"
 #include "bot/server.h"
 #include "bot/ws.h"
@@ -31,29 +34,48 @@ static void host_name(const char *host, char *out, size_t size)
     out[n] = 0;
 }
 
+/* A header's value into a buffer from the heap (caller frees), or NULL when absent. lws
+ * bounds every header by its header buffer, so the size needs no cap of ours. custom: a
+ * header lws has no token for, by its lower-case name with the colon. */
+static char *header_dup(struct lws *wsi, enum lws_token_indexes tok, const char *custom)
+{
+    int n = custom ? lws_hdr_custom_length(wsi, custom, (int)strlen(custom))
+                   : lws_hdr_total_length(wsi, tok);
+    if (n <= 0)
+        return NULL;
+    char *v = sn_xmalloc((size_t)n + 1);
+    int got = custom ? lws_hdr_custom_copy(wsi, v, n + 1, custom, (int)strlen(custom))
+                     : lws_hdr_copy(wsi, v, n + 1, tok);
+    if (got < 0)
+        v[0] = 0;
+    return v;
+}
+
 int bot_http_client(struct lws *wsi, const struct bot_server *srv, char *ip, size_t size)
 {
     const struct bot_config_list *px = &srv->cfg->trusted_proxies;
-    char peer[64] = "?", xff[512], proto[16];
-    int trusted = 0;
+    char peer[64] = "?";
     lws_get_peer_simple(wsi, peer, sizeof peer);
-    snprintf(ip, size, "%s", peer);
-    for (int i = 0; i < px->n && !trusted; i++)
-        trusted = !strcmp(peer, px->v[i]);
-    if (!trusted)
+    struct bot_fwd_request r = {
+        .peer = peer, .tls = srv->tls, .trusted = (const char *const *)px->v, .ntrusted = px->n};
+    if (!px->n) { /* nobody's headers count: read none */
+        snprintf(ip, size, "%s", peer);
         return srv->tls;
-    if (lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0) {
-        const char *last = strrchr(xff, ',');
-        last = last ? last + 1 : xff;
-        last += strspn(last, " \t");
-        size_t n = strcspn(last, " \t");
-        /* an address, nothing else: it goes into logs and limit keys */
-        if (n && n < size && n < 48 && strspn(last, "0123456789abcdefABCDEF.:") >= n)
-            snprintf(ip, size, "%.*s", (int)n, last);
     }
-    int https = srv->tls;
-    if (lws_hdr_custom_copy(wsi, proto, sizeof proto, "x-forwarded-proto:", 18) > 0)
-        https = !strcasecmp(proto, "https");
+    /* lws 4.1.6 keeps an unknown header's first line only (lws_hdr_custom_copy): a second
+     * Forwarded line is not seen, see docs/configuration.md */
+    char *fwd = header_dup(wsi, WSI_TOKEN_COUNT, "forwarded:");
+    char *xff = header_dup(wsi, WSI_TOKEN_X_FORWARDED_FOR, NULL);
+    char *xfp = header_dup(wsi, WSI_TOKEN_COUNT, "x-forwarded-proto:");
+    const char *lines[1] = {fwd};
+    r.forwarded = lines;
+    r.nforwarded = fwd ? 1 : 0;
+    r.xff = xff;
+    r.xfp = xfp;
+    int https = bot_fwd_client(&r, ip, size);
+    free(fwd);
+    free(xff);
+    free(xfp);
     return https;
 }
 

@@ -2,6 +2,7 @@
  * signals and the shutdown (stop accepting, close sockets with 1001, close the store). */
 #include "bot/serve.h"
 
+#include <arpa/inet.h>
 #include <ev.h>
 #include <limits.h>
 #include <signal.h>
@@ -20,8 +21,10 @@
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
+#include "bot/front.h"
 #include "bot/guard.h"
 #include "bot/hasher.h"
+#include "bot/httphead.h"
 #include "bot/lock.h"
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
@@ -313,6 +316,7 @@ int bot_serve_main(int argc, char **argv)
     struct sn_err e = {0};
     ev_signal sigterm, sigint, sighup;
     void *foreign[1];
+    struct bot_front *front = NULL; /* plaintext: the listener (bot/front.h) */
     int rc = 0;
 
     memset(&srv, 0, sizeof srv);
@@ -361,6 +365,21 @@ int bot_serve_main(int argc, char **argv)
     memset(&info, 0, sizeof info);
     info.port = cfg.port;
     info.iface = cfg.bind;
+    /* Plaintext on an IPv4 address: the front listens and checks each first request head
+     * (bot/front.h), lws serves what it hands over. With TLS the bytes are ciphertext until
+     * lws has done the handshake, so lws listens itself and its own edges apply. */
+    struct in_addr v4;
+    if (!srv.tls && inet_pton(AF_INET, cfg.bind, &v4) == 1) {
+        g_loop = ev_default_loop(EVFLAG_AUTO);
+        if (g_loop && bot_front_open(&front, g_loop, cfg.bind, cfg.port, &e)) {
+            fprintf(stderr, "sanad serve: %s\n", e.msg);
+            rc = 3;
+            goto out;
+        }
+        info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+        info.iface = NULL;
+        info.max_http_header_data = BOT_HTTPHEAD_LWS_DATA; /* every head the front passes */
+    }
     bot_ws_protocols(protocols, cfg.rx_buffer);
     info.protocols = protocols;
     info.mounts = bot_http_mounts(mounts, cfg.widget_dir);
@@ -372,7 +391,8 @@ int bot_serve_main(int argc, char **argv)
         info.ssl_private_key_filepath = cfg.tls_key;
     }
     signal(SIGPIPE, SIG_IGN);
-    g_loop = ev_default_loop(EVFLAG_AUTO); /* signals are delivered to the default loop */
+    if (!g_loop)
+        g_loop = ev_default_loop(EVFLAG_AUTO); /* signals are delivered to the default loop */
     if (!g_loop) {
         fprintf(stderr, "sanad serve: cannot create the libev loop\n");
         rc = 3;
@@ -405,7 +425,12 @@ int bot_serve_main(int argc, char **argv)
     ev_prepare_start(g_loop, &flush_watcher);
     bot_batch_start(&srv);
 
-    srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
+    if (front) {
+        bot_front_start(front, lws_get_vhost_by_name(srv.lws, "default"));
+        srv.port = bot_front_port(front);
+    } else {
+        srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
+    }
     sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
            cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
     printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
@@ -419,11 +444,14 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_stop(g_loop, &sigint);
     ev_signal_stop(g_loop, &sighup);
     bot_hasher_stop(srv.hasher); /* it wakes the context: not once it is gone */
+    bot_front_close(front);      /* its watchers are on the loop lws is leaving */
+    front = NULL;
     lws_context_destroy(srv.lws);
     srv.lws = NULL;
     g_srv = NULL;
     sn_log(SN_LOG_NOTICE, "serve", "event=stopped");
 out:
+    bot_front_close(front);
     if (g_loop)
         ev_loop_destroy(g_loop);
     g_loop = NULL;

@@ -23,10 +23,11 @@ int bot_ws_agent_callback(
 struct bot_server;
 int bot_http_request_check(struct lws *wsi, const struct bot_server *srv);
 
-/* The client's address into ip (size bytes): the peer's, or, when the peer is one of
- * trusted_proxies, the last address of its X-Forwarded-For (the one that proxy added).
- * Returns 1 when the client's connection is TLS: the server's own, or a trusted proxy's
- * X-Forwarded-Proto: https. What an untrusted peer sends in those headers is ignored. */
+/* The client's address into ip (size bytes) and 1 when its connection is TLS: the peer
+ * and the server's own TLS, or, when the peer is in trusted_proxies, what the proxies'
+ * Forwarded / X-Forwarded-For / X-Forwarded-Proto say, walked from the right past every
+ * trusted proxy (bot/forwarded.h says how). What an untrusted peer sends in those headers
+ * is ignored. */
 int bot_http_client(struct lws *wsi, const struct bot_server *srv, char *ip, size_t size);
 
 /* The protocols, "http" first, ended by the zero entry, into out. */

@@ -144,12 +144,72 @@ static void test_nothing_changed_nothing_reported(void **state)
     bot_config_fini(&cur);
 }
 
+/* trusted_proxies (issue 12): addresses and CIDR ranges, IPv4 and IPv6, are kept as
+ * written; a bad entry refuses the value with an error naming it. */
+static void test_trusted_proxies(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value, *kept; /* kept NULL: refused */
+    } cases[] = {
+        {"127.0.0.1", "127.0.0.1"},
+        {"10.0.0.0/8 127.0.0.1 fd00::/8 ::1", "10.0.0.0/8 127.0.0.1 fd00::/8 ::1"},
+        {"192.168.0.0/16,172.16.0.0/12", "192.168.0.0/16 172.16.0.0/12"},
+        {"FD00::/8", "fd00::/8"},
+        {"0.0.0.0/0", "0.0.0.0/0"},
+        {"none", ""},
+        {"10.0.0.0/33", NULL},
+        {"abc", NULL},
+        {"1.2.3.4/", NULL},
+        {"127.0.0.1 1.2.3.4/", NULL},
+        {"::/129", NULL},
+        {"1.2.3.4/-8", NULL},
+        {"300.1.1.1", NULL},
+        {"localhost", NULL},
+        {"10.0.0.0/8/8", NULL},
+        {"[::1]", NULL},
+        {"\xd9\xa1.1.1.1", NULL},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct bot_config c;
+        struct sn_err e = {0};
+        bot_config_init(&c);
+        set(&c, "trusted_proxies", "192.0.2.1");
+        int rc = bot_config_set(&c, "trusted_proxies", cases[i].value, &e);
+        char got[512] = "";
+        for (int k = 0; k < c.trusted_proxies.n; k++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k ? " " : "",
+                     c.trusted_proxies.v[k]);
+        if (cases[i].kept) {
+            if (rc != SN_OK)
+                fail_msg("'%s' refused: %s", cases[i].value, e.msg);
+            /* "none" clears what was set before; others add to it */
+            char want[512];
+            snprintf(want, sizeof want, "%s%s%s", strcmp(cases[i].value, "none") ? "192.0.2.1" : "",
+                     *cases[i].kept && strcmp(cases[i].value, "none") ? " " : "", cases[i].kept);
+            assert_string_equal(got, want);
+        } else {
+            if (rc != SN_EINVAL)
+                fail_msg("'%s' accepted", cases[i].value);
+            if (!strstr(e.msg, "trusted_proxies") || !strstr(e.msg, "CIDR"))
+                fail_msg("'%s': the error '%s' does not say which key and what is wanted",
+                         cases[i].value, e.msg);
+            const char *bad = strrchr(cases[i].value, ' ');
+            bad = bad ? bad + 1 : cases[i].value;
+            if (!strstr(e.msg, bad))
+                fail_msg("'%s': the error '%s' does not name the entry", cases[i].value, e.msg);
+        }
+        bot_config_fini(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_key_each),
         cmocka_unit_test(test_live_values_take_effect),
         cmocka_unit_test(test_nothing_changed_nothing_reported),
+        cmocka_unit_test(test_trusted_proxies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
