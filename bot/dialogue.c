@@ -321,9 +321,7 @@ static void keep_question(struct bot_dialogue *d, const char *text)
  * gap capture must never cost the visitor a reply. */
 static void log_gap(struct bot_brain *b, struct bot_dialogue *d, const char *text, int reason)
 {
-    if (!b->log_gaps || !text[0])
-        return;
-    kb_gap_log(b->kb, text, d->lang, reason, 0, NULL);
+    bot_brain_log_gap(b, text, d->lang, reason);
 }
 
 static void log_open_question(struct bot_brain *b, struct bot_dialogue *d, int reason)
@@ -441,6 +439,23 @@ static int picked_number(const struct bot_dialogue *d, const char *s)
     return *s == 0 && k >= 1 && k <= d->nsugg ? k : 0;
 }
 
+void bot_brain_search_opts(const struct bot_brain *b, const char *lang, struct kb_search_opts *so)
+{
+    kb_search_opts_init(so);
+    so->k = BOT_MAX_SUGGESTIONS;
+    so->high = b->high;
+    so->medium = b->medium;
+    so->answer_precision = b->answer_precision;
+    so->suggest_precision = b->suggest_precision;
+    so->lang = lang;
+}
+
+void bot_brain_log_gap(struct bot_brain *b, const char *text, const char *lang, int reason)
+{
+    if (b->log_gaps && text[0])
+        kb_gap_log(b->kb, text, lang, reason, 0, NULL);
+}
+
 /* Searches q in lang, then in the other language when the message holds enough of it (see
  * other_lang_counts) and the first search was not already high; *out holds the better of
  * the two (the caller frees it). */
@@ -454,13 +469,7 @@ static int search(struct bot_brain *b,
     struct kb_search_opts so;
     struct kb_results *r = NULL, *r2 = NULL;
     int rc;
-    kb_search_opts_init(&so);
-    so.k = BOT_MAX_SUGGESTIONS;
-    so.high = b->high;
-    so.medium = b->medium;
-    so.answer_precision = b->answer_precision;
-    so.suggest_precision = b->suggest_precision;
-    so.lang = lang;
+    bot_brain_search_opts(b, lang, &so);
     *out = NULL;
     rc = kb_search(b->kb, q, &so, &r, err);
     if (rc)

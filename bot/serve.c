@@ -22,6 +22,7 @@
 #include "bot/dialogue.h"
 #include "bot/guard.h"
 #include "bot/hasher.h"
+#include "bot/help.h"
 #include "bot/lock.h"
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
@@ -220,6 +221,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     brain_config(&bc, cfg);
     srv->brain = bot_brain_new(srv->kb, &bc, e);
     if (!srv->brain)
+        return e->code;
+    if (!(srv->help = bot_help_new(cfg->texts_dir, e)))
         return e->code;
     srv->iplimit = bot_iplimit_new(cfg->max_conns_per_ip);
     srv->auth = bot_auth_open(cfg->store_db, e);
@@ -426,6 +429,7 @@ out:
     bot_hasher_free(srv.hasher); /* before the accounts and the store it works on */
     bot_guard_free(srv.guard);
     bot_auth_close(srv.auth);
+    bot_help_free(srv.help);
     bot_brain_free(srv.brain);
     kb_close(srv.kb);
     store_close(srv.store);        /* every message was committed when it was acked */
