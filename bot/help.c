@@ -770,6 +770,7 @@ static int begin(struct lws *wsi, struct bot_help_req *r, const char *uri)
     bot_help_parse_path(uri, &r->path);
     const char *lang = r->path.lang[0] ? r->path.lang : "ar";
     r->head = r->method == M_HEAD;
+    r->close = r->method == M_OTHER; /* whatever body it has is not read */
     if (r->method != M_POST)
         return dispatch(wsi, r);
     if (!(pages[r->path.page].methods & M_POST)) {
