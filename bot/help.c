@@ -230,7 +230,7 @@ static void origin_of(struct lws *wsi, char *out, size_t size)
 
 /* The head of every page: lang and dir, title, description, canonical URL (path under the
  * origin), the stylesheet, the header with the language switch (switch: its target, NULL:
- * none). */
+ * none), and noindex for pages a search engine should not keep (searches, errors). */
 static void page_start(struct sn_buf *b,
                        struct lws *wsi,
                        const struct bot_help *h,
@@ -238,7 +238,8 @@ static void page_start(struct sn_buf *b,
                        const char *title,
                        const char *description,
                        const char *canonical,
-                       const char *switch_to)
+                       const char *switch_to,
+                       int noindex)
 {
     char origin[300];
     origin_of(wsi, origin, sizeof origin);
@@ -256,6 +257,8 @@ static void page_start(struct sn_buf *b,
     sn_buf_adds(b, "</title>\n<meta name=\"description\" content=\"");
     bot_help_escs(b, description);
     sn_buf_adds(b, "\">\n");
+    if (noindex) /* a search or an error: the list and the articles are what to index */
+        sn_buf_adds(b, "<meta name=\"robots\" content=\"noindex\">\n");
     if (canonical) {
         sn_buf_adds(b, "<link rel=\"canonical\" href=\"");
         bot_help_escs(b, origin);
@@ -470,9 +473,16 @@ render_index(struct lws *wsi, struct bot_help_req *r, struct sn_buf *b, struct s
     const char *lang = r->path.lang;
     char q[BOT_HELP_MAX_QUERY + 1], args[4 * BOT_HELP_MAX_QUERY], canon[16], sw[16];
     int qn = -1, q_bad = 0;
-    /* lws keeps the query decoded, fragment by fragment; q is found by name among them */
-    for (int i = 0; lws_hdr_copy_fragment(wsi, args, sizeof args, WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
-         i++)
+    /* lws keeps the query decoded, fragment by fragment; q is found by name among them. A
+     * fragment too long to copy may be q: the search is then refused, not silently dropped */
+    for (int i = 0, fl; (fl = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i)) > 0; i++) {
+        if (fl >= (int)sizeof args ||
+            lws_hdr_copy_fragment(wsi, args, sizeof args, WSI_TOKEN_HTTP_URI_ARGS, i) <= 0) {
+            q_bad = 1;
+            qn = 1;
+            q[0] = 0;
+            break;
+        }
         if (!strncmp(args, "q=", 2)) {
             size_t n = strlen(args + 2);
             q_bad = n > BOT_HELP_MAX_QUERY || !sn_utf8_valid(args + 2, n, NULL);
@@ -480,15 +490,15 @@ render_index(struct lws *wsi, struct bot_help_req *r, struct sn_buf *b, struct s
             qn = (int)n;
             break;
         }
-    if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, 0) >= (int)sizeof args)
-        q_bad = 1, qn = 1, q[0] = 0;
+    }
     if (qn < 0)
         q[0] = 0;
     /* blanks only: no search */
     int searching = q_bad || (qn > 0 && strspn(q, " \t\r\n") < strlen(q));
     snprintf(canon, sizeof canon, "/help/%s/", lang);
     snprintf(sw, sizeof sw, "/help/%s/", other_lang(lang));
-    page_start(b, wsi, h, lang, T(h, lang, HT_TITLE), T(h, lang, HT_DESCRIPTION), canon, sw);
+    page_start(b, wsi, h, lang, T(h, lang, HT_TITLE), T(h, lang, HT_DESCRIPTION), canon, sw,
+               searching);
     sn_buf_adds(b, "<h1>");
     bot_help_escs(b, T(h, lang, HT_TITLE));
     sn_buf_adds(b, "</h1>\n<p class=\"intro\">");
@@ -511,7 +521,7 @@ static void not_found_body(struct lws *wsi,
 {
     char sw[16];
     snprintf(sw, sizeof sw, "/help/%s/", other_lang(lang));
-    page_start(b, wsi, h, lang, T(h, lang, title), T(h, lang, text), NULL, sw);
+    page_start(b, wsi, h, lang, T(h, lang, title), T(h, lang, text), NULL, sw, 1);
     sn_buf_adds(b, "<h1>");
     bot_help_escs(b, T(h, lang, title));
     sn_buf_adds(b, "</h1>\n<p>");
@@ -563,7 +573,7 @@ render_article(struct lws *wsi, struct bot_help_req *r, struct sn_buf *b, struct
     for (char *c = desc; *c; c++)
         if (*c == '\n' || *c == '\t')
             *c = ' ';
-    page_start(b, wsi, h, lang, e->question, desc, canon, sw);
+    page_start(b, wsi, h, lang, e->question, desc, canon, sw, 0);
     sn_buf_printf(b, "<nav class=\"crumbs\"><a href=\"/help/%s/\">", lang);
     bot_help_escs(b, T(h, lang, HT_ALL_ARTICLES));
     sn_buf_adds(b, "</a>");

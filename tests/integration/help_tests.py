@@ -89,6 +89,7 @@ def register(test, cli):
         assert '<html lang="ar" dir="rtl">' in page, page[:300]
         assert "<title>مركز المساعدة</title>" in page, page[:600]
         assert '<meta name="description" content="' in page
+        assert 'name="robots"' not in page  # the list is indexed; searches and errors are not
         assert ('<link rel="canonical" href="http://127.0.0.1:%d/help/ar/">' % srv.port) in page
         assert '<a class="lang" href="/help/en/" lang="en" hreflang="en">English</a>' in page
         # grouped: the billing heading, then its entries, the article link among them
@@ -172,9 +173,13 @@ def register(test, cli):
             assert "<script>alert" not in page and "<img" not in page, q
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in get(
             srv, "/help/ar/?q=" + quoted("<script>alert(1)</script>"))[2]
-        for q in ("%C0%AF%FF", quoted("ف" * 700)):
-            st, _, page = get(srv, "/help/ar/?q=" + q)
-            assert st.startswith("HTTP/1.1 200") and "تعذرت قراءة هذا البحث" in page, (q[:20], st)
+        for args in ("q=%C0%AF%FF", "q=" + quoted("ف" * 700), "x=1&q=" + quoted("ف" * 700)):
+            st, _, page = get(srv, "/help/ar/?" + args)
+            assert st.startswith("HTTP/1.1 200") and "تعذرت قراءة هذا البحث" in page, (args[:20], st)
+            assert '<meta name="robots" content="noindex">' in page
+        # past lws's header space the request is refused before any page runs
+        st, _, page = get(srv, "/help/ar/?x=" + "y" * 9000 + "&q=" + quoted(EGYPTIAN))
+        assert not st.startswith("HTTP/1.1 200") and not st.startswith("HTTP/1.1 5"), st
         assert cli(srv, "list", "--lang", "ar").count("\n") > 10  # the base is intact
 
     @test(server={}, own_kb=True)
