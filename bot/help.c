@@ -486,7 +486,10 @@ render_index(struct lws *wsi, struct bot_help_req *r, struct sn_buf *b, struct s
         if (!strncmp(args, "q=", 2)) {
             size_t n = strlen(args + 2);
             q_bad = n > BOT_HELP_MAX_QUERY || !sn_utf8_valid(args + 2, n, NULL);
-            snprintf(q, sizeof q, "%s", q_bad ? "" : args + 2);
+            if (q_bad)
+                q[0] = 0;
+            else
+                memcpy(q, args + 2, n + 1); /* n <= BOT_HELP_MAX_QUERY: it fits */
             qn = (int)n;
             break;
         }
