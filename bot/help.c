@@ -147,11 +147,32 @@ static void req_free(struct bot_help_req *r)
     free(r);
 }
 
+/* 1 when ICU takes pattern as a MessageFormat in lang. */
+static int pattern_ok(const char *pattern, const char *lang)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UChar pat[1024];
+    int32_t plen = 0;
+    u_strFromUTF8(pat, 1024, &plen, pattern, -1, &st);
+    UMessageFormat *f = U_SUCCESS(st) ? umsg_open(pat, plen, lang, NULL, &st) : NULL;
+    if (f)
+        umsg_close(f);
+    return U_SUCCESS(st);
+}
+
 struct bot_help *bot_help_new(const char *texts_dir, struct sn_err *err)
 {
     struct bot_textset *tx = bot_textset_load(texts_dir, "help", help_keys, HT_N, err);
     if (!tx)
         return NULL;
+    /* a count the pages could not render refuses the start, as a bad text file does */
+    for (const char *const *l = (const char *const[]){"ar", "en", NULL}; *l; l++)
+        if (!pattern_ok(bot_textset_get(tx, *l, HT_COUNT), *l)) {
+            sn_err_set(err, SN_EINVAL, "texts/help-%s.json: \"count\" is not an ICU plural pattern",
+                       *l);
+            bot_textset_free(tx);
+            return NULL;
+        }
     struct bot_help *h = sn_xcalloc(1, sizeof *h);
     h->tx = tx;
     return h;

@@ -267,6 +267,12 @@ static int check_config(const struct bot_config *cfg)
         rc = exit_code(e.code);
     }
     bot_texts_free(tx);
+    struct bot_help *help = bot_help_new(cfg->texts_dir, &e); /* the help center's texts */
+    if (!help) {
+        fprintf(stderr, "sanad serve: help texts: %s\n", e.msg);
+        rc = rc ? rc : exit_code(e.code);
+    }
+    bot_help_free(help);
     struct intent_set *is = intent_set_load(cfg->intents_dir ? cfg->intents_dir : "intents", &e);
     if (!is) {
         fprintf(stderr, "sanad serve: intents: %s\n", e.msg);

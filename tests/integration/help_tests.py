@@ -2,10 +2,15 @@
 tests/integration/run's list: real HTTP against `sanad serve`, the base edited with the
 `sanad kb` CLI while the server runs, votes and gaps read back from the files."""
 import json
+import os
 import re
+import shutil
 import sqlite3
 import subprocess
+import tempfile
 import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 AR_ENTRY = "ar-tel-003"            # كيف أدفع فاتورة خطي؟ (billing)
 EGYPTIAN = "عايز الغي الطلب"       # -> ar-shop-003, كيف ألغي طلبي؟
@@ -302,3 +307,31 @@ def register(test, cli):
         assert '<a href="https://x.example/" ' in page
         assert "<title>Why &lt;i&gt;is&lt;/i&gt; &quot;this&quot; &amp; that? — Help center" \
             "</title>" in page, page[:500]
+
+    @test()
+    def help_texts_are_checked_at_start(srv):
+        d = tempfile.mkdtemp(prefix="sanad-helptexts-")
+        try:
+            texts = os.path.join(d, "t")
+            shutil.copytree(os.path.join(ROOT, "texts"), texts)
+            for name, edit, want in (
+                    ("help-ar.json", lambda t: t.pop("thanks"),
+                     'help-ar.json: text "thanks" is missing'),
+                    ("help-en.json", lambda t: t.update(count="{0, plurl, other {#}}"),
+                     'help-en.json: "count" is not an ICU plural pattern')):
+                shutil.copy(os.path.join(ROOT, "texts", "help-ar.json"), texts)
+                shutil.copy(os.path.join(ROOT, "texts", "help-en.json"), texts)
+                with open(os.path.join(texts, name)) as f:
+                    doc = json.load(f)
+                edit(doc["texts"])
+                with open(os.path.join(texts, name), "w") as f:
+                    json.dump(doc, f, ensure_ascii=False)
+                for extra in ([], ["--check-config"]):
+                    p = subprocess.run([srv.sanad, "serve", "--port", "0", "--bind", "127.0.0.1",
+                                        "--db", srv.kb_db, "--texts-dir", texts,
+                                        "--store-db", os.path.join(d, "s.db")] + extra,
+                                       capture_output=True, timeout=30)
+                    err = p.stderr.decode()
+                    assert p.returncode == 2 and want in err, (extra, p.returncode, err)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
