@@ -53,6 +53,7 @@ enum {
     HT_FORBIDDEN,   /* a vote from another site's page */
     HT_METHOD,      /* 405 */
     HT_BAD_REQUEST, /* 400, 413, 415: a form that could not be read */
+    HT_ERROR,       /* 500 */
     HT_N
 };
 static const char *const help_keys[HT_N] = {
@@ -82,6 +83,7 @@ static const char *const help_keys[HT_N] = {
     [HT_FORBIDDEN] = "forbidden",
     [HT_METHOD] = "method",
     [HT_BAD_REQUEST] = "bad_request",
+    [HT_ERROR] = "error",
 };
 
 #define TOKEN_BYTES 16
@@ -687,19 +689,31 @@ static int respond(struct lws *wsi,
 }
 
 /* An error page (404, 403, 405, 413, 415, 500) in lang. */
+/* The error pages: status, heading, text. */
+static const struct {
+    int status, title, text;
+} errors[] = {
+    {400, HT_BAD_REQUEST, HT_BAD_REQUEST},
+    {403, HT_FORBIDDEN, HT_FORBIDDEN},
+    {404, HT_NOT_FOUND_TITLE, HT_NOT_FOUND},
+    {405, HT_METHOD, HT_METHOD},
+    {413, HT_BAD_REQUEST, HT_BAD_REQUEST},
+    {415, HT_BAD_REQUEST, HT_BAD_REQUEST},
+    {500, HT_ERROR, HT_ERROR},
+};
+
+/* An error page (a status of the table above; anything else is 500) in lang. */
 static int error_page(struct lws *wsi, struct bot_help_req *r, int status, const char *lang)
 {
     struct bot_server *srv = server_of(wsi);
     struct sn_buf b;
-    int text = status == 404   ? HT_NOT_FOUND
-               : status == 403 ? HT_FORBIDDEN
-               : status == 405 ? HT_METHOD
-               : status == 500 ? HT_NOT_FOUND
-                               : HT_BAD_REQUEST;
+    size_t i = 0, n = sizeof errors / sizeof errors[0];
+    while (i < n - 1 && errors[i].status != status)
+        i++;
     sn_buf_init(&b, BOT_HELP_MAX_PAGE);
-    not_found_body(wsi, &b, srv->help, lang, status == 404 ? HT_NOT_FOUND_TITLE : text, text);
-    int rc =
-        respond(wsi, r, status, &b, NULL, status == 405 ? pages[r->path.page].allow : NULL, lang);
+    not_found_body(wsi, &b, srv->help, lang, errors[i].title, errors[i].text);
+    int rc = respond(wsi, r, errors[i].status, &b, NULL,
+                     errors[i].status == 405 ? pages[r->path.page].allow : NULL, lang);
     sn_buf_fini(&b);
     return rc;
 }
