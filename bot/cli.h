@@ -19,6 +19,8 @@ void bot_cli_print_json(struct json_t *j);
 int bot_cli_kb_calibrate(struct kb *kb, int json);
 int bot_cli_kb_labels(struct kb *kb, int json, int limit, int npos, char **pos);
 int bot_cli_kb_refit(struct kb *kb, int json);
+/* Names the CLI's writes to kb in the entry history: "cli:" and the user running it. */
+void bot_cli_kb_actor(struct kb *kb);
 /* `sanad user …` (bot/cli_user.c). */
 int bot_cli_user(int argc, char **argv);
 /* `sanad canned …` (bot/cli_canned.c). */

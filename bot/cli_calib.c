@@ -1,9 +1,11 @@
 /* `sanad kb calibrate` and `sanad kb labels`: the confidence model of a base, what it
  * promises at each precision target, and the examples learned from use (kb/calib.h). */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -84,6 +86,15 @@ int bot_cli_kb_calibrate(struct kb *kb, int json)
     else
         info_print(&in);
     return 0;
+}
+
+void bot_cli_kb_actor(struct kb *kb)
+{
+    const struct passwd *pw = getpwuid(geteuid());
+    const char *sudo = getenv("SUDO_USER"); /* root by sudo: the person, not root */
+    char who[KB_MAX_ACTOR_BYTES + 1];
+    snprintf(who, sizeof who, "cli:%s", sudo && *sudo ? sudo : pw ? pw->pw_name : "?");
+    kb_set_actor(kb, who);
 }
 
 int bot_cli_kb_refit(struct kb *kb, int json)

@@ -211,6 +211,7 @@ int bot_cli_kb_gaps(int argc, char **argv)
     struct kb *kb = kb_open(o.db, 0, &e);
     if (!kb)
         return fail(&e);
+    bot_cli_kb_actor(kb);
     rc = promote ? cmd_promote(kb, &o, pos[1]) : cmd_list(kb, &o);
     kb_close(kb);
     return rc;

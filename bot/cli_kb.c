@@ -454,7 +454,7 @@ static int cmd_list(struct kb *kb, const struct opts *o)
 {
     struct sn_err e = {0};
     struct kb_entry_list l;
-    struct kb_filter f = {o->lang, o->category, -1};
+    struct kb_filter f = {.lang = o->lang, .category = o->category, .status = -1};
     if (o->status && (f.status = kb_status_parse(o->status)) < 0)
         return usage_error("--status: expected draft or published, got '%s'", o->status);
     kb_entry_list_init(&l);
@@ -934,6 +934,7 @@ int bot_cli_kb(int argc, char **argv)
     struct kb *kb = kb_open(o.db, create ? KB_OPEN_CREATE : 0, &e);
     if (!kb)
         return fail(&e);
+    bot_cli_kb_actor(kb);
     int rc = create ? cmd_init(kb, &o, fresh) : cmds[i].run(kb, &o, npos, pos);
     /* A write changes what the calibration set holds: refit now, at the editor's command,
      * never while a visitor waits. */

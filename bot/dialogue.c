@@ -439,17 +439,6 @@ static int picked_number(const struct bot_dialogue *d, const char *s)
     return *s == 0 && k >= 1 && k <= d->nsugg ? k : 0;
 }
 
-void bot_brain_search_opts(const struct bot_brain *b, const char *lang, struct kb_search_opts *so)
-{
-    kb_search_opts_init(so);
-    so->k = BOT_MAX_SUGGESTIONS;
-    so->high = b->high;
-    so->medium = b->medium;
-    so->answer_precision = b->answer_precision;
-    so->suggest_precision = b->suggest_precision;
-    so->lang = lang;
-}
-
 void bot_brain_log_gap(struct bot_brain *b, const char *text, const char *lang, int reason)
 {
     if (b->log_gaps && text[0])
@@ -463,13 +452,21 @@ static int search(struct bot_brain *b,
                   const char *lang,
                   int other_too,
                   const char *q,
+                  int explain,
                   struct kb_results **out,
                   struct sn_err *err)
 {
     struct kb_search_opts so;
     struct kb_results *r = NULL, *r2 = NULL;
     int rc;
-    bot_brain_search_opts(b, lang, &so);
+    kb_search_opts_init(&so);
+    so.explain = explain;
+    so.k = BOT_MAX_SUGGESTIONS;
+    so.high = b->high;
+    so.medium = b->medium;
+    so.answer_precision = b->answer_precision;
+    so.suggest_precision = b->suggest_precision;
+    so.lang = lang;
     *out = NULL;
     rc = kb_search(b->kb, q, &so, &r, err);
     if (rc)
@@ -497,6 +494,26 @@ static int search(struct bot_brain *b,
     return SN_OK;
 }
 
+int bot_brain_search(struct bot_brain *b,
+                     const char *lang,
+                     int other_too,
+                     const char *q,
+                     int explain,
+                     struct kb_results **out,
+                     struct sn_err *err)
+{
+    return search(b, lang, other_too, q, explain, out, err);
+}
+
+int bot_brain_verdict(const struct kb_results *r)
+{
+    if (r && r->n && r->v[0].band == KB_BAND_HIGH)
+        return BOT_TURN_ANSWER;
+    if (r && r->n && r->v[0].band == KB_BAND_MEDIUM)
+        return BOT_TURN_SUGGESTIONS;
+    return BOT_TURN_FALLBACK;
+}
+
 static int question_turn(struct bot_brain *b,
                          struct bot_dialogue *d,
                          const char *q,
@@ -505,7 +522,7 @@ static int question_turn(struct bot_brain *b,
                          struct sn_err *err)
 {
     struct kb_results *r = NULL;
-    int rc = search(b, d->lang, other_too, q, &r, err);
+    int rc = search(b, d->lang, other_too, q, 0, &r, err);
     if (rc == SN_EINVAL || rc == SN_ETOOBIG) { /* cannot happen after the checks; be sane */
         kb_results_free(r);
         r = NULL;
@@ -524,9 +541,10 @@ static int question_turn(struct bot_brain *b,
     if (r && r->n && r->v[0].band >= KB_BAND_MEDIUM && strcmp(r->v[0].lang, d->lang) != 0 &&
         (strcmp(r->v[0].lang, "ar") == 0 || strcmp(r->v[0].lang, "en") == 0))
         memcpy(d->lang, r->v[0].lang, 3);
-    if (r && r->n && r->v[0].band == KB_BAND_HIGH) {
+    int verdict = bot_brain_verdict(r);
+    if (verdict == BOT_TURN_ANSWER) {
         answer_turn(b, d, &r->v[0], out);
-    } else if (r && r->n && r->v[0].band == KB_BAND_MEDIUM) {
+    } else if (verdict == BOT_TURN_SUGGESTIONS) {
         turn_start(out, BOT_TURN_SUGGESTIONS, d->lang, NULL);
         out->band = KB_BAND_MEDIUM;
         out->confidence = r->v[0].confidence;

@@ -10,8 +10,8 @@
 #ifndef SANAD_BOT_DIALOGUE_H
 #define SANAD_BOT_DIALOGUE_H
 
-#include "kb/base.h"
 #include "bot/texts.h"
+#include "kb/base.h"
 #include "kb/kb.h"
 
 struct kb;
@@ -19,7 +19,7 @@ struct bot_brain;
 
 struct bot_brain_config {
     double answer_precision, suggest_precision; /* precision targets of the bands */
-    double high, medium; /* raw band overrides; KB_DEFAULT_HIGH / _MEDIUM: from the targets */
+    double high, medium;  /* raw band overrides; KB_DEFAULT_HIGH / _MEDIUM: from the targets */
     const char *bot_name; /* shown in the welcome, e.g. "Sanad"; copied */
     const char *intents;  /* intents data directory (NULL = built-in default "intents"),
                            * relative to the current directory or absolute; copied */
@@ -42,17 +42,15 @@ void bot_brain_free(struct bot_brain *b);
 /* A reload: reads c's intents and texts anew and takes its thresholds and bot name, all or
  * nothing (err set and b unchanged when a file fails to load). Conversations keep their
  * dialogues; their next turns use the new rules and texts. */
-int bot_brain_reconfigure(struct bot_brain *b, const struct bot_brain_config *c, struct sn_err *err);
+int bot_brain_reconfigure(struct bot_brain *b,
+                          const struct bot_brain_config *c,
+                          struct sn_err *err);
 
 /* Visitor text id (bot/texts.h) in lang with the bot's name and agent (NULL: none) filled
  * in: what the queue tells visitors. A fresh string owned by the caller (free). */
-char *bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang,
-                     const char *agent);
+char *
+bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang, const char *agent);
 
-/* The kb_search options the bot searches lang with (its k, bands and precision targets):
- * whoever answers from the base as the bot does (the help center, bot/help.c) starts here.
- * so->lang borrows lang. */
-void bot_brain_search_opts(const struct bot_brain *b, const char *lang, struct kb_search_opts *so);
 /* Records text in lang as a gap of reason (enum kb_gap_reason) as the bot does: only when the
  * brain logs gaps, failures ignored (a gap never costs a reply). Joins the kb's batch. */
 void bot_brain_log_gap(struct bot_brain *b, const char *text, const char *lang, int reason);
@@ -91,6 +89,22 @@ struct bot_turn {
     int handoff;      /* 1 when the conversation must go to a human (kind HANDOFF) */
 };
 void bot_turn_fini(struct bot_turn *t);
+
+/* The ranking the bot makes of question q for a conversation in lang: that language's
+ * entries, and the other's too when other_too and the first search was not high (a mixed
+ * message). With explain, r->explain says why. *out is the caller's (kb_results_free).
+ * Read-only: nothing is logged (the editors' "try a question"). kb_search's errors. */
+struct kb_results;
+int bot_brain_search(struct bot_brain *b,
+                     const char *lang,
+                     int other_too,
+                     const char *q,
+                     int explain,
+                     struct kb_results **out,
+                     struct sn_err *err);
+/* What the bot does with those results: BOT_TURN_ANSWER (the first hit is high),
+ * BOT_TURN_SUGGESTIONS (medium) or BOT_TURN_FALLBACK. Pure. */
+int bot_brain_verdict(const struct kb_results *r);
 /* Human-readable kind ("welcome", "intent", "answer", "suggestions", "fallback", "handoff"). */
 const char *bot_turn_kind_name(int kind);
 
@@ -100,16 +114,16 @@ enum { AWAIT_NOTHING = 0, AWAIT_FEEDBACK = 1, AWAIT_PICK = 2, AWAIT_HUMAN = 3, A
 /* Per-conversation state. Plain data: zero it with bot_dialogue_init, copy it freely. Its
  * stored form is bot_dialogue_encode's JSON, never this layout. */
 struct bot_dialogue {
-    char lang[3];            /* current conversation language */
-    unsigned char awaiting;  /* what the last bot turn asked (AWAIT_*, 0 = nothing) */
-    int misses;              /* low-confidence misses in a row */
-    unsigned turns;          /* visitor messages so far: picks the response template */
-    unsigned char nsugg;     /* suggestions of the last SUGGESTIONS turn, for "1", "2", "3" */
+    char lang[3];                /* current conversation language */
+    unsigned char awaiting;      /* what the last bot turn asked (AWAIT_*, 0 = nothing) */
+    int misses;                  /* low-confidence misses in a row */
+    unsigned turns;              /* visitor messages so far: picks the response template */
+    unsigned char nsugg;         /* suggestions of the last SUGGESTIONS turn, for "1", "2", "3" */
     unsigned char last_q_logged; /* last_q was already recorded as a gap */
     unsigned char lang_hinted;   /* bot_dialogue_init got a language hint */
-    char last_kb_id[64];     /* entry of the last answer (for feedback), "" if none */
-    char last_q[512];        /* the visitor question behind the last answer / suggestion
-                              * (truncated on a character boundary), for gap capture */
+    char last_kb_id[64];         /* entry of the last answer (for feedback), "" if none */
+    char last_q[512];            /* the visitor question behind the last answer / suggestion
+                                  * (truncated on a character boundary), for gap capture */
     char sugg_ids[BOT_MAX_SUGGESTIONS][64];
 };
 /* lang_hint "ar", "en" or NULL (Arabic, and the welcome adds one English line). */
@@ -123,7 +137,9 @@ char *bot_dialogue_encode(const struct bot_dialogue *d);
  * missing or out-of-range ones at their initial value), or the raw layout binaries before
  * format 1 stored (exactly sizeof *d bytes, read once and written back as JSON). SN_OK, or
  * SN_EINVAL (and *d initialised with lang_hint) for anything else. */
-int bot_dialogue_decode(const void *data, size_t len, const char *lang_hint,
+int bot_dialogue_decode(const void *data,
+                        size_t len,
+                        const char *lang_hint,
                         struct bot_dialogue *d);
 
 /* The store's migration hook (store_dialogue_upgrade_fn): a dialogue stored in an older

@@ -12,21 +12,33 @@
 #include <libwebsockets.h>
 #include <sodium.h>
 
+#include "bot/api.h"
 #include "bot/auth.h"
 #include "bot/batch.h"
 #include "bot/config.h"
 #include "bot/guard.h"
 #include "bot/hasher.h"
 #include "bot/queue.h"
+#include "bot/refit.h"
 #include "bot/server.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
+#include "kb/kb.h"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME };
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME, R_TABLE };
+
+#define ARGS_MAX 4096 /* bytes of the decoded query arguments together */
 
 struct bot_api_req {
     int route;
-    int post;
+    int post;   /* the method changes state (POST, PUT, DELETE): Origin is checked */
+    int method; /* enum bot_api_method, 0 for another */
+    const struct bot_api_route *rt; /* route R_TABLE: its row */
+    char param[BOT_API_MAX_PARAM];  /* the path's {id} */
+    char ctype[64];                 /* Content-Type, lower case, parameters cut */
+    struct bot_user user;           /* route R_TABLE: who asked */
+    char args[ARGS_MAX];            /* "name\0value\0…" */
+    size_t args_len;
     int known; /* the path is an API route (for another method when route is R_NONE) */
     int toobig;
     int close; /* close the connection after the answer (a body left unread) */
@@ -114,23 +126,27 @@ int bot_auth_require(struct lws *wsi, int role, struct bot_user *out, char *toke
 
 /* Writes the status line and headers, keeps body for WRITEABLE. cookie / retry may be NULL
  * / 0. Returns the callback's return value. */
-static int respond(
-    struct lws *wsi, struct bot_api_req *r, int status, json_t *body, const char *cookie, int retry)
+static int respond_raw(struct lws *wsi,
+                       struct bot_api_req *r,
+                       int status,
+                       const char *type,
+                       const char *data,
+                       size_t len,
+                       const char *disposition,
+                       const char *cookie,
+                       int retry)
 {
     unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *pos = start,
                                        *end = buf + sizeof buf - 1;
     char ra[16];
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    if (!text)
-        return -1;
     free(r->resp);
-    r->resp_len = strlen(text);
-    r->resp = sn_xmalloc(LWS_PRE + r->resp_len);
-    memcpy(r->resp + LWS_PRE, text, r->resp_len);
-    free(text);
-    if (lws_add_http_common_headers(wsi, (unsigned int)status, "application/json",
-                                    (lws_filepos_t)r->resp_len, &pos, end) ||
+    r->resp_len = len;
+    r->resp = sn_xmalloc(LWS_PRE + len + 1);
+    memcpy(r->resp + LWS_PRE, data, len);
+    if (lws_add_http_common_headers(wsi, (unsigned int)status, type, (lws_filepos_t)r->resp_len,
+                                    &pos, end) ||
+        lws_add_http_header_by_name(wsi, (unsigned char *)"x-content-type-options:",
+                                    (unsigned char *)"nosniff", 7, &pos, end) ||
         lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (unsigned char *)"no-store",
                                      8, &pos, end))
         return -1;
@@ -140,6 +156,10 @@ static int respond(
     if (cookie &&
         lws_add_http_header_by_name(wsi, (unsigned char *)"set-cookie:", (unsigned char *)cookie,
                                     (int)strlen(cookie), &pos, end))
+        return -1;
+    if (disposition && lws_add_http_header_by_name(wsi, (unsigned char *)"content-disposition:",
+                                                   (unsigned char *)disposition,
+                                                   (int)strlen(disposition), &pos, end))
         return -1;
     if (retry > 0) {
         int n = snprintf(ra, sizeof ra, "%d", retry);
@@ -153,10 +173,27 @@ static int respond(
     return 0;
 }
 
+/* Writes the status line and headers, keeps body (taken) for WRITEABLE. cookie / retry may
+ * be NULL / 0. Returns the callback's return value. */
+static int respond(
+    struct lws *wsi, struct bot_api_req *r, int status, json_t *body, const char *cookie, int retry)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text)
+        return -1;
+    int rc =
+        respond_raw(wsi, r, status, "application/json", text, strlen(text), NULL, cookie, retry);
+    free(text);
+    return rc;
+}
+
+/* Every refusal reads {"error": {"code": …, "message": …}} (docs/api.md). */
 static int
 error(struct lws *wsi, struct bot_api_req *r, int status, const char *code, const char *msg)
 {
-    return respond(wsi, r, status, json_pack("{s:s, s:s}", "error", code, "message", msg), NULL, 0);
+    return respond(wsi, r, status,
+                   json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg), NULL, 0);
 }
 
 static int
@@ -169,8 +206,12 @@ user_reply(struct lws *wsi, struct bot_api_req *r, const struct bot_user *u, con
 }
 
 /* The answer to a login once its password was checked: rc as bot_auth_login's. */
-static int finish_login(struct lws *wsi, struct bot_api_req *r, int rc, const struct bot_user *u,
-                        const char *tok, const struct sn_err *e)
+static int finish_login(struct lws *wsi,
+                        struct bot_api_req *r,
+                        int rc,
+                        const struct bot_user *u,
+                        const char *tok,
+                        const struct sn_err *e)
 {
     struct bot_server *srv = server_of(wsi);
     long long now = bot_server_now_ms();
@@ -287,7 +328,7 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
     if (wait) {
         sn_log(SN_LOG_NOTICE, "api", "event=login_throttled ip=%s wait_s=%d", r->ip, wait);
         rc = respond(wsi, r, 429,
-                     json_pack("{s:s, s:s}", "error", "rate_limited", "message",
+                     json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited", "message",
                                "too many failed logins; try again later"),
                      NULL, wait);
         goto out;
@@ -307,8 +348,8 @@ static int do_login(struct lws *wsi, struct bot_api_req *r)
         struct bot_user u;
         struct sn_err e = {0};
         char tok[BOT_AUTH_TOKEN_HEX];
-        int lrc = bot_auth_login(srv->auth, who, pw, pwlen, cfg->agent_session_ttl, now, tok, &u,
-                                 &e);
+        int lrc =
+            bot_auth_login(srv->auth, who, pw, pwlen, cfg->agent_session_ttl, now, tok, &u, &e);
         rc = finish_login(wsi, r, lrc, &u, tok, &e);
         sodium_memzero(tok, sizeof tok);
     }
@@ -342,9 +383,43 @@ static int do_me(struct lws *wsi, struct bot_api_req *r)
     return user_reply(wsi, r, &u, NULL);
 }
 
+/* A route of the table: the handler fills a struct bot_api_call, written here. */
+static int call_route(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_api_call c = {.srv = server_of(wsi), .user = &r->user, .param = r->param};
+    if (r->toobig)
+        return error(wsi, r, 413, "too_big", "the request body is too large");
+    for (size_t i = 0; i < r->args_len && c.nargs < BOT_API_MAX_ARGS;) {
+        c.arg_name[c.nargs] = r->args + i;
+        i += strlen(r->args + i) + 1;
+        c.arg_value[c.nargs++] = r->args + i;
+        i += strlen(r->args + i) + 1;
+    }
+    if (sn_buf_add(&r->body, "", 1)) /* NUL-terminated for the handlers */
+        return error(wsi, r, 413, "too_big", "the request body is too large");
+    c.body = r->body.p;
+    c.len = r->body.len - 1;
+    c.ctype = r->ctype;
+    r->rt->fn(&c);
+    kb_set_actor(c.srv->kb, NULL);
+    if (r->post && c.status >= 200 && c.status < 300) /* the base changed: refit the model */
+        bot_refit_poke(c.srv->refit);
+    int rc;
+    if (c.raw)
+        rc = respond_raw(wsi, r, c.status, c.raw_type, c.raw, c.raw_len, c.disposition, NULL, 0);
+    else if (c.json)
+        rc = respond(wsi, r, c.status, c.json, NULL, 0);
+    else
+        rc = error(wsi, r, 500, "internal", "no answer");
+    free(c.raw);
+    return rc;
+}
+
 static int dispatch(struct lws *wsi, struct bot_api_req *r)
 {
     switch (r->route) {
+    case R_TABLE:
+        return call_route(wsi, r);
     case R_LOGIN:
         return do_login(wsi, r);
     case R_LOGOUT:
@@ -353,50 +428,155 @@ static int dispatch(struct lws *wsi, struct bot_api_req *r)
         return do_me(wsi, r);
     }
     if (r->known)
-        return error(wsi, r, 405, "method_not_allowed", r->post ? "use GET" : "use POST");
+        return error(wsi, r, 405, "method_not_allowed", "this method is not allowed here");
     return error(wsi, r, 404, "not_found", "no such API");
 }
 
-/* 1 when the request's Content-Type is JSON ("application/json", any parameters after ';'). */
-static int json_body(struct lws *wsi)
+/* The request's Content-Type without parameters, in lower case, into out ("" when absent
+ * or too long to be one we take). */
+static void content_type(struct lws *wsi, char *out, size_t size)
 {
     char ct[128];
+    out[0] = 0;
     if (lws_hdr_copy(wsi, ct, sizeof ct, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
-        return 0;
+        return;
     size_t n = strcspn(ct, ";");
     while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
         n--;
-    return n == 16 && !strncasecmp(ct, "application/json", 16);
+    if (n >= size)
+        return;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)(ct[i] >= 'A' && ct[i] <= 'Z' ? ct[i] - 'A' + 'a' : ct[i]);
+    out[n] = 0;
 }
 
-/* LWS_CALLBACK_HTTP for /api/…: picks the route; answers now or waits for the body. */
+/* 1 when a body of Content-Type ct may be sent to a route taking kind (enum bot_api_body).
+ * None of them is a type an HTML form can post: a cross-site form cannot reach a route. */
+static int type_ok(const char *ct, int kind)
+{
+    static const char *const import_types[] = {"application/json", "application/x-ndjson",
+                                               "application/jsonl", "application/x-jsonlines",
+                                               "text/csv"};
+    if (kind == BOT_API_BODY_IMPORT) {
+        for (size_t i = 0; i < sizeof import_types / sizeof import_types[0]; i++)
+            if (!strcmp(ct, import_types[i]))
+                return 1;
+        return 0;
+    }
+    return !strcmp(ct, "application/json");
+}
+
+/* The method of the request as enum bot_api_method (0: another), and its path into uri. */
+static int method_of(struct lws *wsi, char *uri, size_t size)
+{
+    static const struct {
+        int tok, method;
+    } methods[] = {{WSI_TOKEN_GET_URI, BOT_API_GET}, {WSI_TOKEN_POST_URI, BOT_API_POST},
+                   {WSI_TOKEN_PUT_URI, BOT_API_PUT}, {WSI_TOKEN_DELETE_URI, BOT_API_DELETE},
+                   {WSI_TOKEN_PATCH_URI, 0},         {WSI_TOKEN_OPTIONS_URI, 0},
+                   {WSI_TOKEN_HEAD_URI, 0}};
+    uri[0] = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (lws_hdr_total_length(wsi, (enum lws_token_indexes)methods[i].tok) > 0) {
+            if (lws_hdr_copy(wsi, uri, (int)size, (enum lws_token_indexes)methods[i].tok) <= 0)
+                uri[0] = 0; /* too long: no route */
+            return methods[i].method;
+        }
+    return 0;
+}
+
+/* The query's arguments, decoded by lws, into r->args as name\0value\0 pairs. -1 when
+ * they do not fit (the caller answers 414 rather than act on a part of them). */
+static int collect_args(struct lws *wsi, struct bot_api_req *r)
+{
+    char frag[ARGS_MAX];
+    r->args_len = 0;
+    for (int i = 0;; i++) {
+        int fl = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (fl <= 0)
+            return 0;
+        if (i >= BOT_API_MAX_ARGS || fl >= (int)sizeof frag)
+            return -1;
+        int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0)
+            return -1;
+        char *eq = strchr(frag, '=');
+        size_t nl = eq ? (size_t)(eq - frag) : (size_t)n;
+        const char *v = eq ? eq + 1 : "";
+        size_t vl = strlen(v);
+        if (r->args_len + nl + vl + 2 > sizeof r->args)
+            return -1;
+        memcpy(r->args + r->args_len, frag, nl);
+        r->args[r->args_len + nl] = 0;
+        memcpy(r->args + r->args_len + nl + 1, v, vl + 1);
+        r->args_len += nl + vl + 2;
+    }
+}
+
+/* LWS_CALLBACK_HTTP for /api/…: picks the route, checks Origin, role, size and type in
+ * that order before a byte of the body is read; answers now or waits for the body. */
 static int begin(struct lws *wsi, struct bot_api_req *r)
 {
-    char uri[64] = "", cl[24] = ""; /* a longer URI is no route: copy fails, uri stays "" */
-    r->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-    lws_hdr_copy(wsi, uri, sizeof uri, r->post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
-    struct {
+    char uri[256], cl[24] = "";
+    static const struct {
         const char *path;
-        int post, route;
-    } routes[] = {{"/api/login", 1, R_LOGIN}, {"/api/logout", 1, R_LOGOUT}, {"/api/me", 0, R_ME}};
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (!strcmp(uri, routes[i].path)) {
+        int method, route;
+    } own[] = {{"/api/login", BOT_API_POST, R_LOGIN},
+               {"/api/logout", BOT_API_POST, R_LOGOUT},
+               {"/api/me", BOT_API_GET, R_ME}};
+    r->method = method_of(wsi, uri, sizeof uri);
+    r->post = r->method != BOT_API_GET; /* anything but GET may change state */
+    size_t max_body = BOT_API_MAX_BODY;
+    int kind = BOT_API_BODY_JSON;
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (!strcmp(uri, own[i].path)) {
             r->known = 1;
-            if (routes[i].post == r->post)
-                r->route = routes[i].route;
+            if (own[i].method == r->method)
+                r->route = own[i].route;
         }
-    if (!r->post)
-        return dispatch(wsi, r);
+    for (const struct bot_api_route *rt = bot_api_kb_routes; rt->path && !r->route; rt++)
+        if (bot_api_match(rt->path, uri, r->param, sizeof r->param)) {
+            r->known = 1;
+            if (rt->method == r->method) {
+                r->route = R_TABLE;
+                r->rt = rt;
+                max_body = rt->max_body;
+                kind = rt->body;
+            }
+        }
+    int args_ok = r->route != R_TABLE || collect_args(wsi, r) == 0;
     /* Login CSRF and its kin: a state-changing request from a page of another site carries
      * that site's Origin (browsers always send it on a POST), and a form can post only
      * text/plain, urlencoded or multipart bodies; JSON needs a CORS preflight we never
      * grant. The Origin rule is /ws's (bot_ws_origin_ok: the server's own, allowed_origins,
      * none when allow_no_origin). Refused before the body is read: nothing changes. */
-    if (!bot_ws_origin_ok(wsi, server_of(wsi))) {
+    if (r->post && !bot_ws_origin_ok(wsi, server_of(wsi))) {
         r->toobig = r->close = 1; /* its body is not read */
         return error(wsi, r, 403, "bad_origin", "requests from this origin are not allowed");
     }
-    /* a POST: its body must be small; the answer comes after it (or now when it is empty) */
+    if (r->route == R_TABLE) { /* who asks, before the body is read */
+        int st = bot_auth_require(wsi, r->rt->role, &r->user, NULL);
+        if (st) {
+            r->toobig = r->close = r->post;
+            return error(wsi, r, st,
+                         st == 401   ? "unauthorized"
+                         : st == 403 ? "forbidden"
+                                     : "internal",
+                         st == 401 ? "log in first" : "your role may not do this");
+        }
+    }
+    if (!args_ok) {
+        r->toobig = r->close = r->post;
+        return error(wsi, r, 414, "uri_too_long", "the query is too long");
+    }
+    if (r->route == R_NONE || r->method == BOT_API_GET ||
+        (r->route == R_TABLE && kind == BOT_API_BODY_NONE)) {
+        /* a body sent where none is read would be taken for the next request */
+        r->close = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+        sn_buf_init(&r->body, 1);
+        return dispatch(wsi, r);
+    }
+    /* a body: it must be small enough; the answer comes after it (or now when it is empty) */
     if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         strcpy(cl, "x"); /* too long to be a small number */
@@ -406,16 +586,20 @@ static int begin(struct lws *wsi, struct bot_api_req *r)
     }
     char *e;
     unsigned long long n = strtoull(cl, &e, 10);
-    if (*e || n > BOT_API_MAX_BODY) {
+    if (*e || n > max_body) {
         /* refused before reading it; the connection closes after the answer */
         r->toobig = r->close = 1;
         return error(wsi, r, 413, "too_big", "the request body is too large");
     }
-    if (n > 0 && !json_body(wsi)) {
+    content_type(wsi, r->ctype, sizeof r->ctype);
+    if (n > 0 && !type_ok(r->ctype, kind)) {
         r->toobig = r->close = 1;
-        return error(wsi, r, 415, "unsupported_media_type", "send Content-Type: application/json");
+        return error(wsi, r, 415, "unsupported_media_type",
+                     kind == BOT_API_BODY_IMPORT
+                         ? "send Content-Type: application/x-ndjson or text/csv"
+                         : "send Content-Type: application/json");
     }
-    sn_buf_init(&r->body, BOT_API_MAX_BODY);
+    sn_buf_init(&r->body, max_body + 1); /* + the NUL call_route adds */
     return n == 0 ? dispatch(wsi, r) : 0;
 }
 
@@ -431,11 +615,9 @@ int bot_http_api_callback(
         bot_batch_flush(server_of(wsi));
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
-        int post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
         char uri[256]; /* longer: not an API route, http.c answers 404 */
-        if (lws_hdr_copy(wsi, uri, sizeof uri, post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI) <=
-                0 ||
-            strncmp(uri, "/api/", 5))
+        method_of(wsi, uri, sizeof uri);
+        if (strncmp(uri, "/api/", 5))
             return 0;
         req_free(r);
         *req = r = sn_xcalloc(1, sizeof *r);

@@ -26,6 +26,7 @@
 #include "bot/lock.h"
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
+#include "bot/refit.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
@@ -37,6 +38,9 @@
 #include "kb/kb.h"
 
 #define DRAIN_TIMEOUT_S 3.0
+/* An API edit refits the confidence model this long after the last one (bot/refit.h): a
+ * burst of saves costs one fit. */
+#define BOT_REFIT_DEBOUNCE_MS 2000
 
 /* The loop is ours: libev's default loop, handed to lws (its libev plugin) as a foreign loop,
  * so that SIGTERM/SIGINT are ev_signal watchers and the shutdown ends the loop with ev_break.
@@ -238,6 +242,9 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->hasher = bot_hasher_new(cfg->store_db, wake_loop, srv, e);
     if (!srv->hasher)
         return e->code;
+    srv->refit = bot_refit_new(cfg->kb_db, BOT_REFIT_DEBOUNCE_MS, e);
+    if (!srv->refit)
+        return e->code;
     return SN_OK;
 }
 
@@ -433,6 +440,7 @@ out:
     bot_convs_free(srv.convs); /* after the sockets: their sessions detach on close */
     bot_iplimit_free(srv.iplimit);
     bot_hasher_free(srv.hasher); /* before the accounts and the store it works on */
+    bot_refit_free(srv.refit);   /* before the base it fits */
     bot_guard_free(srv.guard);
     bot_auth_close(srv.auth);
     bot_help_free(srv.help);

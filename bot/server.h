@@ -13,6 +13,7 @@ struct bot_iplimit;
 struct bot_auth;
 struct bot_guard;
 struct bot_hasher;
+struct bot_refit;
 struct bot_session;
 struct bot_queue;
 struct kb;
@@ -29,19 +30,20 @@ struct bot_server {
     struct bot_auth *auth;        /* owned: accounts and agent sessions (store_db) */
     struct bot_guard *guard;      /* owned: failed logins (bot/guard.h) */
     struct bot_hasher *hasher;    /* owned: the login worker thread (bot/hasher.h) */
+    struct bot_refit *refit;      /* owned: refits the model after API edits (bot/refit.h) */
     int lock_fd;                  /* the running server's lock on store_db (bot/lock.h) */
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
     struct bot_convs *convs;      /* owned: the conversations with a visitor connected */
     int nsessions;
     unsigned long long next_session_id;
-    size_t headroom; /* LWS_PRE: bytes reserved before every outgoing frame */
-    int tls;         /* 1 when serving https/wss */
-    int port;        /* the port actually listened on */
+    size_t headroom;         /* LWS_PRE: bytes reserved before every outgoing frame */
+    int tls;                 /* 1 when serving https/wss */
+    int port;                /* the port actually listened on */
     struct lws_context *lws; /* the lws context (serve.c) */
-    int stop;          /* a signal asked for the shutdown */
-    int draining;      /* shutdown started: refuse new sockets, close open ones with 1001 */
-    int drained;       /* every socket closed (or the drain timed out): the loop may end */
+    int stop;                /* a signal asked for the shutdown */
+    int draining;            /* shutdown started: refuse new sockets, close open ones with 1001 */
+    int drained;             /* every socket closed (or the drain timed out): the loop may end */
     /* Group commit (bot/batch.h): the frames queued while batch batch_gen is open wait until
      * it is committed (batch_done reaches it); held lists the sessions they wait in. */
     unsigned long long batch_gen, batch_done;

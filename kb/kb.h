@@ -33,7 +33,18 @@ int kb_entry_add(struct kb *kb, struct kb_entry *e, struct sn_err *err);
 /* Replaces the entry with e->id by e (version+1, updated=now, created kept).
  * SN_ENOTFOUND / SN_EINVAL. */
 int kb_entry_update(struct kb *kb, struct kb_entry *e, struct sn_err *err);
+/* kb_entry_update when the stored entry is still at version expect (> 0; 0: any), else
+ * SN_ECONFLICT naming both versions: an editor who saves what another changed meanwhile is
+ * told, never silently overwrites. */
+int kb_entry_update_if(struct kb *kb, struct kb_entry *e, int expect, struct sn_err *err);
 int kb_entry_rm(struct kb *kb, const char *id, struct sn_err *err);
+/* kb_entry_rm when the entry is at version expect (> 0; 0: any), else SN_ECONFLICT. */
+int kb_entry_rm_if(struct kb *kb, const char *id, int expect, struct sn_err *err);
+
+/* Who the history records for this connection's later writes (a login, "cli:USER"); at most
+ * KB_MAX_ACTOR_BYTES, cut beyond; NULL or "" records nobody. */
+#define KB_MAX_ACTOR_BYTES 64
+void kb_set_actor(struct kb *kb, const char *who);
 /* The entry, owned by the caller (kb_entry_free), or NULL with err set (SN_ENOTFOUND). */
 struct kb_entry *kb_entry_get(struct kb *kb, const char *id, struct sn_err *err);
 
@@ -41,18 +52,37 @@ struct kb_filter {
     const char *lang;     /* NULL = any */
     const char *category; /* NULL = any */
     int status;           /* -1 = any */
+    const char *text;     /* NULL or "" = any; else a substring of id, question, variants,
+                           * answer or keywords (ASCII letters in any case) */
+    long long offset;     /* rows skipped (paging) */
+    long long limit;      /* <= 0: all */
 };
 /* Appends matching entries ordered by id to out (caller owns). */
 int kb_entry_list(struct kb *kb,
                   const struct kb_filter *f,
                   struct kb_entry_list *out,
                   struct sn_err *err);
+/* How many entries f selects, its offset and limit aside. */
+int kb_entry_count(struct kb *kb, const struct kb_filter *f, long long *total, struct sn_err *err);
+
+/* The categories in use (lang NULL: both languages), ordered by language then name, with
+ * how many entries and published entries each holds ("" is the uncategorized). *out is a
+ * new array owned by the caller (kb_categories_free). */
+struct kb_category {
+    char lang[3];
+    char *name;
+    int entries, published;
+};
+int kb_category_list(
+    struct kb *kb, const char *lang, struct kb_category **out, int *n, struct sn_err *err);
+void kb_categories_free(struct kb_category *v, int n);
 
 /* One recorded version: the snapshot as it was after the action. */
 struct kb_version {
     int version;
     long long at;
-    char action[12]; /* add, edit, rm, revert, import */
+    char action[12];                 /* add, edit, rm, revert, import */
+    char by[KB_MAX_ACTOR_BYTES + 1]; /* who (kb_set_actor), "" when unknown */
     struct kb_entry *entry;
 };
 /* Versions of id oldest first, in a new array owned by the caller (kb_history_free).

@@ -33,6 +33,7 @@ int kb__sort_unique(uint32_t *g, int n);
 #include "kb/analyze.h"
 #include "kb/base.h"
 #include "kb/entry.h"
+#include "kb/kb.h"
 
 /* Document frequencies of indexed forms, loaded lazily from the fts5vocab table and dropped
  * whenever the index changes (our write, or another connection's seen via data_version). */
@@ -69,6 +70,7 @@ struct kb {
     size_t rcache_bytes;             /* what the entries in it hold */
     unsigned rcache_gen;             /* the index_gen they were parsed under */
     int readonly;
+    char actor[KB_MAX_ACTOR_BYTES + 1]; /* kb_set_actor: who the history says wrote */
 };
 
 /* Runs sql with no result rows; SN_OK or SN_EDB with the SQLite message in err. */

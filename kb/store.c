@@ -1,16 +1,19 @@
 /* Entries, their history, import and export: everything that writes the entries table. */
-#include "kb/kb.h"
-
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "kb/fts5_tok.h"
+#include "kb/kb.h"
 #include "kb/kb_int.h"
 
-#define SCHEMA_VERSION "1"
+/* 2 added entry_history.by (who made the change); a version 1 base is migrated when it is
+ * opened for writing, and a base of a newer version is refused. */
+#define SCHEMA_VERSION     "2"
+#define SCHEMA_VERSION_NUM 2
 /* What the index holds depends on the analyzer: a base indexed by an older one (before root
  * tokens, "1"; before English irregular verbs, "2") is re-indexed when next opened for
  * writing. Bump on any change to tokens. */
@@ -31,7 +34,8 @@ static const char schema[] =
     " created INTEGER NOT NULL, updated INTEGER NOT NULL, version INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS entry_history("
     " entry_id TEXT NOT NULL, version INTEGER NOT NULL, action TEXT NOT NULL,"
-    " at INTEGER NOT NULL, snapshot TEXT NOT NULL, PRIMARY KEY (entry_id, version));"
+    " at INTEGER NOT NULL, snapshot TEXT NOT NULL, by TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY (entry_id, version));"
     "CREATE TABLE IF NOT EXISTS synonyms("
     " term TEXT PRIMARY KEY, canonical TEXT NOT NULL, created INTEGER NOT NULL);"
     /* rowid = entries.n; only published entries are indexed. */
@@ -57,25 +61,48 @@ int kb__exec(struct kb *kb, const char *sql, struct sn_err *err)
     return SN_OK;
 }
 
-static int has_schema(struct kb *kb)
+/* The base's schema version; 0 when it has none (not a Sanad base, or a new file). */
+static int schema_version(struct kb *kb)
 {
     sqlite3_stmt *st = NULL;
-    int ok = 0;
-    if (sqlite3_prepare_v2(kb->db, "SELECT value FROM meta WHERE key='schema'", -1, &st,
-                           NULL) == SQLITE_OK)
-        ok = sqlite3_step(st) == SQLITE_ROW;
+    int v = 0;
+    if (sqlite3_prepare_v2(kb->db, "SELECT value FROM meta WHERE key='schema'", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = atoi((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    return ok;
+    return v;
 }
 
-#define ENTRY_COLS "n, id, lang, category, question, variants, answer, keywords, status, created, updated, version"
+/* Brings a base of an older schema to this one, in one transaction (a failure leaves it as
+ * it was). Version 1 -> 2: the history learns who made each change; older rows say "". */
+static int migrate(struct kb *kb, int from, struct sn_err *err)
+{
+    int rc = kb__exec(kb, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    if (from < 2)
+        rc = kb__exec(kb, "ALTER TABLE entry_history ADD COLUMN by TEXT NOT NULL DEFAULT ''", err);
+    if (rc == SN_OK)
+        rc = kb__exec(kb, "UPDATE meta SET value='" SCHEMA_VERSION "' WHERE key='schema'", err);
+    if (rc == SN_OK)
+        rc = kb__exec(kb, "COMMIT", err);
+    if (rc)
+        kb__exec(kb, "ROLLBACK", NULL);
+    return rc;
+}
+
+#define ENTRY_COLS                                                                            \
+    "n, id, lang, category, question, variants, answer, keywords, status, created, updated, " \
+    "version"
 
 static int analyzer_current(struct kb *kb)
 {
     sqlite3_stmt *st = NULL;
     int ok = 0;
-    if (sqlite3_prepare_v2(kb->db, "SELECT value FROM meta WHERE key='analyzer'", -1, &st,
-                           NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(kb->db, "SELECT value FROM meta WHERE key='analyzer'", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
         ok = strcmp((const char *)sqlite3_column_text(st, 0), ANALYZER_VERSION) == 0;
     sqlite3_finalize(st);
     return ok;
@@ -96,10 +123,10 @@ static int reindex(struct kb *kb, struct sn_err *err)
                   "INSERT INTO kb_fts(kb_fts) VALUES('rebuild'); DELETE FROM kb_terms;"
                   "INSERT OR REPLACE INTO meta VALUES('analyzer','" ANALYZER_VERSION "');",
                   err);
-    if (rc == SN_OK && sqlite3_prepare_v2(kb->db,
-                                          "SELECT " ENTRY_COLS
-                                          " FROM entries WHERE status='published' ORDER BY n",
-                                          -1, &st, NULL) != SQLITE_OK)
+    if (rc == SN_OK &&
+        sqlite3_prepare_v2(kb->db,
+                           "SELECT " ENTRY_COLS " FROM entries WHERE status='published' ORDER BY n",
+                           -1, &st, NULL) != SQLITE_OK)
         rc = kb__dberr(kb, err, "re-index");
     while (rc == SN_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
         struct kb_entry *e = row_entry(st);
@@ -140,12 +167,19 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
     kb->an = kb_analyzer_new(err);
     if (!kb->an)
         goto fail;
+    /* a base of a newer schema is refused before anything is written to it */
+    int sv = schema_version(kb);
+    if (sv > SCHEMA_VERSION_NUM) {
+        sn_err_set(err, SN_EINVAL, "%s: written by a newer Sanad (schema %d, this one knows %d)",
+                   path, sv, SCHEMA_VERSION_NUM);
+        goto fail;
+    }
     if (flags & KB_OPEN_CREATE) {
         if (kb__exec(kb, "PRAGMA journal_mode=WAL", err) || kb__exec(kb, "BEGIN", err) ||
             kb__exec(kb, schema, err) || kb__gap_schema(kb, err) || kb__calib_schema(kb, err) ||
             kb__feedback_schema(kb, err))
             goto fail;
-        if (!has_schema(kb) &&
+        if (!schema_version(kb) &&
             (kb__exec(kb,
                       "INSERT INTO meta VALUES('schema','" SCHEMA_VERSION "');"
                       "INSERT INTO meta VALUES('analyzer','" ANALYZER_VERSION "');"
@@ -154,13 +188,18 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
             goto fail;
         if (kb__exec(kb, "COMMIT", err))
             goto fail;
-    } else if (!has_schema(kb)) {
+    }
+    sv = schema_version(kb);
+    if (!sv) {
         sn_err_set(err, SN_ENOTFOUND, "%s: not a Sanad knowledge base (run `sanad kb init`)", path);
         goto fail;
-    } else if (!kb->readonly) {
+    }
+    if (!kb->readonly && sv < SCHEMA_VERSION_NUM && migrate(kb, sv, err))
+        goto fail;
+    if (!kb->readonly && !(flags & KB_OPEN_CREATE)) {
         kb__gap_schema(kb, NULL);   /* on failure kb_gap_log reports SN_EDB later */
-        kb__calib_schema(kb, NULL);     /* likewise kb_calibrate and kb_label_add */
-        kb__feedback_schema(kb, NULL);  /* likewise kb_feedback_add */
+        kb__calib_schema(kb, NULL); /* likewise kb_calibrate and kb_label_add */
+        kb__feedback_schema(kb, NULL); /* likewise kb_feedback_add */
         if (!analyzer_current(kb) && reindex(kb, err))
             goto fail;
     }
@@ -244,7 +283,6 @@ static int parse_list(const char *s, char ***v, int *n)
     return SN_OK;
 }
 
-
 /* Builds an entry from a row selected with ENTRY_COLS; owned by the caller. */
 static struct kb_entry *row_entry(sqlite3_stmt *st)
 {
@@ -268,8 +306,8 @@ static struct kb_entry *row_entry(sqlite3_stmt *st)
 }
 
 /* Looks id up; *n is its row number or 0 when absent. *out (optional) gets the entry. */
-static int find(struct kb *kb, const char *id, long long *n, struct kb_entry **out,
-                struct sn_err *err)
+static int
+find(struct kb *kb, const char *id, long long *n, struct kb_entry **out, struct sn_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = SN_OK;
@@ -299,10 +337,11 @@ static int record(struct kb *kb, const struct kb_entry *e, const char *action, s
     int rc = SN_OK;
     sn_buf_init(&b, 1u << 20);
     kb_write_entry(KB_FMT_JSONL, e, &b);
-    if (sqlite3_prepare_v2(kb->db,
-                           "INSERT OR REPLACE INTO entry_history(entry_id, version, action, at, snapshot)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5)",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            kb->db,
+            "INSERT OR REPLACE INTO entry_history(entry_id, version, action, at, snapshot, by)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+            -1, &st, NULL) != SQLITE_OK) {
         rc = kb__dberr(kb, err, "history");
         goto out;
     }
@@ -311,6 +350,7 @@ static int record(struct kb *kb, const struct kb_entry *e, const char *action, s
     sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (long long)time(NULL));
     sqlite3_bind_text(st, 5, b.p ? b.p : "", (int)b.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, kb->actor, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = kb__dberr(kb, err, "history");
 out:
@@ -401,7 +441,12 @@ static int same_content(const struct kb_entry *a, const struct kb_entry *b)
 
 /* add / update / import share this: validate, then write e and its history. Inside a
  * transaction owned by the caller. result: 0 added, 1 updated, 2 unchanged. */
-static int put(struct kb *kb, struct kb_entry *e, int mode, const char *action, int *result,
+static int put(struct kb *kb,
+               struct kb_entry *e,
+               int mode,
+               int expect,
+               const char *action,
+               int *result,
                struct sn_err *err)
 {
     enum { ADD, UPDATE, UPSERT };
@@ -428,6 +473,11 @@ static int put(struct kb *kb, struct kb_entry *e, int mode, const char *action, 
         rc = sn_err_set(err, SN_ENOTFOUND, "no entry %s", e->id);
         goto out;
     }
+    if (expect > 0 && old && old->version != expect) {
+        rc = sn_err_set(err, SN_ECONFLICT, "entry %s is at version %d, not %d", e->id, old->version,
+                        expect);
+        goto out;
+    }
     if (old && same_content(old, e)) {
         *result = 2;
         goto out;
@@ -446,9 +496,9 @@ static int put(struct kb *kb, struct kb_entry *e, int mode, const char *action, 
             e->version = 1;
         /* A version recorded before (the id was removed) must not be overwritten. */
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(kb->db,
-                               "SELECT coalesce(max(version),0) FROM entry_history WHERE entry_id=?1",
-                               -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(
+                kb->db, "SELECT coalesce(max(version),0) FROM entry_history WHERE entry_id=?1", -1,
+                &st, NULL) == SQLITE_OK) {
             sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
             if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) >= e->version)
                 e->version = sqlite3_column_int(st, 0) + 1;
@@ -480,19 +530,29 @@ int kb_entry_add(struct kb *kb, struct kb_entry *e, struct sn_err *err)
     int rc = kb__exec(kb, "BEGIN IMMEDIATE", err);
     if (rc)
         return rc;
-    return txn_end(kb, put(kb, e, 0, "add", &result, err), err);
+    return txn_end(kb, put(kb, e, 0, 0, "add", &result, err), err);
 }
 
 int kb_entry_update(struct kb *kb, struct kb_entry *e, struct sn_err *err)
+{
+    return kb_entry_update_if(kb, e, 0, err);
+}
+
+int kb_entry_update_if(struct kb *kb, struct kb_entry *e, int expect, struct sn_err *err)
 {
     int result;
     int rc = kb__exec(kb, "BEGIN IMMEDIATE", err);
     if (rc)
         return rc;
-    return txn_end(kb, put(kb, e, 1, "edit", &result, err), err);
+    return txn_end(kb, put(kb, e, 1, expect, "edit", &result, err), err);
 }
 
 int kb_entry_rm(struct kb *kb, const char *id, struct sn_err *err)
+{
+    return kb_entry_rm_if(kb, id, 0, err);
+}
+
+int kb_entry_rm_if(struct kb *kb, const char *id, int expect, struct sn_err *err)
 {
     struct kb_entry *old = NULL;
     sqlite3_stmt *st = NULL;
@@ -503,6 +563,9 @@ int kb_entry_rm(struct kb *kb, const char *id, struct sn_err *err)
     rc = find(kb, id, &n, &old, err);
     if (rc == SN_OK && !n)
         rc = sn_err_set(err, SN_ENOTFOUND, "no entry %s", id);
+    else if (rc == SN_OK && expect > 0 && old->version != expect)
+        rc = sn_err_set(err, SN_ECONFLICT, "entry %s is at version %d, not %d", id, old->version,
+                        expect);
     if (rc)
         goto out;
     rc = kb__unindex(kb, n, err);
@@ -535,23 +598,106 @@ struct kb_entry *kb_entry_get(struct kb *kb, const char *id, struct sn_err *err)
     return e;
 }
 
-int kb_entry_list(struct kb *kb, const struct kb_filter *f, struct kb_entry_list *out,
-                  struct sn_err *err)
+/* The rows a struct kb_filter selects: ?1 lang, ?2 category, ?3 status, ?4 text (a case-
+ * insensitive substring of the id, question, variants, answer or keywords; instr, not LIKE,
+ * so that % and _ are plain characters). ASCII letters match in any case. */
+#define FILTER_SQL                                                                          \
+    "(?1 IS NULL OR lang=?1) AND (?2 IS NULL OR category=?2) AND (?3 IS NULL OR status=?3)" \
+    " AND (?4 IS NULL OR instr(lower(id || char(10) || question || char(10) || variants"    \
+    " || char(10) || answer || char(10) || keywords), lower(?4)) > 0)"
+
+static void bind_filter(sqlite3_stmt *st, const struct kb_filter *f)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = SN_OK, s;
-    if (sqlite3_prepare_v2(kb->db,
-                           "SELECT " ENTRY_COLS " FROM entries WHERE (?1 IS NULL OR lang=?1)"
-                           " AND (?2 IS NULL OR category=?2) AND (?3 IS NULL OR status=?3)"
-                           " ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return kb__dberr(kb, err, "list");
     if (f && f->lang)
         sqlite3_bind_text(st, 1, f->lang, -1, SQLITE_STATIC);
     if (f && f->category)
         sqlite3_bind_text(st, 2, f->category, -1, SQLITE_STATIC);
     if (f && f->status >= 0)
         sqlite3_bind_text(st, 3, kb_status_name(f->status), -1, SQLITE_STATIC);
+    if (f && f->text && f->text[0])
+        sqlite3_bind_text(st, 4, f->text, -1, SQLITE_STATIC);
+}
+
+int kb_entry_count(struct kb *kb, const struct kb_filter *f, long long *total, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK;
+    *total = 0;
+    if (sqlite3_prepare_v2(kb->db, "SELECT count(*) FROM entries WHERE " FILTER_SQL, -1, &st,
+                           NULL) != SQLITE_OK)
+        return kb__dberr(kb, err, "count");
+    bind_filter(st, f);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *total = sqlite3_column_int64(st, 0);
+    else
+        rc = kb__dberr(kb, err, "count");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int kb_category_list(
+    struct kb *kb, const char *lang, struct kb_category **out, int *n, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK, s, cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(kb->db,
+                           "SELECT lang, category, count(*), sum(status='published') FROM entries"
+                           " WHERE ?1 IS NULL OR lang=?1 GROUP BY lang, category"
+                           " ORDER BY lang, category",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kb__dberr(kb, err, "categories");
+    if (lang)
+        sqlite3_bind_text(st, 1, lang, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = sn_xrealloc(*out, (size_t)cap * sizeof **out);
+        }
+        struct kb_category *c = &(*out)[(*n)++];
+        snprintf(c->lang, sizeof c->lang, "%s", (const char *)sqlite3_column_text(st, 0));
+        c->name = sn_xstrdup((const char *)sqlite3_column_text(st, 1));
+        c->entries = sqlite3_column_int(st, 2);
+        c->published = sqlite3_column_int(st, 3);
+    }
+    if (s != SQLITE_DONE) {
+        rc = kb__dberr(kb, err, "categories");
+        kb_categories_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void kb_categories_free(struct kb_category *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+void kb_set_actor(struct kb *kb, const char *who)
+{
+    snprintf(kb->actor, sizeof kb->actor, "%s", who ? who : "");
+}
+
+int kb_entry_list(struct kb *kb,
+                  const struct kb_filter *f,
+                  struct kb_entry_list *out,
+                  struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK, s;
+    if (sqlite3_prepare_v2(kb->db,
+                           "SELECT " ENTRY_COLS " FROM entries WHERE " FILTER_SQL
+                           " ORDER BY id LIMIT ?5 OFFSET ?6",
+                           -1, &st, NULL) != SQLITE_OK)
+        return kb__dberr(kb, err, "list");
+    bind_filter(st, f);
+    sqlite3_bind_int64(st, 5, f && f->limit > 0 ? f->limit : -1);
+    sqlite3_bind_int64(st, 6, f && f->offset > 0 ? f->offset : 0);
     while ((s = sqlite3_step(st)) == SQLITE_ROW)
         kb_entry_list_push(out, row_entry(st));
     if (s != SQLITE_DONE)
@@ -560,15 +706,14 @@ int kb_entry_list(struct kb *kb, const struct kb_filter *f, struct kb_entry_list
     return rc;
 }
 
-int kb_history(struct kb *kb, const char *id, struct kb_version **out, int *n,
-               struct sn_err *err)
+int kb_history(struct kb *kb, const char *id, struct kb_version **out, int *n, struct sn_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = SN_OK, s, cap = 0;
     *out = NULL;
     *n = 0;
     if (sqlite3_prepare_v2(kb->db,
-                           "SELECT version, at, action, snapshot FROM entry_history"
+                           "SELECT version, at, action, snapshot, by FROM entry_history"
                            " WHERE entry_id=?1 ORDER BY version",
                            -1, &st, NULL) != SQLITE_OK)
         return kb__dberr(kb, err, "history");
@@ -589,6 +734,7 @@ int kb_history(struct kb *kb, const char *id, struct kb_version **out, int *n,
         v->version = sqlite3_column_int(st, 0);
         v->at = sqlite3_column_int64(st, 1);
         snprintf(v->action, sizeof v->action, "%s", (const char *)sqlite3_column_text(st, 2));
+        snprintf(v->by, sizeof v->by, "%s", (const char *)sqlite3_column_text(st, 4));
         v->entry = l.v[0];
         l.n = 0;
         kb_entry_list_fini(&l);
@@ -632,15 +778,19 @@ int kb_revert(struct kb *kb, const char *id, int version, struct sn_err *err)
     e->updated = 0;
     rc = kb__exec(kb, "BEGIN IMMEDIATE", err);
     if (rc == SN_OK)
-        rc = txn_end(kb, put(kb, e, 2, "revert", &result, err), err);
+        rc = txn_end(kb, put(kb, e, 2, 0, "revert", &result, err), err);
     if (rc == SN_OK && result == 2)
         rc = sn_err_set(err, SN_ECONFLICT, "%s is already the same as version %d", id, version);
     kb_entry_free(e);
     return rc;
 }
 
-int kb_import(struct kb *kb, enum kb_format fmt, const char *buf, size_t len,
-              struct kb_import_stats *st, struct sn_err *err)
+int kb_import(struct kb *kb,
+              enum kb_format fmt,
+              const char *buf,
+              size_t len,
+              struct kb_import_stats *st,
+              struct sn_err *err)
 {
     struct kb_entry_list l;
     int rc;
@@ -654,7 +804,7 @@ int kb_import(struct kb *kb, enum kb_format fmt, const char *buf, size_t len,
         goto out;
     for (size_t i = 0; i < l.n && rc == SN_OK; i++) {
         int result = 0;
-        rc = put(kb, l.v[i], 2, "import", &result, err);
+        rc = put(kb, l.v[i], 2, 0, "import", &result, err);
         if (rc) {
             struct sn_err inner = err ? *err : (struct sn_err){0};
             sn_err_set(err, rc, "entry %zu (%s): %s", i + 1, l.v[i]->id, inner.msg);

@@ -5,7 +5,7 @@
  *   loadgen --url ws://127.0.0.1:PORT [--visitors N] [--agents M --agent-cookie C ...]
  *           [--rate R] [--duration S] [--warmup S] [--human-share F] [--idle N]
  *           [--questions-per-visit Q] [--exchanges K] [--english-share F] [--server-pid PID]
- *           [--sample-every S] [--kb-dir DIR] [--json]
+ *           [--sample-every S] [--kb-dir DIR] [--stall-timeout S] [--json]
  *
  * Visitors (/ws, sanad.v1, docs/protocol.md): each visit is a fresh conversation (hello in
  * the visit's language, wait for `welcome` and the bot's welcome message), then questions
@@ -26,14 +26,19 @@
  *
  * Pacing: with --rate R the visitors' messages (questions and relayed ones) leave at R per
  * second in total, from a FIFO of visitors ready to send; without it every visitor sends its
- * next message as soon as it has the answer to the last (the saturation run).
+ * next message as soon as it has the answer to the last (the saturation run). A visit whose
+ * questions are done ends at once, not through the FIFO (it sends nothing). A question the
+ * bot answers with a handoff (a KB question that reads as "talk to a human") makes that visit
+ * a human one: it waits for the agent like a handoff asked for. A visitor waiting longer than
+ * --stall-timeout (30 s) for anything is counted as stalled (a failure) and its visit ended,
+ * so that one lost answer costs one visit, not the slot for the rest of the run.
  *
  * Phases: connect (agents, idle sockets, visitors) → warm-up (running, nothing recorded) →
  * measure (--duration S, at most 3600) → report. With --server-pid, VmRSS and the number of
  * open fds of the server (/proc/PID) at the start and end of the measurement, and every
  * --sample-every seconds. The report: a readable block, or with --json one JSON object.
- * Exit status 0 when nothing failed (no error frame, no failed or dropped socket), else 1;
- * 2 for bad arguments. */
+ * Exit status 0 when nothing failed (no error frame, no failed or dropped socket, no stalled
+ * visitor), else 1; 2 for bad arguments. */
 #include <dirent.h>
 #include <errno.h>
 #include <ev.h>
@@ -93,14 +98,16 @@ struct conn {
     /* outgoing frames, each malloc'd with LWS_PRE in front */
     unsigned char *outq[OUTQ];
     size_t outlen[OUTQ];
+    int64_t outt[OUTQ]; /* when queued: the write delay */
     int oh, on;
     char *rx; /* fragments of the current frame */
     size_t rx_len, rx_cap;
     /* visitor */
     int lang_en, human, got_welcome, got_ack, asked, replies, in_fifo, by_words;
     uint32_t nsent;
-    int64_t t_sent, t_hand;
+    int64_t t_sent, t_hand, t_ready;
     char cid[32];
+    int64_t t_state; /* when st was set: the stall watchdog */
     /* agent */
     const char *cookie;
     struct chat chats[MAX_CHATS];
@@ -129,6 +136,7 @@ static struct {
     const char *url, *kb_dir;
     int visitors, agents, idle, json, server_pid, qpv, exchanges, burst;
     double rate, duration, warmup, human_share, english_share, sample_every, connect_timeout;
+    double stall_timeout;
     const char *cookies[MAX_AGENTS];
     int ncookies;
 } o;
@@ -146,14 +154,15 @@ static size_t nq_ar, nq_en;
 
 static enum phase phase = PH_CONNECT;
 static int interrupted, inflight, agents_ready, idle_ready, visitors_ready_once;
-static double t_start, t_phase, t_measure0, t_measure_end, t_last_sample, credit;
+static double t_start, t_phase, t_measure0, t_measure_end, t_last_sample, t_stall_check, credit;
 static int *fifo; /* visitors ready to send, under --rate */
 static int fifo_h, fifo_n;
 
 /* counters: during the measurement only, except the *_all */
 static long answered, relays, handoffs, joined, closed_chats, visits, agent_msgs;
-static long errors, connect_errors, closed_early, bad_frames, sent_msgs;
+static long errors, connect_errors, closed_early, bad_frames, sent_msgs, stalled, bot_handoffs;
 static struct samples s_answer, s_relay, s_wait;
+static struct samples s_fifo, s_write; /* ready → taken by the pacer; queued → lws_write */
 static struct code_count codes[MAX_CODES];
 static int ncodes;
 static struct proc_sample p_before, p_start, p_end;
@@ -229,6 +238,12 @@ static void sample_add(struct samples *s, int64_t dt)
         s->v = xrealloc(s->v, s->cap * sizeof *s->v);
     }
     s->v[s->n++] = dt < 0 ? 0 : dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+}
+
+static void set_state(struct conn *c, enum vstate st)
+{
+    c->st = st;
+    c->t_state = now_us();
 }
 
 /* VmRSS and the number of open fds of pid; zeroes when it cannot be read. */
@@ -360,6 +375,7 @@ static int send_text(struct conn *c, const char *fmt, ...)
     int i = (c->oh + c->on++) % OUTQ;
     c->outq[i] = b;
     c->outlen[i] = (size_t)n;
+    c->outt[i] = now_us();
     lws_callback_on_writable(c->wsi);
     return 0;
 }
@@ -372,6 +388,7 @@ static int on_writeable(struct conn *c)
         return 0;
     unsigned char *b = c->outq[c->oh];
     size_t n = c->outlen[c->oh];
+    sample_add(&s_write, now_us() - c->outt[c->oh]);
     c->oh = (c->oh + 1) % OUTQ;
     c->on--;
     if (c->kind == K_VISITOR && (c->st == V_WAIT_BOT || c->st == V_WAIT_AGENT) && !c->got_ack)
@@ -397,40 +414,50 @@ static void outq_clear(struct conn *c)
 
 static void visitor_send_next(struct conn *c);
 
-/* The visitor may send: at once (no --rate), or when the pacer takes it from the FIFO. */
+static void visit_end(struct conn *c)
+{
+    set_state(c, V_CLOSING);
+    if (c->wsi)
+        lws_callback_on_writable(c->wsi);
+}
+
+/* The visitor may send: at once (no --rate), or when the pacer takes it from the FIFO. A
+ * visit with all its questions asked ends here: through the FIFO it would spend a pacer credit
+ * on sending nothing (one in six with 5 questions a visit, so the rate fell short by that). */
 static void visitor_ready(struct conn *c)
 {
     if (phase == PH_DONE)
         return;
+    if (c->st == V_READY && !(c->human && c->asked >= 1) && c->asked >= o.qpv) {
+        visit_end(c);
+        return;
+    }
     if (o.rate <= 0) {
         visitor_send_next(c);
         return;
     }
+    c->t_ready = now_us();
     if (!c->in_fifo && fifo_n < nconns) {
         fifo[(fifo_h + fifo_n++) % nconns] = c->idx;
         c->in_fifo = 1;
     }
 }
 
-static void visit_end(struct conn *c)
-{
-    c->st = V_CLOSING;
-    if (c->wsi)
-        lws_callback_on_writable(c->wsi);
-}
-
 static void visitor_send_next(struct conn *c)
 {
+    if (c->in_fifo)
+        sample_add(&s_fifo, now_us() - c->t_ready);
     c->in_fifo = 0;
     if (!c->wsi)
         return;
     if (c->st == V_READY) {
         if (c->human && c->asked >= 1) { /* ask for a human: the button or in words */
-            c->st = V_WAIT_HAND;
+            set_state(c, V_WAIT_HAND);
             c->t_hand = now_us();
             if (c->by_words) {
                 json_t *s = json_string(human_words[c->lang_en][c->nsent % 2]);
                 char *lit = json_dumps(s, JSON_ENCODE_ANY);
+                c->got_ack = 0;
                 c->nsent++;
                 snprintf(c->cid, sizeof c->cid, "v%d-%" PRIu32, c->idx, c->nsent);
                 send_text(c, "{\"type\":\"message\",\"text\":%s,\"client_id\":\"%s\"}", lit,
@@ -448,9 +475,9 @@ static void visitor_send_next(struct conn *c)
             visit_end(c);
             return;
         }
-        c->st = V_WAIT_BOT;
+        set_state(c, V_WAIT_BOT);
     } else if (c->st == V_AGENT) {
-        c->st = V_WAIT_AGENT;
+        set_state(c, V_WAIT_AGENT);
     } else {
         return;
     }
@@ -479,7 +506,7 @@ static void visitor_frame(struct conn *c, json_t *m, const char *type)
             return;
         if (!strcmp(from, "bot")) {
             if (c->st == V_HELLO && c->got_welcome) {
-                c->st = c->kind == K_IDLE ? V_IDLE : V_READY;
+                set_state(c, c->kind == K_IDLE ? V_IDLE : V_READY);
                 inflight--;
                 if (c->kind == K_IDLE) {
                     idle_ready++;
@@ -494,21 +521,39 @@ static void visitor_frame(struct conn *c, json_t *m, const char *type)
                 if (measuring())
                     answered++;
                 c->asked++;
-                c->st = V_READY;
+                if (kind && !strcmp(kind, "handoff")) {
+                    /* the question read as "talk to a human" (the bot's intent): the
+                     * conversation is queued and an agent will join; a next question would
+                     * go to that agent, and its reply was not what this visitor waited for
+                     * (the slot was lost for the rest of the run) */
+                    if (measuring()) {
+                        handoffs++;
+                        bot_handoffs++;
+                    }
+                    c->t_hand = now_us();
+                    set_state(c, V_QUEUED);
+                    return;
+                }
+                set_state(c, V_READY);
                 visitor_ready(c);
             } else if (c->st == V_WAIT_HAND && kind && !strcmp(kind, "handoff")) {
                 if (measuring())
                     handoffs++;
-                c->st = V_QUEUED;
+                set_state(c, V_QUEUED);
+            } else if (c->st == V_WAIT_HAND && c->by_words && c->got_ack) {
+                /* the words were not read as a handoff: press the button instead */
+                c->by_words = 0;
+                set_state(c, V_READY);
+                visitor_ready(c);
             }
         } else if (!strcmp(from, "agent") && c->st == V_WAIT_AGENT && c->got_ack) {
             sample_add(&s_relay, now_us() - c->t_sent);
             if (measuring())
                 relays++;
             if (++c->replies >= o.exchanges) {
-                c->st = V_WAIT_CLOSE;
+                set_state(c, V_WAIT_CLOSE);
             } else {
-                c->st = V_AGENT;
+                set_state(c, V_AGENT);
                 visitor_ready(c);
             }
         }
@@ -517,7 +562,7 @@ static void visitor_frame(struct conn *c, json_t *m, const char *type)
             sample_add(&s_wait, now_us() - c->t_hand);
             if (measuring())
                 joined++;
-            c->st = V_AGENT;
+            set_state(c, V_AGENT);
             c->replies = 0;
             visitor_ready(c);
         }
@@ -529,7 +574,7 @@ static void visitor_frame(struct conn *c, json_t *m, const char *type)
         const char *code = json_string_value(json_object_get(m, "code"));
         error_seen(code ? code : "(none)");
         if (c->st == V_WAIT_BOT || c->st == V_WAIT_AGENT || c->st == V_WAIT_HAND) {
-            c->st = c->st == V_WAIT_AGENT ? V_AGENT : V_READY;
+            set_state(c, c->st == V_WAIT_AGENT ? V_AGENT : V_READY);
             if (c->st == V_READY)
                 c->asked++;
             visitor_ready(c);
@@ -704,7 +749,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
         }
         break;
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        c->st = V_HELLO;
+        set_state(c, V_HELLO);
         if (c->kind != K_AGENT)
             send_text(c, "{\"type\":\"hello\",\"lang\":\"%s\"}", c->lang_en ? "en" : "ar");
         break;
@@ -748,7 +793,7 @@ static void connect_one(struct conn *c)
     i.local_protocol_name = "loadgen";
     i.userdata = c;
     i.pwsi = &c->wsi;
-    c->st = V_CONNECTING;
+    set_state(c, V_CONNECTING);
     inflight++;
     if (!lws_client_connect_via_info(&i) && c->st == V_CONNECTING)
         conn_gone(c, 1);
@@ -782,6 +827,32 @@ static void pace(double dt)
     }
 }
 
+static const char *const state_name[] = {
+    [V_HELLO] = "hello",   [V_WAIT_BOT] = "wait_bot",     [V_WAIT_HAND] = "wait_handoff",
+    [V_QUEUED] = "queued", [V_WAIT_AGENT] = "wait_agent", [V_WAIT_CLOSE] = "wait_close",
+};
+
+/* A visitor that waits longer than --stall-timeout for the server (an answer, an agent, a
+ * close) is a failure, counted; its visit ends so that the slot goes on and the rate with it
+ * (one such wait used to hold the slot for the rest of the run, silently). */
+static void check_stalls(void)
+{
+    int64_t now = now_us(), limit = (int64_t)(o.stall_timeout * 1e6);
+    for (int i = 0; i < nconns; i++) {
+        struct conn *c = &conns[i];
+        if (c->kind != K_VISITOR || !c->wsi || c->st >= V_IDLE || c->st < V_HELLO ||
+            c->st == V_READY || c->st == V_AGENT || now - c->t_state <= limit)
+            continue;
+        stalled++;
+        if (stalled <= 5)
+            fprintf(stderr, "loadgen: visitor %d stalled: %s for %.1f s\n", c->idx,
+                    state_name[c->st], (double)(now - c->t_state) / 1e6);
+        if (c->st == V_HELLO)
+            inflight--; /* conn_gone counts it only while connecting or saying hello */
+        visit_end(c);
+    }
+}
+
 static void psample(double t)
 {
     if (npsamples < MAX_SAMPLES && o.server_pid > 0) {
@@ -808,6 +879,10 @@ static void on_tick(struct ev_loop *l, struct ev_timer *w, int revents)
     }
     start_connects();
     pace(dt);
+    if (o.stall_timeout > 0 && t - t_stall_check >= 0.5) {
+        t_stall_check = t;
+        check_stalls();
+    }
     switch (phase) {
     case PH_CONNECT: {
         int all_up = agents_ready == o.agents && idle_ready == o.idle && visitors_ready_once;
@@ -910,6 +985,9 @@ static void report(int failed)
     json_pcts(r, "answer_rtt", &s_answer);
     json_pcts(r, "relay_rtt", &s_relay);
     json_pcts(r, "queue_wait", &s_wait);
+    json_object_set_new(r, "bot_handoffs", json_integer(bot_handoffs));
+    json_pcts(r, "fifo_wait", &s_fifo);
+    json_pcts(r, "write_delay", &s_write);
     for (int i = 0; i < ncodes; i++)
         json_object_set_new(ec, codes[i].code, json_integer(codes[i].n));
     json_object_set_new(r, "errors", json_integer(errors));
@@ -917,6 +995,7 @@ static void report(int failed)
     json_object_set_new(r, "connect_errors", json_integer(connect_errors));
     json_object_set_new(r, "closed_early", json_integer(closed_early));
     json_object_set_new(r, "bad_frames", json_integer(bad_frames));
+    json_object_set_new(r, "stalled", json_integer(stalled));
     json_object_set_new(srv, "pid", json_integer(o.server_pid));
     json_object_set_new(srv, "rss_kib_before", json_integer(p_before.rss_kib));
     json_object_set_new(srv, "fds_before", json_integer(p_before.fds));
@@ -952,14 +1031,20 @@ static void report(int failed)
         printf("  relay rtt    p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms (%zu)\n",
                pct(&s_relay, .5) / 1000, pct(&s_relay, .95) / 1000, pct(&s_relay, .99) / 1000,
                pct(&s_relay, 1) / 1000, s_relay.n);
-        printf("  humans       %ld handoffs, %ld joined (queue wait p50 %.0f ms, p95 %.0f ms), "
-               "%ld chats closed\n",
-               handoffs, joined, pct(&s_wait, .5) / 1000, pct(&s_wait, .95) / 1000, closed_chats);
+        printf("  humans       %ld handoffs (%ld by the bot's intent), %ld joined (queue wait p50 "
+               "%.0f ms, p95 %.0f ms), %ld chats closed\n",
+               handoffs, bot_handoffs, joined, pct(&s_wait, .5) / 1000, pct(&s_wait, .95) / 1000,
+               closed_chats);
+        if (o.rate > 0)
+            printf("  pacer        ready → sent p50 %.2f ms, p99 %.2f ms; queued → written p50 "
+                   "%.2f ms, p99 %.2f ms\n",
+                   pct(&s_fifo, .5) / 1000, pct(&s_fifo, .99) / 1000, pct(&s_write, .5) / 1000,
+                   pct(&s_write, .99) / 1000);
         printf("  errors       %ld error frames", errors);
         for (int i = 0; i < ncodes; i++)
             printf("%s%s=%u", i ? ", " : " (", codes[i].code, codes[i].n);
-        printf("%s, %ld connect errors, %ld closed early, %ld bad frames\n", ncodes ? ")" : "",
-               connect_errors, closed_early, bad_frames);
+        printf("%s, %ld connect errors, %ld closed early, %ld bad frames, %ld stalled\n",
+               ncodes ? ")" : "", connect_errors, closed_early, bad_frames, stalled);
         if (o.server_pid > 0)
             printf("  server       RSS %.1f MiB → %.1f MiB, fds %d → %d (before connecting: %.1f "
                    "MiB, %d fds)\n",
@@ -980,7 +1065,7 @@ static void usage(void)
             "               [--rate R] [--duration S] [--warmup S] [--human-share F] [--idle N]\n"
             "               [--questions-per-visit Q] [--exchanges K] [--english-share F]\n"
             "               [--server-pid PID] [--sample-every S] [--kb-dir DIR] [--burst B]\n"
-            "               [--connect-timeout S] [--json]\n");
+            "               [--connect-timeout S] [--stall-timeout S] [--json]\n");
     exit(2);
 }
 
@@ -1015,6 +1100,7 @@ static void parse_args(int argc, char **argv)
         {"kb-dir", required_argument, 0, 'b'},
         {"burst", required_argument, 0, 'B'},
         {"connect-timeout", required_argument, 0, 'T'},
+        {"stall-timeout", required_argument, 0, 'S'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, '?'},
         {0, 0, 0, 0},
@@ -1029,6 +1115,7 @@ static void parse_args(int argc, char **argv)
     o.exchanges = 3;
     o.burst = 100;
     o.connect_timeout = 60;
+    o.stall_timeout = 30;
     o.kb_dir = "kb/demo";
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
@@ -1084,6 +1171,9 @@ static void parse_args(int argc, char **argv)
             break;
         case 'T':
             o.connect_timeout = num(optarg, 1, 3600, "connect-timeout");
+            break;
+        case 'S':
+            o.stall_timeout = num(optarg, 0, 3600, "stall-timeout");
             break;
         case 'j':
             o.json = 1;
@@ -1208,7 +1298,7 @@ int main(int argc, char **argv)
     if (o.server_pid > 0 && !p_end.rss_kib)
         p_end = proc_sample(o.server_pid);
 
-    int failed = interrupted || errors || connect_errors || closed_early || bad_frames ||
+    int failed = interrupted || errors || connect_errors || closed_early || bad_frames || stalled ||
                  !t_measure0 || (o.visitors && !answered);
     report(failed);
 
@@ -1233,5 +1323,7 @@ int main(int argc, char **argv)
     free(s_answer.v);
     free(s_relay.v);
     free(s_wait.v);
+    free(s_fifo.v);
+    free(s_write.v);
     return failed ? 1 : 0;
 }

@@ -299,7 +299,7 @@ static void assert_absent(struct kb *kb, const char *q, const char *id)
 static void assert_seeds_intact(struct kb *kb)
 {
     struct kb_entry_list l;
-    struct kb_filter all = {NULL, NULL, -1};
+    struct kb_filter all = {.status = -1};
     struct sn_err err = {0};
     kb_entry_list_init(&l);
     assert_int_equal(kb_entry_list(kb, &all, &l, &err), SN_OK);

@@ -119,7 +119,7 @@
             } else if (r.status === 401) {
                 loginError(T.login.unauthorized);
             } else {
-                loginError((r.body && r.body.message) || ('HTTP ' + r.status));
+                loginError((r.body && r.body.error && r.body.error.message) || ('HTTP ' + r.status));
             }
         }, function () {
             btn.disabled = false;

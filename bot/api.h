@@ -1,0 +1,75 @@
+/* The routes of the JSON API under /api/ as data, and what a route's handler sees and
+ * answers, without lws: bot/http_api.c parses the request (method, path, query, cookie,
+ * body), checks the role and the body's size and type from the route's row, then calls
+ * the handler with a struct bot_api_call and writes what it filled in. Handlers are plain
+ * functions over the server's knowledge base; the operations themselves are kb/'s, shared
+ * with the CLI. Internal to bot/. docs/api.md is the reference. */
+#ifndef SANAD_BOT_API_H
+#define SANAD_BOT_API_H
+
+#include <stddef.h>
+
+#include "bot/auth.h"
+
+struct bot_server;
+struct json_t;
+
+enum bot_api_method { BOT_API_GET = 1, BOT_API_POST = 2, BOT_API_PUT = 4, BOT_API_DELETE = 8 };
+
+/* What a route's body may be (Content-Type, checked before the body is read: 415). */
+enum bot_api_body {
+    BOT_API_BODY_NONE = 0, /* no body (GET, DELETE) */
+    BOT_API_BODY_JSON,     /* application/json */
+    BOT_API_BODY_IMPORT,   /* application/json, application/x-ndjson, application/jsonl or
+                            * text/csv: a file of entries */
+};
+
+#define BOT_API_MAX_ARGS  16
+#define BOT_API_MAX_PARAM 80 /* bytes of the {id} of a path */
+
+struct bot_api_call {
+    struct bot_server *srv;
+    const struct bot_user *user; /* who asked (its role was checked against the route's) */
+    const char *param;           /* the path's {id}, or "" */
+    const char *arg_name[BOT_API_MAX_ARGS], *arg_value[BOT_API_MAX_ARGS]; /* decoded query */
+    int nargs;
+    const char *body; /* the request body (NUL-terminated), len bytes */
+    size_t len;
+    const char *ctype; /* its Content-Type, lower case, parameters cut */
+    /* The answer, filled by the handler: a JSON body (owned; given to the writer), or a raw
+     * one (owned, malloc'd) with its type and an optional Content-Disposition. */
+    int status;
+    struct json_t *json;
+    char *raw;
+    size_t raw_len;
+    const char *raw_type, *disposition;
+};
+
+/* The decoded value of query argument name, or NULL when absent. */
+const char *bot_api_arg(const struct bot_api_call *c, const char *name);
+/* Sets the answer to {"error": {"code": code, "message": …}} with status; returns status. */
+int bot_api_error(struct bot_api_call *c, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sets the answer to j (taken) with status. */
+void bot_api_reply(struct bot_api_call *c, int status, struct json_t *j);
+
+typedef void bot_api_handler(struct bot_api_call *c);
+
+struct bot_api_route {
+    int method;       /* one enum bot_api_method */
+    const char *path; /* "/api/entries/{id}/publish": {id} matches one path segment */
+    int role;         /* the role needed (bot_auth_role_allows; 0: any logged-in user) */
+    int body;         /* enum bot_api_body */
+    size_t max_body;  /* bytes; larger gets 413 before it is read */
+    bot_api_handler *fn;
+};
+
+/* The knowledge-base routes (bot/api_kb.c), ended by a row whose path is NULL. */
+extern const struct bot_api_route bot_api_kb_routes[];
+
+/* Matches path against pattern: 1 when it matches, with the {id} segment copied into param
+ * (size bytes; "" when the pattern has none). A segment longer than param, empty, or with
+ * a character other than [A-Za-z0-9._-] does not match {id}. Pure. */
+int bot_api_match(const char *pattern, const char *path, char *param, size_t size);
+
+#endif
