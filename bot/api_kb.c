@@ -218,14 +218,23 @@ static void entry_get(struct bot_api_call *c)
     kb_entry_free(en);
 }
 
-/* A 409 carries the entry as it is now, so that the editor shows both versions. */
+/* A 409 carries the entry as it is now, and who saved that version when, so that the
+ * editor shows both versions and names the other editor. */
 static void conflict(struct bot_api_call *c, const struct sn_err *e)
 {
     struct sn_err ge = {0};
     struct kb_entry *cur = kb_entry_get(kb_of(c), c->param, &ge);
+    struct kb_version *v = NULL;
+    int n = 0;
     bot_api_error(c, 409, "conflict", "%s", e->msg);
     if (cur)
         json_object_set_new(c->json, "current", entry_json(cur));
+    if (cur && kb_history(kb_of(c), c->param, &v, &n, &ge) == SN_OK && n &&
+        v[n - 1].version == cur->version)
+        json_object_set_new(c->json, "current_by",
+                            json_pack("{s:s, s:I, s:s}", "by", v[n - 1].by, "at",
+                                      (json_int_t)v[n - 1].at, "action", v[n - 1].action));
+    kb_history_free(v, n);
     kb_entry_free(cur);
 }
 
@@ -272,18 +281,14 @@ static void entry_delete(struct bot_api_call *c)
         bot_api_reply(c, 200, json_pack("{s:s, s:b}", "id", c->param, "deleted", 1));
 }
 
-/* publish / unpublish: the entry at the version named (or the current one) with status. */
+/* publish / unpublish, at the version named (or whatever is current). */
 static void entry_status(struct bot_api_call *c, int status)
 {
     struct sn_err e = {0};
     json_t *j = c->len ? body_object(c) : json_object();
     int expect = j ? version_of(c, j, 0) : -1;
-    struct kb_entry *en = expect >= 0 ? kb_entry_get(kb_of(c), c->param, &e) : NULL;
-    if (expect >= 0 && !en)
-        fail(c, e.code, &e);
-    if (en) {
-        en->status = status;
-        int rc = kb_entry_update_if(kb_w(c), en, expect ? expect : en->version, &e);
+    if (expect >= 0) {
+        int rc = kb_entry_set_status(kb_w(c), c->param, status, expect, &e);
         if (rc == SN_ECONFLICT)
             conflict(c, &e);
         else if (rc)
@@ -291,7 +296,6 @@ static void entry_status(struct bot_api_call *c, int status)
         else
             entry_get(c);
     }
-    kb_entry_free(en);
     json_decref(j);
 }
 

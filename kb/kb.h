@@ -37,6 +37,10 @@ int kb_entry_update(struct kb *kb, struct kb_entry *e, struct sn_err *err);
  * SN_ECONFLICT naming both versions: an editor who saves what another changed meanwhile is
  * told, never silently overwrites. */
 int kb_entry_update_if(struct kb *kb, struct kb_entry *e, int expect, struct sn_err *err);
+/* Publishes (KB_PUBLISHED) or unpublishes (KB_DRAFT) entry id when it is at version expect
+ * (> 0; 0: any), else SN_ECONFLICT; recorded as "publish" / "unpublish". Already in that
+ * status: nothing changes (SN_OK). SN_ENOTFOUND. */
+int kb_entry_set_status(struct kb *kb, const char *id, int status, int expect, struct sn_err *err);
 int kb_entry_rm(struct kb *kb, const char *id, struct sn_err *err);
 /* kb_entry_rm when the entry is at version expect (> 0; 0: any), else SN_ECONFLICT. */
 int kb_entry_rm_if(struct kb *kb, const char *id, int expect, struct sn_err *err);
@@ -81,7 +85,7 @@ void kb_categories_free(struct kb_category *v, int n);
 struct kb_version {
     int version;
     long long at;
-    char action[12];                 /* add, edit, rm, revert, import */
+    char action[12];                 /* add, edit, publish, unpublish, rm, revert, import */
     char by[KB_MAX_ACTOR_BYTES + 1]; /* who (kb_set_actor), "" when unknown */
     struct kb_entry *entry;
 };

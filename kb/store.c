@@ -547,6 +547,24 @@ int kb_entry_update_if(struct kb *kb, struct kb_entry *e, int expect, struct sn_
     return txn_end(kb, put(kb, e, 1, expect, "edit", &result, err), err);
 }
 
+int kb_entry_set_status(struct kb *kb, const char *id, int status, int expect, struct sn_err *err)
+{
+    struct kb_entry *e = NULL;
+    long long n;
+    int result, rc = kb__exec(kb, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    rc = find(kb, id, &n, &e, err);
+    if (rc == SN_OK && !n)
+        rc = sn_err_set(err, SN_ENOTFOUND, "no entry %s", id);
+    if (rc == SN_OK) {
+        e->status = status;
+        rc = put(kb, e, 1, expect, status == KB_PUBLISHED ? "publish" : "unpublish", &result, err);
+    }
+    kb_entry_free(e);
+    return txn_end(kb, rc, err);
+}
+
 int kb_entry_rm(struct kb *kb, const char *id, struct sn_err *err)
 {
     return kb_entry_rm_if(kb, id, 0, err);

@@ -141,6 +141,7 @@ def api_kb_entry_edit_conflict_history_revert(srv):
     st, _, c = api(srv, "PUT", "/api/entries/isl", dict(NEW_AR, version=1, answer="قديم"), b)
     assert st == 409 and c["error"]["code"] == "conflict", c
     assert c["current"]["version"] == 2 and c["current"]["answer"] == e2["answer"], c
+    assert c["current_by"]["by"] == "ed3" and c["current_by"]["action"] == "edit", c
     assert api(srv, "GET", "/api/entries/isl", None, b)[2]["answer"] == e2["answer"]
     st, _, x = api(srv, "PUT", "/api/entries/isl", dict(NEW_AR, answer="بلا نسخة"), b)
     assert st == 400 and x["error"]["code"] == "bad_version", x
@@ -154,12 +155,14 @@ def api_kb_entry_edit_conflict_history_revert(srv):
     v = hist["versions"]
     assert [x["version"] for x in v] == [3, 2, 1], v
     assert [x["by"] for x in v] == ["ad3", "ed3", "ed3"], v
-    assert [x["action"] for x in v] == ["edit", "edit", "add"], v
+    assert [x["action"] for x in v] == ["publish", "edit", "add"], v
     assert all(abs(x["at"] - time.time()) < 300 for x in v)
     assert v[2]["entry"]["answer"] == NEW_AR["answer"]
     st, _, r = api(srv, "POST", "/api/entries/isl/revert", {"version": 1}, a)
     assert st == 200 and r["version"] == 4 and r["answer"] == NEW_AR["answer"], r
     assert r["status"] == "draft"
+    hist = api(srv, "GET", "/api/entries/isl/history", None, a)[2]["versions"]
+    assert hist[0]["action"] == "revert" and hist[0]["by"] == "ed3", hist[0]
     assert api(srv, "POST", "/api/entries/isl/revert", {"version": 99}, a)[0] == 404
     assert api(srv, "DELETE", "/api/entries/isl?version=3", None, a)[0] == 409
     st, _, d = api(srv, "DELETE", "/api/entries/isl?version=4", None, a)
