@@ -49,6 +49,8 @@ static const struct key keys[] = {
     {"tls_cert", T_STR, K_RESTART, OFF(tls_cert), NULL, 0, 0, "PEM certificate (TLS with tls_key)"},
     {"tls_key", T_STR, K_RESTART, OFF(tls_key), NULL, 0, 0, "PEM private key"},
     {"bot_name", T_STR, 0, OFF(bot_name), "Sanad", 0, 0, "the bot's name in welcome frames"},
+    {"help_contact", T_STR, 0, OFF(help_contact), NULL, 0, 0,
+     "contact line at the end of every help center article (phone, email, hours)"},
     {"allowed_origins", T_ORIGINS, 0, OFF(origins), NULL, 0, 0,
      "extra Origins allowed on /ws, space-separated, repeatable"},
     {"server_names", T_NAMES, 0, OFF(server_names), NULL, 0, 0,

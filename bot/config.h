@@ -26,8 +26,9 @@ struct bot_config {
     char *texts_dir;   /* the bot's texts (bot/texts.h) */
     char *tls_cert;    /* PEM certificate; TLS when both cert and key are set */
     char *tls_key;
-    char *bot_name;                      /* "Sanad" */
-    struct bot_config_list origins;      /* allowed_origins besides the server's own, lower case */
+    char *bot_name;      /* "Sanad" */
+    char *help_contact;  /* the help center's contact line (docs/help-center.md); NULL: none */
+    struct bot_config_list origins; /* allowed_origins besides the server's own, lower case */
     struct bot_config_list server_names; /* host names the server answers to (none: any) */
     struct bot_config_list trusted_proxies; /* addresses and CIDR ranges (bot/forwarded.h) */
     int allow_no_origin; /* accept WebSocket upgrades without an Origin header (non-browsers) */

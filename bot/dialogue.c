@@ -321,9 +321,7 @@ static void keep_question(struct bot_dialogue *d, const char *text)
  * gap capture must never cost the visitor a reply. */
 static void log_gap(struct bot_brain *b, struct bot_dialogue *d, const char *text, int reason)
 {
-    if (!b->log_gaps || !text[0])
-        return;
-    kb_gap_log(b->kb, text, d->lang, reason, 0, NULL);
+    bot_brain_log_gap(b, text, d->lang, reason);
 }
 
 static void log_open_question(struct bot_brain *b, struct bot_dialogue *d, int reason)
@@ -439,6 +437,12 @@ static int picked_number(const struct bot_dialogue *d, const char *s)
     while (*s == ' ' || *s == '\t' || *s == '.' || *s == ')')
         s++;
     return *s == 0 && k >= 1 && k <= d->nsugg ? k : 0;
+}
+
+void bot_brain_log_gap(struct bot_brain *b, const char *text, const char *lang, int reason)
+{
+    if (b->log_gaps && text[0])
+        kb_gap_log(b->kb, text, lang, reason, 0, NULL);
 }
 
 /* Searches q in lang, then in the other language when the message holds enough of it (see

@@ -51,6 +51,10 @@ int bot_brain_reconfigure(struct bot_brain *b,
 char *
 bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang, const char *agent);
 
+/* Records text in lang as a gap of reason (enum kb_gap_reason) as the bot does: only when the
+ * brain logs gaps, failures ignored (a gap never costs a reply). Joins the kb's batch. */
+void bot_brain_log_gap(struct bot_brain *b, const char *text, const char *lang, int reason);
+
 /* What the bot said in one turn. */
 enum bot_turn_kind {
     BOT_TURN_WELCOME,     /* first turn: says it is a bot and how to reach a human */

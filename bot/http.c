@@ -9,18 +9,20 @@
 
 #include "bot/config.h"
 #include "bot/forwarded.h"
+#include "bot/help.h"
 #include "bot/http_api.h"
 #include "bot/server.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
 
 /* Per-request data lws allocates for "http". */
-/* ws_visitor.c reserves 16 bytes for it in the protocol table */
+/* ws_visitor.c reserves 24 bytes for it in the protocol table */
 struct http_pss {
     int healthz;             /* this request is /healthz: the body is written on WRITEABLE */
     struct bot_api_req *api; /* an /api/ request in progress (owned by http_api.c) */
+    struct bot_help_req *help; /* a /help request in progress (owned by help.c) */
 };
-_Static_assert(sizeof(struct http_pss) <= 16, "http pss larger than its protocol entry");
+_Static_assert(sizeof(struct http_pss) <= 24, "http pss larger than its protocol entry");
 
 /* host[:port] or [v6]:port without the port, in lower case, into out. */
 static void host_name(const char *host, char *out, size_t size)
@@ -111,6 +113,8 @@ int bot_http_callback(
     unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *pos = start,
                                       *end = buf + sizeof buf - 1;
     int n;
+    if (p && bot_help_callback(wsi, (int)reason, &p->help, in, len, &n))
+        return n;
     if (p && bot_http_api_callback(wsi, (int)reason, &p->api, in, len, &n))
         return n;
     switch (reason) {
@@ -179,8 +183,14 @@ static const struct lws_protocol_vhost_options mime[] = {
 const struct lws_http_mount *bot_http_mounts(struct lws_http_mount out[BOT_WS_NMOUNTS],
                                              const char *widget_dir)
 {
-    struct lws_http_mount *api = &out[2], *health = &out[1], *files = &out[0];
+    struct lws_http_mount *api = &out[2], *health = &out[1], *files = &out[0], *help = &out[3];
+    memset(help, 0, sizeof *help); /* the help center's pages (help.c), never files */
+    help->mountpoint = "/help";
+    help->mountpoint_len = 5;
+    help->origin = "http";
+    help->origin_protocol = LWSMPRO_CALLBACK;
     memset(api, 0, sizeof *api);
+    api->mount_next = help;
     api->mountpoint = "/api";
     api->mountpoint_len = 4;
     api->origin = "http";

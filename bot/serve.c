@@ -24,6 +24,7 @@
 #include "bot/front.h"
 #include "bot/guard.h"
 #include "bot/hasher.h"
+#include "bot/help.h"
 #include "bot/httphead.h"
 #include "bot/lock.h"
 #include "bot/queue.h"
@@ -228,6 +229,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->brain = bot_brain_new(srv->kb, &bc, e);
     if (!srv->brain)
         return e->code;
+    if (!(srv->help = bot_help_new(cfg->texts_dir, e)))
+        return e->code;
     srv->iplimit = bot_iplimit_new(cfg->max_conns_per_ip);
     srv->auth = bot_auth_open(cfg->store_db, e);
     if (!srv->auth)
@@ -274,6 +277,12 @@ static int check_config(const struct bot_config *cfg)
         rc = exit_code(e.code);
     }
     bot_texts_free(tx);
+    struct bot_help *help = bot_help_new(cfg->texts_dir, &e); /* the help center's texts */
+    if (!help) {
+        fprintf(stderr, "sanad serve: help texts: %s\n", e.msg);
+        rc = rc ? rc : exit_code(e.code);
+    }
+    bot_help_free(help);
     struct intent_set *is = intent_set_load(cfg->intents_dir ? cfg->intents_dir : "intents", &e);
     if (!is) {
         fprintf(stderr, "sanad serve: intents: %s\n", e.msg);
@@ -462,6 +471,7 @@ out:
     bot_refit_free(srv.refit);   /* before the base it fits */
     bot_guard_free(srv.guard);
     bot_auth_close(srv.auth);
+    bot_help_free(srv.help);
     bot_brain_free(srv.brain);
     kb_close(srv.kb);
     store_close(srv.store);        /* every message was committed when it was acked */

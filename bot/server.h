@@ -7,6 +7,7 @@
 
 struct bot_config;
 struct bot_brain;
+struct bot_help;
 struct bot_convs;
 struct bot_iplimit;
 struct bot_auth;
@@ -24,6 +25,7 @@ struct bot_server {
     struct store *store;          /* owned: closed last */
     struct kb *kb;                /* owned */
     struct bot_brain *brain;      /* owned */
+    struct bot_help *help;        /* owned: the help center (bot/help.h) */
     struct bot_iplimit *iplimit;  /* owned */
     struct bot_auth *auth;        /* owned: accounts and agent sessions (store_db) */
     struct bot_guard *guard;      /* owned: failed logins (bot/guard.h) */

@@ -54,10 +54,10 @@ void bot_texts_free(struct bot_texts *t)
     free(t);
 }
 
-static int key_index(const char *k)
+static int key_index(const char *const *set_keys, int n, const char *k)
 {
-    for (int i = 0; i < BOT_TEXT_N; i++)
-        if (strcmp(keys[i], k) == 0)
+    for (int i = 0; i < n; i++)
+        if (strcmp(set_keys[i], k) == 0)
             return i;
     return -1;
 }
@@ -83,46 +83,102 @@ static json_t *read_json(const char *path, struct sn_err *err)
     return j;
 }
 
-static int load_lang(struct bot_texts *t, const char *dir, int l, struct sn_err *err)
+/* Reads path: {"lang": lang, "texts": {key: template}} with exactly the keys
+ * (set_keys[0..n)), each a copy into slot[i] (owned by the caller's set, freed with it even on
+ * failure). */
+static int load_file(const char *path,
+                     const char *lang,
+                     const char *const *set_keys,
+                     int n,
+                     char **slot,
+                     struct sn_err *err)
 {
-    char path[PATH_MAX];
     const char *k;
     json_t *v;
     int rc = SN_OK;
-    snprintf(path, sizeof path, "%s/%s.json", dir, langs[l]);
     json_t *root = read_json(path, err);
     if (!root)
         return err ? err->code : SN_EINVAL;
     json_t *jl = json_object_get(root, "lang"), *jt = json_object_get(root, "texts");
-    if (!json_is_object(root) || !json_is_string(jl) || strcmp(json_string_value(jl), langs[l]) ||
+    if (!json_is_object(root) || !json_is_string(jl) || strcmp(json_string_value(jl), lang) ||
         !json_is_object(jt)) {
         rc = sn_err_set(err, SN_EINVAL, "%s: expected {\"lang\": \"%s\", \"texts\": {…}}", path,
-                        langs[l]);
+                        lang);
         goto out;
     }
     json_object_foreach(jt, k, v)
     {
-        int i = key_index(k);
+        int i = key_index(set_keys, n, k);
         if (i < 0) {
             rc = sn_err_set(err, SN_EINVAL, "%s: unknown text \"%s\"", path, k);
             goto out;
         }
-        size_t n = json_is_string(v) ? json_string_length(v) : 0;
-        if (!n || n > BOT_TEXT_MAX_BYTES || memchr(json_string_value(v), 0, n)) {
+        size_t len = json_is_string(v) ? json_string_length(v) : 0;
+        if (!len || len > BOT_TEXT_MAX_BYTES || memchr(json_string_value(v), 0, len)) {
             rc = sn_err_set(err, SN_EINVAL, "%s: text \"%s\" must be a string of 1..%d bytes", path,
                             k, BOT_TEXT_MAX_BYTES);
             goto out;
         }
-        t->t[l][i] = sn_xstrdup(json_string_value(v));
+        slot[i] = sn_xstrdup(json_string_value(v));
     }
-    for (int i = 0; i < BOT_TEXT_N; i++)
-        if (!t->t[l][i]) {
-            rc = sn_err_set(err, SN_EINVAL, "%s: text \"%s\" is missing", path, keys[i]);
+    for (int i = 0; i < n; i++)
+        if (!slot[i]) {
+            rc = sn_err_set(err, SN_EINVAL, "%s: text \"%s\" is missing", path, set_keys[i]);
             goto out;
         }
 out:
     json_decref(root);
     return rc;
+}
+
+static int load_lang(struct bot_texts *t, const char *dir, int l, struct sn_err *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.json", dir, langs[l]);
+    return load_file(path, langs[l], keys, BOT_TEXT_N, t->t[l], err);
+}
+
+struct bot_textset {
+    int n;
+    char **t[NLANGS];
+};
+
+void bot_textset_free(struct bot_textset *s)
+{
+    if (!s)
+        return;
+    for (int l = 0; l < NLANGS; l++) {
+        for (int i = 0; s->t[l] && i < s->n; i++)
+            free(s->t[l][i]);
+        free(s->t[l]);
+    }
+    free(s);
+}
+
+struct bot_textset *bot_textset_load(
+    const char *dir, const char *name, const char *const *set_keys, int n, struct sn_err *err)
+{
+    char buf[PATH_MAX], path[PATH_MAX];
+    struct bot_textset *s = sn_xcalloc(1, sizeof *s);
+    s->n = n;
+    if (!dir)
+        dir = bot_find_dir("texts", buf, sizeof buf);
+    for (int l = 0; l < NLANGS; l++) {
+        s->t[l] = sn_xcalloc((size_t)n, sizeof *s->t[l]);
+        snprintf(path, sizeof path, "%s/%s-%s.json", dir, name, langs[l]);
+        if (load_file(path, langs[l], set_keys, n, s->t[l], err)) {
+            bot_textset_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+const char *bot_textset_get(const struct bot_textset *s, const char *lang, int i)
+{
+    if (!s || i < 0 || i >= s->n)
+        return "";
+    return s->t[lang && strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN][i];
 }
 
 struct bot_texts *bot_texts_load(const char *dir, struct sn_err *err)

@@ -55,6 +55,18 @@ char *bot_texts_render(const struct bot_texts *t,
  * the caller (free). */
 char *bot_texts_fill(const char *tmpl, const char *bot, const char *agent);
 
+/* Another set of texts of the same shape with keys of its own: DIR/NAME-ar.json and
+ * DIR/NAME-en.json (dir NULL: as bot_texts_load), holding exactly keys[0..n) (the caller's
+ * table, indexed by the caller's enum; it must outlive nothing, the texts are copied). The
+ * help center's pages use "help" (bot/help.c). A new set owned by the caller
+ * (bot_textset_free), or NULL with err set as bot_texts_load. */
+struct bot_textset;
+struct bot_textset *bot_textset_load(
+    const char *dir, const char *name, const char *const *keys, int n, struct sn_err *err);
+void bot_textset_free(struct bot_textset *s);
+/* Text i in lang ("ar"; anything else is English), borrowed from the set; "" out of range. */
+const char *bot_textset_get(const struct bot_textset *s, const char *lang, int i);
+
 /* The key of id in the files, or NULL out of range. */
 const char *bot_text_key(enum bot_text id);
 

@@ -162,6 +162,8 @@ int kb__search(struct kb *kb,
 int kb__calib_schema(struct kb *kb, struct sn_err *err);
 /* Creates the gaps table, or brings one made by an older Sanad to the current columns. */
 int kb__gap_schema(struct kb *kb, struct sn_err *err);
+/* Creates the helpful-votes table (kb/feedback.c) when missing. */
+int kb__feedback_schema(struct kb *kb, struct sn_err *err);
 /* Loads the calibration model when the base changed (call after kb__df_load). */
 void kb__calib_load(struct kb *kb);
 void kb__calib_free(struct kb__calib *c);

@@ -176,7 +176,8 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
     }
     if (flags & KB_OPEN_CREATE) {
         if (kb__exec(kb, "PRAGMA journal_mode=WAL", err) || kb__exec(kb, "BEGIN", err) ||
-            kb__exec(kb, schema, err) || kb__gap_schema(kb, err) || kb__calib_schema(kb, err))
+            kb__exec(kb, schema, err) || kb__gap_schema(kb, err) || kb__calib_schema(kb, err) ||
+            kb__feedback_schema(kb, err))
             goto fail;
         if (!schema_version(kb) &&
             (kb__exec(kb,
@@ -198,6 +199,7 @@ struct kb *kb_open(const char *path, int flags, struct sn_err *err)
     if (!kb->readonly && !(flags & KB_OPEN_CREATE)) {
         kb__gap_schema(kb, NULL);   /* on failure kb_gap_log reports SN_EDB later */
         kb__calib_schema(kb, NULL); /* likewise kb_calibrate and kb_label_add */
+        kb__feedback_schema(kb, NULL); /* likewise kb_feedback_add */
         if (!analyzer_current(kb) && reindex(kb, err))
             goto fail;
     }

@@ -827,10 +827,28 @@
         notice(T.errors[code] || (typeof f.message === 'string' && f.message ? f.message : code), 'error');
     }
 
+    /* The hook for the page the widget is on (the help center, docs/help-center.md): a click
+     * on any element with data-sanad-ask="text" opens the chat with text in the input, ready
+     * to send or edit (never sent by itself); window.__sanadWidget.ask(text) does the same.
+     * Without this script such an element is a plain link. */
+    function ask(text) {
+        setOpen(true);
+        input.value = String(text == null ? '' : text).slice(0, input.maxLength);
+        autosize();
+        input.focus();
+    }
+    function onAskClick(ev) {
+        var t = ev.target && ev.target.closest ? ev.target.closest('[data-sanad-ask]') : null;
+        if (!t) return;
+        ev.preventDefault();
+        ask(t.getAttribute('data-sanad-ask'));
+    }
+
     function start() {
         if (window.__sanadWidget) return;
-        window.__sanadWidget = { version: 1 };
+        window.__sanadWidget = { version: 1, ask: function (text) { ask(text); } };
         build();
+        document.addEventListener('click', onAskClick);
     }
     if (document.body) start();
     else document.addEventListener('DOMContentLoaded', start);
