@@ -13,6 +13,7 @@
 #include "bot/dialogue.h"
 #include "bot/server.h"
 #include "kb/calib.h"
+#include "kb/feedback.h"
 #include "kb/gap.h"
 #include "kb/kb.h"
 
@@ -91,6 +92,7 @@ static struct kb_entry *entry_from(struct bot_api_call *c, json_t *j)
     struct kb_import_report rep = {0};
     struct sn_err e = {0};
     struct kb_entry *en = NULL;
+    json_object_del(j, "feedback"); /* read-only (entry_get's): a GET's answer PUT back is fine */
     char *line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
     kb_entry_list_init(&l);
     if (!line)
@@ -207,14 +209,22 @@ static void entries_create(struct bot_api_call *c)
     json_decref(j);
 }
 
+/* The entry, and what help-center readers said of it ("Was this helpful?", kb/feedback.h). */
 static void entry_get(struct bot_api_call *c)
 {
     struct sn_err e = {0};
+    struct kb_feedback fb;
     struct kb_entry *en = kb_entry_get(kb_of(c), c->param, &e);
-    if (en)
-        bot_api_reply(c, 200, entry_json(en));
-    else
+    if (en) {
+        json_t *j = entry_json(en);
+        if (kb_feedback_get(kb_of(c), c->param, &fb, &e) == SN_OK)
+            json_object_set_new(
+                j, "feedback",
+                json_pack("{s:i, s:i}", "helpful", fb.helpful, "unhelpful", fb.unhelpful));
+        bot_api_reply(c, 200, j);
+    } else {
         fail(c, e.code, &e);
+    }
     kb_entry_free(en);
 }
 

@@ -134,8 +134,10 @@ def api_kb_entry_edit_conflict_history_revert(srv):
     st, _, e = api(srv, "POST", "/api/entries", dict(NEW_AR, id="isl"), a)
     assert st == 201 and e["version"] == 1 and e["status"] == "draft", e
     assert api(srv, "POST", "/api/entries", dict(NEW_AR, id="isl"), a)[0] == 409
-    st, _, e2 = api(srv, "PUT", "/api/entries/isl",
-                    dict(NEW_AR, version=1, answer="نعم، خلال ثلاثة أيام."), a)
+    got = api(srv, "GET", "/api/entries/isl", None, a)[2]
+    assert got["feedback"] == {"helpful": 0, "unhelpful": 0}, got
+    got.update(answer="نعم، خلال ثلاثة أيام.")  # what a GET gave, sent back edited
+    st, _, e2 = api(srv, "PUT", "/api/entries/isl", got, a)
     assert st == 200 and e2["version"] == 2 and e2["answer"] == "نعم، خلال ثلاثة أيام.", e2
     # the second editor still has version 1 open
     st, _, c = api(srv, "PUT", "/api/entries/isl", dict(NEW_AR, version=1, answer="قديم"), b)
