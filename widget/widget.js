@@ -373,9 +373,19 @@
                 var chips = el('div', 'chips');
                 chips.setAttribute('role', 'group');
                 chips.setAttribute('aria-label', T.suggestions);
+                /* The bot's text says "pick its number": each chip shows its number, written
+                 * by Intl in the widget's language (the bot reads Latin and Arabic-Indic). */
+                var nf = new Intl.NumberFormat(LANG);
                 sugg.forEach(function (s) {
                     if (!s || typeof s.kb_id !== 'string' || typeof s.question !== 'string') return;
-                    var c = el('button', 'chip', s.question);
+                    var k = chips.childNodes.length + 1;
+                    var c = el('button', 'chip');
+                    var num = el('span', 'num', nf.format(k));
+                    num.setAttribute('aria-hidden', 'true');
+                    c.appendChild(num);
+                    c.appendChild(el('span', 'q', s.question));
+                    c.setAttribute('aria-label', nf.format(k) + ': ' + s.question);
+                    c.setAttribute('data-n', String(k));
                     c.type = 'button';
                     c.setAttribute('dir', 'auto');
                     c.setAttribute('data-kb-id', s.kb_id);
