@@ -30,7 +30,7 @@
     var T = {
         ar: {
             dir: 'rtl', open: 'تحدث معنا', close: 'إغلاق المحادثة', title: 'المساعد الآلي',
-            bot: 'روبوت', agent: 'موظف', you: 'أنت', human: 'تحدث مع موظف',
+            bot: 'روبوت', agent: 'موظف', you: 'أنت', human: 'تحدث مع موظف', agentTitle: 'موظف خدمة العملاء',
             placeholder: 'اكتب سؤالك…', send: 'إرسال', input: 'رسالتك',
             typing: 'يكتب…', reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
             helpful: 'هل كانت هذه الإجابة مفيدة؟', yes: 'نعم', no: 'لا', thanks: 'شكرًا لتقييمك',
@@ -56,7 +56,7 @@
         },
         en: {
             dir: 'ltr', open: 'Chat with us', close: 'Close chat', title: 'Automated assistant',
-            bot: 'Bot', agent: 'Agent', you: 'You', human: 'Talk to a human',
+            bot: 'Bot', agent: 'Agent', you: 'You', human: 'Talk to a human', agentTitle: 'Customer support agent',
             placeholder: 'Type your question…', send: 'Send', input: 'Your message',
             typing: 'typing…', reconnecting: 'Reconnecting…', connecting: 'Connecting…',
             helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback',
@@ -204,11 +204,16 @@
         wrap.appendChild(panel);
 
         var head = el('div', 'head');
+        /* who has the conversation: the bot, or the person who took it (headerFor) */
+        var avatar = el('span', 'avatar');
+        avatar.setAttribute('aria-hidden', 'true');
+        avatar.hidden = true;
+        head.appendChild(avatar);
         var titles = el('div', 'titles');
         var name = el('span', 'name', 'Sanad');
         name.setAttribute('dir', 'auto');
         titles.appendChild(name);
-        titles.appendChild(el('span', 'badge', T.bot));
+        titles.appendChild(el('span', 'badge who', T.bot));
         titles.appendChild(el('span', 'subtitle', T.title));
         head.appendChild(titles);
         var closeBtn = el('button', 'close', '×');
@@ -353,6 +358,8 @@
                 if (typeof m.kb_id === 'string') rowEl.setAttribute('data-kb-id', m.kb_id);
             } else {
                 var an = m.agent && typeof m.agent.name === 'string' ? m.agent.name : '';
+                /* a replay after a reload names the agent who has the chat */
+                if (withAgent && an && an !== agentName) { agentName = an; headerFor(); }
                 var nm = el('span', 'agent-name', an);
                 nm.setAttribute('dir', 'auto');
                 meta.appendChild(nm);
@@ -575,10 +582,33 @@
     /* With an agent the bot stays quiet: no typing indicator for a reply that may not come,
      * and no "talk to a human" button (one is here already). */
     var withAgent = false;
-    function agentMode(on) {
+    var botName = 'Sanad', agentName = '';
+    function agentMode(on, who) {
         withAgent = on;
         humanBtn.hidden = on;
         if (on) typing(false);
+        if (on && who) agentName = who;
+        if (!on) agentName = '';
+        headerFor();
+    }
+    /* The header says who answers now: the bot (its name, "bot") or the agent (name,
+     * initials, "agent"), so that nobody takes a person for the bot or the bot for a person. */
+    function initials(n) {
+        var w = String(n).trim().split(/\s+/).filter(function (x) { return x; });
+        return w.slice(0, 2).map(function (x) { return Array.from(x)[0]; }).join('');
+    }
+    function headerFor() {
+        var human = withAgent;
+        var shown = human ? (agentName || T.agent) : botName;
+        root.querySelector('.head .name').textContent = shown;
+        var b = root.querySelector('.head .who');
+        b.textContent = human ? T.agent : T.bot;
+        b.className = 'badge who' + (human ? ' agent' : '');
+        root.querySelector('.head .subtitle').textContent = human ? T.agentTitle : T.title;
+        var av = root.querySelector('.head .avatar');
+        av.hidden = !human;
+        av.textContent = human ? initials(shown) : '';
+        root.querySelector('.panel').setAttribute('aria-label', human ? T.agentTitle + ': ' + shown : T.title);
     }
     function expectReply() { if (!withAgent) typing(true); }
 
@@ -729,7 +759,7 @@
                 state.pending.forEach(function (p) { if (byCid[p.client_id]) logEl.appendChild(byCid[p.client_id]); });
             }
             if (typeof f.token === 'string') state.token = f.token;
-            if (f.bot && typeof f.bot.name === 'string') root.querySelector('.name').textContent = f.bot.name;
+            if (f.bot && typeof f.bot.name === 'string') botName = f.bot.name;
             if (f.limits && typeof f.limits.max_text === 'number') input.maxLength = f.limits.max_text;
             if (f.state === 'queued') highlightHuman(false);
             agentMode(f.state === 'agent');
@@ -785,7 +815,8 @@
             /* the server also stores a system message saying so (it is in the transcript and
              * in replays): only the queue line goes here, or the notice would show twice */
             queueEl.hidden = true;
-            agentMode(f.type === 'agent_joined');
+            agentMode(f.type === 'agent_joined',
+                      f.agent && typeof f.agent.name === 'string' ? f.agent.name : '');
             if (f.type === 'closed') csatBox();
             break;
         case 'csat_ok':
