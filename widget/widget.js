@@ -27,6 +27,18 @@
     var BACKOFF_BASE = 500, BACKOFF_CAP = 10000;
     var PING_EVERY = 25000, PONG_WAIT = 10000, TYPING_MAX = 20000;
 
+    /* Counts in words by the language's plural rules (Intl.PluralRules: Arabic has six
+     * forms; "٣ دقائق", "١١ دقيقة", "دقيقتان"), numbers by Intl.NumberFormat. A form without
+     * "#" stands alone (Arabic says "دقيقتان", not "٢ دقيقتان"). */
+    var AR_MINUTES = { zero: '# دقيقة', one: 'دقيقة واحدة', two: 'دقيقتان', few: '# دقائق',
+                       many: '# دقيقة', other: '# دقيقة' };
+    var EN_MINUTES = { one: '# minute', other: '# minutes' };
+    function num(n) { return new Intl.NumberFormat(LANG).format(n); }
+    function plural(n, forms) {
+        var f = forms[new Intl.PluralRules(LANG).select(n)] || forms.other;
+        return f.replace('#', num(n));
+    }
+
     var T = {
         ar: {
             dir: 'rtl', open: 'تحدث معنا', close: 'إغلاق المحادثة', title: 'المساعد الآلي',
@@ -43,7 +55,8 @@
             msgSend: 'إرسال الرسالة', msgLeft: function (n) { return 'وصلت رسالتك (رقم ' + n + '). سيرد عليك فريقنا.'; },
             rateSend: 'إرسال التقييم', star: function (n) { return n + ' من 5'; },
             suggestions: 'اقتراحات', queue: function (p, m) {
-                return 'أنت رقم ' + p + ' في قائمة الانتظار' + (m > 0 ? '، الانتظار المتوقع نحو ' + m + ' دقيقة' : '');
+                return 'أنت رقم ' + num(p) + ' في قائمة الانتظار' +
+                    (m > 0 ? '، الانتظار المتوقع نحو ' + plural(m, AR_MINUTES) : '');
             },
             failed: 'لم تُرسل', pending: 'قيد الإرسال', newconv: 'بدأت محادثة جديدة.',
             log: 'رسائل المحادثة', sent: 'أُرسلت',
@@ -69,7 +82,8 @@
             msgSend: 'Send message', msgLeft: function (n) { return 'Your message was received (number ' + n + '). Our team will reply.'; },
             rateSend: 'Send rating', star: function (n) { return n + ' of 5'; },
             suggestions: 'Suggestions', queue: function (p, m) {
-                return 'You are number ' + p + ' in the queue' + (m > 0 ? ', estimated wait about ' + m + ' min' : '');
+                return 'You are number ' + num(p) + ' in the queue' +
+                    (m > 0 ? ', estimated wait about ' + plural(m, EN_MINUTES) : '');
             },
             failed: 'not sent', pending: 'sending', newconv: 'A new conversation started.',
             log: 'Chat messages', sent: 'sent',
