@@ -258,7 +258,7 @@
         var leaveBtn = el('button', 'leave', T.leaveQueue);
         leaveBtn.type = 'button';
         leaveBtn.addEventListener('click', function () {
-            if (sendFrame({ type: 'leave_queue' })) queueEl.hidden = true;
+            if (sendFrame({ type: 'leave_queue' })) setQueued(false);
             input.focus();
         });
         queueEl.appendChild(leaveBtn);
@@ -597,9 +597,16 @@
      * and no "talk to a human" button (one is here already). */
     var withAgent = false;
     var botName = 'Sanad', agentName = '';
+    /* Queued: the queue line shows and "talk to a human" does not (it was asked for). */
+    var queued = false;
+    function setQueued(on) {
+        queued = on;
+        queueEl.hidden = !on;
+        humanBtn.hidden = on || withAgent;
+    }
     function agentMode(on, who) {
         withAgent = on;
-        humanBtn.hidden = on;
+        humanBtn.hidden = on || queued;
         if (on) typing(false);
         if (on && who) agentName = who;
         if (!on) agentName = '';
@@ -776,6 +783,7 @@
             if (f.bot && typeof f.bot.name === 'string') botName = f.bot.name;
             if (f.limits && typeof f.limits.max_text === 'number') input.maxLength = f.limits.max_text;
             if (f.state === 'queued') highlightHuman(false);
+            else setQueued(false); /* a queue frame follows a resumed queued conversation */
             agentMode(f.state === 'agent');
             save();
             ready = true;
@@ -820,7 +828,7 @@
             save();
             break;
         case 'queue':
-            queueEl.hidden = false;
+            setQueued(true);
             queueText.textContent = T.queue(f.position | 0, f.eta_minutes | 0);
             scrollDown();
             break;
@@ -828,7 +836,7 @@
         case 'closed':
             /* the server also stores a system message saying so (it is in the transcript and
              * in replays): only the queue line goes here, or the notice would show twice */
-            queueEl.hidden = true;
+            setQueued(false);
             agentMode(f.type === 'agent_joined',
                       f.agent && typeof f.agent.name === 'string' ? f.agent.name : '');
             if (f.type === 'closed') csatBox();
