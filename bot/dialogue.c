@@ -447,14 +447,15 @@ void bot_brain_log_gap(struct bot_brain *b, const char *text, const char *lang, 
 
 /* Searches q in lang, then in the other language when the message holds enough of it (see
  * other_lang_counts) and the first search was not already high; *out holds the better of
- * the two (the caller frees it). */
-static int search(struct bot_brain *b,
-                  const char *lang,
-                  int other_too,
-                  const char *q,
-                  int explain,
-                  struct kb_results **out,
-                  struct sn_err *err)
+ * the two (the caller frees it). The dialogue's own search, and the editors' and the help
+ * center's (bot/dialogue.h). */
+int bot_brain_search(struct bot_brain *b,
+                     const char *lang,
+                     int other_too,
+                     const char *q,
+                     int explain,
+                     struct kb_results **out,
+                     struct sn_err *err)
 {
     struct kb_search_opts so;
     struct kb_results *r = NULL, *r2 = NULL;
@@ -494,17 +495,6 @@ static int search(struct bot_brain *b,
     return SN_OK;
 }
 
-int bot_brain_search(struct bot_brain *b,
-                     const char *lang,
-                     int other_too,
-                     const char *q,
-                     int explain,
-                     struct kb_results **out,
-                     struct sn_err *err)
-{
-    return search(b, lang, other_too, q, explain, out, err);
-}
-
 int bot_brain_verdict(const struct kb_results *r)
 {
     if (r && r->n && r->v[0].band == KB_BAND_HIGH)
@@ -522,7 +512,7 @@ static int question_turn(struct bot_brain *b,
                          struct sn_err *err)
 {
     struct kb_results *r = NULL;
-    int rc = search(b, d->lang, other_too, q, 0, &r, err);
+    int rc = bot_brain_search(b, d->lang, other_too, q, 0, &r, err);
     if (rc == SN_EINVAL || rc == SN_ETOOBIG) { /* cannot happen after the checks; be sane */
         kb_results_free(r);
         r = NULL;

@@ -513,18 +513,19 @@ static int collect_args(struct lws *wsi, struct bot_api_req *r)
     }
 }
 
-/* LWS_CALLBACK_HTTP for /api/…: picks the route, checks Origin, role, size and type in
- * that order before a byte of the body is read; answers now or waits for the body. */
-static int begin(struct lws *wsi, struct bot_api_req *r)
+/* LWS_CALLBACK_HTTP for /api/… (method and path as method_of read them): picks the route,
+ * checks Origin, role, size and type in that order before a byte of the body is read;
+ * answers now or waits for the body. */
+static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char *uri)
 {
-    char uri[256], cl[24] = "";
+    char cl[24] = "";
     static const struct {
         const char *path;
         int method, route;
     } own[] = {{"/api/login", BOT_API_POST, R_LOGIN},
                {"/api/logout", BOT_API_POST, R_LOGOUT},
                {"/api/me", BOT_API_GET, R_ME}};
-    r->method = method_of(wsi, uri, sizeof uri);
+    r->method = method;
     r->post = r->method != BOT_API_GET; /* anything but GET may change state */
     size_t max_body = BOT_API_MAX_BODY;
     int kind = BOT_API_BODY_JSON;
@@ -616,12 +617,12 @@ int bot_http_api_callback(
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
         char uri[256]; /* longer: not an API route, http.c answers 404 */
-        method_of(wsi, uri, sizeof uri);
+        int method = method_of(wsi, uri, sizeof uri);
         if (strncmp(uri, "/api/", 5))
             return 0;
         req_free(r);
         *req = r = sn_xcalloc(1, sizeof *r);
-        *ret = begin(wsi, r);
+        *ret = begin(wsi, r, method, uri);
         return 1;
     }
     case LWS_CALLBACK_HTTP_BODY:
