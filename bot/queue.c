@@ -482,6 +482,11 @@ void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s)
     if (bot_route_find(q->route, conv, &pos)) {
         char *j = bot_agent_proto_visitor_queue(pos, eta_minutes(q, pos), &len);
         bot_session_send(s, j, len);
+        const char *why = bot_queue_offline_reason(q);
+        if (why) { /* as after the handoff: the reloaded widget offers the form again */
+            j = bot_proto_offline(why, &len);
+            bot_session_send(s, j, len);
+        }
         return;
     }
     bot_queue_enqueue(q, conv); /* queued in the store but not here: queue it now */

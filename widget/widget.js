@@ -23,7 +23,7 @@
     var WS_URL = ORIGIN.replace(/^http/, 'ws') + '/ws';
     var LANG = (script.getAttribute('data-lang') || 'ar').toLowerCase() === 'en' ? 'en' : 'ar';
     var STORE_KEY = 'sanad.v1:' + ORIGIN;
-    var MAX_KEPT = 200;        /* transcript messages kept in sessionStorage */
+    var MAX_KEPT = 200;        /* transcript messages kept in localStorage */
     var BACKOFF_BASE = 500, BACKOFF_CAP = 10000;
     var PING_EVERY = 25000, PONG_WAIT = 10000, TYPING_MAX = 20000;
 
@@ -33,6 +33,9 @@
     var AR_MINUTES = { zero: '# دقيقة', one: 'دقيقة واحدة', two: 'دقيقتان', few: '# دقائق',
                        many: '# دقيقة', other: '# دقيقة' };
     var EN_MINUTES = { one: '# minute', other: '# minutes' };
+    var AR_UNREAD = { zero: 'لا رسائل جديدة', one: 'رسالة جديدة واحدة', two: 'رسالتان جديدتان',
+                      few: '# رسائل جديدة', many: '# رسالة جديدة', other: '# رسالة جديدة' };
+    var EN_UNREAD = { one: '# new message', other: '# new messages' };
     function num(n) { return new Intl.NumberFormat(LANG).format(n); }
     function plural(n, forms) {
         var f = forms[new Intl.PluralRules(LANG).select(n)] || forms.other;
@@ -46,20 +49,21 @@
             placeholder: 'اكتب سؤالك…', send: 'إرسال', input: 'رسالتك',
             typing: 'يكتب…', reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
             helpful: 'هل كانت هذه الإجابة مفيدة؟', yes: 'نعم', no: 'لا', thanks: 'شكرًا لتقييمك',
-            rateChat: 'كيف كانت خدمتنا؟ قيّم المحادثة من 1 إلى 5', comment: 'تعليق (اختياري)',
+            rateChat: 'كيف كانت خدمتنا؟ قيّم المحادثة من ' + num(1) + ' إلى ' + num(5), comment: 'تعليق (اختياري)',
             leaveQueue: 'العودة إلى المساعد الآلي',
             offline: { nobody_online: 'لا يوجد موظف متاح الآن.', closed_hours: 'نحن خارج ساعات العمل الآن.' },
             leaveMsg: 'اترك لنا رسالة وسنعود إليك.', msgText: 'رسالتك لفريق الدعم',
             email: 'بريدك الإلكتروني (اختياري)', consent: 'أوافق على أن تتواصلوا معي عبر هذا البريد',
             consentNeeded: 'وافق على التواصل عبر البريد أو احذف البريد.', badEmail: 'البريد الإلكتروني غير صحيح.',
-            msgSend: 'إرسال الرسالة', msgLeft: function (n) { return 'وصلت رسالتك (رقم ' + n + '). سيرد عليك فريقنا.'; },
-            rateSend: 'إرسال التقييم', star: function (n) { return n + ' من 5'; },
+            msgSend: 'إرسال الرسالة', msgLeft: function (n) { return 'وصلت رسالتك (رقم ' + num(n) + '). سيرد عليك فريقنا.'; },
+            rateSend: 'إرسال التقييم', star: function (n) { return num(n) + ' من ' + num(5); },
             suggestions: 'اقتراحات', queue: function (p, m) {
                 return 'أنت رقم ' + num(p) + ' في قائمة الانتظار' +
                     (m > 0 ? '، الانتظار المتوقع نحو ' + plural(m, AR_MINUTES) : '');
             },
             failed: 'لم تُرسل', pending: 'قيد الإرسال', newconv: 'بدأت محادثة جديدة.',
-            log: 'رسائل المحادثة', sent: 'أُرسلت',
+            log: 'رسائل المحادثة', sent: 'أُرسلت', sound: 'صوت التنبيه',
+            unread: function (n) { return plural(n, AR_UNREAD); },
             errors: {
                 too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.', too_big: 'الرسالة كبيرة جدًا.',
                 rate_limited: 'رسائل كثيرة بسرعة؛ سنعيد الإرسال بعد لحظة.',
@@ -73,20 +77,21 @@
             placeholder: 'Type your question…', send: 'Send', input: 'Your message',
             typing: 'typing…', reconnecting: 'Reconnecting…', connecting: 'Connecting…',
             helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback',
-            rateChat: 'How did we do? Rate this chat from 1 to 5', comment: 'Comment (optional)',
+            rateChat: 'How did we do? Rate this chat from ' + num(1) + ' to ' + num(5), comment: 'Comment (optional)',
             leaveQueue: 'Back to the bot',
             offline: { nobody_online: 'No agent is available right now.', closed_hours: 'We are outside business hours right now.' },
             leaveMsg: 'Leave us a message and we will get back to you.', msgText: 'Your message to our team',
             email: 'Your email (optional)', consent: 'I agree to be contacted at this email',
             consentNeeded: 'Agree to be contacted by email, or remove the email.', badEmail: 'That email address is not valid.',
-            msgSend: 'Send message', msgLeft: function (n) { return 'Your message was received (number ' + n + '). Our team will reply.'; },
-            rateSend: 'Send rating', star: function (n) { return n + ' of 5'; },
+            msgSend: 'Send message', msgLeft: function (n) { return 'Your message was received (number ' + num(n) + '). Our team will reply.'; },
+            rateSend: 'Send rating', star: function (n) { return num(n) + ' of ' + num(5); },
             suggestions: 'Suggestions', queue: function (p, m) {
                 return 'You are number ' + num(p) + ' in the queue' +
                     (m > 0 ? ', estimated wait about ' + plural(m, EN_MINUTES) : '');
             },
             failed: 'not sent', pending: 'sending', newconv: 'A new conversation started.',
-            log: 'Chat messages', sent: 'sent',
+            log: 'Chat messages', sent: 'sent', sound: 'Notification sound',
+            unread: function (n) { return plural(n, EN_UNREAD); },
             errors: {
                 too_long: 'The message is too long.', empty: 'The message is empty.', too_big: 'The message is too big.',
                 rate_limited: 'Too many messages at once; resending in a moment.',
@@ -96,26 +101,98 @@
         }
     }[LANG];
 
-    /* ---------- persistent session state (sessionStorage: this tab only) ---------- */
+    /* ---------- persistent state ----------
+     * The conversation (token, transcript, ratings) is the site's, in localStorage, so that
+     * every tab and every page load of the site carries the same one; each tab keeps its own
+     * socket (the server delivers to all of a conversation's sockets) and its own view: the
+     * unacked frames it typed, whether its panel is open, its unread count (sessionStorage).
+     * A tab writes the shared part merged with what another tab wrote (absorb), and reads
+     * another tab's writes from the storage event, so a message is shown once, in seq order. */
     var state = load();
-    function load() {
-        var s = null;
-        try { s = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null'); } catch (e) { s = null; }
-        if (!s || typeof s !== 'object') s = {};
+    /* name: 'localStorage' or 'sessionStorage'; null where storage is disabled (reading the
+     * property itself throws in a sandboxed frame) */
+    function area(name) { try { return window[name] || null; } catch (e) { return null; } }
+    function parse(name) {
+        try {
+            var v = JSON.parse(area(name).getItem(STORE_KEY) || 'null');
+            return v && typeof v === 'object' ? v : null;
+        } catch (e) { return null; }
+    }
+    function shared(s) {
         return {
-            token: typeof s.token === 'string' ? s.token : null,
-            last_seq: s.last_seq | 0,
-            pending: Array.isArray(s.pending) ? s.pending : [],   /* unacked frames, with client_id */
-            msgs: Array.isArray(s.msgs) ? s.msgs : [],            /* transcript frames, by seq */
-            open: !!s.open,
-            rated: s.rated && typeof s.rated === 'object' ? s.rated : {},
-            counter: s.counter | 0,
-            handoff: !!s.handoff                                  /* handoff asked while offline */
+            token: s && typeof s.token === 'string' ? s.token : null,
+            last_seq: s ? s.last_seq | 0 : 0,
+            msgs: s && Array.isArray(s.msgs) ? s.msgs : [],
+            rated: s && s.rated && typeof s.rated === 'object' ? s.rated : {}
+        };
+    }
+    function load() {
+        var t = parse('sessionStorage') || {};
+        var sh = parse('localStorage');
+        /* an older widget kept everything in the tab's sessionStorage */
+        var c = shared(sh || (typeof t.token === 'string' ? t : null));
+        return {
+            token: c.token, last_seq: c.last_seq, msgs: c.msgs, rated: c.rated,
+            pending: Array.isArray(t.pending) ? t.pending : [],   /* unacked frames, with client_id */
+            open: !!t.open,
+            counter: t.counter | 0,
+            unread: t.unread | 0,
+            handoff: !!t.handoff                                  /* handoff asked while offline */
         };
     }
     function save() {
+        var sh = parse('localStorage');
+        if (sh && sh.token === state.token) absorb(shared(sh));
         if (state.msgs.length > MAX_KEPT) state.msgs = state.msgs.slice(-MAX_KEPT);
-        try { sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* full or disabled */ }
+        try {
+            area('localStorage').setItem(STORE_KEY, JSON.stringify({ token: state.token, last_seq: state.last_seq,
+                                                             msgs: state.msgs, rated: state.rated }));
+        } catch (e) { /* full or disabled: this tab still works */ }
+        saveTab();
+    }
+    /* Takes in what another tab stored of the same conversation: messages not shown yet
+     * (rendered in place by seq), the highest seq, the ratings. Returns true when it changed. */
+    function absorb(c) {
+        var changed = false;
+        if (!logEl) return false; /* before build(): load() has it all */
+        c.msgs.slice().sort(function (a, b) { return a.seq - b.seq; }).forEach(function (m) {
+            if (!m || typeof m.seq !== 'number' || seen[m.seq]) return;
+            if (render(m, true)) { state.msgs.push(m); changed = true; }
+        });
+        if (changed) state.msgs.sort(function (a, b) { return a.seq - b.seq; });
+        if (c.last_seq > state.last_seq) { state.last_seq = c.last_seq; changed = true; }
+        for (var k in c.rated) {
+            if (Object.prototype.hasOwnProperty.call(c.rated, k) && !(k in state.rated)) {
+                state.rated[k] = c.rated[k];
+                var fb = logEl.querySelector('.row[data-seq="' + (k | 0) + '"] .feedback');
+                if (fb) fb.hidden = true; /* rated in the other tab */
+            }
+        }
+        return changed;
+    }
+    /* Another tab wrote: the same conversation grew, or it started a new one (its token
+     * expired), which this tab follows, keeping what it has not sent yet. */
+    window.addEventListener('storage', function (ev) {
+        if (ev.key !== STORE_KEY || ev.storageArea !== area('localStorage') || !logEl) return;
+        var c = shared(parse('localStorage'));
+        if (!c.token) return;
+        if (c.token !== state.token) {
+            state.token = c.token;
+            resetLog();
+            state.msgs = []; state.last_seq = 0; state.rated = {};
+            absorb(c);
+            saveTab();
+            if (ws) ws.close(); /* resumes with the new token (onclose reconnects) */
+            return;
+        }
+        absorb(c);
+    });
+    function saveTab() {
+        try {
+            area('sessionStorage').setItem(STORE_KEY, JSON.stringify({ pending: state.pending, open: state.open,
+                                                               counter: state.counter, unread: state.unread,
+                                                               handoff: state.handoff }));
+        } catch (e) { /* full or disabled */ }
     }
     function newClientId() {
         state.counter++;
@@ -179,6 +256,7 @@
     }
 
     /* ---------- build the UI ---------- */
+    var unreadEl, soundBtn, audio = null;
     var host, root, launcher, panel, logEl, typingEl, bannerEl, queueEl, queueText, humanBtn, input, sendBtn, form;
     var byCid = {};      /* client_id -> visitor row element */
     var seen = {};       /* seq -> true (rendered) */
@@ -207,6 +285,10 @@
         launcher.setAttribute('aria-controls', 'sanad-panel');
         launcher.appendChild(chatIcon());
         launcher.appendChild(el('span', 'launcher-text', T.open));
+        unreadEl = el('span', 'unread');
+        unreadEl.setAttribute('aria-hidden', 'true'); /* the launcher's label says it */
+        unreadEl.hidden = true;
+        launcher.appendChild(unreadEl);
         launcher.addEventListener('click', function () { setOpen(!isOpen()); });
         wrap.appendChild(launcher);
 
@@ -230,6 +312,15 @@
         titles.appendChild(el('span', 'badge who', T.bot));
         titles.appendChild(el('span', 'subtitle', T.title));
         head.appendChild(titles);
+        soundBtn = el('button', 'sound');
+        soundBtn.type = 'button';
+        soundBtn.setAttribute('aria-label', T.sound);
+        soundBtn.title = T.sound;
+        soundBtn.addEventListener('click', function () {
+            setSound(!soundOn());
+            if (soundOn()) audioContext(); /* made in the click: browsers let audio start from a gesture */
+        });
+        head.appendChild(soundBtn);
         var closeBtn = el('button', 'close', '×');
         closeBtn.type = 'button';
         closeBtn.setAttribute('aria-label', T.close);
@@ -307,12 +398,72 @@
         });
 
         document.body.appendChild(host);
+        setSound(soundOn());
+        showUnread();
+        document.addEventListener('visibilitychange', function () {
+            if (!document.hidden && isOpen()) clearUnread();
+        });
 
         /* the transcript kept in this tab */
         for (var i = 0; i < state.msgs.length; i++) render(state.msgs[i], true);
         for (var j = 0; j < state.pending.length; j++) renderPendingVisitor(state.pending[j]);
         if (state.open) setOpen(true, true);
         else if (state.token) connect();   /* an ongoing conversation: resume it at once */
+    }
+
+    /* ---------- unread count and sound ----------
+     * A reply that comes while the visitor cannot see it (panel closed, or the tab hidden)
+     * counts on the launcher and, when the visitor switched it on (off by default: a page
+     * that beeps unasked is a page people leave), plays a short tone. */
+    var SOUND_KEY = 'sanad.sound:' + ORIGIN;
+    function soundOn() {
+        try { return area('localStorage').getItem(SOUND_KEY) === '1'; } catch (e) { return false; }
+    }
+    function setSound(on) {
+        try { if (on) area('localStorage').setItem(SOUND_KEY, '1'); else area('localStorage').removeItem(SOUND_KEY); }
+        catch (e) { /* disabled storage: on for this page only */ }
+        soundBtn.setAttribute('aria-pressed', on ? 'true' : 'false');
+        soundBtn.textContent = on ? '🔔' : '🔕';
+        soundBtn.classList.toggle('on', on);
+    }
+    function audioContext() {
+        var AC = window.AudioContext || window.webkitAudioContext;
+        try {
+            if (!audio && AC) audio = new AC();
+            if (audio && audio.state === 'suspended') audio.resume();
+        } catch (e) { audio = null; }
+        return audio;
+    }
+    function beep() {
+        if (!audioContext()) return;
+        try {
+            var o = audio.createOscillator(), g = audio.createGain();
+            o.type = 'sine';
+            o.frequency.value = 880;
+            g.gain.value = 0.06;
+            o.connect(g);
+            g.connect(audio.destination);
+            o.start();
+            o.stop(audio.currentTime + 0.15);
+        } catch (e) { /* no audio device: the count is enough */ }
+    }
+    function incoming(m) {
+        if (m.from === 'visitor' || (isOpen() && !document.hidden)) return;
+        state.unread++;
+        showUnread();
+        if (soundOn()) beep();
+    }
+    function clearUnread() {
+        if (!state.unread) return;
+        state.unread = 0;
+        showUnread();
+        saveTab();
+    }
+    function showUnread() {
+        var n = state.unread;
+        unreadEl.hidden = !n;
+        unreadEl.textContent = n ? num(n) : '';
+        launcher.setAttribute('aria-label', n ? T.open + ' (' + T.unread(n) + ')' : T.open);
     }
 
     function autosize() {
@@ -328,6 +479,7 @@
         state.open = open;
         save();
         if (open) {
+            clearUnread();
             connect();
             scrollDown();
             if (!noFocus) input.focus();
@@ -357,7 +509,7 @@
             var row = visitorRow(text);
             markSent(row, m.seq);
             if (m.client_id) byCid[m.client_id] = row;
-            logEl.appendChild(row);
+            place(row, m.seq);
             scrollDown();
             return true;
         }
@@ -419,10 +571,18 @@
             if (m.offer_human === true && !fromStore) highlightHuman(true);
             if (m.kind === 'handoff') highlightHuman(false);
         }
-        logEl.appendChild(rowEl);
+        place(rowEl, m.seq);
         if (!fromStore && (from === 'bot' || from === 'agent')) typing(false);
         scrollDown();
         return true;
+    }
+
+    /* At the end, as it came; but in seq order when another tab's message arrives (storage
+     * event) after a later one came over this tab's socket. */
+    function place(row, seq) {
+        var later = null, rows = logEl.querySelectorAll('.row[data-seq]');
+        for (var i = rows.length - 1; i >= 0 && (rows[i].getAttribute('data-seq') | 0) > seq; i--) later = rows[i];
+        logEl.insertBefore(row, later);
     }
 
     function visitorRow(text) {
@@ -530,12 +690,12 @@
 
     /* Nobody can answer the handoff now: a form to leave a message (a ticket). */
     var offlineEl = null, offlineSend = null;
-    function offlineBox(reason) {
+    function offlineBox() {
         if (offlineEl) return;
         var box = offlineEl = el('form', 'offline');
         box.noValidate = true; /* checked below, with our own words */
         box.setAttribute('aria-label', T.leaveMsg);
-        box.appendChild(el('div', 'q', (T.offline[reason] || T.offline.nobody_online) + ' ' + T.leaveMsg));
+        box.appendChild(el('div', 'q', T.leaveMsg)); /* why is on the queue line (setQueued) */
         var text = el('textarea', 'msg-text');
         text.maxLength = 1000;
         text.rows = 3;
@@ -591,24 +751,52 @@
         scrollDown();
     }
 
+    /* Someone answers after all (an agent joined, or closed the chat): a form nobody sent
+     * goes, so that the log offers one way on; a sent one stays, done, as a record. */
+    function offlineRetire() {
+        if (!offlineEl) return;
+        if (!offlineEl.querySelector('.thanks')) offlineEl.parentNode.removeChild(offlineEl);
+        offlineEl = null;
+        offlineSend = null;
+    }
+
+    /* Empties the log for another conversation; this tab's unsent messages stay, at the end. */
+    function resetLog() {
+        seen = {};
+        var keep = {};
+        state.pending.forEach(function (p) { keep[p.client_id] = byCid[p.client_id]; });
+        byCid = keep;
+        offlineEl = offlineSend = null;
+        while (logEl.firstChild) logEl.removeChild(logEl.firstChild);
+        notice(T.newconv, 'system');
+        state.pending.forEach(function (p) { if (byCid[p.client_id]) logEl.appendChild(byCid[p.client_id]); });
+    }
+
     function highlightHuman(on) { humanBtn.classList.toggle('highlight', on); }
 
     /* With an agent the bot stays quiet: no typing indicator for a reply that may not come,
      * and no "talk to a human" button (one is here already). */
     var withAgent = false;
     var botName = 'Sanad', agentName = '';
-    /* Queued: the queue line shows and "talk to a human" does not (it was asked for). */
-    var queued = false;
+    /* Queued: the queue line shows and "talk to a human" does not (it was asked for). One
+     * state at a time: while nobody can answer (offline) the line says so instead of a
+     * position and a wait nobody will meet, and the leave-a-message form is the way on. */
+    var queued = false, offlineReason = null, queuePos = 0, queueEta = 0;
     function setQueued(on) {
         queued = on;
+        if (!on) offlineReason = null;
         queueEl.hidden = !on;
+        queueEl.classList.toggle('is-offline', !!offlineReason);
         humanBtn.hidden = on || withAgent;
+        if (offlineReason) queueText.textContent = T.offline[offlineReason] || T.offline.nobody_online;
+        else queueText.textContent = queuePos > 0 ? T.queue(queuePos, queueEta) : '';
     }
     function agentMode(on, who) {
         withAgent = on;
         humanBtn.hidden = on || queued;
         if (on) typing(false);
         if (on && who) agentName = who;
+        if (on && !agentName) agentName = lastAgentName(); /* resumed: the transcript names her */
         if (!on) agentName = '';
         headerFor();
     }
@@ -617,6 +805,13 @@
     function initials(n) {
         var w = String(n).trim().split(/\s+/).filter(function (x) { return x; });
         return w.slice(0, 2).map(function (x) { return Array.from(x)[0]; }).join('');
+    }
+    function lastAgentName() {
+        for (var i = state.msgs.length - 1; i >= 0; i--) {
+            var m = state.msgs[i];
+            if (m.from === 'agent' && m.agent && typeof m.agent.name === 'string') return m.agent.name;
+        }
+        return '';
     }
     function headerFor() {
         var human = withAgent;
@@ -771,13 +966,8 @@
         case 'welcome':
             if (f.resumed !== true && (state.msgs.length || state.last_seq)) {
                 /* the old conversation is gone (expired token): start over, keep unsent ones */
-                state.msgs = []; state.last_seq = 0; state.rated = {}; seen = {};
-                var keep = {};
-                state.pending.forEach(function (p) { keep[p.client_id] = byCid[p.client_id]; });
-                byCid = keep;
-                while (logEl.firstChild) logEl.removeChild(logEl.firstChild);
-                notice(T.newconv, 'system');
-                state.pending.forEach(function (p) { if (byCid[p.client_id]) logEl.appendChild(byCid[p.client_id]); });
+                state.msgs = []; state.last_seq = 0; state.rated = {};
+                resetLog();
             }
             if (typeof f.token === 'string') state.token = f.token;
             if (f.bot && typeof f.bot.name === 'string') botName = f.bot.name;
@@ -808,6 +998,7 @@
             if (f.from === 'visitor' && f.client_id) dropPending(f.client_id);
             if (render(f, false)) {
                 state.msgs.push(f);
+                incoming(f);
                 save();
             }
             break;
@@ -828,8 +1019,9 @@
             save();
             break;
         case 'queue':
+            queuePos = f.position | 0;
+            queueEta = f.eta_minutes | 0;
             setQueued(true);
-            queueText.textContent = T.queue(f.position | 0, f.eta_minutes | 0);
             scrollDown();
             break;
         case 'agent_joined':
@@ -837,6 +1029,7 @@
             /* the server also stores a system message saying so (it is in the transcript and
              * in replays): only the queue line goes here, or the notice would show twice */
             setQueued(false);
+            offlineRetire();
             agentMode(f.type === 'agent_joined',
                       f.agent && typeof f.agent.name === 'string' ? f.agent.name : '');
             if (f.type === 'closed') csatBox();
@@ -845,7 +1038,9 @@
             csatDone();
             break;
         case 'offline':
-            offlineBox(typeof f.reason === 'string' ? f.reason : 'nobody_online');
+            offlineReason = f.reason === 'closed_hours' ? 'closed_hours' : 'nobody_online';
+            setQueued(true);
+            offlineBox();
             break;
         case 'message_left':
             offlineDone(f.ticket);
