@@ -25,6 +25,8 @@ void bot_cli_kb_actor(struct kb *kb);
 int bot_cli_user(int argc, char **argv);
 /* `sanad canned …` (bot/cli_canned.c). */
 int bot_cli_canned(int argc, char **argv);
+/* `sanad outbox …` (bot/cli_outbox.c): the outgoing email queue. */
+int bot_cli_outbox(int argc, char **argv);
 /* `sanad backup DIR` and `sanad restore DIR` (bot/cli_backup.c). */
 int bot_cli_backup(int argc, char **argv);
 int bot_cli_restore(int argc, char **argv);

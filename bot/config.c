@@ -12,10 +12,25 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bot/email.h"
 #include "bot/forwarded.h"
 #include "bot/paths.h"
+#include "bot/smtp.h"
 
-enum { T_STR, T_INT, T_BOOL, T_DBL, T_ORIGINS, T_NAMES, T_ADDRS, T_LOG, T_ROUTING, T_HOURS, T_TZ };
+enum {
+    T_STR,
+    T_INT,
+    T_BOOL,
+    T_DBL,
+    T_ORIGINS,
+    T_NAMES,
+    T_ADDRS,
+    T_LOG,
+    T_ROUTING,
+    T_HOURS,
+    T_TZ,
+    T_SMTPTLS
+};
 
 /* K_RESTART: read once at startup (sockets, files, the lws context, threads); a reload
  * that changes it says so and leaves it as it was. Every other key changes live. */
@@ -108,6 +123,30 @@ static const struct key keys[] = {
     {"timezone", T_TZ, K_RESTART, OFF(timezone), NULL, 0, 0,
      "IANA time zone of business_hours, e.g. Asia/Riyadh (default: the system's)"},
     {"log_level", T_LOG, 0, OFF(log_level), "notice", 0, 0, "err, warn, notice, info or debug"},
+    {"smtp_url", T_STR, K_RESTART, OFF(smtp_url), NULL, 0, 0,
+     "outgoing mail server, smtp://host:587 (STARTTLS) or smtps://host:465; unset: no email"},
+    {"smtp_user", T_STR, K_RESTART, OFF(smtp_user), NULL, 0, 0, "SMTP login (unset: no AUTH)"},
+    {"smtp_password_file", T_STR, K_RESTART, OFF(smtp_password_file), NULL, 0, 0,
+     "file whose first line is the SMTP password (not the password itself: configs get shared)"},
+    {"smtp_from", T_STR, K_RESTART, OFF(smtp_from), NULL, 0, 0,
+     "the sender address of Sanad's emails (required with smtp_url)"},
+    {"smtp_from_name", T_STR, K_RESTART, OFF(smtp_from_name), NULL, 0, 0,
+     "the sender's display name, e.g. 'Nojoom support'"},
+    {"smtp_tls", T_SMTPTLS, K_RESTART, OFF(smtp_tls), "require", 0, 0,
+     "require (STARTTLS or smtps, else no send), try (STARTTLS when offered) or none (plain: "
+     "a relay on the loopback only)"},
+    {"smtp_timeout", T_INT, K_RESTART, OFF(smtp_timeout), "60", 1, 3600,
+     "seconds one delivery attempt may take"},
+    {"smtp_max_attempts", T_INT, K_RESTART, OFF(smtp_max_attempts), "8", 1, 100,
+     "attempts before an email is marked failed"},
+    {"smtp_retry_base", T_INT, K_RESTART, OFF(smtp_retry_base), "60", 1, 86400,
+     "seconds before the second attempt; doubled after each failure"},
+    {"smtp_retry_cap", T_INT, K_RESTART, OFF(smtp_retry_cap), "3600", 1, 604800,
+     "the longest wait between two attempts, seconds"},
+    {"outbox_db", T_STR, K_RESTART, OFF(outbox_db), NULL, 0, 0,
+     "the outgoing email queue (default DATA/outbox.db)"},
+    {"outbox_poll", T_INT, K_RESTART, OFF(outbox_poll), "5", 1, 3600,
+     "seconds between looks for emails queued by other processes (sanad outbox add)"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -302,6 +341,16 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
         *p = *v ? sn_xstrdup(v) : NULL;
         return SN_OK;
     }
+    case T_SMTPTLS: {
+        static const char *names[] = {"require", "try", "none"}; /* enum bot_smtp_tls */
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(v, names[i])) {
+                *(int *)base = i;
+                return SN_OK;
+            }
+        return sn_err_set(err, SN_EINVAL, "%s: expected require, try or none, got '%s'", k->name,
+                          v);
+    }
     case T_ROUTING:
         if (strcmp(v, "auto") && strcmp(v, "pick"))
             return sn_err_set(err, SN_EINVAL, "%s: expected auto or pick, got '%s'", k->name, v);
@@ -441,6 +490,12 @@ static char *format_key(const struct bot_config *c, const struct key *k)
     case T_ROUTING:
         sn_buf_printf(&b, "%s", *(const int *)(const void *)base ? "pick" : "auto");
         break;
+    case T_SMTPTLS: {
+        static const char *names[] = {"require", "try", "none"};
+        int t = *(const int *)(const void *)base;
+        sn_buf_printf(&b, "%s", t >= 0 && t < 3 ? names[t] : "?");
+        break;
+    }
     case T_ORIGINS:
     case T_NAMES:
     case T_ADDRS: {
@@ -463,6 +518,34 @@ static char *format_key(const struct bot_config *c, const struct key *k)
         break;
     }
     return sn_buf_take(&b);
+}
+
+/* The outgoing mail keys go together: an smtp:// or smtps:// URL, a plausible sender, a
+ * password only with a user, and plain SMTP only to a relay on this machine (anything else
+ * would send visitors' addresses and texts in clear over a network). */
+static int smtp_check(const struct bot_config *c, struct sn_err *err)
+{
+    char addr[BOT_EMAIL_MAX + 1];
+    struct sn_err e = {0};
+    if (!c->smtp_url)
+        return SN_OK;
+    if (strncmp(c->smtp_url, "smtp://", 7) && strncmp(c->smtp_url, "smtps://", 8))
+        return sn_err_set(err, SN_EINVAL, "smtp_url: expected smtp://host[:port] or smtps://…");
+    if (strpbrk(c->smtp_url, " \t\r\n"))
+        return sn_err_set(err, SN_EINVAL, "smtp_url: white space in the URL");
+    if (!c->smtp_from)
+        return sn_err_set(err, SN_EINVAL, "smtp_from is required with smtp_url");
+    if (bot_email_normalize(c->smtp_from, addr, &e))
+        return sn_err_set(err, SN_EINVAL, "smtp_from: %s", e.msg);
+    if (c->smtp_password_file && !c->smtp_user)
+        return sn_err_set(err, SN_EINVAL, "smtp_password_file needs smtp_user");
+    if (c->smtp_tls == BOT_SMTP_TLS_NONE && !bot_smtp_url_is_loopback(c->smtp_url))
+        return sn_err_set(err, SN_EINVAL,
+                          "smtp_tls none is for a relay on the loopback only (got %s)",
+                          c->smtp_url);
+    if (c->smtp_retry_cap < c->smtp_retry_base)
+        return sn_err_set(err, SN_EINVAL, "smtp_retry_cap must not be below smtp_retry_base");
+    return SN_OK;
 }
 
 /* Moves key k's value from src into dst; what dst held goes to src (freed with it). */
@@ -625,6 +708,10 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
         c->store_db = joinpath(c->data, "store.db");
     if (!c->tls_cert != !c->tls_key)
         return sn_err_set(err, SN_EINVAL, "tls_cert and tls_key must be set together");
+    if (!c->outbox_db)
+        c->outbox_db = joinpath(c->data, "outbox.db");
+    if (smtp_check(c, err))
+        return err ? err->code : SN_EINVAL;
     if (c->medium >= 0 && c->high >= 0 && c->medium > c->high)
         return sn_err_set(err, SN_EINVAL, "confidence_medium must not exceed confidence_high");
     if (c->suggest_precision > c->answer_precision)

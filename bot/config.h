@@ -26,9 +26,9 @@ struct bot_config {
     char *texts_dir;   /* the bot's texts (bot/texts.h) */
     char *tls_cert;    /* PEM certificate; TLS when both cert and key are set */
     char *tls_key;
-    char *bot_name;      /* "Sanad" */
-    char *help_contact;  /* the help center's contact line (docs/help-center.md); NULL: none */
-    struct bot_config_list origins; /* allowed_origins besides the server's own, lower case */
+    char *bot_name;     /* "Sanad" */
+    char *help_contact; /* the help center's contact line (docs/help-center.md); NULL: none */
+    struct bot_config_list origins;      /* allowed_origins besides the server's own, lower case */
     struct bot_config_list server_names; /* host names the server answers to (none: any) */
     struct bot_config_list trusted_proxies; /* addresses and CIDR ranges (bot/forwarded.h) */
     int allow_no_origin; /* accept WebSocket upgrades without an Origin header (non-browsers) */
@@ -59,6 +59,18 @@ struct bot_config {
     int nwin[7];
     short win[7][BOT_CONFIG_MAX_WINDOWS][2];
     char *timezone; /* IANA name (TZ) the hours are in; NULL: the system's */
+    /* outgoing email (bot/outbox.h, docs/email.md); off while smtp_url is NULL */
+    char *smtp_url;           /* smtp://host:587 or smtps://host:465 */
+    char *smtp_user;          /* NULL: no AUTH */
+    char *smtp_password_file; /* the password, first line of this file */
+    char *smtp_from;          /* the sender address */
+    char *smtp_from_name;     /* its display name, or NULL */
+    int smtp_tls;             /* enum bot_smtp_tls */
+    int smtp_timeout;         /* seconds per attempt */
+    int smtp_max_attempts;
+    int smtp_retry_base, smtp_retry_cap; /* seconds */
+    char *outbox_db;                     /* default DATA/outbox.db */
+    int outbox_poll;                     /* seconds between looks for mail others queued */
 };
 
 /* True when business hours are set and the time t (seconds since the epoch) is outside

@@ -16,6 +16,7 @@ static const struct command {
     {"user", bot_cli_user, "agent, editor and admin accounts (sanad user help)"},
     {"canned", bot_cli_canned, "canned responses for the agent console (sanad canned help)"},
     {"serve", bot_serve_main, "the chat server: widget files, the visitor and agent sockets"},
+    {"outbox", bot_cli_outbox, "the outgoing email queue (sanad outbox help)"},
     {"backup", bot_cli_backup, "copy both databases while the server runs (sanad backup help)"},
     {"restore", bot_cli_restore, "put a backup back, the server stopped (sanad restore help)"},
 };

@@ -3,6 +3,7 @@
 #include "bot/serve.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ev.h>
 #include <limits.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include "bot/help.h"
 #include "bot/httphead.h"
 #include "bot/lock.h"
+#include "bot/outbox.h"
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
 #include "bot/refit.h"
@@ -213,6 +215,47 @@ static void wake_loop(void *ctx)
         lws_cancel_service(srv->lws);
 }
 
+/* The first line of path (the SMTP password) into buf; SN_OK or SN_EIO. */
+static int read_secret(const char *path, char *buf, size_t cap, struct sn_err *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sn_err_set(e, SN_EIO, "smtp_password_file %s: %s", path, strerror(errno));
+    int ok = fgets(buf, (int)cap, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return sn_err_set(e, SN_EIO, "smtp_password_file %s: empty", path);
+    buf[strcspn(buf, "\r\n")] = 0;
+    return SN_OK;
+}
+
+/* Outgoing email, when smtp_url is set: the queue (outbox_db) and its worker. */
+static int start_outbox(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
+{
+    char pw[1024] = "";
+    if (!cfg->smtp_url)
+        return SN_OK;
+    if (cfg->smtp_password_file && read_secret(cfg->smtp_password_file, pw, sizeof pw, e))
+        return e->code;
+    struct bot_smtp smtp = {.url = cfg->smtp_url,
+                            .user = cfg->smtp_user,
+                            .password = cfg->smtp_password_file ? pw : NULL,
+                            .from = cfg->smtp_from,
+                            .from_name = cfg->smtp_from_name,
+                            .tls = (enum bot_smtp_tls)cfg->smtp_tls,
+                            .timeout_s = cfg->smtp_timeout};
+    struct bot_outbox_policy policy = {cfg->smtp_max_attempts, cfg->smtp_retry_base,
+                                       cfg->smtp_retry_cap};
+    int rc = SN_OK;
+    srv->outbox = bot_outbox_open(cfg->outbox_db, e);
+    if (!srv->outbox)
+        rc = e->code;
+    else
+        rc = bot_outbox_start(srv->outbox, &smtp, &policy, cfg->outbox_poll, e);
+    sodium_memzero(pw, sizeof pw);
+    return rc;
+}
+
 static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
 {
     struct bot_brain_config bc;
@@ -248,7 +291,7 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->refit = bot_refit_new(cfg->kb_db, BOT_REFIT_DEBOUNCE_MS, e);
     if (!srv->refit)
         return e->code;
-    return SN_OK;
+    return start_outbox(srv, cfg, e);
 }
 
 static int exit_code(int sn_code)
@@ -469,6 +512,7 @@ out:
     bot_iplimit_free(srv.iplimit);
     bot_hasher_free(srv.hasher); /* before the accounts and the store it works on */
     bot_refit_free(srv.refit);   /* before the base it fits */
+    bot_outbox_free(srv.outbox); /* after the attempt it makes: a cut one is made next start */
     bot_guard_free(srv.guard);
     bot_auth_close(srv.auth);
     bot_help_free(srv.help);

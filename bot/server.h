@@ -31,6 +31,7 @@ struct bot_server {
     struct bot_guard *guard;      /* owned: failed logins (bot/guard.h) */
     struct bot_hasher *hasher;    /* owned: the login worker thread (bot/hasher.h) */
     struct bot_refit *refit;      /* owned: refits the model after API edits (bot/refit.h) */
+    struct bot_outbox *outbox;    /* owned: outgoing email (bot/outbox.h); NULL: no smtp_url */
     int lock_fd;                  /* the running server's lock on store_db (bot/lock.h) */
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
