@@ -63,6 +63,17 @@ def typing_visitor_reaches_only_the_agent_holding_the_chat(srv):
     got = a1.sync()  # the first start came within a second of the end: it may be dropped
     assert [f["type"] for f in got][-2:] == ["message", "typing"] and got[-1]["on"], got
     assert typing_of(a2.sync()) == []
+    # the visitor's socket goes while it is typing: the agent's indicator ends now
+    vis2 = srv.ws()
+    hello(vis2, token=w["token"], last_seq=100)
+    vis.close()
+    got, _ = until(a1, "typing")
+    assert got == {"type": "typing", "conversation": conv, "on": False}, got
+    vis = vis2
+    # an agent typing to a chat whose visitor is connected elsewhere only: that tab hears it
+    a1.send_json({"type": "typing", "conversation": conv, "on": True})
+    settle(a1)
+    assert vis.sync() == [{"type": "typing", "from": "agent", "on": True}]
     # closed: nobody again
     a1.send_json({"type": "close", "conversation": conv, "resolution": "answered"})
     until(a1, "chats")
