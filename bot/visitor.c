@@ -24,9 +24,10 @@
 #include "bot/typing.h"
 #include "kb/kb.h"
 
+static void typing_to_agent(struct bot_session *s, int on);
+
 /* A session's conversation (s->conv) is the server's (srv->convs, bot/convs.h), shared
  * with the visitor's other tabs: attached at hello, detached when the socket goes. */
-static void typing_to_agent(struct bot_session *s, int on);
 
 void bot_visitor_leave(struct bot_session *s)
 {
@@ -307,6 +308,9 @@ answer(struct bot_session *s, int rc, struct bot_turn *t, const struct sn_err *e
 static int visitor_said(struct bot_session *s, const char *text, const char *client_id)
 {
     struct store_msg m;
+    /* a message (or a pick) ends the visitor's typing on the agent's side: the console
+     * clears it when the message arrives */
+    bot_typing_reset(&s->conv->typing[BOT_TYPING_VISITOR]);
     int fresh = store_visitor(s, text, client_id, &m);
     if (fresh == 1)
         bot_queue_visitor_message(s->srv->queue, &m);
@@ -317,8 +321,6 @@ static void on_message(struct bot_session *s, const struct bot_proto_in *in, lon
 {
     struct sn_err e = {0};
     struct bot_turn t;
-    /* the message ends the visitor's typing on the agent's side (the console clears it) */
-    bot_typing_reset(&s->conv->typing[BOT_TYPING_VISITOR]);
     int fresh = visitor_said(s, in->text, in->client_id);
     if (fresh < 1 || in_state(s, BOT_CONV_AGENT)) /* with an agent: the bot stays quiet */
         return;
