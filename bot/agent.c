@@ -1,4 +1,5 @@
-/* An agent connection's frames: presence, take, reply, note, close, ping. */
+/* An agent connection's frames: presence, take, reply, note, close, transfer, typing,
+ * ping. */
 #include "bot/agent.h"
 
 #include <stdio.h>
@@ -6,10 +7,14 @@
 #include <string.h>
 
 #include "bot/agent_proto.h"
+#include "bot/agents.h"
 #include "bot/config.h"
+#include "bot/convs.h"
+#include "bot/proto.h"
 #include "bot/queue.h"
 #include "bot/server.h"
 #include "bot/session.h"
+#include "bot/typing.h"
 
 void bot_agent_open(struct bot_session *s, const struct bot_user *u, const char *token)
 {
@@ -51,6 +56,31 @@ static void on_write(struct bot_session *s, const struct bot_agent_in *in, int n
     }
     char *j = bot_agent_proto_ack(in->conversation, in->client_id, seq, &len);
     bot_session_send(s, j, len);
+    struct bot_conv *c = note ? NULL : bot_convs_find(s->srv->convs, in->conversation);
+    if (c) /* the reply ends the agent's typing (the widget clears it at the message) */
+        bot_typing_reset(&c->typing[BOT_TYPING_AGENT]);
+}
+
+/* The agent types in one of its chats: relayed to every tab of its visitor as
+ * {"type":"typing","from":"agent","on"}, as bot/typing.h allows; nobody connected: nothing. */
+static void on_typing(struct bot_session *s, const struct bot_agent_in *in)
+{
+    struct bot_conv *c;
+    if (bot_agents_chat_index(s->agent, in->conversation) < 0) {
+        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "the conversation is not one of your chats",
+                           NULL);
+        return;
+    }
+    c = bot_convs_find(s->srv->convs, in->conversation);
+    if (!c || !bot_typing_relay(&c->typing[BOT_TYPING_AGENT], in->on, bot_server_now_us() / 1000))
+        return;
+    size_t len, n;
+    char *j = bot_proto_typing(in->on, &len);
+    void *buf[BOT_CONVS_MAX_CONNS];
+    n = bot_convs_conns(s->srv->convs, c->id, buf, BOT_CONVS_MAX_CONNS);
+    for (size_t i = 0; i < n && i < BOT_CONVS_MAX_CONNS; i++)
+        bot_session_send(buf[i], sn_xstrndup(j, len), len);
+    free(j);
 }
 
 void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int binary, int too_big)
@@ -91,6 +121,9 @@ void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int 
     case BOT_AGENT_IN_CLOSE:
         if ((rc = bot_queue_close(q, s->agent, in.conversation, in.resolution, &e)))
             failed(s, rc, &e, NULL);
+        break;
+    case BOT_AGENT_IN_TYPING:
+        on_typing(s, &in);
         break;
     case BOT_AGENT_IN_TRANSFER:
         if ((rc = bot_queue_transfer(q, s->agent, in.conversation, in.to, &e)))

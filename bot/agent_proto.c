@@ -102,6 +102,20 @@ static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, struct
     return SN_OK;
 }
 
+/* The agent's typing in one of its chats (issue 14). */
+static int dec_typing(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
+{
+    (void)max_text;
+    int rc = conversation(o, in, err);
+    if (rc)
+        return rc;
+    json_t *v = json_object_get(o, "on");
+    if (!json_is_boolean(v))
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "on must be true or false");
+    in->on = json_is_true(v);
+    return SN_OK;
+}
+
 /* The agent's frame types: a new one is a row here and its decoder. */
 static const struct {
     const char *name;
@@ -115,6 +129,7 @@ static const struct {
     {"note", BOT_AGENT_IN_NOTE, dec_text},
     {"close", BOT_AGENT_IN_CLOSE, dec_close},
     {"transfer", BOT_AGENT_IN_TRANSFER, dec_transfer},
+    {"typing", BOT_AGENT_IN_TYPING, dec_typing},
 };
 
 static int decode_fields(
@@ -283,6 +298,24 @@ void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const struct
     json_t *o = bot_proto_stored_object(m);
     json_object_del(o, "type");
     json_array_append_new(l->items, o);
+}
+
+void bot_agent_proto_transcript_seen(struct bot_agent_proto_list *l, long long seen_seq)
+{
+    json_object_set_new(l->o, "seen_seq", json_integer((json_int_t)seen_seq));
+}
+
+char *bot_agent_proto_typing(const char *conv, int on, size_t *len)
+{
+    return bot_proto_dump(
+        json_pack("{s:s, s:s, s:b}", "type", "typing", "conversation", conv, "on", on), len);
+}
+
+char *bot_agent_proto_seen(const char *conv, long long seq, size_t *len)
+{
+    return bot_proto_dump(
+        json_pack("{s:s, s:s, s:I}", "type", "seen", "conversation", conv, "seq", (json_int_t)seq),
+        len);
 }
 
 char *bot_agent_proto_relay(const struct store_msg *m, size_t *len)

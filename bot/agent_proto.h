@@ -22,7 +22,8 @@ enum bot_agent_type {
     BOT_AGENT_IN_NOTE,
     BOT_AGENT_IN_CLOSE,
     BOT_AGENT_IN_PING,
-    BOT_AGENT_IN_TRANSFER
+    BOT_AGENT_IN_TRANSFER,
+    BOT_AGENT_IN_TYPING
 };
 
 #define BOT_AGENT_RESOLUTION_MAX 64
@@ -36,6 +37,7 @@ struct bot_agent_in {
     char resolution[BOT_AGENT_RESOLUTION_MAX + 1]; /* close */
     char to[65];                                 /* transfer: the other agent's login */
     char *text;                                  /* reply, note: trimmed */
+    int on;                                      /* typing */
 };
 void bot_agent_in_fini(struct bot_agent_in *in);
 
@@ -72,6 +74,14 @@ char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len);
  * order (its visitor-protocol object without "type", notes included), then finish. */
 struct bot_agent_proto_list *bot_agent_proto_transcript_new(const char *conv);
 void bot_agent_proto_transcript_add(struct bot_agent_proto_list *l, const struct store_msg *m);
+
+/* The transcript's "seen_seq": the highest seq the visitor has seen (0: none known). */
+void bot_agent_proto_transcript_seen(struct bot_agent_proto_list *l, long long seen_seq);
+
+/* Live only (issue 14): {"type":"typing","conversation","on"}, the visitor's typing, and
+ * {"type":"seen","conversation","seq"}, the highest seq the visitor has seen. */
+char *bot_agent_proto_typing(const char *conv, int on, size_t *len);
+char *bot_agent_proto_seen(const char *conv, long long seq, size_t *len);
 
 /* A stored message relayed to the agent holding its conversation: the visitor-protocol
  * "message" frame (bot_proto_stored_message) with "conversation" (m->conv_id) added. */

@@ -8,7 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A conversation's seen receipt (bot_convs_seen): its own small table, since it outlives the
+ * conversation's visitor connections. */
+#define SEEN_BUCKETS 128
+struct seen {
+    struct seen *chain;
+    long long seq;
+    char id[STORE_ID_MAX];
+};
+
 struct bot_convs {
+    struct seen *seen[SEEN_BUCKETS];
     struct store *store;
     bot_convs_moved_fn *moved;
     void *ctx;
@@ -57,6 +67,11 @@ void bot_convs_free(struct bot_convs *cs)
         for (struct bot_conv *c = cs->bucket[i], *next; c; c = next) {
             next = c->chain;
             conv_free(c);
+        }
+    for (size_t i = 0; i < SEEN_BUCKETS; i++)
+        for (struct seen *e = cs->seen[i], *next; e; e = next) {
+            next = e->chain;
+            free(e);
         }
     free(cs->bucket);
     free(cs);
@@ -169,6 +184,45 @@ size_t bot_convs_nconns(const struct bot_convs *cs)
     return cs->nconns;
 }
 
+/* --- seen receipts ------------------------------------------------------------------------ */
+
+static struct seen **seen_slot(const struct bot_convs *cs, const char *id)
+{
+    struct seen *const *p = &cs->seen[hash(id) % SEEN_BUCKETS];
+    while (*p && strcmp((*p)->id, id))
+        p = &(*p)->chain;
+    return (struct seen **)p;
+}
+
+long long bot_convs_seen(const struct bot_convs *cs, const char *id)
+{
+    struct seen *e = *seen_slot(cs, id);
+    return e ? e->seq : 0;
+}
+
+int bot_convs_seen_raise(struct bot_convs *cs, const char *id, long long seq)
+{
+    struct seen **p = seen_slot(cs, id);
+    if (*p && (*p)->seq >= seq)
+        return 0;
+    if (!*p) {
+        *p = sn_xcalloc(1, sizeof **p);
+        snprintf((*p)->id, sizeof(*p)->id, "%s", id);
+    }
+    (*p)->seq = seq;
+    return 1;
+}
+
+/* The conversation left the agents: its receipt goes (the next agent starts afresh). */
+static void seen_forget(struct bot_convs *cs, const char *id)
+{
+    struct seen **p = seen_slot(cs, id), *e = *p;
+    if (!e)
+        return;
+    *p = e->chain;
+    free(e);
+}
+
 /* The state of id: in memory, else as the store has it. A state another version wrote
  * counts as the bot's (the table then decides as for one). */
 static int
@@ -209,7 +263,12 @@ int bot_convs_move(struct bot_convs *cs,
     if (c) {
         c->state = next;
         c->agent_id = mv->agent_id;
+        /* whoever typed before the move: the other side's indicator ends with it (the
+         * visitor's widget at agent_joined or closed, the console at its chats) */
+        memset(c->typing, 0, sizeof c->typing);
     }
+    if (next != BOT_CONV_AGENT)
+        seen_forget(cs, mv->conv);
     if (to)
         *to = next;
     if (cs->moved)

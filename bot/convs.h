@@ -18,6 +18,7 @@
 #include "bot/conv.h"
 #include "bot/dialogue.h"
 #include "bot/store.h"
+#include "bot/typing.h"
 
 /* One conversation in memory. Fields are read by the caller; state and agent_id change only
  * through bot_convs_move; the dialogue is the visitor side's (it saves it). */
@@ -32,6 +33,9 @@ struct bot_conv {
         void **many;            /* cap > 1: an array, grown by doubling */
     } conns;
     struct bot_dialogue dlg;
+    /* what was last relayed of each side's typing (bot/typing.h; index enum
+     * bot_typing_side); back to nothing at every move */
+    struct bot_typing typing[BOT_TYPING_SIDES];
 };
 
 /* A move: event ev on conversation conv at now, with the routing it leaves (the agent that
@@ -96,5 +100,15 @@ int bot_convs_move(struct bot_convs *cs,
                    const struct bot_conv_move *mv,
                    enum bot_conv_state *to,
                    struct sn_err *err);
+
+/* "Seen" receipts (issue 14): the highest seq the visitor said it has seen (a `seen` frame)
+ * of conversation id while an agent has it, so that an agent who reconnects, or takes it
+ * over, still sees which replies were read. Kept in memory only (a restart forgets it),
+ * whether or not a visitor is connected, from the first receipt until the conversation
+ * leaves the agents (any move to another state than agent forgets it). 0: none. */
+long long bot_convs_seen(const struct bot_convs *cs, const char *id);
+/* Raises the receipt of id to seq: 1 when it rose, 0 when seq is not above it (nothing
+ * changes). The caller checked that seq is a seq of the conversation. */
+int bot_convs_seen_raise(struct bot_convs *cs, const char *id, long long seq);
 
 #endif

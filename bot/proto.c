@@ -258,6 +258,17 @@ static int dec_typing(json_t *o, int max_text, struct bot_proto_in *in, struct s
     return SN_OK;
 }
 
+/* The highest seq of the conversation the visitor has seen on screen (issue 14). */
+static int dec_seen(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
+{
+    (void)max_text;
+    json_t *v = json_object_get(o, "seq");
+    if (!json_is_integer(v) || json_integer_value(v) < 1)
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "seq must be an integer >= 1");
+    in->seq = json_integer_value(v);
+    return SN_OK;
+}
+
 static int dec_none(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     (void)o, (void)max_text, (void)in, (void)err;
@@ -332,6 +343,7 @@ static const struct {
     {"leave_queue", BOT_IN_LEAVE_QUEUE, dec_none},
     {"csat", BOT_IN_CSAT, dec_csat},
     {"leave_message", BOT_IN_LEAVE_MESSAGE, dec_leave_message},
+    {"seen", BOT_IN_SEEN, dec_seen},
 };
 
 static int decode_fields(
@@ -451,6 +463,12 @@ char *bot_proto_message_left(long long ticket, size_t *len)
 {
     return bot_proto_dump(
         json_pack("{s:s, s:I}", "type", "message_left", "ticket", (json_int_t)ticket), len);
+}
+
+char *bot_proto_typing(int on, size_t *len)
+{
+    return bot_proto_dump(json_pack("{s:s, s:s, s:b}", "type", "typing", "from", "agent", "on", on),
+                          len);
 }
 
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)

@@ -45,7 +45,8 @@ enum bot_proto_type {
     BOT_IN_PING,
     BOT_IN_CSAT,
     BOT_IN_LEAVE_QUEUE,
-    BOT_IN_LEAVE_MESSAGE
+    BOT_IN_LEAVE_MESSAGE,
+    BOT_IN_SEEN
 };
 
 #define BOT_PROTO_TOKEN_MAX     128
@@ -63,7 +64,7 @@ struct bot_proto_in {
     char client_id[BOT_PROTO_CLIENT_ID_MAX + 1]; /* message/pick/handoff: "" when absent */
     char kb_id[BOT_PROTO_KB_ID_MAX + 1];         /* pick */
     char *text;                                  /* message: trimmed, NUL-terminated */
-    long long seq;                               /* feedback */
+    long long seq;                               /* feedback; seen: the highest seq seen */
     int helpful;                                 /* feedback */
     int on;                                      /* typing */
     int rating;                                  /* csat: 1..5 (its comment is in text, or NULL) */
@@ -89,6 +90,8 @@ char *bot_proto_csat_ok(int rating, size_t *len);
 /* {"type":"offline","reason":reason}: nobody can answer a handoff now. */
 char *bot_proto_offline(const char *reason, size_t *len);
 char *bot_proto_message_left(long long ticket, size_t *len);
+/* {"type":"typing","from":"agent","on":on}: the agent's typing, live only (never stored). */
+char *bot_proto_typing(int on, size_t *len);
 
 struct bot_proto_welcome {
     const char *token, *conversation, *state, *bot_name;

@@ -222,6 +222,8 @@ static void send_transcript(struct bot_queue *q, struct bot_agent *a, const char
     size_t len;
     if (store_msg_each_all(q->srv->store, conv, 0, TRANSCRIPT_MAX, transcript_one, l, &e))
         sn_log(SN_LOG_ERR, "queue", "event=transcript_failed conv=%s err=\"%s\"", conv, e.msg);
+    /* what the visitor has read, for an agent who reconnects or takes the chat over */
+    bot_agent_proto_transcript_seen(l, bot_convs_seen(q->srv->convs, conv));
     char *j = bot_agent_proto_list_finish(l, &len);
     agent_send(a, j, len);
 }
@@ -604,9 +606,29 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q,
     return a;
 }
 
+/* The agent's socket is gone: a typing indicator it left on in its chats' widgets ends now
+ * (not at the widget's own timeout). */
+static void typing_end(struct bot_queue *q, const struct bot_agent *a)
+{
+    for (int i = 0; i < a->nchats; i++) {
+        struct bot_conv *c = bot_convs_find(q->srv->convs, a->chats[i].id);
+        size_t len;
+        if (c && bot_typing_reset(&c->typing[BOT_TYPING_AGENT])) {
+            char *j = bot_proto_typing(0, &len);
+            visitors_send(q, c->id, j, len);
+        }
+    }
+}
+
+struct bot_agent *bot_queue_holder(const struct bot_queue *q, const char *conv_id)
+{
+    return bot_agents_holder(q->agents, conv_id);
+}
+
 void bot_queue_agent_leave(struct bot_queue *q, struct bot_agent *a)
 {
     sn_log(SN_LOG_NOTICE, "queue", "event=agent_gone agent=%s chats=%d", a->login, a->nchats);
+    typing_end(q, a);
     ((struct bot_session *)a->conn)->agent = NULL;
     bot_agents_leave(q->agents, a, bot_server_now_ms(),
                      (long long)q->srv->cfg->agent_grace * 1000); /* frees a */

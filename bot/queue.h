@@ -73,6 +73,11 @@ const char *bot_queue_offline_reason(const struct bot_queue *q);
 /* A ticket was stored (leave_message): every agent gets the "tickets" list again. */
 void bot_queue_tickets_changed(struct bot_queue *q);
 
+/* The connected agent holding conv_id (its socket is ->conn), or NULL: nobody, or its agent
+ * is gone (within its grace). Borrowed, until the next call into the queue. For the live
+ * frames that go to that agent only (typing, seen: issue 14). */
+struct bot_agent *bot_queue_holder(const struct bot_queue *q, const char *conv_id);
+
 /* --- agent side (agent.c) --- */
 
 /* Agent u connected on session s (online) with login session token (checked at every

@@ -10,6 +10,8 @@
 
 #include <sodium.h>
 
+#include "bot/agent_proto.h"
+#include "bot/agents.h"
 #include "bot/config.h"
 #include "bot/conv.h"
 #include "bot/convs.h"
@@ -19,12 +21,18 @@
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
+#include "bot/typing.h"
 #include "kb/kb.h"
+
+static void typing_to_agent(struct bot_session *s, int on);
 
 /* A session's conversation (s->conv) is the server's (srv->convs, bot/convs.h), shared
  * with the visitor's other tabs: attached at hello, detached when the socket goes. */
+
 void bot_visitor_leave(struct bot_session *s)
 {
+    if (s->conv && !s->is_agent && bot_typing_reset(&s->conv->typing[BOT_TYPING_VISITOR]))
+        typing_to_agent(s, 0); /* gone while typing: the agent's indicator ends now */
     if (s->conv && !s->is_agent)
         bot_convs_detach(s->srv->convs, s->conv, s);
     s->conv = NULL;
@@ -300,6 +308,9 @@ answer(struct bot_session *s, int rc, struct bot_turn *t, const struct sn_err *e
 static int visitor_said(struct bot_session *s, const char *text, const char *client_id)
 {
     struct store_msg m;
+    /* a message (or a pick) ends the visitor's typing on the agent's side: the console
+     * clears it when the message arrives */
+    bot_typing_reset(&s->conv->typing[BOT_TYPING_VISITOR]);
     int fresh = store_visitor(s, text, client_id, &m);
     if (fresh == 1)
         bot_queue_visitor_message(s->srv->queue, &m);
@@ -416,6 +427,60 @@ static void on_handoff(struct bot_session *s, long long t0)
     answer(s, SN_OK, &t, NULL, t0);
 }
 
+/* --- typing and seen (issue 14): live frames to the agent holding the chat, never stored -- */
+
+/* {"type":"typing","conversation","on"} to the connected agent holding the conversation. */
+static void typing_to_agent(struct bot_session *s, int on)
+{
+    struct bot_agent *a = bot_queue_holder(s->srv->queue, s->conv->id);
+    size_t n;
+    if (!a)
+        return;
+    char *j = bot_agent_proto_typing(s->conv->id, on, &n);
+    bot_session_send(a->conn, j, n);
+}
+
+/* Relayed only while an agent has the conversation, and then as bot/typing.h allows (a
+ * flood does not reach the agent). */
+static void on_typing(struct bot_session *s, const struct bot_proto_in *in)
+{
+    if (!in_state(s, BOT_CONV_AGENT) || !bot_queue_holder(s->srv->queue, s->conv->id))
+        return;
+    if (bot_typing_relay(&s->conv->typing[BOT_TYPING_VISITOR], in->on, bot_server_now_us() / 1000))
+        typing_to_agent(s, in->on);
+}
+
+/* The highest seq the visitor has seen: it must be one of the conversation's (not_found
+ * beyond its last); kept (bot_convs_seen) and relayed to the agent when it rises while an
+ * agent has the conversation, else ignored. */
+static void on_seen(struct bot_session *s, const struct bot_proto_in *in)
+{
+    struct bot_convs *cs = s->srv->convs;
+    struct sn_err e = {0};
+    char from[16];
+    size_t n;
+    int agent = in_state(s, BOT_CONV_AGENT);
+    if (agent && in->seq <= bot_convs_seen(cs, s->conv->id))
+        return; /* nothing new (and no store read for a repeat) */
+    int rc = store_msg_from(s->srv->store, s->conv->id, in->seq, from, sizeof from, &e);
+    if (rc == SN_ENOTFOUND) {
+        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no message with this seq", NULL);
+        return;
+    }
+    if (rc) {
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not read the conversation",
+                          NULL);
+        return;
+    }
+    if (!agent || !bot_convs_seen_raise(cs, s->conv->id, in->seq))
+        return;
+    struct bot_agent *a = bot_queue_holder(s->srv->queue, s->conv->id);
+    if (a) {
+        char *j = bot_agent_proto_seen(s->conv->id, in->seq, &n);
+        bot_session_send(a->conn, j, n);
+    }
+}
+
 void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, long long t0)
 {
     const struct bot_config *cfg = s->srv->cfg;
@@ -458,7 +523,11 @@ void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, lo
         break;
     }
     case BOT_IN_TYPING:
-        break; /* ignored while the bot has the conversation */
+        on_typing(s, &in);
+        break;
+    case BOT_IN_SEEN:
+        on_seen(s, &in);
+        break;
     case BOT_IN_CSAT:
         on_csat(s, &in);
         break;

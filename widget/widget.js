@@ -26,6 +26,11 @@
     var MAX_KEPT = 200;        /* transcript messages kept in localStorage */
     var BACKOFF_BASE = 500, BACKOFF_CAP = 10000;
     var PING_EVERY = 25000, PONG_WAIT = 10000, TYPING_MAX = 20000;
+    /* The visitor's own typing, told to the agent (docs/protocol.md "Typing and seen"): a
+     * start at most every TYPING_EVERY while typing goes on, the end after TYPING_IDLE
+     * without a key, at the send and at the blur. The agent's indicator ends by itself
+     * after AGENT_TYPING_MAX in case its end was lost. */
+    var TYPING_EVERY = 3000, TYPING_IDLE = 4000, AGENT_TYPING_MAX = 10000;
 
     /* Counts in words by the language's plural rules (Intl.PluralRules: Arabic has six
      * forms; "٣ دقائق", "١١ دقيقة", "دقيقتان"), numbers by Intl.NumberFormat. A form without
@@ -47,7 +52,8 @@
             dir: 'rtl', open: 'تحدث معنا', close: 'إغلاق المحادثة', title: 'المساعد الآلي',
             bot: 'روبوت', agent: 'موظف', you: 'أنت', human: 'تحدث مع موظف', agentTitle: 'موظف خدمة العملاء',
             placeholder: 'اكتب سؤالك…', send: 'إرسال', input: 'رسالتك',
-            typing: 'يكتب…', reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
+            typing: 'يكتب…', agentTyping: function (n) { return (n || 'الموظف') + ' يكتب…'; },
+            reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
             helpful: 'هل كانت هذه الإجابة مفيدة؟', yes: 'نعم', no: 'لا', thanks: 'شكرًا لتقييمك',
             rateChat: 'كيف كانت خدمتنا؟ قيّم المحادثة من ' + num(1) + ' إلى ' + num(5), comment: 'تعليق (اختياري)',
             leaveQueue: 'العودة إلى المساعد الآلي',
@@ -75,7 +81,8 @@
             dir: 'ltr', open: 'Chat with us', close: 'Close chat', title: 'Automated assistant',
             bot: 'Bot', agent: 'Agent', you: 'You', human: 'Talk to a human', agentTitle: 'Customer support agent',
             placeholder: 'Type your question…', send: 'Send', input: 'Your message',
-            typing: 'typing…', reconnecting: 'Reconnecting…', connecting: 'Connecting…',
+            typing: 'typing…', agentTyping: function (n) { return (n || 'The agent') + ' is typing…'; },
+            reconnecting: 'Reconnecting…', connecting: 'Connecting…',
             helpful: 'Was this helpful?', yes: 'Yes', no: 'No', thanks: 'Thanks for your feedback',
             rateChat: 'How did we do? Rate this chat from ' + num(1) + ' to ' + num(5), comment: 'Comment (optional)',
             leaveQueue: 'Back to the bot',
@@ -257,7 +264,7 @@
 
     /* ---------- build the UI ---------- */
     var unreadEl, soundBtn, audio = null;
-    var host, root, launcher, panel, logEl, typingEl, bannerEl, queueEl, queueText, humanBtn, input, sendBtn, form;
+    var host, root, launcher, panel, logEl, typingEl, agentTypingEl, bannerEl, queueEl, queueText, humanBtn, input, sendBtn, form;
     var byCid = {};      /* client_id -> visitor row element */
     var seen = {};       /* seq -> true (rendered) */
 
@@ -364,6 +371,18 @@
         typingEl.appendChild(el('span', 'typing-text', T.typing));
         panel.appendChild(typingEl);
 
+        /* the agent's real typing (typing frames), apart from the bot's stand-in above */
+        agentTypingEl = el('div', 'agent-typing');
+        agentTypingEl.hidden = true;
+        agentTypingEl.setAttribute('role', 'status');
+        agentTypingEl.setAttribute('aria-live', 'polite');
+        var adots = el('span', 'dots');
+        adots.setAttribute('aria-hidden', 'true');
+        adots.appendChild(el('i')); adots.appendChild(el('i')); adots.appendChild(el('i'));
+        agentTypingEl.appendChild(adots);
+        agentTypingEl.appendChild(el('span', 'agent-typing-text'));
+        panel.appendChild(agentTypingEl);
+
         var actions = el('div', 'actions');
         humanBtn = el('button', 'human', T.human);
         humanBtn.type = 'button';
@@ -386,6 +405,8 @@
             }
         });
         input.addEventListener('input', autosize);
+        input.addEventListener('input', typingInput);
+        input.addEventListener('blur', function () { typingStop(); });
         form.appendChild(input);
         sendBtn = el('button', 'send', T.send);
         sendBtn.type = 'submit';
@@ -482,6 +503,7 @@
             clearUnread();
             connect();
             scrollDown();
+            sendSeen();
             if (!noFocus) input.focus();
         } else if (!noFocus) {
             launcher.focus();
@@ -573,6 +595,11 @@
         }
         place(rowEl, m.seq);
         if (!fromStore && (from === 'bot' || from === 'agent')) typing(false);
+        if (from === 'agent') {
+            if (!fromStore) agentTyping(false); /* the message ends the agent's typing */
+            if (m.seq > agentSeq) agentSeq = m.seq;
+            sendSeen();
+        }
         scrollDown();
         return true;
     }
@@ -763,6 +790,7 @@
     /* Empties the log for another conversation; this tab's unsent messages stay, at the end. */
     function resetLog() {
         seen = {};
+        agentSeq = seenSent = 0; /* the seen receipts start over with the conversation */
         var keep = {};
         state.pending.forEach(function (p) { keep[p.client_id] = byCid[p.client_id]; });
         byCid = keep;
@@ -792,6 +820,8 @@
         else queueText.textContent = queuePos > 0 ? T.queue(queuePos, queueEta) : '';
     }
     function agentMode(on, who) {
+        if (!on || who) agentTyping(false); /* closed, or someone else took the chat */
+        if (!on) typingOn = false;           /* nobody to tell any more */
         withAgent = on;
         humanBtn.hidden = on || queued;
         if (on) typing(false);
@@ -837,6 +867,43 @@
         }
     }
 
+    /* ---------- typing both ways and "seen" receipts (issue 14) ---------- */
+    var typingOn = false, typingAt = 0, typingIdle = null;
+    function typingInput() {
+        if (!withAgent) return;
+        clearTimeout(typingIdle);
+        if (!input.value.replace(/\s+/g, '')) { typingStop(); return; }
+        var now = Date.now();
+        if (!typingOn || now - typingAt >= TYPING_EVERY) {
+            if (sendFrame({ type: 'typing', on: true })) { typingOn = true; typingAt = now; }
+        }
+        typingIdle = setTimeout(typingStop, TYPING_IDLE);
+    }
+    function typingStop() {
+        clearTimeout(typingIdle);
+        if (!typingOn) return;
+        typingOn = false;
+        sendFrame({ type: 'typing', on: false });
+    }
+    function agentTyping(on) {
+        clearTimeout(agentTyping.timer);
+        if (on) {
+            agentTypingEl.querySelector('.agent-typing-text').textContent = T.agentTyping(agentName);
+            agentTyping.timer = setTimeout(function () { agentTyping(false); }, AGENT_TYPING_MAX);
+        }
+        if (agentTypingEl.hidden === !on) return;
+        agentTypingEl.hidden = !on;
+        if (on) scrollDown();
+    }
+    /* The highest agent message shown, and the highest told to the server as seen: told only
+     * while the visitor can see it (the panel open, the page visible). */
+    var agentSeq = 0, seenSent = 0;
+    function sendSeen() {
+        if (!withAgent || agentSeq <= seenSent || !isOpen() || document.visibilityState !== 'visible') return;
+        if (sendFrame({ type: 'seen', seq: agentSeq })) seenSent = agentSeq;
+    }
+    document.addEventListener('visibilitychange', sendSeen);
+
     function notice(text, cls) {
         var n = el('div', 'notice ' + (cls || ''), text);
         n.setAttribute('dir', 'auto');
@@ -856,6 +923,7 @@
         if (!text) { input.focus(); return; }
         input.value = '';
         autosize();
+        typingStop();
         var p = { type: 'message', text: text, client_id: newClientId() };
         enqueue(p);
         input.focus();
@@ -932,6 +1000,9 @@
             ready = false;
             stopPing();
             typing(false);
+            agentTyping(false);
+            typingOn = false;
+            seenSent = 0; /* told again after the reconnect (the server keeps the highest) */
             scheduleReconnect();
         };
         sock.onerror = function () { /* onclose follows */ };
@@ -992,6 +1063,7 @@
                 expectReply();
             }
             save();
+            sendSeen();
             break;
         case 'message':
             if (typeof f.seq !== 'number') return;
@@ -1046,7 +1118,8 @@
             offlineDone(f.ticket);
             break;
         case 'typing':
-            typing(f.on === true);
+            /* the agent's (from "agent"); the bot has only the widget's own stand-in */
+            if (f.from === 'agent' && withAgent) agentTyping(f.on === true);
             break;
         case 'pong':
             clearTimeout(pongTimer);

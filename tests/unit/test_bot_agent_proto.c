@@ -54,7 +54,8 @@ static void codes(void **state)
         {"{\"type\":\"note\",\"conversation\":\"c\",\"text\":\"ok\",\"client_id\":\"a/b\"}",
          BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"close\",\"conversation\":\"c\"}", BOT_PROTO_BAD_FIELD},
-        {"{\"type\":\"close\",\"conversation\":\"c\",\"resolution\":\"x'--\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"close\",\"conversation\":\"c\",\"resolution\":\"x'--\"}",
+         BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"note\",\"conversation\":\"c\",\"text\":5}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"note\",\"conversation\":\"c\",\"text\":null}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"note\",\"conversation\":\"c\"}", BOT_PROTO_BAD_FIELD},
@@ -64,6 +65,13 @@ static void codes(void **state)
         {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"Amal\"}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"transfer\",\"to\":\"amal\"}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal.h\"}", BOT_PROTO_OK},
+        {"{\"type\":\"typing\",\"on\":true}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"conversation\":\"c\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"conversation\":\"c\",\"on\":1}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"conversation\":\"c\",\"on\":\"yes\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"conversation\":5,\"on\":true}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"conversation\":\"c'--\",\"on\":true}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"conversation\":\"c_1\",\"on\":false}", BOT_PROTO_OK},
         {"{\"type\":\"PING\"}", BOT_PROTO_UNKNOWN_TYPE},
         {"{\"type\":7}", BOT_PROTO_UNKNOWN_TYPE},
         {"{\"type\":\"ping\"}", BOT_PROTO_OK},
@@ -128,6 +136,26 @@ static void encoders(void **state)
     assert_string_equal(s, "{\"type\":\"queue\",\"items\":[{\"conversation\":\"c_1\",\"waiting_s\":5,"
                            "\"lang\":\"ar\",\"last_question\":null},{\"conversation\":\"c_2\",\"waiting_s\":0,\"lang\":"
                            "\"en\",\"last_question\":\"help\"}]}");
+    free(s);
+    /* live frames of issue 14 */
+    s = bot_agent_proto_typing("c_1", 1, &len);
+    assert_string_equal(s, "{\"type\":\"typing\",\"conversation\":\"c_1\",\"on\":true}");
+    assert_int_equal(len, strlen(s));
+    free(s);
+    s = bot_agent_proto_seen("c_1", 42, &len);
+    assert_string_equal(s, "{\"type\":\"seen\",\"conversation\":\"c_1\",\"seq\":42}");
+    free(s);
+    struct bot_agent_in tin;
+    assert_int_equal(decode("{\"type\":\"typing\",\"conversation\":\"c_7\",\"on\":true}", &tin),
+                     BOT_PROTO_OK);
+    assert_int_equal(tin.type, BOT_AGENT_IN_TYPING);
+    assert_string_equal(tin.conversation, "c_7");
+    assert_int_equal(tin.on, 1);
+    bot_agent_in_fini(&tin);
+    l = bot_agent_proto_transcript_new("c_2");
+    bot_agent_proto_transcript_seen(l, 6);
+    s = bot_agent_proto_list_finish(l, NULL);
+    assert_non_null(strstr(s, "\"seen_seq\":6"));
     free(s);
     /* the transcript: stored messages without "type", the agents' notes included */
     l = bot_agent_proto_transcript_new("c_1");

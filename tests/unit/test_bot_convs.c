@@ -328,6 +328,61 @@ static void test_moves_detached_and_failing(void **state)
     bot_convs_detach(f->cs, c, &conn);
 }
 
+/* Seen receipts (issue 14): only rising, kept while the visitor is away, per conversation,
+ * kept across a transfer and forgotten when the conversation leaves the agents; a move also
+ * ends whatever typing was relayed. */
+static void test_seen_and_typing_across_moves(void **state)
+{
+    struct fixture *f = *state;
+    struct sn_err e = {0};
+    struct bot_dialogue d = dlg_en();
+    int conn;
+    struct bot_conv_move m = mv("c_a", BOT_CONV_HANDOFF, 0);
+    assert_int_equal(bot_convs_move(f->cs, &m, NULL, &e), SN_OK);
+    m = mv("c_a", BOT_CONV_ASSIGN, 7);
+    assert_int_equal(bot_convs_move(f->cs, &m, NULL, &e), SN_OK);
+    assert_int_equal(bot_convs_seen(f->cs, "c_a"), 0);
+    static const struct {
+        long long seq;
+        int rose;
+        long long kept;
+    } steps[] = {{3, 1, 3}, {3, 0, 3}, {2, 0, 3}, {9, 1, 9}, {1, 0, 9}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        assert_int_equal(bot_convs_seen_raise(f->cs, "c_a", steps[i].seq), steps[i].rose);
+        assert_int_equal(bot_convs_seen(f->cs, "c_a"), steps[i].kept);
+    }
+    assert_int_equal(bot_convs_seen(f->cs, "c_b"), 0); /* per conversation */
+    assert_int_equal(bot_convs_seen(f->cs, "c_"), 0);
+    /* no visitor connected: kept; one attaching meets typing at nothing */
+    struct bot_conv *c = bot_convs_attach(f->cs, "c_a", BOT_CONV_AGENT, &d, &conn);
+    assert_int_equal(c->typing[BOT_TYPING_AGENT].on, 0);
+    assert_int_equal(bot_typing_relay(&c->typing[BOT_TYPING_AGENT], 1, 1000), 1);
+    assert_int_equal(bot_typing_relay(&c->typing[BOT_TYPING_VISITOR], 1, 1000), 1);
+    m = mv("c_a", BOT_CONV_TRANSFER, 9); /* the next agent still sees what was read */
+    assert_int_equal(bot_convs_move(f->cs, &m, NULL, &e), SN_OK);
+    assert_int_equal(bot_convs_seen(f->cs, "c_a"), 9);
+    assert_int_equal(c->typing[BOT_TYPING_AGENT].on, 0);
+    assert_int_equal(c->typing[BOT_TYPING_VISITOR].on, 0);
+    assert_int_equal(bot_typing_relay(&c->typing[BOT_TYPING_AGENT], 1, 1001), 1); /* at once */
+    m = mv("c_a", BOT_CONV_CLOSE, 9);
+    m.resolution = "answered";
+    assert_int_equal(bot_convs_move(f->cs, &m, NULL, &e), SN_OK);
+    assert_int_equal(bot_convs_seen(f->cs, "c_a"), 0);
+    assert_int_equal(c->typing[BOT_TYPING_AGENT].on, 0);
+    bot_convs_detach(f->cs, c, &conn);
+    /* many conversations in the receipts' table, one leaving does not disturb the others */
+    char id[16];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(id, sizeof id, "c_%d", i);
+        assert_int_equal(bot_convs_seen_raise(f->cs, id, i + 1), 1);
+    }
+    for (int i = 0; i < 1000; i += 37) {
+        snprintf(id, sizeof id, "c_%d", i);
+        assert_int_equal(bot_convs_seen(f->cs, id), i + 1);
+    }
+    /* the rest are freed with the set (ASan checks) */
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -337,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_moves_attached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moves_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moves_detached_and_failing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seen_and_typing_across_moves, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

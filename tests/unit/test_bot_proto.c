@@ -53,6 +53,20 @@ static void codes(void **state)
         {"{\"type\":\"message\",\"text\":\"12345678901\",\"client_id\":\"a\"}", BOT_PROTO_TOO_LONG},
         {"{\"type\":\"feedback\",\"seq\":0,\"helpful\":true}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"typing\",\"on\":1}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"on\":\"true\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"on\":null}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"typing\",\"on\":false}", BOT_PROTO_OK},
+        {"{\"type\":\"seen\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"seen\",\"seq\":-3}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"seen\",\"seq\":0}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"seen\",\"seq\":2.5}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"seen\",\"seq\":\"7\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"seen\",\"seq\":true}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"seen\",\"seq\":1e3}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"seen\",\"seq\":99999999999999999999}", BOT_PROTO_BAD_JSON},
+        {"{\"type\":\"seen\",\"seq\":7}", BOT_PROTO_OK},
+        {"{\"type\":\"SEEN\",\"seq\":7}", BOT_PROTO_UNKNOWN_TYPE},
         {"{\"type\":\"ping\"}", BOT_PROTO_OK},
         {"{\"type\":\"hello\",\"token\":null,\"extra\":[1,2]}", BOT_PROTO_OK},
     };
@@ -103,6 +117,18 @@ static void encoders(void **state)
     s = bot_proto_error(BOT_PROTO_TOO_BIG, "big", NULL, NULL);
     assert_non_null(strstr(s, "\"code\":\"too_big\""));
     free(s);
+    s = bot_proto_typing(1, &n);
+    assert_string_equal(s, "{\"type\":\"typing\",\"from\":\"agent\",\"on\":true}");
+    assert_int_equal(n, strlen(s));
+    free(s);
+    s = bot_proto_typing(0, NULL);
+    assert_string_equal(s, "{\"type\":\"typing\",\"from\":\"agent\",\"on\":false}");
+    free(s);
+    struct bot_proto_in in;
+    assert_int_equal(decode("{\"type\":\"seen\",\"seq\":12}", &in), BOT_PROTO_OK);
+    assert_int_equal(in.type, BOT_IN_SEEN);
+    assert_int_equal(in.seq, 12);
+    bot_proto_in_fini(&in);
     struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096};
     s = bot_proto_welcome(&w, NULL);
     assert_non_null(strstr(s, "\"is_bot\":true"));

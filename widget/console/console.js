@@ -39,6 +39,22 @@
         }
     };
 
+    /* Typing and "seen" (issue 14), per language: the console's language is its page's
+     * (<html lang>), read at each use, so that a localized console switches with it. */
+    var TYPING_T = {
+        ar: { visitorTyping: 'الزائر يكتب…', seen: 'قرأها الزائر' },
+        en: { visitorTyping: 'Visitor is typing…', seen: 'Seen by the visitor' }
+    };
+    function tt(key) {
+        var l = String(document.documentElement.lang || 'ar').slice(0, 2).toLowerCase();
+        return (TYPING_T[l] || TYPING_T.ar)[key];
+    }
+    /* The agent's typing, told to the visitor: a start at most every TYPING_EVERY while typing
+     * goes on, the end after TYPING_IDLE without a key, at the send, the blur, a switch of
+     * chat or of mode (notes are not typing to the visitor). The visitor's indicator ends by
+     * itself after VISITOR_TYPING_MAX in case its end was lost. */
+    var TYPING_EVERY = 3000, TYPING_IDLE = 4000, VISITOR_TYPING_MAX = 10000;
+
     /* ---------- DOM helpers: text only ---------- */
     function $(id) { return document.getElementById(id); }
     function el(tag, cls, text) {
@@ -219,6 +235,8 @@
         sock.onclose = function (ev) {
             if (gen !== wsGen) return;
             ws = null;
+            typingConv = null;
+            Object.keys(chats).forEach(function (id) { visitorTyping(chats[id], false); });
             clearInterval(pingTimer);
             setPresence('offline');
             if (stopped) return;
@@ -332,6 +350,7 @@
         case 'transcript': {
             if (typeof f.conversation !== 'string' || !Array.isArray(f.messages)) break;
             var c = chat(f.conversation);
+            c.seen = typeof f.seen_seq === 'number' ? f.seen_seq : (c.seen || 0);
             c.msgs = f.messages.filter(function (m) { return m && typeof m.seq === 'number'; });
             c.msgs.sort(function (a, b) { return a.seq - b.seq; });
             /* replies not acknowledged before a reconnect: resend with the same client_id */
@@ -343,6 +362,7 @@
             if (typeof f.conversation !== 'string' || typeof f.seq !== 'number') break;
             var c2 = chat(f.conversation), m = {};
             Object.keys(f).forEach(function (k) { if (k !== 'type' && k !== 'conversation') m[k] = f[k]; });
+            if (m.from === 'visitor') visitorTyping(c2, false); /* the message ends it */
             if (addMsg(c2, m)) {
                 if (f.conversation === selected) renderChat(); else { c2.unread++; renderTabs(); }
             }
@@ -368,9 +388,21 @@
             c4.closed = true;
             c4.resolution = typeof f.resolution === 'string' ? f.resolution : '';
             c4.pending = {};
+            visitorTyping(c4, false);
+            if (typingConv === f.conversation) typingConv = null;
             if (transferring === f.conversation) transferring = null;
             renderTabs();
             renderChat();
+            break;
+        }
+        case 'typing':
+            if (chats[f.conversation]) visitorTyping(chats[f.conversation], f.on === true);
+            break;
+        case 'seen': {
+            var c5 = chats[f.conversation];
+            if (!c5 || typeof f.seq !== 'number' || f.seq <= (c5.seen || 0)) break;
+            c5.seen = f.seq;
+            if (f.conversation === selected) renderChat();
             break;
         }
         case 'error':
@@ -477,6 +509,7 @@
         return '';
     }
     function select(id, focus) {
+        if (id !== selected) typingStop();
         selected = id;
         if (chats[id]) chats[id].unread = 0;
         /* drop a closed chat once the agent moves on */
@@ -577,7 +610,12 @@
         var log = $('transcript');
         var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
         clear(log);
-        c.msgs.forEach(function (m) { log.appendChild(msgRow(m)); });
+        c.msgs.forEach(function (m) {
+            var row = msgRow(m);
+            if (m.from === 'agent' && !m.note && m.seq <= (c.seen || 0)) markSeen(row);
+            log.appendChild(row);
+        });
+        showVisitorTyping();
         Object.keys(c.pending).forEach(function (cid) {
             var p = c.pending[cid];
             log.appendChild(msgRow({ from: 'agent', text: p.text, client_id: cid, pending: true,
@@ -598,10 +636,62 @@
         $('canned').disabled = c.closed;
     }
 
+    /* ---------- typing both ways and "seen" receipts (issue 14) ---------- */
+    /* A reply the visitor has seen: ✓✓, and the words for screen readers. */
+    function markSeen(row) {
+        var mark = el('span', 'seen');
+        mark.title = tt('seen');
+        var ticks = el('span', null, '✓✓');
+        ticks.setAttribute('aria-hidden', 'true');
+        mark.appendChild(ticks);
+        mark.appendChild(el('span', 'sr-only', tt('seen')));
+        row.classList.add('is-seen');
+        row.querySelector('.meta').appendChild(mark);
+    }
+    var visitorTypingEl = el('p', 'visitor-typing');
+    visitorTypingEl.id = 'visitor-typing';
+    visitorTypingEl.setAttribute('role', 'status');
+    visitorTypingEl.setAttribute('aria-live', 'polite');
+    visitorTypingEl.hidden = true;
+    $('chat').insertBefore(visitorTypingEl, $('chat-closed'));
+    function showVisitorTyping() {
+        var c = selected && chats[selected], on = !!(c && c.typing && !c.closed);
+        visitorTypingEl.textContent = on ? tt('visitorTyping') : '';
+        visitorTypingEl.hidden = !on;
+    }
+    function visitorTyping(c, on) {
+        clearTimeout(c.typingTimer);
+        c.typing = on;
+        if (on) c.typingTimer = setTimeout(function () { visitorTyping(c, false); }, VISITOR_TYPING_MAX);
+        if (c.id === selected) showVisitorTyping();
+    }
+    var typingConv = null, typingAt = 0, typingIdle = null;
+    function typingInput() {
+        var c = selected && chats[selected];
+        if (!c || c.closed || mode() !== 'reply' || !$('reply-text').value.trim()) { typingStop(); return; }
+        if (typingConv && typingConv !== c.id) typingStop();
+        clearTimeout(typingIdle);
+        var now = Date.now();
+        if (typingConv !== c.id || now - typingAt >= TYPING_EVERY) {
+            if (send({ type: 'typing', conversation: c.id, on: true })) { typingConv = c.id; typingAt = now; }
+        }
+        typingIdle = setTimeout(typingStop, TYPING_IDLE);
+    }
+    function typingStop() {
+        clearTimeout(typingIdle);
+        if (!typingConv) return;
+        var c = chats[typingConv];
+        if (c && !c.closed) send({ type: 'typing', conversation: typingConv, on: false });
+        typingConv = null;
+    }
+    $('reply-text').addEventListener('input', typingInput);
+    $('reply-text').addEventListener('blur', function () { typingStop(); });
+
     /* ---------- composer ---------- */
     function mode() { return $('mode-note').checked ? 'note' : 'reply'; }
     function syncMode() {
         var n = mode() === 'note';
+        if (n) typingStop();
         $('composer').classList.toggle('note-mode', n);
         $('send').textContent = n ? 'حفظ الملاحظة' : 'إرسال';
         $('reply-text').placeholder = n ? 'ملاحظة داخلية لا يراها الزائر…' : 'اكتب ردك… (Enter للإرسال، Shift+Enter لسطر جديد)';
@@ -612,6 +702,7 @@
         var c = selected && chats[selected];
         var ta = $('reply-text'), text = ta.value.trim();
         if (!c || c.closed || !text) return;
+        typingStop();
         counter++;
         var cid = ('c' + Date.now().toString(36) + '-' + counter + '-' + Math.random().toString(36).slice(2, 8)).slice(0, 64);
         var f = { type: mode(), conversation: c.id, text: text, client_id: cid };
