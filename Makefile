@@ -149,6 +149,7 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 browser: $(SANAD) ## headless Chromium tests of the widget, the agent console, the editor and the help center against sanad serve (screenshots: build/test-output/browser)
 	@/usr/bin/python3 tests/browser/run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/console_run --sanad $(SANAD)
+	@/usr/bin/python3 tests/browser/console_ui_run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/editor_run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/help_run --sanad $(SANAD)
 

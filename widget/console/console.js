@@ -578,10 +578,13 @@
         var from = m.from === 'visitor' || m.from === 'bot' || m.from === 'agent' || m.from === 'system' ? m.from : 'system';
         var row = el('div', 'msg from-' + from + (m.note ? ' note' : '') + (m.pending ? ' pending' : ''));
         if (typeof m.seq === 'number') row.setAttribute('data-seq', String(m.seq));
+        if (typeof m.ts === 'number') row.setAttribute('data-ts', String(m.ts));
         if (m.client_id) row.setAttribute('data-client-id', String(m.client_id));
         var meta = el('div', 'meta');
         var who = from === 'agent' && m.agent && typeof m.agent.name === 'string' && m.agent.name ? m.agent.name : T.from[from];
-        meta.appendChild(el('span', 'who', who));
+        var whoEl = el('span', 'who', who);
+        if (who !== T.from[from]) whoEl.setAttribute('dir', 'auto'); /* a name: the agent's own */
+        meta.appendChild(whoEl);
         if (m.note) meta.appendChild(el('span', 'tag internal', T.note));
         if (m.note && m.transfer && typeof m.transfer === 'object') {
             /* a transfer's reason, kept as a note: who handed the chat to whom */
@@ -637,7 +640,12 @@
         show($('chat'), !!c);
         if (!c) return;
         $('chat').setAttribute('aria-labelledby', 'tab-' + c.id);
-        $('chat-title').textContent = c.id + (c.lang ? ' · ' + (T.langNames[c.lang] || c.lang) : '');
+        var title = $('chat-title');
+        clear(title);
+        var cid = el('span', 'id', c.id); /* an id, not a word of the interface */
+        cid.setAttribute('dir', 'ltr');
+        title.appendChild(cid);
+        if (c.lang) title.appendChild(document.createTextNode(' · ' + (T.langNames[c.lang] || c.lang)));
         var info = $('transfer-info');
         clear(info);
         if (c.transfer && !c.closed) {
@@ -739,6 +747,7 @@
             var o = document.createElement('option');
             o.value = k;
             o.textContent = '/' + k; /* text only */
+            o.className = 'id'; /* a shortcut is an id, not a word of the interface */
             sel.appendChild(o);
         });
     }
@@ -833,13 +842,15 @@
         av.setAttribute('data-login', String(u.login || ''));
         renderAgents();
     }
-    function nameStatus(text, bad) {
-        var st = $('name-status');
-        st.textContent = text || '';
+    var nameKey = null;
+    function nameStatus(key, bad) {
+        var st = $('name-status'), text = key ? T[key] : '';
+        nameKey = key ? [key, bad] : null;
+        st.textContent = text;
         st.className = 'name-status' + (bad ? ' error' : '');
         show(st, !!text);
         clearTimeout(nameStatus.t);
-        if (text && !bad) nameStatus.t = setTimeout(function () { show(st, false); }, 5000);
+        if (text && !bad) nameStatus.t = setTimeout(function () { nameStatus(''); }, 5000);
     }
     function openName(on) {
         show($('name-form'), on);
@@ -860,20 +871,20 @@
         ev.preventDefault();
         var name = $('name-input').value.trim(), btn = $('name-save');
         /* the server decides (1..64 characters, no control characters); this only saves a trip */
-        if (!name || Array.from(name).length > 64) { nameStatus(T.nameInvalid, true); return; }
+        if (!name || Array.from(name).length > 64) { nameStatus('nameInvalid', true); return; }
         btn.disabled = true;
         api('PATCH', '/api/me', { name: name }).then(function (r) {
             btn.disabled = false;
             if (r.status === 200 && r.body) {
                 setMe({ login: r.body.login, name: r.body.name, role: r.body.role });
                 openName(false);
-                nameStatus(T.nameSaved, false);
+                nameStatus('nameSaved', false);
             } else if (r.status === 401) {
                 showLogin();
             } else {
-                nameStatus(r.status === 400 ? T.nameInvalid : T.nameFailed, true);
+                nameStatus(r.status === 400 ? 'nameInvalid' : 'nameFailed', true);
             }
-        }, function () { btn.disabled = false; nameStatus(T.nameFailed, true); });
+        }, function () { btn.disabled = false; nameStatus('nameFailed', true); });
     });
 
     /* ---------- desktop notifications: asked once, on a gesture; only while the tab is not seen ---------- */
@@ -898,6 +909,14 @@
         } catch (e) { renderNotify(); }
     }
     $('notify').addEventListener('click', function () { askNotify(true); });
+    /* a choice made in the browser's own settings (or by WebDriver) shows at once */
+    try {
+        if (navigator.permissions && navigator.permissions.query)
+            navigator.permissions.query({ name: 'notifications' }).then(function (st) {
+                st.onchange = renderNotify;
+            }, function () { /* not queryable: the next render shows it */ });
+    } catch (e) { /* idem */ }
+    document.addEventListener('visibilitychange', renderNotify);
     var notes = {}; /* conversation -> its open notification (one each: a new one replaces it) */
     function notify(title, body, conv) {
         var n = N();
@@ -991,6 +1010,7 @@
         renderTabs();
         renderChat();
         renderAgents();
+        if (nameKey) nameStatus(nameKey[0], nameKey[1]);
         if (!$('login-error').hidden) loginError(''); /* its text was in the other language */
     }
     ['lang', 'login-lang'].forEach(function (id) {

@@ -284,8 +284,7 @@
     }
     function plural(lang, key, n) {
         var forms = PLURALS[lang][key], cat = intl('p', lang).select(n);
-        /* PluralRules says "other" for 0 in Arabic only when asked... keep zero explicit */
-        if (n === 0 && forms.zero) cat = 'zero';
+        /* Arabic's PluralRules gives "zero" for 0; English's gives "other", and has no zero form */
         return fmt(lang, forms[cat] || forms.other, { n: n });
     }
     /* A duration in seconds as words: seconds under a minute, minutes under an hour, else hours. */
