@@ -35,6 +35,9 @@
         return v == null ? '' : v;
     }
     function fmt(t, vars) { return I.fmt(lang, t, vars); }
+    /* a name inside a sentence of the other direction: isolated (FSI … PDI), so that an Arabic
+     * name in an English label (or the reverse) does not reorder the words around it */
+    function iso(name) { return '\u2068' + String(name) + '\u2069'; }
     function applyLang() {
         T = I.texts[lang];
         var root = document.documentElement;
@@ -363,7 +366,7 @@
             if (!selected || (chats[selected] && chats[selected].closed)) selected = f.conversation;
             else chats[f.conversation].unread++;
             alertNewChat();
-            notify(ca.transfer ? fmt(T.notifyTransferred, { name: ca.transfer.from.name }) : T.notifyNewChat,
+            notify(ca.transfer ? fmt(T.notifyTransferred, { name: iso(ca.transfer.from.name) }) : T.notifyNewChat,
                    ca.transfer && ca.transfer.note ? ca.transfer.note : '', f.conversation);
             renderTabs();
             renderChat();
@@ -591,8 +594,7 @@
             row.classList.add('transfer-note');
             meta.appendChild(el('span', 'tag transfer', T.transferNoteTag));
             var ft = m.transfer.from || {}, tt = m.transfer.to || {};
-            var ftt = el('span', 'tag fromto', fmt(T.transferNoteFromTo, { from: String(ft.name || ft.login || ''), to: String(tt.name || tt.login || '') }));
-            ftt.setAttribute('dir', 'auto');
+            var ftt = el('span', 'tag fromto', fmt(T.transferNoteFromTo, { from: iso(ft.name || ft.login || ''), to: iso(tt.name || tt.login || '') }));
             meta.appendChild(ftt);
         }
         if (from === 'bot') {
@@ -649,7 +651,7 @@
         var info = $('transfer-info');
         clear(info);
         if (c.transfer && !c.closed) {
-            info.appendChild(el('strong', null, fmt(T.transferredFrom, { name: c.transfer.from.name })));
+            info.appendChild(el('strong', null, fmt(T.transferredFrom, { name: iso(c.transfer.from.name) })));
             var why = el('span', 'why', c.transfer.note !== null ? T.transferReason : T.transferNoReason);
             if (c.transfer.note !== null) {
                 var nt = el('q', 'reason', c.transfer.note);
@@ -792,7 +794,7 @@
             var cap = typeof a.capacity === 'number' ? a.capacity : capacity, n = a.chats | 0;
             var isFull = n >= cap;
             var load = fmt(T.loadOf, { chats: n, capacity: cap }) + (isFull ? ' · ' + T.full : '');
-            var o = el('option', null, fmt(T.agentLoad, { name: String(a.name || a.login), load: load }));
+            var o = el('option', null, fmt(T.agentLoad, { name: iso(a.name || a.login), load: load }));
             o.value = a.login;
             o.disabled = isFull;
             o.setAttribute('data-chats', String(n));
