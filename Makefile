@@ -150,6 +150,7 @@ browser: $(SANAD) ## headless Chromium tests of the widget, the agent console, t
 	@/usr/bin/python3 tests/browser/run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/console_run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/widget_ux_run --sanad $(SANAD)
+	@/usr/bin/python3 tests/browser/console_ui_run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/editor_run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/help_run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/typing_run --sanad $(SANAD)

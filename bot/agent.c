@@ -126,7 +126,7 @@ void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int 
         on_typing(s, &in);
         break;
     case BOT_AGENT_IN_TRANSFER:
-        if ((rc = bot_queue_transfer(q, s->agent, in.conversation, in.to, &e)))
+        if ((rc = bot_queue_transfer(q, s->agent, in.conversation, in.to, in.text, &e)))
             failed(s, rc, &e, NULL);
         break;
     }

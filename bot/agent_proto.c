@@ -24,20 +24,18 @@ void bot_agent_in_fini(struct bot_agent_in *in)
     memset(in, 0, sizeof *in);
 }
 
-
 /* A required id-like string field ([A-Za-z0-9_-], 1..max) copied into out. */
 static int id_field(json_t *o, const char *key, size_t max, char *out, struct sn_err *err)
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_string(v) || !bot_proto_valid_id(json_string_value(v), max))
         return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
-                    "%s must be a string of 1..%zu characters [A-Za-z0-9_-]", key, max);
+                                "%s must be a string of 1..%zu characters [A-Za-z0-9_-]", key, max);
     strcpy(out, json_string_value(v));
     return SN_OK;
 }
 
-typedef int
-agent_decoder(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err);
+typedef int agent_decoder(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err);
 
 static int dec_none(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
@@ -82,13 +80,11 @@ static int dec_close(json_t *o, int max_text, struct bot_agent_in *in, struct sn
 {
     (void)max_text;
     int rc = conversation(o, in, err);
-    return rc ? rc
-              : id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, err);
+    return rc ? rc : id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, err);
 }
 
 static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
-    (void)max_text;
     int rc = conversation(o, in, err);
     if (rc)
         return rc;
@@ -99,7 +95,8 @@ static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, struct
     if (!t || n < 2 || n > 64 || strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
         return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "to must be an agent login");
     memcpy(in->to, t, n + 1);
-    return SN_OK;
+    /* the reason, for the receiving agent: optional, bounded like a note */
+    return bot_proto_text_field(o, "note", 0, max_text, &in->text, err);
 }
 
 /* The agent's typing in one of its chats (issue 14). */
@@ -217,6 +214,31 @@ char *bot_agent_proto_assigned(const char *conv, const char *lang, const char *b
                           len);
 }
 
+char *bot_agent_proto_assigned_transfer(const char *conv,
+                                        const char *lang,
+                                        const char *from_login,
+                                        const char *from_name,
+                                        const char *note,
+                                        size_t *len)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", "assigned", "conversation", conv,
+                  "lang", lang, "by", "transfer", "from", "login", from_login, "name", from_name);
+    json_object_set_new(o, "note", note ? json_string(note) : json_null());
+    return bot_proto_dump(o, len);
+}
+
+char *bot_agent_proto_transfer_meta(const char *from_login,
+                                    const char *from_name,
+                                    const char *to_login,
+                                    const char *to_name)
+{
+    return bot_proto_dump(json_pack("{s:{s:{s:s, s:s}, s:{s:s, s:s}}}", "transfer", "from", "login",
+                                    from_login, "name", from_name, "to", "login", to_login, "name",
+                                    to_name),
+                          NULL);
+}
+
 struct bot_agent_proto_list {
     json_t *o, *items;
 };
@@ -275,6 +297,19 @@ void bot_agent_proto_list_canned_item(struct bot_agent_proto_list *l, const stru
 {
     json_t *it = json_pack("{s:s, s:s, s:s}", "shortcut", c->shortcut ? c->shortcut : "", "lang",
                            c->lang ? c->lang : "ar", "text", c->text ? c->text : "");
+    if (it)
+        json_array_append_new(l->items, it);
+}
+
+void bot_agent_proto_list_agent_item(struct bot_agent_proto_list *l,
+                                     const char *login,
+                                     const char *name,
+                                     int online,
+                                     int chats,
+                                     int capacity)
+{
+    json_t *it = json_pack("{s:s, s:s, s:s, s:i, s:i}", "login", login, "name", name, "status",
+                           online ? "online" : "away", "chats", chats, "capacity", capacity);
     if (it)
         json_array_append_new(l->items, it);
 }

@@ -30,44 +30,74 @@ enum bot_agent_type {
 
 /* One decoded agent frame. text is owned by the frame (bot_agent_in_fini). */
 struct bot_agent_in {
-    int type;                                    /* enum bot_agent_type */
-    int online;                                  /* presence */
-    char conversation[STORE_ID_MAX];             /* take, reply, note, close */
-    char client_id[BOT_PROTO_CLIENT_ID_MAX + 1]; /* reply (required), note (optional) */
+    int type;                                      /* enum bot_agent_type */
+    int online;                                    /* presence */
+    char conversation[STORE_ID_MAX];               /* take, reply, note, close */
+    char client_id[BOT_PROTO_CLIENT_ID_MAX + 1];   /* reply (required), note (optional) */
     char resolution[BOT_AGENT_RESOLUTION_MAX + 1]; /* close */
-    char to[65];                                 /* transfer: the other agent's login */
-    char *text;                                  /* reply, note: trimmed */
-    int on;                                      /* typing */
+    char to[65]; /* transfer: the other agent's login */
+    char *text;  /* reply, note: trimmed; transfer: the reason (its optional "note"), or NULL */
+    int on;      /* typing */
 };
 void bot_agent_in_fini(struct bot_agent_in *in);
 
 /* Decodes one text frame, as bot_proto_decode does for visitors: SN_OK with *in filled
  * (caller finis it), or a refusal (bot_proto_refuse: err->detail the wire code) with *in
  * zeroed but a valid client_id kept. */
-int bot_agent_proto_decode(const char *buf, size_t len, int max_text, struct bot_agent_in *in,
-                           struct sn_err *err);
+int bot_agent_proto_decode(
+    const char *buf, size_t len, int max_text, struct bot_agent_in *in, struct sn_err *err);
 
 /* Encoders: each returns JSON owned by the caller (free()), *len its length. */
 char *bot_agent_proto_error(int code, const char *message, const char *client_id, size_t *len);
-char *bot_agent_proto_welcome(const char *login, const char *name, const char *role,
-                              const char *routing, int capacity, int online, size_t *len);
+char *bot_agent_proto_welcome(const char *login,
+                              const char *name,
+                              const char *role,
+                              const char *routing,
+                              int capacity,
+                              int online,
+                              size_t *len);
 char *bot_agent_proto_presence(int online, size_t *len);
 char *bot_agent_proto_ack(const char *conv, const char *client_id, long long seq, size_t *len);
 char *bot_agent_proto_closed(const char *conv, const char *resolution, size_t *len);
 char *bot_agent_proto_assigned(const char *conv, const char *lang, const char *by, size_t *len);
+/* The receiving agent's "assigned" after a transfer: by "transfer", "from" {login, name} (who
+ * transferred) and "note" (the reason, or null when none was given). */
+char *bot_agent_proto_assigned_transfer(const char *conv,
+                                        const char *lang,
+                                        const char *from_login,
+                                        const char *from_name,
+                                        const char *note,
+                                        size_t *len);
+/* The stored meta (a JSON object as text, owned by the caller: free()) of the internal note a
+ * transfer's reason is kept as: {"transfer": {"from": {login, name}, "to": {login, name}}}. */
+char *bot_agent_proto_transfer_meta(const char *from_login,
+                                    const char *from_name,
+                                    const char *to_login,
+                                    const char *to_name);
 
 /* A list frame ({"type": type, "items": [...]}) built item by item. */
 struct bot_agent_proto_list;
 struct bot_agent_proto_list *bot_agent_proto_list_new(const char *type);
-void bot_agent_proto_list_queue_item(struct bot_agent_proto_list *l, const char *conv,
-                                     long long waiting_s, const char *lang,
+void bot_agent_proto_list_queue_item(struct bot_agent_proto_list *l,
+                                     const char *conv,
+                                     long long waiting_s,
+                                     const char *lang,
                                      const char *last_question);
-void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l, const char *conv,
-                                    const char *lang, const char *state);
+void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l,
+                                    const char *conv,
+                                    const char *lang,
+                                    const char *state);
 /* A "tickets" item: {id, conversation (null when none), lang, email (null), text, created}. */
 void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const struct store_ticket *t);
 /* A "canned" item: {shortcut, lang, text}. */
 void bot_agent_proto_list_canned_item(struct bot_agent_proto_list *l, const struct store_canned *c);
+/* An "agents" item: {login, name, status ("online"/"away"), chats, capacity}. */
+void bot_agent_proto_list_agent_item(struct bot_agent_proto_list *l,
+                                     const char *login,
+                                     const char *name,
+                                     int online,
+                                     int chats,
+                                     int capacity);
 char *bot_agent_proto_list_finish(struct bot_agent_proto_list *l, size_t *len);
 
 /* {"type":"transcript","conversation":conv,"messages":[…]}: add each stored message in seq

@@ -220,6 +220,14 @@ int bot_agents_may_take(const struct bot_agent *a, int capacity)
     return a->nchats < capacity;
 }
 
+int bot_agents_set_name(struct bot_agent *a, const char *name)
+{
+    if (!strcmp(a->name, name))
+        return 0;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    return 1;
+}
+
 int bot_agents_online(const struct bot_agents *g)
 {
     int n = 0;

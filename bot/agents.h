@@ -102,6 +102,9 @@ struct bot_agent *bot_agents_choose(const struct bot_agents *g, int capacity);
 struct bot_agent *bot_agents_next(const struct bot_agents *g, int capacity, int pick);
 /* 1 when a may take one more chat itself (pick mode's `take`, a transfer to it). */
 int bot_agents_may_take(const struct bot_agent *a, int capacity);
+/* The agent's display name changed (PATCH /api/me): what visitors see from now on. Returns 1
+ * when it differs from the one a had, 0 when it is the same. */
+int bot_agents_set_name(struct bot_agent *a, const char *name);
 /* Connected agents whose presence is online. */
 int bot_agents_online(const struct bot_agents *g);
 

@@ -14,7 +14,13 @@
 struct bot_server;
 struct json_t;
 
-enum bot_api_method { BOT_API_GET = 1, BOT_API_POST = 2, BOT_API_PUT = 4, BOT_API_DELETE = 8 };
+enum bot_api_method {
+    BOT_API_GET = 1,
+    BOT_API_POST = 2,
+    BOT_API_PUT = 4,
+    BOT_API_DELETE = 8,
+    BOT_API_PATCH = 16
+};
 
 /* What a route's body may be (Content-Type, checked before the body is read: 415). */
 enum bot_api_body {
@@ -66,6 +72,20 @@ struct bot_api_route {
 
 /* The knowledge-base routes (bot/api_kb.c), ended by a row whose path is NULL. */
 extern const struct bot_api_route bot_api_kb_routes[];
+
+/* The signed-in user's own routes (bot/api_me.c: PATCH /api/me), ended likewise. They change
+ * the accounts, not the base: no refit follows them. */
+extern const struct bot_api_route bot_api_me_routes[];
+
+#define BOT_API_ME_NAME_MAX 64 /* characters of a display name set through PATCH /api/me */
+
+/* The display name `in` as PATCH /api/me takes it: trimmed of white space at both ends, then
+ * 1..BOT_API_ME_NAME_MAX characters of valid UTF-8 with no control character (C0, DEL, C1),
+ * no bidirectional override or isolate and no line or paragraph separator (a name is shown to
+ * visitors inside other text). Copies it into out (size bytes, at least
+ * BOT_API_ME_NAME_MAX * 4 + 1) and returns SN_OK, or SN_EINVAL with the reason in err and out
+ * "". Pure. */
+int bot_api_me_name(const char *in, char *out, size_t size, struct sn_err *err);
 
 /* Matches path against pattern: 1 when it matches, with the {id} segment copied into param
  * (size bytes; "" when the pattern has none). A segment longer than param, empty, or with

@@ -1,11 +1,12 @@
 /* Accounts, password hashing, agent sessions and the failed-login throttle (bot/auth.h). */
 #include "bot/auth.h"
 
-#include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
 
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
@@ -25,6 +26,7 @@ enum {
     S_EACH,
     S_DISABLE,
     S_PASSWD,
+    S_RENAME,
     S_REVOKE_USER,
     S_SESS_NEW,
     S_SESS_GET,
@@ -42,6 +44,7 @@ static const char *sql[S_COUNT] = {
     [S_EACH] = "SELECT " USER_COLS " FROM users ORDER BY login",
     [S_DISABLE] = "UPDATE users SET disabled = 1, updated = ?2 WHERE login = ?1",
     [S_PASSWD] = "UPDATE users SET pw_hash = ?2, updated = ?3 WHERE login = ?1",
+    [S_RENAME] = "UPDATE users SET display_name = ?2, updated = ?3 WHERE login = ?1",
     [S_REVOKE_USER] = "DELETE FROM agent_sessions"
                       " WHERE user_id = (SELECT id FROM users WHERE login = ?1)",
     [S_SESS_NEW] = "INSERT INTO agent_sessions(token_hash, user_id, created, expires)"
@@ -118,10 +121,8 @@ int bot_auth_login_check(const char *login, struct sn_err *err)
         return sn_err_set(err, SN_EINVAL, "a login is 2 to %d characters", BOT_AUTH_LOGIN_MAX);
     for (size_t i = 0; i < n; i++) {
         char c = login[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
-            return sn_err_set(err, SN_EINVAL,
-                              "a login may hold only a-z, 0-9, '.', '_' and '-'");
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return sn_err_set(err, SN_EINVAL, "a login may hold only a-z, 0-9, '.', '_' and '-'");
     }
     return SN_OK;
 }
@@ -178,8 +179,8 @@ int bot_auth_role_allows(int have, int need)
 
 /* ---- users ---------------------------------------------------------------------------- */
 
-static int hash_password(const char *pw, size_t len, char out[crypto_pwhash_STRBYTES],
-                         struct sn_err *err)
+static int
+hash_password(const char *pw, size_t len, char out[crypto_pwhash_STRBYTES], struct sn_err *err)
 {
     if (crypto_pwhash_str(out, pw, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
@@ -205,8 +206,14 @@ static void user_row(sqlite3_stmt *st, struct bot_user *u)
     u->updated = sqlite3_column_int64(st, 6);
 }
 
-int bot_auth_user_add(struct bot_auth *a, const char *login, const char *name, int role,
-                      const char *pw, size_t pw_len, long long now, struct sn_err *err)
+int bot_auth_user_add(struct bot_auth *a,
+                      const char *login,
+                      const char *name,
+                      int role,
+                      const char *pw,
+                      size_t pw_len,
+                      long long now,
+                      struct sn_err *err)
 {
     char hash[crypto_pwhash_STRBYTES];
     int rc;
@@ -232,8 +239,11 @@ int bot_auth_user_add(struct bot_auth *a, const char *login, const char *name, i
 }
 
 /* The user and (when hash is not NULL) their password hash. */
-static int user_get(struct bot_auth *a, const char *login, struct bot_user *out,
-                    char hash[crypto_pwhash_STRBYTES], struct sn_err *err)
+static int user_get(struct bot_auth *a,
+                    const char *login,
+                    struct bot_user *out,
+                    char hash[crypto_pwhash_STRBYTES],
+                    struct sn_err *err)
 {
     sqlite3_stmt *st = stmt(a, S_GET);
     int rc = SN_OK;
@@ -254,7 +264,9 @@ static int user_get(struct bot_auth *a, const char *login, struct bot_user *out,
     return rc;
 }
 
-int bot_auth_user_get(struct bot_auth *a, const char *login, struct bot_user *out,
+int bot_auth_user_get(struct bot_auth *a,
+                      const char *login,
+                      struct bot_user *out,
                       struct sn_err *err)
 {
     return user_get(a, login, out, NULL, err);
@@ -285,8 +297,7 @@ static int revoke_user(struct bot_auth *a, const char *login, struct sn_err *err
     return step == SQLITE_DONE ? SN_OK : db_err(a, err, "revoke sessions");
 }
 
-int bot_auth_user_disable(struct bot_auth *a, const char *login, long long now,
-                          struct sn_err *err)
+int bot_auth_user_disable(struct bot_auth *a, const char *login, long long now, struct sn_err *err)
 {
     sqlite3_stmt *st = stmt(a, S_DISABLE);
     sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
@@ -300,8 +311,12 @@ int bot_auth_user_disable(struct bot_auth *a, const char *login, long long now,
     return revoke_user(a, login, err);
 }
 
-int bot_auth_user_passwd(struct bot_auth *a, const char *login, const char *pw, size_t pw_len,
-                         long long now, struct sn_err *err)
+int bot_auth_user_passwd(struct bot_auth *a,
+                         const char *login,
+                         const char *pw,
+                         size_t pw_len,
+                         long long now,
+                         struct sn_err *err)
 {
     char hash[crypto_pwhash_STRBYTES];
     int rc;
@@ -325,6 +340,25 @@ int bot_auth_user_passwd(struct bot_auth *a, const char *login, const char *pw, 
 /* ---- sessions ------------------------------------------------------------------------- */
 
 /* The stored form of a token: hex of crypto_generichash (32 bytes) of its hex text. */
+int bot_auth_user_rename(
+    struct bot_auth *a, const char *login, const char *name, long long now, struct sn_err *err)
+{
+    int rc = bot_auth_name_check(name, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = stmt(a, S_RENAME);
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, now);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return db_err(a, err, "rename");
+    if (sqlite3_changes(a->db) == 0)
+        return sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
+    return SN_OK;
+}
+
 static void token_hash(const char *token, char out[BOT_AUTH_TOKEN_HEX])
 {
     unsigned char h[32];
@@ -342,8 +376,14 @@ static int token_well_formed(const char *token)
     return 1;
 }
 
-int bot_auth_login(struct bot_auth *a, const char *login, const char *pw, size_t pw_len,
-                   int ttl, long long now, char token[BOT_AUTH_TOKEN_HEX], struct bot_user *out,
+int bot_auth_login(struct bot_auth *a,
+                   const char *login,
+                   const char *pw,
+                   size_t pw_len,
+                   int ttl,
+                   long long now,
+                   char token[BOT_AUTH_TOKEN_HEX],
+                   struct bot_user *out,
                    struct sn_err *err)
 {
     char hash[crypto_pwhash_STRBYTES] = "", th[BOT_AUTH_TOKEN_HEX];
@@ -391,8 +431,8 @@ int bot_auth_login(struct bot_auth *a, const char *login, const char *pw, size_t
     return SN_OK;
 }
 
-int bot_auth_session_get(struct bot_auth *a, const char *token, long long now,
-                         struct bot_user *out, struct sn_err *err)
+int bot_auth_session_get(
+    struct bot_auth *a, const char *token, long long now, struct bot_user *out, struct sn_err *err)
 {
     char th[BOT_AUTH_TOKEN_HEX];
     int rc = SN_OK;

@@ -14,11 +14,11 @@
 
 #include "kb/base.h"
 
-#define BOT_AUTH_LOGIN_MAX 64   /* bytes of a login: [a-z0-9._-]{2,64} */
-#define BOT_AUTH_NAME_MAX  80   /* characters (code points) of a display name */
-#define BOT_AUTH_PW_MIN    8    /* bytes of a password */
+#define BOT_AUTH_LOGIN_MAX 64 /* bytes of a login: [a-z0-9._-]{2,64} */
+#define BOT_AUTH_NAME_MAX  80 /* characters (code points) of a display name */
+#define BOT_AUTH_PW_MIN    8  /* bytes of a password */
 #define BOT_AUTH_PW_MAX    1024
-#define BOT_AUTH_TOKEN_HEX 65   /* a session token as hex, NUL included (256 bits) */
+#define BOT_AUTH_TOKEN_HEX 65 /* a session token as hex, NUL included (256 bits) */
 
 enum bot_role { BOT_ROLE_AGENT = 1, BOT_ROLE_EDITOR = 2, BOT_ROLE_ADMIN = 3 };
 
@@ -52,34 +52,55 @@ int bot_auth_role_allows(int have, int need);
 
 /* Adds a user (checked inputs; the password is hashed here). SN_ECONFLICT when the login
  * exists, SN_EINVAL for a bad input. */
-int bot_auth_user_add(struct bot_auth *a, const char *login, const char *name, int role,
-                      const char *pw, size_t pw_len, long long now, struct sn_err *err);
+int bot_auth_user_add(struct bot_auth *a,
+                      const char *login,
+                      const char *name,
+                      int role,
+                      const char *pw,
+                      size_t pw_len,
+                      long long now,
+                      struct sn_err *err);
 /* The user into *out. SN_ENOTFOUND when there is none. */
-int bot_auth_user_get(struct bot_auth *a, const char *login, struct bot_user *out,
+int bot_auth_user_get(struct bot_auth *a,
+                      const char *login,
+                      struct bot_user *out,
                       struct sn_err *err);
 /* Calls fn for every user in login order; a non-zero return stops and is returned. */
 typedef int bot_auth_user_fn(void *ctx, const struct bot_user *u);
 int bot_auth_user_each(struct bot_auth *a, bot_auth_user_fn *fn, void *ctx, struct sn_err *err);
 /* Disables the user and revokes their sessions. SN_ENOTFOUND when there is none. */
-int bot_auth_user_disable(struct bot_auth *a, const char *login, long long now,
-                          struct sn_err *err);
+int bot_auth_user_disable(struct bot_auth *a, const char *login, long long now, struct sn_err *err);
 /* Sets a new password and revokes the user's sessions. SN_ENOTFOUND, SN_EINVAL. */
-int bot_auth_user_passwd(struct bot_auth *a, const char *login, const char *pw, size_t pw_len,
-                         long long now, struct sn_err *err);
+int bot_auth_user_passwd(struct bot_auth *a,
+                         const char *login,
+                         const char *pw,
+                         size_t pw_len,
+                         long long now,
+                         struct sn_err *err);
+
+/* Sets the user's display name (checked as bot_auth_name_check; the caller trims it), what
+ * visitors see in "joined" and replies from then on. SN_ENOTFOUND, SN_EINVAL, SN_EDB. */
+int bot_auth_user_rename(
+    struct bot_auth *a, const char *login, const char *name, long long now, struct sn_err *err);
 
 /* Checks login and password; on success creates a session valid for ttl seconds, writes its
  * token (hex, the only copy) into token and the user into *out. SN_ENOTFOUND for an unknown
  * login, a wrong password or a disabled user alike (the same work is done for an unknown
  * login, so the time does not tell them apart); SN_EDB. */
-int bot_auth_login(struct bot_auth *a, const char *login, const char *pw, size_t pw_len,
-                   int ttl, long long now, char token[BOT_AUTH_TOKEN_HEX], struct bot_user *out,
+int bot_auth_login(struct bot_auth *a,
+                   const char *login,
+                   const char *pw,
+                   size_t pw_len,
+                   int ttl,
+                   long long now,
+                   char token[BOT_AUTH_TOKEN_HEX],
+                   struct bot_user *out,
                    struct sn_err *err);
 /* The enabled user of a live session token into *out. SN_ENOTFOUND when the token is
  * unknown, expired, revoked or its user disabled. */
-int bot_auth_session_get(struct bot_auth *a, const char *token, long long now,
-                         struct bot_user *out, struct sn_err *err);
+int bot_auth_session_get(
+    struct bot_auth *a, const char *token, long long now, struct bot_user *out, struct sn_err *err);
 /* Revokes the session (unknown tokens are fine: SN_OK). */
 int bot_auth_logout(struct bot_auth *a, const char *token, struct sn_err *err);
-
 
 #endif

@@ -31,7 +31,7 @@ enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME, R_TABLE };
 
 struct bot_api_req {
     int route;
-    int post;   /* the method changes state (POST, PUT, DELETE): Origin is checked */
+    int post;   /* the method changes state (POST, PUT, PATCH, DELETE): Origin is checked */
     int method; /* enum bot_api_method, 0 for another */
     const struct bot_api_route *rt; /* route R_TABLE: its row */
     char param[BOT_API_MAX_PARAM];  /* the path's {id} */
@@ -40,6 +40,7 @@ struct bot_api_req {
     char args[ARGS_MAX];            /* "name\0value\0…" */
     size_t args_len;
     int known; /* the path is an API route (for another method when route is R_NONE) */
+    int kb;    /* route R_TABLE: a route of the base (bot_api_kb_routes) */
     int toobig;
     int close; /* close the connection after the answer (a body left unread) */
     struct sn_buf body;
@@ -402,7 +403,7 @@ static int call_route(struct lws *wsi, struct bot_api_req *r)
     c.ctype = r->ctype;
     r->rt->fn(&c);
     kb_set_actor(c.srv->kb, NULL);
-    if (r->post && c.status >= 200 && c.status < 300) /* the base changed: refit the model */
+    if (r->kb && r->post && c.status >= 200 && c.status < 300) /* the base changed: refit */
         bot_refit_poke(c.srv->refit);
     int rc;
     if (c.raw)
@@ -471,9 +472,12 @@ static int method_of(struct lws *wsi, char *uri, size_t size)
 {
     static const struct {
         int tok, method;
-    } methods[] = {{WSI_TOKEN_GET_URI, BOT_API_GET}, {WSI_TOKEN_POST_URI, BOT_API_POST},
-                   {WSI_TOKEN_PUT_URI, BOT_API_PUT}, {WSI_TOKEN_DELETE_URI, BOT_API_DELETE},
-                   {WSI_TOKEN_PATCH_URI, 0},         {WSI_TOKEN_OPTIONS_URI, 0},
+    } methods[] = {{WSI_TOKEN_GET_URI, BOT_API_GET},
+                   {WSI_TOKEN_POST_URI, BOT_API_POST},
+                   {WSI_TOKEN_PUT_URI, BOT_API_PUT},
+                   {WSI_TOKEN_DELETE_URI, BOT_API_DELETE},
+                   {WSI_TOKEN_PATCH_URI, BOT_API_PATCH},
+                   {WSI_TOKEN_OPTIONS_URI, 0},
                    {WSI_TOKEN_HEAD_URI, 0}};
     uri[0] = 0;
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
@@ -535,16 +539,20 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
             if (own[i].method == r->method)
                 r->route = own[i].route;
         }
-    for (const struct bot_api_route *rt = bot_api_kb_routes; rt->path && !r->route; rt++)
-        if (bot_api_match(rt->path, uri, r->param, sizeof r->param)) {
-            r->known = 1;
-            if (rt->method == r->method) {
-                r->route = R_TABLE;
-                r->rt = rt;
-                max_body = rt->max_body;
-                kind = rt->body;
+    /* the user's own routes first, then the base's (a change there refits the model) */
+    const struct bot_api_route *tables[] = {bot_api_me_routes, bot_api_kb_routes};
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const struct bot_api_route *rt = tables[t]; rt->path && !r->route; rt++)
+            if (bot_api_match(rt->path, uri, r->param, sizeof r->param)) {
+                r->known = 1;
+                if (rt->method == r->method) {
+                    r->route = R_TABLE;
+                    r->rt = rt;
+                    r->kb = tables[t] == bot_api_kb_routes;
+                    max_body = rt->max_body;
+                    kind = rt->body;
+                }
             }
-        }
     int args_ok = r->route != R_TABLE || collect_args(wsi, r) == 0;
     /* Login CSRF and its kin: a state-changing request from a page of another site carries
      * that site's Origin (browsers always send it on a POST), and a form can post only

@@ -17,8 +17,8 @@
 #include "bot/route.h"
 #include "bot/server.h"
 #include "bot/session.h"
-#include "bot/visitor.h"
 #include "bot/store.h"
+#include "bot/visitor.h"
 
 #define TRANSCRIPT_MAX 100000
 
@@ -34,6 +34,7 @@ struct bot_queue {
     struct bot_server *srv;
     struct bot_route *route;   /* the FIFO, positions, the ETA */
     struct bot_agents *agents; /* connected agents, their chats, gone agents' grace */
+    char *agents_last;         /* the last "agents" frame pushed (owned), NULL before any */
 };
 
 /* --- sending ----------------------------------------------------------------------------- */
@@ -168,9 +169,8 @@ static int move(struct bot_queue *q,
                                .now = bot_server_now_ms()};
     int rc = bot_convs_move(q->srv->convs, &mv, NULL, e);
     if (rc)
-        sn_log(SN_LOG_ERR, "queue",
-               "event=move_failed conv=%s on=%s err=\"%s\"", conv, bot_conv_event_name(ev),
-               e->msg);
+        sn_log(SN_LOG_ERR, "queue", "event=move_failed conv=%s on=%s err=\"%s\"", conv,
+               bot_conv_event_name(ev), e->msg);
     return rc;
 }
 
@@ -207,6 +207,37 @@ static void send_chats(struct bot_agent *a)
                                        bot_conv_state_name(BOT_CONV_AGENT));
     char *j = bot_agent_proto_list_finish(l, &len);
     agent_send(a, j, len);
+}
+
+/* {"type":"agents","items":[…]}: every connected agent with its presence and load, so that
+ * a console can offer a transfer to the ones who can take it. */
+static char *agents_frame(const struct bot_queue *q, size_t *len)
+{
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("agents");
+    for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
+        bot_agent_proto_list_agent_item(l, a->login, a->name, a->online, a->nchats,
+                                        q->srv->cfg->agent_capacity);
+    return bot_agent_proto_list_finish(l, len);
+}
+
+/* Pushes the agents frame to every agent when it changed since the last push (presence, load,
+ * a name, who is connected), else to `also` alone (NULL: nobody): a joining agent gets it
+ * either way. */
+static void push_agents(struct bot_queue *q, struct bot_agent *also)
+{
+    size_t len;
+    char *j = agents_frame(q, &len);
+    if (q->agents_last && !strcmp(q->agents_last, j)) {
+        if (also)
+            agent_send(also, j, len);
+        else
+            free(j);
+        return;
+    }
+    for (struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
+        agent_send(a, sn_xstrndup(j, len), len);
+    free(q->agents_last);
+    q->agents_last = j;
 }
 
 static int transcript_one(void *ctx, const struct store_msg *m)
@@ -251,13 +282,16 @@ static void hand_over(struct bot_queue *q,
                       const char *conv,
                       const char *lang,
                       const char *by,
+                      const struct bot_agent *from,
+                      const char *note,
                       long long now)
 {
     size_t len;
     bot_agents_assign(q->agents, a, conv, lang, now); /* the joined notice is stored */
     char *j = bot_agent_proto_visitor_joined(a->name, &len);
     visitors_send(q, conv, j, len);
-    j = bot_agent_proto_assigned(conv, lang, by, &len);
+    j = from ? bot_agent_proto_assigned_transfer(conv, lang, from->login, from->name, note, &len)
+             : bot_agent_proto_assigned(conv, lang, by, &len);
     agent_send(a, j, len);
     send_transcript(q, a, conv);
     send_chats(a);
@@ -272,7 +306,8 @@ static int assign(struct bot_queue *q,
                   struct sn_err *e)
 {
     long long now = bot_server_now_ms();
-    int rc = move(q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name, it->lang, e);
+    int rc =
+        move(q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name, it->lang, e);
     if (rc)
         return rc;
     char id[STORE_ID_MAX], lang[3];
@@ -282,7 +317,7 @@ static int assign(struct bot_queue *q,
     bot_route_remove(q->route, id); /* frees it */
     sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld", id,
            a->login, by, now - queued_at);
-    hand_over(q, a, id, lang, by, now);
+    hand_over(q, a, id, lang, by, NULL, NULL, now);
     return SN_OK;
 }
 
@@ -305,6 +340,7 @@ static void changed(struct bot_queue *q)
         free(j);
     }
     notify_positions(q);
+    push_agents(q, NULL);
 }
 
 static int load_one(void *ctx, const struct store_route *r)
@@ -341,8 +377,8 @@ static void agent_due(void *ctx, long long user_id)
 {
     struct bot_queue *q = ctx;
     struct sn_err e = {0};
-    if (store_conv_each(q->srv->store, bot_conv_state_name(BOT_CONV_AGENT), user_id, requeue_one,
-                        q, &e))
+    if (store_conv_each(q->srv->store, bot_conv_state_name(BOT_CONV_AGENT), user_id, requeue_one, q,
+                        &e))
         sn_log(SN_LOG_ERR, "queue", "event=requeue_failed agent_id=%lld err=\"%s\"", user_id,
                e.msg);
 }
@@ -379,11 +415,14 @@ void bot_queue_revalidate(struct bot_queue *q, long long now)
         struct sn_err e = {0};
         next = a->next;
         int rc = bot_auth_session_get(q->srv->auth, a->session, now, &u, &e);
-        if (rc == SN_OK && bot_auth_role_allows(u.role, BOT_ROLE_AGENT))
+        if (rc == SN_OK && bot_auth_role_allows(u.role, BOT_ROLE_AGENT)) {
+            /* a new display name (PATCH /api/me): visitors see it from the next message */
+            bot_agents_set_name(a, u.name);
             continue;
+        }
         if (rc != SN_OK && rc != SN_ENOTFOUND) { /* the store failed: not a revocation */
-            sn_log(SN_LOG_ERR, "queue", "event=session_check_failed agent=%s err=\"%s\"",
-                   a->login, e.msg);
+            sn_log(SN_LOG_ERR, "queue", "event=session_check_failed agent=%s err=\"%s\"", a->login,
+                   e.msg);
             continue;
         }
         struct bot_session *s = a->conn;
@@ -393,6 +432,7 @@ void bot_queue_revalidate(struct bot_queue *q, long long now)
         bot_queue_agent_leave(q, a);
         bot_session_close(s, BOT_SESSION_CLOSE_REVOKED);
     }
+    push_agents(q, NULL); /* a name changed, or an agent left */
 }
 
 void bot_queue_tick(struct bot_queue *q, long long now)
@@ -433,6 +473,7 @@ void bot_queue_free(struct bot_queue *q)
         ((struct bot_session *)a->conn)->agent = NULL;
     bot_agents_free(q->agents);
     bot_route_free(q->route);
+    free(q->agents_last);
     free(q);
 }
 
@@ -599,6 +640,7 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q,
     send_chats(a);
     send_tickets(q, a);
     send_canned(q, a);
+    push_agents(q, a);
     for (int i = 0; i < a->nchats; i++)
         send_transcript(q, a, a->chats[i].id);
     sn_log(SN_LOG_NOTICE, "queue", "event=agent_online agent=%s chats=%d", a->login, a->nchats);
@@ -633,6 +675,7 @@ void bot_queue_agent_leave(struct bot_queue *q, struct bot_agent *a)
     bot_agents_leave(q->agents, a, bot_server_now_ms(),
                      (long long)q->srv->cfg->agent_grace * 1000); /* frees a */
     notify_positions(q); /* the estimate changes with the number of agents */
+    push_agents(q, NULL);
 }
 
 void bot_queue_agent_presence(struct bot_queue *q, struct bot_agent *a, int online)
@@ -693,10 +736,35 @@ int bot_queue_write(struct bot_queue *q,
     return SN_OK;
 }
 
+/* Stores a transfer's reason as a's internal note of conv, with who handed it to whom in its
+ * meta (the transcript shows it after a reload). A store failure is logged: the transfer
+ * itself is done and the receiving agent still gets the reason in `assigned`. */
+static void transfer_note(struct bot_queue *q,
+                          const char *conv,
+                          const struct bot_agent *a,
+                          const struct bot_agent *b,
+                          const char *note)
+{
+    struct sn_err e = {0};
+    long long seq;
+    int dup;
+    char *meta = bot_agent_proto_transfer_meta(a->login, a->name, b->login, b->name);
+    struct store_msg m = {.conv_id = conv,
+                          .sender = "note",
+                          .text = note,
+                          .agent = a->name,
+                          .meta = meta,
+                          .ts = bot_server_now_ms()};
+    if (store_msg_add(q->srv->store, &m, &seq, &dup, &e))
+        sn_log(SN_LOG_ERR, "queue", "event=store_failed conv=%s err=\"%s\"", conv, e.msg);
+    free(meta);
+}
+
 int bot_queue_transfer(struct bot_queue *q,
                        struct bot_agent *a,
                        const char *conv_id,
                        const char *to,
+                       const char *note,
                        struct sn_err *err)
 {
     struct bot_agent *b;
@@ -720,12 +788,14 @@ int bot_queue_transfer(struct bot_queue *q,
                   a->chats[i].lang, err);
     if (rc)
         return rc;
+    if (note) /* the reason stays on record: an internal note (agents only) before the hand-over */
+        transfer_note(q, conv_id, a, b, note);
     struct bot_agent_chat c;
     bot_agents_chat_remove(a, i, &c);
     char *j = bot_agent_proto_closed(c.id, "transferred", &len);
     agent_send(a, j, len);
     send_chats(a);
-    hand_over(q, b, c.id, c.lang, "transfer", now);
+    hand_over(q, b, c.id, c.lang, "transfer", a, note, now);
     sn_log(SN_LOG_NOTICE, "queue", "event=transferred conv=%s from=%s to=%s", c.id, a->login,
            b->login);
     changed(q);
@@ -744,8 +814,8 @@ int bot_queue_close(struct bot_queue *q,
     size_t len;
     if (i < 0)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
-    int rc = move(q, conv_id, BOT_CONV_CLOSE, a->user_id, 0, resolution, NULL, a->chats[i].lang,
-                  err);
+    int rc =
+        move(q, conv_id, BOT_CONV_CLOSE, a->user_id, 0, resolution, NULL, a->chats[i].lang, err);
     if (rc)
         return rc;
     bot_agents_chat_remove(a, i, &c);

@@ -84,30 +84,49 @@ struct bot_agent *bot_queue_holder(const struct bot_queue *q, const char *conv_i
  * tick: bot_queue_revalidate): it gets welcome, the queue, its chats and their
  * transcripts. An older socket of the same user is replaced (closed with 1008). Returns the
  * agent, owned by the queue until bot_queue_agent_leave. */
-struct bot_agent *bot_queue_agent_join(struct bot_queue *q, struct bot_session *s,
-                                       const struct bot_user *u, const char *token);
+struct bot_agent *bot_queue_agent_join(struct bot_queue *q,
+                                       struct bot_session *s,
+                                       const struct bot_user *u,
+                                       const char *token);
 /* The agent's socket is gone (s->agent is cleared); its chats stay its own in the store. */
 void bot_queue_agent_leave(struct bot_queue *q, struct bot_agent *a);
 void bot_queue_agent_presence(struct bot_queue *q, struct bot_agent *a, int online);
 
 /* The agent takes conv_id from the queue. SN_ENOTFOUND (not queued), SN_ETOOBIG (at
  * capacity), SN_EDB (err set). */
-int bot_queue_take(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
+int bot_queue_take(struct bot_queue *q,
+                   struct bot_agent *a,
+                   const char *conv_id,
                    struct sn_err *err);
 /* Stores an agent reply (note: an internal note, never sent to the visitor) in conv_id, one
  * of the agent's chats, and relays a reply to the visitor; *seq is its seq (the original one
  * when client_id was stored already: *dup = 1). SN_ENOTFOUND (not the agent's), SN_EDB. */
-int bot_queue_write(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
-                    const char *text, const char *client_id, int note, long long *seq,
-                    int *dup, struct sn_err *err);
+int bot_queue_write(struct bot_queue *q,
+                    struct bot_agent *a,
+                    const char *conv_id,
+                    const char *text,
+                    const char *client_id,
+                    int note,
+                    long long *seq,
+                    int *dup,
+                    struct sn_err *err);
 /* Hands conv_id, one of a's chats, to the online agent with login `to` (below capacity): the
- * visitor is told who joined, the new agent gets it with its transcript, a gets `closed`
- * with resolution "transferred". SN_ENOTFOUND (not a's chat, or no such agent online),
- * SN_ETOOBIG (the other agent is at capacity), SN_EINVAL (to is a itself), SN_EDB. */
-int bot_queue_transfer(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
-                       const char *to, struct sn_err *err);
+ * visitor is told who joined, the new agent gets it with its transcript and `assigned` naming
+ * a ("from") and the reason (note: NULL for none; kept as an internal note of the
+ * conversation, never sent to the visitor), a gets `closed` with resolution "transferred".
+ * SN_ENOTFOUND (not a's chat, or no such agent online), SN_ETOOBIG (the other agent is at
+ * capacity), SN_EINVAL (to is a itself), SN_EDB. */
+int bot_queue_transfer(struct bot_queue *q,
+                       struct bot_agent *a,
+                       const char *conv_id,
+                       const char *to,
+                       const char *note,
+                       struct sn_err *err);
 /* Closes conv_id, one of the agent's chats, with a resolution code. SN_ENOTFOUND, SN_EDB. */
-int bot_queue_close(struct bot_queue *q, struct bot_agent *a, const char *conv_id,
-                    const char *resolution, struct sn_err *err);
+int bot_queue_close(struct bot_queue *q,
+                    struct bot_agent *a,
+                    const char *conv_id,
+                    const char *resolution,
+                    struct sn_err *err);
 
 #endif

@@ -72,6 +72,23 @@ static void codes(void **state)
         {"{\"type\":\"typing\",\"conversation\":5,\"on\":true}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"typing\",\"conversation\":\"c'--\",\"on\":true}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"typing\",\"conversation\":\"c_1\",\"on\":false}", BOT_PROTO_OK},
+        /* the reason (issue 14): optional, a string bounded like a note */
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":7}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":[\"x\"]}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":true}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":\"12345678901\"}",
+         BOT_PROTO_TOO_LONG},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":\"\\udc00\"}",
+         BOT_PROTO_BAD_UTF8},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":null}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":\"  \"}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":\"1234567890\"}",
+         BOT_PROTO_OK},
         {"{\"type\":\"PING\"}", BOT_PROTO_UNKNOWN_TYPE},
         {"{\"type\":7}", BOT_PROTO_UNKNOWN_TYPE},
         {"{\"type\":\"ping\"}", BOT_PROTO_OK},
@@ -112,6 +129,32 @@ static void reply_decoded(void **state)
     assert_null(in.text);
 }
 
+/* A transfer's reason: trimmed into text; absent, null or blank is none. */
+static void transfer_note_decoded(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *frame, *note;
+    } cases[] = {
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\"}", NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":null}", NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":\" \\t\"}", NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"to\":\"amal\",\"note\":\" فواتير \"}",
+         "فواتير"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_agent_in in;
+        assert_int_equal(decode(cases[i].frame, &in), BOT_PROTO_OK);
+        assert_int_equal(in.type, BOT_AGENT_IN_TRANSFER);
+        assert_string_equal(in.to, "amal");
+        if (cases[i].note)
+            assert_string_equal(in.text, cases[i].note);
+        else
+            assert_null(in.text);
+        bot_agent_in_fini(&in);
+    }
+}
+
 static void encoders(void **state)
 {
     (void)state;
@@ -133,9 +176,11 @@ static void encoders(void **state)
     bot_agent_proto_list_queue_item(l, "c_1", 5, "ar", "");
     bot_agent_proto_list_queue_item(l, "c_2", 0, "en", "help");
     s = bot_agent_proto_list_finish(l, NULL);
-    assert_string_equal(s, "{\"type\":\"queue\",\"items\":[{\"conversation\":\"c_1\",\"waiting_s\":5,"
-                           "\"lang\":\"ar\",\"last_question\":null},{\"conversation\":\"c_2\",\"waiting_s\":0,\"lang\":"
-                           "\"en\",\"last_question\":\"help\"}]}");
+    assert_string_equal(s,
+                        "{\"type\":\"queue\",\"items\":[{\"conversation\":\"c_1\",\"waiting_s\":5,"
+                        "\"lang\":\"ar\",\"last_question\":null},{\"conversation\":\"c_2\","
+                        "\"waiting_s\":0,\"lang\":"
+                        "\"en\",\"last_question\":\"help\"}]}");
     free(s);
     /* live frames of issue 14 */
     s = bot_agent_proto_typing("c_1", 1, &len);
@@ -169,6 +214,39 @@ static void encoders(void **state)
                            "\"agent\",\"text\":\"n\",\"ts\":10,\"agent\":{\"name\":\"أمل\"},"
                            "\"note\":true}],\"conversation\":\"c_1\"}");
     free(s);
+    /* issue 14: the agents frame, the transferred chat's "assigned", the note's meta */
+    l = bot_agent_proto_list_new("agents");
+    bot_agent_proto_list_agent_item(l, "amal", "أمل", 1, 2, 3);
+    bot_agent_proto_list_agent_item(l, "omar", "Omar", 0, 0, 3);
+    s = bot_agent_proto_list_finish(l, NULL);
+    assert_string_equal(s, "{\"type\":\"agents\",\"items\":[{\"login\":\"amal\",\"name\":\"أمل\","
+                           "\"status\":\"online\",\"chats\":2,\"capacity\":3},{\"login\":\"omar\","
+                           "\"name\":\"Omar\",\"status\":\"away\",\"chats\":0,\"capacity\":3}]}");
+    free(s);
+    s = bot_agent_proto_assigned_transfer("c_1", "ar", "amal", "أمل", "billing", NULL);
+    assert_string_equal(s, "{\"type\":\"assigned\",\"conversation\":\"c_1\",\"lang\":\"ar\","
+                           "\"by\":\"transfer\",\"from\":{\"login\":\"amal\",\"name\":\"أمل\"},"
+                           "\"note\":\"billing\"}");
+    free(s);
+    s = bot_agent_proto_assigned_transfer("c_1", "en", "amal", "Amal", NULL, NULL);
+    assert_non_null(strstr(s, "\"note\":null"));
+    free(s);
+    s = bot_agent_proto_transfer_meta("amal", "Amal", "omar", "Omar");
+    assert_string_equal(s, "{\"transfer\":{\"from\":{\"login\":\"amal\",\"name\":\"Amal\"},"
+                           "\"to\":{\"login\":\"omar\",\"name\":\"Omar\"}}}");
+    /* kept as a note's meta, the transcript carries it */
+    struct store_msg tn = {.conv_id = "c_1",
+                           .seq = 4,
+                           .sender = "note",
+                           .text = "billing",
+                           .agent = "Amal",
+                           .meta = s,
+                           .ts = 11};
+    char *f = bot_agent_proto_relay(&tn, NULL);
+    assert_non_null(strstr(f, "\"transfer\":{\"from\":{\"login\":\"amal\""));
+    assert_non_null(strstr(f, "\"note\":true"));
+    free(f);
+    free(s);
 }
 
 int main(void)
@@ -176,6 +254,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codes),
         cmocka_unit_test(reply_decoded),
+        cmocka_unit_test(transfer_note_decoded),
         cmocka_unit_test(encoders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,6 +189,20 @@ static void test_agent_grace_period(void **state)
     bot_agents_free(g);
 }
 
+/* A new display name (PATCH /api/me) replaces the old one; the same one is no change. */
+static void test_set_name(void **state)
+{
+    (void)state;
+    struct bot_agents *g = bot_agents_new();
+    void *old;
+    struct bot_agent *a = bot_agents_join(g, 1, "amal", "Amal", NULL, (void *)1, &old);
+    assert_int_equal(bot_agents_set_name(a, "Amal"), 0);
+    assert_int_equal(bot_agents_set_name(a, "أمل"), 1);
+    assert_string_equal(a->name, "أمل");
+    assert_int_equal(bot_agents_set_name(a, "أمل"), 0);
+    bot_agents_free(g);
+}
+
 /* Freed with agents and deadlines still in it (ASan checks nothing leaks). */
 static void test_free_full(void **state)
 {
@@ -215,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_choice),
         cmocka_unit_test(test_fifo_under_capacity),
         cmocka_unit_test(test_agent_grace_period),
+        cmocka_unit_test(test_set_name),
         cmocka_unit_test(test_free_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,12 +99,86 @@ static void test_route_table(void **state)
     assert_int_equal(n, 19);
 }
 
+/* PATCH /api/me's display name: trimmed, 1..64 characters, no control or bidi characters. */
+static void test_me_name(void **state)
+{
+    (void)state;
+    char x64[65], x65[66], b64[129], b65[131];
+    memset(x64, 'x', 64), x64[64] = 0;
+    memset(x65, 'x', 65), x65[65] = 0;
+    for (int i = 0; i < 64; i++)
+        memcpy(b64 + 2 * i, "\xd8\xa8", 2);
+    b64[128] = 0;
+    memcpy(b65, b64, 128), memcpy(b65 + 128, "\xd8\xa8", 2), b65[130] = 0;
+    static const char *const ok_out[] = {"Amal", "أمل حسن", "a b", "Amal 👩🏽‍💻",
+                                         "x",    "\xd8\xa8"};
+    struct {
+        const char *in, *out; /* out NULL: refused */
+    } cases[] = {
+        {"Amal", ok_out[0]},
+        {"  أمل حسن \t", ok_out[1]},
+        {"\xc2\xa0"
+         "a b\xe3\x80\x80",
+         ok_out[2]}, /* no-break and ideographic spaces trimmed */
+        {"Amal 👩🏽‍💻", ok_out[3]},
+        {"\nx\r\n", ok_out[4]},
+        {"\xd8\xa8 ", ok_out[5]},
+        {x64, x64},
+        {b64, b64},
+        {x65, NULL},
+        {b65, NULL},
+        {"", NULL},
+        {" \t\n ", NULL},
+        {"\xc2\xa0", NULL},
+        {"a\nb", NULL},
+        {"a\x01", NULL},
+        {"a\x7f", NULL},
+        {"a\xc2\x85", NULL}, /* C1 NEL */
+        {"\xe2\x80\xae"
+         "evil",
+         NULL},                   /* RIGHT-TO-LEFT OVERRIDE */
+        {"x\xe2\x81\xa6y", NULL}, /* LEFT-TO-RIGHT ISOLATE */
+        {"x\xe2\x80\xa8y", NULL}, /* LINE SEPARATOR */
+        {"\xff", NULL},           /* not UTF-8 */
+        {"\xd8", NULL},           /* cut */
+        {"\xed\xa0\x80", NULL},   /* a surrogate */
+        {"\xc0\xaf", NULL},       /* overlong */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[BOT_API_ME_NAME_MAX * 4 + 1] = "junk";
+        struct sn_err e = {0};
+        int rc = bot_api_me_name(cases[i].in, out, sizeof out, &e);
+        if (cases[i].out) {
+            if (rc)
+                fail_msg("case %zu refused: %s", i, e.msg);
+            assert_string_equal(out, cases[i].out);
+        } else {
+            if (!rc)
+                fail_msg("case %zu accepted as '%s'", i, out);
+            assert_int_equal(rc, SN_EINVAL);
+            assert_true(e.msg[0] != 0);
+            assert_string_equal(out, "");
+        }
+    }
+    /* the user's own routes: one PATCH /api/me, any role, a JSON body with a cap */
+    int n = 0;
+    for (const struct bot_api_route *r = bot_api_me_routes; r->path; r++, n++) {
+        assert_int_equal(r->method, BOT_API_PATCH);
+        assert_string_equal(r->path, "/api/me");
+        assert_int_equal(r->role, 0);
+        assert_int_equal(r->body, BOT_API_BODY_JSON);
+        assert_true(r->max_body > 0 && r->max_body <= 4096);
+    }
+    assert_int_equal(n, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_args_and_errors),
         cmocka_unit_test(test_route_table),
+        cmocka_unit_test(test_me_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

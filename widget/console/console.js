@@ -10,45 +10,68 @@
 
     var WS_URL = location.origin.replace(/^http/, 'ws') + '/agent';
     var BACKOFF_BASE = 500, BACKOFF_CAP = 15000, PING_EVERY = 25000;
-    var TITLE = document.title;
+    var TITLE = '';
 
-    var T = {
-        from: { visitor: 'الزائر', bot: 'روبوت', system: 'النظام', agent: 'موظف' },
-        note: 'ملاحظة داخلية',
-        online: 'متاح', away: 'غير متاح', offline: 'غير متصل',
-        connecting: 'جارٍ الاتصال…', connected: 'متصل', reconnecting: 'انقطع الاتصال؛ إعادة المحاولة…',
-        replaced: 'فُتحت اللوحة في نافذة أخرى؛ هذه النافذة لم تعد متصلة.',
-        take: 'استلام', waiting: 'ينتظر منذ', noQuestion: '(لا سؤال بعد)', noEmail: 'بلا بريد',
-        routing: { auto: 'التوزيع تلقائي: تُسند إليك المحادثات وأنت متاح.', pick: 'التوزيع يدوي: استلم المحادثة من القائمة.' },
-        transferred: 'حُوّلت المحادثة إلى موظف آخر.', transferFailed: 'تعذر التحويل: ',
-        transferTo: 'أدخل اسم مستخدم الموظف.',
-        newChat: '● محادثة جديدة', pending: 'قيد الإرسال', closed: 'أُغلقت المحادثة: ',
-        band: { high: 'ثقة عالية', medium: 'ثقة متوسطة', low: 'ثقة منخفضة' },
-        login: {
-            unauthorized: 'اسم المستخدم أو كلمة المرور غير صحيحة.',
-            rate_limited: 'محاولات كثيرة فاشلة؛ حاول بعد ',
-            role: 'هذا الحساب ليس حساب موظف.',
-            missing: 'أدخل اسم المستخدم وكلمة المرور.',
-            network: 'تعذر الاتصال بالخادم.'
-        },
-        errors: {
-            at_capacity: 'وصلت إلى الحد الأقصى من المحادثات.',
-            not_found: 'المحادثة لم تعد متاحة.',
-            too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.',
-            rate_limited: 'رسائل كثيرة بسرعة؛ انتظر لحظة.', internal: 'خطأ مؤقت في الخادم؛ أعد المحاولة.'
+    /* ---------- language: every text is data (i18n.js), the page follows the choice ---------- */
+    var I = window.SanadConsoleI18n;
+    var LANG_KEY = 'sanad.console.lang', NOTIFY_KEY = 'sanad.console.notify';
+    function store(k, v) { try { if (v === undefined) return localStorage.getItem(k); localStorage.setItem(k, v); } catch (e) { /* private mode */ } return null; }
+    /* the agent's choice, else the browser's language (Arabic for ar-*, else English) */
+    function initialLang() {
+        var saved = store(LANG_KEY);
+        if (saved === 'ar' || saved === 'en') return saved;
+        var prefs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'ar'];
+        for (var i = 0; i < prefs.length; i++) {
+            var p = String(prefs[i]).toLowerCase();
+            if (p.slice(0, 2) === 'ar') return 'ar';
+            if (p.slice(0, 2) === 'en') return 'en';
         }
-    };
-
-    /* Typing and "seen" (issue 14), per language: the console's language is its page's
-     * (<html lang>), read at each use, so that a localized console switches with it. */
-    var TYPING_T = {
-        ar: { visitorTyping: 'الزائر يكتب…', seen: 'قرأها الزائر' },
-        en: { visitorTyping: 'Visitor is typing…', seen: 'Seen by the visitor' }
-    };
-    function tt(key) {
-        var l = String(document.documentElement.lang || 'ar').slice(0, 2).toLowerCase();
-        return (TYPING_T[l] || TYPING_T.ar)[key];
+        return 'en';
     }
+    var lang = initialLang(), T = I.texts[lang];
+    function tx(path) {
+        var v = T;
+        path.split('.').forEach(function (k) { v = v == null ? v : v[k]; });
+        return v == null ? '' : v;
+    }
+    function fmt(t, vars) { return I.fmt(lang, t, vars); }
+    /* a name inside a sentence of the other direction: isolated (FSI … PDI), so that an Arabic
+     * name in an English label (or the reverse) does not reorder the words around it */
+    function iso(name) { return '\u2068' + String(name) + '\u2069'; }
+    function applyLang() {
+        T = I.texts[lang];
+        var root = document.documentElement;
+        root.lang = lang;
+        root.dir = I.dir[lang];
+        TITLE = T.title;
+        if (!flashTimer) document.title = TITLE;
+        [['data-i18n', null], ['data-i18n-placeholder', 'placeholder'], ['data-i18n-aria-label', 'aria-label'],
+         ['data-i18n-title', 'title']].forEach(function (a) {
+            var nodes = document.querySelectorAll('[' + a[0] + ']');
+            for (var i = 0; i < nodes.length; i++) {
+                var v = tx(nodes[i].getAttribute(a[0]));
+                if (a[1]) nodes[i].setAttribute(a[1], v); else nodes[i].textContent = v;
+            }
+        });
+        /* the switch names the other language in that language */
+        var other = lang === 'ar' ? 'en' : 'ar';
+        ['lang', 'login-lang'].forEach(function (id) {
+            var b = $(id);
+            b.textContent = I.texts[other].langName;
+            b.setAttribute('lang', other);
+            b.setAttribute('data-lang', other);
+        });
+    }
+    function setLang(l) {
+        if (l !== 'ar' && l !== 'en') return;
+        lang = l;
+        store(LANG_KEY, l);
+        applyLang();
+        rerender();
+    }
+
+    /* Typing and "seen" (issue 14): texts of the console's language (i18n.js). */
+    function tt(key) { return T[key]; }
     /* The agent's typing, told to the visitor: a start at most every TYPING_EVERY while typing
      * goes on, the end after TYPING_IDLE without a key, at the send, the blur, a switch of
      * chat or of mode (notes are not typing to the visitor). The visitor's indicator ends by
@@ -65,23 +88,21 @@
     }
     function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); }
     function show(n, on) { n.hidden = !on; }
-    function fmtWait(s) {
-        s = Math.max(0, Math.floor(s));
-        var m = Math.floor(s / 60), r = s % 60;
-        return m + ':' + (r < 10 ? '0' : '') + r;
-    }
-    function fmtTime(ts) {
-        if (typeof ts !== 'number') return '';
-        var d = new Date(ts);
-        return (d.getHours() < 10 ? '0' : '') + d.getHours() + ':' + (d.getMinutes() < 10 ? '0' : '') + d.getMinutes();
+    function fmtWait(s) { return fmt(T.waiting, { t: I.duration(lang, s) }); }
+    function fmtTime(ts) { return I.time(lang, ts); }
+    function langBadge(l) {
+        var b = el('span', 'lang', T.langBadge[l] || String(l || '?'));
+        if (T.langNames[l]) b.title = T.langNames[l];
+        return b;
     }
 
     /* ---------- state ---------- */
     var me = null;                 /* {login, name, role} */
     var ws = null, wsGen = 0, backoff = 0, retryTimer = null, pingTimer = null, stopped = true;
-    var routing = 'auto', status = 'offline';
+    var routing = 'auto', status = 'offline', connKey = null, tickets = [], agents = [], capacity = 0;
     var queue = [], queueAt = 0;   /* last snapshot and when it came */
-    var chats = {};                /* conversation -> {id, lang, msgs: [], closed, resolution, unread, pending: {cid: frame}} */
+    var chats = {};                /* conversation -> {id, lang, msgs: [], closed, resolution, unread, pending: {cid: frame},
+                                    * transfer: {from: {login, name}, note} when it was handed to us} */
     var order = [];                /* conversation ids, tab order */
     var selected = null;
     var counter = 0;
@@ -111,6 +132,7 @@
         me = null;
         show($('console'), false);
         show($('login'), true);
+        stopFlash();
         document.title = TITLE;
         $('login-name').focus();
     }
@@ -119,6 +141,7 @@
     $('login-form').addEventListener('submit', function (ev) {
         ev.preventDefault();
         unlockAudio();
+        askNotify(); /* a user gesture: the one time the browser is asked */
         var login = $('login-name').value.trim(), pw = $('login-password').value;
         if (!login || !pw) { loginError(T.login.missing); return; }
         var btn = $('login-submit');
@@ -131,11 +154,11 @@
                 if (!isAgent(r.body)) { loginError(T.login.role); return; }
                 startConsole(r.body);
             } else if (r.status === 429) {
-                loginError(T.login.rate_limited + (r.retry || '?') + ' ث.');
+                loginError(fmt(T.login.rate_limited, { t: I.duration(lang, +r.retry || 1) }));
             } else if (r.status === 401) {
                 loginError(T.login.unauthorized);
             } else {
-                loginError((r.body && r.body.error && r.body.error.message) || ('HTTP ' + r.status));
+                loginError(fmt(T.login.other, { code: r.status }));
             }
         }, function () {
             btn.disabled = false;
@@ -195,24 +218,24 @@
 
     /* ---------- the socket ---------- */
     function startConsole(user) {
-        me = user;
-        $('me').textContent = user.name || user.login;
+        setMe(user);
         show($('login'), false);
         show($('console'), true);
         stopped = false;
         backoff = 0;
         connect();
     }
-    function setConn(text, cls) {
+    function setConn(key, cls) {
         var c = $('conn');
-        c.textContent = text;
+        connKey = key;
+        c.textContent = key ? T[key] : '';
         c.className = 'conn ' + (cls || '');
     }
     function connect() {
         if (stopped) return;
         clearTimeout(retryTimer);
         show($('reconnect'), false);
-        setConn(T.connecting, 'connecting');
+        setConn('connecting', 'connecting');
         var gen = ++wsGen, sock;
         try { sock = new WebSocket(WS_URL, 'sanad.agent.v1'); } catch (e) { scheduleRetry(); return; }
         ws = sock;
@@ -220,7 +243,7 @@
         sock.onopen = function () {
             if (gen !== wsGen) return;
             backoff = 0;
-            setConn(T.connected, 'ok');
+            setConn('connected', 'ok');
             clearInterval(pingTimer);
             pingTimer = setInterval(function () { send({ type: 'ping' }); }, PING_EVERY);
         };
@@ -242,7 +265,7 @@
             if (stopped) return;
             if (ev.code === 1008 && replaced) {
                 /* another console of this agent took over: do not fight it */
-                setConn(T.replaced, 'error');
+                setConn('replaced', 'error');
                 show($('reconnect'), true);
                 return;
             }
@@ -254,7 +277,7 @@
     }
     function scheduleRetry() {
         if (stopped) return;
-        setConn(T.reconnecting, 'connecting');
+        setConn('reconnecting', 'connecting');
         var d = Math.min(BACKOFF_CAP, BACKOFF_BASE * Math.pow(2, backoff));
         backoff++;
         retryTimer = setTimeout(connect, d / 2 + Math.random() * d / 2);
@@ -266,7 +289,7 @@
         wsGen++;
         if (ws) { try { ws.close(1000); } catch (e) { /* closed */ } }
         ws = null;
-        chats = {}; order = []; selected = null; queue = [];
+        chats = {}; order = []; selected = null; queue = []; agents = [];
         renderQueue(); renderTabs(); renderChat();
     }
     $('reconnect').addEventListener('click', function () { backoff = 0; connect(); });
@@ -296,9 +319,9 @@
         switch (f.type) {
         case 'welcome':
             if (f.agent && typeof f.agent === 'object') {
-                me = { login: f.agent.login, name: f.agent.name, role: f.agent.role };
-                $('me').textContent = me.name || me.login;
+                setMe({ login: f.agent.login, name: f.agent.name, role: f.agent.role });
             }
+            if (typeof f.capacity === 'number') capacity = f.capacity;
             routing = f.routing === 'pick' ? 'pick' : 'auto';
             $('routing').textContent = T.routing[routing];
             /* the server starts us online; keep the agent's choice across reconnects */
@@ -309,7 +332,12 @@
             setPresence(f.status);
             break;
         case 'tickets':
-            renderTickets(Array.isArray(f.items) ? f.items : []);
+            tickets = Array.isArray(f.items) ? f.items : [];
+            renderTickets();
+            break;
+        case 'agents':
+            agents = Array.isArray(f.items) ? f.items.filter(function (a) { return a && typeof a.login === 'string'; }) : [];
+            renderAgents();
             break;
         case 'canned':
             setCanned(Array.isArray(f.items) ? f.items : []);
@@ -341,9 +369,15 @@
             var ca = chat(f.conversation, f.lang);
             ca.closed = false; /* a conversation closed earlier can come back after a new handoff */
             ca.resolution = null;
+            ca.transfer = f.by === 'transfer' && f.from && typeof f.from === 'object'
+                ? { from: { login: String(f.from.login || ''), name: String(f.from.name || f.from.login || '') },
+                    note: typeof f.note === 'string' ? f.note : null }
+                : null;
             if (!selected || (chats[selected] && chats[selected].closed)) selected = f.conversation;
             else chats[f.conversation].unread++;
             alertNewChat();
+            notify(ca.transfer ? fmt(T.notifyTransferred, { name: iso(ca.transfer.from.name) }) : T.notifyNewChat,
+                   ca.transfer && ca.transfer.note ? ca.transfer.note : '', f.conversation);
             renderTabs();
             renderChat();
             break;
@@ -365,6 +399,7 @@
             if (m.from === 'visitor') visitorTyping(c2, false); /* the message ends it */
             if (addMsg(c2, m)) {
                 if (f.conversation === selected) renderChat(); else { c2.unread++; renderTabs(); }
+                if (m.from === 'visitor') notify(T.notifyNewMessage, typeof m.text === 'string' ? m.text : '', f.conversation);
             }
             break;
         }
@@ -390,7 +425,7 @@
             c4.pending = {};
             visitorTyping(c4, false);
             if (typingConv === f.conversation) typingConv = null;
-            if (transferring === f.conversation) transferring = null;
+            if (transferring && transferring.conv === f.conversation) transferring = null;
             renderTabs();
             renderChat();
             break;
@@ -407,12 +442,13 @@
         }
         case 'error':
             if (transferring && !f.client_id) {
-                /* the answer to our transfer: the server's own words name the login */
+                /* the answer to our transfer, in the console's language, naming the login */
+                var tt = transferring;
                 transferring = null;
-                showError(T.transferFailed + (typeof f.message === 'string' && f.message ? f.message : (T.errors[f.code] || String(f.code))));
+                showError(fmt(T.transferFailed, { login: tt.to }) + (T.transferErrors[f.code] || T.errors.internal));
                 break;
             }
-            showError(T.errors[f.code] || (typeof f.message === 'string' ? f.message : String(f.code)));
+            showError(T.errors[f.code] || T.errors.internal);
             /* a refused reply is not resent */
             if (f.client_id) Object.keys(chats).forEach(function (id) { delete chats[id].pending[f.client_id]; });
             renderChat();
@@ -448,7 +484,8 @@
     function renderQueue() {
         var list = $('queue-list');
         clear(list);
-        $('queue-count').textContent = String(queue.length);
+        $('queue-count').textContent = I.num(lang, queue.length);
+        $('queue-count').setAttribute('aria-label', I.plural(lang, 'waiting', queue.length));
         show($('queue-empty'), queue.length === 0);
         var age = (Date.now() - queueAt) / 1000;
         queue.forEach(function (it) {
@@ -456,8 +493,8 @@
             var li = el('li', 'queue-item');
             li.setAttribute('data-conversation', it.conversation);
             var head = el('div', 'qi-head');
-            head.appendChild(el('span', 'lang', it.lang === 'en' ? 'EN' : it.lang === 'ar' ? 'ع' : String(it.lang || '?')));
-            var w = el('span', 'wait', T.waiting + ' ' + fmtWait((it.waiting_s | 0) + age));
+            head.appendChild(langBadge(it.lang));
+            var w = el('span', 'wait', fmtWait((it.waiting_s | 0) + age));
             w.setAttribute('data-waiting', String(it.waiting_s | 0));
             head.appendChild(w);
             var take = el('button', 'take', T.take);
@@ -473,19 +510,19 @@
         });
     }
     /* The messages visitors left while nobody could answer (text only, never HTML). */
-    function renderTickets(items) {
-        var list = $('tickets-list');
+    function renderTickets() {
+        var items = tickets, list = $('tickets-list');
         clear(list);
-        $('tickets-count').textContent = String(items.length);
+        $('tickets-count').textContent = I.num(lang, items.length);
+        $('tickets-count').setAttribute('aria-label', I.plural(lang, 'tickets', items.length));
         show($('tickets-empty'), items.length === 0);
         items.forEach(function (it) {
             if (!it || typeof it.text !== 'string') return;
             var li = el('li', 'ticket-item');
             li.setAttribute('data-ticket', String(it.id | 0));
             var head = el('div', 'qi-head');
-            head.appendChild(el('span', 'lang', it.lang === 'en' ? 'EN' : it.lang === 'ar' ? 'ع' : String(it.lang || '?')));
-            var when = typeof it.created === 'number' ? new Date(it.created) : null;
-            head.appendChild(el('span', 'when', when ? when.toLocaleString('ar') : ''));
+            head.appendChild(langBadge(it.lang));
+            head.appendChild(el('span', 'when', typeof it.created === 'number' ? I.dateTime(lang, it.created) : ''));
             li.appendChild(head);
             var em = el('p', 'email', typeof it.email === 'string' ? it.email : T.noEmail);
             em.setAttribute('dir', 'ltr');
@@ -500,7 +537,7 @@
         if (!queue.length) return;
         var age = (Date.now() - queueAt) / 1000, spans = $('queue-list').querySelectorAll('.wait');
         for (var i = 0; i < spans.length; i++)
-            spans[i].textContent = T.waiting + ' ' + fmtWait((+spans[i].getAttribute('data-waiting')) + age);
+            spans[i].textContent = fmtWait((+spans[i].getAttribute('data-waiting')) + age);
     }, 1000);
 
     /* ---------- tabs ---------- */
@@ -535,19 +572,24 @@
             b.setAttribute('aria-selected', id === selected ? 'true' : 'false');
             b.setAttribute('aria-controls', 'chat');
             b.tabIndex = id === selected ? 0 : -1;
-            b.appendChild(el('span', 'lang', c.lang === 'en' ? 'EN' : 'ع'));
+            b.appendChild(langBadge(c.lang === 'en' ? 'en' : 'ar'));
             var preview = lastVisitorText(c) || id;
             var t = el('span', 'tab-text', preview.length > 40 ? preview.slice(0, 40) + '…' : preview);
             t.setAttribute('dir', 'auto');
             b.appendChild(t);
-            if (c.unread) b.appendChild(el('span', 'badge', String(c.unread)));
+            if (c.unread) {
+                var ub = el('span', 'badge', I.num(lang, c.unread));
+                ub.setAttribute('aria-label', I.plural(lang, 'unread', c.unread));
+                b.appendChild(ub);
+            }
             if (c.closed) b.appendChild(el('span', 'badge done', '✓'));
             b.addEventListener('click', function () { select(id, false); });
             b.addEventListener('keydown', function (ev) {
                 var d = 0;
                 /* right-to-left: the next tab is on the left */
-                if (ev.key === 'ArrowLeft') d = 1;
-                else if (ev.key === 'ArrowRight') d = -1;
+                var rtl = I.dir[lang] === 'rtl';
+                if (ev.key === 'ArrowLeft') d = rtl ? 1 : -1;
+                else if (ev.key === 'ArrowRight') d = rtl ? -1 : 1;
                 else if (ev.key === 'Home') d = -i;
                 else if (ev.key === 'End') d = order.length - 1 - i;
                 else return;
@@ -564,15 +606,30 @@
         var from = m.from === 'visitor' || m.from === 'bot' || m.from === 'agent' || m.from === 'system' ? m.from : 'system';
         var row = el('div', 'msg from-' + from + (m.note ? ' note' : '') + (m.pending ? ' pending' : ''));
         if (typeof m.seq === 'number') row.setAttribute('data-seq', String(m.seq));
+        if (typeof m.ts === 'number') row.setAttribute('data-ts', String(m.ts));
         if (m.client_id) row.setAttribute('data-client-id', String(m.client_id));
         var meta = el('div', 'meta');
         var who = from === 'agent' && m.agent && typeof m.agent.name === 'string' && m.agent.name ? m.agent.name : T.from[from];
-        meta.appendChild(el('span', 'who', who));
+        var whoEl = el('span', 'who', who);
+        if (who !== T.from[from]) whoEl.setAttribute('dir', 'auto'); /* a name: the agent's own */
+        meta.appendChild(whoEl);
         if (m.note) meta.appendChild(el('span', 'tag internal', T.note));
+        if (m.note && m.transfer && typeof m.transfer === 'object') {
+            /* a transfer's reason, kept as a note: who handed the chat to whom */
+            row.classList.add('transfer-note');
+            meta.appendChild(el('span', 'tag transfer', T.transferNoteTag));
+            var ft = m.transfer.from || {}, tt = m.transfer.to || {};
+            var ftt = el('span', 'tag fromto', fmt(T.transferNoteFromTo, { from: iso(ft.name || ft.login || ''), to: iso(tt.name || tt.login || '') }));
+            meta.appendChild(ftt);
+        }
         if (from === 'bot') {
-            if (typeof m.kind === 'string') meta.appendChild(el('span', 'tag kind', m.kind));
+            if (typeof m.kind === 'string') {
+                var kt = el('span', 'tag kind', T.kind[m.kind] || m.kind);
+                kt.setAttribute('data-kind', m.kind);
+                meta.appendChild(kt);
+            }
             if (typeof m.kb_id === 'string' && m.kb_id) {
-                var kb = el('span', 'tag kb', m.kb_id);
+                var kb = el('span', 'tag kb id', m.kb_id);
                 kb.setAttribute('dir', 'ltr');
                 row.setAttribute('data-kb-id', m.kb_id);
                 meta.appendChild(kb);
@@ -581,7 +638,11 @@
                 meta.appendChild(el('span', 'tag band band-' + m.band, T.band[m.band]));
                 row.setAttribute('data-band', m.band);
             }
-            if (typeof m.intent === 'string' && m.intent) meta.appendChild(el('span', 'tag intent', m.intent));
+            if (typeof m.intent === 'string' && m.intent) {
+                var it2 = el('span', 'tag intent id', m.intent); /* an id, not a word of the interface */
+                it2.setAttribute('dir', 'ltr');
+                meta.appendChild(it2);
+            }
         }
         if (m.pending) meta.appendChild(el('span', 'tag', T.pending));
         meta.appendChild(el('span', 'time', fmtTime(m.ts)));
@@ -606,7 +667,26 @@
         show($('chat'), !!c);
         if (!c) return;
         $('chat').setAttribute('aria-labelledby', 'tab-' + c.id);
-        $('chat-title').textContent = c.id + (c.lang ? ' · ' + c.lang : '');
+        var title = $('chat-title');
+        clear(title);
+        var cid = el('span', 'id', c.id); /* an id, not a word of the interface */
+        cid.setAttribute('dir', 'ltr');
+        title.appendChild(cid);
+        if (c.lang) title.appendChild(document.createTextNode(' · ' + (T.langNames[c.lang] || c.lang)));
+        var info = $('transfer-info');
+        clear(info);
+        if (c.transfer && !c.closed) {
+            info.appendChild(el('strong', null, fmt(T.transferredFrom, { name: iso(c.transfer.from.name) })));
+            var why = el('span', 'why', c.transfer.note !== null ? T.transferReason : T.transferNoReason);
+            if (c.transfer.note !== null) {
+                var nt = el('q', 'reason', c.transfer.note);
+                nt.setAttribute('dir', 'auto');
+                why.appendChild(nt);
+            }
+            info.appendChild(document.createTextNode(' '));
+            info.appendChild(why);
+        }
+        show(info, !!(c.transfer && !c.closed));
         var log = $('transcript');
         var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
         clear(log);
@@ -624,15 +704,15 @@
         if (atBottom || log.getAttribute('data-conversation') !== c.id) log.scrollTop = log.scrollHeight;
         log.setAttribute('data-conversation', c.id);
         var closedNote = $('chat-closed');
-        closedNote.textContent = !c.closed ? '' : c.resolution === 'transferred' ? T.transferred : T.closed + c.resolution;
+        closedNote.textContent = !c.closed ? '' : c.resolution === 'transferred' ? T.transferred
+            : T.closed + (T.resolution[c.resolution] || c.resolution);
         $('chat').classList.toggle('transferred', c.closed && c.resolution === 'transferred');
         show(closedNote, c.closed);
         $('reply-text').disabled = c.closed;
         $('send').disabled = c.closed;
         $('close-chat').disabled = c.closed;
         $('resolution').disabled = c.closed;
-        $('transfer').disabled = c.closed;
-        $('transfer-to').disabled = c.closed;
+        renderAgents();
         $('canned').disabled = c.closed;
     }
 
@@ -693,8 +773,8 @@
         var n = mode() === 'note';
         if (n) typingStop();
         $('composer').classList.toggle('note-mode', n);
-        $('send').textContent = n ? 'حفظ الملاحظة' : 'إرسال';
-        $('reply-text').placeholder = n ? 'ملاحظة داخلية لا يراها الزائر…' : 'اكتب ردك… (Enter للإرسال، Shift+Enter لسطر جديد)';
+        $('send').textContent = n ? T.saveNote : T.send;
+        $('reply-text').placeholder = n ? T.notePh : T.replyPh;
     }
     $('mode-reply').addEventListener('change', syncMode);
     $('mode-note').addEventListener('change', syncMode);
@@ -726,12 +806,14 @@
     var transferring = null; /* conversation of the transfer awaiting its answer */
     $('transfer-form').addEventListener('submit', function (ev) {
         ev.preventDefault();
-        var c = selected && chats[selected], to = $('transfer-to').value.trim();
+        var c = selected && chats[selected], to = $('transfer-to').value, note = $('transfer-note').value.trim();
         if (!c || c.closed) return;
-        if (!to) { showError(T.transferTo); return; }
-        if (send({ type: 'transfer', conversation: c.id, to: to })) {
-            transferring = c.id;
-            $('transfer-to').value = '';
+        if (!to) { showError(T.transferPick); return; }
+        var f = { type: 'transfer', conversation: c.id, to: to };
+        if (note) f.note = note;
+        if (send(f)) {
+            transferring = { conv: c.id, to: to };
+            $('transfer-note').value = '';
         }
     });
 
@@ -750,6 +832,7 @@
             var o = document.createElement('option');
             o.value = k;
             o.textContent = '/' + k; /* text only */
+            o.className = 'id'; /* a shortcut is an id, not a word of the interface */
             sel.appendChild(o);
         });
     }
@@ -784,7 +867,248 @@
         ta.focus();
     });
 
+    /* ---------- the transfer picker: the other online agents with their load ---------- */
+    function renderAgents() {
+        var sel = $('transfer-to'), keep = sel.value, c = selected && chats[selected];
+        clear(sel);
+        var others = agents.filter(function (a) { return (!me || a.login !== me.login) && a.status === 'online'; });
+        var free = 0;
+        others.forEach(function (a) {
+            var cap = typeof a.capacity === 'number' ? a.capacity : capacity, n = a.chats | 0;
+            var isFull = n >= cap;
+            var load = fmt(T.loadOf, { chats: n, capacity: cap }) + (isFull ? ' · ' + T.full : '');
+            var o = el('option', null, fmt(T.agentLoad, { name: iso(a.name || a.login), load: load }));
+            o.value = a.login;
+            o.disabled = isFull;
+            o.setAttribute('data-chats', String(n));
+            o.setAttribute('data-capacity', String(cap));
+            if (!isFull) free++;
+            sel.appendChild(o);
+        });
+        if (!others.length) {
+            var none = el('option', null, T.transferNone);
+            none.value = '';
+            none.disabled = true;
+            sel.appendChild(none);
+        }
+        /* the choice made before the list changed stays when it is still possible */
+        var opts = sel.options, pick = '';
+        for (var i = 0; i < opts.length; i++) {
+            if (opts[i].disabled) continue;
+            if (opts[i].value === keep) { pick = keep; break; }
+            if (!pick) pick = opts[i].value;
+        }
+        sel.value = pick;
+        var off = !c || c.closed || !free;
+        sel.disabled = !c || c.closed || !others.length;
+        $('transfer').disabled = off;
+        $('transfer-note').disabled = off;
+    }
+
+    /* ---------- who I am: display name and avatar (initials on a colour of the login) ---------- */
+    function initials(name) {
+        var words = String(name || '').trim().split(/\s+/).filter(Boolean);
+        var first = words.length ? Array.from(words[0])[0] : '?';
+        var second = words.length > 1 ? Array.from(words[words.length - 1])[0] : '';
+        return (first + second).toUpperCase();
+    }
+    function hue(login) {
+        var h = 0;
+        for (var i = 0; i < login.length; i++) h = (h * 31 + login.charCodeAt(i)) % 360;
+        return h;
+    }
+    function setMe(u) {
+        me = u;
+        var name = u.name || u.login;
+        $('me').textContent = name;
+        var av = $('avatar');
+        av.textContent = initials(name);
+        av.style.backgroundColor = 'hsl(' + hue(String(u.login || '')) + ', 55%, 38%)';
+        av.setAttribute('data-login', String(u.login || ''));
+        renderAgents();
+    }
+    var nameKey = null;
+    function nameStatus(key, bad) {
+        var st = $('name-status'), text = key ? T[key] : '';
+        nameKey = key ? [key, bad] : null;
+        st.textContent = text;
+        st.className = 'name-status' + (bad ? ' error' : '');
+        show(st, !!text);
+        clearTimeout(nameStatus.t);
+        if (text && !bad) nameStatus.t = setTimeout(function () { nameStatus(''); }, 5000);
+    }
+    function openName(on) {
+        show($('name-form'), on);
+        show($('edit-name'), !on);
+        if (on) {
+            $('name-input').value = me ? me.name || '' : '';
+            $('name-input').focus();
+        } else {
+            $('edit-name').focus();
+        }
+    }
+    $('edit-name').addEventListener('click', function () { nameStatus(''); openName(true); });
+    $('name-cancel').addEventListener('click', function () { openName(false); });
+    $('name-form').addEventListener('keydown', function (ev) {
+        if (ev.key === 'Escape') { ev.preventDefault(); ev.stopPropagation(); openName(false); }
+    });
+    $('name-form').addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var name = $('name-input').value.trim(), btn = $('name-save');
+        /* the server decides (1..64 characters, no control characters); this only saves a trip */
+        if (!name || Array.from(name).length > 64) { nameStatus('nameInvalid', true); return; }
+        btn.disabled = true;
+        api('PATCH', '/api/me', { name: name }).then(function (r) {
+            btn.disabled = false;
+            if (r.status === 200 && r.body) {
+                setMe({ login: r.body.login, name: r.body.name, role: r.body.role });
+                openName(false);
+                nameStatus('nameSaved', false);
+            } else if (r.status === 401) {
+                showLogin();
+            } else {
+                nameStatus(r.status === 400 ? 'nameInvalid' : 'nameFailed', true);
+            }
+        }, function () { btn.disabled = false; nameStatus('nameFailed', true); });
+    });
+
+    /* ---------- desktop notifications: asked once, on a gesture; only while the tab is not seen ---------- */
+    function N() { return typeof window.Notification === 'function' ? window.Notification : null; }
+    function renderNotify() {
+        var n = N(), b = $('notify'), st = $('notify-state');
+        var perm = n ? n.permission : 'unsupported';
+        show(b, perm === 'default');
+        st.textContent = perm === 'granted' ? T.notifyGranted : perm === 'denied' ? T.notifyDenied
+            : perm === 'unsupported' ? T.notifyUnsupported : '';
+        st.setAttribute('data-permission', perm);
+        show(st, perm !== 'default');
+    }
+    function askNotify(force) {
+        var n = N();
+        if (!n || n.permission !== 'default') return;
+        if (!force && store(NOTIFY_KEY) === 'asked') return; /* asked once: the button remains */
+        store(NOTIFY_KEY, 'asked');
+        try {
+            var p = n.requestPermission(renderNotify);
+            if (p && typeof p.then === 'function') p.then(renderNotify, renderNotify);
+        } catch (e) { renderNotify(); }
+    }
+    $('notify').addEventListener('click', function () { askNotify(true); });
+    /* a choice made in the browser's own settings (or by WebDriver) shows at once */
+    try {
+        if (navigator.permissions && navigator.permissions.query)
+            navigator.permissions.query({ name: 'notifications' }).then(function (st) {
+                st.onchange = renderNotify;
+            }, function () { /* not queryable: the next render shows it */ });
+    } catch (e) { /* idem */ }
+    document.addEventListener('visibilitychange', renderNotify);
+    var notes = {}; /* conversation -> its open notification (one each: a new one replaces it) */
+    function notify(title, body, conv) {
+        var n = N();
+        if (!n || n.permission !== 'granted') return;
+        if (!document.hidden && document.hasFocus()) return; /* the agent sees the page: the beep is enough */
+        try {
+            if (notes[conv]) notes[conv].close();
+            var note = new n(title, { body: String(body || '').slice(0, 200), tag: 'sanad-' + conv, lang: lang,
+                                       dir: I.dir[lang] });
+            notes[conv] = note;
+            note.onclick = function () {
+                window.focus();
+                if (chats[conv]) select(conv, false);
+                note.close();
+            };
+            note.onclose = function () { if (notes[conv] === note) delete notes[conv]; };
+        } catch (e) { /* a browser that only notifies from a service worker: the beep stays */ }
+    }
+
+    /* ---------- keyboard shortcuts and their help panel ---------- */
+    var helpReturn = null;
+    function openHelp() {
+        if (!$('help').hidden) return;
+        helpReturn = document.activeElement;
+        show($('help'), true);
+        $('help-close').focus();
+    }
+    function closeHelp() {
+        if ($('help').hidden) return;
+        show($('help'), false);
+        var r = helpReturn && document.contains(helpReturn) ? helpReturn : $('help-open');
+        helpReturn = null;
+        r.focus();
+    }
+    $('help-open').addEventListener('click', openHelp);
+    $('help-close').addEventListener('click', closeHelp);
+    $('help').addEventListener('click', function (ev) { if (ev.target === $('help')) closeHelp(); });
+    function typing(t) {
+        return t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable ||
+                     (t.tagName === 'INPUT' && !/^(radio|checkbox|button|submit)$/.test(t.type)));
+    }
+    function step(d) {
+        if (!order.length) return;
+        var i = order.indexOf(selected);
+        select(order[(i + d + order.length) % order.length], true);
+    }
+    function takeOldest() {
+        /* the queue is FIFO: its first item has waited longest */
+        for (var i = 0; i < queue.length; i++)
+            if (queue[i] && typeof queue[i].conversation === 'string') { send({ type: 'take', conversation: queue[i].conversation }); return; }
+    }
+    document.addEventListener('keydown', function (ev) {
+        if ($('console').hidden) return;
+        if (!$('help').hidden) {
+            if (ev.key === 'Escape') { ev.preventDefault(); closeHelp(); }
+            else if (ev.key === 'Tab') { ev.preventDefault(); $('help-close').focus(); } /* the focus stays in the panel */
+            return;
+        }
+        if (ev.isComposing) return;
+        if (ev.key === '?' && !ev.ctrlKey && !ev.altKey && !ev.metaKey && !typing(ev.target)) {
+            ev.preventDefault();
+            openHelp();
+        } else if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.key === 'ArrowDown' || ev.key === 'ArrowUp')) {
+            ev.preventDefault();
+            step(ev.key === 'ArrowDown' ? 1 : -1);
+        } else if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code === 'KeyN') {
+            /* reply <-> internal note, then straight into the box */
+            ev.preventDefault();
+            var toNote = mode() !== 'note';
+            $(toNote ? 'mode-note' : 'mode-reply').checked = true;
+            syncMode();
+            if (!$('reply-text').disabled && !$('chat').hidden) $('reply-text').focus();
+        } else if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code === 'KeyT') {
+            ev.preventDefault();
+            takeOldest();
+        }
+    });
+    $('reply-text').addEventListener('keydown', function (ev) {
+        if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey) && !ev.isComposing) { ev.preventDefault(); submit(); }
+    });
+
+    /* ---------- language switch ---------- */
+    function rerender() {
+        setPresence(status);
+        if (connKey) setConn(connKey, $('conn').className.replace(/^conn\s*/, ''));
+        $('routing').textContent = T.routing[routing];
+        syncMode();
+        renderNotify();
+        renderQueue();
+        renderTickets();
+        renderTabs();
+        renderChat();
+        renderAgents();
+        if (nameKey) nameStatus(nameKey[0], nameKey[1]);
+        if (!$('login-error').hidden) loginError(''); /* its text was in the other language */
+    }
+    ['lang', 'login-lang'].forEach(function (id) {
+        $(id).addEventListener('click', function () {
+            setLang(this.getAttribute('data-lang'));
+            this.focus();
+        });
+    });
+
     /* ---------- start: skip the login page while the cookie is valid ---------- */
+    applyLang();
+    renderNotify();
+    renderAgents();
     syncMode();
     api('GET', '/api/me').then(function (r) {
         if (r.status === 200 && isAgent(r.body)) startConsole(r.body); else showLogin();
