@@ -59,6 +59,9 @@ struct bot_config {
     int nwin[7];
     short win[7][BOT_CONFIG_MAX_WINDOWS][2];
     char *timezone; /* IANA name (TZ) the hours are in; NULL: the system's */
+    /* attachments (bot/attach.h) */
+    char *attachments_dir;    /* uploaded files by content hash, default beside store_db */
+    int attachment_max_bytes; /* bytes of one uploaded file, 5 MiB */
 };
 
 /* True when business hours are set and the time t (seconds since the epoch) is outside
