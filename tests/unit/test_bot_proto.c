@@ -53,6 +53,34 @@ static void codes(void **state)
         {"{\"type\":\"message\",\"text\":\"12345678901\",\"client_id\":\"a\"}", BOT_PROTO_TOO_LONG},
         {"{\"type\":\"feedback\",\"seq\":0,\"helpful\":true}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"typing\",\"on\":1}", BOT_PROTO_BAD_FIELD},
+        /* attachments: the id an upload answered, then text may be empty or absent */
+        {"{\"type\":\"message\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef\"}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"message\",\"text\":\"\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef\"}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"message\",\"text\":null,\"client_id\":\"a\",\"attachment\":null}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":7,\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":\"../../etc/"
+         "passwd\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789ABCDEF0123456789abcdef\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef0\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":1}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":{}}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"12345678901\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef\"}",
+         BOT_PROTO_TOO_LONG},
         {"{\"type\":\"ping\"}", BOT_PROTO_OK},
         {"{\"type\":\"hello\",\"token\":null,\"extra\":[1,2]}", BOT_PROTO_OK},
     };
@@ -90,6 +118,42 @@ static void error_keeps_client_id(void **state)
                      BOT_PROTO_EMPTY);
     assert_string_equal(in.client_id, "c9");
     assert_null(in.text);
+}
+
+/* A message with an attachment: the id kept, no text; its meta carries the file's fields,
+ * and the stored message's frame carries them as "attachment". */
+static void attachment_message(void **state)
+{
+    (void)state;
+    struct bot_proto_in in;
+    assert_int_equal(decode("{\"type\":\"message\",\"text\":\"  \",\"client_id\":\"f\","
+                            "\"attachment\":\"0123456789abcdef0123456789abcdef\"}",
+                            &in),
+                     BOT_PROTO_OK);
+    assert_string_equal(in.attachment, "0123456789abcdef0123456789abcdef");
+    assert_null(in.text);
+    bot_proto_in_fini(&in);
+    struct store_att a = {.id = "0123456789abcdef0123456789abcdef",
+                          .conv_id = "c_1",
+                          .type = "image/png",
+                          .size = 70,
+                          .name = "\xd8\xb5.png"};
+    char *meta = bot_proto_attachment_meta(&a);
+    struct store_msg m = {.conv_id = "c_1",
+                          .seq = 4,
+                          .sender = "visitor",
+                          .client_id = "f",
+                          .text = "",
+                          .meta = meta,
+                          .ts = 9};
+    char *f = bot_proto_stored_message(&m, NULL);
+    assert_string_equal(f, "{\"type\":\"message\",\"seq\":4,\"from\":\"visitor\",\"text\":\"\","
+                           "\"ts\":9,\"attachment\":{\"id\":\"0123456789abcdef0123456789abcdef\","
+                           "\"url\":\"/api/attachments/0123456789abcdef0123456789abcdef\","
+                           "\"type\":\"image/png\",\"size\":70,\"name\":\"\xd8\xb5.png\"},"
+                           "\"client_id\":\"f\"}");
+    free(f);
+    free(meta);
 }
 
 static void encoders(void **state)
@@ -202,6 +266,7 @@ int main(void)
         cmocka_unit_test(message_trimmed_and_counted),
         cmocka_unit_test(error_keeps_client_id),
         cmocka_unit_test(encoders),
+        cmocka_unit_test(attachment_message),
         cmocka_unit_test(stored_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
