@@ -488,12 +488,14 @@ char *bot_proto_message_left(long long ticket, size_t *len)
 
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)
 {
-    return bot_proto_dump(json_pack("{s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}, s:{s:i, s:i}}", "type",
-                                    "welcome", "token", w->token, "conversation", w->conversation,
-                                    "resumed", w->resumed, "state", w->state, "bot", "name",
-                                    w->bot_name, "is_bot", 1, "limits", "max_text", w->max_text,
-                                    "max_frame", w->max_frame),
-                          len);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}, s:{s:i, s:i}}", "type",
+                          "welcome", "token", w->token, "conversation", w->conversation, "resumed",
+                          w->resumed, "state", w->state, "bot", "name", w->bot_name, "is_bot", 1,
+                          "limits", "max_text", w->max_text, "max_frame", w->max_frame);
+    if (o && w->max_attachment > 0) /* the widget checks a file's size before it uploads */
+        json_object_set_new(json_object_get(o, "limits"), "max_attachment",
+                            json_integer(w->max_attachment));
+    return bot_proto_dump(o, len);
 }
 
 /* Sets key in o unless o has it: meta never overrides what the columns say. */

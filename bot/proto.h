@@ -97,6 +97,7 @@ char *bot_proto_message_left(long long ticket, size_t *len);
 struct bot_proto_welcome {
     const char *token, *conversation, *state, *bot_name;
     int resumed, max_text, max_frame;
+    int max_attachment; /* bytes of an upload (attachment_max_bytes); 0: left out */
 };
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len);
 

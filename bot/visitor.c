@@ -263,7 +263,8 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
                                   .bot_name = cfg->bot_name,
                                   .resumed = resumed,
                                   .max_text = cfg->max_text,
-                                  .max_frame = cfg->max_frame};
+                                  .max_frame = cfg->max_frame,
+                                  .max_attachment = cfg->attachment_max_bytes};
     size_t len;
     char *j = bot_proto_welcome(&w, &len);
     bot_session_send(s, j, len);
