@@ -362,6 +362,10 @@
                 var mm = { seq: f.seq, from: 'agent', text: p.text, ts: Date.now(), client_id: f.client_id,
                            agent: { name: me ? me.name : '' } };
                 if (p.type === 'note') mm.note = true;
+                if (c3.pendingAtt && c3.pendingAtt[f.client_id]) {
+                    mm.attachment = c3.pendingAtt[f.client_id];
+                    delete c3.pendingAtt[f.client_id];
+                }
                 addMsg(c3, mm);
             }
             if (f.conversation === selected) renderChat();
