@@ -334,3 +334,20 @@ def attach_dir_that_cannot_be_made_is_a_config_error(srv):
                        capture_output=True, timeout=60)
     err = p.stderr.decode("utf-8", "replace")
     assert p.returncode != 0 and "attachments_dir" in err, (p.returncode, err)
+
+
+@test(server={})
+def attach_large_file_round_trips(srv):
+    """A file just under the default cap (5 MiB) goes up and comes back byte for byte: the
+    answer is larger than one socket write."""
+    ws, w = visitor(srv)
+    data = PNG + os.urandom((5 << 20) - len(PNG) - 1)
+    st, _, j = upload(srv, data, name="big.png", token=w["token"])
+    assert st == 201 and j["size"] == len(data), (st, j)
+    gst, gh, gb = srv.get(j["url"])
+    assert " 200 " in gst and len(gb) == len(data) and gb == data, (gst, len(gb))
+    # one byte over: refused from its Content-Length (the body is not read: only its start is
+    # sent here, as a client that reads the early answer would stop)
+    refused_upload(upload(srv, data, name="big.png", token=w["token"], cl=(5 << 20) + 1,
+                          body=data[:1000]), 413, "too_big")
+    ws.close()
