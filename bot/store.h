@@ -137,8 +137,12 @@ struct store_ops {
                        struct sn_err *err);
     int (*att_add)(struct store *s, const struct store_att *a, struct sn_err *err);
     int (*att_get)(struct store *s, const char *id, struct store_att *out, struct sn_err *err);
-    int (*att_conv_rm)(struct store *s, const char *conv_id, store_hash_fn *fn, void *ctx,
-                       int *removed, struct sn_err *err);
+    int (*att_conv_rm)(struct store *s,
+                       const char *conv_id,
+                       store_hash_fn *fn,
+                       void *ctx,
+                       int *removed,
+                       struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
 };
