@@ -44,6 +44,8 @@ static const struct key keys[] = {
      "uploaded attachments, one file per content hash (default: attachments/ beside store_db)"},
     {"attachment_max_bytes", T_INT, 0, OFF(attachment_max_bytes), "5242880", 1, 64 << 20,
      "bytes of one uploaded attachment (image or PDF); larger gets 413"},
+    {"attachments_per_conversation", T_INT, 0, OFF(attachments_per_conversation), "100", 1, 1000000,
+     "uploads one conversation may make; the next gets 429"},
     {"widget_dir", T_STR, K_RESTART, OFF(widget_dir), NULL, 0, 0,
      "static files served over HTTP (default: the widget/ beside the binary)"},
     {"intents_dir", T_STR, 0, OFF(intents_dir), NULL, 0, 0,

@@ -62,6 +62,7 @@ struct bot_config {
     /* attachments (bot/attach.h) */
     char *attachments_dir;    /* uploaded files by content hash, default beside store_db */
     int attachment_max_bytes; /* bytes of one uploaded file, 5 MiB */
+    int attachments_per_conversation; /* uploads one conversation may make, 100 */
 };
 
 /* True when business hours are set and the time t (seconds since the epoch) is outside

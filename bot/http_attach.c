@@ -76,6 +76,19 @@ void bot_http_attach_upload(struct bot_api_call *c, const char *conv)
                       "only images (PNG, JPEG, GIF, WebP) and PDF files are taken");
         return;
     }
+    /* a conversation cannot fill the disk: its uploads are counted */
+    long long n = 0;
+    if (store_att_count(srv->store, conv, &n, &e)) {
+        sn_log(SN_LOG_ERR, "attach", "event=count_failed conv=%s err=\"%s\"", conv, e.msg);
+        bot_api_error(c, 500, "internal", "the attachment could not be stored");
+        return;
+    }
+    if (n >= srv->cfg->attachments_per_conversation) {
+        bot_api_error(
+            c, 429, "too_many_attachments",
+            "this conversation has %lld attachments already (attachments_per_conversation)", n);
+        return;
+    }
     randombytes_buf(rnd, sizeof rnd); /* 128 bits: the id is the URL's only secret */
     sodium_bin2hex(a.id, sizeof a.id, rnd, sizeof rnd);
     snprintf(a.conv_id, sizeof a.conv_id, "%s", conv);

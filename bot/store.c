@@ -136,3 +136,8 @@ int store_att_conv_rm(struct store *s,
 {
     return s->ops->att_conv_rm(s, conv_id, fn, ctx, removed, err);
 }
+
+int store_att_count(struct store *s, const char *conv_id, long long *n, struct sn_err *err)
+{
+    return s->ops->att_count(s, conv_id, n, err);
+}

@@ -137,6 +137,7 @@ struct store_ops {
                        struct sn_err *err);
     int (*att_add)(struct store *s, const struct store_att *a, struct sn_err *err);
     int (*att_get)(struct store *s, const char *id, struct store_att *out, struct sn_err *err);
+    int (*att_count)(struct store *s, const char *conv_id, long long *n, struct sn_err *err);
     int (*att_conv_rm)(struct store *s,
                        const char *conv_id,
                        store_hash_fn *fn,
@@ -247,6 +248,8 @@ int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, vo
 int store_att_add(struct store *s, const struct store_att *a, struct sn_err *err);
 /* The attachment id into *out. SN_ENOTFOUND when there is none. */
 int store_att_get(struct store *s, const char *id, struct store_att *out, struct sn_err *err);
+/* How many attachments conversation conv_id has, into *n. */
+int store_att_count(struct store *s, const char *conv_id, long long *n, struct sn_err *err);
 /* Removes every attachment row of conversation conv_id in one transaction (*removed: how
  * many), then calls fn for each of their hashes that no row of any conversation uses any
  * more: the files the caller may delete. Call it outside a batch (a file must not go before

@@ -378,6 +378,7 @@ enum {
     S_ATT_CONV_HASHES,
     S_ATT_CONV_DEL,
     S_ATT_HASH_USED,
+    S_ATT_COUNT,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -436,6 +437,7 @@ static const char *sql[S_COUNT] = {
     [S_ATT_CONV_HASHES] = "SELECT DISTINCT hash FROM attachments WHERE conv_id = ?1",
     [S_ATT_CONV_DEL] = "DELETE FROM attachments WHERE conv_id = ?1",
     [S_ATT_HASH_USED] = "SELECT 1 FROM attachments WHERE hash = ?1 LIMIT 1",
+    [S_ATT_COUNT] = "SELECT count(*) FROM attachments WHERE conv_id = ?1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1184,6 +1186,17 @@ static int sq_att_get(struct store *s, const char *id, struct store_att *out, st
     return rc;
 }
 
+static int sq_att_count(struct store *s, const char *conv_id, long long *n, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_ATT_COUNT);
+    bind_text(st, 1, conv_id);
+    int step = sqlite3_step(st);
+    *n = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW ? SN_OK : db_err(q, err, "count attachments");
+}
+
 /* Deletes conv_id's attachment rows (one transaction), then names each file no row uses. */
 static int sq_att_conv_rm(struct store *s,
                           const char *conv_id,
@@ -1240,6 +1253,7 @@ out:
 static const struct store_ops sqlite_ops = {
     .att_add = sq_att_add,
     .att_get = sq_att_get,
+    .att_count = sq_att_count,
     .att_conv_rm = sq_att_conv_rm,
     .canned_set = sq_canned_set,
     .canned_rm = sq_canned_rm,

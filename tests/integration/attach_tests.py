@@ -351,3 +351,19 @@ def attach_large_file_round_trips(srv):
     refused_upload(upload(srv, data, name="big.png", token=w["token"], cl=(5 << 20) + 1,
                           body=data[:1000]), 413, "too_big")
     ws.close()
+
+
+@test(server={"attachments_per_conversation": 2})
+def attach_uploads_per_conversation_are_capped(srv):
+    """A conversation cannot fill the disk: past attachments_per_conversation uploads the next
+    gets 429 and nothing is stored; another conversation still uploads."""
+    ws, w = visitor(srv)
+    for data in (PNG, PDF):
+        assert upload(srv, data, token=w["token"])[0] == 201
+    refused_upload(upload(srv, GIF, token=w["token"]), 429, "too_many_attachments")
+    assert srv.count("SELECT count(*) FROM attachments") == 2
+    assert len(att_files(srv)) == 2
+    other, ow = visitor(srv)
+    assert upload(srv, GIF, token=ow["token"])[0] == 201
+    ws.close()
+    other.close()

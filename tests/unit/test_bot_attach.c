@@ -226,6 +226,11 @@ static void test_files_and_rows(void **state)
     assert_string_equal(r.name, "p.png");
     assert_int_equal(r.size, sizeof png - 1);
     assert_int_equal(store_att_get(s, "ffffffffffffffffffffffffffffffff", &r, &e), SN_ENOTFOUND);
+    long long cnt = -1;
+    assert_int_equal(store_att_count(s, "c1", &cnt, &e), SN_OK);
+    assert_int_equal(cnt, 1);
+    assert_int_equal(store_att_count(s, "nobody", &cnt, &e), SN_OK);
+    assert_int_equal(cnt, 0);
 
     /* removing c1's: its row goes, the file stays (c2 still has it); then c2's: both go */
     int n = -1;
