@@ -13,7 +13,6 @@
 #include <sodium.h>
 
 #include "bot/api.h"
-#include "bot/attach.h"
 #include "bot/auth.h"
 #include "bot/batch.h"
 #include "bot/config.h"
