@@ -108,10 +108,17 @@ static int has_ext(const char *name, const struct bot_attach_kind *k)
     return 0;
 }
 
+/* The length of out[0..o) without trailing spaces and dots ("a.png " or "a."). */
+static size_t trim_end(const char *out, size_t o)
+{
+    while (o && (out[o - 1] == ' ' || out[o - 1] == '.'))
+        o--;
+    return o;
+}
+
 void bot_attach_name(const char *raw, const struct bot_attach_kind *k, char *out, size_t size)
 {
     const char *ext = k ? k->ext : "";
-    size_t cap = size - 1 - strlen(ext); /* room for the extension, should it be appended */
     size_t o = 0;
     const char *base = raw ? raw : "";
     for (const char *p = base; *p; p++)
@@ -127,20 +134,26 @@ void bot_attach_name(const char *raw, const struct bot_attach_kind *k, char *out
         }
         int lead = o == 0 && (p[0] == '.' || p[0] == ' ');
         if (!lead && keep(p, l)) {
-            if (o + l > cap)
+            if (o + l > size - 1)
                 break;
             memcpy(out + o, p, l);
             o += l;
         }
         p += l, n -= l;
     }
-    while (o && (out[o - 1] == ' ' || out[o - 1] == '.')) /* "a.png " or "a." */
-        o--;
+    o = trim_end(out, o);
     out[o] = 0;
+    if (o && k && !has_ext(out, k)) {
+        /* room for the extension, cut at a character boundary: a name that ends with it
+         * already is kept whole, so naming a name again gives it back */
+        while (o > size - 1 - strlen(ext) || (o && ((unsigned char)out[o] & 0xc0) == 0x80))
+            o--;
+        o = trim_end(out, o);
+        if (o)
+            snprintf(out + o, size - o, "%s", ext);
+    }
     if (!o)
         snprintf(out, size, "attachment%s", ext);
-    else if (k && !has_ext(out, k))
-        snprintf(out + o, size - o, "%s", ext);
 }
 
 void bot_attach_hash(const void *data, size_t len, char out[BOT_ATTACH_HASH_HEX])

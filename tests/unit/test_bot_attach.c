@@ -110,6 +110,21 @@ static void test_names(void **state)
         if (strcmp(out, cases[i].out))
             fail_msg("case %zu: \"%s\" not \"%s\"", i, out, cases[i].out);
     }
+    /* naming a name again gives it back, also one that only just fits with its extension
+     * (found by tests/fuzz/fuzz_attach.c: it was cut to make room for the extension it had) */
+    char fits[BOT_ATTACH_NAME_MAX], again[BOT_ATTACH_NAME_MAX];
+    memset(fits, 'f', 113);
+    strcpy(fits + 113, ".png");
+    for (size_t i = 0; i < N(cases); i++) {
+        const char *in = cases[i].in ? cases[i].in : "";
+        char once[BOT_ATTACH_NAME_MAX];
+        bot_attach_name(in, cases[i].k, once, sizeof once);
+        bot_attach_name(once, cases[i].k, again, sizeof again);
+        if (strcmp(once, again))
+            fail_msg("case %zu: \"%s\" named again is \"%s\"", i, once, again);
+    }
+    bot_attach_name(fits, png, again, sizeof again);
+    assert_string_equal(again, fits);
     char out[BOT_ATTACH_NAME_MAX];
     bot_attach_name(longname, png, out, sizeof out);
     assert_true(strlen(out) <= BOT_ATTACH_NAME_MAX - 1);
