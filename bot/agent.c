@@ -15,6 +15,7 @@
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/typing.h"
+#include "bot/store.h"
 
 void bot_agent_open(struct bot_session *s, const struct bot_user *u, const char *token)
 {
@@ -42,14 +43,32 @@ static void failed(struct bot_session *s, int rc, const struct sn_err *e, const 
         send_error(s, BOT_PROTO_INTERNAL, "the server could not do that; try again", client_id);
 }
 
+/* The meta of a reply carrying attachment id, uploaded to this very conversation
+ * (bot_proto_attachment_meta; caller frees); else NULL, with SN_ENOTFOUND or the store's code
+ * in *rc and err set. */
+static char *attachment_meta(
+    struct bot_session *s, const char *conv, const char *id, int *rc, struct sn_err *err)
+{
+    struct store_att a;
+    *rc = store_att_get(s->srv->store, id, &a, err);
+    if (*rc == SN_OK && strcmp(a.conv_id, conv))
+        *rc = sn_err_set(err, SN_ENOTFOUND, "no such attachment in this conversation");
+    return *rc ? NULL : bot_proto_attachment_meta(&a);
+}
+
 static void on_write(struct bot_session *s, const struct bot_agent_in *in, int note)
 {
     struct sn_err e = {0};
     long long seq;
-    int dup;
+    int dup, rc = SN_OK;
     size_t len;
-    int rc = bot_queue_write(s->srv->queue, s->agent, in->conversation, in->text, in->client_id,
-                             note, &seq, &dup, &e);
+    char *meta =
+        in->attachment[0] ? attachment_meta(s, in->conversation, in->attachment, &rc, &e) : NULL;
+    if (!rc)
+        rc = bot_queue_write_meta(s->srv->queue, s->agent, in->conversation,
+                                  in->text ? in->text : "", in->client_id, meta, note, &seq, &dup,
+                                  &e);
+    free(meta);
     if (rc) {
         failed(s, rc, &e, in->client_id);
         return;

@@ -66,14 +66,17 @@ static int dec_take(json_t *o, int max_text, struct bot_agent_in *in, struct sn_
     return conversation(o, in, err);
 }
 
-/* A reply needs a client_id (it is acknowledged); a note may carry one. */
+/* A reply needs a client_id (it is acknowledged); a note may carry one. Either may carry an
+ * attachment, and then its text may be empty or absent. */
 static int dec_text(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     json_t *cid = json_object_get(o, "client_id");
     int rc = conversation(o, in, err);
     if (!rc && (in->type == BOT_AGENT_IN_REPLY || (cid && !json_is_null(cid))))
         rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, err);
-    return rc ? rc : bot_proto_text_field(o, "text", 1, max_text, &in->text, err);
+    if (!rc)
+        rc = bot_proto_attachment_field(o, in->attachment, err);
+    return rc ? rc : bot_proto_text_field(o, "text", !in->attachment[0], max_text, &in->text, err);
 }
 
 static int dec_close(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)

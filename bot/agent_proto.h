@@ -36,8 +36,11 @@ struct bot_agent_in {
     char client_id[BOT_PROTO_CLIENT_ID_MAX + 1];   /* reply (required), note (optional) */
     char resolution[BOT_AGENT_RESOLUTION_MAX + 1]; /* close */
     char to[65]; /* transfer: the other agent's login */
-    char *text;  /* reply, note: trimmed; transfer: the reason (its optional "note"), or NULL */
-    int on;      /* typing */
+    /* reply, note: trimmed (NULL when an attachment goes without words); transfer: the reason
+     * (its optional "note"), or NULL */
+    char *text;
+    char attachment[BOT_PROTO_ATTACH_MAX + 1]; /* reply, note: an uploaded file's id, or "" */
+    int on;                                    /* typing */
 };
 void bot_agent_in_fini(struct bot_agent_in *in);
 

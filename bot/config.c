@@ -55,6 +55,12 @@ static const struct key keys[] = {
      "knowledge base file (default DATA/sanad.db)"},
     {"store_db", T_STR, K_RESTART, OFF(store_db), NULL, 0, 0,
      "conversation store (default DATA/store.db)"},
+    {"attachments_dir", T_STR, K_RESTART, OFF(attachments_dir), NULL, 0, 0,
+     "uploaded attachments, one file per content hash (default: attachments/ beside store_db)"},
+    {"attachment_max_bytes", T_INT, 0, OFF(attachment_max_bytes), "5242880", 1, 64 << 20,
+     "bytes of one uploaded attachment (image or PDF); larger gets 413"},
+    {"attachments_per_conversation", T_INT, 0, OFF(attachments_per_conversation), "100", 1, 1000000,
+     "uploads one conversation may make; the next gets 429"},
     {"widget_dir", T_STR, K_RESTART, OFF(widget_dir), NULL, 0, 0,
      "static files served over HTTP (default: the widget/ beside the binary)"},
     {"intents_dir", T_STR, 0, OFF(intents_dir), NULL, 0, 0,
@@ -706,6 +712,13 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
         c->texts_dir = sn_xstrdup(bot_find_dir("texts", buf, sizeof buf));
     if (!c->store_db)
         c->store_db = joinpath(c->data, "store.db");
+    if (!c->attachments_dir) { /* beside the store: the state a backup of it must keep */
+        const char *slash = strrchr(c->store_db, '/');
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - c->store_db) : 1,
+                 slash ? c->store_db : ".");
+        c->attachments_dir = joinpath(slash == c->store_db ? "" : dir, "attachments");
+    }
     if (!c->tls_cert != !c->tls_key)
         return sn_err_set(err, SN_EINVAL, "tls_cert and tls_key must be set together");
     if (!c->outbox_db)

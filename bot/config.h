@@ -71,6 +71,10 @@ struct bot_config {
     int smtp_retry_base, smtp_retry_cap; /* seconds */
     char *outbox_db;                     /* default DATA/outbox.db */
     int outbox_poll;                     /* seconds between looks for mail others queued */
+    /* attachments (bot/attach.h) */
+    char *attachments_dir;    /* uploaded files by content hash, default beside store_db */
+    int attachment_max_bytes; /* bytes of one uploaded file, 5 MiB */
+    int attachments_per_conversation; /* uploads one conversation may make, 100 */
 };
 
 /* True when business hours are set and the time t (seconds since the epoch) is outside

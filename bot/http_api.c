@@ -18,14 +18,26 @@
 #include "bot/config.h"
 #include "bot/guard.h"
 #include "bot/hasher.h"
+#include "bot/http_attach.h"
+#include "bot/proto.h"
 #include "bot/queue.h"
 #include "bot/refit.h"
 #include "bot/server.h"
+#include "bot/store.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME, R_TABLE };
+enum route {
+    R_NONE,
+    R_LOGIN,
+    R_LOGOUT,
+    R_ME,
+    R_TABLE,
+    R_ATT_UP,     /* POST /api/attachments (bot/http_attach.h) */
+    R_ATT_GET,    /* GET /api/attachments/{id} */
+    R_ATT_OPTIONS /* the CORS preflight of an upload from the widget on another site */
+};
 
 #define ARGS_MAX 4096 /* bytes of the decoded query arguments together */
 
@@ -51,6 +63,13 @@ struct bot_api_req {
     int pending;
     int https; /* the client's connection is TLS (its own or its trusted proxy's) */
     char who[BOT_AUTH_LOGIN_MAX + 1], ip[64];
+    /* attachments: the conversation an upload goes to (checked before its body is read);
+     * an answer's caching, its sandbox, and the allowed Origin a cross-site upload is
+     * answered to ("" none) */
+    char att_conv[STORE_ID_MAX];
+    const char *cache;
+    int csp;
+    char acao[256];
 };
 
 static struct bot_server *server_of(struct lws *wsi)
@@ -125,6 +144,34 @@ int bot_auth_require(struct lws *wsi, int role, struct bot_user *out, char *toke
     return 0;
 }
 
+/* An attachment's answer: nothing it holds may run (a sandbox without scripts, plugins or
+ * loads), and a widget on an allowed site may read an upload's answer (CORS). */
+static int
+extra_headers(struct lws *wsi, struct bot_api_req *r, unsigned char **pos, unsigned char *end)
+{
+    static const char csp[] = "default-src 'none'; sandbox; frame-ancestors 'none'";
+    static const char hdrs[] = "X-Sanad-Token, Content-Type";
+    if (r->csp && lws_add_http_header_by_name(wsi, (unsigned char *)"content-security-policy:",
+                                              (unsigned char *)csp, (int)strlen(csp), pos, end))
+        return -1;
+    if (!r->acao[0])
+        return 0;
+    if (lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-origin:",
+                                    (unsigned char *)r->acao, (int)strlen(r->acao), pos, end) ||
+        lws_add_http_header_by_name(wsi, (unsigned char *)"vary:", (unsigned char *)"Origin", 6,
+                                    pos, end))
+        return -1;
+    if (r->route == R_ATT_OPTIONS &&
+        (lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-methods:",
+                                     (unsigned char *)"POST", 4, pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-headers:",
+                                     (unsigned char *)hdrs, (int)strlen(hdrs), pos, end) ||
+         lws_add_http_header_by_name(
+             wsi, (unsigned char *)"access-control-max-age:", (unsigned char *)"600", 3, pos, end)))
+        return -1;
+    return 0;
+}
+
 /* Writes the status line and headers, keeps body for WRITEABLE. cookie / retry may be NULL
  * / 0. Returns the callback's return value. */
 static int respond_raw(struct lws *wsi,
@@ -148,8 +195,11 @@ static int respond_raw(struct lws *wsi,
                                     &pos, end) ||
         lws_add_http_header_by_name(wsi, (unsigned char *)"x-content-type-options:",
                                     (unsigned char *)"nosniff", 7, &pos, end) ||
-        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (unsigned char *)"no-store",
-                                     8, &pos, end))
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                     (unsigned char *)(r->cache ? r->cache : "no-store"),
+                                     (int)strlen(r->cache ? r->cache : "no-store"), &pos, end))
+        return -1;
+    if (extra_headers(wsi, r, &pos, end))
         return -1;
     if (r->close && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
                                                  (unsigned char *)"close", 5, &pos, end))
@@ -416,9 +466,44 @@ static int call_route(struct lws *wsi, struct bot_api_req *r)
     return rc;
 }
 
+/* The attachments' routes: bot/http_attach.c fills the answer, written here. */
+static int call_attach(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_api_call c = {.srv = server_of(wsi), .param = r->param};
+    char disp[512];
+    if (r->route == R_ATT_OPTIONS)
+        return respond_raw(wsi, r, 204, "text/plain", "", 0, NULL, NULL, 0);
+    if (r->toobig)
+        return error(wsi, r, 413, "too_big", "the file is larger than attachment_max_bytes");
+    for (size_t i = 0; i < r->args_len && c.nargs < BOT_API_MAX_ARGS;) {
+        c.arg_name[c.nargs] = r->args + i;
+        i += strlen(r->args + i) + 1;
+        c.arg_value[c.nargs++] = r->args + i;
+        i += strlen(r->args + i) + 1;
+    }
+    c.body = r->body.p;
+    c.len = r->body.len;
+    if (r->route == R_ATT_UP) {
+        bot_http_attach_upload(&c, r->att_conv);
+    } else {
+        bot_http_attach_get(&c, disp, sizeof disp);
+        r->cache = "private, max-age=3600"; /* an id is never reused for other bytes */
+        r->csp = 1;
+    }
+    int rc =
+        c.raw ? respond_raw(wsi, r, c.status, c.raw_type, c.raw, c.raw_len, c.disposition, NULL, 0)
+              : respond(wsi, r, c.status, c.json, NULL, 0);
+    free(c.raw);
+    return rc;
+}
+
 static int dispatch(struct lws *wsi, struct bot_api_req *r)
 {
     switch (r->route) {
+    case R_ATT_UP:
+    case R_ATT_GET:
+    case R_ATT_OPTIONS:
+        return call_attach(wsi, r);
     case R_TABLE:
         return call_route(wsi, r);
     case R_LOGIN:
@@ -517,6 +602,67 @@ static int collect_args(struct lws *wsi, struct bot_api_req *r)
     }
 }
 
+/* The attachments' paths (docs/api.md): the route, and an upload's cap. Their own rules
+ * (a visitor's token, not a cookie; any body type) are attach_auth's and begin's. */
+static void attach_route(struct lws *wsi, struct bot_api_req *r, const char *uri, size_t *max)
+{
+    char origin[256];
+    if (!strcmp(uri, "/api/attachments")) {
+        r->known = 1;
+        if (r->method == BOT_API_POST) {
+            r->route = R_ATT_UP;
+            *max = (size_t)server_of(wsi)->cfg->attachment_max_bytes;
+        } else if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0) {
+            r->route = R_ATT_OPTIONS;
+            r->post = 0; /* a preflight changes nothing */
+        }
+    } else if (bot_api_match("/api/attachments/{id}", uri, r->param, sizeof r->param)) {
+        r->known = 1;
+        if (r->method == BOT_API_GET)
+            r->route = R_ATT_GET;
+    }
+    /* a page of an allowed site (the widget's) may read the upload's answer */
+    if ((r->route == R_ATT_UP || r->route == R_ATT_OPTIONS) &&
+        lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 &&
+        bot_ws_origin_ok(wsi, server_of(wsi)))
+        snprintf(r->acao, sizeof r->acao, "%s", origin);
+}
+
+/* Who uploads to which conversation: a visitor by its conversation token (X-Sanad-Token),
+ * an agent by its session cookie and ?conversation= naming one of its chats. 0, or the
+ * status to answer. */
+static int attach_auth(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_server *srv = server_of(wsi);
+    char tok[BOT_PROTO_TOKEN_MAX + 2];
+    const char *h = BOT_ATTACH_TOKEN_HEADER;
+    int hl = lws_hdr_custom_length(wsi, h, (int)strlen(h));
+    if (hl > 0) {
+        int st = 401;
+        if (hl < (int)sizeof tok &&
+            lws_hdr_custom_copy(wsi, tok, sizeof tok, h, (int)strlen(h)) > 0)
+            st = bot_http_attach_visitor(srv, tok, r->att_conv);
+        sodium_memzero(tok, sizeof tok);
+        return st;
+    }
+    struct bot_user u;
+    int st = bot_auth_require(wsi, BOT_ROLE_AGENT, &u, NULL);
+    if (st)
+        return st == 403 ? 401 : st; /* an editor holds no chats: as good as no session */
+    const char *conv = NULL;
+    for (size_t i = 0; i < r->args_len;) {
+        const char *name = r->args + i;
+        i += strlen(name) + 1;
+        if (!strcmp(name, "conversation"))
+            conv = r->args + i;
+        i += strlen(r->args + i) + 1;
+    }
+    st = bot_http_attach_agent(srv, &u, conv);
+    if (!st)
+        snprintf(r->att_conv, sizeof r->att_conv, "%s", conv);
+    return st;
+}
+
 /* LWS_CALLBACK_HTTP for /api/… (method and path as method_of read them): picks the route,
  * checks Origin, role, size and type in that order before a byte of the body is read;
  * answers now or waits for the body. */
@@ -553,7 +699,11 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
                     kind = rt->body;
                 }
             }
-    int args_ok = r->route != R_TABLE || collect_args(wsi, r) == 0;
+    if (!r->known)
+        attach_route(wsi, r, uri, &max_body);
+    int args_ok = (r->route != R_TABLE && r->route != R_ATT_UP) || collect_args(wsi, r) == 0;
+    if (r->route == R_ATT_OPTIONS)
+        return dispatch(wsi, r); /* answers nothing but which origin may upload */
     /* Login CSRF and its kin: a state-changing request from a page of another site carries
      * that site's Origin (browsers always send it on a POST), and a form can post only
      * text/plain, urlencoded or multipart bodies; JSON needs a CORS preflight we never
@@ -572,6 +722,21 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
                          : st == 403 ? "forbidden"
                                      : "internal",
                          st == 401 ? "log in first" : "your role may not do this");
+        }
+    }
+    if (r->route == R_ATT_UP) { /* whose conversation, before the body is read */
+        int st = attach_auth(wsi, r);
+        if (st) {
+            r->toobig = r->close = 1;
+            return error(wsi, r, st,
+                         st == 401   ? "unauthorized"
+                         : st == 403 ? "forbidden"
+                         : st == 400 ? "bad_argument"
+                                     : "internal",
+                         st == 401   ? "send the conversation's token in X-Sanad-Token"
+                         : st == 403 ? "the conversation is not one of your chats"
+                         : st == 400 ? "name the conversation (?conversation=)"
+                                     : "the server failed");
         }
     }
     if (!args_ok) {
@@ -598,10 +763,13 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
     if (*e || n > max_body) {
         /* refused before reading it; the connection closes after the answer */
         r->toobig = r->close = 1;
-        return error(wsi, r, 413, "too_big", "the request body is too large");
+        return error(wsi, r, 413, "too_big",
+                     r->route == R_ATT_UP ? "the file is larger than attachment_max_bytes"
+                                          : "the request body is too large");
     }
     content_type(wsi, r->ctype, sizeof r->ctype);
-    if (n > 0 && !type_ok(r->ctype, kind)) {
+    /* an upload's type is sniffed from its bytes, whatever it says (bot/attach.h) */
+    if (n > 0 && r->route != R_ATT_UP && !type_ok(r->ctype, kind)) {
         r->toobig = r->close = 1;
         return error(wsi, r, 415, "unsupported_media_type",
                      kind == BOT_API_BODY_IMPORT

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "bot/attach.h"
 #include "bot/dialogue.h"
 #include "bot/email.h"
 #include "bot/store.h"
@@ -207,14 +208,46 @@ static int dec_hello(json_t *o, int max_text, struct bot_proto_in *in, struct sn
     return SN_OK;
 }
 
+int bot_proto_attachment_field(json_t *o, char out[BOT_PROTO_ATTACH_MAX + 1], struct sn_err *err)
+{
+    const char *s = NULL;
+    out[0] = 0;
+    switch (opt_str(o, "attachment", &s)) {
+    case 0:
+        return SN_OK;
+    case 1:
+        if (strlen(s) == BOT_PROTO_ATTACH_MAX &&
+            strspn(s, "0123456789abcdef") == BOT_PROTO_ATTACH_MAX) {
+            strcpy(out, s);
+            return SN_OK;
+        }
+    }
+    return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                            "attachment must be the id an upload answered (32 hex digits)");
+}
+
+char *bot_proto_attachment_meta(const struct store_att *a)
+{
+    char url[BOT_ATTACH_URL_MAX];
+    bot_attach_url(a->id, url);
+    return bot_proto_dump(json_pack("{s:{s:s, s:s, s:s, s:I, s:s}}", "attachment", "id", a->id,
+                                    "url", url, "type", a->type, "size", (json_int_t)a->size,
+                                    "name", a->name),
+                          NULL);
+}
+
+/* A message's text is required, unless it carries an attachment: then it may be empty. */
 static int dec_message(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     int rc;
-    if (!json_is_string(json_object_get(o, "text")))
+    if ((rc = bot_proto_attachment_field(o, in->attachment, err)))
+        return rc;
+    json_t *t = json_object_get(o, "text");
+    if (!json_is_string(t) && !(in->attachment[0] && (!t || json_is_null(t))))
         return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "text must be a string");
     if ((rc = decode_client_id(o, 1, err)))
         return rc;
-    return bot_proto_text_field(o, "text", 1, max_text, &in->text, err);
+    return bot_proto_text_field(o, "text", !in->attachment[0], max_text, &in->text, err);
 }
 
 static int dec_pick(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
@@ -473,12 +506,14 @@ char *bot_proto_typing(int on, size_t *len)
 
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)
 {
-    return bot_proto_dump(json_pack("{s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}, s:{s:i, s:i}}", "type",
-                                    "welcome", "token", w->token, "conversation", w->conversation,
-                                    "resumed", w->resumed, "state", w->state, "bot", "name",
-                                    w->bot_name, "is_bot", 1, "limits", "max_text", w->max_text,
-                                    "max_frame", w->max_frame),
-                          len);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}, s:{s:i, s:i}}", "type",
+                          "welcome", "token", w->token, "conversation", w->conversation, "resumed",
+                          w->resumed, "state", w->state, "bot", "name", w->bot_name, "is_bot", 1,
+                          "limits", "max_text", w->max_text, "max_frame", w->max_frame);
+    if (o && w->max_attachment > 0) /* the widget checks a file's size before it uploads */
+        json_object_set_new(json_object_get(o, "limits"), "max_attachment",
+                            json_integer(w->max_attachment));
+    return bot_proto_dump(o, len);
 }
 
 /* Sets key in o unless o has it: meta never overrides what the columns say. */

@@ -11,6 +11,7 @@
 struct bot_turn;
 struct json_t;
 struct store_msg;
+struct store_att;
 
 /* Wire error codes; bot_proto_err_name gives the string of docs/protocol.md. */
 enum bot_proto_err {
@@ -53,6 +54,7 @@ enum bot_proto_type {
 #define BOT_PROTO_CLIENT_ID_MAX 64
 #define BOT_PROTO_KB_ID_MAX     63
 #define BOT_PROTO_EMAIL_MAX     254 /* BOT_EMAIL_MAX */
+#define BOT_PROTO_ATTACH_MAX    32  /* an attachment id: 32 hex digits (bot/attach.h) */
 
 /* One decoded visitor frame. text is owned by the frame (bot_proto_in_fini); the rest is
  * inline. Fields absent from the frame are "" / 0 / -1 as stated. */
@@ -70,6 +72,8 @@ struct bot_proto_in {
     int rating;                                  /* csat: 1..5 (its comment is in text, or NULL) */
     char email[BOT_PROTO_EMAIL_MAX + 1];         /* leave_message: "" when absent */
     int consent;                                 /* leave_message */
+    char attachment[BOT_PROTO_ATTACH_MAX + 1];   /* message: an uploaded file's id, or "";
+                                                  * with one, text may be empty (NULL) */
 };
 void bot_proto_in_fini(struct bot_proto_in *in);
 
@@ -96,6 +100,7 @@ char *bot_proto_typing(int on, size_t *len);
 struct bot_proto_welcome {
     const char *token, *conversation, *state, *bot_name;
     int resumed, max_text, max_frame;
+    int max_attachment; /* bytes of an upload (attachment_max_bytes); 0: left out */
 };
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len);
 
@@ -113,6 +118,17 @@ struct json_t *bot_proto_stored_object(const struct store_msg *m);
  * object {lang, suggestions: [{kb_id, question}], ask_feedback, offer_human} owned by the
  * caller (free()). */
 char *bot_proto_turn_meta(const struct bot_turn *t);
+
+/* The optional "attachment" field of a message or reply frame o: absent or null is none
+ * ("" in out), else an attachment id (32 lower-case hex digits) copied into out, or the
+ * refusal (bad_field). Shared by both decoders. */
+int bot_proto_attachment_field(struct json_t *o,
+                               char out[BOT_PROTO_ATTACH_MAX + 1],
+                               struct sn_err *err);
+/* What a message carrying attachment a stores as store_msg.meta, so that every frame of it
+ * (live, replayed, an agent's transcript) carries "attachment": {id, url, type, size, name}:
+ * a JSON object as text owned by the caller (free()). */
+char *bot_proto_attachment_meta(const struct store_att *a);
 
 /* A copy (caller free()s it) of valid UTF-8 s[0..n) without Unicode white space at either end. */
 char *bot_proto_trim_dup(const char *s, size_t n);

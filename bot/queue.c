@@ -714,6 +714,20 @@ int bot_queue_write(struct bot_queue *q,
                     int *dup,
                     struct sn_err *err)
 {
+    return bot_queue_write_meta(q, a, conv_id, text, client_id, NULL, note, seq, dup, err);
+}
+
+int bot_queue_write_meta(struct bot_queue *q,
+                         struct bot_agent *a,
+                         const char *conv_id,
+                         const char *text,
+                         const char *client_id,
+                         const char *meta,
+                         int note,
+                         long long *seq,
+                         int *dup,
+                         struct sn_err *err)
+{
     char key[BOT_PROTO_CLIENT_ID_MAX + 3];
     size_t len;
     if (bot_agents_chat_index(a, conv_id) < 0)
@@ -726,6 +740,7 @@ int bot_queue_write(struct bot_queue *q,
                           .client_id = client_id && *client_id ? key : NULL,
                           .text = text,
                           .agent = a->name,
+                          .meta = meta,
                           .ts = bot_server_now_ms()};
     int rc = store_msg_add(q->srv->store, &m, seq, dup, err);
     if (rc || *dup || note) /* a note: agents only, they see it in the transcript */

@@ -110,6 +110,18 @@ int bot_queue_write(struct bot_queue *q,
                     long long *seq,
                     int *dup,
                     struct sn_err *err);
+/* bot_queue_write with meta (a JSON object as text, or NULL) stored with the message and
+ * carried by its frames: an attachment (bot_proto_attachment_meta). */
+int bot_queue_write_meta(struct bot_queue *q,
+                         struct bot_agent *a,
+                         const char *conv_id,
+                         const char *text,
+                         const char *client_id,
+                         const char *meta,
+                         int note,
+                         long long *seq,
+                         int *dup,
+                         struct sn_err *err);
 /* Hands conv_id, one of a's chats, to the online agent with login `to` (below capacity): the
  * visitor is told who joined, the new agent gets it with its transcript and `assigned` naming
  * a ("from") and the reason (note: NULL for none; kept as an internal note of the

@@ -17,6 +17,7 @@
 #include <libwebsockets.h>
 #include <sodium.h>
 
+#include "bot/attach.h"
 #include "bot/auth.h"
 #include "bot/batch.h"
 #include "bot/config.h"
@@ -265,6 +266,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->store = store_sqlite_open(cfg->store_db, bot_dialogue_upgrade, e);
     if (!srv->store)
         return e->code;
+    if ((rc = bot_attach_dir_make(cfg->attachments_dir, e))) /* a config error, said at start */
+        return rc;
     srv->kb = kb_open(cfg->kb_db, 0, e);
     if (!srv->kb)
         return e->code;

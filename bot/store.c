@@ -116,3 +116,28 @@ int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, vo
 {
     return s->ops->canned_each(s, lang, fn, ctx, err);
 }
+
+int store_att_add(struct store *s, const struct store_att *a, struct sn_err *err)
+{
+    return s->ops->att_add(s, a, err);
+}
+
+int store_att_get(struct store *s, const char *id, struct store_att *out, struct sn_err *err)
+{
+    return s->ops->att_get(s, id, out, err);
+}
+
+int store_att_conv_rm(struct store *s,
+                      const char *conv_id,
+                      store_hash_fn *fn,
+                      void *ctx,
+                      int *removed,
+                      struct sn_err *err)
+{
+    return s->ops->att_conv_rm(s, conv_id, fn, ctx, removed, err);
+}
+
+int store_att_count(struct store *s, const char *conv_id, long long *n, struct sn_err *err)
+{
+    return s->ops->att_count(s, conv_id, n, err);
+}

@@ -81,6 +81,24 @@ struct store_canned {
 };
 typedef int store_canned_fn(void *ctx, const struct store_canned *c);
 
+/* An uploaded file (bot/attach.h) as the store keeps it: the bytes are a file named hash in
+ * attachments_dir, never in the database. */
+#define STORE_ATT_ID   33 /* 32 hex digits, NUL included */
+#define STORE_ATT_HASH 65 /* 64 hex digits, NUL included */
+#define STORE_ATT_TYPE 32
+#define STORE_ATT_NAME 121 /* bytes of UTF-8, NUL included */
+struct store_att {
+    char id[STORE_ATT_ID];
+    char conv_id[STORE_ID_MAX];
+    char hash[STORE_ATT_HASH];
+    char type[STORE_ATT_TYPE]; /* sniffed from the bytes */
+    long long size;            /* bytes */
+    char name[STORE_ATT_NAME]; /* sanitized display name */
+    long long created;         /* ms */
+};
+/* Called per content hash no attachment row refers to any more; non-zero stops. */
+typedef int store_hash_fn(void *ctx, const char *hash);
+
 struct store_ops {
     void (*close)(struct store *s);
     int (*conv_create)(struct store *s, const char *id, const char *token_hash, const char *lang,
@@ -116,6 +134,15 @@ struct store_ops {
     int (*canned_rm)(struct store *s, const char *shortcut, const char *lang,
                      struct sn_err *err);
     int (*canned_each)(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
+                       struct sn_err *err);
+    int (*att_add)(struct store *s, const struct store_att *a, struct sn_err *err);
+    int (*att_get)(struct store *s, const char *id, struct store_att *out, struct sn_err *err);
+    int (*att_count)(struct store *s, const char *conv_id, long long *n, struct sn_err *err);
+    int (*att_conv_rm)(struct store *s,
+                       const char *conv_id,
+                       store_hash_fn *fn,
+                       void *ctx,
+                       int *removed,
                        struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
@@ -214,6 +241,24 @@ int store_canned_rm(struct store *s, const char *shortcut, const char *lang,
 /* Calls fn for every canned response (only lang's, unless NULL), by shortcut then lang; a
  * non-zero return stops the walk and is returned. */
 int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
+                      struct sn_err *err);
+
+/* Stores attachment a (its id, conversation, hash, type, size, name, created). SN_ECONFLICT
+ * when the id exists or the conversation does not. */
+int store_att_add(struct store *s, const struct store_att *a, struct sn_err *err);
+/* The attachment id into *out. SN_ENOTFOUND when there is none. */
+int store_att_get(struct store *s, const char *id, struct store_att *out, struct sn_err *err);
+/* How many attachments conversation conv_id has, into *n. */
+int store_att_count(struct store *s, const char *conv_id, long long *n, struct sn_err *err);
+/* Removes every attachment row of conversation conv_id in one transaction (*removed: how
+ * many), then calls fn for each of their hashes that no row of any conversation uses any
+ * more: the files the caller may delete. Call it outside a batch (a file must not go before
+ * its rows' removal is committed). */
+int store_att_conv_rm(struct store *s,
+                      const char *conv_id,
+                      store_hash_fn *fn,
+                      void *ctx,
+                      int *removed,
                       struct sn_err *err);
 
 #endif

@@ -25,8 +25,9 @@
  *   1  the routing columns of conversations
  *   2  messages as fields: no frame, an agent column and meta (JSON text)
  *   3  every dialogue in the stored form of its owner (bot_dialogue_upgrade: JSON with a
- *      format version, no raw struct left for a later layout to misread) */
-#define SCHEMA_VERSION 3
+ *      format version, no raw struct left for a later layout to misread)
+ *   4  attachments: a row per uploaded file (its bytes are files in attachments_dir) */
+#define SCHEMA_VERSION 4
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -47,6 +48,16 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     " shortcut TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, updated INTEGER NOT NULL," \
     " PRIMARY KEY(shortcut, lang));"
 
+/* Uploaded files (bot/attach.h): id random, the file named by its content hash (several rows
+ * may share one), the type sniffed from the bytes. Version 4. */
+#define SCHEMA_ATTACHMENTS                                                                \
+    "CREATE TABLE attachments("                                                           \
+    " id TEXT PRIMARY KEY, conv_id TEXT NOT NULL REFERENCES conversations(id),"           \
+    " hash TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL, name TEXT NOT NULL," \
+    " created INTEGER NOT NULL) WITHOUT ROWID;"                                           \
+    "CREATE INDEX attachments_conv ON attachments(conv_id);"                              \
+    "CREATE INDEX attachments_hash ON attachments(hash);"
+
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
 static const char schema[] =
@@ -63,7 +74,7 @@ static const char schema[] =
     " band TEXT, intent TEXT, ts INTEGER NOT NULL, agent TEXT, meta TEXT,"
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
-    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES;
+    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -253,9 +264,15 @@ static int to_v3(struct migration *mg, struct sn_err *err)
     return rc;
 }
 
+/* 3 → 4: the attachments table (no rows: files were not taken before). */
+static int to_v4(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_ATTACHMENTS, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
 static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {to_v1, to_v2,
-                                                                                  to_v3};
+                                                                                  to_v3, to_v4};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -356,6 +373,12 @@ enum {
     S_CONV_ROUTE,
     S_CONV_GET,
     S_CONV_EACH,
+    S_ATT_ADD,
+    S_ATT_GET,
+    S_ATT_CONV_HASHES,
+    S_ATT_CONV_DEL,
+    S_ATT_HASH_USED,
+    S_ATT_COUNT,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -407,6 +430,14 @@ static const char *sql[S_COUNT] = {
     [S_CANNED_DEL] = "DELETE FROM canned WHERE shortcut = ?1 AND lang = ?2",
     [S_CANNED_EACH] = "SELECT shortcut, lang, text, updated FROM canned"
                       " WHERE ?1 IS NULL OR lang = ?1 ORDER BY shortcut, lang",
+    [S_ATT_ADD] = "INSERT INTO attachments(id, conv_id, hash, type, size, name, created)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_ATT_GET] = "SELECT id, conv_id, hash, type, size, name, created FROM attachments"
+                  " WHERE id = ?1",
+    [S_ATT_CONV_HASHES] = "SELECT DISTINCT hash FROM attachments WHERE conv_id = ?1",
+    [S_ATT_CONV_DEL] = "DELETE FROM attachments WHERE conv_id = ?1",
+    [S_ATT_HASH_USED] = "SELECT 1 FROM attachments WHERE hash = ?1 LIMIT 1",
+    [S_ATT_COUNT] = "SELECT count(*) FROM attachments WHERE conv_id = ?1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1108,7 +1139,122 @@ static int sq_canned_each(
     return rc;
 }
 
+static int sq_att_add(struct store *s, const struct store_att *a, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = stmt(q, S_ATT_ADD);
+    bind_text(st, 1, a->id);
+    bind_text(st, 2, a->conv_id);
+    bind_text(st, 3, a->hash);
+    bind_text(st, 4, a->type);
+    sqlite3_bind_int64(st, 5, a->size);
+    bind_text(st, 6, a->name);
+    sqlite3_bind_int64(st, 7, a->created);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step == SQLITE_CONSTRAINT)
+        return batch_check(q, sn_err_set(err, SN_ECONFLICT,
+                                         "store: attachment %s exists or no conversation %s", a->id,
+                                         a->conv_id));
+    return batch_check(q, step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the attachment"));
+}
+
+static int sq_att_get(struct store *s, const char *id, struct store_att *out, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_ATT_GET);
+    int rc = SN_OK;
+    bind_text(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        copy_col(out->id, sizeof out->id, st, 0);
+        copy_col(out->conv_id, sizeof out->conv_id, st, 1);
+        copy_col(out->hash, sizeof out->hash, st, 2);
+        copy_col(out->type, sizeof out->type, st, 3);
+        out->size = sqlite3_column_int64(st, 4);
+        copy_col(out->name, sizeof out->name, st, 5);
+        out->created = sqlite3_column_int64(st, 6);
+    } else if (step == SQLITE_DONE)
+        rc = sn_err_set(err, SN_ENOTFOUND, "no attachment %s", id);
+    else
+        rc = db_err(q, err, "read the attachment");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_att_count(struct store *s, const char *conv_id, long long *n, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_ATT_COUNT);
+    bind_text(st, 1, conv_id);
+    int step = sqlite3_step(st);
+    *n = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW ? SN_OK : db_err(q, err, "count attachments");
+}
+
+/* Deletes conv_id's attachment rows (one transaction), then names each file no row uses. */
+static int sq_att_conv_rm(struct store *s,
+                          const char *conv_id,
+                          store_hash_fn *fn,
+                          void *ctx,
+                          int *removed,
+                          struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    char(*hashes)[STORE_ATT_HASH] = NULL;
+    size_t n = 0, cap = 0;
+    int rc, step;
+    *removed = 0;
+    if ((rc = tx_begin(q, err)))
+        return rc;
+    sqlite3_stmt *st = stmt(q, S_ATT_CONV_HASHES);
+    bind_text(st, 1, conv_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            hashes = sn_xrealloc(hashes, cap * sizeof *hashes);
+        }
+        copy_col(hashes[n++], STORE_ATT_HASH, st, 0);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) {
+        rc = db_err(q, err, "list attachments");
+        goto out;
+    }
+    st = stmt(q, S_ATT_CONV_DEL);
+    bind_text(st, 1, conv_id);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        rc = db_err(q, err, "remove attachments");
+    else
+        *removed = sqlite3_changes(q->db);
+out:
+    rc = tx_end(q, rc, err);
+    for (size_t i = 0; rc == SN_OK && i < n; i++) {
+        st = stmt(q, S_ATT_HASH_USED);
+        bind_text(st, 1, hashes[i]);
+        step = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (step == SQLITE_DONE)
+            rc = fn(ctx, hashes[i]);
+        else if (step != SQLITE_ROW)
+            rc = db_err(q, err, "look up an attachment file");
+    }
+    free(hashes);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
+    .att_add = sq_att_add,
+    .att_get = sq_att_get,
+    .att_count = sq_att_count,
+    .att_conv_rm = sq_att_conv_rm,
     .canned_set = sq_canned_set,
     .canned_rm = sq_canned_rm,
     .canned_each = sq_canned_each,

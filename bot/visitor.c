@@ -158,8 +158,11 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
  * message nothing followed (the process died, or the brain failed, between storing it and
  * answering: the bot answers now, or the visitor never gets one), 0 for a resend already
  * answered (acked with its original seq), -1 on failure (error sent). */
-static int
-store_visitor(struct bot_session *s, const char *text, const char *client_id, struct store_msg *m)
+static int store_visitor(struct bot_session *s,
+                         const char *text,
+                         const char *client_id,
+                         const char *meta,
+                         struct store_msg *m)
 {
     struct sn_err e = {0};
     int dup;
@@ -168,6 +171,7 @@ store_visitor(struct bot_session *s, const char *text, const char *client_id, st
                             .sender = "visitor",
                             .client_id = client_id,
                             .text = text,
+                            .meta = meta,
                             .ts = bot_server_now_ms()};
     if (store_msg_add(s->srv->store, m, &m->seq, &dup, &e)) {
         sn_log(SN_LOG_ERR, "store", "event=store_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
@@ -267,7 +271,8 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
                                   .bot_name = cfg->bot_name,
                                   .resumed = resumed,
                                   .max_text = cfg->max_text,
-                                  .max_frame = cfg->max_frame};
+                                  .max_frame = cfg->max_frame,
+                                  .max_attachment = cfg->attachment_max_bytes};
     size_t len;
     char *j = bot_proto_welcome(&w, &len);
     bot_session_send(s, j, len);
@@ -305,24 +310,49 @@ answer(struct bot_session *s, int rc, struct bot_turn *t, const struct sn_err *e
 
 /* Stores what the visitor said (store_visitor, whose value it returns) and hands a new line
  * to the queue, where its agent sees it. */
-static int visitor_said(struct bot_session *s, const char *text, const char *client_id)
+static int
+visitor_said(struct bot_session *s, const char *text, const char *client_id, const char *meta)
 {
     struct store_msg m;
     /* a message (or a pick) ends the visitor's typing on the agent's side: the console
      * clears it when the message arrives */
     bot_typing_reset(&s->conv->typing[BOT_TYPING_VISITOR]);
-    int fresh = store_visitor(s, text, client_id, &m);
+    int fresh = store_visitor(s, text, client_id, meta, &m);
     if (fresh == 1)
         bot_queue_visitor_message(s->srv->queue, &m);
     return fresh;
+}
+
+/* The meta of a message carrying attachment id (bot_proto_attachment_meta; caller frees), or
+ * NULL with the refusal sent: an id that is not an upload of this very conversation is
+ * not_found (another conversation's file is never linked, nor its existence told). */
+static char *attachment_meta(struct bot_session *s, const char *id, const char *client_id)
+{
+    struct store_att a;
+    struct sn_err e = {0};
+    int rc = store_att_get(s->srv->store, id, &a, &e);
+    if (rc == SN_OK && !strcmp(a.conv_id, s->conv->id))
+        return bot_proto_attachment_meta(&a);
+    if (rc && rc != SN_ENOTFOUND)
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not read the attachment",
+                          client_id);
+    else
+        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no such attachment in this conversation",
+                           client_id);
+    return NULL;
 }
 
 static void on_message(struct bot_session *s, const struct bot_proto_in *in, long long t0)
 {
     struct sn_err e = {0};
     struct bot_turn t;
-    int fresh = visitor_said(s, in->text, in->client_id);
-    if (fresh < 1 || in_state(s, BOT_CONV_AGENT)) /* with an agent: the bot stays quiet */
+    char *meta = NULL;
+    if (in->attachment[0] && !(meta = attachment_meta(s, in->attachment, in->client_id)))
+        return;
+    int fresh = visitor_said(s, in->text ? in->text : "", in->client_id, meta);
+    free(meta);
+    /* with an agent the bot stays quiet; a file alone it cannot read: it waits for words */
+    if (fresh < 1 || in_state(s, BOT_CONV_AGENT) || !in->text)
         return;
     int rc = bot_dialogue_message(s->srv->brain, &s->conv->dlg, in->text, &t, &e);
     answer(s, rc, &t, &e, t0);
@@ -343,7 +373,7 @@ static void on_pick(struct bot_session *s, const struct bot_proto_in *in, long l
         bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "no such entry", in->client_id);
         return;
     }
-    int fresh = visitor_said(s, ent->question, in->client_id);
+    int fresh = visitor_said(s, ent->question, in->client_id, NULL);
     kb_entry_free(ent);
     if (fresh < 1 || in_state(s, BOT_CONV_AGENT))
         return;

@@ -9,7 +9,7 @@
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= visitor_frame agent_frame analyzer import_jsonl import_csv http_body dialogue
+FUZZ_TARGETS ?= visitor_frame agent_frame analyzer import_jsonl import_csv http_body dialogue attach
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
                 -Wformat=2 -Wvla $(FUZZ_SAN) -MMD -MP

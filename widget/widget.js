@@ -70,10 +70,18 @@
             failed: 'لم تُرسل', pending: 'قيد الإرسال', newconv: 'بدأت محادثة جديدة.',
             log: 'رسائل المحادثة', sent: 'أُرسلت', sound: 'صوت التنبيه',
             unread: function (n) { return plural(n, AR_UNREAD); },
+            attach: 'إرفاق صورة أو ملف PDF', uploading: 'جارٍ رفع الملف…', openImage: 'فتح الصورة',
+            pdf: 'ملف PDF', kb: function (n) { return num(Math.max(1, Math.round(n / 1024))) + ' ك.ب'; },
+            attachErrors: {
+                413: function (max) { return 'الملف أكبر من الحد المسموح (' + num(Math.floor(max / 1048576)) + ' م.ب).'; },
+                415: 'هذا النوع من الملفات غير مقبول. أرسل صورة (PNG أو JPEG أو GIF أو WebP) أو ملف PDF.',
+                400: 'الملف فارغ.', 401: 'انتهت الجلسة؛ أعد فتح المحادثة ثم حاول مجددًا.',
+                other: 'تعذر رفع الملف؛ حاول مرة أخرى.'
+            },
             errors: {
                 too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.', too_big: 'الرسالة كبيرة جدًا.',
                 rate_limited: 'رسائل كثيرة بسرعة؛ سنعيد الإرسال بعد لحظة.',
-                not_found: 'هذا الاقتراح لم يعد متاحًا.', internal: 'خطأ مؤقت في الخادم؛ سنعيد المحاولة.',
+                not_found: 'هذا الاقتراح أو الملف لم يعد متاحًا.', internal: 'خطأ مؤقت في الخادم؛ سنعيد المحاولة.',
                 bad_utf8: 'تعذر قراءة الرسالة.'
             }
         },
@@ -99,10 +107,18 @@
             failed: 'not sent', pending: 'sending', newconv: 'A new conversation started.',
             log: 'Chat messages', sent: 'sent', sound: 'Notification sound',
             unread: function (n) { return plural(n, EN_UNREAD); },
+            attach: 'Attach an image or a PDF', uploading: 'Uploading the file…', openImage: 'Open the image',
+            pdf: 'PDF file', kb: function (n) { return num(Math.max(1, Math.round(n / 1024))) + ' KB'; },
+            attachErrors: {
+                413: function (max) { return 'The file is larger than allowed (' + num(Math.floor(max / 1048576)) + ' MB).'; },
+                415: 'This kind of file is not accepted. Send an image (PNG, JPEG, GIF or WebP) or a PDF.',
+                400: 'The file is empty.', 401: 'The session ended; reopen the chat and try again.',
+                other: 'The file could not be uploaded; try again.'
+            },
             errors: {
                 too_long: 'The message is too long.', empty: 'The message is empty.', too_big: 'The message is too big.',
                 rate_limited: 'Too many messages at once; resending in a moment.',
-                not_found: 'That suggestion is no longer available.', internal: 'A temporary server error; retrying.',
+                not_found: 'That suggestion or file is no longer available.', internal: 'A temporary server error; retrying.',
                 bad_utf8: 'The message could not be read.'
             }
         }
@@ -265,8 +281,93 @@
     /* ---------- build the UI ---------- */
     var unreadEl, soundBtn, audio = null;
     var host, root, launcher, panel, logEl, typingEl, agentTypingEl, bannerEl, queueEl, queueText, humanBtn, input, sendBtn, form;
+    var fileInput, attachBtn;
     var byCid = {};      /* client_id -> visitor row element */
     var seen = {};       /* seq -> true (rendered) */
+
+    /* ---------- attachments (docs/api.md "Attachments") ---------- */
+    var ATTACH_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf'];
+    var maxAttachment = 5 << 20;   /* welcome's limits.max_attachment replaces it */
+    function clipIcon() {
+        var NS = 'http://www.w3.org/2000/svg';
+        var svg = document.createElementNS(NS, 'svg');
+        svg.setAttribute('viewBox', '0 0 24 24');
+        svg.setAttribute('width', '20');
+        svg.setAttribute('height', '20');
+        svg.setAttribute('aria-hidden', 'true');
+        var path = document.createElementNS(NS, 'path');
+        path.setAttribute('d', 'M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5');
+        path.setAttribute('fill', 'none');
+        path.setAttribute('stroke', 'currentColor');
+        path.setAttribute('stroke-width', '1.8');
+        path.setAttribute('stroke-linecap', 'round');
+        svg.appendChild(path);
+        return svg;
+    }
+    /* An attachment as the server described it, checked: its URL must be one of ours (never a
+     * javascript: or another site's link smuggled into a frame), else nothing is shown. */
+    function validAttachment(a) {
+        return a && typeof a === 'object' && typeof a.url === 'string' &&
+            /^\/api\/attachments\/[0-9a-f]{32}$/.test(a.url) && typeof a.type === 'string';
+    }
+    /* The preview: an image thumbnail that opens the image, or a PDF card that downloads it. */
+    function attachmentView(a) {
+        var href = ORIGIN + a.url, name = typeof a.name === 'string' ? a.name : '';
+        var link = el('a', a.type.indexOf('image/') === 0 ? 'att att-image' : 'att att-file');
+        link.href = href;
+        link.target = '_blank';
+        link.rel = 'noopener noreferrer';
+        link.setAttribute('data-attachment', a.id || '');
+        if (a.type.indexOf('image/') === 0) {
+            var img = el('img');
+            img.src = href;
+            img.alt = name;
+            img.loading = 'lazy';
+            img.addEventListener('load', scrollDown);
+            link.appendChild(img);
+            link.setAttribute('aria-label', T.openImage + (name ? ': ' + name : ''));
+        } else {
+            link.setAttribute('download', name);
+            var ic = el('span', 'att-icon', 'PDF');
+            ic.setAttribute('aria-hidden', 'true');
+            link.appendChild(ic);
+            var info = el('span', 'att-info');
+            var nm = el('span', 'att-name', name || T.pdf);
+            nm.setAttribute('dir', 'auto');
+            info.appendChild(nm);
+            info.appendChild(el('span', 'att-size', T.pdf + ' · ' + T.kb(a.size | 0)));
+            link.appendChild(info);
+        }
+        return link;
+    }
+    /* Uploads f with the conversation's token, then sends the message that carries it (with
+     * the words typed so far, if any). A refusal is said in the visitor's language. */
+    function attachFile(f) {
+        if (f.size > maxAttachment) { notice(T.attachErrors[413](maxAttachment), 'error'); return; }
+        if (!f.size) { notice(T.attachErrors[400], 'error'); return; }
+        if (!state.token) { notice(T.attachErrors[401], 'error'); return; }
+        attachBtn.disabled = true;
+        banner(T.uploading);
+        fetch(ORIGIN + '/api/attachments?name=' + encodeURIComponent(f.name || ''), {
+            method: 'POST', body: f, credentials: 'omit', mode: 'cors',
+            headers: { 'X-Sanad-Token': state.token, 'Content-Type': f.type || 'application/octet-stream' }
+        }).then(function (r) {
+            return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, j: j }; });
+        }).then(function (res) {
+            if (res.status !== 201 || !validAttachment(res.j)) throw res;
+            var text = input.value.replace(/^\s+|\s+$/g, '');
+            input.value = '';
+            autosize();
+            enqueue({ type: 'message', text: text, client_id: newClientId(), attachment: res.j });
+        }).catch(function (res) {
+            var st = res && res.status, e = T.attachErrors[st] || T.attachErrors.other;
+            notice(typeof e === 'function' ? e(maxAttachment) : e, 'error');
+        }).then(function () {
+            attachBtn.disabled = false;
+            banner('');
+            input.focus();
+        });
+    }
 
     function build() {
         host = document.createElement('sanad-chat');
@@ -392,6 +493,26 @@
 
         form = el('form', 'composer');
         form.setAttribute('novalidate', '');
+        /* a file: the paperclip opens the picker; the file input itself stays out of sight
+         * (and out of the tab order) behind its labelled button */
+        fileInput = el('input', 'file');
+        fileInput.type = 'file';
+        fileInput.accept = ATTACH_TYPES.join(',');
+        fileInput.tabIndex = -1;
+        fileInput.setAttribute('aria-hidden', 'true');
+        fileInput.addEventListener('change', function () {
+            var f = fileInput.files && fileInput.files[0];
+            fileInput.value = '';
+            if (f) attachFile(f);
+        });
+        form.appendChild(fileInput);
+        attachBtn = el('button', 'attach');
+        attachBtn.type = 'button';
+        attachBtn.setAttribute('aria-label', T.attach);
+        attachBtn.title = T.attach;
+        attachBtn.appendChild(clipIcon());
+        attachBtn.addEventListener('click', function () { fileInput.click(); });
+        form.appendChild(attachBtn);
         input = el('textarea', 'input');
         input.rows = 1;
         input.setAttribute('dir', 'auto');
@@ -528,7 +649,7 @@
         if (from === 'visitor') {
             var mine = m.client_id && byCid[m.client_id];
             if (mine) { markSent(mine, m.seq); return true; }
-            var row = visitorRow(text);
+            var row = visitorRow(text, m.attachment);
             markSent(row, m.seq);
             if (m.client_id) byCid[m.client_id] = row;
             place(row, m.seq);
@@ -560,6 +681,10 @@
         var bubble = el('div', 'bubble');
         bubble.setAttribute('dir', 'auto');
         appendLinkified(bubble, text);
+        if (validAttachment(m.attachment)) {
+            if (!text) bubble.classList.add('only-att');
+            bubble.appendChild(attachmentView(m.attachment));
+        }
         rowEl.appendChild(bubble);
 
         if (from === 'bot') {
@@ -612,11 +737,18 @@
         logEl.insertBefore(row, later);
     }
 
-    function visitorRow(text) {
+    function visitorRow(text, att) {
         var row = el('div', 'row from-visitor');
         var bubble = el('div', 'bubble');
         bubble.setAttribute('dir', 'auto');
-        appendLinkified(bubble, text);
+        var words = el('span', 'words');
+        appendLinkified(words, text);
+        bubble.appendChild(words);
+        if (validAttachment(att)) {
+            row.sanadAttachment = att;   /* kept with the transcript once it is acked */
+            if (!text) bubble.classList.add('only-att');
+            bubble.appendChild(attachmentView(att));
+        }
         row.appendChild(bubble);
         var st = el('div', 'status');
         row.appendChild(st);
@@ -631,7 +763,7 @@
     function renderPendingVisitor(p) {
         if (p.type !== 'message' && p.type !== 'pick') return;
         if (byCid[p.client_id]) return;
-        var row = visitorRow(p.text || '');
+        var row = visitorRow(p.text || '', p.attachment);
         row.classList.add('pending');
         row.querySelector('.status').textContent = '⏱ ' + T.pending;
         byCid[p.client_id] = row;
@@ -962,6 +1094,7 @@
     }
     function wireFrame(p) {
         if (p.type === 'pick') return { type: 'pick', kb_id: p.kb_id, client_id: p.client_id };
+        if (p.attachment) return { type: 'message', text: p.text || '', client_id: p.client_id, attachment: p.attachment.id };
         return { type: 'message', text: p.text, client_id: p.client_id };
     }
     function sendPending(p) { sendFrame(wireFrame(p)); }
@@ -1041,6 +1174,7 @@
                 resetLog();
             }
             if (typeof f.token === 'string') state.token = f.token;
+            if (f.limits && typeof f.limits.max_attachment === 'number') maxAttachment = f.limits.max_attachment;
             if (f.bot && typeof f.bot.name === 'string') botName = f.bot.name;
             if (f.limits && typeof f.limits.max_text === 'number') input.maxLength = f.limits.max_text;
             if (f.state === 'queued') highlightHuman(false);
@@ -1083,7 +1217,8 @@
                 if (!seen[f.seq]) {
                     seen[f.seq] = true;
                     var v = { type: 'message', seq: f.seq, from: 'visitor', client_id: f.client_id,
-                              text: row.querySelector('.bubble').textContent };
+                              text: row.querySelector('.words').textContent };
+                    if (row.sanadAttachment) v.attachment = row.sanadAttachment;
                     state.msgs.push(v);
                 }
             }

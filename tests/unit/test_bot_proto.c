@@ -67,6 +67,34 @@ static void codes(void **state)
         {"{\"type\":\"seen\",\"seq\":99999999999999999999}", BOT_PROTO_BAD_JSON},
         {"{\"type\":\"seen\",\"seq\":7}", BOT_PROTO_OK},
         {"{\"type\":\"SEEN\",\"seq\":7}", BOT_PROTO_UNKNOWN_TYPE},
+        /* attachments: the id an upload answered, then text may be empty or absent */
+        {"{\"type\":\"message\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef\"}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"message\",\"text\":\"\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef\"}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"message\",\"text\":null,\"client_id\":\"a\",\"attachment\":null}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":7,\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":\"../../etc/"
+         "passwd\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789ABCDEF0123456789abcdef\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef0\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":1}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"x\",\"client_id\":\"a\",\"attachment\":{}}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"message\",\"text\":\"12345678901\",\"client_id\":\"a\",\"attachment\":"
+         "\"0123456789abcdef0123456789abcdef\"}",
+         BOT_PROTO_TOO_LONG},
         {"{\"type\":\"ping\"}", BOT_PROTO_OK},
         {"{\"type\":\"hello\",\"token\":null,\"extra\":[1,2]}", BOT_PROTO_OK},
     };
@@ -106,6 +134,42 @@ static void error_keeps_client_id(void **state)
     assert_null(in.text);
 }
 
+/* A message with an attachment: the id kept, no text; its meta carries the file's fields,
+ * and the stored message's frame carries them as "attachment". */
+static void attachment_message(void **state)
+{
+    (void)state;
+    struct bot_proto_in in;
+    assert_int_equal(decode("{\"type\":\"message\",\"text\":\"  \",\"client_id\":\"f\","
+                            "\"attachment\":\"0123456789abcdef0123456789abcdef\"}",
+                            &in),
+                     BOT_PROTO_OK);
+    assert_string_equal(in.attachment, "0123456789abcdef0123456789abcdef");
+    assert_null(in.text);
+    bot_proto_in_fini(&in);
+    struct store_att a = {.id = "0123456789abcdef0123456789abcdef",
+                          .conv_id = "c_1",
+                          .type = "image/png",
+                          .size = 70,
+                          .name = "\xd8\xb5.png"};
+    char *meta = bot_proto_attachment_meta(&a);
+    struct store_msg m = {.conv_id = "c_1",
+                          .seq = 4,
+                          .sender = "visitor",
+                          .client_id = "f",
+                          .text = "",
+                          .meta = meta,
+                          .ts = 9};
+    char *f = bot_proto_stored_message(&m, NULL);
+    assert_string_equal(f, "{\"type\":\"message\",\"seq\":4,\"from\":\"visitor\",\"text\":\"\","
+                           "\"ts\":9,\"attachment\":{\"id\":\"0123456789abcdef0123456789abcdef\","
+                           "\"url\":\"/api/attachments/0123456789abcdef0123456789abcdef\","
+                           "\"type\":\"image/png\",\"size\":70,\"name\":\"\xd8\xb5.png\"},"
+                           "\"client_id\":\"f\"}");
+    free(f);
+    free(meta);
+}
+
 static void encoders(void **state)
 {
     (void)state;
@@ -129,7 +193,7 @@ static void encoders(void **state)
     assert_int_equal(in.type, BOT_IN_SEEN);
     assert_int_equal(in.seq, 12);
     bot_proto_in_fini(&in);
-    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096};
+    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096, 0};
     s = bot_proto_welcome(&w, NULL);
     assert_non_null(strstr(s, "\"is_bot\":true"));
     assert_non_null(strstr(s, "\"resumed\":false"));
@@ -228,6 +292,7 @@ int main(void)
         cmocka_unit_test(message_trimmed_and_counted),
         cmocka_unit_test(error_keeps_client_id),
         cmocka_unit_test(encoders),
+        cmocka_unit_test(attachment_message),
         cmocka_unit_test(stored_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,6 +412,10 @@
                 var mm = { seq: f.seq, from: 'agent', text: p.text, ts: Date.now(), client_id: f.client_id,
                            agent: { name: me ? me.name : '' } };
                 if (p.type === 'note') mm.note = true;
+                if (c3.pendingAtt && c3.pendingAtt[f.client_id]) {
+                    mm.attachment = c3.pendingAtt[f.client_id];
+                    delete c3.pendingAtt[f.client_id];
+                }
                 addMsg(c3, mm);
             }
             if (f.conversation === selected) renderChat();
@@ -650,6 +654,7 @@
         var body = el('div', 'text', typeof m.text === 'string' ? m.text : '');
         body.setAttribute('dir', 'auto');
         row.appendChild(body);
+        if (validAttachment(m.attachment)) row.appendChild(attachmentView(m.attachment));
         if (Array.isArray(m.suggestions) && m.suggestions.length) {
             var ul = el('ul', 'sugg');
             m.suggestions.forEach(function (s) {
@@ -662,6 +667,64 @@
         }
         return row;
     }
+    /* ---------- attachments (docs/api.md "Attachments") ---------- */
+    /* only our own attachment URLs are ever linked or loaded */
+    function validAttachment(a) {
+        return a && typeof a === 'object' && typeof a.url === 'string' &&
+            /^\/api\/attachments\/[0-9a-f]{32}$/.test(a.url) && typeof a.type === 'string';
+    }
+    function attachmentView(a) {
+        var name = typeof a.name === 'string' ? a.name : '';
+        var link = el('a', a.type.indexOf('image/') === 0 ? 'att att-image' : 'att att-file');
+        link.href = a.url;
+        link.target = '_blank';
+        link.rel = 'noopener noreferrer';
+        link.setAttribute('data-attachment', a.id || '');
+        if (a.type.indexOf('image/') === 0) {
+            var img = el('img');
+            img.src = a.url;
+            img.alt = name;
+            img.loading = 'lazy';
+            link.appendChild(img);
+            link.setAttribute('aria-label', T.attach.open + (name ? ': ' + name : ''));
+        } else {
+            link.setAttribute('download', name);
+            link.appendChild(el('span', 'att-icon', 'PDF'));
+            var nm = el('span', 'att-name', name || T.attach.pdf);
+            nm.setAttribute('dir', 'auto');
+            link.appendChild(nm);
+            link.appendChild(el('span', 'att-size',
+                new Intl.NumberFormat('ar', { maximumFractionDigits: 0 }).format(Math.max(1, Math.round((a.size | 0) / 1024))) + ' ك.ب'));
+        }
+        return link;
+    }
+    /* Uploads f to the selected chat (the agent's cookie, ?conversation=), then sends it as a
+     * reply or a note with whatever is typed. */
+    function attachFile(f) {
+        var c = selected && chats[selected];
+        if (!c || c.closed) return;
+        $('attach').disabled = true;
+        showError(T.attach.uploading);
+        fetch('/api/attachments?conversation=' + encodeURIComponent(c.id) + '&name=' + encodeURIComponent(f.name || ''), {
+            method: 'POST', credentials: 'same-origin', body: f,
+            headers: { 'Content-Type': f.type || 'application/octet-stream' }
+        }).then(function (r) {
+            return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, j: j }; });
+        }).then(function (res) {
+            if (res.status !== 201 || !validAttachment(res.j)) throw res;
+            show($('console-error'), false);
+            sendWrite(c, $('reply-text').value.trim(), res.j);
+        }).catch(function (res) {
+            showError(T.attach[res && res.status] || T.attach.other);
+        }).then(function () { $('attach').disabled = false; });
+    }
+    $('attach').addEventListener('click', function () { $('attach-file').click(); });
+    $('attach-file').addEventListener('change', function () {
+        var f = this.files && this.files[0];
+        this.value = '';
+        if (f) attachFile(f);
+    });
+
     function renderChat() {
         var c = selected && chats[selected];
         show($('chat'), !!c);
@@ -699,7 +762,8 @@
         Object.keys(c.pending).forEach(function (cid) {
             var p = c.pending[cid];
             log.appendChild(msgRow({ from: 'agent', text: p.text, client_id: cid, pending: true,
-                                     note: p.type === 'note', agent: { name: me ? me.name : '' } }));
+                                     note: p.type === 'note', agent: { name: me ? me.name : '' },
+                                     attachment: c.pendingAtt && c.pendingAtt[cid] }));
         });
         if (atBottom || log.getAttribute('data-conversation') !== c.id) log.scrollTop = log.scrollHeight;
         log.setAttribute('data-conversation', c.id);
@@ -714,6 +778,7 @@
         $('resolution').disabled = c.closed;
         renderAgents();
         $('canned').disabled = c.closed;
+        $('attach').disabled = c.closed;
     }
 
     /* ---------- typing both ways and "seen" receipts (issue 14) ---------- */
@@ -780,15 +845,23 @@
     $('mode-note').addEventListener('change', syncMode);
     function submit() {
         var c = selected && chats[selected];
-        var ta = $('reply-text'), text = ta.value.trim();
+        var text = $('reply-text').value.trim();
         if (!c || c.closed || !text) return;
         typingStop();
+        sendWrite(c, text, null);
+    }
+    /* A reply or note (with an uploaded attachment, or null), kept pending until acked. */
+    function sendWrite(c, text, att) {
         counter++;
         var cid = ('c' + Date.now().toString(36) + '-' + counter + '-' + Math.random().toString(36).slice(2, 8)).slice(0, 64);
         var f = { type: mode(), conversation: c.id, text: text, client_id: cid };
+        if (att) {
+            f.attachment = att.id;
+            (c.pendingAtt = c.pendingAtt || {})[cid] = att;
+        }
         c.pending[cid] = f;
         send(f); /* when offline it is sent after the reconnect (transcript) */
-        ta.value = '';
+        $('reply-text').value = '';
         renderChat();
     }
     $('composer').addEventListener('submit', function (ev) { ev.preventDefault(); submit(); });

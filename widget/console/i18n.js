@@ -119,6 +119,13 @@
                 other: 'تعذر الدخول (الرمز {code}).'
             },
             visitorTyping: 'الزائر يكتب…', seen: 'قرأها الزائر',
+            attachButton: '📎 إرفاق صورة أو ملف بي دي إف',
+            attach: {
+                413: 'الملف أكبر من الحد المسموح.', 415: 'نوع الملف غير مقبول: صورة (PNG أو JPEG أو GIF أو WebP) أو ملف PDF فقط.',
+                400: 'الملف فارغ.', 401: 'انتهت الجلسة؛ سجّل الدخول مجددًا.', 403: 'هذه المحادثة ليست من محادثاتك.',
+                429: 'رُفعت ملفات كثيرة في هذه المحادثة.',
+                other: 'تعذر رفع الملف.', uploading: 'جارٍ رفع الملف…', open: 'فتح الصورة', pdf: 'ملف بي دي إف'
+            },
             errors: {
                 at_capacity: 'وصلت إلى الحد الأقصى من المحادثات.',
                 not_found: 'المحادثة لم تعد متاحة.',
@@ -231,6 +238,13 @@
                 other: 'Could not sign in (code {code}).'
             },
             visitorTyping: 'Visitor is typing…', seen: 'Seen by the visitor',
+            attachButton: '📎 Attach an image or a PDF',
+            attach: {
+                413: 'The file is larger than allowed.', 415: 'That file type is not accepted: images (PNG, JPEG, GIF or WebP) or PDF only.',
+                400: 'The file is empty.', 401: 'Your session ended; log in again.', 403: 'This conversation is not one of your chats.',
+                429: 'Too many files were uploaded in this conversation.',
+                other: 'The file could not be uploaded.', uploading: 'Uploading the file…', open: 'Open the image', pdf: 'PDF file'
+            },
             errors: {
                 at_capacity: 'You have the most chats you may hold.',
                 not_found: 'The chat is no longer available.',
