@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "bot/config.h"
+
 const char *bot_agent_proto_err_name(int code)
 {
     if (code == BOT_AGENT_AT_CAPACITY)
@@ -24,20 +26,18 @@ void bot_agent_in_fini(struct bot_agent_in *in)
     memset(in, 0, sizeof *in);
 }
 
-
 /* A required id-like string field ([A-Za-z0-9_-], 1..max) copied into out. */
 static int id_field(json_t *o, const char *key, size_t max, char *out, struct sn_err *err)
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_string(v) || !bot_proto_valid_id(json_string_value(v), max))
         return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
-                    "%s must be a string of 1..%zu characters [A-Za-z0-9_-]", key, max);
+                                "%s must be a string of 1..%zu characters [A-Za-z0-9_-]", key, max);
     strcpy(out, json_string_value(v));
     return SN_OK;
 }
 
-typedef int
-agent_decoder(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err);
+typedef int agent_decoder(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err);
 
 static int dec_none(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
@@ -82,8 +82,7 @@ static int dec_close(json_t *o, int max_text, struct bot_agent_in *in, struct sn
 {
     (void)max_text;
     int rc = conversation(o, in, err);
-    return rc ? rc
-              : id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, err);
+    return rc ? rc : id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, err);
 }
 
 static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
@@ -205,6 +204,48 @@ char *bot_agent_proto_assigned(const char *conv, const char *lang, const char *b
 struct bot_agent_proto_list {
     json_t *o, *items;
 };
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *visitor_object(const struct store_profile *p, const struct bot_config_dept *dept)
+{
+    json_t *v = json_object();
+    json_object_set_new(v, "name", str_or_null(p->name));
+    json_object_set_new(v, "email", str_or_null(p->email));
+    json_object_set_new(v, "department", str_or_null(p->department));
+    if (p->department[0])
+        json_object_set_new(
+            v, "department_labels",
+            dept ? json_pack("{s:s, s:s}", "ar", dept->ar, "en", dept->en)
+                 : json_pack("{s:s, s:s}", "ar", p->department, "en", p->department));
+    return v;
+}
+
+char *bot_agent_proto_assigned_visitor(const char *conv,
+                                       const char *lang,
+                                       const char *by,
+                                       const struct store_profile *p,
+                                       const struct bot_config_dept *dept,
+                                       size_t *len)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", "assigned", "conversation", conv, "lang",
+                          lang, "by", by);
+    if (o && p)
+        json_object_set_new(o, "visitor", visitor_object(p, dept));
+    return bot_proto_dump(o, len);
+}
+
+void bot_agent_proto_list_chat_visitor(struct bot_agent_proto_list *l,
+                                       const struct store_profile *p,
+                                       const struct bot_config_dept *dept)
+{
+    size_t n = json_array_size(l->items);
+    if (p && n)
+        json_object_set_new(json_array_get(l->items, n - 1), "visitor", visitor_object(p, dept));
+}
 
 static struct bot_agent_proto_list *list_new(const char *type, const char *key)
 {

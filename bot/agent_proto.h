@@ -53,6 +53,23 @@ char *bot_agent_proto_presence(int online, size_t *len);
 char *bot_agent_proto_ack(const char *conv, const char *client_id, long long seq, size_t *len);
 char *bot_agent_proto_closed(const char *conv, const char *resolution, size_t *len);
 char *bot_agent_proto_assigned(const char *conv, const char *lang, const char *by, size_t *len);
+/* What the visitor said of themself (the pre-chat form) as the agent sees it: the
+ * "visitor" object {name, email, department, department_labels: {ar, en}} (null for a field
+ * not given; labels only with a department), labels from the configured list (dept NULL:
+ * an id no longer configured, shown as it is). */
+struct bot_config_dept;
+struct bot_agent_proto_list;
+/* `assigned` with its "visitor" (p NULL: none). Owned by the caller (free()). */
+char *bot_agent_proto_assigned_visitor(const char *conv,
+                                       const char *lang,
+                                       const char *by,
+                                       const struct store_profile *p,
+                                       const struct bot_config_dept *dept,
+                                       size_t *len);
+/* Adds "visitor" to the chats item appended last (nothing when p is NULL or none is). */
+void bot_agent_proto_list_chat_visitor(struct bot_agent_proto_list *l,
+                                       const struct store_profile *p,
+                                       const struct bot_config_dept *dept);
 
 /* A list frame ({"type": type, "items": [...]}) built item by item. */
 struct bot_agent_proto_list;

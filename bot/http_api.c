@@ -21,11 +21,13 @@
 #include "bot/queue.h"
 #include "bot/refit.h"
 #include "bot/server.h"
+#include "bot/store.h"
+#include "bot/transcript.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME, R_TABLE };
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME, R_TABLE, R_TRANSCRIPT };
 
 #define ARGS_MAX 4096 /* bytes of the decoded query arguments together */
 
@@ -383,6 +385,36 @@ static int do_me(struct lws *wsi, struct bot_api_req *r)
     return user_reply(wsi, r, &u, NULL);
 }
 
+/* GET /api/transcript: the visitor's conversation, named by its session token in the
+ * X-Sanad-Token header (never in the URL, where logs and Referers would keep it), as a text
+ * file to save. 401 without a live token. */
+static int do_transcript(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_server *srv = server_of(wsi);
+    struct store_conv c;
+    struct sn_err e = {0};
+    char token[160] = "", disp[128], name[96];
+    size_t len;
+    if (lws_hdr_custom_length(wsi, "x-sanad-token:", 14) >= (int)sizeof token ||
+        lws_hdr_custom_copy(wsi, token, sizeof token, "x-sanad-token:", 14) <= 0)
+        token[0] = 0;
+    long long live = bot_server_now_ms() - (long long)srv->cfg->session_ttl * 1000;
+    int rc = bot_transcript_find(srv->store, token, live, &c, &e);
+    if (rc == SN_ENOTFOUND)
+        return error(wsi, r, 401, "unauthorized", "send a live session token in X-Sanad-Token");
+    char *text = rc ? NULL : bot_transcript_text(srv->store, srv->brain, &c, &len, &e);
+    if (!text) {
+        sn_log(SN_LOG_ERR, "api", "event=transcript_failed err=\"%s\"", e.msg);
+        return error(wsi, r, 500, "internal", "the server could not read the conversation");
+    }
+    bot_transcript_filename(c.id, name, sizeof name);
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+    sn_log(SN_LOG_NOTICE, "api", "event=transcript conv=%s bytes=%zu", c.id, len);
+    rc = respond_raw(wsi, r, 200, "text/plain; charset=utf-8", text, len, disp, NULL, 0);
+    free(text);
+    return rc;
+}
+
 /* A route of the table: the handler fills a struct bot_api_call, written here. */
 static int call_route(struct lws *wsi, struct bot_api_req *r)
 {
@@ -426,6 +458,8 @@ static int dispatch(struct lws *wsi, struct bot_api_req *r)
         return do_logout(wsi, r);
     case R_ME:
         return do_me(wsi, r);
+    case R_TRANSCRIPT:
+        return do_transcript(wsi, r);
     }
     if (r->known)
         return error(wsi, r, 405, "method_not_allowed", "this method is not allowed here");
@@ -524,7 +558,8 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
         int method, route;
     } own[] = {{"/api/login", BOT_API_POST, R_LOGIN},
                {"/api/logout", BOT_API_POST, R_LOGOUT},
-               {"/api/me", BOT_API_GET, R_ME}};
+               {"/api/me", BOT_API_GET, R_ME},
+               {"/api/transcript", BOT_API_GET, R_TRANSCRIPT}};
     r->method = method;
     r->post = r->method != BOT_API_GET; /* anything but GET may change state */
     size_t max_body = BOT_API_MAX_BODY;

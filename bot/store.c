@@ -116,3 +116,19 @@ int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, vo
 {
     return s->ops->canned_each(s, lang, fn, ctx, err);
 }
+
+int store_profile_set(struct store *s,
+                      const char *conv_id,
+                      const struct store_profile *p,
+                      struct sn_err *err)
+{
+    return s->ops->profile_set(s, conv_id, p, err);
+}
+
+int store_profile_get(struct store *s,
+                      const char *conv_id,
+                      struct store_profile *out,
+                      struct sn_err *err)
+{
+    return s->ops->profile_get(s, conv_id, out, err);
+}

@@ -81,6 +81,19 @@ struct store_canned {
 };
 typedef int store_canned_fn(void *ctx, const struct store_canned *c);
 
+/* What a visitor said of themself in the pre-chat form (a `profile` frame, validated by the
+ * caller): inline strings, "" for a field not given; consent is 1 only with an email. */
+#define STORE_PROFILE_NAME_MAX  400 /* bytes (100 characters), NUL not included */
+#define STORE_PROFILE_EMAIL_MAX 254
+#define STORE_PROFILE_DEPT_MAX  32
+struct store_profile {
+    char name[STORE_PROFILE_NAME_MAX + 1];
+    char email[STORE_PROFILE_EMAIL_MAX + 1];
+    int consent;
+    char department[STORE_PROFILE_DEPT_MAX + 1];
+    long long updated; /* ms */
+};
+
 struct store_ops {
     void (*close)(struct store *s);
     int (*conv_create)(struct store *s, const char *id, const char *token_hash, const char *lang,
@@ -116,6 +129,10 @@ struct store_ops {
     int (*canned_rm)(struct store *s, const char *shortcut, const char *lang,
                      struct sn_err *err);
     int (*canned_each)(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
+                       struct sn_err *err);
+    int (*profile_set)(struct store *s, const char *conv_id, const struct store_profile *p,
+                       struct sn_err *err);
+    int (*profile_get)(struct store *s, const char *conv_id, struct store_profile *out,
                        struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
@@ -214,6 +231,17 @@ int store_canned_rm(struct store *s, const char *shortcut, const char *lang,
 /* Calls fn for every canned response (only lang's, unless NULL), by shortcut then lang; a
  * non-zero return stops the walk and is returned. */
 int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
+                      struct sn_err *err);
+
+/* Stores (or replaces) the visitor's profile of conversation conv_id. */
+int store_profile_set(struct store *s,
+                      const char *conv_id,
+                      const struct store_profile *p,
+                      struct sn_err *err);
+/* The profile of conv_id into *out. SN_ENOTFOUND (out zeroed) when the visitor gave none. */
+int store_profile_get(struct store *s,
+                      const char *conv_id,
+                      struct store_profile *out,
                       struct sn_err *err);
 
 #endif

@@ -25,8 +25,9 @@
  *   1  the routing columns of conversations
  *   2  messages as fields: no frame, an agent column and meta (JSON text)
  *   3  every dialogue in the stored form of its owner (bot_dialogue_upgrade: JSON with a
- *      format version, no raw struct left for a later layout to misread) */
-#define SCHEMA_VERSION 3
+ *      format version, no raw struct left for a later layout to misread)
+ *   4  the visitors' profiles (the pre-chat form): a table of their own */
+#define SCHEMA_VERSION 4
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -47,6 +48,12 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     " shortcut TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, updated INTEGER NOT NULL," \
     " PRIMARY KEY(shortcut, lang));"
 
+/* The pre-chat form's answers, one row per conversation (v4). */
+#define SCHEMA_PROFILES                                                              \
+    "CREATE TABLE IF NOT EXISTS profiles("                                           \
+    " conv_id TEXT PRIMARY KEY REFERENCES conversations(id), name TEXT, email TEXT," \
+    " consent INTEGER NOT NULL DEFAULT 0, department TEXT, updated INTEGER NOT NULL);"
+
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
 static const char schema[] =
@@ -63,7 +70,7 @@ static const char schema[] =
     " band TEXT, intent TEXT, ts INTEGER NOT NULL, agent TEXT, meta TEXT,"
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
-    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES;
+    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_PROFILES;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -253,9 +260,15 @@ static int to_v3(struct migration *mg, struct sn_err *err)
     return rc;
 }
 
+/* 3 → 4: the profiles table (the pre-chat form); no row changes. */
+static int to_v4_profiles(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_PROFILES, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
-static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {to_v1, to_v2,
-                                                                                  to_v3};
+static int (*const steps[SCHEMA_VERSION])(struct migration *,
+                                          struct sn_err *) = {to_v1, to_v2, to_v3, to_v4_profiles};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -356,6 +369,8 @@ enum {
     S_CONV_ROUTE,
     S_CONV_GET,
     S_CONV_EACH,
+    S_PROFILE_SET,
+    S_PROFILE_GET,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -407,6 +422,10 @@ static const char *sql[S_COUNT] = {
     [S_CANNED_DEL] = "DELETE FROM canned WHERE shortcut = ?1 AND lang = ?2",
     [S_CANNED_EACH] = "SELECT shortcut, lang, text, updated FROM canned"
                       " WHERE ?1 IS NULL OR lang = ?1 ORDER BY shortcut, lang",
+    [S_PROFILE_SET] = "INSERT OR REPLACE INTO profiles(conv_id, name, email, consent, department,"
+                      " updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_PROFILE_GET] = "SELECT ifnull(name, ''), ifnull(email, ''), consent, ifnull(department, ''),"
+                      " updated FROM profiles WHERE conv_id = ?1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1108,7 +1127,68 @@ static int sq_canned_each(
     return rc;
 }
 
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+    bind_text(st, i, v && *v ? v : NULL);
+}
+
+static int sq_profile_set(struct store *s,
+                          const char *conv_id,
+                          const struct store_profile *p,
+                          struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = stmt(q, S_PROFILE_SET);
+    bind_text(st, 1, conv_id);
+    bind_opt(st, 2, p->name);
+    bind_opt(st, 3, p->email);
+    sqlite3_bind_int(st, 4, p->consent && p->email[0] ? 1 : 0);
+    bind_opt(st, 5, p->department);
+    sqlite3_bind_int64(st, 6, p->updated);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return batch_check(q, step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the profile"));
+}
+
+/* Copies column i (text, "" for NULL) into out[0..size), cut at size - 1 bytes. */
+static void col_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    snprintf(out, size, "%s", v ? v : "");
+}
+
+static int
+sq_profile_get(struct store *s, const char *conv_id, struct store_profile *out, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_PROFILE_GET);
+    int rc = SN_OK;
+    memset(out, 0, sizeof *out);
+    bind_text(st, 1, conv_id);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        col_copy(st, 0, out->name, sizeof out->name);
+        col_copy(st, 1, out->email, sizeof out->email);
+        out->consent = sqlite3_column_int(st, 2);
+        col_copy(st, 3, out->department, sizeof out->department);
+        out->updated = sqlite3_column_int64(st, 4);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no profile for %s", conv_id);
+        break;
+    default:
+        rc = db_err(q, err, "read the profile");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
+    .profile_set = sq_profile_set,
+    .profile_get = sq_profile_get,
     .canned_set = sq_canned_set,
     .canned_rm = sq_canned_rm,
     .canned_each = sq_canned_each,

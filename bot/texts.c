@@ -1,4 +1,5 @@
-/* Visitor-facing texts as data (see bot/texts.h). */
+/* Visitor-facing texts as data, and the one ICU formatter of their numbers (see
+ * bot/texts.h). */
 #include "bot/texts.h"
 
 #include <limits.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <unicode/umsg.h>
+#include <unicode/ustring.h>
 
 #include "bot/paths.h"
 
@@ -30,6 +33,19 @@ static const char *const keys[BOT_TEXT_N] = {
     [BOT_TEXT_QUEUE_ABANDONED] = "queue_abandoned",
     [BOT_TEXT_QUEUE_LEFT] = "queue_left",
     [BOT_TEXT_AGENT_CLOSED] = "agent_closed",
+    [BOT_TEXT_TRANSCRIPT_TITLE] = "transcript_title",
+    [BOT_TEXT_TRANSCRIPT_META] = "transcript_meta",
+    [BOT_TEXT_TRANSCRIPT_TIME] = "transcript_time",
+    [BOT_TEXT_TRANSCRIPT_YOU] = "transcript_you",
+    [BOT_TEXT_TRANSCRIPT_AGENT] = "transcript_agent",
+    [BOT_TEXT_TRANSCRIPT_SYSTEM] = "transcript_system",
+};
+
+/* The texts that are ICU MessageFormat patterns (numbers, plurals, times), not templates. */
+static const unsigned char icu_text[BOT_TEXT_N] = {
+    [BOT_TEXT_PICK_NUMBER] = 1,
+    [BOT_TEXT_TRANSCRIPT_META] = 1,
+    [BOT_TEXT_TRANSCRIPT_TIME] = 1,
 };
 
 enum { LANG_AR, LANG_EN, NLANGS };
@@ -38,6 +54,63 @@ static const char *const langs[NLANGS] = {"ar", "en"};
 struct bot_texts {
     char *t[NLANGS][BOT_TEXT_N];
 };
+
+int bot_text_is_icu(enum bot_text id)
+{
+    return (unsigned)id < BOT_TEXT_N && icu_text[id];
+}
+
+char *bot_texts_format(
+    const char *pattern, const char *lang, const double *args, int n, struct sn_err *err)
+{
+    enum { CAP = BOT_TEXT_MAX_BYTES + 1024 }; /* UTF-16 units: a template and its numbers */
+    UErrorCode st = U_ZERO_ERROR;
+    UChar *pat = NULL, *out = NULL;
+    UMessageFormat *f = NULL;
+    char *utf8 = NULL;
+    int32_t plen = 0, olen = 0, ulen = 0;
+    double a[BOT_TEXT_MAX_ARGS] = {0};
+    if (n < 0 || n > BOT_TEXT_MAX_ARGS) {
+        sn_err_set(err, SN_EINVAL, "%d arguments (at most %d)", n, BOT_TEXT_MAX_ARGS);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        a[i] = args[i];
+    pat = sn_xmalloc(CAP * sizeof *pat);
+    out = sn_xmalloc(CAP * sizeof *out);
+    u_strFromUTF8(pat, CAP, &plen, pattern, -1, &st);
+    if (U_SUCCESS(st))
+        f = umsg_open(pat, plen, lang && !strcmp(lang, "ar") ? "ar" : "en", NULL, &st);
+    /* umsg_format is variadic: every argument a double (a plural's count, a number, a
+     * UDate), the unused ones ignored */
+    if (U_SUCCESS(st))
+        olen = umsg_format(f, out, CAP, &st, a[0], a[1], a[2], a[3]);
+    if (U_SUCCESS(st)) {
+        utf8 = sn_xmalloc((size_t)CAP * 3 + 1);
+        u_strToUTF8(utf8, CAP * 3 + 1, &ulen, out, olen, &st);
+    }
+    if (U_FAILURE(st)) {
+        sn_err_set(err, SN_EINVAL, "not an ICU MessageFormat pattern in %s (%s)",
+                   lang ? lang : "en", u_errorName(st));
+        free(utf8);
+        utf8 = NULL;
+    }
+    if (f)
+        umsg_close(f);
+    free(pat);
+    free(out);
+    return utf8;
+}
+
+char *bot_texts_count(
+    const struct bot_texts *t, enum bot_text id, const char *lang, const double *args, int n)
+{
+    if ((unsigned)id >= BOT_TEXT_N)
+        return sn_xstrdup("");
+    const char *p = t->t[lang && strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN][id];
+    char *s = bot_texts_format(p, lang, args, n, NULL);
+    return s ? s : sn_xstrdup(p);
+}
 
 const char *bot_text_key(enum bot_text id)
 {
@@ -135,7 +208,17 @@ static int load_lang(struct bot_texts *t, const char *dir, int l, struct sn_err 
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.json", dir, langs[l]);
-    return load_file(path, langs[l], keys, BOT_TEXT_N, t->t[l], err);
+    int rc = load_file(path, langs[l], keys, BOT_TEXT_N, t->t[l], err);
+    /* an ICU text the bot could not render refuses the set, as a missing one does */
+    for (int i = 0; !rc && i < BOT_TEXT_N; i++) {
+        static const double probe[BOT_TEXT_MAX_ARGS] = {3, 1, 0, 0};
+        struct sn_err why = {0};
+        char *s = icu_text[i] ? bot_texts_format(t->t[l][i], langs[l], probe, 4, &why) : NULL;
+        if (icu_text[i] && !s)
+            rc = sn_err_set(err, SN_EINVAL, "%s: text \"%s\" is %s", path, keys[i], why.msg);
+        free(s);
+    }
+    return rc;
 }
 
 struct bot_textset {

@@ -103,7 +103,7 @@ static void encoders(void **state)
     s = bot_proto_error(BOT_PROTO_TOO_BIG, "big", NULL, NULL);
     assert_non_null(strstr(s, "\"code\":\"too_big\""));
     free(s);
-    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096};
+    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096, NULL, "en", 0};
     s = bot_proto_welcome(&w, NULL);
     assert_non_null(strstr(s, "\"is_bot\":true"));
     assert_non_null(strstr(s, "\"resumed\":false"));
