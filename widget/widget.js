@@ -60,6 +60,10 @@
             },
             failed: 'لم تُرسل', pending: 'قيد الإرسال', newconv: 'بدأت محادثة جديدة.',
             log: 'رسائل المحادثة', sent: 'أُرسلت',
+            prechat: 'قبل أن نبدأ، عرّفنا بنفسك', pcName: 'اسمك', pcEmail: 'بريدك الإلكتروني',
+            pcDept: 'القسم', pcChoose: 'اختر القسم', pcOptional: ' (اختياري)', pcStart: 'ابدأ المحادثة',
+            pcSkip: 'تخطَّ', pcRequired: 'املأ الحقول المطلوبة.', pcBad: 'تعذر حفظ البيانات؛ راجع الحقول.',
+            transcript: 'تنزيل نص المحادثة', transcriptFailed: 'تعذر تنزيل نص المحادثة.',
             errors: {
                 too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.', too_big: 'الرسالة كبيرة جدًا.',
                 rate_limited: 'رسائل كثيرة بسرعة؛ سنعيد الإرسال بعد لحظة.',
@@ -969,6 +973,12 @@
             if (render(f, false)) {
                 state.msgs.push(f);
                 save();
+            }
+            if (prechatEl) { /* the form stays last, under the welcome it follows */
+                var had = root.activeElement;
+                logEl.appendChild(prechatEl);
+                if (had && prechatEl.contains(had)) had.focus(); /* moving it lost the focus */
+                scrollDown();
             }
             break;
         case 'ack':
