@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -27,7 +28,7 @@
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
 
-enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME, R_TABLE, R_TRANSCRIPT };
+enum route { R_NONE, R_LOGIN, R_LOGOUT, R_ME, R_TABLE, R_TRANSCRIPT, R_TRANSCRIPT_PREFLIGHT };
 
 #define ARGS_MAX 4096 /* bytes of the decoded query arguments together */
 
@@ -52,6 +53,7 @@ struct bot_api_req {
     int pending;
     int https; /* the client's connection is TLS (its own or its trusted proxy's) */
     char who[BOT_AUTH_LOGIN_MAX + 1], ip[64];
+    char cors[256]; /* /api/transcript from an allowed_origins page: that origin, else "" */
 };
 
 static struct bot_server *server_of(struct lws *wsi)
@@ -151,6 +153,23 @@ static int respond_raw(struct lws *wsi,
                                     (unsigned char *)"nosniff", 7, &pos, end) ||
         lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (unsigned char *)"no-store",
                                      8, &pos, end))
+        return -1;
+    /* CORS, for the visitor's transcript only (transcript_cors) */
+    if (r->cors[0] &&
+        (lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-origin:",
+                                     (unsigned char *)r->cors, (int)strlen(r->cors), &pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"vary:", (unsigned char *)"Origin", 6,
+                                     &pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-expose-headers:",
+                                     (unsigned char *)"Content-Disposition", 19, &pos, end)))
+        return -1;
+    if (r->cors[0] && r->route == R_TRANSCRIPT_PREFLIGHT &&
+        (lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-headers:",
+                                     (unsigned char *)"X-Sanad-Token", 13, &pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-methods:",
+                                     (unsigned char *)"GET", 3, &pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-max-age:",
+                                     (unsigned char *)"600", 3, &pos, end)))
         return -1;
     if (r->close && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
                                                  (unsigned char *)"close", 5, &pos, end))
@@ -415,6 +434,29 @@ static int do_transcript(struct lws *wsi, struct bot_api_req *r)
     return rc;
 }
 
+/* A widget on another site (one of allowed_origins) fetches its transcript across origins:
+ * the X-Sanad-Token header makes the browser ask first (OPTIONS), and read the answer only
+ * with Access-Control-Allow-Origin. That origin is echoed; any other gets no CORS header,
+ * so its page cannot read the answer. No cookie is involved (credentials are not allowed). */
+static void transcript_cors(struct lws *wsi, struct bot_api_req *r)
+{
+    char origin[256];
+    const struct bot_config *cfg = server_of(wsi)->cfg;
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
+        return;
+    for (int i = 0; i < cfg->origins.n; i++)
+        if (!strcasecmp(origin, cfg->origins.v[i]))
+            snprintf(r->cors, sizeof r->cors, "%s", cfg->origins.v[i]);
+}
+
+/* OPTIONS /api/transcript: the preflight; 204 with the CORS headers for an allowed origin. */
+static int do_transcript_preflight(struct lws *wsi, struct bot_api_req *r)
+{
+    if (!r->cors[0])
+        return error(wsi, r, 403, "bad_origin", "requests from this origin are not allowed");
+    return respond_raw(wsi, r, 204, "text/plain", "", 0, NULL, NULL, 0);
+}
+
 /* A route of the table: the handler fills a struct bot_api_call, written here. */
 static int call_route(struct lws *wsi, struct bot_api_req *r)
 {
@@ -460,6 +502,8 @@ static int dispatch(struct lws *wsi, struct bot_api_req *r)
         return do_me(wsi, r);
     case R_TRANSCRIPT:
         return do_transcript(wsi, r);
+    case R_TRANSCRIPT_PREFLIGHT:
+        return do_transcript_preflight(wsi, r);
     }
     if (r->known)
         return error(wsi, r, 405, "method_not_allowed", "this method is not allowed here");
@@ -580,6 +624,11 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
                 kind = rt->body;
             }
         }
+    if (!strcmp(uri, "/api/transcript")) {
+        transcript_cors(wsi, r);
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0)
+            r->route = R_TRANSCRIPT_PREFLIGHT;
+    }
     int args_ok = r->route != R_TABLE || collect_args(wsi, r) == 0;
     /* Login CSRF and its kin: a state-changing request from a page of another site carries
      * that site's Origin (browsers always send it on a POST), and a form can post only
@@ -589,6 +638,11 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
     if (r->post && !bot_ws_origin_ok(wsi, server_of(wsi))) {
         r->toobig = r->close = 1; /* its body is not read */
         return error(wsi, r, 403, "bad_origin", "requests from this origin are not allowed");
+    }
+    if (r->route == R_TRANSCRIPT_PREFLIGHT) { /* no body; the origin is checked there */
+        r->close = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+        sn_buf_init(&r->body, 1);
+        return dispatch(wsi, r);
     }
     if (r->route == R_TABLE) { /* who asks, before the body is read */
         int st = bot_auth_require(wsi, r->rt->role, &r->user, NULL);

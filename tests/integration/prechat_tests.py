@@ -273,3 +273,30 @@ def prechat_config_tests(sanad, tmp, kb_db):
         out.append(("check_config_refuses %s" % " ".join(args), p.returncode == 2 and
                     needle in err, err))
     return out
+
+
+@test(server={"allowed-origins": "https://shop.example"})
+def transcript_across_origins(srv):
+    """A widget on an allowed_origins page: the preflight and the answer carry CORS headers
+    for that origin only; another origin's page cannot read the file."""
+    ws = srv.ws()
+    w, _ = hello(ws, lang="en")
+    ok = "Origin: https://shop.example\r\n"
+    pre = ("OPTIONS /api/transcript HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+           "%sAccess-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: x-sanad-token"
+           "\r\n\r\n")
+    st, h, _ = srv.http((pre % (srv.port, ok)).encode())
+    assert " 204 " in st, st
+    assert h["access-control-allow-origin"] == "https://shop.example", h
+    assert h["access-control-allow-headers"].lower() == "x-sanad-token", h
+    assert h["access-control-allow-methods"] == "GET" and "access-control-allow-credentials" not in h
+    st, h, _ = srv.http((pre % (srv.port, "Origin: https://evil.example\r\n")).encode())
+    assert " 403 " in st and "access-control-allow-origin" not in h, (st, h)
+    st, h, body = _tx(srv, w["token"], ok)
+    assert st == 200 and h["access-control-allow-origin"] == "https://shop.example", h
+    assert h["access-control-expose-headers"] == "Content-Disposition" and h["vary"] == "Origin", h
+    st, h, body = _tx(srv, w["token"], "Origin: https://evil.example\r\n")
+    assert "access-control-allow-origin" not in h, h  # the browser keeps it from that page
+    st, h, _ = _tx(srv, w["token"])  # the server's own page: no CORS needed
+    assert st == 200 and "access-control-allow-origin" not in h, h
+    ws.close()
