@@ -568,6 +568,13 @@ void bot_queue_tickets_changed(struct bot_queue *q)
         send_tickets(q, a);
 }
 
+void bot_queue_profile_changed(struct bot_queue *q, const char *conv_id)
+{
+    struct bot_agent *a = bot_agents_holder(q->agents, conv_id);
+    if (a)
+        send_chats(q, a);
+}
+
 /* --- agent side --------------------------------------------------------------------------- */
 
 static int load_chat(void *ctx, const struct store_route *r)

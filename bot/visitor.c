@@ -450,6 +450,7 @@ static void on_profile(struct bot_session *s, const struct bot_proto_in *in)
            p.department[0] ? p.department : "-");
     char *j = bot_proto_profile_ok(&n);
     bot_session_send(s, j, n);
+    bot_queue_profile_changed(s->srv->queue, s->conv->id); /* an agent who has it sees it */
 }
 
 /* The visitor leaves a message for the agents (a ticket). Without an email of its own it

@@ -147,6 +147,14 @@ def profile_reaches_the_agent_and_the_left_message(srv):
                             "department_labels": {"ar": "الفواتير", "en": "Billing"}}, a
     chats, _ = until(ag, "chats")
     assert chats["items"][0]["visitor"]["name"] == "سارة", chats
+    # sent again while the agent has the chat: the agent's chats follow with the new one
+    vis.send_json({"type": "profile", "name": "سارة أحمد", "department": "tech"})
+    until(vis, "profile_ok")
+    chats, _ = until(ag, "chats")
+    assert chats["items"][0]["visitor"] == {"name": "سارة أحمد", "email": None,
+                                            "department": "tech",
+                                            "department_labels": {"ar": "الدعم الفني",
+                                                                  "en": "Technical support"}}, chats
     ag.close()
     # nobody online now: a left message without an email takes the profile's
     vis.close()
