@@ -284,6 +284,11 @@ bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang, co
     return bot_texts_render(b->texts, id, lang, bot_brain_name(b, lang), agent);
 }
 
+const struct bot_texts *bot_brain_texts(const struct bot_brain *b)
+{
+    return b->texts;
+}
+
 char *bot_brain_count(
     const struct bot_brain *b, enum bot_text id, const char *lang, const double *args, int n)
 {

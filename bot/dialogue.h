@@ -55,6 +55,8 @@ bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang, co
 /* The bot's name in lang ("ar"; anything else is English), borrowed from b until its next
  * reconfigure. */
 const char *bot_brain_name(const struct bot_brain *b, const char *lang);
+/* The brain's texts, borrowed until its next reconfigure (bot_texts_fmt_new). */
+const struct bot_texts *bot_brain_texts(const struct bot_brain *b);
 /* ICU text id in lang with numeric args[0..n) (bot_texts_count): the transcript's counts and
  * times. A fresh string owned by the caller (free). */
 char *bot_brain_count(

@@ -60,46 +60,98 @@ int bot_text_is_icu(enum bot_text id)
     return (unsigned)id < BOT_TEXT_N && icu_text[id];
 }
 
-char *bot_texts_format(
-    const char *pattern, const char *lang, const double *args, int n, struct sn_err *err)
+enum { FMT_CAP = BOT_TEXT_MAX_BYTES + 1024 }; /* UTF-16 units: a template and its numbers */
+
+struct bot_texts_fmt {
+    UMessageFormat *f;
+    UChar out[FMT_CAP];
+};
+
+/* pattern (UTF-8) opened in lang's locale ("ar", else "en"); NULL with err set. */
+static struct bot_texts_fmt *fmt_open(const char *pattern, const char *lang, struct sn_err *err)
 {
-    enum { CAP = BOT_TEXT_MAX_BYTES + 1024 }; /* UTF-16 units: a template and its numbers */
     UErrorCode st = U_ZERO_ERROR;
-    UChar *pat = NULL, *out = NULL;
-    UMessageFormat *f = NULL;
-    char *utf8 = NULL;
-    int32_t plen = 0, olen = 0, ulen = 0;
+    UChar *pat = sn_xmalloc(FMT_CAP * sizeof *pat);
+    int32_t plen = 0;
+    struct bot_texts_fmt *f = NULL;
+    u_strFromUTF8(pat, FMT_CAP, &plen, pattern, -1, &st);
+    UMessageFormat *m =
+        U_SUCCESS(st) ? umsg_open(pat, plen, lang && !strcmp(lang, "ar") ? "ar" : "en", NULL, &st)
+                      : NULL;
+    if (U_FAILURE(st)) {
+        sn_err_set(err, SN_EINVAL, "not an ICU MessageFormat pattern in %s (%s)",
+                   lang ? lang : "en", u_errorName(st));
+        if (m)
+            umsg_close(m);
+    } else {
+        f = sn_xcalloc(1, sizeof *f);
+        f->f = m;
+    }
+    free(pat);
+    return f;
+}
+
+/* f with args[0..n): a fresh string, or NULL with err set. */
+static char *fmt_run(struct bot_texts_fmt *f, const double *args, int n, struct sn_err *err)
+{
+    UErrorCode st = U_ZERO_ERROR;
     double a[BOT_TEXT_MAX_ARGS] = {0};
+    int32_t olen = 0, ulen = 0;
+    char *utf8 = NULL;
     if (n < 0 || n > BOT_TEXT_MAX_ARGS) {
         sn_err_set(err, SN_EINVAL, "%d arguments (at most %d)", n, BOT_TEXT_MAX_ARGS);
         return NULL;
     }
     for (int i = 0; i < n; i++)
         a[i] = args[i];
-    pat = sn_xmalloc(CAP * sizeof *pat);
-    out = sn_xmalloc(CAP * sizeof *out);
-    u_strFromUTF8(pat, CAP, &plen, pattern, -1, &st);
-    if (U_SUCCESS(st))
-        f = umsg_open(pat, plen, lang && !strcmp(lang, "ar") ? "ar" : "en", NULL, &st);
     /* umsg_format is variadic: every argument a double (a plural's count, a number, a
      * UDate), the unused ones ignored */
-    if (U_SUCCESS(st))
-        olen = umsg_format(f, out, CAP, &st, a[0], a[1], a[2], a[3]);
+    olen = umsg_format(f->f, f->out, FMT_CAP, &st, a[0], a[1], a[2], a[3]);
     if (U_SUCCESS(st)) {
-        utf8 = sn_xmalloc((size_t)CAP * 3 + 1);
-        u_strToUTF8(utf8, CAP * 3 + 1, &ulen, out, olen, &st);
+        utf8 = sn_xmalloc((size_t)FMT_CAP * 3 + 1);
+        u_strToUTF8(utf8, FMT_CAP * 3 + 1, &ulen, f->out, olen, &st);
     }
     if (U_FAILURE(st)) {
-        sn_err_set(err, SN_EINVAL, "not an ICU MessageFormat pattern in %s (%s)",
-                   lang ? lang : "en", u_errorName(st));
+        sn_err_set(err, SN_EINVAL, "the pattern could not be formatted (%s)", u_errorName(st));
         free(utf8);
         utf8 = NULL;
     }
-    if (f)
-        umsg_close(f);
-    free(pat);
-    free(out);
     return utf8;
+}
+
+void bot_texts_fmt_free(struct bot_texts_fmt *f)
+{
+    if (!f)
+        return;
+    umsg_close(f->f);
+    free(f);
+}
+
+char *bot_texts_format(
+    const char *pattern, const char *lang, const double *args, int n, struct sn_err *err)
+{
+    if (n < 0 || n > BOT_TEXT_MAX_ARGS) {
+        sn_err_set(err, SN_EINVAL, "%d arguments (at most %d)", n, BOT_TEXT_MAX_ARGS);
+        return NULL;
+    }
+    struct bot_texts_fmt *f = fmt_open(pattern, lang, err);
+    char *s = f ? fmt_run(f, args, n, err) : NULL;
+    bot_texts_fmt_free(f);
+    return s;
+}
+
+struct bot_texts_fmt *
+bot_texts_fmt_new(const struct bot_texts *t, enum bot_text id, const char *lang)
+{
+    if (!bot_text_is_icu(id))
+        return NULL;
+    return fmt_open(t->t[lang && strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN][id], lang, NULL);
+}
+
+char *bot_texts_fmt_run(struct bot_texts_fmt *f, const double *args, int n)
+{
+    char *s = f ? fmt_run(f, args, n, NULL) : NULL;
+    return s ? s : sn_xstrdup("");
 }
 
 char *bot_texts_count(

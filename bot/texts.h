@@ -97,6 +97,17 @@ char *bot_texts_format(
 char *bot_texts_count(
     const struct bot_texts *t, enum bot_text id, const char *lang, const double *args, int n);
 
+/* ICU text id in lang opened once, for many renderings (the transcript's time of each
+ * line: opening the pattern is most of the cost). A new formatter owned by the caller
+ * (bot_texts_fmt_free), or NULL when id is not an ICU text or ICU fails. */
+struct bot_texts_fmt;
+struct bot_texts_fmt *
+bot_texts_fmt_new(const struct bot_texts *t, enum bot_text id, const char *lang);
+/* f with args[0..n) (n <= BOT_TEXT_MAX_ARGS), as bot_texts_format: a fresh string owned by
+ * the caller (free), "" when ICU fails. */
+char *bot_texts_fmt_run(struct bot_texts_fmt *f, const double *args, int n);
+void bot_texts_fmt_free(struct bot_texts_fmt *f);
+
 /* 1 when id is an ICU text (bot_texts_count), 0 for a {bot}/{agent} template. */
 int bot_text_is_icu(enum bot_text id);
 

@@ -41,6 +41,7 @@ void bot_transcript_filename(const char *conv_id, char *out, size_t size)
 struct walk {
     const struct bot_brain *b;
     const char *lang;
+    struct bot_texts_fmt *time; /* transcript_time, opened once for every line */
     struct sn_buf body;
     long long after;
     int count, cut;
@@ -70,7 +71,7 @@ static int add_line(void *ctx, const struct store_msg *m)
         return 1;
     }
     double t = (double)m->ts;
-    char *when = bot_brain_count(w->b, BOT_TEXT_TRANSCRIPT_TIME, w->lang, &t, 1);
+    char *when = bot_texts_fmt_run(w->time, &t, 1);
     const char *name = who(w, m, &own);
     sn_buf_printf(&w->body, "[%s] %s: ", when, name);
     for (const char *p = m->text; *p; p++) /* later lines indented: one message, one block */
@@ -95,6 +96,7 @@ char *bot_transcript_text(struct store *st,
     struct sn_buf out;
     char *title = NULL, *meta = NULL;
     int rc = SN_OK;
+    w.time = bot_texts_fmt_new(bot_brain_texts(b), BOT_TEXT_TRANSCRIPT_TIME, w.lang);
     sn_buf_init(&w.body, BOT_TRANSCRIPT_MAX_BYTES);
     sn_buf_init(&out, BOT_TRANSCRIPT_MAX_BYTES + 4096);
     for (;;) { /* in pages: the store's walk takes a limit */
@@ -118,6 +120,7 @@ char *bot_transcript_text(struct store *st,
     if (w.cut)
         sn_buf_printf(&out, "…\n");
 out:
+    bot_texts_fmt_free(w.time);
     free(title);
     free(meta);
     sn_buf_fini(&w.body);
