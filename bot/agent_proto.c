@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "bot/config.h"
+
 const char *bot_agent_proto_err_name(int code)
 {
     if (code == BOT_AGENT_AT_CAPACITY)
@@ -224,11 +226,8 @@ char *bot_agent_proto_assigned_transfer(const char *conv,
                                         const char *note,
                                         size_t *len)
 {
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "type", "assigned", "conversation", conv,
-                  "lang", lang, "by", "transfer", "from", "login", from_login, "name", from_name);
-    json_object_set_new(o, "note", note ? json_string(note) : json_null());
-    return bot_proto_dump(o, len);
+    const struct bot_agent_proto_from f = {from_login, from_name, note};
+    return bot_agent_proto_assigned_visitor(conv, lang, "transfer", &f, NULL, NULL, len);
 }
 
 char *bot_agent_proto_transfer_meta(const char *from_login,
@@ -245,6 +244,54 @@ char *bot_agent_proto_transfer_meta(const char *from_login,
 struct bot_agent_proto_list {
     json_t *o, *items;
 };
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *visitor_object(const struct store_profile *p, const struct bot_config_dept *dept)
+{
+    json_t *v = json_object();
+    json_object_set_new(v, "name", str_or_null(p->name));
+    json_object_set_new(v, "email", str_or_null(p->email));
+    json_object_set_new(v, "department", str_or_null(p->department));
+    if (p->department[0])
+        json_object_set_new(
+            v, "department_labels",
+            dept ? json_pack("{s:s, s:s}", "ar", dept->ar, "en", dept->en)
+                 : json_pack("{s:s, s:s}", "ar", p->department, "en", p->department));
+    return v;
+}
+
+char *bot_agent_proto_assigned_visitor(const char *conv,
+                                       const char *lang,
+                                       const char *by,
+                                       const struct bot_agent_proto_from *from,
+                                       const struct store_profile *p,
+                                       const struct bot_config_dept *dept,
+                                       size_t *len)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", "assigned", "conversation", conv, "lang",
+                          lang, "by", by);
+    if (o && from) {
+        json_object_set_new(o, "from",
+                            json_pack("{s:s, s:s}", "login", from->login, "name", from->name));
+        json_object_set_new(o, "note", from->note ? json_string(from->note) : json_null());
+    }
+    if (o && p)
+        json_object_set_new(o, "visitor", visitor_object(p, dept));
+    return bot_proto_dump(o, len);
+}
+
+void bot_agent_proto_list_chat_visitor(struct bot_agent_proto_list *l,
+                                       const struct store_profile *p,
+                                       const struct bot_config_dept *dept)
+{
+    size_t n = json_array_size(l->items);
+    if (p && n)
+        json_object_set_new(json_array_get(l->items, n - 1), "visitor", visitor_object(p, dept));
+}
 
 static struct bot_agent_proto_list *list_new(const char *type, const char *key)
 {

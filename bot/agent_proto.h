@@ -77,6 +77,29 @@ char *bot_agent_proto_transfer_meta(const char *from_login,
                                     const char *from_name,
                                     const char *to_login,
                                     const char *to_name);
+/* What the visitor said of themself (the pre-chat form) as the agent sees it: the
+ * "visitor" object {name, email, department, department_labels: {ar, en}} (null for a field
+ * not given; labels only with a department), labels from the configured list (dept NULL:
+ * an id no longer configured, shown as it is). */
+struct bot_config_dept;
+struct bot_agent_proto_list;
+/* Who handed a conversation over, and why (the transfer's note, or NULL). */
+struct bot_agent_proto_from {
+    const char *login, *name, *note;
+};
+/* `assigned` with, after a transfer (from not NULL), "from" {login, name} and "note", and the
+ * "visitor" (p NULL: none). Owned by the caller (free()). */
+char *bot_agent_proto_assigned_visitor(const char *conv,
+                                       const char *lang,
+                                       const char *by,
+                                       const struct bot_agent_proto_from *from,
+                                       const struct store_profile *p,
+                                       const struct bot_config_dept *dept,
+                                       size_t *len);
+/* Adds "visitor" to the chats item appended last (nothing when p is NULL or none is). */
+void bot_agent_proto_list_chat_visitor(struct bot_agent_proto_list *l,
+                                       const struct store_profile *p,
+                                       const struct bot_config_dept *dept);
 
 /* A list frame ({"type": type, "items": [...]}) built item by item. */
 struct bot_agent_proto_list;

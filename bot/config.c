@@ -29,7 +29,10 @@ enum {
     T_ROUTING,
     T_HOURS,
     T_TZ,
-    T_SMTPTLS
+    T_SMTPTLS,
+    T_LABEL,
+    T_PRECHAT,
+    T_DEPTS
 };
 
 /* K_RESTART: read once at startup (sockets, files, the lws context, threads); a reload
@@ -69,7 +72,18 @@ static const struct key keys[] = {
      "what the bot and the queue say, per language (default: the texts/ beside the binary)"},
     {"tls_cert", T_STR, K_RESTART, OFF(tls_cert), NULL, 0, 0, "PEM certificate (TLS with tls_key)"},
     {"tls_key", T_STR, K_RESTART, OFF(tls_key), NULL, 0, 0, "PEM private key"},
-    {"bot_name", T_STR, 0, OFF(bot_name), "Sanad", 0, 0, "the bot's name in welcome frames"},
+    {"bot_name", T_LABEL, 0, OFF(bot_name), NULL, 0, 0,
+     "the bot's name in both languages (unset: سند in Arabic, Sanad in English)"},
+    {"bot_name_ar", T_LABEL, 0, OFF(bot_name_ar), NULL, 0, 0,
+     "the bot's name in Arabic conversations (unset: bot_name, else سند)"},
+    {"bot_name_en", T_LABEL, 0, OFF(bot_name_en), NULL, 0, 0,
+     "the bot's name in English conversations (unset: bot_name, else Sanad)"},
+    {"prechat", T_PRECHAT, 0, OFF(prechat), "none", 0, 0,
+     "the pre-chat form's fields: name, email, department (a trailing * makes one required), "
+     "e.g. 'name* email department'; none: no form"},
+    {"departments", T_DEPTS, 0, OFF(depts), "none", 0, 0,
+     "the departments the pre-chat form offers, id:Arabic label:English label, comma-separated, "
+     "e.g. 'billing:الفواتير:Billing, tech:الدعم الفني:Technical support'"},
     {"help_contact", T_STR, 0, OFF(help_contact), NULL, 0, 0,
      "contact line at the end of every help center article (phone, email, hours)"},
     {"allowed_origins", T_ORIGINS, 0, OFF(origins), NULL, 0, 0,
@@ -301,6 +315,159 @@ int bot_config_closed_at(const struct bot_config *c, long long t)
     return 1;
 }
 
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = 0;
+    return s;
+}
+
+/* A name or label shown to visitors (bot_name*, department labels): 1..BOT_CONFIG_LABEL_MAX
+ * bytes of valid UTF-8 without control characters, braces (a text's placeholders) or the
+ * separators of the departments list (',' ':'). NULL when good, else why. */
+static const char *label_problem(const char *v, size_t n)
+{
+    if (n == 0 || n > BOT_CONFIG_LABEL_MAX)
+        return "must be 1..128 bytes";
+    if (!sn_utf8_valid(v, n, NULL))
+        return "is not valid UTF-8";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return "holds a control character";
+        if (ch == '{' || ch == '}' || ch == ',' || ch == ':')
+            return "holds one of { } , :";
+    }
+    return NULL;
+}
+
+/* "name* email department" (spaces or commas between; '*' required) or "none". */
+static int parse_prechat(struct bot_config *c, const char *v, const char *key, struct sn_err *err)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } fields[] = {{"name", BOT_PRECHAT_NAME},
+                  {"email", BOT_PRECHAT_EMAIL},
+                  {"department", BOT_PRECHAT_DEPARTMENT}};
+    unsigned on = 0, req = 0;
+    char *dup = sn_xstrdup(v), *save = NULL;
+    int rc = SN_OK;
+    for (char *w = strtok_r(dup, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+        size_t n = strlen(w);
+        int star = n > 1 && w[n - 1] == '*';
+        unsigned bit = 0;
+        if (!strcmp(w, "none") && !on)
+            continue;
+        if (star)
+            w[--n] = 0;
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            if (!strcmp(w, fields[i].name))
+                bit = fields[i].bit;
+        if (!bit || (on & bit)) {
+            rc = sn_err_set(err, SN_EINVAL,
+                            "%s: '%s' is %s (fields: name, email, department; a trailing * makes "
+                            "one required; none: no form)",
+                            key, w, bit ? "given twice" : "not a field");
+            goto out;
+        }
+        on |= bit;
+        if (star)
+            req |= bit;
+    }
+    c->prechat = on;
+    c->prechat_required = req;
+out:
+    free(dup);
+    return rc;
+}
+
+/* "id:Arabic label:English label, …" or "none". All or nothing: c is unchanged on error. */
+static int parse_depts(struct bot_config *c, const char *v, const char *key, struct sn_err *err)
+{
+    struct bot_config_depts d;
+    char *dup = sn_xstrdup(v), *save = NULL;
+    int rc = SN_OK;
+    memset(&d, 0, sizeof d);
+    for (char *e = strtok_r(dup, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+        char *f[3] = {NULL, NULL, NULL}, *p = e;
+        int nf = 0;
+        while (nf < 3 && p) {
+            char *colon = strchr(p, ':');
+            if (colon)
+                *colon = 0;
+            f[nf++] = trim(p);
+            p = colon ? colon + 1 : NULL;
+        }
+        if (nf == 1 && !*f[0])
+            continue; /* "a, , b" or a trailing ',' */
+        if (nf == 1 && !strcmp(f[0], "none") && !d.n)
+            continue;
+        if (nf != 3 || p) {
+            rc = sn_err_set(err, SN_EINVAL,
+                            "%s: '%s' is not id:Arabic label:English label (entries separated by "
+                            "',')",
+                            key, f[0]);
+            goto out;
+        }
+        size_t idn = strlen(f[0]);
+        if (!idn || idn > BOT_CONFIG_DEPT_ID_MAX ||
+            strspn(f[0], "abcdefghijklmnopqrstuvwxyz0123456789_-") != idn) {
+            rc = sn_err_set(err, SN_EINVAL, "%s: id '%s' must be 1..%d characters [a-z0-9_-]", key,
+                            f[0], BOT_CONFIG_DEPT_ID_MAX);
+            goto out;
+        }
+        for (int l = 1; l <= 2; l++) {
+            const char *why = label_problem(f[l], strlen(f[l]));
+            if (why) {
+                rc = sn_err_set(err, SN_EINVAL, "%s: the %s label of '%s' %s", key,
+                                l == 1 ? "Arabic" : "English", f[0], why);
+                goto out;
+            }
+        }
+        for (int i = 0; i < d.n; i++)
+            if (!strcmp(d.v[i].id, f[0])) {
+                rc = sn_err_set(err, SN_EINVAL, "%s: '%s' is given twice", key, f[0]);
+                goto out;
+            }
+        if (d.n == BOT_CONFIG_MAX_DEPTS) {
+            rc = sn_err_set(err, SN_EINVAL, "%s: more than %d departments", key,
+                            BOT_CONFIG_MAX_DEPTS);
+            goto out;
+        }
+        snprintf(d.v[d.n].id, sizeof d.v[d.n].id, "%s", f[0]);
+        snprintf(d.v[d.n].ar, sizeof d.v[d.n].ar, "%s", f[1]);
+        snprintf(d.v[d.n].en, sizeof d.v[d.n].en, "%s", f[2]);
+        d.n++;
+    }
+    c->depts = d;
+out:
+    free(dup);
+    return rc;
+}
+
+const char *bot_config_bot_name(const struct bot_config *c, const char *lang)
+{
+    int ar = lang && !strcmp(lang, "ar");
+    const char *own = ar ? c->bot_name_ar : c->bot_name_en;
+    if (own)
+        return own;
+    if (c->bot_name)
+        return c->bot_name;
+    return ar ? "سند" : "Sanad";
+}
+
+const struct bot_config_dept *bot_config_dept_find(const struct bot_config *c, const char *id)
+{
+    for (int i = 0; id && i < c->depts.n; i++)
+        if (!strcmp(c->depts.v[i].id, id))
+            return &c->depts.v[i];
+    return NULL;
+}
+
 static int set_key(struct bot_config *c, const struct key *k, const char *v, struct sn_err *err)
 {
     char *base = (char *)c + k->off;
@@ -336,6 +503,19 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
     }
     case T_HOURS:
         return parse_hours(c, v, k->name, err);
+    case T_PRECHAT:
+        return parse_prechat(c, v, k->name, err);
+    case T_DEPTS:
+        return parse_depts(c, v, k->name, err);
+    case T_LABEL: {
+        char **p = (char **)base;
+        const char *why = *v ? label_problem(v, strlen(v)) : NULL;
+        if (why)
+            return sn_err_set(err, SN_EINVAL, "%s: '%s' %s", k->name, v, why);
+        free(*p);
+        *p = *v ? sn_xstrdup(v) : NULL;
+        return SN_OK;
+    }
     case T_TZ: {
         char **p = (char **)base;
         if (*v && !valid_tz(v))
@@ -440,7 +620,7 @@ void bot_config_fini(struct bot_config *c)
     if (!c)
         return;
     for (size_t i = 0; i < NKEYS; i++)
-        if (keys[i].type == T_STR || keys[i].type == T_TZ) {
+        if (keys[i].type == T_STR || keys[i].type == T_TZ || keys[i].type == T_LABEL) {
             char **p = (char **)((char *)c + keys[i].off);
             free(*p);
             *p = NULL;
@@ -474,6 +654,7 @@ static char *format_key(const struct bot_config *c, const struct key *k)
     sn_buf_init(&b, 1 << 16);
     switch (k->type) {
     case T_STR:
+    case T_LABEL:
     case T_TZ: {
         const char *v = *(char *const *)(const void *)base;
         sn_buf_printf(&b, "%s", v ? v : "");
@@ -510,6 +691,23 @@ static char *format_key(const struct bot_config *c, const struct key *k)
             sn_buf_printf(&b, "%s%s", i ? " " : "", l->v[i]);
         break;
     }
+    case T_PRECHAT: {
+        static const char *names[] = {"name", "email", "department"};
+        for (int i = 0; i < 3; i++)
+            if (c->prechat & (1u << i))
+                sn_buf_printf(&b, "%s%s%s", b.len ? " " : "", names[i],
+                              c->prechat_required & (1u << i) ? "*" : "");
+        if (!c->prechat)
+            sn_buf_printf(&b, "none");
+        break;
+    }
+    case T_DEPTS:
+        for (int i = 0; i < c->depts.n; i++)
+            sn_buf_printf(&b, "%s%s:%s:%s", i ? ", " : "", c->depts.v[i].id, c->depts.v[i].ar,
+                          c->depts.v[i].en);
+        if (!c->depts.n)
+            sn_buf_printf(&b, "none");
+        break;
     case T_HOURS:
         if (!c->hours_set)
             sn_buf_printf(&b, "none");
@@ -560,6 +758,7 @@ static void move_key(struct bot_config *dst, struct bot_config *src, const struc
     char *d = (char *)dst + k->off, *s = (char *)src + k->off;
     switch (k->type) {
     case T_STR:
+    case T_LABEL:
     case T_TZ: {
         char *t = *(char **)(void *)d;
         *(char **)(void *)d = *(char **)(void *)s;
@@ -577,6 +776,13 @@ static void move_key(struct bot_config *dst, struct bot_config *src, const struc
         *(struct bot_config_list *)(void *)s = t;
         break;
     }
+    case T_PRECHAT:
+        dst->prechat = src->prechat;
+        dst->prechat_required = src->prechat_required;
+        break;
+    case T_DEPTS:
+        dst->depts = src->depts;
+        break;
     case T_HOURS:
         dst->hours_set = src->hours_set;
         memcpy(dst->nwin, src->nwin, sizeof dst->nwin);
@@ -610,16 +816,6 @@ int bot_config_reload(struct bot_config *cur,
         free(now);
     }
     return applied;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        s[--n] = 0;
-    return s;
 }
 
 int bot_config_load(struct bot_config *c, const char *path, struct sn_err *err)
@@ -727,9 +923,25 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
         return err ? err->code : SN_EINVAL;
     if (c->medium >= 0 && c->high >= 0 && c->medium > c->high)
         return sn_err_set(err, SN_EINVAL, "confidence_medium must not exceed confidence_high");
+    if ((c->prechat & BOT_PRECHAT_DEPARTMENT) && !c->depts.n)
+        return sn_err_set(err, SN_EINVAL,
+                          "prechat asks for a department but departments lists none");
     if (c->suggest_precision > c->answer_precision)
         return sn_err_set(err, SN_EINVAL, "suggest_precision must not exceed answer_precision");
     return SN_OK;
+}
+
+void bot_config_print_visitor(const struct bot_config *c, void *fp)
+{
+    FILE *f = fp;
+    fprintf(f, "bot_name ar=%s en=%s\n", bot_config_bot_name(c, "ar"),
+            bot_config_bot_name(c, "en"));
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].type == T_PRECHAT || keys[i].type == T_DEPTS) {
+            char *v = format_key(c, &keys[i]);
+            fprintf(f, "%s %s\n", keys[i].name, v);
+            free(v);
+        }
 }
 
 void bot_config_usage(void *fp)

@@ -15,6 +15,26 @@ struct bot_config_list {
 };
 #define BOT_CONFIG_MAX_WINDOWS 4 /* business-hours windows per weekday */
 
+/* The pre-chat form's fields (prechat): bits of bot_config.prechat and .prechat_required. */
+enum bot_prechat_field {
+    BOT_PRECHAT_NAME = 1,
+    BOT_PRECHAT_EMAIL = 2,
+    BOT_PRECHAT_DEPARTMENT = 4,
+};
+#define BOT_CONFIG_MAX_DEPTS   16  /* entries of departments */
+#define BOT_CONFIG_DEPT_ID_MAX 32  /* bytes of a department id, [a-z0-9_-] */
+#define BOT_CONFIG_LABEL_MAX   128 /* bytes of a name or label (bot_name_*, departments) */
+
+/* One department (departments): its id and its label per language, inline. */
+struct bot_config_dept {
+    char id[BOT_CONFIG_DEPT_ID_MAX + 1];
+    char ar[BOT_CONFIG_LABEL_MAX + 1], en[BOT_CONFIG_LABEL_MAX + 1];
+};
+struct bot_config_depts {
+    struct bot_config_dept v[BOT_CONFIG_MAX_DEPTS];
+    int n;
+};
+
 struct bot_config {
     char *bind;        /* listen address, "127.0.0.1" */
     int port;          /* 0 = pick a free port */
@@ -26,7 +46,11 @@ struct bot_config {
     char *texts_dir;   /* the bot's texts (bot/texts.h) */
     char *tls_cert;    /* PEM certificate; TLS when both cert and key are set */
     char *tls_key;
-    char *bot_name;     /* "Sanad" */
+    char *bot_name; /* both languages' name unless bot_name_ar/_en; NULL: the defaults */
+    char *bot_name_ar, *bot_name_en; /* NULL: bot_name, else "سند" / "Sanad" */
+    unsigned prechat;                /* enum bot_prechat_field bits the form asks; 0: no form */
+    unsigned prechat_required;       /* those of them the visitor must fill in */
+    struct bot_config_depts depts;   /* departments */
     char *help_contact; /* the help center's contact line (docs/help-center.md); NULL: none */
     struct bot_config_list origins;      /* allowed_origins besides the server's own, lower case */
     struct bot_config_list server_names; /* host names the server answers to (none: any) */
@@ -81,6 +105,13 @@ struct bot_config {
  * them, in the process time zone (serve sets TZ from `timezone` once at startup). */
 int bot_config_closed_at(const struct bot_config *c, long long t);
 
+/* The bot's name in lang ("ar"; anything else is English): bot_name_ar / bot_name_en when
+ * set, else bot_name when set, else "سند" / "Sanad". Borrowed from c (or static). */
+const char *bot_config_bot_name(const struct bot_config *c, const char *lang);
+
+/* The department id in c->depts, or NULL when there is none. Borrowed from c. */
+const struct bot_config_dept *bot_config_dept_find(const struct bot_config *c, const char *id);
+
 /* Fills c with the defaults (strings owned by c). */
 void bot_config_init(struct bot_config *c);
 /* Frees what c owns; c may be zeroed or initialized. */
@@ -110,6 +141,10 @@ int bot_config_reload(struct bot_config *cur,
                       struct bot_config *next,
                       bot_config_change_fn *fn,
                       void *ctx);
+
+/* Writes what visitors will see of c to f (a FILE *), for --check-config: the bot's name
+ * per language, the pre-chat form's fields and the departments, one "key value" line each. */
+void bot_config_print_visitor(const struct bot_config *c, void *f);
 
 /* Writes the key table with defaults and help to f (a FILE *), for `sanad serve --help`. */
 void bot_config_usage(void *f);

@@ -16,7 +16,7 @@ struct bot_brain {
     struct intent_set *intents;
     struct bot_texts *texts;
     double high, medium, answer_precision, suggest_precision;
-    char *bot_name;
+    char *bot_name[2]; /* per language: [0] Arabic, [1] English */
     int log_gaps;
 };
 
@@ -26,7 +26,9 @@ void bot_brain_config_init(struct bot_brain_config *c)
     c->medium = KB_DEFAULT_MEDIUM;
     c->answer_precision = KB_DEFAULT_ANSWER_PRECISION;
     c->suggest_precision = KB_DEFAULT_SUGGEST_PRECISION;
-    c->bot_name = "Sanad";
+    c->bot_name = NULL;
+    c->bot_name_ar = NULL;
+    c->bot_name_en = NULL;
     c->intents = NULL;
     c->texts = NULL;
     c->log_gaps = 1;
@@ -44,14 +46,22 @@ int bot_brain_reconfigure(struct bot_brain *b, const struct bot_brain_config *c,
     }
     intent_set_free(b->intents);
     bot_texts_free(b->texts);
-    free(b->bot_name);
+    free(b->bot_name[0]);
+    free(b->bot_name[1]);
     b->intents = is;
     b->texts = tx;
     b->high = c->high;
     b->medium = c->medium;
     b->answer_precision = c->answer_precision;
     b->suggest_precision = c->suggest_precision;
-    b->bot_name = sn_xstrdup(c->bot_name ? c->bot_name : "Sanad");
+    /* each language's own name, else the common one, else the default in its script: an
+     * Arabic text says "أنا سند", not a Latin word inside it */
+    b->bot_name[0] = sn_xstrdup(c->bot_name_ar ? c->bot_name_ar
+                                : c->bot_name  ? c->bot_name
+                                               : "سند");
+    b->bot_name[1] = sn_xstrdup(c->bot_name_en ? c->bot_name_en
+                                : c->bot_name  ? c->bot_name
+                                               : "Sanad");
     b->log_gaps = c->log_gaps;
     return SN_OK;
 }
@@ -73,7 +83,8 @@ void bot_brain_free(struct bot_brain *b)
         return;
     intent_set_free(b->intents);
     bot_texts_free(b->texts);
-    free(b->bot_name);
+    free(b->bot_name[0]);
+    free(b->bot_name[1]);
     free(b);
 }
 
@@ -262,10 +273,26 @@ static int other_lang_counts(struct lang_score sc, const char *lang)
 
 /* ---- texts ---- */
 
+const char *bot_brain_name(const struct bot_brain *b, const char *lang)
+{
+    return b->bot_name[lang && is_ar(lang) ? 0 : 1];
+}
+
 char *
 bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang, const char *agent)
 {
-    return bot_texts_render(b->texts, id, lang, b->bot_name, agent);
+    return bot_texts_render(b->texts, id, lang, bot_brain_name(b, lang), agent);
+}
+
+const struct bot_texts *bot_brain_texts(const struct bot_brain *b)
+{
+    return b->texts;
+}
+
+char *bot_brain_count(
+    const struct bot_brain *b, enum bot_text id, const char *lang, const double *args, int n)
+{
+    return bot_texts_count(b->texts, id, lang, args, n);
 }
 
 /* Text id in the conversation's language; a fresh string. */
@@ -281,7 +308,7 @@ static char *render(const struct bot_brain *b,
                     enum bot_text fallback)
 {
     const char *t = intent_response(b->intents, intent, d->lang, d->turns);
-    return t ? bot_texts_fill(t, b->bot_name, NULL) : say(b, d, fallback);
+    return t ? bot_texts_fill(t, bot_brain_name(b, d->lang), NULL) : say(b, d, fallback);
 }
 
 void bot_dialogue_welcome(struct bot_brain *b, struct bot_dialogue *d, struct bot_turn *out)
@@ -397,7 +424,10 @@ static void intent_turn(struct bot_brain *b,
                         struct bot_turn *out)
 {
     turn_start(out, BOT_TURN_INTENT, d->lang, intent);
-    if (own >= 0)
+    if (own == BOT_TEXT_PICK_NUMBER) { /* "1 to 3" by the language's numbers and plurals */
+        double args[2] = {d->nsugg, 1};
+        out->text = bot_brain_count(b, BOT_TEXT_PICK_NUMBER, d->lang, args, 2);
+    } else if (own >= 0)
         out->text = say(b, d, (enum bot_text)own);
     else
         out->text = render(b, d, intent, BOT_TEXT_OK);

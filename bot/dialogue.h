@@ -20,14 +20,16 @@ struct bot_brain;
 struct bot_brain_config {
     double answer_precision, suggest_precision; /* precision targets of the bands */
     double high, medium;  /* raw band overrides; KB_DEFAULT_HIGH / _MEDIUM: from the targets */
-    const char *bot_name; /* shown in the welcome, e.g. "Sanad"; copied */
-    const char *intents;  /* intents data directory (NULL = built-in default "intents"),
-                           * relative to the current directory or absolute; copied */
-    const char *texts;    /* the bot's texts (bot/texts.h; NULL: texts/ beside the binary) */
-    int log_gaps;         /* record knowledge gaps in kb (needs a writable kb); default 1: the
-                           * chat server records them; `sanad ask` only with --record-gaps,
-                           * so that trying the base from a terminal leaves the editors'
-                           * list alone */
+    const char *bot_name; /* both languages' name unless one of its own (NULL: the defaults,
+                           * "سند" / "Sanad"); copied */
+    const char *bot_name_ar, *bot_name_en; /* NULL: bot_name; copied */
+    const char *intents; /* intents data directory (NULL = built-in default "intents"),
+                          * relative to the current directory or absolute; copied */
+    const char *texts;   /* the bot's texts (bot/texts.h; NULL: texts/ beside the binary) */
+    int log_gaps;        /* record knowledge gaps in kb (needs a writable kb); default 1: the
+                          * chat server records them; `sanad ask` only with --record-gaps,
+                          * so that trying the base from a terminal leaves the editors'
+                          * list alone */
 };
 /* Fills the defaults above. */
 void bot_brain_config_init(struct bot_brain_config *c);
@@ -50,6 +52,15 @@ int bot_brain_reconfigure(struct bot_brain *b,
  * in: what the queue tells visitors. A fresh string owned by the caller (free). */
 char *
 bot_brain_text(const struct bot_brain *b, enum bot_text id, const char *lang, const char *agent);
+/* The bot's name in lang ("ar"; anything else is English), borrowed from b until its next
+ * reconfigure. */
+const char *bot_brain_name(const struct bot_brain *b, const char *lang);
+/* The brain's texts, borrowed until its next reconfigure (bot_texts_fmt_new). */
+const struct bot_texts *bot_brain_texts(const struct bot_brain *b);
+/* ICU text id in lang with numeric args[0..n) (bot_texts_count): the transcript's counts and
+ * times. A fresh string owned by the caller (free). */
+char *bot_brain_count(
+    const struct bot_brain *b, enum bot_text id, const char *lang, const double *args, int n);
 
 /* Records text in lang as a gap of reason (enum kb_gap_reason) as the bot does: only when the
  * brain logs gaps, failures ignored (a gap never costs a reply). Joins the kb's batch. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -24,6 +25,7 @@
 #include "bot/refit.h"
 #include "bot/server.h"
 #include "bot/store.h"
+#include "bot/transcript.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
 #include "kb/kb.h"
@@ -34,9 +36,11 @@ enum route {
     R_LOGOUT,
     R_ME,
     R_TABLE,
-    R_ATT_UP,     /* POST /api/attachments (bot/http_attach.h) */
-    R_ATT_GET,    /* GET /api/attachments/{id} */
-    R_ATT_OPTIONS /* the CORS preflight of an upload from the widget on another site */
+    R_ATT_UP,              /* POST /api/attachments (bot/http_attach.h) */
+    R_ATT_GET,             /* GET /api/attachments/{id} */
+    R_ATT_OPTIONS,         /* the CORS preflight of an upload from the widget on another site */
+    R_TRANSCRIPT,          /* GET /api/transcript (bot/transcript.h) */
+    R_TRANSCRIPT_PREFLIGHT /* its CORS preflight */
 };
 
 #define ARGS_MAX 4096 /* bytes of the decoded query arguments together */
@@ -70,6 +74,7 @@ struct bot_api_req {
     const char *cache;
     int csp;
     char acao[256];
+    char cors[256]; /* /api/transcript from an allowed_origins page: that origin, else "" */
 };
 
 static struct bot_server *server_of(struct lws *wsi)
@@ -200,6 +205,23 @@ static int respond_raw(struct lws *wsi,
                                      (int)strlen(r->cache ? r->cache : "no-store"), &pos, end))
         return -1;
     if (extra_headers(wsi, r, &pos, end))
+        return -1;
+    /* CORS, for the visitor's transcript only (transcript_cors) */
+    if (r->cors[0] &&
+        (lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-origin:",
+                                     (unsigned char *)r->cors, (int)strlen(r->cors), &pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"vary:", (unsigned char *)"Origin", 6,
+                                     &pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-expose-headers:",
+                                     (unsigned char *)"Content-Disposition", 19, &pos, end)))
+        return -1;
+    if (r->cors[0] && r->route == R_TRANSCRIPT_PREFLIGHT &&
+        (lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-headers:",
+                                     (unsigned char *)"X-Sanad-Token", 13, &pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-methods:",
+                                     (unsigned char *)"GET", 3, &pos, end) ||
+         lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-max-age:",
+                                     (unsigned char *)"600", 3, &pos, end)))
         return -1;
     if (r->close && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
                                                  (unsigned char *)"close", 5, &pos, end))
@@ -434,6 +456,59 @@ static int do_me(struct lws *wsi, struct bot_api_req *r)
     return user_reply(wsi, r, &u, NULL);
 }
 
+/* GET /api/transcript: the visitor's conversation, named by its session token in the
+ * X-Sanad-Token header (never in the URL, where logs and Referers would keep it), as a text
+ * file to save. 401 without a live token. */
+static int do_transcript(struct lws *wsi, struct bot_api_req *r)
+{
+    struct bot_server *srv = server_of(wsi);
+    struct store_conv c;
+    struct sn_err e = {0};
+    char token[160] = "", disp[128], name[96];
+    size_t len;
+    if (lws_hdr_custom_length(wsi, "x-sanad-token:", 14) >= (int)sizeof token ||
+        lws_hdr_custom_copy(wsi, token, sizeof token, "x-sanad-token:", 14) <= 0)
+        token[0] = 0;
+    long long live = bot_server_now_ms() - (long long)srv->cfg->session_ttl * 1000;
+    int rc = bot_transcript_find(srv->store, token, live, &c, &e);
+    if (rc == SN_ENOTFOUND)
+        return error(wsi, r, 401, "unauthorized", "send a live session token in X-Sanad-Token");
+    char *text = rc ? NULL : bot_transcript_text(srv->store, srv->brain, &c, &len, &e);
+    if (!text) {
+        sn_log(SN_LOG_ERR, "api", "event=transcript_failed err=\"%s\"", e.msg);
+        return error(wsi, r, 500, "internal", "the server could not read the conversation");
+    }
+    bot_transcript_filename(c.id, name, sizeof name);
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+    sn_log(SN_LOG_NOTICE, "api", "event=transcript conv=%s bytes=%zu", c.id, len);
+    rc = respond_raw(wsi, r, 200, "text/plain; charset=utf-8", text, len, disp, NULL, 0);
+    free(text);
+    return rc;
+}
+
+/* A widget on another site (one of allowed_origins) fetches its transcript across origins:
+ * the X-Sanad-Token header makes the browser ask first (OPTIONS), and read the answer only
+ * with Access-Control-Allow-Origin. That origin is echoed; any other gets no CORS header,
+ * so its page cannot read the answer. No cookie is involved (credentials are not allowed). */
+static void transcript_cors(struct lws *wsi, struct bot_api_req *r)
+{
+    char origin[256];
+    const struct bot_config *cfg = server_of(wsi)->cfg;
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
+        return;
+    for (int i = 0; i < cfg->origins.n; i++)
+        if (!strcasecmp(origin, cfg->origins.v[i]))
+            snprintf(r->cors, sizeof r->cors, "%s", cfg->origins.v[i]);
+}
+
+/* OPTIONS /api/transcript: the preflight; 204 with the CORS headers for an allowed origin. */
+static int do_transcript_preflight(struct lws *wsi, struct bot_api_req *r)
+{
+    if (!r->cors[0])
+        return error(wsi, r, 403, "bad_origin", "requests from this origin are not allowed");
+    return respond_raw(wsi, r, 204, "text/plain", "", 0, NULL, NULL, 0);
+}
+
 /* A route of the table: the handler fills a struct bot_api_call, written here. */
 static int call_route(struct lws *wsi, struct bot_api_req *r)
 {
@@ -512,6 +587,10 @@ static int dispatch(struct lws *wsi, struct bot_api_req *r)
         return do_logout(wsi, r);
     case R_ME:
         return do_me(wsi, r);
+    case R_TRANSCRIPT:
+        return do_transcript(wsi, r);
+    case R_TRANSCRIPT_PREFLIGHT:
+        return do_transcript_preflight(wsi, r);
     }
     if (r->known)
         return error(wsi, r, 405, "method_not_allowed", "this method is not allowed here");
@@ -674,7 +753,8 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
         int method, route;
     } own[] = {{"/api/login", BOT_API_POST, R_LOGIN},
                {"/api/logout", BOT_API_POST, R_LOGOUT},
-               {"/api/me", BOT_API_GET, R_ME}};
+               {"/api/me", BOT_API_GET, R_ME},
+               {"/api/transcript", BOT_API_GET, R_TRANSCRIPT}};
     r->method = method;
     r->post = r->method != BOT_API_GET; /* anything but GET may change state */
     size_t max_body = BOT_API_MAX_BODY;
@@ -701,6 +781,11 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
             }
     if (!r->known)
         attach_route(wsi, r, uri, &max_body);
+    if (!strcmp(uri, "/api/transcript")) {
+        transcript_cors(wsi, r);
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0)
+            r->route = R_TRANSCRIPT_PREFLIGHT;
+    }
     int args_ok = (r->route != R_TABLE && r->route != R_ATT_UP) || collect_args(wsi, r) == 0;
     if (r->route == R_ATT_OPTIONS)
         return dispatch(wsi, r); /* answers nothing but which origin may upload */
@@ -712,6 +797,11 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
     if (r->post && !bot_ws_origin_ok(wsi, server_of(wsi))) {
         r->toobig = r->close = 1; /* its body is not read */
         return error(wsi, r, 403, "bad_origin", "requests from this origin are not allowed");
+    }
+    if (r->route == R_TRANSCRIPT_PREFLIGHT) { /* no body; the origin is checked there */
+        r->close = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+        sn_buf_init(&r->body, 1);
+        return dispatch(wsi, r);
     }
     if (r->route == R_TABLE) { /* who asks, before the body is read */
         int st = bot_auth_require(wsi, r->rt->role, &r->user, NULL);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "bot/attach.h"
+#include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/email.h"
 #include "bot/store.h"
@@ -360,6 +361,69 @@ static int dec_leave_message(json_t *o, int max_text, struct bot_proto_in *in, s
     return bot_proto_text_field(o, "text", 1, max_text, &in->text, err);
 }
 
+/* A name a visitor gives: no control characters (C0, DEL, C1) and no bidi controls (LRM,
+ * RLM, embeddings, overrides, isolates), which would make it read as something else on the
+ * agent's screen. s is valid UTF-8. */
+static int clean_name(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned cp;
+    while (*p) {
+        p += utf8_cp(p, &cp);
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
+            cp == 0x061C || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+            return 0;
+    }
+    return 1;
+}
+
+/* profile {name?, email?, consent?, department?}: the shape only; which fields the form
+ * asks and the department list are the configuration's (bot/visitor.c). */
+static int dec_profile(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
+{
+    const char *s = NULL;
+    int rc;
+    (void)max_text;
+    switch (opt_str(o, "email", &s)) {
+    case -1:
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "email must be a string");
+    case 1:
+        if (*s) {
+            struct sn_err why = {0};
+            if (bot_email_normalize(s, in->email, &why))
+                return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                                        "email is not an email address: %s", why.msg);
+        }
+    }
+    json_t *v = json_object_get(o, "consent");
+    if (v && !json_is_null(v) && !json_is_boolean(v))
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "consent must be true or false");
+    in->consent = json_is_true(v);
+    if (in->email[0] && !in->consent)
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                                "consent must be true when an email is given");
+    if (!in->email[0])
+        in->consent = 0;
+    switch (opt_str(o, "department", &s)) {
+    case -1:
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "department must be a string");
+    case 1:
+        if (*s && (strlen(s) > BOT_PROTO_DEPT_MAX || !valid_id(s, BOT_PROTO_DEPT_MAX)))
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "department is not a department");
+        strcpy(in->department, s);
+    }
+    v = json_object_get(o, "name");
+    if (v && !json_is_null(v) && !json_is_string(v))
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "name must be a string");
+    if ((rc = bot_proto_text_field(o, "name", 0, BOT_PROTO_NAME_MAX, &in->text, err)))
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "name must be 1..%d characters",
+                                BOT_PROTO_NAME_MAX);
+    if (in->text && !clean_name(in->text))
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                                "name must not hold control or direction characters");
+    return SN_OK;
+}
+
 /* The visitor's frame types: a new one is a row here and its decoder. */
 static const struct {
     const char *name;
@@ -377,6 +441,7 @@ static const struct {
     {"csat", BOT_IN_CSAT, dec_csat},
     {"leave_message", BOT_IN_LEAVE_MESSAGE, dec_leave_message},
     {"seen", BOT_IN_SEEN, dec_seen},
+    {"profile", BOT_IN_PROFILE, dec_profile},
 };
 
 static int decode_fields(
@@ -504,6 +569,33 @@ char *bot_proto_typing(int on, size_t *len)
                           len);
 }
 
+char *bot_proto_profile_ok(size_t *len)
+{
+    return bot_proto_dump(json_pack("{s:s}", "type", "profile_ok"), len);
+}
+
+/* The welcome's prechat object: {fields: [{name, required}], departments: [{id, label}],
+ * done}, labels in lang. */
+static json_t *prechat_object(const struct bot_config *c, const char *lang, int done)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } fields[] = {{BOT_PRECHAT_NAME, "name"},
+                  {BOT_PRECHAT_EMAIL, "email"},
+                  {BOT_PRECHAT_DEPARTMENT, "department"}};
+    json_t *fa = json_array(), *da = json_array();
+    int ar = lang && !strcmp(lang, "ar");
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (c->prechat & fields[i].bit)
+            json_array_append_new(fa, json_pack("{s:s, s:b}", "name", fields[i].name, "required",
+                                                (c->prechat_required & fields[i].bit) != 0));
+    for (int i = 0; (c->prechat & BOT_PRECHAT_DEPARTMENT) && i < c->depts.n; i++)
+        json_array_append_new(da, json_pack("{s:s, s:s}", "id", c->depts.v[i].id, "label",
+                                            ar ? c->depts.v[i].ar : c->depts.v[i].en));
+    return json_pack("{s:o, s:o, s:b}", "fields", fa, "departments", da, "done", done);
+}
+
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:s, s:{s:s, s:b}, s:{s:i, s:i}}", "type",
@@ -513,6 +605,8 @@ char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)
     if (o && w->max_attachment > 0) /* the widget checks a file's size before it uploads */
         json_object_set_new(json_object_get(o, "limits"), "max_attachment",
                             json_integer(w->max_attachment));
+    if (o && w->cfg && w->cfg->prechat)
+        json_object_set_new(o, "prechat", prechat_object(w->cfg, w->lang, w->prechat_done));
     return bot_proto_dump(o, len);
 }
 

@@ -47,7 +47,8 @@ enum bot_proto_type {
     BOT_IN_CSAT,
     BOT_IN_LEAVE_QUEUE,
     BOT_IN_LEAVE_MESSAGE,
-    BOT_IN_SEEN
+    BOT_IN_SEEN,
+    BOT_IN_PROFILE
 };
 
 #define BOT_PROTO_TOKEN_MAX     128
@@ -55,6 +56,8 @@ enum bot_proto_type {
 #define BOT_PROTO_KB_ID_MAX     63
 #define BOT_PROTO_EMAIL_MAX     254 /* BOT_EMAIL_MAX */
 #define BOT_PROTO_ATTACH_MAX    32  /* an attachment id: 32 hex digits (bot/attach.h) */
+#define BOT_PROTO_NAME_MAX      100 /* characters of a profile's name */
+#define BOT_PROTO_DEPT_MAX      32  /* bytes of a department id (BOT_CONFIG_DEPT_ID_MAX) */
 
 /* One decoded visitor frame. text is owned by the frame (bot_proto_in_fini); the rest is
  * inline. Fields absent from the frame are "" / 0 / -1 as stated. */
@@ -71,9 +74,11 @@ struct bot_proto_in {
     int on;                                      /* typing */
     int rating;                                  /* csat: 1..5 (its comment is in text, or NULL) */
     char email[BOT_PROTO_EMAIL_MAX + 1];         /* leave_message: "" when absent */
-    int consent;                                 /* leave_message */
-    char attachment[BOT_PROTO_ATTACH_MAX + 1];   /* message: an uploaded file's id, or "";
-                                                  * with one, text may be empty (NULL) */
+    int consent;                               /* leave_message, profile */
+    char attachment[BOT_PROTO_ATTACH_MAX + 1]; /* message: an uploaded file's id, or "";
+                                                * with one, text may be empty (NULL) */
+    /* profile: the name is in text (trimmed; NULL when none), the email above */
+    char department[BOT_PROTO_DEPT_MAX + 1]; /* profile: "" when absent */
 };
 void bot_proto_in_fini(struct bot_proto_in *in);
 
@@ -96,11 +101,19 @@ char *bot_proto_offline(const char *reason, size_t *len);
 char *bot_proto_message_left(long long ticket, size_t *len);
 /* {"type":"typing","from":"agent","on":on}: the agent's typing, live only (never stored). */
 char *bot_proto_typing(int on, size_t *len);
+/* {"type":"profile_ok"}: the pre-chat form's answers are stored. */
+char *bot_proto_profile_ok(size_t *len);
 
+struct bot_config;
 struct bot_proto_welcome {
     const char *token, *conversation, *state, *bot_name;
     int resumed, max_text, max_frame;
     int max_attachment; /* bytes of an upload (attachment_max_bytes); 0: left out */
+    /* the pre-chat form: prechat {fields, departments (labels in lang), done} when cfg asks
+     * for one (cfg NULL or cfg->prechat 0: no key); done when the visitor gave a profile */
+    const struct bot_config *cfg;
+    const char *lang;
+    int prechat_done;
 };
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len);
 
@@ -154,12 +167,8 @@ int bot_proto_load(const char *buf,
  * max_text characters, into *out (a fresh string owned by the caller), else the refusal
  * (bot_proto_refuse: bad_field / too_long / empty) and *out untouched. Not required:
  * absent or null is fine, and blank text is none. */
-int bot_proto_text_field(struct json_t *o,
-                         const char *key,
-                         int required,
-                         int max_text,
-                         char **out,
-                         struct sn_err *err);
+int bot_proto_text_field(
+    struct json_t *o, const char *key, int required, int max_text, char **out, struct sn_err *err);
 /* Encodes o compactly and releases it; the text is owned by the caller (free()). Aborts on
  * OOM (o NULL included: a json_pack that failed is a programming error or OOM). */
 char *bot_proto_dump(struct json_t *o, size_t *len);

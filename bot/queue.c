@@ -198,13 +198,25 @@ static void send_queue(struct bot_queue *q, struct bot_agent *a)
     agent_send(a, j, len);
 }
 
-static void send_chats(struct bot_agent *a)
+/* The visitor's pre-chat profile of conv into *p; 0 when there is none (or it cannot be
+ * read: the chat goes on without it). */
+static int profile_of(struct bot_queue *q, const char *conv, struct store_profile *p)
+{
+    return store_profile_get(q->srv->store, conv, p, NULL) == SN_OK;
+}
+
+static void send_chats(struct bot_queue *q, struct bot_agent *a)
 {
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("chats");
+    struct store_profile p;
     size_t len;
-    for (int i = 0; i < a->nchats; i++)
+    for (int i = 0; i < a->nchats; i++) {
         bot_agent_proto_list_chat_item(l, a->chats[i].id, a->chats[i].lang,
                                        bot_conv_state_name(BOT_CONV_AGENT));
+        if (profile_of(q, a->chats[i].id, &p))
+            bot_agent_proto_list_chat_visitor(l, &p,
+                                              bot_config_dept_find(q->srv->cfg, p.department));
+    }
     char *j = bot_agent_proto_list_finish(l, &len);
     agent_send(a, j, len);
 }
@@ -290,11 +302,16 @@ static void hand_over(struct bot_queue *q,
     bot_agents_assign(q->agents, a, conv, lang, now); /* the joined notice is stored */
     char *j = bot_agent_proto_visitor_joined(a->name, &len);
     visitors_send(q, conv, j, len);
-    j = from ? bot_agent_proto_assigned_transfer(conv, lang, from->login, from->name, note, &len)
-             : bot_agent_proto_assigned(conv, lang, by, &len);
+    struct store_profile p;
+    int has = profile_of(q, conv, &p);
+    const struct bot_agent_proto_from f = {from ? from->login : NULL, from ? from->name : NULL,
+                                           note};
+    j = bot_agent_proto_assigned_visitor(
+        conv, lang, by, from ? &f : NULL, has ? &p : NULL,
+        has ? bot_config_dept_find(q->srv->cfg, p.department) : NULL, &len);
     agent_send(a, j, len);
     send_transcript(q, a, conv);
-    send_chats(a);
+    send_chats(q, a);
 }
 
 /* Gives queued conversation it to agent a: the table, the store, routing's memory, then
@@ -600,6 +617,13 @@ void bot_queue_tickets_changed(struct bot_queue *q)
         send_tickets(q, a);
 }
 
+void bot_queue_profile_changed(struct bot_queue *q, const char *conv_id)
+{
+    struct bot_agent *a = bot_agents_holder(q->agents, conv_id);
+    if (a)
+        send_chats(q, a);
+}
+
 /* --- agent side --------------------------------------------------------------------------- */
 
 static int load_chat(void *ctx, const struct store_route *r)
@@ -637,7 +661,7 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q,
                                       a->online, &len);
     agent_send(a, j, len);
     send_queue(q, a);
-    send_chats(a);
+    send_chats(q, a);
     send_tickets(q, a);
     send_canned(q, a);
     push_agents(q, a);
@@ -809,7 +833,7 @@ int bot_queue_transfer(struct bot_queue *q,
     bot_agents_chat_remove(a, i, &c);
     char *j = bot_agent_proto_closed(c.id, "transferred", &len);
     agent_send(a, j, len);
-    send_chats(a);
+    send_chats(q, a);
     hand_over(q, b, c.id, c.lang, "transfer", a, note, now);
     sn_log(SN_LOG_NOTICE, "queue", "event=transferred conv=%s from=%s to=%s", c.id, a->login,
            b->login);
@@ -843,7 +867,7 @@ int bot_queue_close(struct bot_queue *q,
            resolution);
     j = bot_agent_proto_closed(id, resolution, &len);
     agent_send(a, j, len);
-    send_chats(a);
+    send_chats(q, a);
     changed(q);
     return SN_OK;
 }

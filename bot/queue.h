@@ -72,6 +72,9 @@ void bot_queue_visitor_message(struct bot_queue *q, const struct store_msg *m);
 const char *bot_queue_offline_reason(const struct bot_queue *q);
 /* A ticket was stored (leave_message): every agent gets the "tickets" list again. */
 void bot_queue_tickets_changed(struct bot_queue *q);
+/* The visitor of conv_id sent the pre-chat form: the agent holding it (if any) gets its
+ * chats again, each with its visitor's profile. */
+void bot_queue_profile_changed(struct bot_queue *q, const char *conv_id);
 
 /* The connected agent holding conv_id (its socket is ->conn), or NULL: nobody, or its agent
  * is gone (within its grace). Borrowed, until the next call into the queue. For the live

@@ -101,6 +101,8 @@ static void brain_config(struct bot_brain_config *bc, const struct bot_config *c
     bc->answer_precision = cfg->answer_precision;
     bc->suggest_precision = cfg->suggest_precision;
     bc->bot_name = cfg->bot_name;
+    bc->bot_name_ar = cfg->bot_name_ar;
+    bc->bot_name_en = cfg->bot_name_en;
     bc->intents = cfg->intents_dir;
     bc->texts = cfg->texts_dir;
 }
@@ -355,9 +357,11 @@ static int check_config(const struct bot_config *cfg)
                 cfg->store_db);
         rc = rc ? rc : 3;
     }
-    if (!rc)
+    if (!rc) {
         printf("sanad serve: configuration ok (listen %s:%d, kb %s, store %s)\n", cfg->bind,
                cfg->port, cfg->kb_db, cfg->store_db);
+        bot_config_print_visitor(cfg, stdout); /* the bot's names, the pre-chat form */
+    }
     return rc;
 }
 

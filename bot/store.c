@@ -141,3 +141,19 @@ int store_att_count(struct store *s, const char *conv_id, long long *n, struct s
 {
     return s->ops->att_count(s, conv_id, n, err);
 }
+
+int store_profile_set(struct store *s,
+                      const char *conv_id,
+                      const struct store_profile *p,
+                      struct sn_err *err)
+{
+    return s->ops->profile_set(s, conv_id, p, err);
+}
+
+int store_profile_get(struct store *s,
+                      const char *conv_id,
+                      struct store_profile *out,
+                      struct sn_err *err)
+{
+    return s->ops->profile_get(s, conv_id, out, err);
+}

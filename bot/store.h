@@ -98,6 +98,18 @@ struct store_att {
 };
 /* Called per content hash no attachment row refers to any more; non-zero stops. */
 typedef int store_hash_fn(void *ctx, const char *hash);
+/* What a visitor said of themself in the pre-chat form (a `profile` frame, validated by the
+ * caller): inline strings, "" for a field not given; consent is 1 only with an email. */
+#define STORE_PROFILE_NAME_MAX  400 /* bytes (100 characters), NUL not included */
+#define STORE_PROFILE_EMAIL_MAX 254
+#define STORE_PROFILE_DEPT_MAX  32
+struct store_profile {
+    char name[STORE_PROFILE_NAME_MAX + 1];
+    char email[STORE_PROFILE_EMAIL_MAX + 1];
+    int consent;
+    char department[STORE_PROFILE_DEPT_MAX + 1];
+    long long updated; /* ms */
+};
 
 struct store_ops {
     void (*close)(struct store *s);
@@ -143,6 +155,10 @@ struct store_ops {
                        store_hash_fn *fn,
                        void *ctx,
                        int *removed,
+                       struct sn_err *err);
+    int (*profile_set)(struct store *s, const char *conv_id, const struct store_profile *p,
+                       struct sn_err *err);
+    int (*profile_get)(struct store *s, const char *conv_id, struct store_profile *out,
                        struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
@@ -259,6 +275,16 @@ int store_att_conv_rm(struct store *s,
                       store_hash_fn *fn,
                       void *ctx,
                       int *removed,
+                      struct sn_err *err);
+/* Stores (or replaces) the visitor's profile of conversation conv_id. */
+int store_profile_set(struct store *s,
+                      const char *conv_id,
+                      const struct store_profile *p,
+                      struct sn_err *err);
+/* The profile of conv_id into *out. SN_ENOTFOUND (out zeroed) when the visitor gave none. */
+int store_profile_get(struct store *s,
+                      const char *conv_id,
+                      struct store_profile *out,
                       struct sn_err *err);
 
 #endif

@@ -26,8 +26,9 @@
  *   2  messages as fields: no frame, an agent column and meta (JSON text)
  *   3  every dialogue in the stored form of its owner (bot_dialogue_upgrade: JSON with a
  *      format version, no raw struct left for a later layout to misread)
- *   4  attachments: a row per uploaded file (its bytes are files in attachments_dir) */
-#define SCHEMA_VERSION 4
+ *   4  attachments: a row per uploaded file (its bytes are files in attachments_dir)
+ *   5  the visitors' profiles (the pre-chat form): a table of their own */
+#define SCHEMA_VERSION 5
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -57,6 +58,11 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     " created INTEGER NOT NULL) WITHOUT ROWID;"                                           \
     "CREATE INDEX attachments_conv ON attachments(conv_id);"                              \
     "CREATE INDEX attachments_hash ON attachments(hash);"
+/* The pre-chat form's answers, one row per conversation (v5). */
+#define SCHEMA_PROFILES                                                              \
+    "CREATE TABLE IF NOT EXISTS profiles("                                           \
+    " conv_id TEXT PRIMARY KEY REFERENCES conversations(id), name TEXT, email TEXT," \
+    " consent INTEGER NOT NULL DEFAULT 0, department TEXT, updated INTEGER NOT NULL);"
 
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
@@ -74,7 +80,7 @@ static const char schema[] =
     " band TEXT, intent TEXT, ts INTEGER NOT NULL, agent TEXT, meta TEXT,"
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
-    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS;
+    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -270,9 +276,15 @@ static int to_v4(struct migration *mg, struct sn_err *err)
     return exec_sql(mg, SCHEMA_ATTACHMENTS, err);
 }
 
+/* 4 → 5: the profiles table (the pre-chat form); no row changes. */
+static int to_v5(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_PROFILES, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
-static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {to_v1, to_v2,
-                                                                                  to_v3, to_v4};
+static int (*const steps[SCHEMA_VERSION])(struct migration *,
+                                          struct sn_err *) = {to_v1, to_v2, to_v3, to_v4, to_v5};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -379,6 +391,8 @@ enum {
     S_ATT_CONV_DEL,
     S_ATT_HASH_USED,
     S_ATT_COUNT,
+    S_PROFILE_SET,
+    S_PROFILE_GET,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -438,6 +452,10 @@ static const char *sql[S_COUNT] = {
     [S_ATT_CONV_DEL] = "DELETE FROM attachments WHERE conv_id = ?1",
     [S_ATT_HASH_USED] = "SELECT 1 FROM attachments WHERE hash = ?1 LIMIT 1",
     [S_ATT_COUNT] = "SELECT count(*) FROM attachments WHERE conv_id = ?1",
+    [S_PROFILE_SET] = "INSERT OR REPLACE INTO profiles(conv_id, name, email, consent, department,"
+                      " updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_PROFILE_GET] = "SELECT ifnull(name, ''), ifnull(email, ''), consent, ifnull(department, ''),"
+                      " updated FROM profiles WHERE conv_id = ?1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1186,6 +1204,65 @@ static int sq_att_get(struct store *s, const char *id, struct store_att *out, st
     return rc;
 }
 
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+    bind_text(st, i, v && *v ? v : NULL);
+}
+
+static int sq_profile_set(struct store *s,
+                          const char *conv_id,
+                          const struct store_profile *p,
+                          struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = stmt(q, S_PROFILE_SET);
+    bind_text(st, 1, conv_id);
+    bind_opt(st, 2, p->name);
+    bind_opt(st, 3, p->email);
+    sqlite3_bind_int(st, 4, p->consent && p->email[0] ? 1 : 0);
+    bind_opt(st, 5, p->department);
+    sqlite3_bind_int64(st, 6, p->updated);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return batch_check(q, step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the profile"));
+}
+
+/* Copies column i (text, "" for NULL) into out[0..size), cut at size - 1 bytes. */
+static void col_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    snprintf(out, size, "%s", v ? v : "");
+}
+
+static int
+sq_profile_get(struct store *s, const char *conv_id, struct store_profile *out, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_PROFILE_GET);
+    int rc = SN_OK;
+    memset(out, 0, sizeof *out);
+    bind_text(st, 1, conv_id);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        col_copy(st, 0, out->name, sizeof out->name);
+        col_copy(st, 1, out->email, sizeof out->email);
+        out->consent = sqlite3_column_int(st, 2);
+        col_copy(st, 3, out->department, sizeof out->department);
+        out->updated = sqlite3_column_int64(st, 4);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no profile for %s", conv_id);
+        break;
+    default:
+        rc = db_err(q, err, "read the profile");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 static int sq_att_count(struct store *s, const char *conv_id, long long *n, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
@@ -1255,6 +1332,8 @@ static const struct store_ops sqlite_ops = {
     .att_get = sq_att_get,
     .att_count = sq_att_count,
     .att_conv_rm = sq_att_conv_rm,
+    .profile_set = sq_profile_set,
+    .profile_get = sq_profile_get,
     .canned_set = sq_canned_set,
     .canned_rm = sq_canned_rm,
     .canned_each = sq_canned_each,

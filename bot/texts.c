@@ -1,4 +1,5 @@
-/* Visitor-facing texts as data (see bot/texts.h). */
+/* Visitor-facing texts as data, and the one ICU formatter of their numbers (see
+ * bot/texts.h). */
 #include "bot/texts.h"
 
 #include <limits.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <unicode/umsg.h>
+#include <unicode/ustring.h>
 
 #include "bot/paths.h"
 
@@ -30,6 +33,19 @@ static const char *const keys[BOT_TEXT_N] = {
     [BOT_TEXT_QUEUE_ABANDONED] = "queue_abandoned",
     [BOT_TEXT_QUEUE_LEFT] = "queue_left",
     [BOT_TEXT_AGENT_CLOSED] = "agent_closed",
+    [BOT_TEXT_TRANSCRIPT_TITLE] = "transcript_title",
+    [BOT_TEXT_TRANSCRIPT_META] = "transcript_meta",
+    [BOT_TEXT_TRANSCRIPT_TIME] = "transcript_time",
+    [BOT_TEXT_TRANSCRIPT_YOU] = "transcript_you",
+    [BOT_TEXT_TRANSCRIPT_AGENT] = "transcript_agent",
+    [BOT_TEXT_TRANSCRIPT_SYSTEM] = "transcript_system",
+};
+
+/* The texts that are ICU MessageFormat patterns (numbers, plurals, times), not templates. */
+static const unsigned char icu_text[BOT_TEXT_N] = {
+    [BOT_TEXT_PICK_NUMBER] = 1,
+    [BOT_TEXT_TRANSCRIPT_META] = 1,
+    [BOT_TEXT_TRANSCRIPT_TIME] = 1,
 };
 
 enum { LANG_AR, LANG_EN, NLANGS };
@@ -38,6 +54,115 @@ static const char *const langs[NLANGS] = {"ar", "en"};
 struct bot_texts {
     char *t[NLANGS][BOT_TEXT_N];
 };
+
+int bot_text_is_icu(enum bot_text id)
+{
+    return (unsigned)id < BOT_TEXT_N && icu_text[id];
+}
+
+enum { FMT_CAP = BOT_TEXT_MAX_BYTES + 1024 }; /* UTF-16 units: a template and its numbers */
+
+struct bot_texts_fmt {
+    UMessageFormat *f;
+    UChar out[FMT_CAP];
+};
+
+/* pattern (UTF-8) opened in lang's locale ("ar", else "en"); NULL with err set. */
+static struct bot_texts_fmt *fmt_open(const char *pattern, const char *lang, struct sn_err *err)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UChar *pat = sn_xmalloc(FMT_CAP * sizeof *pat);
+    int32_t plen = 0;
+    struct bot_texts_fmt *f = NULL;
+    u_strFromUTF8(pat, FMT_CAP, &plen, pattern, -1, &st);
+    UMessageFormat *m =
+        U_SUCCESS(st) ? umsg_open(pat, plen, lang && !strcmp(lang, "ar") ? "ar" : "en", NULL, &st)
+                      : NULL;
+    if (U_FAILURE(st)) {
+        sn_err_set(err, SN_EINVAL, "not an ICU MessageFormat pattern in %s (%s)",
+                   lang ? lang : "en", u_errorName(st));
+        if (m)
+            umsg_close(m);
+    } else {
+        f = sn_xcalloc(1, sizeof *f);
+        f->f = m;
+    }
+    free(pat);
+    return f;
+}
+
+/* f with args[0..n): a fresh string, or NULL with err set. */
+static char *fmt_run(struct bot_texts_fmt *f, const double *args, int n, struct sn_err *err)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    double a[BOT_TEXT_MAX_ARGS] = {0};
+    int32_t olen = 0, ulen = 0;
+    char *utf8 = NULL;
+    if (n < 0 || n > BOT_TEXT_MAX_ARGS) {
+        sn_err_set(err, SN_EINVAL, "%d arguments (at most %d)", n, BOT_TEXT_MAX_ARGS);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        a[i] = args[i];
+    /* umsg_format is variadic: every argument a double (a plural's count, a number, a
+     * UDate), the unused ones ignored */
+    olen = umsg_format(f->f, f->out, FMT_CAP, &st, a[0], a[1], a[2], a[3]);
+    if (U_SUCCESS(st)) {
+        utf8 = sn_xmalloc((size_t)FMT_CAP * 3 + 1);
+        u_strToUTF8(utf8, FMT_CAP * 3 + 1, &ulen, f->out, olen, &st);
+    }
+    if (U_FAILURE(st)) {
+        sn_err_set(err, SN_EINVAL, "the pattern could not be formatted (%s)", u_errorName(st));
+        free(utf8);
+        utf8 = NULL;
+    }
+    return utf8;
+}
+
+void bot_texts_fmt_free(struct bot_texts_fmt *f)
+{
+    if (!f)
+        return;
+    umsg_close(f->f);
+    free(f);
+}
+
+char *bot_texts_format(
+    const char *pattern, const char *lang, const double *args, int n, struct sn_err *err)
+{
+    if (n < 0 || n > BOT_TEXT_MAX_ARGS) {
+        sn_err_set(err, SN_EINVAL, "%d arguments (at most %d)", n, BOT_TEXT_MAX_ARGS);
+        return NULL;
+    }
+    struct bot_texts_fmt *f = fmt_open(pattern, lang, err);
+    char *s = f ? fmt_run(f, args, n, err) : NULL;
+    bot_texts_fmt_free(f);
+    return s;
+}
+
+struct bot_texts_fmt *
+bot_texts_fmt_new(const struct bot_texts *t, enum bot_text id, const char *lang)
+{
+    if (!bot_text_is_icu(id))
+        return NULL;
+    return fmt_open(t->t[lang && strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN][id], lang, NULL);
+}
+
+char *bot_texts_fmt_run(struct bot_texts_fmt *f, const double *args, int n)
+{
+    char *s = f ? fmt_run(f, args, n, NULL) : NULL;
+    return s ? s : sn_xstrdup("");
+}
+
+char *bot_texts_count(
+    const struct bot_texts *t, enum bot_text id, const char *lang, const double *args, int n)
+{
+    if ((unsigned)id >= BOT_TEXT_N)
+        return sn_xstrdup("");
+    const char *p = t->t[lang && strcmp(lang, "ar") == 0 ? LANG_AR : LANG_EN][id];
+    char *s = bot_texts_format(p, lang, args, n, NULL);
+    return s ? s : sn_xstrdup(p);
+}
 
 const char *bot_text_key(enum bot_text id)
 {
@@ -135,7 +260,17 @@ static int load_lang(struct bot_texts *t, const char *dir, int l, struct sn_err 
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.json", dir, langs[l]);
-    return load_file(path, langs[l], keys, BOT_TEXT_N, t->t[l], err);
+    int rc = load_file(path, langs[l], keys, BOT_TEXT_N, t->t[l], err);
+    /* an ICU text the bot could not render refuses the set, as a missing one does */
+    for (int i = 0; !rc && i < BOT_TEXT_N; i++) {
+        static const double probe[BOT_TEXT_MAX_ARGS] = {3, 1, 0, 0};
+        struct sn_err why = {0};
+        char *s = icu_text[i] ? bot_texts_format(t->t[l][i], langs[l], probe, 4, &why) : NULL;
+        if (icu_text[i] && !s)
+            rc = sn_err_set(err, SN_EINVAL, "%s: text \"%s\" is %s", path, keys[i], why.msg);
+        free(s);
+    }
+    return rc;
 }
 
 struct bot_textset {

@@ -3,6 +3,7 @@
  * of the connection (bot/session.c). */
 #include "bot/visitor.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,14 +266,20 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         bot_session_close(s, 1008);
         return;
     }
+    struct store_profile prof;
     struct bot_proto_welcome w = {.token = token,
                                   .conversation = cv->id,
                                   .state = bot_conv_state_name(cv->state),
-                                  .bot_name = cfg->bot_name,
+                                  .bot_name = bot_brain_name(srv->brain, cv->dlg.lang),
                                   .resumed = resumed,
                                   .max_text = cfg->max_text,
                                   .max_frame = cfg->max_frame,
-                                  .max_attachment = cfg->attachment_max_bytes};
+                                  .max_attachment = cfg->attachment_max_bytes,
+                                  .cfg = cfg,
+                                  .lang = cv->dlg.lang,
+                                  .prechat_done =
+                                      resumed && cfg->prechat &&
+                                      store_profile_get(srv->store, cv->id, &prof, NULL) == SN_OK};
     size_t len;
     char *j = bot_proto_welcome(&w, &len);
     bot_session_send(s, j, len);
@@ -424,16 +431,86 @@ static void on_csat(struct bot_session *s, const struct bot_proto_in *in)
     bot_session_send(s, j, n);
 }
 
-/* The visitor leaves a message for the agents (a ticket). */
+/* Why the pre-chat form's answers in p (decoded: shapes are right) do not fit the form cfg
+ * asks for, or NULL when they do: a field the form does not ask, a required one missing, a
+ * department not in the list. Pure. */
+static const char *profile_problem(const struct bot_config *cfg, const struct store_profile *p)
+{
+    static const struct {
+        unsigned bit;
+        size_t off;
+        const char *name;
+    } fields[] = {
+        {BOT_PRECHAT_NAME, offsetof(struct store_profile, name), "name"},
+        {BOT_PRECHAT_EMAIL, offsetof(struct store_profile, email), "email"},
+        {BOT_PRECHAT_DEPARTMENT, offsetof(struct store_profile, department), "department"},
+    };
+    static char why[96]; /* one event loop thread */
+    if (!cfg->prechat)
+        return "no pre-chat form is configured";
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        int given = ((const char *)p + fields[i].off)[0] != 0;
+        if (given && !(cfg->prechat & fields[i].bit))
+            snprintf(why, sizeof why, "the form does not ask for %s", fields[i].name);
+        else if (!given && (cfg->prechat_required & fields[i].bit))
+            snprintf(why, sizeof why, "%s is required", fields[i].name);
+        else
+            continue;
+        return why;
+    }
+    if (p->department[0] && !bot_config_dept_find(cfg, p->department))
+        return "department is not one of the configured departments";
+    return NULL;
+}
+
+/* The pre-chat form's answers: checked against the form, stored with the conversation, or
+ * refused (bad_field) with nothing stored. */
+static void on_profile(struct bot_session *s, const struct bot_proto_in *in)
+{
+    struct sn_err e = {0};
+    struct store_profile p;
+    size_t n;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "%s", in->text ? in->text : "");
+    snprintf(p.email, sizeof p.email, "%s", in->email);
+    snprintf(p.department, sizeof p.department, "%s", in->department);
+    p.consent = in->consent;
+    p.updated = bot_server_now_ms();
+    const char *why = profile_problem(s->srv->cfg, &p);
+    if (why) {
+        bot_session_refuse(s, BOT_PROTO_BAD_FIELD, why, NULL);
+        return;
+    }
+    if (store_profile_set(s->srv->store, s->conv->id, &p, &e)) {
+        sn_log(SN_LOG_ERR, "store", "event=profile_failed conv=%s err=\"%s\"", s->conv->id, e.msg);
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the form", NULL);
+        return;
+    }
+    sn_log(SN_LOG_NOTICE, "ws", "event=profile sess=%llu conv=%s name=%d email=%d department=%s",
+           s->id, s->conv->id, p.name[0] != 0, p.email[0] != 0,
+           p.department[0] ? p.department : "-");
+    char *j = bot_proto_profile_ok(&n);
+    bot_session_send(s, j, n);
+    bot_queue_profile_changed(s->srv->queue, s->conv->id); /* an agent who has it sees it */
+}
+
+/* The visitor leaves a message for the agents (a ticket). Without an email of its own it
+ * takes the one the pre-chat form gave with consent. */
 static void on_leave_message(struct bot_session *s, const struct bot_proto_in *in)
 {
     struct sn_err e = {0};
     long long id;
     size_t n;
+    struct store_profile prof;
+    int from_profile = !in->email[0] &&
+                       store_profile_get(s->srv->store, s->conv->id, &prof, NULL) == SN_OK &&
+                       prof.email[0] && prof.consent;
     struct store_ticket t = {.conv_id = s->conv->id,
                              .lang = s->conv->dlg.lang[0] ? s->conv->dlg.lang : "ar",
-                             .email = in->email[0] ? in->email : NULL,
-                             .consent = in->consent,
+                             .email = in->email[0]   ? in->email
+                                      : from_profile ? prof.email
+                                                     : NULL,
+                             .consent = in->consent || from_profile,
                              .text = in->text,
                              .created = bot_server_now_ms()};
     if (store_ticket_add(s->srv->store, &t, &id, &e)) {
@@ -563,6 +640,9 @@ void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, lo
         break;
     case BOT_IN_LEAVE_MESSAGE:
         on_leave_message(s, &in);
+        break;
+    case BOT_IN_PROFILE:
+        on_profile(s, &in);
         break;
     case BOT_IN_LEAVE_QUEUE: {
         rc = bot_queue_leave(s->srv->queue, s->conv->id, &e);

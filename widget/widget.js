@@ -78,6 +78,10 @@
                 400: 'الملف فارغ.', 401: 'انتهت الجلسة؛ أعد فتح المحادثة ثم حاول مجددًا.',
                 other: 'تعذر رفع الملف؛ حاول مرة أخرى.'
             },
+            prechat: 'قبل أن نبدأ، عرّفنا بنفسك', pcName: 'اسمك', pcEmail: 'بريدك الإلكتروني',
+            pcDept: 'القسم', pcChoose: 'اختر القسم', pcOptional: ' (اختياري)', pcStart: 'ابدأ المحادثة',
+            pcSkip: 'تخطَّ', pcRequired: 'املأ الحقول المطلوبة.', pcBad: 'تعذر حفظ البيانات؛ راجع الحقول.',
+            transcript: 'تنزيل نص المحادثة', transcriptFailed: 'تعذر تنزيل نص المحادثة.',
             errors: {
                 too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.', too_big: 'الرسالة كبيرة جدًا.',
                 rate_limited: 'رسائل كثيرة بسرعة؛ سنعيد الإرسال بعد لحظة.',
@@ -115,6 +119,10 @@
                 400: 'The file is empty.', 401: 'The session ended; reopen the chat and try again.',
                 other: 'The file could not be uploaded; try again.'
             },
+            prechat: 'Before we start, tell us about yourself', pcName: 'Your name', pcEmail: 'Your email',
+            pcDept: 'Department', pcChoose: 'Choose a department', pcOptional: ' (optional)', pcStart: 'Start chat',
+            pcSkip: 'Skip', pcRequired: 'Fill in the required fields.', pcBad: 'That could not be saved; check the fields.',
+            transcript: 'Download the transcript', transcriptFailed: 'The transcript could not be downloaded.',
             errors: {
                 too_long: 'The message is too long.', empty: 'The message is empty.', too_big: 'The message is too big.',
                 rate_limited: 'Too many messages at once; resending in a moment.',
@@ -123,6 +131,10 @@
             }
         }
     }[LANG];
+
+    /* the bot's name until the welcome gives the server's (bot_name_ar / bot_name_en) */
+    var botName = LANG === 'ar' ? 'سند' : 'Sanad';
+    var transcriptBtn = null;
 
     /* ---------- persistent state ----------
      * The conversation (token, transcript, ratings) is the site's, in localStorage, so that
@@ -146,7 +158,10 @@
             token: s && typeof s.token === 'string' ? s.token : null,
             last_seq: s ? s.last_seq | 0 : 0,
             msgs: s && Array.isArray(s.msgs) ? s.msgs : [],
-            rated: s && s.rated && typeof s.rated === 'object' ? s.rated : {}
+            rated: s && s.rated && typeof s.rated === 'object' ? s.rated : {},
+            /* the pre-chat form: answered or skipped; what it said (prefills leave-a-message) */
+            prechatDone: !!(s && s.prechatDone),
+            profile: s && s.profile && typeof s.profile === 'object' ? s.profile : null
         };
     }
     function load() {
@@ -156,6 +171,7 @@
         var c = shared(sh || (typeof t.token === 'string' ? t : null));
         return {
             token: c.token, last_seq: c.last_seq, msgs: c.msgs, rated: c.rated,
+            prechatDone: c.prechatDone, profile: c.profile,
             pending: Array.isArray(t.pending) ? t.pending : [],   /* unacked frames, with client_id */
             open: !!t.open,
             counter: t.counter | 0,
@@ -169,7 +185,9 @@
         if (state.msgs.length > MAX_KEPT) state.msgs = state.msgs.slice(-MAX_KEPT);
         try {
             area('localStorage').setItem(STORE_KEY, JSON.stringify({ token: state.token, last_seq: state.last_seq,
-                                                             msgs: state.msgs, rated: state.rated }));
+                                                             msgs: state.msgs, rated: state.rated,
+                                                             prechatDone: state.prechatDone,
+                                                             profile: state.profile }));
         } catch (e) { /* full or disabled: this tab still works */ }
         saveTab();
     }
@@ -184,6 +202,10 @@
         });
         if (changed) state.msgs.sort(function (a, b) { return a.seq - b.seq; });
         if (c.last_seq > state.last_seq) { state.last_seq = c.last_seq; changed = true; }
+        if (c.prechatDone && !state.prechatDone) { /* the form was answered in another tab */
+            state.profile = c.profile;
+            prechatClose(null);
+        }
         for (var k in c.rated) {
             if (Object.prototype.hasOwnProperty.call(c.rated, k) && !(k in state.rated)) {
                 state.rated[k] = c.rated[k];
@@ -203,6 +225,7 @@
             state.token = c.token;
             resetLog();
             state.msgs = []; state.last_seq = 0; state.rated = {};
+            state.prechatDone = c.prechatDone; state.profile = c.profile;
             absorb(c);
             saveTab();
             if (ws) ws.close(); /* resumes with the new token (onclose reconnects) */
@@ -414,7 +437,7 @@
         avatar.hidden = true;
         head.appendChild(avatar);
         var titles = el('div', 'titles');
-        var name = el('span', 'name', 'Sanad');
+        var name = el('span', 'name', botName);
         name.setAttribute('dir', 'auto');
         titles.appendChild(name);
         titles.appendChild(el('span', 'badge who', T.bot));
@@ -429,6 +452,13 @@
             if (soundOn()) audioContext(); /* made in the click: browsers let audio start from a gesture */
         });
         head.appendChild(soundBtn);
+        transcriptBtn = el('button', 'transcript', '⤓');
+        transcriptBtn.type = 'button';
+        transcriptBtn.setAttribute('aria-label', T.transcript);
+        transcriptBtn.title = T.transcript;
+        transcriptBtn.hidden = !state.token;
+        transcriptBtn.addEventListener('click', downloadTranscript);
+        head.appendChild(transcriptBtn);
         var closeBtn = el('button', 'close', '×');
         closeBtn.type = 'button';
         closeBtn.setAttribute('aria-label', T.close);
@@ -831,6 +861,10 @@
         send.type = 'submit';
         send.disabled = true;
         box.appendChild(send);
+        var tx = el('button', 'fb transcript-link', T.transcript);
+        tx.type = 'button';
+        tx.addEventListener('click', downloadTranscript);
+        box.appendChild(tx);
         box.addEventListener('submit', function (ev) {
             ev.preventDefault();
             if (!chosen) return;
@@ -885,6 +919,11 @@
         box.appendChild(send);
         function sync() { consent.required = !!email.value.trim(); }
         email.addEventListener('input', sync);
+        if (state.profile && state.profile.email) { /* what the pre-chat form said, with consent */
+            email.value = state.profile.email;
+            consent.checked = !!state.profile.consent;
+            sync();
+        }
         box.addEventListener('submit', function (ev) {
             ev.preventDefault();
             var t = text.value.trim(), m = email.value.trim();
@@ -932,12 +971,137 @@
         state.pending.forEach(function (p) { if (byCid[p.client_id]) logEl.appendChild(byCid[p.client_id]); });
     }
 
+    /* The pre-chat form (welcome.prechat, docs/protocol.md): before the first message of a
+     * new conversation; labelled fields, an email only with its consent box ticked, a
+     * department from the server's list; "skip" unless a field is required. The composer
+     * waits for it. */
+    var prechatEl = null, prechatNote = null, prechatSend = null, prechatSent = null;
+    function prechatBox(p) {
+        if (prechatEl || !p || !Array.isArray(p.fields) || !p.fields.length) return;
+        var box = prechatEl = el('form', 'prechat');
+        box.noValidate = true;
+        box.setAttribute('aria-label', T.prechat);
+        box.appendChild(el('div', 'q', T.prechat));
+        var inputs = {}, required = {}, anyRequired = false, uid = 'sanad-pc-';
+        function field(name, label, ctl) {
+            var l = el('label', 'pc-label', label + (required[name] ? ' *' : T.pcOptional));
+            l.htmlFor = ctl.id = uid + name;
+            box.appendChild(l);
+            box.appendChild(ctl);
+            inputs[name] = ctl;
+            if (required[name]) ctl.required = true;
+        }
+        p.fields.forEach(function (f) { if (f && f.required === true) { required[f.name] = true; anyRequired = true; } });
+        var consent = null;
+        p.fields.forEach(function (f) {
+            if (!f) return;
+            if (f.name === 'name') {
+                var n = el('input', 'pc-name');
+                n.type = 'text'; n.maxLength = 100; n.autocomplete = 'name'; n.setAttribute('dir', 'auto');
+                field('name', T.pcName, n);
+            } else if (f.name === 'email') {
+                var e = el('input', 'pc-email');
+                e.type = 'email'; e.maxLength = 254; e.autocomplete = 'email'; e.setAttribute('dir', 'ltr');
+                field('email', T.pcEmail, e);
+                var cl = el('label', 'pc-consent');
+                consent = el('input', 'pc-consent-box');
+                consent.type = 'checkbox';
+                cl.appendChild(consent);
+                cl.appendChild(el('span', null, ' ' + T.consent));
+                box.appendChild(cl);
+            } else if (f.name === 'department' && Array.isArray(p.departments)) {
+                var sel = el('select', 'pc-dept');
+                var none = el('option', null, T.pcChoose);
+                none.value = '';
+                sel.appendChild(none);
+                p.departments.forEach(function (d) {
+                    if (!d || typeof d.id !== 'string') return;
+                    var o = el('option', null, typeof d.label === 'string' ? d.label : d.id);
+                    o.value = d.id;
+                    sel.appendChild(o);
+                });
+                field('department', T.pcDept, sel);
+            }
+        });
+        var note = prechatNote = el('div', 'msg-note');
+        note.setAttribute('role', 'alert');
+        box.appendChild(note);
+        var row = el('div', 'pc-actions');
+        var send = prechatSend = el('button', 'fb send', T.pcStart);
+        send.type = 'submit';
+        row.appendChild(send);
+        if (!anyRequired) {
+            var skip = el('button', 'fb pc-skip', T.pcSkip);
+            skip.type = 'button';
+            skip.addEventListener('click', function () { prechatClose(null); });
+            row.appendChild(skip);
+        }
+        box.appendChild(row);
+        box.addEventListener('submit', function (ev) {
+            ev.preventDefault();
+            note.textContent = '';
+            var f = { type: 'profile' }, bad = null;
+            Object.keys(inputs).forEach(function (k) {
+                var v = inputs[k].value.trim();
+                if (!v && required[k] && !bad) bad = inputs[k];
+                if (v) f[k] = v;
+            });
+            if (bad) { note.textContent = T.pcRequired; bad.focus(); return; }
+            if (f.email) {
+                if (!/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>".]+$/.test(f.email)) { note.textContent = T.badEmail; inputs.email.focus(); return; }
+                if (!consent.checked) { note.textContent = T.consentNeeded; consent.focus(); return; }
+                f.consent = true;
+            }
+            if (sendFrame(f)) { send.disabled = true; prechatSent = f; }
+        });
+        input.disabled = sendBtn.disabled = true;
+        logEl.appendChild(box);
+        scrollDown();
+        var first = box.querySelector('input, select');
+        if (first && isOpen()) first.focus();
+    }
+    /* The form answered (f: what was stored) or skipped (null): the composer is free. */
+    function prechatClose(f) {
+        var shown = !!prechatEl;
+        state.prechatDone = true;
+        if (f) state.profile = { name: f.name || '', email: f.email || '', consent: !!f.consent };
+        save();
+        if (prechatEl && prechatEl.parentNode) prechatEl.parentNode.removeChild(prechatEl);
+        prechatEl = prechatSend = prechatSent = null;
+        input.disabled = sendBtn.disabled = false;
+        if (shown && isOpen()) input.focus();
+    }
+
+    /* The transcript as a text file: fetched with the session token in a header (never in
+     * the URL) and saved from a Blob; the server's file name. */
+    function downloadTranscript() {
+        if (!state.token || !window.fetch) return;
+        fetch(ORIGIN + '/api/transcript', { headers: { 'X-Sanad-Token': state.token }, credentials: 'omit' })
+            .then(function (r) {
+                if (!r.ok) throw new Error(String(r.status));
+                var cd = r.headers.get('Content-Disposition') || '';
+                var m = /filename="([A-Za-z0-9_.-]+)"/.exec(cd);
+                return r.blob().then(function (b) { return { blob: b, name: m ? m[1] : 'transcript.txt' }; });
+            })
+            .then(function (x) {
+                var url = URL.createObjectURL(x.blob), a = document.createElement('a');
+                a.href = url;
+                a.download = x.name;
+                a.style.display = 'none';
+                root.appendChild(a);
+                a.click();
+                root.removeChild(a);
+                setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+            })
+            .catch(function () { notice(T.transcriptFailed, 'error'); });
+    }
+
     function highlightHuman(on) { humanBtn.classList.toggle('highlight', on); }
 
     /* With an agent the bot stays quiet: no typing indicator for a reply that may not come,
      * and no "talk to a human" button (one is here already). */
     var withAgent = false;
-    var botName = 'Sanad', agentName = '';
+    var agentName = '';
     /* Queued: the queue line shows and "talk to a human" does not (it was asked for). One
      * state at a time: while nobody can answer (offline) the line says so instead of a
      * position and a wait nobody will meet, and the leave-a-message form is the way on. */
@@ -1175,7 +1339,9 @@
             }
             if (typeof f.token === 'string') state.token = f.token;
             if (f.limits && typeof f.limits.max_attachment === 'number') maxAttachment = f.limits.max_attachment;
+            if (f.resumed !== true) { state.prechatDone = false; state.profile = null; }
             if (f.bot && typeof f.bot.name === 'string') botName = f.bot.name;
+            transcriptBtn.hidden = !state.token;
             if (f.limits && typeof f.limits.max_text === 'number') input.maxLength = f.limits.max_text;
             if (f.state === 'queued') highlightHuman(false);
             else setQueued(false); /* a queue frame follows a resumed queued conversation */
@@ -1196,8 +1362,15 @@
                 sendFrame({ type: 'handoff', client_id: newClientId() });
                 expectReply();
             }
+            /* the form once per conversation, before its first visitor message */
+            var said = state.msgs.some(function (m) { return m.from === 'visitor'; }) || state.pending.length;
+            if (f.prechat && f.prechat.done !== true && !state.prechatDone && !said) prechatBox(f.prechat);
+            else if (f.prechat && f.prechat.done === true) state.prechatDone = true;
             save();
             sendSeen();
+            break;
+        case 'profile_ok':
+            prechatClose(prechatSent || {});
             break;
         case 'message':
             if (typeof f.seq !== 'number') return;
@@ -1206,6 +1379,12 @@
                 state.msgs.push(f);
                 incoming(f);
                 save();
+            }
+            if (prechatEl) { /* the form stays last, under the welcome it follows */
+                var had = root.activeElement;
+                logEl.appendChild(prechatEl);
+                if (had && prechatEl.contains(had)) had.focus(); /* moving it lost the focus */
+                scrollDown();
             }
             break;
         case 'ack':
@@ -1270,6 +1449,12 @@
     function onError(f) {
         var code = typeof f.code === 'string' ? f.code : 'error';
         if (code === 'bad_token') return;   /* a fresh welcome follows */
+        if (prechatSent && code === 'bad_field') { /* the form was refused: say so there */
+            prechatNote.textContent = T.pcBad;
+            prechatSend.disabled = false;
+            prechatSent = null;
+            return;
+        }
         typing(false);
         if (offlineSend) offlineSend.disabled = false; /* a refused leave_message may be fixed and resent */
         var cid = typeof f.client_id === 'string' ? f.client_id : null;

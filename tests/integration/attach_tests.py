@@ -304,6 +304,7 @@ def attach_store_v3_is_migrated_to_v4(srv):
     shutil.copy(srv.store, path)
     c = sqlite3.connect(path)
     c.execute("DROP TABLE attachments")
+    c.execute("DROP TABLE profiles")  # a real v3 file had neither (profiles came in v5)
     c.execute("PRAGMA user_version = 3")
     c.commit()
     c.close()
@@ -313,6 +314,7 @@ def attach_store_v3_is_migrated_to_v4(srv):
         assert c.execute("PRAGMA user_version").fetchone()[0] == STORE_SCHEMA
         cols = [r[1] for r in c.execute("PRAGMA table_info(attachments)")]
         assert cols == ["id", "conv_id", "hash", "type", "size", "name", "created"], cols
+        assert c.execute("SELECT count(*) FROM profiles").fetchone()[0] == 0  # v4 → v5 too
         c.close()
         ws = s2.ws()
         w2, msgs = hello(ws, token=w["token"], last_seq=0)

@@ -60,6 +60,9 @@ static void test_one_key_each(void **state)
         {"routing", "auto", "pick", "auto", "pick", 1},
         {"log_level", "notice", "debug", "notice", "debug", 1},
         {"bot_name", "Sanad", "سند", "Sanad", "سند", 1},
+        {"bot_name_en", "Sanad", "Helper", "Sanad", "Helper", 1},
+        {"prechat", "none", "name* email", "none", "name* email", 1},
+        {"departments", "none", "a:ا:A,b:ب:B", "none", "a:ا:A, b:ب:B", 1},
         {"allowed_origins", "https://A.example", "https://b.example http://c.example:81/",
          "https://a.example", "https://b.example http://c.example:81", 1},
         {"server_names", "none", "chat.example", "", "chat.example", 1},
@@ -203,10 +206,162 @@ static void test_trusted_proxies(void **state)
     }
 }
 
+/* bot_name per language: each language's own name, else bot_name, else سند / Sanad. */
+static void test_bot_name_per_language(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *common, *ar, *en, *want_ar, *want_en;
+    } cases[] = {
+        {NULL, NULL, NULL, "سند", "Sanad"}, {"X", NULL, NULL, "X", "X"},
+        {"X", "مساعد", NULL, "مساعد", "X"}, {NULL, NULL, "Helper", "سند", "Helper"},
+        {"X", "س", "S", "س", "S"},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct bot_config c;
+        bot_config_init(&c);
+        if (cases[i].common)
+            set(&c, "bot_name", cases[i].common);
+        if (cases[i].ar)
+            set(&c, "bot_name_ar", cases[i].ar);
+        if (cases[i].en)
+            set(&c, "bot_name_en", cases[i].en);
+        assert_string_equal(bot_config_bot_name(&c, "ar"), cases[i].want_ar);
+        assert_string_equal(bot_config_bot_name(&c, "en"), cases[i].want_en);
+        assert_string_equal(bot_config_bot_name(&c, "fr"), cases[i].want_en);
+        bot_config_fini(&c);
+    }
+    /* hostile names: refused with the key named, the name before kept */
+    static const char *const bad[] = {
+        "a\x01b",
+        "a{bot}",
+        "\xff\xfe",
+        "a,b",
+        "a:b",
+        "0123456789012345678901234567890123456789012345678901234567890"
+        "1234567890123456789012345678901234567890123456789012345678901"
+        "234567890"};
+    for (size_t i = 0; i < N(bad); i++) {
+        struct bot_config c;
+        struct sn_err e = {0};
+        bot_config_init(&c);
+        set(&c, "bot_name_ar", "سند");
+        if (bot_config_set(&c, "bot_name_ar", bad[i], &e) != SN_EINVAL)
+            fail_msg("bot_name_ar '%s' accepted", bad[i]);
+        assert_non_null(strstr(e.msg, "bot_name_ar"));
+        assert_string_equal(c.bot_name_ar, "سند");
+        bot_config_fini(&c);
+    }
+}
+
+/* prechat: which fields, which required; bad words refused, nothing changed. */
+static void test_prechat(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value;
+        int ok;
+        unsigned on, req;
+    } cases[] = {
+        {"none", 1, 0, 0},
+        {"", 1, 0, 0},
+        {"name", 1, BOT_PRECHAT_NAME, 0},
+        {"name* email department", 1, 7, BOT_PRECHAT_NAME},
+        {"name,email*,department*", 1, 7, BOT_PRECHAT_EMAIL | BOT_PRECHAT_DEPARTMENT},
+        {"email", 1, BOT_PRECHAT_EMAIL, 0},
+        {"phone", 0, 0, 0},
+        {"name name", 0, 0, 0},
+        {"name*  *", 0, 0, 0},
+        {"Name", 0, 0, 0},
+        {"name none", 0, 0, 0},
+        {"email**", 0, 0, 0},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct bot_config c;
+        struct sn_err e = {0};
+        bot_config_init(&c);
+        set(&c, "prechat", "email*");
+        int rc = bot_config_set(&c, "prechat", cases[i].value, &e);
+        if (cases[i].ok) {
+            if (rc)
+                fail_msg("prechat '%s' refused: %s", cases[i].value, e.msg);
+            assert_int_equal(c.prechat, cases[i].on);
+            assert_int_equal(c.prechat_required, cases[i].req);
+        } else {
+            if (rc != SN_EINVAL)
+                fail_msg("prechat '%s' accepted", cases[i].value);
+            assert_non_null(strstr(e.msg, "prechat"));
+            assert_int_equal(c.prechat, BOT_PRECHAT_EMAIL); /* unchanged */
+            assert_int_equal(c.prechat_required, BOT_PRECHAT_EMAIL);
+        }
+        bot_config_fini(&c);
+    }
+}
+
+/* departments: id:ar:en entries; bad ones refuse the whole value, the list before kept. */
+static void test_departments(void **state)
+{
+    (void)state;
+    struct bot_config c;
+    struct sn_err e = {0};
+    bot_config_init(&c);
+    set(&c, "departments", "billing:الفواتير:Billing, tech:الدعم الفني:Technical support,");
+    assert_int_equal(c.depts.n, 2);
+    assert_string_equal(c.depts.v[1].id, "tech");
+    assert_string_equal(c.depts.v[1].ar, "الدعم الفني");
+    assert_string_equal(c.depts.v[1].en, "Technical support");
+    assert_non_null(bot_config_dept_find(&c, "billing"));
+    assert_null(bot_config_dept_find(&c, "sales"));
+    assert_null(bot_config_dept_find(&c, NULL));
+    static const char *const bad[] = {
+        "billing",                                 /* no labels */
+        "billing:الفواتير",                        /* one label */
+        "billing:a:b:c",                           /* four fields */
+        "Billing:a:b",                             /* upper case id */
+        "bill ing:a:b",                            /* space in the id */
+        ":a:b",                                    /* empty id */
+        "a:b:",                                    /* empty label */
+        "a:\x01:b",                                /* control character */
+        "a:x:\xc3",                                /* bad UTF-8 */
+        "a:x:y, a:z:w",                            /* twice */
+        "a:{bot}:b",                               /* a placeholder */
+        "a0123456789012345678901234567890123:x:y", /* id of 34 bytes */
+    };
+    for (size_t i = 0; i < N(bad); i++) {
+        if (bot_config_set(&c, "departments", bad[i], &e) != SN_EINVAL)
+            fail_msg("departments '%s' accepted", bad[i]);
+        assert_non_null(strstr(e.msg, "departments"));
+        assert_int_equal(c.depts.n, 2);
+    }
+    char many[2048] = "";
+    for (int i = 0; i <= BOT_CONFIG_MAX_DEPTS; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "d%d:x:y,", i);
+    assert_int_equal(bot_config_set(&c, "departments", many, &e), SN_EINVAL);
+    set(&c, "departments", "none");
+    assert_int_equal(c.depts.n, 0);
+    bot_config_fini(&c);
+
+    /* a form that asks for a department needs the list */
+    static char *argv_bad[] = {"serve", "--prechat", "department", NULL};
+    static char *argv_ok[] = {"serve", "--prechat", "department*", "--departments", "a:ا:A", NULL};
+    bot_config_init(&c);
+    assert_int_equal(bot_config_args(&c, 3, argv_bad, &e), SN_EINVAL);
+    assert_non_null(strstr(e.msg, "departments"));
+    bot_config_fini(&c);
+    bot_config_init(&c);
+    if (bot_config_args(&c, 5, argv_ok, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(c.prechat_required, BOT_PRECHAT_DEPARTMENT);
+    bot_config_fini(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_key_each),
+        cmocka_unit_test(test_bot_name_per_language),
+        cmocka_unit_test(test_prechat),
+        cmocka_unit_test(test_departments),
         cmocka_unit_test(test_live_values_take_effect),
         cmocka_unit_test(test_nothing_changed_nothing_reported),
         cmocka_unit_test(test_trusted_proxies),

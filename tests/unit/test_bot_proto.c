@@ -25,6 +25,75 @@ static int decode(const char *s, struct bot_proto_in *in)
     return e.detail;
 }
 
+/* profile: the pre-chat form's answers (the shape; the form's own rules are bot/visitor.c's) */
+static void profile_frames(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *frame;
+        int code;
+        const char *name, *email, *dept;
+        int consent;
+    } cases[] = {
+        {"{\"type\":\"profile\"}", BOT_PROTO_OK, NULL, "", "", 0},
+        {"{\"type\":\"profile\",\"name\":\"  أمل  \",\"email\":\"A@B.EXAMPLE\",\"consent\":true,"
+         "\"department\":\"billing\"}",
+         BOT_PROTO_OK, "أمل", "A@b.example", "billing", 1},
+        {"{\"type\":\"profile\",\"name\":\"   \",\"email\":\"\",\"consent\":false}", BOT_PROTO_OK,
+         NULL, "", "", 0},
+        {"{\"type\":\"profile\",\"name\":\"a\\u0007b\"}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"name\":\"a\\u202eb\"}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"name\":\"a\\u2066b\"}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"name\":\"a\\u200fb\"}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"name\":\"a\\u0085b\"}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"name\":\"a\\nb\"}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"name\":7}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"name\":[\"a\"]}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"email\":\"a@b.example\"}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL,
+         0},
+        {"{\"type\":\"profile\",\"email\":\"a@b.example\",\"consent\":1}", BOT_PROTO_BAD_FIELD,
+         NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"email\":\"a@b\",\"consent\":true}", BOT_PROTO_BAD_FIELD, NULL,
+         NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"email\":\"-a@b.example\",\"consent\":true}", BOT_PROTO_BAD_FIELD,
+         NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"email\":5,\"consent\":true}", BOT_PROTO_BAD_FIELD, NULL, NULL,
+         NULL, 0},
+        {"{\"type\":\"profile\",\"department\":\"../x\"}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL,
+         0},
+        {"{\"type\":\"profile\",\"department\":\"012345678901234567890123456789012\"}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+        {"{\"type\":\"profile\",\"department\":{}}", BOT_PROTO_BAD_FIELD, NULL, NULL, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_proto_in in;
+        struct sn_err e = {0};
+        int rc = bot_proto_decode(cases[i].frame, strlen(cases[i].frame), 1000, &in, &e);
+        int code = rc == SN_OK ? BOT_PROTO_OK : e.detail;
+        if (code != cases[i].code)
+            fail_msg("%s: code %d, want %d (%s)", cases[i].frame, code, cases[i].code, e.msg);
+        if (rc == SN_OK) {
+            assert_int_equal(in.type, BOT_IN_PROFILE);
+            if (cases[i].name)
+                assert_string_equal(in.text, cases[i].name);
+            else
+                assert_null(in.text);
+            assert_string_equal(in.email, cases[i].email);
+            assert_string_equal(in.department, cases[i].dept);
+            assert_int_equal(in.consent, cases[i].consent);
+        }
+        bot_proto_in_fini(&in);
+    }
+    /* a name of 100 characters passes, 101 do not */
+    char f[1024];
+    snprintf(f, sizeof f, "{\"type\":\"profile\",\"name\":\"%0100d\"}", 0);
+    struct bot_proto_in in;
+    assert_int_equal(bot_proto_decode(f, strlen(f), 1000, &in, NULL), SN_OK);
+    bot_proto_in_fini(&in);
+    snprintf(f, sizeof f, "{\"type\":\"profile\",\"name\":\"%0101d\"}", 0);
+    assert_int_equal(bot_proto_decode(f, strlen(f), 1000, &in, NULL), SN_EINVAL);
+}
+
 static void codes(void **state)
 {
     (void)state;
@@ -193,7 +262,7 @@ static void encoders(void **state)
     assert_int_equal(in.type, BOT_IN_SEEN);
     assert_int_equal(in.seq, 12);
     bot_proto_in_fini(&in);
-    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096, 0};
+    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096, 0, NULL, "en", 0};
     s = bot_proto_welcome(&w, NULL);
     assert_non_null(strstr(s, "\"is_bot\":true"));
     assert_non_null(strstr(s, "\"resumed\":false"));
@@ -289,6 +358,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codes),
+        cmocka_unit_test(profile_frames),
         cmocka_unit_test(message_trimmed_and_counted),
         cmocka_unit_test(error_keeps_client_id),
         cmocka_unit_test(encoders),

@@ -22,8 +22,11 @@ static void test_shipped(void **state)
         fail_msg("texts/: %s", e.msg);
     for (int i = 0; i < BOT_TEXT_N; i++) {
         assert_non_null(bot_text_key(i));
-        char *ar = bot_texts_render(t, i, "ar", "Sanad", "Amal");
-        char *en = bot_texts_render(t, i, "en", "Sanad", "Amal");
+        double args[2] = {3, 1};
+        char *ar = bot_text_is_icu(i) ? bot_texts_count(t, i, "ar", args, 2)
+                                      : bot_texts_render(t, i, "ar", "Sanad", "Amal");
+        char *en = bot_text_is_icu(i) ? bot_texts_count(t, i, "en", args, 2)
+                                      : bot_texts_render(t, i, "en", "Sanad", "Amal");
         if (!*ar || !*en || strcmp(ar, en) == 0)
             fail_msg("text %s: empty, or the same in both languages", bot_text_key(i));
         if (strstr(ar, "{bot}") || strstr(en, "{agent}") || strstr(ar, "{agent}"))
@@ -188,11 +191,96 @@ static void test_placeholders(void **state)
     cleanup(&d);
 }
 
+/* The one ICU formatter: Arabic's six plural forms with Arabic-Indic digits (as the widget's
+ * Intl.NumberFormat('ar') writes them), English's two, numbers, refusals. */
+static void test_format_plurals(void **state)
+{
+    (void)state;
+    static const char ar_pat[] = "{0, plural, zero {لا دقائق} one {دقيقة واحدة} two {دقيقتان} "
+                                 "few {# دقائق} many {# دقيقة} other {# دقيقة}}";
+    static const char en_pat[] = "{0, plural, one {# minute} other {# minutes}}";
+    static const struct {
+        const char *pattern, *lang;
+        double n;
+        const char *want;
+    } cases[] = {
+        {ar_pat, "ar", 0, "لا دقائق"},       /* zero */
+        {ar_pat, "ar", 1, "دقيقة واحدة"},    /* one */
+        {ar_pat, "ar", 2, "دقيقتان"},        /* two */
+        {ar_pat, "ar", 3, "٣ دقائق"},        /* few: 3..10 */
+        {ar_pat, "ar", 10, "١٠ دقائق"},      /* few */
+        {ar_pat, "ar", 11, "١١ دقيقة"},      /* many: 11..99 */
+        {ar_pat, "ar", 99, "٩٩ دقيقة"},      /* many */
+        {ar_pat, "ar", 100, "١٠٠ دقيقة"},    /* other */
+        {ar_pat, "ar", 103, "١٠٣ دقائق"},    /* few again (n % 100 in 3..10) */
+        {ar_pat, "ar", 1000, "١٬٠٠٠ دقيقة"}, /* other, Arabic grouping */
+        {en_pat, "en", 0, "0 minutes"},
+        {en_pat, "en", 1, "1 minute"},
+        {en_pat, "en", 2, "2 minutes"},
+        {en_pat, "en", 1000, "1,000 minutes"},
+        {"{0, number} – {1, number}", "ar", 1, "١ – ٠"},
+        {"{0, number} – {1, number}", "en", 1, "1 – 0"},
+        {"{0, number} – {1, number}", "fr", 1234, "1,234 – 0"}, /* any other language: en */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sn_err e = {0};
+        double args[2] = {cases[i].n, 0};
+        char *s = bot_texts_format(cases[i].pattern, cases[i].lang, args, 2, &e);
+        if (!s || strcmp(s, cases[i].want))
+            fail_msg("%s %g: got '%s', want '%s' (%s)", cases[i].lang, cases[i].n, s ? s : "NULL",
+                     cases[i].want, e.msg);
+        free(s);
+    }
+    /* refused: broken patterns, too many arguments */
+    static const char *const bad[] = {"{0, plural, one {x}", "{0, plurall, other {x}}", "{",
+                                      "{0, plural, one {x} two {y}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct sn_err e = {0};
+        double a = 1;
+        char *s = bot_texts_format(bad[i], "ar", &a, 1, &e);
+        if (s)
+            fail_msg("'%s' accepted: '%s'", bad[i], s);
+        assert_int_equal(e.code, SN_EINVAL);
+    }
+    struct sn_err e = {0};
+    double five[5] = {0};
+    assert_null(bot_texts_format("x", "en", five, 5, &e));
+    assert_null(bot_texts_format("x", "en", five, -1, &e));
+}
+
+/* The shipped pick_number counts the suggestions by each language's rules. */
+static void test_pick_number(void **state)
+{
+    (void)state;
+    struct sn_err e = {0};
+    struct bot_texts *t = bot_texts_load("texts", &e);
+    if (!t)
+        fail_msg("texts/: %s", e.msg);
+    static const struct {
+        const char *lang;
+        double n;
+        const char *want;
+    } cases[] = {
+        {"ar", 3, "من ١ إلى ٣"}, {"ar", 2, "١ أو ٢"}, {"ar", 1, "اكتب ١"},
+        {"en", 3, "1 to 3"},     {"en", 2, "1 or 2"}, {"en", 1, "Type 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double args[2] = {cases[i].n, 1};
+        char *s = bot_texts_count(t, BOT_TEXT_PICK_NUMBER, cases[i].lang, args, 2);
+        if (!strstr(s, cases[i].want))
+            fail_msg("%s %g: '%s' lacks '%s'", cases[i].lang, cases[i].n, s, cases[i].want);
+        if (!strcmp(cases[i].lang, "ar") && strpbrk(s, "0123456789"))
+            fail_msg("ar: '%s' has Latin digits", s);
+        free(s);
+    }
+    bot_texts_free(t);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shipped),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_shipped),      cmocka_unit_test(test_format_plurals),
+        cmocka_unit_test(test_pick_number),  cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_placeholders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

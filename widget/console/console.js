@@ -309,6 +309,24 @@
         if (lang) c.lang = lang;
         return c;
     }
+    /* What the visitor said in the pre-chat form ({name, email, department,
+     * department_labels}), shown in the chat header; the server sends it with `assigned`
+     * and each `chats` item. */
+    function setVisitor(id, v) {
+        if (v && typeof v === 'object' && chats[id]) chats[id].visitor = v;
+    }
+    function visitorLine(c) {
+        var v = c.visitor, parts = [];
+        if (!v) return '';
+        var lang = document.documentElement.lang === 'en' ? 'en' : 'ar';
+        if (typeof v.name === 'string' && v.name) parts.push(v.name);
+        if (typeof v.email === 'string' && v.email) parts.push(v.email);
+        if (typeof v.department === 'string' && v.department) {
+            var l = v.department_labels && typeof v.department_labels[lang] === 'string' ? v.department_labels[lang] : v.department;
+            parts.push(l);
+        }
+        return parts.join(' · ');
+    }
     function addMsg(c, m) {
         for (var i = 0; i < c.msgs.length; i++) if (c.msgs[i].seq === m.seq) return false;
         c.msgs.push(m);
@@ -350,7 +368,7 @@
         case 'chats': {
             var items = Array.isArray(f.items) ? f.items : [], keep = {};
             items.forEach(function (it) {
-                if (it && typeof it.conversation === 'string') { chat(it.conversation, it.lang).closed = false; keep[it.conversation] = 1; }
+                if (it && typeof it.conversation === 'string') { chat(it.conversation, it.lang).closed = false; keep[it.conversation] = 1; setVisitor(it.conversation, it.visitor); }
             });
             /* a chat closed here stays visible while it is selected */
             order = order.filter(function (id) {
@@ -367,6 +385,7 @@
         case 'assigned':
             if (typeof f.conversation !== 'string') break;
             var ca = chat(f.conversation, f.lang);
+            setVisitor(f.conversation, f.visitor);
             ca.closed = false; /* a conversation closed earlier can come back after a new handoff */
             ca.resolution = null;
             ca.transfer = f.by === 'transfer' && f.from && typeof f.from === 'object'
@@ -750,6 +769,16 @@
             info.appendChild(why);
         }
         show(info, !!(c.transfer && !c.closed));
+        var vl = $('chat-visitor');
+        if (!vl) { /* the visitor's profile line, under the title */
+            vl = document.createElement('span');
+            vl.id = 'chat-visitor';
+            vl.className = 'chat-visitor';
+            vl.setAttribute('dir', 'auto');
+            $('chat-title').insertAdjacentElement('afterend', vl);
+        }
+        vl.textContent = visitorLine(c);
+        show(vl, !!vl.textContent);
         var log = $('transcript');
         var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
         clear(log);
