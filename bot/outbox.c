@@ -15,8 +15,9 @@
 #include "bot/email.h"
 
 /* The schema this binary writes (PRAGMA user_version):
- *   1  table outbox */
-#define OUTBOX_VERSION 1
+ *   1  table outbox
+ *   2  an index by ref (how often one conversation asked for mail) */
+#define OUTBOX_VERSION 2
 
 static const char schema_v1[] =
     "CREATE TABLE outbox("
@@ -26,6 +27,8 @@ static const char schema_v1[] =
     " attempts INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, next_at INTEGER NOT NULL,"
     " sent_at INTEGER, last_error TEXT);"
     "CREATE INDEX outbox_due ON outbox(status, next_at);";
+
+static const char schema_v2[] = "CREATE INDEX outbox_ref ON outbox(ref, created);";
 
 static const char *const status_names[] = {"pending", "sent", "failed"};
 
@@ -123,6 +126,8 @@ static int migrate(sqlite3 *db, const char *path, struct sn_err *err)
     int rc = SQLITE_OK;
     if (v < 1)
         rc = sqlite3_exec(db, schema_v1, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && v < 2)
+        rc = sqlite3_exec(db, schema_v2, NULL, NULL, NULL);
     if (rc == SQLITE_OK && v < OUTBOX_VERSION) {
         char q[64];
         snprintf(q, sizeof q, "PRAGMA user_version=%d", OUTBOX_VERSION);
@@ -289,6 +294,30 @@ int bot_outbox_list(struct bot_outbox *ob,
             break;
     }
     if (s != SQLITE_ROW && s != SQLITE_DONE)
+        rc = db_err(ob->db, err);
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&ob->mu);
+    return rc;
+}
+
+int bot_outbox_count_ref(
+    struct bot_outbox *ob, const char *ref, long long since_ms, long *n, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK;
+    *n = 0;
+    pthread_mutex_lock(&ob->mu);
+    if (sqlite3_prepare_v2(ob->db, "SELECT count(*) FROM outbox WHERE ref = ?1 AND created >= ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(ob->db, err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, since_ms);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *n = (long)sqlite3_column_int64(st, 0);
+    else
         rc = db_err(ob->db, err);
 out:
     sqlite3_finalize(st);

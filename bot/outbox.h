@@ -73,6 +73,11 @@ int bot_outbox_list(struct bot_outbox *ob,
                     void *ctx,
                     struct sn_err *err);
 
+/* How many mails for ref were queued at or after since_ms (ms since the epoch), into *n:
+ * what limits how often one conversation may ask for mail. */
+int bot_outbox_count_ref(
+    struct bot_outbox *ob, const char *ref, long long since_ms, long *n, struct sn_err *err);
+
 /* A failed mail back to pending, due now, its attempts reset. SN_ENOTFOUND unless failed. */
 int bot_outbox_retry(struct bot_outbox *ob, long long id, struct sn_err *err);
 

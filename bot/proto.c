@@ -442,6 +442,7 @@ static const struct {
     {"leave_message", BOT_IN_LEAVE_MESSAGE, dec_leave_message},
     {"seen", BOT_IN_SEEN, dec_seen},
     {"profile", BOT_IN_PROFILE, dec_profile},
+    {"transcript_email", BOT_IN_TRANSCRIPT_EMAIL, dec_none},
 };
 
 static int decode_fields(
@@ -569,6 +570,11 @@ char *bot_proto_typing(int on, size_t *len)
                           len);
 }
 
+char *bot_proto_transcript_emailed(size_t *len)
+{
+    return bot_proto_dump(json_pack("{s:s}", "type", "transcript_emailed"), len);
+}
+
 char *bot_proto_profile_ok(size_t *len)
 {
     return bot_proto_dump(json_pack("{s:s}", "type", "profile_ok"), len);
@@ -607,6 +613,8 @@ char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len)
                             json_integer(w->max_attachment));
     if (o && w->cfg && w->cfg->prechat)
         json_object_set_new(o, "prechat", prechat_object(w->cfg, w->lang, w->prechat_done));
+    if (o && w->transcript_email)
+        json_object_set_new(o, "transcript_email", json_true());
     return bot_proto_dump(o, len);
 }
 

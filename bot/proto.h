@@ -48,7 +48,8 @@ enum bot_proto_type {
     BOT_IN_LEAVE_QUEUE,
     BOT_IN_LEAVE_MESSAGE,
     BOT_IN_SEEN,
-    BOT_IN_PROFILE
+    BOT_IN_PROFILE,
+    BOT_IN_TRANSCRIPT_EMAIL
 };
 
 #define BOT_PROTO_TOKEN_MAX     128
@@ -103,6 +104,8 @@ char *bot_proto_message_left(long long ticket, size_t *len);
 char *bot_proto_typing(int on, size_t *len);
 /* {"type":"profile_ok"}: the pre-chat form's answers are stored. */
 char *bot_proto_profile_ok(size_t *len);
+/* {"type":"transcript_emailed"}: the transcript is queued to the visitor's email. */
+char *bot_proto_transcript_emailed(size_t *len);
 
 struct bot_config;
 struct bot_proto_welcome {
@@ -114,6 +117,7 @@ struct bot_proto_welcome {
     const struct bot_config *cfg;
     const char *lang;
     int prechat_done;
+    int transcript_email; /* 1: the server sends transcripts by email ("transcript_email") */
 };
 char *bot_proto_welcome(const struct bot_proto_welcome *w, size_t *len);
 

@@ -39,6 +39,8 @@ static const char *const keys[BOT_TEXT_N] = {
     [BOT_TEXT_TRANSCRIPT_YOU] = "transcript_you",
     [BOT_TEXT_TRANSCRIPT_AGENT] = "transcript_agent",
     [BOT_TEXT_TRANSCRIPT_SYSTEM] = "transcript_system",
+    [BOT_TEXT_TRANSCRIPT_SUBJECT] = "transcript_subject",
+    [BOT_TEXT_TRANSCRIPT_INTRO] = "transcript_intro",
 };
 
 /* The texts that are ICU MessageFormat patterns (numbers, plurals, times), not templates. */

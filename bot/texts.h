@@ -39,6 +39,8 @@ enum bot_text {
     BOT_TEXT_TRANSCRIPT_YOU,    /* the visitor */
     BOT_TEXT_TRANSCRIPT_AGENT,  /* an agent without a name */
     BOT_TEXT_TRANSCRIPT_SYSTEM, /* notices (an agent joined, …) */
+    BOT_TEXT_TRANSCRIPT_SUBJECT, /* the emailed transcript's subject; {bot} */
+    BOT_TEXT_TRANSCRIPT_INTRO,   /* its first line, above the transcript; {bot} */
     BOT_TEXT_N
 };
 

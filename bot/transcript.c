@@ -44,6 +44,7 @@ struct walk {
     struct bot_texts_fmt *time; /* transcript_time, opened once for every line */
     struct sn_buf body;
     long long after;
+    long long first_ts; /* the first message's time: the start when the caller has none */
     int count, cut;
 };
 
@@ -71,6 +72,8 @@ static int add_line(void *ctx, const struct store_msg *m)
         return 1;
     }
     double t = (double)m->ts;
+    if (!w->first_ts)
+        w->first_ts = m->ts;
     char *when = bot_texts_fmt_run(w->time, &t, 1);
     const char *name = who(w, m, &own);
     sn_buf_printf(&w->body, "[%s] %s: ", when, name);
@@ -112,7 +115,7 @@ char *bot_transcript_text(struct store *st,
     }
     if (rc)
         goto out;
-    double args[2] = {(double)c->created, (double)w.count};
+    double args[2] = {(double)(c->created > 0 ? c->created : w.first_ts), (double)w.count};
     title = bot_brain_text(b, BOT_TEXT_TRANSCRIPT_TITLE, w.lang, NULL);
     meta = bot_brain_count(b, BOT_TEXT_TRANSCRIPT_META, w.lang, args, 2);
     sn_buf_printf(&out, "%s\n%s\n\n", title, meta);
@@ -131,4 +134,68 @@ out:
     if (len)
         *len = out.len;
     return sn_buf_take(&out);
+}
+
+/* text with &, <, > and " escaped, for the mail's HTML part. */
+static void html_escape(struct sn_buf *b, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '&':
+            sn_buf_adds(b, "&amp;");
+            break;
+        case '<':
+            sn_buf_adds(b, "&lt;");
+            break;
+        case '>':
+            sn_buf_adds(b, "&gt;");
+            break;
+        case '"':
+            sn_buf_adds(b, "&quot;");
+            break;
+        default:
+            sn_buf_add(b, p, 1);
+        }
+    }
+}
+
+int bot_transcript_mail(struct store *st,
+                        const struct bot_brain *b,
+                        const struct store_conv *c,
+                        struct bot_transcript_mail *out,
+                        struct sn_err *err)
+{
+    const char *lang = strcmp(c->lang, "en") ? "ar" : "en";
+    size_t n;
+    memset(out, 0, sizeof *out);
+    char *body = bot_transcript_text(st, b, c, &n, err);
+    if (!body)
+        return err ? err->code : SN_EDB;
+    char *intro = bot_brain_text(b, BOT_TEXT_TRANSCRIPT_INTRO, lang, NULL);
+    out->subject = bot_brain_text(b, BOT_TEXT_TRANSCRIPT_SUBJECT, lang, NULL);
+    struct sn_buf t, h;
+    sn_buf_init(&t, BOT_TRANSCRIPT_MAX_BYTES + 8192);
+    sn_buf_init(&h, 2 * BOT_TRANSCRIPT_MAX_BYTES);
+    sn_buf_printf(&t, "%s\n\n%s", intro, body);
+    /* simple HTML: the language's direction, the transcript as preformatted text (it is
+     * visitors' and agents' words: escaped, never markup) */
+    sn_buf_printf(&h, "<!doctype html><html lang=\"%s\" dir=\"%s\"><body><p>", lang,
+                  strcmp(lang, "ar") ? "ltr" : "rtl");
+    html_escape(&h, intro);
+    sn_buf_adds(&h, "</p><pre style=\"white-space:pre-wrap;font-family:inherit\">");
+    html_escape(&h, body);
+    sn_buf_adds(&h, "</pre></body></html>");
+    out->text = sn_buf_take(&t);
+    out->html = sn_buf_take(&h);
+    free(intro);
+    free(body);
+    return SN_OK;
+}
+
+void bot_transcript_mail_fini(struct bot_transcript_mail *m)
+{
+    free(m->subject);
+    free(m->text);
+    free(m->html);
+    memset(m, 0, sizeof *m);
 }

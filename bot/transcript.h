@@ -35,6 +35,21 @@ char *bot_transcript_text(struct store *st,
                           size_t *len,
                           struct sn_err *err);
 
+/* The transcript as an email to the visitor (visitor frame transcript_email): the subject
+ * (texts transcript_subject), the text (transcript_intro, a blank line, the transcript as
+ * above) and simple HTML (the same, escaped, in the language's direction). c->created 0:
+ * the start is the first message's time. SN_OK with out's strings owned by out
+ * (bot_transcript_mail_fini), or an error with err set and out empty. */
+struct bot_transcript_mail {
+    char *subject, *text, *html;
+};
+int bot_transcript_mail(struct store *st,
+                        const struct bot_brain *b,
+                        const struct store_conv *c,
+                        struct bot_transcript_mail *out,
+                        struct sn_err *err);
+void bot_transcript_mail_fini(struct bot_transcript_mail *m);
+
 /* The file's name: "transcript-<conversation id>.txt" (ids are [A-Za-z0-9_-]). */
 void bot_transcript_filename(const char *conv_id, char *out, size_t size);
 

@@ -17,11 +17,13 @@
 #include "bot/conv.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
+#include "bot/outbox.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
+#include "bot/transcript.h"
 #include "bot/typing.h"
 #include "kb/kb.h"
 
@@ -267,19 +269,21 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         return;
     }
     struct store_profile prof;
-    struct bot_proto_welcome w = {.token = token,
-                                  .conversation = cv->id,
-                                  .state = bot_conv_state_name(cv->state),
-                                  .bot_name = bot_brain_name(srv->brain, cv->dlg.lang),
-                                  .resumed = resumed,
-                                  .max_text = cfg->max_text,
-                                  .max_frame = cfg->max_frame,
-                                  .max_attachment = cfg->attachment_max_bytes,
-                                  .cfg = cfg,
-                                  .lang = cv->dlg.lang,
-                                  .prechat_done =
-                                      resumed && cfg->prechat &&
-                                      store_profile_get(srv->store, cv->id, &prof, NULL) == SN_OK};
+    struct bot_proto_welcome w = {
+        .token = token,
+        .conversation = cv->id,
+        .state = bot_conv_state_name(cv->state),
+        .bot_name = bot_brain_name(srv->brain, cv->dlg.lang),
+        .resumed = resumed,
+        .max_text = cfg->max_text,
+        .max_frame = cfg->max_frame,
+        .max_attachment = cfg->attachment_max_bytes,
+        .cfg = cfg,
+        .lang = cv->dlg.lang,
+        .prechat_done =
+            resumed && cfg->prechat && store_profile_get(srv->store, cv->id, &prof, NULL) == SN_OK,
+        /* only where an email can be given (the form asks for one) */
+        .transcript_email = srv->outbox && (cfg->prechat & BOT_PRECHAT_EMAIL)};
     size_t len;
     char *j = bot_proto_welcome(&w, &len);
     bot_session_send(s, j, len);
@@ -494,6 +498,60 @@ static void on_profile(struct bot_session *s, const struct bot_proto_in *in)
     bot_queue_profile_changed(s->srv->queue, s->conv->id); /* an agent who has it sees it */
 }
 
+/* The visitor asks for the transcript by email (docs/email.md): to the address the pre-chat
+ * form gave with consent, never to one named in the frame (the frame names none, so that a
+ * page cannot make Sanad mail a stranger); at most BOT_TRANSCRIPT_MAILS per conversation in
+ * BOT_TRANSCRIPT_MAIL_WINDOW_MS (counted in the outbox, so a restart does not reset it). */
+#define BOT_TRANSCRIPT_MAILS          3
+#define BOT_TRANSCRIPT_MAIL_WINDOW_MS (60LL * 60 * 1000)
+static void on_transcript_email(struct bot_session *s)
+{
+    struct bot_server *srv = s->srv;
+    struct sn_err e = {0};
+    struct store_profile p;
+    struct bot_transcript_mail tm;
+    long n = 0;
+    long long id, now = bot_server_now_ms();
+    size_t len;
+    if (!srv->outbox) {
+        bot_session_refuse(s, BOT_PROTO_NOT_FOUND, "this server sends no email", NULL);
+        return;
+    }
+    if (store_profile_get(srv->store, s->conv->id, &p, NULL) != SN_OK || !p.email[0] ||
+        !p.consent) {
+        bot_session_refuse(s, BOT_PROTO_NOT_FOUND,
+                           "no email was given with consent in this conversation", NULL);
+        return;
+    }
+    if (bot_outbox_count_ref(srv->outbox, s->conv->id, now - BOT_TRANSCRIPT_MAIL_WINDOW_MS, &n,
+                             &e) == SN_OK &&
+        n >= BOT_TRANSCRIPT_MAILS) {
+        bot_session_refuse(s, BOT_PROTO_RATE_LIMITED,
+                           "the transcript was emailed several times already; try later", NULL);
+        return;
+    }
+    struct store_conv c = {.created = 0};
+    snprintf(c.id, sizeof c.id, "%s", s->conv->id);
+    snprintf(c.lang, sizeof c.lang, "%s", strcmp(s->conv->dlg.lang, "en") ? "ar" : "en");
+    if (e.code || bot_transcript_mail(srv->store, srv->brain, &c, &tm, &e)) {
+        sn_log(SN_LOG_ERR, "ws", "event=transcript_mail_failed conv=%s err=\"%s\"", c.id, e.msg);
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not write the transcript", NULL);
+        return;
+    }
+    const struct bot_outbox_mail m = {p.email, tm.subject, tm.text, tm.html, c.id};
+    int rc = bot_outbox_add(srv->outbox, &m, &id, &e);
+    bot_transcript_mail_fini(&tm);
+    if (rc) {
+        sn_log(SN_LOG_ERR, "ws", "event=transcript_mail_failed conv=%s err=\"%s\"", c.id, e.msg);
+        bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not queue the email", NULL);
+        return;
+    }
+    sn_log(SN_LOG_NOTICE, "ws", "event=transcript_emailed sess=%llu conv=%s mail=%lld", s->id, c.id,
+           id);
+    char *j = bot_proto_transcript_emailed(&len);
+    bot_session_send(s, j, len);
+}
+
 /* The visitor leaves a message for the agents (a ticket). Without an email of its own it
  * takes the one the pre-chat form gave with consent. */
 static void on_leave_message(struct bot_session *s, const struct bot_proto_in *in)
@@ -643,6 +701,9 @@ void bot_visitor_on_frame(struct bot_session *s, const char *buf, size_t len, lo
         break;
     case BOT_IN_PROFILE:
         on_profile(s, &in);
+        break;
+    case BOT_IN_TRANSCRIPT_EMAIL:
+        on_transcript_email(s);
         break;
     case BOT_IN_LEAVE_QUEUE: {
         rc = bot_queue_leave(s->srv->queue, s->conv->id, &e);

@@ -82,6 +82,8 @@
             pcDept: 'القسم', pcChoose: 'اختر القسم', pcOptional: ' (اختياري)', pcStart: 'ابدأ المحادثة',
             pcSkip: 'تخطَّ', pcRequired: 'املأ الحقول المطلوبة.', pcBad: 'تعذر حفظ البيانات؛ راجع الحقول.',
             transcript: 'تنزيل نص المحادثة', transcriptFailed: 'تعذر تنزيل نص المحادثة.',
+            mailTranscript: 'أرسل نص المحادثة إلى بريدي', mailed: 'أرسلنا نص المحادثة إلى بريدك.',
+            mailFailed: 'تعذر إرسال نص المحادثة بالبريد الآن.',
             errors: {
                 too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.', too_big: 'الرسالة كبيرة جدًا.',
                 rate_limited: 'رسائل كثيرة بسرعة؛ سنعيد الإرسال بعد لحظة.',
@@ -123,6 +125,8 @@
             pcDept: 'Department', pcChoose: 'Choose a department', pcOptional: ' (optional)', pcStart: 'Start chat',
             pcSkip: 'Skip', pcRequired: 'Fill in the required fields.', pcBad: 'That could not be saved; check the fields.',
             transcript: 'Download the transcript', transcriptFailed: 'The transcript could not be downloaded.',
+            mailTranscript: 'Email me the transcript', mailed: 'We sent the transcript to your email.',
+            mailFailed: 'The transcript could not be emailed now.',
             errors: {
                 too_long: 'The message is too long.', empty: 'The message is empty.', too_big: 'The message is too big.',
                 rate_limited: 'Too many messages at once; resending in a moment.',
@@ -134,7 +138,7 @@
 
     /* the bot's name until the welcome gives the server's (bot_name_ar / bot_name_en) */
     var botName = LANG === 'ar' ? 'سند' : 'Sanad';
-    var transcriptBtn = null;
+    var transcriptBtn = null, mailTranscript = false, mailAsked = false; /* welcome.transcript_email */
 
     /* ---------- persistent state ----------
      * The conversation (token, transcript, ratings) is the site's, in localStorage, so that
@@ -865,6 +869,14 @@
         tx.type = 'button';
         tx.addEventListener('click', downloadTranscript);
         box.appendChild(tx);
+        /* by email, where the server sends email and the visitor gave an address with consent
+         * (the server mails only that address: the frame names none) */
+        if (mailTranscript && state.profile && state.profile.email && state.profile.consent) {
+            var mx = el('button', 'fb transcript-mail', T.mailTranscript);
+            mx.type = 'button';
+            mx.addEventListener('click', function () { if (sendFrame({ type: 'transcript_email' })) { mx.disabled = true; mailAsked = true; } });
+            box.appendChild(mx);
+        }
         box.addEventListener('submit', function (ev) {
             ev.preventDefault();
             if (!chosen) return;
@@ -1364,6 +1376,7 @@
             }
             /* the form once per conversation, before its first visitor message */
             var said = state.msgs.some(function (m) { return m.from === 'visitor'; }) || state.pending.length;
+            mailTranscript = f.transcript_email === true;
             if (f.prechat && f.prechat.done !== true && !state.prechatDone && !said) prechatBox(f.prechat);
             else if (f.prechat && f.prechat.done === true) state.prechatDone = true;
             save();
@@ -1420,6 +1433,10 @@
                       f.agent && typeof f.agent.name === 'string' ? f.agent.name : '');
             if (f.type === 'closed') csatBox();
             break;
+        case 'transcript_emailed':
+            mailAsked = false;
+            notice(T.mailed, 'system');
+            break;
         case 'csat_ok':
             csatDone();
             break;
@@ -1449,6 +1466,11 @@
     function onError(f) {
         var code = typeof f.code === 'string' ? f.code : 'error';
         if (code === 'bad_token') return;   /* a fresh welcome follows */
+        if (mailAsked && (code === 'not_found' || code === 'rate_limited')) { /* the transcript by email */
+            mailAsked = false;
+            notice(T.mailFailed, 'error');
+            return;
+        }
         if (prechatSent && code === 'bad_field') { /* the form was refused: say so there */
             prechatNote.textContent = T.pcBad;
             prechatSend.disabled = false;

@@ -51,8 +51,7 @@ class SmtpSink:
 
 
 def _smtp_server(srv, name, sink_port, **more):
-    extra = {"store-db": os.path.join(srv.tmp, name + "-store.db"),
-             "smtp-url": "smtp://127.0.0.1:%d" % sink_port, "smtp-tls": "none",
+    extra = {"smtp-url": "smtp://127.0.0.1:%d" % sink_port, "smtp-tls": "none",
              "smtp-from": "support@najma.example", "smtp-from-name": "دعم نجمة",
              "outbox-db": os.path.join(srv.tmp, name + "-outbox.db"), "outbox-poll": 1}
     extra.update(more)
@@ -243,3 +242,78 @@ def outbox_config_is_checked(srv):
                                                       "--smtp-from", "a@example.com"],
                        capture_output=True, timeout=30)
     assert p.returncode == 0, p.stderr
+
+
+@test()
+def transcript_by_email_to_the_consented_address(srv):
+    """The visitor's transcript_email (issue 14): to the pre-chat form's address given with
+    consent, never the internal notes, markup as text in the HTML, at most 3 an hour."""
+    sink = SmtpSink().start()
+    s = None
+    try:
+        s = _smtp_server(srv, "mail-transcript", sink.port, prechat="name email")
+        add_user(s, "tm1", name="سارة")
+        ag, *_ = agent_ws(s, "tm1")
+        ws = s.ws()
+        w, _ = hello(ws, lang="ar")
+        assert w.get("transcript_email") is True, w
+        ws.send_json({"type": "transcript_email"})
+        e = ws.expect("error", code="not_found")  # no address yet
+        assert "email" in e["message"], e
+        ws.send_json({"type": "profile", "name": "ليلى", "email": "Layla@Example.COM", "consent": True})
+        ws.expect("profile_ok")
+        ask(ws, "كيف أدفع فاتورة خطي؟", "q1")
+        ws.send_json({"type": "handoff"})
+        until(ws, "agent_joined")
+        f, _ = until(ag, "assigned")
+        conv = f["conversation"]
+        ag.send_json({"type": "reply", "conversation": conv, "text": "أهلًا <b>ليلى</b>", "client_id": "r1"})
+        ag.send_json({"type": "note", "conversation": conv, "text": "سري: لا يراه الزائر", "client_id": "n1"})
+        until(ag, "ack", client_id="n1")
+        ag.send_json({"type": "close", "conversation": conv, "resolution": "answered"})
+        until(ws, "closed")
+        ws.send_json({"type": "transcript_email"})
+        until(ws, "transcript_emailed")
+        _wait(lambda: sink.msgs, "the transcript at the SMTP server")
+        _, rcpts, raw = sink.msgs[0]
+        assert rcpts == ["Layla@example.com"], rcpts
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        assert str(m["Subject"]) == "نص محادثتك مع سند", m["Subject"]
+        text, html = [x.get_content() for x in m.walk() if not x.is_multipart()]
+        assert "كيف أدفع فاتورة خطي؟" in text and "أهلًا <b>ليلى</b>" in text, text
+        assert "سري" not in text and "سري" not in html  # internal notes never
+        assert "&lt;b&gt;ليلى&lt;/b&gt;" in html and "<b>ليلى</b>" not in html, html
+        assert 'dir="rtl"' in html
+        rows = _rows(srv, s)
+        assert rows[0]["ref"] == w["conversation"], rows
+        # three an hour per conversation, counted in the outbox
+        for _ in range(2):
+            ws.send_json({"type": "transcript_email"})
+            until(ws, "transcript_emailed")
+        ws.send_json({"type": "transcript_email"})
+        ws.expect("error", code="rate_limited")
+        assert len(_rows(srv, s)) == 3
+        # the frame names no address: extra fields change nothing
+        ws2 = s.ws()
+        hello(ws2, lang="en")
+        ws2.send_json({"type": "transcript_email", "email": "stranger@example.com"})
+        ws2.expect("error", code="not_found")
+        ws2.close()
+        ws.close()
+        ag.close()
+        assert len(_rows(srv, s)) == 3
+    finally:
+        if s:
+            s.stop()
+        sink.stop()
+
+
+@test()
+def transcript_by_email_needs_email_set_up(srv):
+    ws = srv.ws()  # the shared server: no smtp_url
+    w, _ = hello(ws, lang="en")
+    assert "transcript_email" not in w, w
+    ws.send_json({"type": "transcript_email"})
+    e = ws.expect("error", code="not_found")
+    assert "no email" in e["message"], e
+    ws.close()

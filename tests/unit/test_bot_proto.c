@@ -262,11 +262,22 @@ static void encoders(void **state)
     assert_int_equal(in.type, BOT_IN_SEEN);
     assert_int_equal(in.seq, 12);
     bot_proto_in_fini(&in);
-    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096, 0, NULL, "en", 0};
+    struct bot_proto_welcome w = {"tok", "c_1", "bot", "Sanad", 0, 1000, 4096, 0, NULL, "en", 0, 0};
     s = bot_proto_welcome(&w, NULL);
     assert_non_null(strstr(s, "\"is_bot\":true"));
     assert_non_null(strstr(s, "\"resumed\":false"));
+    assert_null(strstr(s, "transcript_email")); /* said only where email is set up */
     free(s);
+    w.transcript_email = 1;
+    s = bot_proto_welcome(&w, NULL);
+    assert_non_null(strstr(s, "\"transcript_email\":true"));
+    free(s);
+    s = bot_proto_transcript_emailed(NULL);
+    assert_string_equal(s, "{\"type\":\"transcript_emailed\"}");
+    free(s);
+    assert_int_equal(decode("{\"type\":\"transcript_email\"}", &in), BOT_PROTO_OK);
+    assert_int_equal(in.type, BOT_IN_TRANSCRIPT_EMAIL);
+    bot_proto_in_fini(&in);
 }
 
 /* Stored messages on the visitor's wire: the shapes the binary sent before messages were
