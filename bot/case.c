@@ -110,6 +110,13 @@ const char *bot_case_handoff_reason(const char *intent)
     return !strcmp(intent, "affirm") ? "accepted_offer" : "asked";
 }
 
+int bot_case_reopens(enum bot_case_status s, long long solved_at, long long now, int reopen_days)
+{
+    if (s != BOT_CASE_SOLVED || reopen_days <= 0 || solved_at <= 0 || solved_at > now)
+        return 0;
+    return now - solved_at < (long long)reopen_days * 86400000LL;
+}
+
 /* --- references --------------------------------------------------------------------------- */
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -65,6 +65,12 @@ enum bot_case_event bot_case_close_event(const char *resolution);
  * "button" (the "talk to a human" button: no intent). Static strings. */
 const char *bot_case_handoff_reason(const char *intent);
 
+/* Whether a handoff at now reopens a case in status s solved at solved_at (ms): only a
+ * solved one (a closed one, spam, never), solved less than reopen_days days before now;
+ * reopen_days 0 never reopens. A solved_at of 0 (unknown) or in the future of now (a clock
+ * set back) does not reopen. */
+int bot_case_reopens(enum bot_case_status s, long long solved_at, long long now, int reopen_days);
+
 /* The reference: "S-" and 6 characters of Crockford's base32 (0-9, A-Z without I, L, O,
  * U): 30 bits, short enough to read out on the phone. */
 #define BOT_CASE_REF_LEN   8 /* "S-" + 6 */

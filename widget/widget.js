@@ -587,6 +587,26 @@
         else if (state.token) connect();   /* an ongoing conversation: resume it at once */
     }
 
+    /* ---------- the visitor id ----------
+     * A random id this browser keeps for the site (localStorage, apart from the conversation:
+     * it outlives an expired token), sent in hello, so that a visitor who comes back within
+     * reopen_days reopens their solved case instead of starting a new one (docs/cases.md).
+     * 22 characters of [A-Za-z0-9_-] (132 random bits); none where storage or crypto is off. */
+    var VISITOR_KEY = 'sanad.visitor:' + ORIGIN;
+    function visitorId() {
+        var ok = /^[A-Za-z0-9_-]{16,64}$/, v = null;
+        try { v = area('localStorage').getItem(VISITOR_KEY); } catch (e) { return null; }
+        if (v && ok.test(v)) return v;
+        try {
+            var b = new Uint8Array(22), abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+            window.crypto.getRandomValues(b);
+            v = '';
+            for (var i = 0; i < b.length; i++) v += abc.charAt(b[i] & 63);
+            area('localStorage').setItem(VISITOR_KEY, v);
+            return ok.test(v) ? v : null;
+        } catch (e) { return null; }
+    }
+
     /* ---------- unread count and sound ----------
      * A reply that comes while the visitor cannot see it (panel closed, or the tab hidden)
      * counts on the launcher and, when the visitor switched it on (off by default: a page
@@ -1295,6 +1315,8 @@
         sock.onopen = function () {
             var hello = { type: 'hello', lang: LANG, last_seq: state.last_seq };
             if (state.token) hello.token = state.token;
+            var vid = visitorId();
+            if (vid) hello.visitor = vid;
             sock.send(JSON.stringify(hello));
         };
         sock.onmessage = function (ev) {

@@ -197,6 +197,38 @@ static void test_policies(void **state)
     assert_string_equal(bot_case_handoff_reason(NULL), "button");
 }
 
+static void test_reopens(void **state)
+{
+    (void)state;
+    const long long now = 1800000000000LL;
+    static const struct {
+        int status;
+        long long solved_ago; /* ms before now (now itself: solved_at 0) */
+        int days, want;
+    } rows[] = {
+        {BOT_CASE_SOLVED, 1000, 7, 1},
+        {BOT_CASE_SOLVED, 6 * 86400000LL, 7, 1},
+        {BOT_CASE_SOLVED, 7 * 86400000LL - 1, 7, 1},
+        {BOT_CASE_SOLVED, 7 * 86400000LL, 7, 0}, /* exactly reopen_days: too late */
+        {BOT_CASE_SOLVED, 30 * 86400000LL, 7, 0},
+        {BOT_CASE_SOLVED, 1000, 0, 0}, /* 0: never */
+        {BOT_CASE_SOLVED, 1000, -3, 0},
+        {BOT_CASE_SOLVED, -1000, 7, 0}, /* solved in the future: a clock set back */
+        {BOT_CASE_SOLVED, now, 7, 0},   /* solved_at 0: unknown */
+        {BOT_CASE_CLOSED, 1000, 7, 0},  /* spam is never reopened */
+        {BOT_CASE_NEW, 1000, 7, 0},
+        {BOT_CASE_OPEN, 1000, 7, 0},
+        {BOT_CASE_WAITING, 1000, 7, 0},
+        {BOT_CASE_ESCALATED, 1000, 7, 0},
+        {BOT_CASE_NSTATUSES, 1000, 7, 0},
+        {BOT_CASE_SOLVED, 1000, 3650, 1},
+    };
+    for (size_t i = 0; i < N_ELEMS(rows); i++)
+        if (bot_case_reopens((enum bot_case_status)rows[i].status, now - rows[i].solved_ago, now,
+                             rows[i].days) != rows[i].want)
+            fail_msg("row %zu: want %d", i, rows[i].want);
+}
+
 static void test_ref_make(void **state)
 {
     (void)state;
@@ -276,8 +308,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_pair),   cmocka_unit_test(test_life),
         cmocka_unit_test(test_out_of_range), cmocka_unit_test(test_names),
-        cmocka_unit_test(test_policies),     cmocka_unit_test(test_ref_make),
-        cmocka_unit_test(test_ref_parse),
+        cmocka_unit_test(test_policies),     cmocka_unit_test(test_reopens),
+        cmocka_unit_test(test_ref_make),     cmocka_unit_test(test_ref_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
