@@ -795,7 +795,7 @@
         clear(cr);
         if (c.caseRef) {
             cr.appendChild(document.createTextNode(T.caseRef + ' '));
-            var code = el('bdi', 'ref', c.caseRef);
+            var code = el('bdi', 'ref id', c.caseRef); /* an id: data, not a label */
             code.setAttribute('dir', 'ltr');
             cr.appendChild(code);
         }
