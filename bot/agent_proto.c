@@ -227,7 +227,7 @@ char *bot_agent_proto_assigned_transfer(const char *conv,
                                         size_t *len)
 {
     const struct bot_agent_proto_from f = {from_login, from_name, note};
-    return bot_agent_proto_assigned_visitor(conv, lang, "transfer", &f, NULL, NULL, len);
+    return bot_agent_proto_assigned_visitor(conv, lang, "transfer", &f, NULL, NULL, NULL, len);
 }
 
 char *bot_agent_proto_transfer_meta(const char *from_login,
@@ -270,10 +270,12 @@ char *bot_agent_proto_assigned_visitor(const char *conv,
                                        const struct bot_agent_proto_from *from,
                                        const struct store_profile *p,
                                        const struct bot_config_dept *dept,
+                                       const char *case_ref,
                                        size_t *len)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", "assigned", "conversation", conv, "lang",
                           lang, "by", by);
+    bot_proto_set_case_ref(o, case_ref);
     if (o && from) {
         json_object_set_new(o, "from",
                             json_pack("{s:s, s:s}", "login", from->login, "name", from->name));
@@ -282,6 +284,13 @@ char *bot_agent_proto_assigned_visitor(const char *conv,
     if (o && p)
         json_object_set_new(o, "visitor", visitor_object(p, dept));
     return bot_proto_dump(o, len);
+}
+
+void bot_agent_proto_list_chat_case(struct bot_agent_proto_list *l, const char *case_ref)
+{
+    size_t n = json_array_size(l->items);
+    if (n)
+        bot_proto_set_case_ref(json_array_get(l->items, n - 1), case_ref);
 }
 
 void bot_agent_proto_list_chat_visitor(struct bot_agent_proto_list *l,
@@ -410,20 +419,28 @@ char *bot_agent_proto_relay(const struct store_msg *m, size_t *len)
     return bot_proto_dump(o, len);
 }
 
-char *bot_agent_proto_visitor_queue(int position, int eta_minutes, size_t *len)
-{
-    return bot_proto_dump(json_pack("{s:s, s:i, s:i}", "type", "queue", "position", position,
-                                    "eta_minutes", eta_minutes),
-                          len);
-}
-
-char *bot_agent_proto_visitor_closed(const char *resolution, size_t *len)
-{
-    return bot_proto_dump(json_pack("{s:s, s:s}", "type", "closed", "resolution", resolution), len);
-}
-
-char *bot_agent_proto_visitor_joined(const char *agent_name, size_t *len)
+char *
+bot_agent_proto_visitor_queue(int position, int eta_minutes, const char *case_ref, size_t *len)
 {
     return bot_proto_dump(
-        json_pack("{s:s, s:{s:s}}", "type", "agent_joined", "agent", "name", agent_name), len);
+        bot_proto_set_case_ref(json_pack("{s:s, s:i, s:i}", "type", "queue", "position", position,
+                                         "eta_minutes", eta_minutes),
+                               case_ref),
+        len);
+}
+
+char *bot_agent_proto_visitor_closed(const char *resolution, const char *case_ref, size_t *len)
+{
+    return bot_proto_dump(
+        bot_proto_set_case_ref(json_pack("{s:s, s:s}", "type", "closed", "resolution", resolution),
+                               case_ref),
+        len);
+}
+
+char *bot_agent_proto_visitor_joined(const char *agent_name, const char *case_ref, size_t *len)
+{
+    return bot_proto_dump(bot_proto_set_case_ref(json_pack("{s:s, s:{s:s}}", "type", "agent_joined",
+                                                           "agent", "name", agent_name),
+                                                 case_ref),
+                          len);
 }

@@ -35,7 +35,7 @@ struct bot_agent_in {
     char conversation[STORE_ID_MAX];               /* take, reply, note, close */
     char client_id[BOT_PROTO_CLIENT_ID_MAX + 1];   /* reply (required), note (optional) */
     char resolution[BOT_AGENT_RESOLUTION_MAX + 1]; /* close */
-    char to[65]; /* transfer: the other agent's login */
+    char to[65];                                   /* transfer: the other agent's login */
     /* reply, note: trimmed (NULL when an attachment goes without words); transfer: the reason
      * (its optional "note"), or NULL */
     char *text;
@@ -87,15 +87,19 @@ struct bot_agent_proto_list;
 struct bot_agent_proto_from {
     const char *login, *name, *note;
 };
-/* `assigned` with, after a transfer (from not NULL), "from" {login, name} and "note", and the
- * "visitor" (p NULL: none). Owned by the caller (free()). */
+/* `assigned` with, after a transfer (from not NULL), "from" {login, name} and "note", the
+ * "visitor" (p NULL: none) and the case's "case_ref" (NULL or "": none). Owned by the caller
+ * (free()). */
 char *bot_agent_proto_assigned_visitor(const char *conv,
                                        const char *lang,
                                        const char *by,
                                        const struct bot_agent_proto_from *from,
                                        const struct store_profile *p,
                                        const struct bot_config_dept *dept,
+                                       const char *case_ref,
                                        size_t *len);
+/* Adds "case_ref" to the chats item appended last (nothing when case_ref is NULL or ""). */
+void bot_agent_proto_list_chat_case(struct bot_agent_proto_list *l, const char *case_ref);
 /* Adds "visitor" to the chats item appended last (nothing when p is NULL or none is). */
 void bot_agent_proto_list_chat_visitor(struct bot_agent_proto_list *l,
                                        const struct store_profile *p,
@@ -145,9 +149,10 @@ char *bot_agent_proto_relay(const struct store_msg *m, size_t *len);
 
 /* To visitors: the visitor's queue position; the close. (A message an agent writes is a
  * stored message: bot_proto_stored_message.) */
-char *bot_agent_proto_visitor_queue(int position, int eta_minutes, size_t *len);
-char *bot_agent_proto_visitor_closed(const char *resolution, size_t *len);
+char *
+bot_agent_proto_visitor_queue(int position, int eta_minutes, const char *case_ref, size_t *len);
+char *bot_agent_proto_visitor_closed(const char *resolution, const char *case_ref, size_t *len);
 /* {"type":"agent_joined","agent":{"name"}}: live only, after the stored "joined" message. */
-char *bot_agent_proto_visitor_joined(const char *agent_name, size_t *len);
+char *bot_agent_proto_visitor_joined(const char *agent_name, const char *case_ref, size_t *len);
 
 #endif

@@ -167,6 +167,9 @@ static const struct key keys[] = {
      "the outgoing email queue (default DATA/outbox.db)"},
     {"outbox_poll", T_INT, K_RESTART, OFF(outbox_poll), "5", 1, 3600,
      "seconds between looks for emails queued by other processes (sanad outbox add)"},
+    {"reopen_days", T_INT, 0, OFF(reopen_days), "7", 0, 3650,
+     "days after a case is solved during which the same visitor's next handoff reopens it "
+     "(same reference); 0: never"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -96,9 +96,11 @@ struct bot_config {
     char *outbox_db;                     /* default DATA/outbox.db */
     int outbox_poll;                     /* seconds between looks for mail others queued */
     /* attachments (bot/attach.h) */
-    char *attachments_dir;    /* uploaded files by content hash, default beside store_db */
-    int attachment_max_bytes; /* bytes of one uploaded file, 5 MiB */
+    char *attachments_dir;            /* uploaded files by content hash, default beside store_db */
+    int attachment_max_bytes;         /* bytes of one uploaded file, 5 MiB */
     int attachments_per_conversation; /* uploads one conversation may make, 100 */
+    int reopen_days; /* a handoff within this many days of the visitor's last solved case
+                      * reopens it (issue 15), 7; 0: never */
 };
 
 /* True when business hours are set and the time t (seconds since the epoch) is outside

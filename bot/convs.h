@@ -36,6 +36,8 @@ struct bot_conv {
     /* what was last relayed of each side's typing (bot/typing.h; index enum
      * bot_typing_side); back to nothing at every move */
     struct bot_typing typing[BOT_TYPING_SIDES];
+    char visitor[STORE_VISITOR_MAX]; /* the widget's visitor id its first tab said in hello
+                                      * ("": none); a handoff's case is looked up by it */
 };
 
 /* A move: event ev on conversation conv at now, with the routing it leaves (the agent that
@@ -49,6 +51,11 @@ struct bot_conv_move {
     const char *resolution;
     const char *agent_name, *lang;
     long long now;
+    /* for the case timeline (bot/cases.h), both optional: who made the move ("agent:<login>",
+     * "visitor", "system"; NULL: as the event implies) and the event's detail (a JSON object
+     * as text; NULL: none) */
+    const char *actor, *detail;
+    const char *agent_login; /* the login of agent_id (assign, transfer): the case's assignee */
 };
 
 /* Called after a move is stored and in memory (from -> to). */

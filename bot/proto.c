@@ -180,6 +180,27 @@ int bot_proto_text_field(
 /* One decoder per frame type: o's fields into in, SN_OK or the refusal (bot_proto_refuse). */
 typedef int frame_decoder(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err);
 
+/* hello's "visitor": the widget's persistent id (random, kept in localStorage), so that a
+ * visitor who comes back reopens their solved case (bot/cases.h). Absent or null: none. */
+static int visitor_field(json_t *o, char out[BOT_PROTO_VISITOR_MAX + 1], struct sn_err *err)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    const char *s = NULL;
+    size_t n;
+    switch (opt_str(o, "visitor", &s)) {
+    case 0:
+        return SN_OK;
+    case 1:
+        n = strlen(s);
+        if (n >= BOT_PROTO_VISITOR_MIN && n <= BOT_PROTO_VISITOR_MAX && strspn(s, ok) == n &&
+            n == json_string_length(json_object_get(o, "visitor"))) {
+            memcpy(out, s, n + 1);
+            return SN_OK;
+        }
+    }
+    return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "visitor must be 16..64 of [A-Za-z0-9_-]");
+}
+
 static int dec_hello(json_t *o, int max_text, struct bot_proto_in *in, struct sn_err *err)
 {
     const char *s = NULL;
@@ -206,7 +227,7 @@ static int dec_hello(json_t *o, int max_text, struct bot_proto_in *in, struct sn
             return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "last_seq must be an integer >= 0");
         in->last_seq = json_integer_value(v);
     }
-    return SN_OK;
+    return visitor_field(o, in->visitor, err);
 }
 
 int bot_proto_attachment_field(json_t *o, char out[BOT_PROTO_ATTACH_MAX + 1], struct sn_err *err)
@@ -553,15 +574,27 @@ char *bot_proto_csat_ok(int rating, size_t *len)
     return bot_proto_dump(json_pack("{s:s, s:i}", "type", "csat_ok", "rating", rating), len);
 }
 
-char *bot_proto_offline(const char *reason, size_t *len)
+json_t *bot_proto_set_case_ref(json_t *o, const char *case_ref)
 {
-    return bot_proto_dump(json_pack("{s:s, s:s}", "type", "offline", "reason", reason), len);
+    if (o && case_ref && *case_ref)
+        json_object_set_new(o, "case_ref", json_string(case_ref));
+    return o;
 }
 
-char *bot_proto_message_left(long long ticket, size_t *len)
+char *bot_proto_offline(const char *reason, const char *case_ref, size_t *len)
 {
     return bot_proto_dump(
-        json_pack("{s:s, s:I}", "type", "message_left", "ticket", (json_int_t)ticket), len);
+        bot_proto_set_case_ref(json_pack("{s:s, s:s}", "type", "offline", "reason", reason),
+                               case_ref),
+        len);
+}
+
+char *bot_proto_message_left(long long ticket, const char *case_ref, size_t *len)
+{
+    return bot_proto_dump(bot_proto_set_case_ref(json_pack("{s:s, s:I}", "type", "message_left",
+                                                           "ticket", (json_int_t)ticket),
+                                                 case_ref),
+                          len);
 }
 
 char *bot_proto_typing(int on, size_t *len)

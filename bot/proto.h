@@ -59,6 +59,8 @@ enum bot_proto_type {
 #define BOT_PROTO_ATTACH_MAX    32  /* an attachment id: 32 hex digits (bot/attach.h) */
 #define BOT_PROTO_NAME_MAX      100 /* characters of a profile's name */
 #define BOT_PROTO_DEPT_MAX      32  /* bytes of a department id (BOT_CONFIG_DEPT_ID_MAX) */
+#define BOT_PROTO_VISITOR_MIN   16  /* a widget's persistent visitor id: 16..64 of [A-Za-z0-9_-] */
+#define BOT_PROTO_VISITOR_MAX   64
 
 /* One decoded visitor frame. text is owned by the frame (bot_proto_in_fini); the rest is
  * inline. Fields absent from the frame are "" / 0 / -1 as stated. */
@@ -75,11 +77,12 @@ struct bot_proto_in {
     int on;                                      /* typing */
     int rating;                                  /* csat: 1..5 (its comment is in text, or NULL) */
     char email[BOT_PROTO_EMAIL_MAX + 1];         /* leave_message: "" when absent */
-    int consent;                               /* leave_message, profile */
-    char attachment[BOT_PROTO_ATTACH_MAX + 1]; /* message: an uploaded file's id, or "";
-                                                * with one, text may be empty (NULL) */
+    int consent;                                 /* leave_message, profile */
+    char attachment[BOT_PROTO_ATTACH_MAX + 1];   /* message: an uploaded file's id, or "";
+                                                  * with one, text may be empty (NULL) */
     /* profile: the name is in text (trimmed; NULL when none), the email above */
     char department[BOT_PROTO_DEPT_MAX + 1]; /* profile: "" when absent */
+    char visitor[BOT_PROTO_VISITOR_MAX + 1]; /* hello: the widget's visitor id, "" when absent */
 };
 void bot_proto_in_fini(struct bot_proto_in *in);
 
@@ -97,9 +100,12 @@ char *bot_proto_error(int code, const char *message, const char *client_id, size
 char *bot_proto_ack(const char *client_id, long long seq, size_t *len);
 char *bot_proto_pong(size_t *len);
 char *bot_proto_csat_ok(int rating, size_t *len);
-/* {"type":"offline","reason":reason}: nobody can answer a handoff now. */
-char *bot_proto_offline(const char *reason, size_t *len);
-char *bot_proto_message_left(long long ticket, size_t *len);
+/* {"type":"offline","reason":reason,"case_ref"}: nobody can answer a handoff now. Here and
+ * in every frame that takes one, case_ref NULL or "" leaves the key out. */
+char *bot_proto_offline(const char *reason, const char *case_ref, size_t *len);
+char *bot_proto_message_left(long long ticket, const char *case_ref, size_t *len);
+/* Adds "case_ref" to object o (borrowed) unless case_ref is NULL or "". Returns o. */
+struct json_t *bot_proto_set_case_ref(struct json_t *o, const char *case_ref);
 /* {"type":"typing","from":"agent","on":on}: the agent's typing, live only (never stored). */
 char *bot_proto_typing(int on, size_t *len);
 /* {"type":"profile_ok"}: the pre-chat form's answers are stored. */

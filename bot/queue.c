@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "bot/agent_proto.h"
 #include "bot/agents.h"
 #include "bot/auth.h"
 #include "bot/batch.h"
+#include "bot/case.h"
+#include "bot/cases.h"
 #include "bot/config.h"
 #include "bot/conv.h"
 #include "bot/convs.h"
@@ -21,6 +25,8 @@
 #include "bot/visitor.h"
 
 #define TRANSCRIPT_MAX 100000
+
+_Static_assert(STORE_CASE_REF_MAX >= BOT_CASE_REF_MAX, "case references fit the store");
 
 _Static_assert(BOT_ROUTE_ID_MAX == STORE_ID_MAX, "conversation ids fit the queue");
 _Static_assert(BOT_ROUTE_LAST_MAX == STORE_LAST_TEXT_MAX, "the last question fits the queue");
@@ -135,6 +141,53 @@ static const int notice[BOT_CONV_NEVENTS] = {
     [BOT_CONV_EXPIRE] = NOTE(BOT_TEXT_QUEUE_ABANDONED),
 };
 
+/* The case event each move is (bot/case.h), + 1, and who makes it when the move does not
+ * say (mv->actor); a close is solved or closed by its resolution (bot_case_close_event). */
+#define CASE_EV(e) ((e) + 1)
+static const struct {
+    int ev;
+    const char *actor;
+} case_of_move[BOT_CONV_NEVENTS] = {
+    [BOT_CONV_HANDOFF] = {CASE_EV(BOT_CASE_QUEUED), "system"},
+    [BOT_CONV_ASSIGN] = {CASE_EV(BOT_CASE_ASSIGNED), "system"},
+    [BOT_CONV_TRANSFER] = {CASE_EV(BOT_CASE_TRANSFERRED), "system"},
+    [BOT_CONV_CLOSE] = {CASE_EV(BOT_CASE_SOLVED_EV), "system"},
+    [BOT_CONV_LEAVE] = {CASE_EV(BOT_CASE_LEFT), "visitor"},
+    [BOT_CONV_REQUEUE] = {CASE_EV(BOT_CASE_REQUEUED), "system"},
+    [BOT_CONV_EXPIRE] = {CASE_EV(BOT_CASE_LEFT), "system"},
+};
+
+/* The visitor id of conv as its first tab said it in hello ("" when none or not in memory). */
+static const char *visitor_of(const struct bot_server *srv, const char *conv)
+{
+    const struct bot_conv *c = bot_convs_find(srv->convs, conv);
+    return c ? c->visitor : "";
+}
+
+/* The move's row in the conversation's case timeline. Entering the queue makes sure the
+ * conversation has its case (one queued again after a restart, or from before cases, gets
+ * one here). The move is done whatever happens: a failure is logged. */
+static void case_moved(struct bot_server *srv, const struct bot_conv_move *mv)
+{
+    struct sn_err e = {0};
+    int rc = SN_OK;
+    if (!case_of_move[mv->ev].ev)
+        return;
+    if (mv->ev == BOT_CONV_HANDOFF || mv->ev == BOT_CONV_REQUEUE)
+        rc = bot_cases_handoff(srv->store, mv->conv, visitor_of(srv, mv->conv),
+                               srv->cfg->reopen_days, NULL, mv->now, NULL, &e);
+    enum bot_case_event ev = mv->ev == BOT_CONV_CLOSE
+                                 ? bot_case_close_event(mv->resolution)
+                                 : (enum bot_case_event)(case_of_move[mv->ev].ev - 1);
+    if (rc == SN_OK)
+        rc = bot_cases_event(srv->store, mv->conv, ev,
+                             mv->actor ? mv->actor : case_of_move[mv->ev].actor, mv->agent_login,
+                             mv->detail, mv->now, &e);
+    if (rc && rc != SN_ENOTFOUND)
+        sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=%s err=\"%s\"", mv->conv,
+               bot_case_event_name(ev), e.msg);
+}
+
 void bot_queue_moved(void *srv,
                      const struct bot_conv_move *mv,
                      enum bot_conv_state from,
@@ -143,12 +196,60 @@ void bot_queue_moved(void *srv,
     struct bot_queue *q = ((struct bot_server *)srv)->queue;
     (void)from;
     (void)to;
+    case_moved(srv, mv);
     if (q && notice[mv->ev])
         system_text(q, mv->conv, (enum bot_text)(notice[mv->ev] - 1), mv->lang, mv->agent_name);
 }
 
-/* Moves conv by ev (bot/convs.h: the table, the store, memory, then bot_queue_moved).
- * A refusal means routing and the conversation disagree: a bug, logged. */
+/* The case timeline's row for what an agent or a visitor did that is not a move (a reply, a
+ * note, a message while an agent has the chat): detail {"seq"}. Logged when it fails. */
+static void case_note(
+    struct bot_queue *q, const char *conv, enum bot_case_event ev, const char *actor, long long seq)
+{
+    struct sn_err e = {0};
+    char detail[48];
+    snprintf(detail, sizeof detail, "{\"seq\":%lld}", seq);
+    int rc = bot_cases_event(q->srv->store, conv, ev, actor, NULL, detail, bot_server_now_ms(), &e);
+    if (rc && rc != SN_ENOTFOUND)
+        sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=%s err=\"%s\"", conv,
+               bot_case_event_name(ev), e.msg);
+}
+
+/* Moves conv by ev (bot/convs.h: the table, the store, memory, then bot_queue_moved), with
+ * who made it and its detail for the case timeline (struct bot_conv_move). A refusal means
+ * routing and the conversation disagree: a bug, logged. */
+static int move_by(struct bot_queue *q,
+                   const char *conv,
+                   enum bot_conv_event ev,
+                   long long agent_id,
+                   long long queued_at,
+                   const char *resolution,
+                   const char *agent_name,
+                   const char *lang,
+                   const char *agent_login,
+                   const char *actor,
+                   const char *detail,
+                   struct sn_err *e)
+{
+    struct bot_conv_move mv = {.conv = conv,
+                               .ev = ev,
+                               .agent_id = agent_id,
+                               .queued_at = queued_at,
+                               .resolution = resolution,
+                               .agent_name = agent_name,
+                               .lang = lang,
+                               .now = bot_server_now_ms(),
+                               .actor = actor,
+                               .detail = detail,
+                               .agent_login = agent_login};
+    int rc = bot_convs_move(q->srv->convs, &mv, NULL, e);
+    if (rc)
+        sn_log(SN_LOG_ERR, "queue", "event=move_failed conv=%s on=%s err=\"%s\"", conv,
+               bot_conv_event_name(ev), e->msg);
+    return rc;
+}
+
+/* move_by with nobody named: the event says who (case_of_move). */
 static int move(struct bot_queue *q,
                 const char *conv,
                 enum bot_conv_event ev,
@@ -159,19 +260,8 @@ static int move(struct bot_queue *q,
                 const char *lang,
                 struct sn_err *e)
 {
-    struct bot_conv_move mv = {.conv = conv,
-                               .ev = ev,
-                               .agent_id = agent_id,
-                               .queued_at = queued_at,
-                               .resolution = resolution,
-                               .agent_name = agent_name,
-                               .lang = lang,
-                               .now = bot_server_now_ms()};
-    int rc = bot_convs_move(q->srv->convs, &mv, NULL, e);
-    if (rc)
-        sn_log(SN_LOG_ERR, "queue", "event=move_failed conv=%s on=%s err=\"%s\"", conv,
-               bot_conv_event_name(ev), e->msg);
-    return rc;
+    return move_by(q, conv, ev, agent_id, queued_at, resolution, agent_name, lang, NULL, NULL, NULL,
+                   e);
 }
 
 /* --- snapshots ---------------------------------------------------------------------------- */
@@ -211,8 +301,11 @@ static void send_chats(struct bot_queue *q, struct bot_agent *a)
     struct store_profile p;
     size_t len;
     for (int i = 0; i < a->nchats; i++) {
+        char ref[STORE_CASE_REF_MAX];
         bot_agent_proto_list_chat_item(l, a->chats[i].id, a->chats[i].lang,
                                        bot_conv_state_name(BOT_CONV_AGENT));
+        bot_cases_ref(q->srv->store, a->chats[i].id, ref);
+        bot_agent_proto_list_chat_case(l, ref);
         if (profile_of(q, a->chats[i].id, &p))
             bot_agent_proto_list_chat_visitor(l, &p,
                                               bot_config_dept_find(q->srv->cfg, p.department));
@@ -275,7 +368,9 @@ static void position_one(void *ctx, const struct bot_route_item *it, int pos)
 {
     struct bot_queue *q = ctx;
     size_t len;
-    char *j = bot_agent_proto_visitor_queue(pos, eta_minutes(q, pos), &len);
+    char ref[STORE_CASE_REF_MAX];
+    bot_cases_ref(q->srv->store, it->id, ref);
+    char *j = bot_agent_proto_visitor_queue(pos, eta_minutes(q, pos), ref, &len);
     visitors_send(q, it->id, j, len);
 }
 
@@ -299,8 +394,10 @@ static void hand_over(struct bot_queue *q,
                       long long now)
 {
     size_t len;
+    char ref[STORE_CASE_REF_MAX];
     bot_agents_assign(q->agents, a, conv, lang, now); /* the joined notice is stored */
-    char *j = bot_agent_proto_visitor_joined(a->name, &len);
+    bot_cases_ref(q->srv->store, conv, ref);
+    char *j = bot_agent_proto_visitor_joined(a->name, ref, &len);
     visitors_send(q, conv, j, len);
     struct store_profile p;
     int has = profile_of(q, conv, &p);
@@ -308,7 +405,7 @@ static void hand_over(struct bot_queue *q,
                                            note};
     j = bot_agent_proto_assigned_visitor(
         conv, lang, by, from ? &f : NULL, has ? &p : NULL,
-        has ? bot_config_dept_find(q->srv->cfg, p.department) : NULL, &len);
+        has ? bot_config_dept_find(q->srv->cfg, p.department) : NULL, ref, &len);
     agent_send(a, j, len);
     send_transcript(q, a, conv);
     send_chats(q, a);
@@ -323,8 +420,15 @@ static int assign(struct bot_queue *q,
                   struct sn_err *e)
 {
     long long now = bot_server_now_ms();
-    int rc =
-        move(q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name, it->lang, e);
+    char actor[BOT_CASES_ACTOR_MAX];
+    json_t *d = json_pack("{s:s, s:s, s:s}", "agent", a->login, "name", a->name, "by", by);
+    char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    /* a take is the agent's own doing; an automatic assignment the system's */
+    int rc = move_by(
+        q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name, it->lang, a->login,
+        strcmp(by, "take") ? "system" : bot_cases_agent_actor(a->login, actor), detail, e);
+    free(detail);
     if (rc)
         return rc;
     char id[STORE_ID_MAX], lang[3];
@@ -363,7 +467,12 @@ static void changed(struct bot_queue *q)
 static int load_one(void *ctx, const struct store_route *r)
 {
     struct bot_queue *q = ctx;
+    struct sn_err e = {0};
     bot_route_push(q->route, r->id, r->lang, r->queued_at, r->last_text, 0);
+    /* queued by a binary from before cases: its case is made now (a read for the others) */
+    if (bot_cases_handoff(q->srv->store, r->id, NULL, q->srv->cfg->reopen_days, NULL,
+                          bot_server_now_ms(), NULL, &e))
+        sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=load err=\"%s\"", r->id, e.msg);
     return 0;
 }
 
@@ -540,11 +649,13 @@ void bot_queue_visitor_hello(struct bot_queue *q, struct bot_session *s)
     int pos;
     size_t len;
     if (bot_route_find(q->route, conv, &pos)) {
-        char *j = bot_agent_proto_visitor_queue(pos, eta_minutes(q, pos), &len);
+        char ref[STORE_CASE_REF_MAX];
+        bot_cases_ref(q->srv->store, conv, ref);
+        char *j = bot_agent_proto_visitor_queue(pos, eta_minutes(q, pos), ref, &len);
         bot_session_send(s, j, len);
         const char *why = bot_queue_offline_reason(q);
         if (why) { /* as after the handoff: the reloaded widget offers the form again */
-            j = bot_proto_offline(why, &len);
+            j = bot_proto_offline(why, ref, &len);
             bot_session_send(s, j, len);
         }
         return;
@@ -564,6 +675,9 @@ void bot_queue_visitor_message(struct bot_queue *q, const struct store_msg *m)
         char *j = bot_agent_proto_relay(m, &n);
         agent_send(a, j, n);
     }
+    const struct bot_conv *c = bot_convs_find(q->srv->convs, m->conv_id);
+    if (!it && c && c->state == BOT_CONV_AGENT) /* an agent has it (connected or in grace) */
+        case_note(q, m->conv_id, BOT_CASE_VISITOR_WROTE, "visitor", m->seq);
 }
 
 const char *bot_queue_offline_reason(const struct bot_queue *q)
@@ -767,6 +881,10 @@ int bot_queue_write_meta(struct bot_queue *q,
                           .meta = meta,
                           .ts = bot_server_now_ms()};
     int rc = store_msg_add(q->srv->store, &m, seq, dup, err);
+    char actor[BOT_CASES_ACTOR_MAX];
+    if (rc == SN_OK && !*dup)
+        case_note(q, conv_id, note ? BOT_CASE_NOTE : BOT_CASE_AGENT_REPLIED,
+                  bot_cases_agent_actor(a->login, actor), *seq);
     if (rc || *dup || note) /* a note: agents only, they see it in the transcript */
         return rc;
     m.seq = *seq;
@@ -821,10 +939,17 @@ int bot_queue_transfer(struct bot_queue *q,
         return sn_err_set(err, SN_ETOOBIG, "%s has %d chats already (agent_capacity)", to,
                           b->nchats);
     long long now = bot_server_now_ms();
+    char actor[BOT_CASES_ACTOR_MAX];
+    json_t *d = json_pack("{s:s, s:s, s:o}", "from", a->login, "to", b->login, "note",
+                          note ? json_string(note) : json_null());
+    char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
     int rc = store_conv_get(q->srv->store, conv_id, &r, err);
     if (rc == SN_OK)
-        rc = move(q, conv_id, BOT_CONV_TRANSFER, b->user_id, r.queued_at, NULL, b->name,
-                  a->chats[i].lang, err);
+        rc = move_by(q, conv_id, BOT_CONV_TRANSFER, b->user_id, r.queued_at, NULL, b->name,
+                     a->chats[i].lang, b->login, bot_cases_agent_actor(a->login, actor), detail,
+                     err);
+    free(detail);
     if (rc)
         return rc;
     if (note) /* the reason stays on record: an internal note (agents only) before the hand-over */
@@ -853,15 +978,21 @@ int bot_queue_close(struct bot_queue *q,
     size_t len;
     if (i < 0)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
-    int rc =
-        move(q, conv_id, BOT_CONV_CLOSE, a->user_id, 0, resolution, NULL, a->chats[i].lang, err);
+    char actor[BOT_CASES_ACTOR_MAX], ref[STORE_CASE_REF_MAX];
+    json_t *d = json_pack("{s:s}", "resolution", resolution);
+    char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    int rc = move_by(q, conv_id, BOT_CONV_CLOSE, a->user_id, 0, resolution, NULL, a->chats[i].lang,
+                     a->login, bot_cases_agent_actor(a->login, actor), detail, err);
+    free(detail);
     if (rc)
         return rc;
     bot_agents_chat_remove(a, i, &c);
     if (c.assigned_at) /* chats loaded from the store have no known start */
         bot_route_handled(q->route, now - c.assigned_at);
     const char *id = c.id;
-    char *j = bot_agent_proto_visitor_closed(resolution, &len);
+    bot_cases_ref(q->srv->store, id, ref);
+    char *j = bot_agent_proto_visitor_closed(resolution, ref, &len);
     visitors_send(q, id, j, len);
     sn_log(SN_LOG_NOTICE, "queue", "event=closed conv=%s agent=%s resolution=%s", id, a->login,
            resolution);

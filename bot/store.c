@@ -17,62 +17,102 @@ int store_batch_end(struct store *s, struct sn_err *err)
     return s->ops->batch_end(s, err);
 }
 
-int store_conv_create(struct store *s, const char *id, const char *token_hash, const char *lang,
-                      long long now, struct sn_err *err)
+int store_conv_create(struct store *s,
+                      const char *id,
+                      const char *token_hash,
+                      const char *lang,
+                      long long now,
+                      struct sn_err *err)
 {
     return s->ops->conv_create(s, id, token_hash, lang, now, err);
 }
 
-int store_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
-                        struct store_conv *out, struct sn_err *err)
+int store_conv_by_token(struct store *s,
+                        const char *token_hash,
+                        long long min_updated,
+                        struct store_conv *out,
+                        struct sn_err *err)
 {
     return s->ops->conv_by_token(s, token_hash, min_updated, out, err);
 }
 
-int store_conv_save(struct store *s, const char *id, const char *state, const char *lang,
-                    const void *dlg, size_t dlg_len, long long now, struct sn_err *err)
+int store_conv_save(struct store *s,
+                    const char *id,
+                    const char *state,
+                    const char *lang,
+                    const void *dlg,
+                    size_t dlg_len,
+                    long long now,
+                    struct sn_err *err)
 {
     return s->ops->conv_save(s, id, state, lang, dlg, dlg_len, now, err);
 }
 
-int store_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
-                  struct sn_err *err)
+int store_msg_add(
+    struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
 {
     return s->ops->msg_add(s, m, seq, dup, err);
 }
 
-int store_msg_each(struct store *s, const char *conv_id, long long after, int limit,
-                   store_msg_fn *fn, void *ctx, struct sn_err *err)
+int store_msg_each(struct store *s,
+                   const char *conv_id,
+                   long long after,
+                   int limit,
+                   store_msg_fn *fn,
+                   void *ctx,
+                   struct sn_err *err)
 {
     return s->ops->msg_each(s, conv_id, after, limit, fn, ctx, err);
 }
 
-int store_msg_from(struct store *s, const char *conv_id, long long seq, char *from,
-                   size_t from_size, struct sn_err *err)
+int store_msg_from(struct store *s,
+                   const char *conv_id,
+                   long long seq,
+                   char *from,
+                   size_t from_size,
+                   struct sn_err *err)
 {
     return s->ops->msg_from(s, conv_id, seq, from, from_size, err);
 }
 
-int store_feedback_add(struct store *s, const char *conv_id, long long seq, int helpful,
-                       long long now, struct sn_err *err)
+int store_feedback_add(struct store *s,
+                       const char *conv_id,
+                       long long seq,
+                       int helpful,
+                       long long now,
+                       struct sn_err *err)
 {
     return s->ops->feedback_add(s, conv_id, seq, helpful, now, err);
 }
 
-int store_csat_set(struct store *s, const char *conv_id, int rating, const char *comment,
-                   long long now, struct sn_err *err)
+int store_csat_set(struct store *s,
+                   const char *conv_id,
+                   int rating,
+                   const char *comment,
+                   long long now,
+                   struct sn_err *err)
 {
     return s->ops->csat_set(s, conv_id, rating, comment, now, err);
 }
 
-int store_msg_each_all(struct store *s, const char *conv_id, long long after, int limit,
-                       store_msg_fn *fn, void *ctx, struct sn_err *err)
+int store_msg_each_all(struct store *s,
+                       const char *conv_id,
+                       long long after,
+                       int limit,
+                       store_msg_fn *fn,
+                       void *ctx,
+                       struct sn_err *err)
 {
     return s->ops->msg_each_all(s, conv_id, after, limit, fn, ctx, err);
 }
 
-int store_conv_route(struct store *s, const char *id, const char *state, long long agent_id,
-                     long long queued_at, const char *resolution, long long now,
+int store_conv_route(struct store *s,
+                     const char *id,
+                     const char *state,
+                     long long agent_id,
+                     long long queued_at,
+                     const char *resolution,
+                     long long now,
                      struct sn_err *err)
 {
     return s->ops->conv_route(s, id, state, agent_id, queued_at, resolution, now, err);
@@ -83,20 +123,26 @@ int store_conv_get(struct store *s, const char *id, struct store_route *out, str
     return s->ops->conv_get(s, id, out, err);
 }
 
-int store_conv_each(struct store *s, const char *state, long long agent_id, store_route_fn *fn,
-                    void *ctx, struct sn_err *err)
+int store_conv_each(struct store *s,
+                    const char *state,
+                    long long agent_id,
+                    store_route_fn *fn,
+                    void *ctx,
+                    struct sn_err *err)
 {
     return s->ops->conv_each(s, state, agent_id, fn, ctx, err);
 }
 
-int store_ticket_add(struct store *s, const struct store_ticket *t, long long *id,
+int store_ticket_add(struct store *s,
+                     const struct store_ticket *t,
+                     long long *id,
                      struct sn_err *err)
 {
     return s->ops->ticket_add(s, t, id, err);
 }
 
-int store_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
-                      struct sn_err *err)
+int store_ticket_each(
+    struct store *s, int limit, store_ticket_fn *fn, void *ctx, struct sn_err *err)
 {
     return s->ops->ticket_each(s, limit, fn, ctx, err);
 }
@@ -111,8 +157,8 @@ int store_canned_rm(struct store *s, const char *shortcut, const char *lang, str
     return s->ops->canned_rm(s, shortcut, lang, err);
 }
 
-int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
-                      struct sn_err *err)
+int store_canned_each(
+    struct store *s, const char *lang, store_canned_fn *fn, void *ctx, struct sn_err *err)
 {
     return s->ops->canned_each(s, lang, fn, ctx, err);
 }
@@ -156,4 +202,35 @@ int store_profile_get(struct store *s,
                       struct sn_err *err)
 {
     return s->ops->profile_get(s, conv_id, out, err);
+}
+
+int store_case_add(struct store *s,
+                   struct store_case *c,
+                   const struct store_case_event *ev,
+                   struct sn_err *err)
+{
+    return s->ops->case_add(s, c, ev, err);
+}
+
+int store_case_find(struct store *s,
+                    enum store_case_key key,
+                    const char *value,
+                    struct store_case *out,
+                    struct sn_err *err)
+{
+    return s->ops->case_find(s, key, value, out, err);
+}
+
+int store_case_record(struct store *s,
+                      const struct store_case *c,
+                      const struct store_case_event *ev,
+                      struct sn_err *err)
+{
+    return s->ops->case_record(s, c, ev, err);
+}
+
+int store_case_event_each(
+    struct store *s, long long case_id, store_case_event_fn *fn, void *ctx, struct sn_err *err)
+{
+    return s->ops->case_event_each(s, case_id, fn, ctx, err);
 }

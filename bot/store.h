@@ -13,8 +13,8 @@
 
 #include "kb/base.h"
 
-#define STORE_ID_MAX   40 /* conversation ids, NUL included */
-#define STORE_HASH_HEX 65 /* token hash as hex, NUL included */
+#define STORE_ID_MAX        40  /* conversation ids, NUL included */
+#define STORE_HASH_HEX      65  /* token hash as hex, NUL included */
 #define STORE_LAST_TEXT_MAX 564 /* 140 characters of UTF-8, NUL included */
 
 struct store_conv {
@@ -40,13 +40,13 @@ struct store_msg {
                             * "system" */
     const char *client_id; /* the sender's idempotence key, or NULL */
     const char *text;
-    const char *kind;      /* bot: turn kind, else NULL */
+    const char *kind;                  /* bot: turn kind, else NULL */
     const char *kb_id, *band, *intent; /* bot, or NULL */
-    const char *agent;     /* agent replies and notes: the agent's display name, else NULL */
-    const char *meta;      /* a JSON object as text, or NULL: whatever else the message
-                            * carries (a bot turn's lang, suggestions, flags). The store never
-                            * parses it: opaque text, kept and given back as it was added */
-    long long ts;          /* ms */
+    const char *agent; /* agent replies and notes: the agent's display name, else NULL */
+    const char *meta;  /* a JSON object as text, or NULL: whatever else the message
+                        * carries (a bot turn's lang, suggestions, flags). The store never
+                        * parses it: opaque text, kept and given back as it was added */
+    long long ts;      /* ms */
 };
 /* Called per walked message; a non-zero return stops the walk and is returned. */
 typedef int store_msg_fn(void *ctx, const struct store_msg *m);
@@ -57,8 +57,8 @@ struct store_route {
     char id[STORE_ID_MAX];
     char state[16];
     char lang[3];
-    long long agent_id;  /* 0: none */
-    long long queued_at; /* ms since the epoch, 0: never queued */
+    long long agent_id;                  /* 0: none */
+    long long queued_at;                 /* ms since the epoch, 0: never queued */
     char last_text[STORE_LAST_TEXT_MAX]; /* up to 140 characters, "" when none */
 };
 typedef int store_route_fn(void *ctx, const struct store_route *r);
@@ -111,42 +111,117 @@ struct store_profile {
     long long updated; /* ms */
 };
 
+/* A case (bot/case.h): one request from its handoff or its left message to its resolution.
+ * Inline strings, "" for none; times in ms, 0 for never. Priority and department keep their
+ * defaults (0, "") until routing by department sets them. */
+#define STORE_CASE_REF_MAX    16
+#define STORE_CASE_STATUS_MAX 16
+#define STORE_VISITOR_MAX     65 /* a widget's visitor id (16..64 characters), NUL included */
+#define STORE_LOGIN_MAX       65
+struct store_case {
+    long long id; /* filled by store_case_add */
+    char ref[STORE_CASE_REF_MAX];
+    char conv_id[STORE_ID_MAX]; /* the conversation it is about now (a reopening moves it) */
+    long long ticket_id;        /* the message left for it, 0: none */
+    char visitor_id[STORE_VISITOR_MAX];
+    char status[STORE_CASE_STATUS_MAX]; /* bot_case_status_name */
+    int priority;
+    char department[STORE_PROFILE_DEPT_MAX + 1];
+    char assignee[STORE_LOGIN_MAX]; /* the login of the agent who has it, or had it last */
+    long long created, updated, first_response_at, solved_at;
+};
+/* One event of a case's timeline: kind (bot_case_event_name), who ("bot", "visitor",
+ * "agent:<login>", "system"), when, and detail (a JSON object as text, or NULL; the store
+ * never parses it). On a walk every string is borrowed for the call only. */
+struct store_case_event {
+    long long case_id, ts;
+    const char *kind, *actor, *detail;
+};
+typedef int store_case_event_fn(void *ctx, const struct store_case_event *ev);
+/* What store_case_find looks a case up by: its reference; the conversation (its newest
+ * case); the visitor id (the visitor's newest case). */
+enum store_case_key { STORE_CASE_BY_REF = 0, STORE_CASE_BY_CONV, STORE_CASE_BY_VISITOR };
+
 struct store_ops {
     void (*close)(struct store *s);
-    int (*conv_create)(struct store *s, const char *id, const char *token_hash, const char *lang,
-                       long long now, struct sn_err *err);
-    int (*conv_by_token)(struct store *s, const char *token_hash, long long min_updated,
-                         struct store_conv *out, struct sn_err *err);
-    int (*conv_save)(struct store *s, const char *id, const char *state, const char *lang,
-                     const void *dlg, size_t dlg_len, long long now, struct sn_err *err);
+    int (*conv_create)(struct store *s,
+                       const char *id,
+                       const char *token_hash,
+                       const char *lang,
+                       long long now,
+                       struct sn_err *err);
+    int (*conv_by_token)(struct store *s,
+                         const char *token_hash,
+                         long long min_updated,
+                         struct store_conv *out,
+                         struct sn_err *err);
+    int (*conv_save)(struct store *s,
+                     const char *id,
+                     const char *state,
+                     const char *lang,
+                     const void *dlg,
+                     size_t dlg_len,
+                     long long now,
+                     struct sn_err *err);
     int (*msg_add)(
         struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err);
-    int (*msg_each)(struct store *s, const char *conv_id, long long after, int limit,
-                    store_msg_fn *fn, void *ctx, struct sn_err *err);
-    int (*msg_from)(struct store *s, const char *conv_id, long long seq, char *from,
-                    size_t from_size, struct sn_err *err);
-    int (*feedback_add)(struct store *s, const char *conv_id, long long seq, int helpful,
-                        long long now, struct sn_err *err);
-    int (*csat_set)(struct store *s, const char *conv_id, int rating, const char *comment,
-                    long long now, struct sn_err *err);
-    int (*msg_each_all)(struct store *s, const char *conv_id, long long after, int limit,
-                        store_msg_fn *fn, void *ctx, struct sn_err *err);
-    int (*conv_route)(struct store *s, const char *id, const char *state, long long agent_id,
-                      long long queued_at, const char *resolution, long long now,
-                      struct sn_err *err);
-    int (*conv_get)(struct store *s, const char *id, struct store_route *out,
+    int (*msg_each)(struct store *s,
+                    const char *conv_id,
+                    long long after,
+                    int limit,
+                    store_msg_fn *fn,
+                    void *ctx,
                     struct sn_err *err);
-    int (*conv_each)(struct store *s, const char *state, long long agent_id, store_route_fn *fn,
-                     void *ctx, struct sn_err *err);
-    int (*ticket_add)(struct store *s, const struct store_ticket *t, long long *id,
+    int (*msg_from)(struct store *s,
+                    const char *conv_id,
+                    long long seq,
+                    char *from,
+                    size_t from_size,
+                    struct sn_err *err);
+    int (*feedback_add)(struct store *s,
+                        const char *conv_id,
+                        long long seq,
+                        int helpful,
+                        long long now,
+                        struct sn_err *err);
+    int (*csat_set)(struct store *s,
+                    const char *conv_id,
+                    int rating,
+                    const char *comment,
+                    long long now,
+                    struct sn_err *err);
+    int (*msg_each_all)(struct store *s,
+                        const char *conv_id,
+                        long long after,
+                        int limit,
+                        store_msg_fn *fn,
+                        void *ctx,
+                        struct sn_err *err);
+    int (*conv_route)(struct store *s,
+                      const char *id,
+                      const char *state,
+                      long long agent_id,
+                      long long queued_at,
+                      const char *resolution,
+                      long long now,
                       struct sn_err *err);
-    int (*ticket_each)(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
-                       struct sn_err *err);
-    int (*canned_set)(struct store *s, const struct store_canned *c, struct sn_err *err);
-    int (*canned_rm)(struct store *s, const char *shortcut, const char *lang,
+    int (*conv_get)(struct store *s, const char *id, struct store_route *out, struct sn_err *err);
+    int (*conv_each)(struct store *s,
+                     const char *state,
+                     long long agent_id,
+                     store_route_fn *fn,
+                     void *ctx,
                      struct sn_err *err);
-    int (*canned_each)(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
-                       struct sn_err *err);
+    int (*ticket_add)(struct store *s,
+                      const struct store_ticket *t,
+                      long long *id,
+                      struct sn_err *err);
+    int (*ticket_each)(
+        struct store *s, int limit, store_ticket_fn *fn, void *ctx, struct sn_err *err);
+    int (*canned_set)(struct store *s, const struct store_canned *c, struct sn_err *err);
+    int (*canned_rm)(struct store *s, const char *shortcut, const char *lang, struct sn_err *err);
+    int (*canned_each)(
+        struct store *s, const char *lang, store_canned_fn *fn, void *ctx, struct sn_err *err);
     int (*att_add)(struct store *s, const struct store_att *a, struct sn_err *err);
     int (*att_get)(struct store *s, const char *id, struct store_att *out, struct sn_err *err);
     int (*att_count)(struct store *s, const char *conv_id, long long *n, struct sn_err *err);
@@ -156,10 +231,29 @@ struct store_ops {
                        void *ctx,
                        int *removed,
                        struct sn_err *err);
-    int (*profile_set)(struct store *s, const char *conv_id, const struct store_profile *p,
+    int (*profile_set)(struct store *s,
+                       const char *conv_id,
+                       const struct store_profile *p,
                        struct sn_err *err);
-    int (*profile_get)(struct store *s, const char *conv_id, struct store_profile *out,
+    int (*profile_get)(struct store *s,
+                       const char *conv_id,
+                       struct store_profile *out,
                        struct sn_err *err);
+    int (*case_add)(struct store *s,
+                    struct store_case *c,
+                    const struct store_case_event *ev,
+                    struct sn_err *err);
+    int (*case_find)(struct store *s,
+                     enum store_case_key key,
+                     const char *value,
+                     struct store_case *out,
+                     struct sn_err *err);
+    int (*case_record)(struct store *s,
+                       const struct store_case *c,
+                       const struct store_case_event *ev,
+                       struct sn_err *err);
+    int (*case_event_each)(
+        struct store *s, long long case_id, store_case_event_fn *fn, void *ctx, struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
 };
@@ -196,17 +290,30 @@ void store_batch_begin(struct store *s);
 int store_batch_end(struct store *s, struct sn_err *err);
 
 /* A new conversation in state "bot" with last_seq 0. SN_ECONFLICT when id exists. */
-int store_conv_create(struct store *s, const char *id, const char *token_hash, const char *lang,
-                      long long now, struct sn_err *err);
+int store_conv_create(struct store *s,
+                      const char *id,
+                      const char *token_hash,
+                      const char *lang,
+                      long long now,
+                      struct sn_err *err);
 /* The conversation whose token hashes to token_hash and whose last activity is at or after
  * min_updated, into *out (its dialogue owned by the caller). SN_ENOTFOUND when there is
  * none. */
-int store_conv_by_token(struct store *s, const char *token_hash, long long min_updated,
-                        struct store_conv *out, struct sn_err *err);
+int store_conv_by_token(struct store *s,
+                        const char *token_hash,
+                        long long min_updated,
+                        struct store_conv *out,
+                        struct sn_err *err);
 /* Saves state, language, dialogue (dlg_len opaque bytes: the caller's format) and the
  * activity time. */
-int store_conv_save(struct store *s, const char *id, const char *state, const char *lang,
-                    const void *dlg, size_t dlg_len, long long now, struct sn_err *err);
+int store_conv_save(struct store *s,
+                    const char *id,
+                    const char *state,
+                    const char *lang,
+                    const void *dlg,
+                    size_t dlg_len,
+                    long long now,
+                    struct sn_err *err);
 /* Stores m under the conversation's next seq (one transaction; m->seq is ignored): *seq is
  * that seq and *dup = 0. With m->client_id already stored in this conversation nothing is
  * written: *dup = 1 and *seq is the original seq. */
@@ -214,50 +321,82 @@ int store_msg_add(
     struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err);
 /* Calls fn for up to limit messages with seq > after, in seq order. Internal notes (sender
  * "note") are left out: this is the visitor's replay. */
-int store_msg_each(struct store *s, const char *conv_id, long long after, int limit,
-                   store_msg_fn *fn, void *ctx, struct sn_err *err);
+int store_msg_each(struct store *s,
+                   const char *conv_id,
+                   long long after,
+                   int limit,
+                   store_msg_fn *fn,
+                   void *ctx,
+                   struct sn_err *err);
 /* The sender ("bot", …) of message seq into from. SN_ENOTFOUND when there is none. */
-int store_msg_from(struct store *s, const char *conv_id, long long seq, char *from,
-                   size_t from_size, struct sn_err *err);
-int store_feedback_add(struct store *s, const char *conv_id, long long seq, int helpful,
-                       long long now, struct sn_err *err);
+int store_msg_from(struct store *s,
+                   const char *conv_id,
+                   long long seq,
+                   char *from,
+                   size_t from_size,
+                   struct sn_err *err);
+int store_feedback_add(struct store *s,
+                       const char *conv_id,
+                       long long seq,
+                       int helpful,
+                       long long now,
+                       struct sn_err *err);
 /* The visitor's rating (1..5) of a closed conversation and an optional comment (NULL: none);
  * a second rating replaces the first. */
-int store_csat_set(struct store *s, const char *conv_id, int rating, const char *comment,
-                   long long now, struct sn_err *err);
+int store_csat_set(struct store *s,
+                   const char *conv_id,
+                   int rating,
+                   const char *comment,
+                   long long now,
+                   struct sn_err *err);
 
 /* Like store_msg_each, internal notes included: the agents' transcript. */
-int store_msg_each_all(struct store *s, const char *conv_id, long long after, int limit,
-                       store_msg_fn *fn, void *ctx, struct sn_err *err);
+int store_msg_each_all(struct store *s,
+                       const char *conv_id,
+                       long long after,
+                       int limit,
+                       store_msg_fn *fn,
+                       void *ctx,
+                       struct sn_err *err);
 /* Sets the routing of conversation id: state ("queued", "agent", "closed", "bot"), the agent
  * holding it (0: none), when it was queued (ms) and the resolution (NULL: none).
  * SN_ENOTFOUND when there is no such conversation. */
-int store_conv_route(struct store *s, const char *id, const char *state, long long agent_id,
-                     long long queued_at, const char *resolution, long long now,
+int store_conv_route(struct store *s,
+                     const char *id,
+                     const char *state,
+                     long long agent_id,
+                     long long queued_at,
+                     const char *resolution,
+                     long long now,
                      struct sn_err *err);
 /* The routing of conversation id into *out. SN_ENOTFOUND when there is none. */
 int store_conv_get(struct store *s, const char *id, struct store_route *out, struct sn_err *err);
 /* Calls fn for every conversation in state (and held by agent_id, unless 0), oldest
  * queued_at first; a non-zero return stops the walk and is returned. */
-int store_conv_each(struct store *s, const char *state, long long agent_id, store_route_fn *fn,
-                    void *ctx, struct sn_err *err);
+int store_conv_each(struct store *s,
+                    const char *state,
+                    long long agent_id,
+                    store_route_fn *fn,
+                    void *ctx,
+                    struct sn_err *err);
 
 /* Stores a ticket (t->id is ignored; status "open"); *id is its id. */
-int store_ticket_add(struct store *s, const struct store_ticket *t, long long *id,
+int store_ticket_add(struct store *s,
+                     const struct store_ticket *t,
+                     long long *id,
                      struct sn_err *err);
 /* Calls fn for up to limit open tickets, newest first; a non-zero return stops the walk. */
-int store_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx,
-                      struct sn_err *err);
+int store_ticket_each(
+    struct store *s, int limit, store_ticket_fn *fn, void *ctx, struct sn_err *err);
 
 /* Adds or replaces the canned response (c->shortcut, c->lang). Callers validate. */
 int store_canned_set(struct store *s, const struct store_canned *c, struct sn_err *err);
 /* Removes one canned response. SN_ENOTFOUND when there is none. */
-int store_canned_rm(struct store *s, const char *shortcut, const char *lang,
-                    struct sn_err *err);
+int store_canned_rm(struct store *s, const char *shortcut, const char *lang, struct sn_err *err);
 /* Calls fn for every canned response (only lang's, unless NULL), by shortcut then lang; a
  * non-zero return stops the walk and is returned. */
-int store_canned_each(struct store *s, const char *lang, store_canned_fn *fn, void *ctx,
-                      struct sn_err *err);
+int store_canned_each(
+    struct store *s, const char *lang, store_canned_fn *fn, void *ctx, struct sn_err *err);
 
 /* Stores attachment a (its id, conversation, hash, type, size, name, created). SN_ECONFLICT
  * when the id exists or the conversation does not. */
@@ -286,5 +425,30 @@ int store_profile_get(struct store *s,
                       const char *conv_id,
                       struct store_profile *out,
                       struct sn_err *err);
+
+/* Stores case c (c->id is ignored, then filled) and its first event ev (ev->case_id is
+ * ignored) in one transaction. SN_ECONFLICT when c->ref exists (draw another), SN_EDB. */
+int store_case_add(struct store *s,
+                   struct store_case *c,
+                   const struct store_case_event *ev,
+                   struct sn_err *err);
+/* The case key names (value: a canonical reference, a conversation id, a visitor id) into
+ * *out; the newest one for a conversation or a visitor. SN_ENOTFOUND (out zeroed). */
+int store_case_find(struct store *s,
+                    enum store_case_key key,
+                    const char *value,
+                    struct store_case *out,
+                    struct sn_err *err);
+/* Writes case c->id as c has it (every column but id, ref and created) and appends event ev
+ * (ev->case_id is ignored: c->id) in one transaction: a move and its timeline row happen
+ * together or not at all. SN_ENOTFOUND when there is no such case. */
+int store_case_record(struct store *s,
+                      const struct store_case *c,
+                      const struct store_case_event *ev,
+                      struct sn_err *err);
+/* Calls fn for every event of case case_id, oldest first (the order they were recorded); a
+ * non-zero return stops the walk and is returned. */
+int store_case_event_each(
+    struct store *s, long long case_id, store_case_event_fn *fn, void *ctx, struct sn_err *err);
 
 #endif

@@ -27,8 +27,10 @@
  *   3  every dialogue in the stored form of its owner (bot_dialogue_upgrade: JSON with a
  *      format version, no raw struct left for a later layout to misread)
  *   4  attachments: a row per uploaded file (its bytes are files in attachments_dir)
- *   5  the visitors' profiles (the pre-chat form): a table of their own */
-#define SCHEMA_VERSION 5
+ *   5  the visitors' profiles (the pre-chat form): a table of their own
+ *   6  cases and their timelines (bot/case.h): two tables; conversations and tickets from
+ *      before have no case (one is made at their next handoff or left message) */
+#define SCHEMA_VERSION 6
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -64,6 +66,23 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     " conv_id TEXT PRIMARY KEY REFERENCES conversations(id), name TEXT, email TEXT," \
     " consent INTEGER NOT NULL DEFAULT 0, department TEXT, updated INTEGER NOT NULL);"
 
+/* Cases (v6): one row per request, its reference unique; the timeline is append-only, in
+ * the order of its rowid. */
+#define SCHEMA_CASES                                                                       \
+    "CREATE TABLE IF NOT EXISTS cases("                                                    \
+    " id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE,"                                   \
+    " conv_id TEXT REFERENCES conversations(id), ticket_id INTEGER, visitor_id TEXT,"      \
+    " status TEXT NOT NULL DEFAULT 'new', priority INTEGER NOT NULL DEFAULT 0,"            \
+    " department TEXT, assignee TEXT, created INTEGER NOT NULL, updated INTEGER NOT NULL," \
+    " first_response_at INTEGER, solved_at INTEGER);"                                      \
+    "CREATE INDEX IF NOT EXISTS cases_conv ON cases(conv_id, id);"                         \
+    "CREATE INDEX IF NOT EXISTS cases_visitor ON cases(visitor_id, id)"                    \
+    " WHERE visitor_id IS NOT NULL;"                                                       \
+    "CREATE TABLE IF NOT EXISTS case_events("                                              \
+    " id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id),"              \
+    " ts INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT);"         \
+    "CREATE INDEX IF NOT EXISTS case_events_case ON case_events(case_id, id);"
+
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
 static const char schema[] =
@@ -80,7 +99,8 @@ static const char schema[] =
     " band TEXT, intent TEXT, ts INTEGER NOT NULL, agent TEXT, meta TEXT,"
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
-    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES;
+    " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES
+        SCHEMA_CASES;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -282,9 +302,15 @@ static int to_v5(struct migration *mg, struct sn_err *err)
     return exec_sql(mg, SCHEMA_PROFILES, err);
 }
 
+/* 5 → 6: the cases and their timelines; no row changes (older handoffs have no case). */
+static int to_v6(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_CASES, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
-static int (*const steps[SCHEMA_VERSION])(struct migration *,
-                                          struct sn_err *) = {to_v1, to_v2, to_v3, to_v4, to_v5};
+static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {
+    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -393,6 +419,13 @@ enum {
     S_ATT_COUNT,
     S_PROFILE_SET,
     S_PROFILE_GET,
+    S_CASE_ADD,
+    S_CASE_BY_REF,
+    S_CASE_BY_CONV,
+    S_CASE_BY_VISITOR,
+    S_CASE_SET,
+    S_CASE_EVENT_ADD,
+    S_CASE_EVENT_EACH,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -406,6 +439,12 @@ enum {
     "SELECT c.id, c.state, c.lang, ifnull(c.agent_id, 0), ifnull(c.queued_at, 0),"  \
     " ifnull((SELECT substr(m.text, 1, 140) FROM messages m WHERE m.conv_id = c.id" \
     " AND m.sender = 'visitor' ORDER BY m.seq DESC LIMIT 1), '') FROM conversations c"
+
+/* A case's columns, in the order case_row reads them. */
+#define CASE_COLS                                                                                \
+    "SELECT id, ref, ifnull(conv_id, ''), ifnull(ticket_id, 0), ifnull(visitor_id, ''), status," \
+    " priority, ifnull(department, ''), ifnull(assignee, ''), created, updated,"                 \
+    " ifnull(first_response_at, 0), ifnull(solved_at, 0) FROM cases"
 
 /* A walked message's columns, in the order msg_row reads them. */
 #define MSG_COLS "seq, sender, client_id, text, kind, kb_id, band, intent, agent, meta, ts"
@@ -456,6 +495,19 @@ static const char *sql[S_COUNT] = {
                       " updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [S_PROFILE_GET] = "SELECT ifnull(name, ''), ifnull(email, ''), consent, ifnull(department, ''),"
                       " updated FROM profiles WHERE conv_id = ?1",
+    [S_CASE_ADD] = "INSERT INTO cases(ref, conv_id, ticket_id, visitor_id, status, priority,"
+                   " department, assignee, created, updated, first_response_at, solved_at)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [S_CASE_BY_REF] = CASE_COLS " WHERE ref = ?1",
+    [S_CASE_BY_CONV] = CASE_COLS " WHERE conv_id = ?1 ORDER BY id DESC LIMIT 1",
+    [S_CASE_BY_VISITOR] = CASE_COLS " WHERE visitor_id = ?1 ORDER BY id DESC LIMIT 1",
+    [S_CASE_SET] = "UPDATE cases SET conv_id = ?2, ticket_id = ?3, visitor_id = ?4, status = ?5,"
+                   " priority = ?6, department = ?7, assignee = ?8, updated = ?9,"
+                   " first_response_at = ?10, solved_at = ?11 WHERE id = ?1",
+    [S_CASE_EVENT_ADD] = "INSERT INTO case_events(case_id, ts, kind, actor, detail)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [S_CASE_EVENT_EACH] = "SELECT case_id, ts, kind, actor, detail FROM case_events"
+                          " WHERE case_id = ?1 ORDER BY id",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1327,7 +1379,174 @@ out:
     return rc;
 }
 
+/* --- cases ------------------------------------------------------------------------------ */
+
+/* An integer column that is 0 for never: NULL in the file. */
+static void bind_time(sqlite3_stmt *st, int i, long long v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int event_add(struct store_sqlite *q,
+                     long long case_id,
+                     const struct store_case_event *ev,
+                     struct sn_err *err)
+{
+    sqlite3_stmt *st = stmt(q, S_CASE_EVENT_ADD);
+    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_int64(st, 2, ev->ts);
+    bind_text(st, 3, ev->kind);
+    bind_text(st, 4, ev->actor);
+    bind_text(st, 5, ev->detail);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the case event");
+}
+
+static int sq_case_add(struct store *s,
+                       struct store_case *c,
+                       const struct store_case_event *ev,
+                       struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    int rc = tx_begin(q, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = stmt(q, S_CASE_ADD);
+    bind_text(st, 1, c->ref);
+    bind_opt(st, 2, c->conv_id);
+    bind_time(st, 3, c->ticket_id);
+    bind_opt(st, 4, c->visitor_id);
+    bind_text(st, 5, c->status);
+    sqlite3_bind_int(st, 6, c->priority);
+    bind_opt(st, 7, c->department);
+    bind_opt(st, 8, c->assignee);
+    sqlite3_bind_int64(st, 9, c->created);
+    sqlite3_bind_int64(st, 10, c->updated);
+    bind_time(st, 11, c->first_response_at);
+    bind_time(st, 12, c->solved_at);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step == SQLITE_CONSTRAINT && sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_UNIQUE)
+        rc = sn_err_set(err, SN_ECONFLICT, "store: case %s exists", c->ref);
+    else if (step != SQLITE_DONE)
+        rc = db_err(q, err, "store the case");
+    else
+        c->id = sqlite3_last_insert_rowid(q->db);
+    if (rc == SN_OK)
+        rc = event_add(q, c->id, ev, err);
+    return tx_end(q, rc, err);
+}
+
+static void case_row(sqlite3_stmt *st, struct store_case *c)
+{
+    c->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, c->ref, sizeof c->ref);
+    col_copy(st, 2, c->conv_id, sizeof c->conv_id);
+    c->ticket_id = sqlite3_column_int64(st, 3);
+    col_copy(st, 4, c->visitor_id, sizeof c->visitor_id);
+    col_copy(st, 5, c->status, sizeof c->status);
+    c->priority = sqlite3_column_int(st, 6);
+    col_copy(st, 7, c->department, sizeof c->department);
+    col_copy(st, 8, c->assignee, sizeof c->assignee);
+    c->created = sqlite3_column_int64(st, 9);
+    c->updated = sqlite3_column_int64(st, 10);
+    c->first_response_at = sqlite3_column_int64(st, 11);
+    c->solved_at = sqlite3_column_int64(st, 12);
+}
+
+static int sq_case_find(struct store *s,
+                        enum store_case_key key,
+                        const char *value,
+                        struct store_case *out,
+                        struct sn_err *err)
+{
+    static const int by[] = {[STORE_CASE_BY_REF] = S_CASE_BY_REF,
+                             [STORE_CASE_BY_CONV] = S_CASE_BY_CONV,
+                             [STORE_CASE_BY_VISITOR] = S_CASE_BY_VISITOR};
+    struct store_sqlite *q = cast(s);
+    int rc = SN_OK;
+    memset(out, 0, sizeof *out);
+    if ((unsigned)key >= sizeof by / sizeof *by || !value || !*value)
+        return sn_err_set(err, SN_ENOTFOUND, "store: no such case");
+    sqlite3_stmt *st = stmt(q, by[key]);
+    bind_text(st, 1, value);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        case_row(st, out);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no case for %s", value);
+        break;
+    default:
+        rc = db_err(q, err, "read the case");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_case_record(struct store *s,
+                          const struct store_case *c,
+                          const struct store_case_event *ev,
+                          struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    int rc = tx_begin(q, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = stmt(q, S_CASE_SET);
+    sqlite3_bind_int64(st, 1, c->id);
+    bind_opt(st, 2, c->conv_id);
+    bind_time(st, 3, c->ticket_id);
+    bind_opt(st, 4, c->visitor_id);
+    bind_text(st, 5, c->status);
+    sqlite3_bind_int(st, 6, c->priority);
+    bind_opt(st, 7, c->department);
+    bind_opt(st, 8, c->assignee);
+    sqlite3_bind_int64(st, 9, c->updated);
+    bind_time(st, 10, c->first_response_at);
+    bind_time(st, 11, c->solved_at);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        rc = db_err(q, err, "update the case");
+    else if (sqlite3_changes(q->db) == 0)
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no case %lld", c->id);
+    if (rc == SN_OK)
+        rc = event_add(q, c->id, ev, err);
+    return tx_end(q, rc, err);
+}
+
+static int sq_case_event_each(
+    struct store *s, long long case_id, store_case_event_fn *fn, void *ctx, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_CASE_EVENT_EACH);
+    int rc = SN_OK, step;
+    sqlite3_bind_int64(st, 1, case_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_case_event ev = {.case_id = sqlite3_column_int64(st, 0),
+                                      .ts = sqlite3_column_int64(st, 1),
+                                      .kind = (const char *)sqlite3_column_text(st, 2),
+                                      .actor = (const char *)sqlite3_column_text(st, 3),
+                                      .detail = (const char *)sqlite3_column_text(st, 4)};
+        if ((rc = fn(ctx, &ev)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(q, err, "list the case events");
+    sqlite3_reset(st);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
+    .case_add = sq_case_add,
+    .case_find = sq_case_find,
+    .case_record = sq_case_record,
+    .case_event_each = sq_case_event_each,
     .att_add = sq_att_add,
     .att_get = sq_att_get,
     .att_count = sq_att_count,

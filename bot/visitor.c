@@ -9,10 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "bot/agent_proto.h"
 #include "bot/agents.h"
+#include "bot/case.h"
+#include "bot/cases.h"
 #include "bot/config.h"
 #include "bot/conv.h"
 #include "bot/convs.h"
@@ -29,6 +32,7 @@
 
 static void typing_to_agent(struct bot_session *s, int on);
 
+_Static_assert(STORE_VISITOR_MAX == BOT_PROTO_VISITOR_MAX + 1, "visitor ids fit the store");
 /* A session's conversation (s->conv) is the server's (srv->convs, bot/convs.h), shared
  * with the visitor's other tabs: attached at hello, detached when the socket goes. */
 
@@ -139,9 +143,17 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
     free(meta);
     if (t->handoff) { /* after the handoff message: an assignment follows it */
         const char *why = bot_queue_offline_reason(s->srv->queue);
+        /* the case first (made, reused or reopened, with why the bot handed off), so that
+         * every frame after this one can name it */
+        struct store_case c = {0};
+        if (bot_cases_handoff(s->srv->store, s->conv->id, s->conv->visitor,
+                              s->srv->cfg->reopen_days, bot_case_handoff_reason(t->intent),
+                              bot_server_now_ms(), &c, &e))
+            sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=handoff err=\"%s\"",
+                   s->conv->id, e.msg);
         if (why) { /* nobody can answer now: the visitor may leave a message */
             size_t n;
-            char *j = bot_proto_offline(why, &n);
+            char *j = bot_proto_offline(why, c.ref, &n);
             bot_session_send(s, j, n);
         }
         bot_queue_enqueue(s->srv->queue, s->conv->id);
@@ -268,6 +280,8 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         bot_session_close(s, 1008);
         return;
     }
+    if (in->visitor[0] && !cv->visitor[0]) /* the first tab's: tabs of one widget share it */
+        snprintf(cv->visitor, sizeof cv->visitor, "%s", in->visitor);
     struct store_profile prof;
     struct bot_proto_welcome w = {
         .token = token,
@@ -431,6 +445,16 @@ static void on_csat(struct bot_session *s, const struct bot_proto_in *in)
     }
     sn_log(SN_LOG_NOTICE, "ws", "event=csat sess=%llu conv=%s rating=%d comment=%d", s->id,
            s->conv->id, in->rating, in->text != NULL);
+    /* on the case's timeline too (the rating of a conversation from before cases has none) */
+    json_t *d = json_pack("{s:i, s:s?}", "rating", in->rating, "comment", in->text);
+    char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    int rc = bot_cases_event(s->srv->store, s->conv->id, BOT_CASE_CSAT, "visitor", NULL, detail,
+                             bot_server_now_ms(), &e);
+    if (rc && rc != SN_ENOTFOUND)
+        sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=csat err=\"%s\"", s->conv->id,
+               e.msg);
+    free(detail);
     char *j = bot_proto_csat_ok(in->rating, &n);
     bot_session_send(s, j, n);
 }
@@ -578,7 +602,12 @@ static void on_leave_message(struct bot_session *s, const struct bot_proto_in *i
     }
     sn_log(SN_LOG_NOTICE, "ws", "event=ticket sess=%llu conv=%s ticket=%lld email=%d", s->id,
            s->conv->id, id, t.email != NULL);
-    char *j = bot_proto_message_left(id, &n);
+    struct store_case c = {0};
+    if (bot_cases_ticket(s->srv->store, s->conv->id, s->conv->visitor, s->srv->cfg->reopen_days, id,
+                         t.created, &c, &e))
+        sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=message_left err=\"%s\"",
+               s->conv->id, e.msg);
+    char *j = bot_proto_message_left(id, c.ref, &n);
     bot_session_send(s, j, n);
     bot_queue_tickets_changed(s->srv->queue);
 }

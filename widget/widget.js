@@ -51,6 +51,7 @@
         ar: {
             dir: 'rtl', open: 'تحدث معنا', close: 'إغلاق المحادثة', title: 'المساعد الآلي',
             bot: 'روبوت', agent: 'موظف', you: 'أنت', human: 'تحدث مع موظف', agentTitle: 'موظف خدمة العملاء',
+            caseRef: 'رقم طلبك',
             placeholder: 'اكتب سؤالك…', send: 'إرسال', input: 'رسالتك',
             typing: 'يكتب…', agentTyping: function (n) { return (n || 'الموظف') + ' يكتب…'; },
             reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
@@ -94,6 +95,7 @@
         en: {
             dir: 'ltr', open: 'Chat with us', close: 'Close chat', title: 'Automated assistant',
             bot: 'Bot', agent: 'Agent', you: 'You', human: 'Talk to a human', agentTitle: 'Customer support agent',
+            caseRef: 'Your case',
             placeholder: 'Type your question…', send: 'Send', input: 'Your message',
             typing: 'typing…', agentTyping: function (n) { return (n || 'The agent') + ' is typing…'; },
             reconnecting: 'Reconnecting…', connecting: 'Connecting…',
@@ -446,6 +448,9 @@
         titles.appendChild(name);
         titles.appendChild(el('span', 'badge who', T.bot));
         titles.appendChild(el('span', 'subtitle', T.title));
+        var cref = el('span', 'caseref', '');
+        cref.hidden = true;
+        titles.appendChild(cref);
         head.appendChild(titles);
         soundBtn = el('button', 'sound');
         soundBtn.type = 'button';
@@ -585,6 +590,26 @@
         for (var j = 0; j < state.pending.length; j++) renderPendingVisitor(state.pending[j]);
         if (state.open) setOpen(true, true);
         else if (state.token) connect();   /* an ongoing conversation: resume it at once */
+    }
+
+    /* ---------- the visitor id ----------
+     * A random id this browser keeps for the site (localStorage, apart from the conversation:
+     * it outlives an expired token), sent in hello, so that a visitor who comes back within
+     * reopen_days reopens their solved case instead of starting a new one (docs/cases.md).
+     * 22 characters of [A-Za-z0-9_-] (132 random bits); none where storage or crypto is off. */
+    var VISITOR_KEY = 'sanad.visitor:' + ORIGIN;
+    function visitorId() {
+        var ok = /^[A-Za-z0-9_-]{16,64}$/, v = null;
+        try { v = area('localStorage').getItem(VISITOR_KEY); } catch (e) { return null; }
+        if (v && ok.test(v)) return v;
+        try {
+            var b = new Uint8Array(22), abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+            window.crypto.getRandomValues(b);
+            v = '';
+            for (var i = 0; i < b.length; i++) v += abc.charAt(b[i] & 63);
+            area('localStorage').setItem(VISITOR_KEY, v);
+            return ok.test(v) ? v : null;
+        } catch (e) { return null; }
     }
 
     /* ---------- unread count and sound ----------
@@ -1165,6 +1190,19 @@
         root.querySelector('.panel').setAttribute('aria-label', human ? T.agentTitle + ': ' + shown : T.title);
     }
     function expectReply() { if (!withAgent) typing(true); }
+    /* The case reference the server names in queue, offline, agent_joined, closed and
+     * message_left (issue 15): shown under the title, so the visitor can quote it. Latin
+     * letters and digits: isolated left to right inside an Arabic line. */
+    function caseRefShow(ref) {
+        if (typeof ref !== 'string' || !/^S-[0-9A-Z]{6}$/.test(ref)) return;
+        var c = root.querySelector('.head .caseref');
+        while (c.firstChild) c.removeChild(c.firstChild);
+        c.appendChild(document.createTextNode(T.caseRef + ' '));
+        var b = el('bdi', 'ref', ref);
+        b.setAttribute('dir', 'ltr');
+        c.appendChild(b);
+        c.hidden = false;
+    }
 
     function typing(on) {
         clearTimeout(typing.timer);
@@ -1295,6 +1333,8 @@
         sock.onopen = function () {
             var hello = { type: 'hello', lang: LANG, last_seq: state.last_seq };
             if (state.token) hello.token = state.token;
+            var vid = visitorId();
+            if (vid) hello.visitor = vid;
             sock.send(JSON.stringify(hello));
         };
         sock.onmessage = function (ev) {
@@ -1418,6 +1458,7 @@
             save();
             break;
         case 'queue':
+            caseRefShow(f.case_ref);
             queuePos = f.position | 0;
             queueEta = f.eta_minutes | 0;
             setQueued(true);
@@ -1428,6 +1469,7 @@
             /* the server also stores a system message saying so (it is in the transcript and
              * in replays): only the queue line goes here, or the notice would show twice */
             setQueued(false);
+            caseRefShow(f.case_ref);
             offlineRetire();
             agentMode(f.type === 'agent_joined',
                       f.agent && typeof f.agent.name === 'string' ? f.agent.name : '');
@@ -1442,10 +1484,12 @@
             break;
         case 'offline':
             offlineReason = f.reason === 'closed_hours' ? 'closed_hours' : 'nobody_online';
+            caseRefShow(f.case_ref);
             setQueued(true);
             offlineBox();
             break;
         case 'message_left':
+            caseRefShow(f.case_ref);
             offlineDone(f.ticket);
             break;
         case 'typing':

@@ -249,6 +249,46 @@ static void encoders(void **state)
     free(s);
 }
 
+/* issue 15: the case reference in the visitor's queue, agent_joined and closed frames, the
+ * agent's assigned and chats items; left out when there is none */
+static void case_refs(void **state)
+{
+    (void)state;
+    char *s = bot_agent_proto_visitor_queue(2, 5, "S-7K3M9Q", NULL);
+    assert_string_equal(
+        s, "{\"type\":\"queue\",\"position\":2,\"eta_minutes\":5,\"case_ref\":\"S-7K3M9Q\"}");
+    free(s);
+    s = bot_agent_proto_visitor_queue(1, 1, NULL, NULL);
+    assert_string_equal(s, "{\"type\":\"queue\",\"position\":1,\"eta_minutes\":1}");
+    free(s);
+    s = bot_agent_proto_visitor_joined("أمل", "S-7K3M9Q", NULL);
+    assert_string_equal(
+        s, "{\"type\":\"agent_joined\",\"agent\":{\"name\":\"أمل\"},\"case_ref\":\"S-7K3M9Q\"}");
+    free(s);
+    s = bot_agent_proto_visitor_closed("resolved", "", NULL);
+    assert_string_equal(s, "{\"type\":\"closed\",\"resolution\":\"resolved\"}");
+    free(s);
+    s = bot_agent_proto_visitor_closed("spam", "S-000000", NULL);
+    assert_non_null(strstr(s, "\"case_ref\":\"S-000000\""));
+    free(s);
+    s = bot_agent_proto_assigned_visitor("c_1", "ar", "auto", NULL, NULL, NULL, "S-7K3M9Q", NULL);
+    assert_string_equal(s, "{\"type\":\"assigned\",\"conversation\":\"c_1\",\"lang\":\"ar\","
+                           "\"by\":\"auto\",\"case_ref\":\"S-7K3M9Q\"}");
+    free(s);
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("chats");
+    bot_agent_proto_list_chat_case(l, "S-AAAAAA"); /* no item yet: nothing */
+    bot_agent_proto_list_chat_item(l, "c_1", "ar", "agent");
+    bot_agent_proto_list_chat_case(l, "S-7K3M9Q");
+    bot_agent_proto_list_chat_item(l, "c_2", "en", "agent");
+    bot_agent_proto_list_chat_case(l, "");
+    s = bot_agent_proto_list_finish(l, NULL);
+    assert_string_equal(s,
+                        "{\"type\":\"chats\",\"items\":[{\"conversation\":\"c_1\",\"lang\":"
+                        "\"ar\",\"state\":\"agent\",\"case_ref\":\"S-7K3M9Q\"},{\"conversation\":"
+                        "\"c_2\",\"lang\":\"en\",\"state\":\"agent\"}]}");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +296,7 @@ int main(void)
         cmocka_unit_test(reply_decoded),
         cmocka_unit_test(transfer_note_decoded),
         cmocka_unit_test(encoders),
+        cmocka_unit_test(case_refs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

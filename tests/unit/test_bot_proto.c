@@ -25,6 +25,36 @@ static int decode(const char *s, struct bot_proto_in *in)
     return e.detail;
 }
 
+/* hello's visitor id is copied as sent; the case_ref of the visitor frames (issue 15) is there
+ * when given and left out when NULL or "" */
+static void cases_fields(void **state)
+{
+    (void)state;
+    struct bot_proto_in in;
+    assert_int_equal(decode("{\"type\":\"hello\",\"visitor\":\"Ab_-0123456789xyz\"}", &in),
+                     BOT_PROTO_OK);
+    assert_string_equal(in.visitor, "Ab_-0123456789xyz");
+    bot_proto_in_fini(&in);
+    assert_int_equal(decode("{\"type\":\"hello\"}", &in), BOT_PROTO_OK);
+    assert_string_equal(in.visitor, "");
+    bot_proto_in_fini(&in);
+    size_t n;
+    char *j = bot_proto_offline("nobody_online", "S-7K3M9Q", &n);
+    assert_string_equal(
+        j, "{\"type\":\"offline\",\"reason\":\"nobody_online\",\"case_ref\":\"S-7K3M9Q\"}");
+    assert_int_equal(n, strlen(j));
+    free(j);
+    j = bot_proto_offline("closed_hours", "", NULL);
+    assert_string_equal(j, "{\"type\":\"offline\",\"reason\":\"closed_hours\"}");
+    free(j);
+    j = bot_proto_message_left(7, "S-7K3M9Q", NULL);
+    assert_string_equal(j, "{\"type\":\"message_left\",\"ticket\":7,\"case_ref\":\"S-7K3M9Q\"}");
+    free(j);
+    j = bot_proto_message_left(8, NULL, NULL);
+    assert_string_equal(j, "{\"type\":\"message_left\",\"ticket\":8}");
+    free(j);
+}
+
 /* profile: the pre-chat form's answers (the shape; the form's own rules are bot/visitor.c's) */
 static void profile_frames(void **state)
 {
@@ -115,6 +145,24 @@ static void codes(void **state)
         {"{\"type\":\"hello\",\"last_seq\":-1}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"hello\",\"last_seq\":1.5}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"hello\",\"token\":7}", BOT_PROTO_BAD_FIELD},
+        /* hello's visitor id (issue 15): 16..64 of [A-Za-z0-9_-], a string or null */
+        {"{\"type\":\"hello\",\"visitor\":\"aaaaaaaaaaaaaaa\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":"
+         "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":\"aaaaaaaaaaaaaaa!\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":\"aaaaaaaaaaaaaaa\\u00e9\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":\"aaaaaaaa aaaaaaaa\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":\"aaaaaaaaaaaaaaa\\u0000a\"}", BOT_PROTO_BAD_JSON},
+        {"{\"type\":\"hello\",\"visitor\":1234567890123456}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":[\"aaaaaaaaaaaaaaaa\"]}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":true}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":\"' OR 1=1 --aaaaaa\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"hello\",\"visitor\":null}", BOT_PROTO_OK},
+        {"{\"type\":\"hello\",\"visitor\":\"0123456789_-abcd\"}", BOT_PROTO_OK},
+        {"{\"type\":\"hello\",\"visitor\":"
+         "\"ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ\"}",
+         BOT_PROTO_OK},
         {"{\"type\":\"message\",\"text\":\"hi\"}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"message\",\"text\":\"hi\",\"client_id\":\"a/b\"}", BOT_PROTO_BAD_FIELD},
         {"{\"type\":\"message\",\"text\":\" \\t\\n\",\"client_id\":\"a\"}", BOT_PROTO_EMPTY},
@@ -373,6 +421,7 @@ int main(void)
         cmocka_unit_test(message_trimmed_and_counted),
         cmocka_unit_test(error_keeps_client_id),
         cmocka_unit_test(encoders),
+        cmocka_unit_test(cases_fields),
         cmocka_unit_test(attachment_message),
         cmocka_unit_test(stored_messages),
     };

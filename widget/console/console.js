@@ -315,6 +315,11 @@
     function setVisitor(id, v) {
         if (v && typeof v === 'object' && chats[id]) chats[id].visitor = v;
     }
+    /* The chat's case reference (issue 15, docs/cases.md), sent with `assigned` and each
+     * `chats` item: what the visitor quotes, shown in the chat header. */
+    function setCaseRef(id, ref) {
+        if (typeof ref === 'string' && /^S-[0-9A-Z]{6}$/.test(ref) && chats[id]) chats[id].caseRef = ref;
+    }
     function visitorLine(c) {
         var v = c.visitor, parts = [];
         if (!v) return '';
@@ -368,7 +373,7 @@
         case 'chats': {
             var items = Array.isArray(f.items) ? f.items : [], keep = {};
             items.forEach(function (it) {
-                if (it && typeof it.conversation === 'string') { chat(it.conversation, it.lang).closed = false; keep[it.conversation] = 1; setVisitor(it.conversation, it.visitor); }
+                if (it && typeof it.conversation === 'string') { chat(it.conversation, it.lang).closed = false; keep[it.conversation] = 1; setVisitor(it.conversation, it.visitor); setCaseRef(it.conversation, it.case_ref); }
             });
             /* a chat closed here stays visible while it is selected */
             order = order.filter(function (id) {
@@ -386,6 +391,7 @@
             if (typeof f.conversation !== 'string') break;
             var ca = chat(f.conversation, f.lang);
             setVisitor(f.conversation, f.visitor);
+            setCaseRef(f.conversation, f.case_ref);
             ca.closed = false; /* a conversation closed earlier can come back after a new handoff */
             ca.resolution = null;
             ca.transfer = f.by === 'transfer' && f.from && typeof f.from === 'object'
@@ -779,6 +785,21 @@
         }
         vl.textContent = visitorLine(c);
         show(vl, !!vl.textContent);
+        var cr = $('chat-case');
+        if (!cr) { /* the case reference, beside the title (Latin letters and digits: ltr) */
+            cr = document.createElement('span');
+            cr.id = 'chat-case';
+            cr.className = 'chat-case';
+            $('chat-title').insertAdjacentElement('afterend', cr);
+        }
+        clear(cr);
+        if (c.caseRef) {
+            cr.appendChild(document.createTextNode(T.caseRef + ' '));
+            var code = el('bdi', 'ref id', c.caseRef); /* an id: data, not a label */
+            code.setAttribute('dir', 'ltr');
+            cr.appendChild(code);
+        }
+        show(cr, !!c.caseRef);
         var log = $('transcript');
         var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
         clear(log);

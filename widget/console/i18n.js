@@ -119,6 +119,7 @@
                 other: 'تعذر الدخول (الرمز {code}).'
             },
             visitorTyping: 'الزائر يكتب…', seen: 'قرأها الزائر',
+            caseRef: 'رقم الطلب',
             attachButton: '📎 إرفاق صورة أو ملف بي دي إف',
             attach: {
                 413: 'الملف أكبر من الحد المسموح.', 415: 'نوع الملف غير مقبول: صورة (PNG أو JPEG أو GIF أو WebP) أو ملف PDF فقط.',
@@ -238,6 +239,7 @@
                 other: 'Could not sign in (code {code}).'
             },
             visitorTyping: 'Visitor is typing…', seen: 'Seen by the visitor',
+            caseRef: 'Case',
             attachButton: '📎 Attach an image or a PDF',
             attach: {
                 413: 'The file is larger than allowed.', 415: 'That file type is not accepted: images (PNG, JPEG, GIF or WebP) or PDF only.',

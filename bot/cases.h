@@ -1,0 +1,63 @@
+/* The cases of conversations (bot/case.h) kept in the store (bot/store.h): which case a
+ * handoff or a left message belongs to (the conversation's open one, the visitor's solved
+ * one reopened within reopen_days, or a new one), and every later event applied through the
+ * case table and appended to the timeline in the same transaction. Called by the queue's one
+ * move path (bot_queue_moved) and by the few visitor and agent actions that are not moves
+ * (replies, notes, visitor messages, ratings). No sockets, no clock (now is passed in); the
+ * random bytes of a new reference come from libsodium. Not thread-safe (the loop's store). */
+#ifndef SANAD_BOT_CASES_H
+#define SANAD_BOT_CASES_H
+
+#include "bot/case.h"
+#include "bot/store.h"
+
+#define BOT_CASES_ACTOR_MAX (STORE_LOGIN_MAX + 6) /* "agent:" + login */
+
+/* The case a handoff of conversation conv belongs to, into *out (NULL: not wanted): its
+ * open case; else, when the newest case of the visitor (visitor: its widget id, "" or NULL
+ * for none), or else of conv, was solved less than reopen_days ago, that one reopened (same
+ * reference; event reopened; it now belongs to conv); else a new one (event created).
+ * With reason (bot_case_handoff_reason) a handoff event {"reason"} follows, by the visitor.
+ * SN_OK, SN_EDB (err set; nothing written). */
+int bot_cases_handoff(struct store *st,
+                      const char *conv,
+                      const char *visitor,
+                      int reopen_days,
+                      const char *reason,
+                      long long now,
+                      struct store_case *out,
+                      struct sn_err *err);
+
+/* Ticket ticket, left in conv, belongs to the case a handoff would give (above, no
+ * reason): the case takes its id and records message_left {"ticket"}. *out as above. */
+int bot_cases_ticket(struct store *st,
+                     const char *conv,
+                     const char *visitor,
+                     int reopen_days,
+                     long long ticket,
+                     long long now,
+                     struct store_case *out,
+                     struct sn_err *err);
+
+/* Event ev on conv's newest case, by actor ("bot", "visitor", "agent:<login>", "system"),
+ * with detail (a JSON object as text, or NULL): the status the table gives, the assignee
+ * (NULL: unchanged), first_response_at at the first agent reply, solved_at at a solve.
+ * SN_OK; SN_ENOTFOUND when conv has no case (never handed off, or from before cases);
+ * SN_ECONFLICT when the table refuses ev from the case's status (nothing written); SN_EDB. */
+int bot_cases_event(struct store *st,
+                    const char *conv,
+                    enum bot_case_event ev,
+                    const char *actor,
+                    const char *assignee,
+                    const char *detail,
+                    long long now,
+                    struct sn_err *err);
+
+/* The reference of conv's newest case into ref, "" when it has none (or the store cannot
+ * say: a frame then goes without it). */
+void bot_cases_ref(struct store *st, const char *conv, char ref[STORE_CASE_REF_MAX]);
+
+/* "agent:<login>" into out (BOT_CASES_ACTOR_MAX). Returns out. */
+char *bot_cases_agent_actor(const char *login, char out[BOT_CASES_ACTOR_MAX]);
+
+#endif
