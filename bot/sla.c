@@ -67,6 +67,16 @@ static int word(const char *s, size_t n, char *out, size_t cap)
     return 0;
 }
 
+/* src into dst[BOT_SLA_NAME_MAX + 1] when it fits (callers checked it with name_ok). */
+static void copy_name(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n > BOT_SLA_NAME_MAX)
+        n = BOT_SLA_NAME_MAX;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 /* An id of a category or department: 1..64 of [a-z0-9_-] (what the config's lists use). */
 static int name_ok(const char *s)
 {
@@ -119,7 +129,7 @@ static int prio_entry(void *ctx, const char *e)
         x->when = BOT_PRIO_WHEN_CATEGORY;
         if (!name_ok(lhs + 9))
             return -1;
-        snprintf(x->arg, sizeof x->arg, "%s", lhs + 9);
+        copy_name(x->arg, lhs + 9);
     } else if (!strcmp(lhs, "repeat")) {
         x->when = BOT_PRIO_WHEN_REPEAT;
     } else if (!strcmp(lhs, "breach")) {
@@ -193,7 +203,7 @@ static int sla_entry(void *ctx, const char *e)
     if (strcmp(head, "*")) {
         if (!name_ok(head))
             return -1;
-        snprintf(x.dept, sizeof x.dept, "%s", head);
+        copy_name(x.dept, head);
     }
     if (strcmp(slash + 1, "*") && (x.prio = bot_priority_parse(slash + 1)) < 0)
         return -1;
