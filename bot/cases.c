@@ -39,6 +39,7 @@ static char *detail_int(const char *key, long long value)
 static int create(struct store *st,
                   const char *conv,
                   const char *visitor,
+                  const struct bot_cases_route *route,
                   long long now,
                   struct store_case *c,
                   struct sn_err *err)
@@ -50,6 +51,9 @@ static int create(struct store *st,
     snprintf(c->conv_id, sizeof c->conv_id, "%s", conv);
     snprintf(c->visitor_id, sizeof c->visitor_id, "%s", visitor ? visitor : "");
     snprintf(c->status, sizeof c->status, "%s", bot_case_status_name(BOT_CASE_NEW));
+    c->priority = route ? route->priority : BOT_PRIO_NORMAL;
+    if (route && route->department)
+        snprintf(c->department, sizeof c->department, "%s", route->department);
     c->created = c->updated = now;
     for (int i = 0; i < REF_TRIES && rc == SN_ECONFLICT; i++) {
         unsigned char rnd[BOT_CASE_REF_BYTES];
@@ -104,6 +108,7 @@ static int case_for(struct store *st,
                     const char *conv,
                     const char *visitor,
                     int reopen_days,
+                    const struct bot_cases_route *route,
                     long long now,
                     struct store_case *c,
                     struct sn_err *err)
@@ -136,7 +141,7 @@ static int case_for(struct store *st,
             *c = last;
         return rc;
     }
-    return create(st, conv, visitor, now, c, err);
+    return create(st, conv, visitor, route, now, c, err);
 }
 
 int bot_cases_handoff(struct store *st,
@@ -144,12 +149,13 @@ int bot_cases_handoff(struct store *st,
                       const char *visitor,
                       int reopen_days,
                       const char *reason,
+                      const struct bot_cases_route *route,
                       long long now,
                       struct store_case *out,
                       struct sn_err *err)
 {
     struct store_case c;
-    int rc = case_for(st, conv, visitor, reopen_days, now, &c, err);
+    int rc = case_for(st, conv, visitor, reopen_days, route, now, &c, err);
     if (rc == SN_OK && reason) {
         char *d = detail_str("reason", reason);
         rc = apply(st, &c, BOT_CASE_HANDOFF, "visitor", NULL, d, now, err);
@@ -170,7 +176,7 @@ int bot_cases_ticket(struct store *st,
                      struct sn_err *err)
 {
     struct store_case c;
-    int rc = case_for(st, conv, visitor, reopen_days, now, &c, err);
+    int rc = case_for(st, conv, visitor, reopen_days, NULL, now, &c, err);
     if (rc == SN_OK) {
         char *d = detail_int("ticket", ticket);
         c.ticket_id = ticket;

@@ -9,9 +9,17 @@
 #define SANAD_BOT_CASES_H
 
 #include "bot/case.h"
+#include "bot/sla.h"
 #include "bot/store.h"
 
 #define BOT_CASES_ACTOR_MAX (STORE_LOGIN_MAX + 6) /* "agent:" + login */
+
+/* How a new case is routed (docs/cases.md): its department (NULL: none) and priority
+ * (enum bot_priority, bot/sla.h). A reused or reopened case keeps its own. */
+struct bot_cases_route {
+    const char *department;
+    int priority;
+};
 
 /* The case a handoff of conversation conv belongs to, into *out (NULL: not wanted): its
  * open case; else, when the newest case of the visitor (visitor: its widget id, "" or NULL
@@ -24,6 +32,7 @@ int bot_cases_handoff(struct store *st,
                       const char *visitor,
                       int reopen_days,
                       const char *reason,
+                      const struct bot_cases_route *route,
                       long long now,
                       struct store_case *out,
                       struct sn_err *err);

@@ -32,7 +32,8 @@ enum {
     T_SMTPTLS,
     T_LABEL,
     T_PRECHAT,
-    T_DEPTS
+    T_DEPTS,
+    T_POLICY /* text parsed by a policy module (policies[] below) */
 };
 
 /* K_RESTART: read once at startup (sockets, files, the lws context, threads); a reload
@@ -84,6 +85,16 @@ static const struct key keys[] = {
     {"departments", T_DEPTS, 0, OFF(depts), "none", 0, 0,
      "the departments the pre-chat form offers, id:Arabic label:English label, comma-separated, "
      "e.g. 'billing:الفواتير:Billing, tech:الدعم الفني:Technical support'"},
+    {"category_departments", T_POLICY, 0, OFF(category_departments_text), "none", 0, 0,
+     "the department of a case from the category of the entries the bot matched, e.g. "
+     "'billing=billing, orders=orders, *=general' (* the fallback)"},
+    {"department_agents", T_POLICY, 0, OFF(department_agents_text), "none", 0, 0,
+     "who works in which department, e.g. 'billing: amal omar; tech: sara'"},
+    {"priority_rules", T_POLICY, 0, OFF(priority_rules_text), "none", 0, 0,
+     "what raises a case's priority, e.g. 'category:billing=high, repeat=high, breach=raise'"},
+    {"sla", T_POLICY, 0, OFF(sla_text), "none", 0, 0,
+     "time targets per department and priority, e.g. 'billing/high first=5m resolve=4h; "
+     "*/* first=30m resolve=1d'"},
     {"help_contact", T_STR, 0, OFF(help_contact), NULL, 0, 0,
      "contact line at the end of every help center article (phone, email, hours)"},
     {"allowed_origins", T_ORIGINS, 0, OFF(origins), NULL, 0, 0,
@@ -389,6 +400,86 @@ out:
 }
 
 /* "id:Arabic label:English label, …" or "none". All or nothing: c is unchanged on error. */
+/* The keys whose text a policy module parses into a struct of the config: the parser, and
+ * where its result goes. */
+static int p_deptmap(const char *s, void *out, struct sn_err *e)
+{
+    return bot_dept_map_parse(s, out, e);
+}
+static int p_deptagents(const char *s, void *out, struct sn_err *e)
+{
+    return bot_dept_agents_parse(s, out, e);
+}
+static int p_prio(const char *s, void *out, struct sn_err *e)
+{
+    return bot_prio_rules_parse(s, out, e);
+}
+static int p_sla(const char *s, void *out, struct sn_err *e)
+{
+    return bot_sla_parse(s, out, e);
+}
+static const struct policy {
+    size_t text_off; /* the key's text (its table row's off) */
+    int (*parse)(const char *s, void *out, struct sn_err *err);
+    size_t off, size; /* the parsed struct */
+} policies[] = {
+    {OFF(category_departments_text), p_deptmap, OFF(dept_map), sizeof(struct bot_dept_map)},
+    {OFF(department_agents_text), p_deptagents, OFF(dept_agents), sizeof(struct bot_dept_agents)},
+    {OFF(priority_rules_text), p_prio, OFF(prio_rules), sizeof(struct bot_prio_rules)},
+    {OFF(sla_text), p_sla, OFF(sla), sizeof(struct bot_sla)},
+};
+
+static const struct policy *policy_of(const struct key *k)
+{
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
+        if (policies[i].text_off == k->off)
+            return &policies[i];
+    return NULL;
+}
+
+/* Parses v into a scratch struct first: a refused text changes nothing. */
+static int
+parse_policy(struct bot_config *c, const struct key *k, const char *v, struct sn_err *err)
+{
+    const struct policy *p = policy_of(k);
+    void *tmp = calloc(1, p->size);
+    if (!tmp)
+        return sn_err_set(err, SN_EIO, "%s: out of memory", k->name);
+    int rc = p->parse(v, tmp, err);
+    if (rc == SN_OK) {
+        memcpy((char *)c + p->off, tmp, p->size);
+        char **t = (char **)(void *)((char *)c + k->off);
+        free(*t);
+        *t = strcmp(v, "none") ? sn_xstrdup(v) : NULL;
+    }
+    free(tmp);
+    return rc;
+}
+
+/* Every department the routing keys name must be one of `departments` (a typo would route
+ * cases to a department nobody has). */
+static int routing_check(const struct bot_config *c, struct sn_err *err)
+{
+    const char *bad = NULL, *key = NULL;
+    for (int i = 0; !bad && i < c->dept_map.n; i++)
+        if (!bot_config_dept_find(c, c->dept_map.v[i].dept))
+            bad = c->dept_map.v[i].dept, key = "category_departments";
+    if (!bad && c->dept_map.fallback[0] && !bot_config_dept_find(c, c->dept_map.fallback))
+        bad = c->dept_map.fallback, key = "category_departments";
+    for (int i = 0; !bad && i < c->dept_agents.n; i++)
+        if (!bot_config_dept_find(c, c->dept_agents.v[i].dept))
+            bad = c->dept_agents.v[i].dept, key = "department_agents";
+    for (int i = 0; !bad && i < c->sla.n; i++)
+        if (c->sla.v[i].dept[0] && !bot_config_dept_find(c, c->sla.v[i].dept))
+            bad = c->sla.v[i].dept, key = "sla";
+    if (bad)
+        return sn_err_set(err, SN_EINVAL,
+                          "%s names the department '%s', which departments does "
+                          "not list",
+                          key, bad);
+    return SN_OK;
+}
+
 static int parse_depts(struct bot_config *c, const char *v, const char *key, struct sn_err *err)
 {
     struct bot_config_depts d;
@@ -510,6 +601,8 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
         return parse_prechat(c, v, k->name, err);
     case T_DEPTS:
         return parse_depts(c, v, k->name, err);
+    case T_POLICY:
+        return parse_policy(c, k, v, err);
     case T_LABEL: {
         char **p = (char **)base;
         const char *why = *v ? label_problem(v, strlen(v)) : NULL;
@@ -623,7 +716,8 @@ void bot_config_fini(struct bot_config *c)
     if (!c)
         return;
     for (size_t i = 0; i < NKEYS; i++)
-        if (keys[i].type == T_STR || keys[i].type == T_TZ || keys[i].type == T_LABEL) {
+        if (keys[i].type == T_STR || keys[i].type == T_TZ || keys[i].type == T_LABEL ||
+            keys[i].type == T_POLICY) {
             char **p = (char **)((char *)c + keys[i].off);
             free(*p);
             *p = NULL;
@@ -702,6 +796,11 @@ static char *format_key(const struct bot_config *c, const struct key *k)
                               c->prechat_required & (1u << i) ? "*" : "");
         if (!c->prechat)
             sn_buf_printf(&b, "none");
+        break;
+    }
+    case T_POLICY: {
+        const char *t = *(char *const *)(const void *)base;
+        sn_buf_printf(&b, "%s", t ? t : "none");
         break;
     }
     case T_DEPTS:
@@ -786,6 +885,14 @@ static void move_key(struct bot_config *dst, struct bot_config *src, const struc
     case T_DEPTS:
         dst->depts = src->depts;
         break;
+    case T_POLICY: {
+        const struct policy *p = policy_of(k);
+        char *t = *(char **)(void *)d;
+        *(char **)(void *)d = *(char **)(void *)s;
+        *(char **)(void *)s = t;
+        memcpy((char *)dst + p->off, (char *)src + p->off, p->size);
+        break;
+    }
     case T_HOURS:
         dst->hours_set = src->hours_set;
         memcpy(dst->nwin, src->nwin, sizeof dst->nwin);
@@ -929,6 +1036,8 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
     if ((c->prechat & BOT_PRECHAT_DEPARTMENT) && !c->depts.n)
         return sn_err_set(err, SN_EINVAL,
                           "prechat asks for a department but departments lists none");
+    if (routing_check(c, err))
+        return err ? err->code : SN_EINVAL;
     if (c->suggest_precision > c->answer_precision)
         return sn_err_set(err, SN_EINVAL, "suggest_precision must not exceed answer_precision");
     return SN_OK;
@@ -940,7 +1049,7 @@ void bot_config_print_visitor(const struct bot_config *c, void *fp)
     fprintf(f, "bot_name ar=%s en=%s\n", bot_config_bot_name(c, "ar"),
             bot_config_bot_name(c, "en"));
     for (size_t i = 0; i < NKEYS; i++)
-        if (keys[i].type == T_PRECHAT || keys[i].type == T_DEPTS) {
+        if (keys[i].type == T_PRECHAT || keys[i].type == T_DEPTS || keys[i].type == T_POLICY) {
             char *v = format_key(c, &keys[i]);
             fprintf(f, "%s %s\n", keys[i].name, v);
             free(v);

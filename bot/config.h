@@ -4,6 +4,8 @@
 #ifndef SANAD_BOT_CONFIG_H
 #define SANAD_BOT_CONFIG_H
 
+#include "bot/dept.h"
+#include "bot/sla.h"
 #include "kb/base.h"
 
 #define BOT_CONFIG_MAX_ORIGINS 32 /* entries of a list key (allowed_origins, server_names) */
@@ -51,6 +53,13 @@ struct bot_config {
     unsigned prechat;                /* enum bot_prechat_field bits the form asks; 0: no form */
     unsigned prechat_required;       /* those of them the visitor must fill in */
     struct bot_config_depts depts;   /* departments */
+    /* routing of cases (issue 15, docs/cases.md): each key's text, kept for printing, and
+     * what it parses to (bot/dept.h, bot/sla.h) */
+    char *category_departments_text, *department_agents_text, *priority_rules_text, *sla_text;
+    struct bot_dept_map dept_map;
+    struct bot_dept_agents dept_agents;
+    struct bot_prio_rules prio_rules;
+    struct bot_sla sla;
     char *help_contact; /* the help center's contact line (docs/help-center.md); NULL: none */
     struct bot_config_list origins;      /* allowed_origins besides the server's own, lower case */
     struct bot_config_list server_names; /* host names the server answers to (none: any) */

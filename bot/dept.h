@@ -9,8 +9,8 @@
 
 #define BOT_DEPT_ID_MAX     64 /* bytes of a category or department id, or a login */
 #define BOT_DEPT_MAP_MAX    64 /* entries of category_departments */
-#define BOT_DEPT_AGENTS_MAX 32 /* departments in department_agents */
-#define BOT_DEPT_LOGINS_MAX 64 /* logins per department */
+#define BOT_DEPT_AGENTS_MAX 16 /* departments in department_agents */
+#define BOT_DEPT_LOGINS_MAX 32 /* logins per department */
 
 struct bot_dept_map {
     struct {

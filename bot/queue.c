@@ -175,7 +175,7 @@ static void case_moved(struct bot_server *srv, const struct bot_conv_move *mv)
         return;
     if (mv->ev == BOT_CONV_HANDOFF || mv->ev == BOT_CONV_REQUEUE)
         rc = bot_cases_handoff(srv->store, mv->conv, visitor_of(srv, mv->conv),
-                               srv->cfg->reopen_days, NULL, mv->now, NULL, &e);
+                               srv->cfg->reopen_days, NULL, NULL, mv->now, NULL, &e);
     enum bot_case_event ev = mv->ev == BOT_CONV_CLOSE
                                  ? bot_case_close_event(mv->resolution)
                                  : (enum bot_case_event)(case_of_move[mv->ev].ev - 1);
@@ -470,7 +470,7 @@ static int load_one(void *ctx, const struct store_route *r)
     struct sn_err e = {0};
     bot_route_push(q->route, r->id, r->lang, r->queued_at, r->last_text, 0);
     /* queued by a binary from before cases: its case is made now (a read for the others) */
-    if (bot_cases_handoff(q->srv->store, r->id, NULL, q->srv->cfg->reopen_days, NULL,
+    if (bot_cases_handoff(q->srv->store, r->id, NULL, q->srv->cfg->reopen_days, NULL, NULL,
                           bot_server_now_ms(), NULL, &e))
         sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=load err=\"%s\"", r->id, e.msg);
     return 0;

@@ -28,6 +28,7 @@
 #include "bot/store.h"
 #include "bot/transcript.h"
 #include "bot/typing.h"
+#include "kb/entry.h"
 #include "kb/kb.h"
 
 static void typing_to_agent(struct bot_session *s, int on);
@@ -110,6 +111,52 @@ static int save_conv(struct bot_session *s)
 
 /* Stores a bot turn as the next message and queues it (unless replaying, where the replay
  * will carry it). latency_us < 0: not an answer (no log line). */
+
+/* What routes a new case (docs/cases.md): the department the visitor chose in the pre-chat
+ * form, else the one category_departments gives the category of the entries the bot matched
+ * last (its answer, else its suggestions), else the fallback; the priority from
+ * priority_rules, with a repeat contact when the visitor's newest case is from another
+ * conversation of the last 7 days. rf holds the strings route points into. */
+#define REPEAT_WINDOW_MS (7LL * 86400 * 1000)
+struct route_facts {
+    char choice[STORE_PROFILE_DEPT_MAX + 1];
+    char category[BOT_MAX_SUGGESTIONS + 1][BOT_DEPT_ID_MAX + 1];
+    int ncat;
+};
+static void route_of(struct bot_session *s, struct route_facts *rf, struct bot_cases_route *out)
+{
+    const struct bot_config *cfg = s->srv->cfg;
+    const struct bot_dialogue *d = &s->conv->dlg;
+    const char *ids[BOT_MAX_SUGGESTIONS + 1];
+    const char *cats[BOT_MAX_SUGGESTIONS + 1];
+    struct store_profile p;
+    struct store_case last;
+    int n = 0;
+    memset(rf, 0, sizeof *rf);
+    if (store_profile_get(s->srv->store, s->conv->id, &p, NULL) == SN_OK)
+        snprintf(rf->choice, sizeof rf->choice, "%s", p.department);
+    if (d->last_kb_id[0])
+        ids[n++] = d->last_kb_id;
+    for (int i = 0; i < d->nsugg && i < BOT_MAX_SUGGESTIONS; i++)
+        ids[n++] = d->sugg_ids[i];
+    for (int i = 0; i < n; i++) {
+        struct kb_entry *en = kb_entry_get(s->srv->kb, ids[i], NULL);
+        if (en && en->category && *en->category)
+            snprintf(rf->category[rf->ncat], sizeof rf->category[0], "%s", en->category),
+                cats[rf->ncat] = rf->category[rf->ncat], rf->ncat++;
+        kb_entry_free(en);
+    }
+    long long now = bot_server_now_ms();
+    int repeat = s->conv->visitor[0] &&
+                 store_case_find(s->srv->store, STORE_CASE_BY_VISITOR, s->conv->visitor, &last,
+                                 NULL) == SN_OK &&
+                 strcmp(last.conv_id, s->conv->id) && now - last.created < REPEAT_WINDOW_MS;
+    out->department =
+        bot_dept_choose(&cfg->dept_map, rf->choice[0] ? rf->choice : NULL, cats, rf->ncat);
+    struct bot_prio_facts f = {rf->ncat ? rf->category[0] : NULL, repeat, 0};
+    out->priority = bot_prio_decide(&cfg->prio_rules, &f);
+}
+
 static int store_turn(struct bot_session *s, const struct bot_turn *t, long long t0)
 {
     struct sn_err e = {0};
@@ -146,8 +193,11 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
         /* the case first (made, reused or reopened, with why the bot handed off), so that
          * every frame after this one can name it */
         struct store_case c = {0};
+        struct route_facts rf;
+        struct bot_cases_route route;
+        route_of(s, &rf, &route);
         if (bot_cases_handoff(s->srv->store, s->conv->id, s->conv->visitor,
-                              s->srv->cfg->reopen_days, bot_case_handoff_reason(t->intent),
+                              s->srv->cfg->reopen_days, bot_case_handoff_reason(t->intent), &route,
                               bot_server_now_ms(), &c, &e))
             sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=handoff err=\"%s\"",
                    s->conv->id, e.msg);

@@ -65,7 +65,8 @@ def case_made_at_handoff_with_its_ref_everywhere_and_a_timeline(srv):
     assert REF.match(ref) and by_type["queue"]["case_ref"] == ref, after
     row = _case(srv, ref)
     assert row["conv_id"] == conv and row["visitor_id"] == VISITOR_A and row["status"] == "new", row
-    assert row["priority"] == 0 and row["department"] is None and row["assignee"] is None, row
+    # no routing configured: normal priority (bot/sla.h: 1), no department
+    assert row["priority"] == 1 and row["department"] is None and row["assignee"] is None, row
     # an agent comes: auto routing assigns; the visitor's agent_joined and the agent's
     # assigned and chats carry the same ref
     ag, _, _, _ = agent_ws(srv, "case1")
@@ -317,3 +318,71 @@ def store_v5_gets_cases_tables(srv):
         v.close()
     finally:
         s.stop()
+
+
+ROUTED = dict(CASE_SRV, departments="billing:الفواتير:Billing, tech:الدعم الفني:Technical, general:عام:General",
+              prechat="department", **{"category-departments": "billing=billing, *=general",
+                                       "priority-rules": "category:billing=high, repeat=high"})
+
+
+@test(server=ROUTED)
+def case_department_and_priority_from_what_the_bot_matched(srv):
+    """A new case's department: the visitor's choice, else the matched entries' category
+    (category_departments), else the fallback; its priority from priority_rules (bot/sla.h:
+    0 low, 1 normal, 2 high, 3 urgent)."""
+    # a billing question answered, then a person asked for: billing, high
+    ws = srv.ws()
+    hello(ws, lang="ar", visitor=VISITOR_A)
+    ws.send_json({"type": "profile"})  # the form skipped: no department chosen
+    ws.expect("profile_ok")
+    _, bot = ask(ws, "كيف أدفع فاتورة خطي؟", "q1")
+    assert bot.get("kb_id") == "ar-tel-003", bot
+    ws.send_json({"type": "handoff"})
+    f, _ = until(ws, "queue")
+    row = _case(srv, f["case_ref"])
+    assert row["department"] == "billing" and row["priority"] == 2, row
+    ws.close()
+    # nothing matched: the fallback, normal
+    ws = srv.ws()
+    hello(ws, lang="en", visitor=VISITOR_B)
+    ws.send_json({"type": "handoff"})
+    f, _ = until(ws, "queue")
+    row = _case(srv, f["case_ref"])
+    assert row["department"] == "general" and row["priority"] == 1, row
+    ws.close()
+    # the visitor's choice wins over the category; the same visitor back: a repeat contact
+    ws = srv.ws()
+    hello(ws, lang="ar", visitor=VISITOR_B)
+    ws.send_json({"type": "profile", "department": "tech"})
+    ws.expect("profile_ok")
+    ask(ws, "كيف أدفع فاتورة خطي؟", "q2")
+    ws.send_json({"type": "handoff"})
+    f, _ = until(ws, "queue")
+    row = _case(srv, f["case_ref"])
+    assert row["department"] == "tech" and row["priority"] == 2, row  # billing and repeat: high
+    ws.close()
+
+
+@test()
+def routing_config_is_checked(srv):
+    base = ["--db", srv.kb_db, "--store-db", os.path.join(srv.tmp, "route-cfg.db"), "--check-config",
+            "--departments", "billing:الفواتير:Billing, general:عام:General"]
+    bad = [["--category-departments", "billing=nowhere"],
+           ["--category-departments", "billing=billing, *=nowhere"],
+           ["--category-departments", "billing"],
+           ["--department-agents", "nowhere: amal"],
+           ["--department-agents", "billing amal"],
+           ["--priority-rules", "category:billing=top"],
+           ["--priority-rules", "vip=high"],
+           ["--sla", "nowhere/high first=5m"],
+           ["--sla", "billing/high first=soon"]]
+    for args in bad:
+        p = subprocess.run([srv.sanad, "serve"] + base + args, capture_output=True, timeout=30)
+        assert p.returncode == 2 and p.stderr.strip(), (args, p.returncode, p.stderr)
+    p = subprocess.run([srv.sanad, "serve"] + base + [
+        "--category-departments", "billing=billing, *=general", "--department-agents", "billing: amal omar",
+        "--priority-rules", "category:billing=high, breach=raise", "--sla", "billing/high first=5m; */* resolve=1d"],
+        capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode()
+    assert "category_departments billing=billing, *=general" in out and "sla billing/high first=5m" in out, out

@@ -97,7 +97,7 @@ static void test_handoff_makes_then_reuses(void **state)
     struct store_case c, d;
     struct walk w;
     char ref[BOT_CASE_REF_MAX];
-    assert_int_equal(bot_cases_handoff(f->st, "c_1", VIS_A, 7, "asked", T0 + 1, &c, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_1", VIS_A, 7, "asked", NULL, T0 + 1, &c, &e), SN_OK);
     assert_int_equal(bot_case_ref_parse(c.ref, strlen(c.ref), ref), SN_OK); /* canonical */
     assert_string_equal(ref, c.ref);
     assert_string_equal(c.status, "new");
@@ -116,7 +116,7 @@ static void test_handoff_makes_then_reuses(void **state)
     assert_int_equal(
         bot_cases_event(f->st, "c_1", BOT_CASE_AGENT_REPLIED, "agent:sara", NULL, NULL, T0 + 5, &e),
         SN_OK);
-    assert_int_equal(bot_cases_handoff(f->st, "c_1", VIS_A, 7, NULL, T0 + 6, &d, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_1", VIS_A, 7, NULL, NULL, T0 + 6, &d, &e), SN_OK);
     assert_int_equal(d.id, c.id);
     assert_string_equal(d.ref, c.ref);
     d = by_ref(f->st, c.ref);
@@ -137,7 +137,7 @@ static void test_refused_event_writes_nothing(void **state)
     struct walk w;
     assert_int_equal(bot_cases_event(f->st, "c_2", BOT_CASE_NOTE, "agent:x", NULL, NULL, T0, &e),
                      SN_ENOTFOUND); /* no case yet */
-    assert_int_equal(bot_cases_handoff(f->st, "c_2", NULL, 7, NULL, T0, &c, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_2", NULL, 7, NULL, NULL, T0, &c, &e), SN_OK);
     assert_string_equal(c.visitor_id, "");
     assert_int_equal(
         bot_cases_event(f->st, "c_2", BOT_CASE_SOLVED_EV, "agent:x", "x", NULL, T0 + 10, &e),
@@ -171,13 +171,13 @@ static void test_reopen_by_visitor_within_days_only(void **state)
     struct sn_err e = {0};
     struct store_case a, b, c, d, g;
     struct walk w;
-    assert_int_equal(bot_cases_handoff(f->st, "c_1", VIS_A, 3, "button", T0, &a, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_1", VIS_A, 3, "button", NULL, T0, &a, &e), SN_OK);
     solve(f->st, "c_1", "resolved", T0 + DAY);
     /* another visitor's handoff in another conversation: a new case */
-    assert_int_equal(bot_cases_handoff(f->st, "c_2", VIS_B, 3, "button", T0 + DAY, &b, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_2", VIS_B, 3, "button", NULL, T0 + DAY, &b, &e), SN_OK);
     assert_int_not_equal(b.id, a.id);
     /* the same visitor, a new conversation, 3 days less 1 ms after the solve: reopened */
-    assert_int_equal(bot_cases_handoff(f->st, "c_3", VIS_A, 3, "asked", T0 + 4 * DAY - 1, &c, &e),
+    assert_int_equal(bot_cases_handoff(f->st, "c_3", VIS_A, 3, "asked", NULL, T0 + 4 * DAY - 1, &c, &e),
                      SN_OK);
     assert_int_equal(c.id, a.id);
     assert_string_equal(c.ref, a.ref);
@@ -190,12 +190,12 @@ static void test_reopen_by_visitor_within_days_only(void **state)
         "handoff/visitor@345599999");
     /* solved again; exactly 3 days later: too late, a new case */
     solve(f->st, "c_3", "resolved", T0 + 5 * DAY);
-    assert_int_equal(bot_cases_handoff(f->st, "c_4", VIS_A, 3, NULL, T0 + 8 * DAY, &d, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_4", VIS_A, 3, NULL, NULL, T0 + 8 * DAY, &d, &e), SN_OK);
     assert_int_not_equal(d.id, a.id);
     /* spam is never reopened */
     solve(f->st, "c_4", "spam", T0 + 8 * DAY + 1);
     assert_string_equal(by_ref(f->st, d.ref).status, "closed");
-    assert_int_equal(bot_cases_handoff(f->st, "c_5", VIS_A, 3, NULL, T0 + 8 * DAY + 2, &g, &e),
+    assert_int_equal(bot_cases_handoff(f->st, "c_5", VIS_A, 3, NULL, NULL, T0 + 8 * DAY + 2, &g, &e),
                      SN_OK);
     assert_int_not_equal(g.id, d.id);
     assert_int_not_equal(g.id, a.id);
@@ -203,7 +203,7 @@ static void test_reopen_by_visitor_within_days_only(void **state)
      * reopened, even though it is the conversation's */
     solve(f->st, "c_5", "resolved", T0 + 8 * DAY + 3);
     struct store_case h;
-    assert_int_equal(bot_cases_handoff(f->st, "c_5", VIS_A, 0, NULL, T0 + 8 * DAY + 4, &h, &e),
+    assert_int_equal(bot_cases_handoff(f->st, "c_5", VIS_A, 0, NULL, NULL, T0 + 8 * DAY + 4, &h, &e),
                      SN_OK); /* reopen_days 0: never */
     assert_int_not_equal(h.id, g.id);
 }
@@ -214,9 +214,9 @@ static void test_reopen_by_conversation_without_visitor_id(void **state)
     struct sn_err e = {0};
     struct store_case a, b;
     struct walk w;
-    assert_int_equal(bot_cases_handoff(f->st, "c_1", "", 7, NULL, T0, &a, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_1", "", 7, NULL, NULL, T0, &a, &e), SN_OK);
     solve(f->st, "c_1", "answered", T0 + 1);
-    assert_int_equal(bot_cases_handoff(f->st, "c_1", NULL, 7, "asked", T0 + 2, &b, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_1", NULL, 7, "asked", NULL, T0 + 2, &b, &e), SN_OK);
     assert_int_equal(b.id, a.id);
     assert_string_equal(timeline(f->st, a.id, &w),
                         "created/system@0 solved/agent:s@1 reopened/system@2 handoff/visitor@2");
@@ -228,7 +228,7 @@ static void test_ticket_joins_or_makes(void **state)
     struct sn_err e = {0};
     struct store_case a, b, c;
     struct walk w;
-    assert_int_equal(bot_cases_handoff(f->st, "c_1", VIS_A, 7, "button", T0, &a, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_1", VIS_A, 7, "button", NULL, T0, &a, &e), SN_OK);
     assert_int_equal(bot_cases_ticket(f->st, "c_1", VIS_A, 7, 41, T0 + 1, &b, &e), SN_OK);
     assert_int_equal(b.id, a.id);
     assert_int_equal(b.ticket_id, 41);
@@ -244,7 +244,7 @@ static void test_hostile_keys_are_data(void **state)
     struct sn_err e = {0};
     struct store_case a, x;
     const char *conv = "c_'; DROP TABLE cases;--";
-    assert_int_equal(bot_cases_handoff(f->st, conv, "' OR 1=1 --", 7, "asked", T0, &a, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, conv, "' OR 1=1 --", 7, "asked", NULL, T0, &a, &e), SN_OK);
     assert_string_equal(a.conv_id, conv);
     assert_int_equal(store_case_find(f->st, STORE_CASE_BY_VISITOR, "' OR 1=1 --", &x, &e), SN_OK);
     assert_int_equal(x.id, a.id);
@@ -266,7 +266,7 @@ static void test_duplicate_ref_refused(void **state)
     struct sn_err e = {0};
     struct store_case a, b = {0};
     struct store_case_event ev = {.ts = T0, .kind = "created", .actor = "system"};
-    assert_int_equal(bot_cases_handoff(f->st, "c_1", NULL, 7, NULL, T0, &a, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_1", NULL, 7, NULL, NULL, T0, &a, &e), SN_OK);
     snprintf(b.ref, sizeof b.ref, "%s", a.ref);
     snprintf(b.conv_id, sizeof b.conv_id, "c_2");
     snprintf(b.status, sizeof b.status, "new");
