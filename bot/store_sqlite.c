@@ -497,7 +497,7 @@ static const char *sql[S_COUNT] = {
                       " updated FROM profiles WHERE conv_id = ?1",
     [S_CASE_ADD] = "INSERT INTO cases(ref, conv_id, ticket_id, visitor_id, status, priority,"
                    " department, assignee, created, updated, first_response_at, solved_at)"
-                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?11)",
     [S_CASE_BY_REF] = CASE_COLS " WHERE ref = ?1",
     [S_CASE_BY_CONV] = CASE_COLS " WHERE conv_id = ?1 ORDER BY id DESC LIMIT 1",
     [S_CASE_BY_VISITOR] = CASE_COLS " WHERE visitor_id = ?1 ORDER BY id DESC LIMIT 1",
@@ -1406,6 +1406,22 @@ static int event_add(struct store_sqlite *q,
     return step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the case event");
 }
 
+/* A case's fields as S_CASE_ADD and S_CASE_SET number them alike: ?2 to ?11 (the one written
+ * in one place, so the two statements cannot drift apart). */
+static void bind_case(sqlite3_stmt *st, const struct store_case *c)
+{
+    bind_opt(st, 2, c->conv_id);
+    bind_time(st, 3, c->ticket_id);
+    bind_opt(st, 4, c->visitor_id);
+    bind_text(st, 5, c->status);
+    sqlite3_bind_int(st, 6, c->priority);
+    bind_opt(st, 7, c->department);
+    bind_opt(st, 8, c->assignee);
+    sqlite3_bind_int64(st, 9, c->updated);
+    bind_time(st, 10, c->first_response_at);
+    bind_time(st, 11, c->solved_at);
+}
+
 static int sq_case_add(struct store *s,
                        struct store_case *c,
                        const struct store_case_event *ev,
@@ -1417,17 +1433,8 @@ static int sq_case_add(struct store *s,
         return rc;
     sqlite3_stmt *st = stmt(q, S_CASE_ADD);
     bind_text(st, 1, c->ref);
-    bind_opt(st, 2, c->conv_id);
-    bind_time(st, 3, c->ticket_id);
-    bind_opt(st, 4, c->visitor_id);
-    bind_text(st, 5, c->status);
-    sqlite3_bind_int(st, 6, c->priority);
-    bind_opt(st, 7, c->department);
-    bind_opt(st, 8, c->assignee);
-    sqlite3_bind_int64(st, 9, c->created);
-    sqlite3_bind_int64(st, 10, c->updated);
-    bind_time(st, 11, c->first_response_at);
-    bind_time(st, 12, c->solved_at);
+    bind_case(st, c);
+    sqlite3_bind_int64(st, 12, c->created);
     int step = sqlite3_step(st);
     sqlite3_reset(st);
     if (step == SQLITE_CONSTRAINT && sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_UNIQUE)
@@ -1499,16 +1506,7 @@ static int sq_case_record(struct store *s,
         return rc;
     sqlite3_stmt *st = stmt(q, S_CASE_SET);
     sqlite3_bind_int64(st, 1, c->id);
-    bind_opt(st, 2, c->conv_id);
-    bind_time(st, 3, c->ticket_id);
-    bind_opt(st, 4, c->visitor_id);
-    bind_text(st, 5, c->status);
-    sqlite3_bind_int(st, 6, c->priority);
-    bind_opt(st, 7, c->department);
-    bind_opt(st, 8, c->assignee);
-    sqlite3_bind_int64(st, 9, c->updated);
-    bind_time(st, 10, c->first_response_at);
-    bind_time(st, 11, c->solved_at);
+    bind_case(st, c);
     int step = sqlite3_step(st);
     sqlite3_reset(st);
     if (step != SQLITE_DONE)
