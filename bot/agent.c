@@ -1,5 +1,5 @@
 /* An agent connection's frames: presence, take, reply, note, close, transfer, typing,
- * ping. */
+ * case_reply (bot/casereply.h), ping. */
 #include "bot/agent.h"
 
 #include <stdio.h>
@@ -8,14 +8,15 @@
 
 #include "bot/agent_proto.h"
 #include "bot/agents.h"
+#include "bot/casereply.h"
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
 #include "bot/server.h"
 #include "bot/session.h"
-#include "bot/typing.h"
 #include "bot/store.h"
+#include "bot/typing.h"
 
 void bot_agent_open(struct bot_session *s, const struct bot_user *u, const char *token)
 {
@@ -143,6 +144,9 @@ void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int 
         break;
     case BOT_AGENT_IN_TYPING:
         on_typing(s, &in);
+        break;
+    case BOT_AGENT_IN_CASE_REPLY:
+        bot_casereply_on_frame(s, &in);
         break;
     case BOT_AGENT_IN_TRANSFER:
         if ((rc = bot_queue_transfer(q, s->agent, in.conversation, in.to, in.text, &e)))

@@ -9,12 +9,17 @@
 
 #include <jansson.h>
 
+#include "bot/case.h"
 #include "bot/config.h"
 
 const char *bot_agent_proto_err_name(int code)
 {
     if (code == BOT_AGENT_AT_CAPACITY)
         return "at_capacity";
+    if (code == BOT_AGENT_VISITOR_CONNECTED)
+        return "visitor_connected";
+    if (code == BOT_AGENT_CASE_CLOSED)
+        return "case_closed";
     return bot_proto_err_name(code);
 }
 
@@ -118,6 +123,30 @@ static int dec_typing(json_t *o, int max_text, struct bot_agent_in *in, struct s
     return SN_OK;
 }
 
+/* An answer to a case whose visitor has gone (issue 15): the case by "case" (a reference
+ * as a visitor would type it, bot_case_ref_parse) or the left message by "ticket" (a
+ * positive id), never both; the words (required, bounded as a reply) and a client_id (it is
+ * acknowledged and makes a resend harmless). */
+static int dec_case_reply(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
+{
+    json_t *c = json_object_get(o, "case"), *t = json_object_get(o, "ticket");
+    int has_c = c && !json_is_null(c), has_t = t && !json_is_null(t);
+    if (has_c == has_t)
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "give either case or ticket");
+    if (has_c) {
+        const char *v = json_is_string(c) ? json_string_value(c) : NULL;
+        if (!v || bot_case_ref_parse(v, json_string_length(c), in->case_ref))
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                                    "case must be a case reference, e.g. S-7K3M9Q");
+    } else {
+        if (!json_is_integer(t) || json_integer_value(t) <= 0)
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD, "ticket must be a positive id");
+        in->ticket = (long long)json_integer_value(t);
+    }
+    int rc = id_field(o, "client_id", BOT_PROTO_CLIENT_ID_MAX, in->client_id, err);
+    return rc ? rc : bot_proto_text_field(o, "text", 1, max_text, &in->text, err);
+}
+
 /* The agent's frame types: a new one is a row here and its decoder. */
 static const struct {
     const char *name;
@@ -132,6 +161,7 @@ static const struct {
     {"close", BOT_AGENT_IN_CLOSE, dec_close},
     {"transfer", BOT_AGENT_IN_TRANSFER, dec_transfer},
     {"typing", BOT_AGENT_IN_TYPING, dec_typing},
+    {"case_reply", BOT_AGENT_IN_CASE_REPLY, dec_case_reply},
 };
 
 static int decode_fields(
@@ -352,6 +382,23 @@ void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const stru
     json_array_append_new(l->items, it);
 }
 
+void bot_agent_proto_list_ticket_mail(struct bot_agent_proto_list *l,
+                                      const char *case_ref,
+                                      long long mail_id,
+                                      const char *mail_state,
+                                      const char *error)
+{
+    size_t n = json_array_size(l->items);
+    if (!n)
+        return;
+    json_t *it = json_array_get(l->items, n - 1);
+    bot_proto_set_case_ref(it, case_ref);
+    if (mail_state)
+        json_object_set_new(it, "mail",
+                            json_pack("{s:I, s:s, s:o}", "id", (json_int_t)mail_id, "state",
+                                      mail_state, "error", str_or_null(error)));
+}
+
 void bot_agent_proto_list_canned_item(struct bot_agent_proto_list *l, const struct store_canned *c)
 {
     json_t *it = json_pack("{s:s, s:s, s:s}", "shortcut", c->shortcut ? c->shortcut : "", "lang",
@@ -417,6 +464,55 @@ char *bot_agent_proto_relay(const struct store_msg *m, size_t *len)
     json_t *o = bot_proto_stored_object(m);
     json_object_set_new(o, "conversation", json_string(m->conv_id));
     return bot_proto_dump(o, len);
+}
+
+static json_t *id_or_null(long long id)
+{
+    return id > 0 ? json_integer((json_int_t)id) : json_null();
+}
+
+char *bot_agent_proto_case_replied(const char *client_id,
+                                   const char *case_ref,
+                                   long long ticket,
+                                   const char *conv,
+                                   long long seq,
+                                   const char *email,
+                                   long long mail_id,
+                                   size_t *len)
+{
+    return bot_proto_dump(json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:s, s:o}", "type",
+                                    "case_replied", "client_id", client_id, "case_ref", case_ref,
+                                    "ticket", id_or_null(ticket), "conversation", conv, "seq",
+                                    (json_int_t)seq, "email", email, "mail", id_or_null(mail_id)),
+                          len);
+}
+
+char *bot_agent_proto_case_mail(const char *case_ref,
+                                long long ticket,
+                                long long mail_id,
+                                const char *state,
+                                const char *error,
+                                size_t *len)
+{
+    return bot_proto_dump(json_pack("{s:s, s:s, s:o, s:I, s:s, s:o}", "type", "case_mail",
+                                    "case_ref", case_ref, "ticket", id_or_null(ticket), "mail",
+                                    (json_int_t)mail_id, "state", state, "error",
+                                    str_or_null(error)),
+                          len);
+}
+
+char *bot_agent_proto_reply_detail(long long seq, const char *email, long long mail_id)
+{
+    return bot_proto_dump(json_pack("{s:I, s:s, s:s, s:o}", "seq", (json_int_t)seq, "via", "email",
+                                    "email", email, "mail", id_or_null(mail_id)),
+                          NULL);
+}
+
+char *bot_agent_proto_mail_detail(long long mail_id, int attempts, const char *error)
+{
+    return bot_proto_dump(json_pack("{s:I, s:i, s:o}", "mail", (json_int_t)mail_id, "attempts",
+                                    attempts, "error", str_or_null(error)),
+                          NULL);
 }
 
 char *

@@ -12,6 +12,8 @@
 
 enum bot_agent_proto_err {
     BOT_AGENT_AT_CAPACITY = 100, /* take: the agent has agent_capacity chats already */
+    BOT_AGENT_VISITOR_CONNECTED, /* case_reply: the visitor is here; answer in the chat */
+    BOT_AGENT_CASE_CLOSED,       /* case_reply: the case is closed (spam): nothing to answer */
 };
 const char *bot_agent_proto_err_name(int code);
 
@@ -23,7 +25,8 @@ enum bot_agent_type {
     BOT_AGENT_IN_CLOSE,
     BOT_AGENT_IN_PING,
     BOT_AGENT_IN_TRANSFER,
-    BOT_AGENT_IN_TYPING
+    BOT_AGENT_IN_TYPING,
+    BOT_AGENT_IN_CASE_REPLY
 };
 
 #define BOT_AGENT_RESOLUTION_MAX 64
@@ -41,6 +44,10 @@ struct bot_agent_in {
     char *text;
     char attachment[BOT_PROTO_ATTACH_MAX + 1]; /* reply, note: an uploaded file's id, or "" */
     int on;                                    /* typing */
+    /* case_reply: the case by its reference (canonical, bot_case_ref_parse) or the left
+     * message by its ticket id; exactly one of them ("" / 0 for the other) */
+    char case_ref[STORE_CASE_REF_MAX];
+    long long ticket;
 };
 void bot_agent_in_fini(struct bot_agent_in *in);
 
@@ -119,6 +126,14 @@ void bot_agent_proto_list_chat_item(struct bot_agent_proto_list *l,
                                     const char *state);
 /* A "tickets" item: {id, conversation (null when none), lang, email (null), text, created}. */
 void bot_agent_proto_list_ticket_item(struct bot_agent_proto_list *l, const struct store_ticket *t);
+/* Adds to the tickets item appended last its case's "case_ref" (when case_ref is not NULL
+ * or "") and "mail" {id, state, error} (state "queued", "sent" or "failed"; error null but
+ * for a failure) of the newest reply by email (when mail_state is not NULL). */
+void bot_agent_proto_list_ticket_mail(struct bot_agent_proto_list *l,
+                                      const char *case_ref,
+                                      long long mail_id,
+                                      const char *mail_state,
+                                      const char *error);
 /* A "canned" item: {shortcut, lang, text}. */
 void bot_agent_proto_list_canned_item(struct bot_agent_proto_list *l, const struct store_canned *c);
 /* An "agents" item: {login, name, status ("online"/"away"), chats, capacity}. */
@@ -146,6 +161,35 @@ char *bot_agent_proto_seen(const char *conv, long long seq, size_t *len);
 /* A stored message relayed to the agent holding its conversation: the visitor-protocol
  * "message" frame (bot_proto_stored_message) with "conversation" (m->conv_id) added. */
 char *bot_agent_proto_relay(const struct store_msg *m, size_t *len);
+
+/* case_reply's answer: {"type":"case_replied", client_id, case_ref, ticket (null: none),
+ * conversation, seq (the stored message), email ("queued", "no_address": no email given
+ * with consent, "disabled": the server sends no email; "duplicate" for a client_id seen
+ * before, which stored and queued nothing), mail (the outbox id, or null)}. */
+char *bot_agent_proto_case_replied(const char *client_id,
+                                   const char *case_ref,
+                                   long long ticket,
+                                   const char *conv,
+                                   long long seq,
+                                   const char *email,
+                                   long long mail_id,
+                                   size_t *len);
+/* To every agent when a reply by email changes state: {"type":"case_mail", case_ref,
+ * ticket (null: none), mail, state ("queued", "sent", "failed"), error (null but for a
+ * failure)}. */
+char *bot_agent_proto_case_mail(const char *case_ref,
+                                long long ticket,
+                                long long mail_id,
+                                const char *state,
+                                const char *error,
+                                size_t *len);
+
+/* The case timeline's details (JSON objects as text, owned by the caller: free()) of a
+ * reply by email, agent_replied {"seq", "via": "email", "email" (as case_replied's), "mail"
+ * (null: none)}, and of its delivery, email_sent / email_failed {"mail", "attempts", "error"
+ * (null when sent)}. */
+char *bot_agent_proto_reply_detail(long long seq, const char *email, long long mail_id);
+char *bot_agent_proto_mail_detail(long long mail_id, int attempts, const char *error);
 
 /* To visitors: the visitor's queue position; the close. (A message an agent writes is a
  * stored message: bot_proto_stored_message.) */

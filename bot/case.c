@@ -26,16 +26,22 @@ static const char *const event_names[BOT_CASE_NEVENTS] = {
     [BOT_CASE_CLOSED_EV] = "closed",
     [BOT_CASE_REOPENED] = "reopened",
     [BOT_CASE_CSAT] = "csat",
+    [BOT_CASE_EMAIL_SENT] = "email_sent",
+    [BOT_CASE_EMAIL_FAILED] = "email_failed",
 };
 
 /* next[status][event]: the new status + 1; 0 refuses. Who spoke last decides between open
  * (the visitor: an agent owes an answer) and waiting (an agent: the visitor does). A case
  * back in the queue (requeued, or left and queued again) is new: nobody has it. Solved and
  * closed take notes and ratings only; a solved case is reopened (new again, same reference),
- * a closed one (spam) never, and a solved one may still be closed as spam afterwards.
+ * a closed one (spam) never, and a solved one may still be closed as spam afterwards. An
+ * agent may still answer a solved case by email (its visitor has gone: a follow-up, which
+ * leaves it solved; only the visitor's return reopens it). The delivery of such an email
+ * (email_sent, email_failed) changes no status.
  *
  * Columns, in enum order: created handoff queued assigned transferred agent_replied
- * visitor_wrote note message_left left requeued escalated solved closed reopened csat. */
+ * visitor_wrote note message_left left requeued escalated solved closed reopened csat
+ * email_sent email_failed. */
 #define TO(s) ((unsigned char)((s) + 1))
 #define N     TO(BOT_CASE_NEW)
 #define O     TO(BOT_CASE_OPEN)
@@ -45,12 +51,12 @@ static const char *const event_names[BOT_CASE_NEVENTS] = {
 #define C     TO(BOT_CASE_CLOSED)
 #define X     0
 static const unsigned char next[BOT_CASE_NSTATUSES][BOT_CASE_NEVENTS] = {
-    [BOT_CASE_NEW] = {N, N, N, O, X, W, N, N, N, N, N, E, S, C, X, N},
-    [BOT_CASE_OPEN] = {X, O, N, O, O, W, O, O, O, N, N, E, S, C, X, O},
-    [BOT_CASE_WAITING] = {X, O, N, O, W, W, O, W, O, N, N, E, S, C, X, W},
-    [BOT_CASE_ESCALATED] = {X, E, E, O, E, W, E, E, E, E, E, E, S, C, X, E},
-    [BOT_CASE_SOLVED] = {X, X, X, X, X, X, X, S, X, X, X, X, X, C, N, S},
-    [BOT_CASE_CLOSED] = {X, X, X, X, X, X, X, C, X, X, X, X, X, X, X, C},
+    [BOT_CASE_NEW] = {N, N, N, O, X, W, N, N, N, N, N, E, S, C, X, N, N, N},
+    [BOT_CASE_OPEN] = {X, O, N, O, O, W, O, O, O, N, N, E, S, C, X, O, O, O},
+    [BOT_CASE_WAITING] = {X, O, N, O, W, W, O, W, O, N, N, E, S, C, X, W, W, W},
+    [BOT_CASE_ESCALATED] = {X, E, E, O, E, W, E, E, E, E, E, E, S, C, X, E, E, E},
+    [BOT_CASE_SOLVED] = {X, X, X, X, X, S, X, S, X, X, X, X, X, C, N, S, S, S},
+    [BOT_CASE_CLOSED] = {X, X, X, X, X, X, X, C, X, X, X, X, X, X, X, C, C, C},
 };
 #undef N
 #undef O
@@ -59,7 +65,7 @@ static const unsigned char next[BOT_CASE_NSTATUSES][BOT_CASE_NEVENTS] = {
 #undef S
 #undef C
 #undef X
-_Static_assert(BOT_CASE_NEVENTS == 16, "a new event needs its column in next[]");
+_Static_assert(BOT_CASE_NEVENTS == 18, "a new event needs its column in next[]");
 
 int bot_case_next(enum bot_case_status from, enum bot_case_event ev, enum bot_case_status *to)
 {

@@ -38,6 +38,8 @@ enum bot_case_event {
     BOT_CASE_CLOSED_EV,     /* its agent closed it as spam */
     BOT_CASE_REOPENED,      /* the visitor came back within reopen_days */
     BOT_CASE_CSAT,          /* the visitor rated the chat (detail: rating, comment) */
+    BOT_CASE_EMAIL_SENT,    /* an agent's reply by email was accepted by the mail server */
+    BOT_CASE_EMAIL_FAILED,  /* an agent's reply by email could not be delivered */
     BOT_CASE_NEVENTS
 };
 

@@ -202,6 +202,17 @@ int bot_cases_event(struct store *st,
     return rc ? rc : apply(st, &c, ev, actor, assignee, detail, now, err);
 }
 
+int bot_cases_apply(struct store *st,
+                    struct store_case *c,
+                    enum bot_case_event ev,
+                    const char *actor,
+                    const char *detail,
+                    long long now,
+                    struct sn_err *err)
+{
+    return apply(st, c, ev, actor, NULL, detail, now, err);
+}
+
 void bot_cases_ref(struct store *st, const char *conv, char ref[STORE_CASE_REF_MAX])
 {
     struct store_case c;

@@ -62,6 +62,16 @@ int bot_cases_event(struct store *st,
                     long long now,
                     struct sn_err *err);
 
+/* Event ev on case *c itself (found by its reference, say: not conv's newest), as
+ * bot_cases_event does, the assignee unchanged; *c is updated on SN_OK. */
+int bot_cases_apply(struct store *st,
+                    struct store_case *c,
+                    enum bot_case_event ev,
+                    const char *actor,
+                    const char *detail,
+                    long long now,
+                    struct sn_err *err);
+
 /* The reference of conv's newest case into ref, "" when it has none (or the store cannot
  * say: a frame then goes without it). */
 void bot_cases_ref(struct store *st, const char *conv, char ref[STORE_CASE_REF_MAX]);

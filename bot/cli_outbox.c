@@ -214,7 +214,7 @@ int bot_cli_outbox(int argc, char **argv)
         goto out;
     }
     if (add) {
-        struct bot_outbox_mail m = {o.to, o.subject, o.text, o.html, o.ref};
+        struct bot_outbox_mail m = {o.to, o.subject, o.text, o.html, o.ref, 0};
         long long id;
         if (bot_outbox_add(ob, &m, &id, &e))
             rc = fail(&e);

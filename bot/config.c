@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bot/casemail.h"
 #include "bot/email.h"
 #include "bot/forwarded.h"
 #include "bot/paths.h"
@@ -181,6 +182,9 @@ static const struct key keys[] = {
     {"reopen_days", T_INT, 0, OFF(reopen_days), "7", 0, 3650,
      "days after a case is solved during which the same visitor's next handoff reopens it "
      "(same reference); 0: never"},
+    {"public_url", T_STR, 0, OFF(public_url), NULL, 0, 0,
+     "the page where the widget lives, http(s)://…; case reply emails link to it with the "
+     "case's reference (#sanad-case=S-…); unset: no link"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -1030,6 +1034,8 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
     if (!c->outbox_db)
         c->outbox_db = joinpath(c->data, "outbox.db");
     if (smtp_check(c, err))
+        return err ? err->code : SN_EINVAL;
+    if (c->public_url && bot_casemail_url_check(c->public_url, err))
         return err ? err->code : SN_EINVAL;
     if (c->medium >= 0 && c->high >= 0 && c->medium > c->high)
         return sn_err_set(err, SN_EINVAL, "confidence_medium must not exceed confidence_high");

@@ -108,8 +108,9 @@ struct bot_config {
     char *attachments_dir;            /* uploaded files by content hash, default beside store_db */
     int attachment_max_bytes;         /* bytes of one uploaded file, 5 MiB */
     int attachments_per_conversation; /* uploads one conversation may make, 100 */
-    int reopen_days; /* a handoff within this many days of the visitor's last solved case
-                      * reopens it (issue 15), 7; 0: never */
+    int reopen_days;  /* a handoff within this many days of the visitor's last solved case
+                       * reopens it (issue 15), 7; 0: never */
+    char *public_url; /* the widget's page, linked from case reply emails; NULL: no link */
 };
 
 /* True when business hours are set and the time t (seconds since the epoch) is outside

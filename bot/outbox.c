@@ -16,8 +16,10 @@
 
 /* The schema this binary writes (PRAGMA user_version):
  *   1  table outbox
- *   2  an index by ref (how often one conversation asked for mail) */
-#define OUTBOX_VERSION 2
+ *   2  an index by ref (how often one conversation asked for mail)
+ *   3  column reported: NULL nothing to report (the transcript, a test mail), 0 its final
+ *      state is still to be reported (a case reply), 1 reported; an index of those due */
+#define OUTBOX_VERSION 3
 
 static const char schema_v1[] =
     "CREATE TABLE outbox("
@@ -29,6 +31,11 @@ static const char schema_v1[] =
     "CREATE INDEX outbox_due ON outbox(status, next_at);";
 
 static const char schema_v2[] = "CREATE INDEX outbox_ref ON outbox(ref, created);";
+
+/* Rows from before v3 asked for nothing: NULL. */
+static const char schema_v3[] =
+    "ALTER TABLE outbox ADD COLUMN reported INTEGER;"
+    "CREATE INDEX outbox_unreported ON outbox(id) WHERE reported = 0 AND status <> 'pending';";
 
 static const char *const status_names[] = {"pending", "sent", "failed"};
 
@@ -128,6 +135,8 @@ static int migrate(sqlite3 *db, const char *path, struct sn_err *err)
         rc = sqlite3_exec(db, schema_v1, NULL, NULL, NULL);
     if (rc == SQLITE_OK && v < 2)
         rc = sqlite3_exec(db, schema_v2, NULL, NULL, NULL);
+    if (rc == SQLITE_OK && v < 3)
+        rc = sqlite3_exec(db, schema_v3, NULL, NULL, NULL);
     if (rc == SQLITE_OK && v < OUTBOX_VERSION) {
         char q[64];
         snprintf(q, sizeof q, "PRAGMA user_version=%d", OUTBOX_VERSION);
@@ -202,6 +211,8 @@ check_mail(const struct bot_outbox_mail *m, char to[BOT_EMAIL_MAX + 1], struct s
                            "TUVWXYZ0123456789_-") != n)
             return "a ref is 1 to 64 of A-Z a-z 0-9 _ -";
     }
+    if (m->report && !m->ref)
+        return "a mail whose state is reported needs a ref";
     return NULL;
 }
 
@@ -225,7 +236,8 @@ int bot_outbox_add(struct bot_outbox *ob,
     pthread_mutex_lock(&ob->mu);
     if (sqlite3_prepare_v2(ob->db,
                            "INSERT INTO outbox(message_id, to_addr, subject, body_text, body_html,"
-                           " ref, created, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                           " ref, created, next_at, reported)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_err(ob->db, err);
         goto out;
@@ -237,6 +249,8 @@ int bot_outbox_add(struct bot_outbox *ob,
     sqlite3_bind_text(st, 5, m->html, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, m->ref, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
+    if (m->report)
+        sqlite3_bind_int(st, 8, 0);
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = db_err(ob->db, err);
         goto out;
@@ -249,6 +263,12 @@ out:
     sqlite3_finalize(st);
     pthread_mutex_unlock(&ob->mu);
     return rc;
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return s ? sn_xstrdup(s) : NULL;
 }
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -325,13 +345,134 @@ out:
     return rc;
 }
 
+int bot_outbox_last(struct bot_outbox *ob,
+                    const char *ref,
+                    struct bot_outbox_state *out,
+                    struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK;
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&ob->mu);
+    if (sqlite3_prepare_v2(ob->db,
+                           "SELECT id, status, attempts, ifnull(last_error, '') FROM outbox"
+                           " WHERE ref = ?1 AND reported IS NOT NULL ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(ob->db, err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->status = status_of(col(st, 1));
+        out->attempts = sqlite3_column_int(st, 2);
+        snprintf(out->error, sizeof out->error, "%s", col(st, 3));
+    } else if (s == SQLITE_DONE) {
+        rc = sn_err_set(err, SN_ENOTFOUND, "outbox: no mail for %s", ref);
+    } else {
+        rc = db_err(ob->db, err);
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&ob->mu);
+    return rc;
+}
+
+/* One unreported mail, copied out so that the callback runs without the lock. */
+struct unreported {
+    long long id;
+    char *ref, *last_error;
+    enum bot_outbox_status status;
+    int attempts;
+    long long sent_at;
+};
+
+#define REPORTS_MAX 64
+
+int bot_outbox_reports(struct bot_outbox *ob,
+                       int limit,
+                       int (*cb)(void *ctx, const struct bot_outbox_row *r),
+                       void *ctx,
+                       int *n,
+                       struct sn_err *err)
+{
+    struct unreported u[REPORTS_MAX];
+    sqlite3_stmt *st = NULL, *mark = NULL;
+    int rc = SN_OK, k = 0, done = 0;
+    if (limit <= 0 || limit > REPORTS_MAX)
+        limit = REPORTS_MAX;
+    pthread_mutex_lock(&ob->mu);
+    if (sqlite3_prepare_v2(ob->db,
+                           "SELECT id, ref, last_error, status, attempts, ifnull(sent_at, 0)"
+                           " FROM outbox WHERE reported = 0 AND status <> 'pending'"
+                           " ORDER BY id LIMIT ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(ob->db, err);
+        sqlite3_finalize(st);
+        pthread_mutex_unlock(&ob->mu);
+        goto out;
+    }
+    sqlite3_bind_int(st, 1, limit);
+    while (k < limit && sqlite3_step(st) == SQLITE_ROW) /* an error: fewer now, the rest next */
+        u[k++] = (struct unreported){.id = sqlite3_column_int64(st, 0),
+                                     .ref = dup_col(st, 1),
+                                     .last_error = dup_col(st, 2),
+                                     .status = status_of(col(st, 3)),
+                                     .attempts = sqlite3_column_int(st, 4),
+                                     .sent_at = sqlite3_column_int64(st, 5)};
+    sqlite3_finalize(st); /* on its connection, under its lock */
+    pthread_mutex_unlock(&ob->mu);
+    for (int i = 0; i < k; i++) {
+        struct bot_outbox_row r = {.id = u[i].id,
+                                   .ref = u[i].ref,
+                                   .last_error = u[i].last_error,
+                                   .status = u[i].status,
+                                   .attempts = u[i].attempts,
+                                   .sent_at = u[i].sent_at};
+        if (cb(ctx, &r))
+            break;
+        /* the same statement a retry's "reported = 0" races with: only the state reported
+         * is marked (a retried mail, pending again, stays to be reported) */
+        pthread_mutex_lock(&ob->mu);
+        if (!mark && sqlite3_prepare_v2(ob->db,
+                                        "UPDATE outbox SET reported = 1 WHERE id = ?1"
+                                        " AND status = ?2 AND reported = 0",
+                                        -1, &mark, NULL) != SQLITE_OK)
+            rc = db_err(ob->db, err);
+        if (mark) {
+            sqlite3_bind_int64(mark, 1, u[i].id);
+            sqlite3_bind_text(mark, 2, bot_outbox_status_name(u[i].status), -1, SQLITE_STATIC);
+            if (sqlite3_step(mark) != SQLITE_DONE)
+                rc = db_err(ob->db, err);
+            sqlite3_reset(mark);
+        }
+        pthread_mutex_unlock(&ob->mu);
+        if (rc)
+            break;
+        done++;
+    }
+    pthread_mutex_lock(&ob->mu);
+    sqlite3_finalize(mark);
+    pthread_mutex_unlock(&ob->mu);
+out:
+    for (int i = 0; i < k; i++) {
+        free(u[i].ref);
+        free(u[i].last_error);
+    }
+    if (n)
+        *n = done;
+    return rc;
+}
+
 int bot_outbox_retry(struct bot_outbox *ob, long long id, struct sn_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = SN_OK;
     pthread_mutex_lock(&ob->mu);
     if (sqlite3_prepare_v2(ob->db,
-                           "UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?2"
+                           "UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?2,"
+                           " reported = CASE WHEN reported IS NULL THEN NULL ELSE 0 END"
                            " WHERE id = ?1 AND status = 'failed'",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_err(ob->db, err);
@@ -367,12 +508,6 @@ static void due_free(struct due *d)
     free(d->text);
     free(d->html);
     free(d->message_id);
-}
-
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    return s ? sn_xstrdup(s) : NULL;
 }
 
 /* The oldest mail due at now, copied out (the statement is done before the network), or 0

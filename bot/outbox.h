@@ -39,6 +39,7 @@ struct bot_outbox_mail {
     const char *text;
     const char *html;
     const char *ref; /* what it belongs to (a case reference, a conversation), shown by list */
+    int report;      /* 1: its final state is reported back (bot_outbox_reports), by ref */
 };
 
 /* A queued mail as list reports it; strings valid during the callback. */
@@ -78,7 +79,34 @@ int bot_outbox_list(struct bot_outbox *ob,
 int bot_outbox_count_ref(
     struct bot_outbox *ob, const char *ref, long long since_ms, long *n, struct sn_err *err);
 
-/* A failed mail back to pending, due now, its attempts reset. SN_ENOTFOUND unless failed. */
+/* The newest mail for ref that asked to be reported (report 1), into *out (copied).
+ * SN_ENOTFOUND when there is none. */
+struct bot_outbox_state {
+    long long id;
+    enum bot_outbox_status status;
+    int attempts;
+    char error[256]; /* the last error, "" when none */
+};
+int bot_outbox_last(struct bot_outbox *ob,
+                    const char *ref,
+                    struct bot_outbox_state *out,
+                    struct sn_err *err);
+
+/* Mails that asked to be reported (report 1) whose final state (sent, or failed after the
+ * last attempt) has not been reported yet, oldest first, at most limit: cb is called for each
+ * (r's strings valid during the call) without the queue's lock held, and a mail is marked
+ * reported when cb returns 0 (non-zero: kept for the next call, and the walk stops). This is
+ * how the event loop learns what the worker thread did without sharing a connection with it
+ * (docs/email.md). *n (when not NULL): how many were reported. */
+int bot_outbox_reports(struct bot_outbox *ob,
+                       int limit,
+                       int (*cb)(void *ctx, const struct bot_outbox_row *r),
+                       void *ctx,
+                       int *n,
+                       struct sn_err *err);
+
+/* A failed mail back to pending, due now, its attempts reset (and, when it asked to be
+ * reported, to be reported again). SN_ENOTFOUND unless failed. */
 int bot_outbox_retry(struct bot_outbox *ob, long long id, struct sn_err *err);
 
 /* Starts the worker: it sends what is due with smtp (copied), as policy says, and looks for

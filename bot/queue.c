@@ -12,6 +12,7 @@
 #include "bot/auth.h"
 #include "bot/batch.h"
 #include "bot/case.h"
+#include "bot/casereply.h"
 #include "bot/cases.h"
 #include "bot/config.h"
 #include "bot/conv.h"
@@ -689,9 +690,16 @@ const char *bot_queue_offline_reason(const struct bot_queue *q)
 
 #define TICKETS_MAX 200
 
+struct tickets_walk {
+    struct bot_queue *q;
+    struct bot_agent_proto_list *l;
+};
+
 static int ticket_one(void *ctx, const struct store_ticket *t)
 {
-    bot_agent_proto_list_ticket_item(ctx, t);
+    struct tickets_walk *w = ctx;
+    bot_agent_proto_list_ticket_item(w->l, t);
+    bot_casereply_ticket_mail(w->q->srv, w->l, t); /* its case and the reply by email */
     return 0;
 }
 
@@ -699,8 +707,9 @@ static void send_tickets(struct bot_queue *q, struct bot_agent *a)
 {
     struct sn_err e = {0};
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("tickets");
+    struct tickets_walk w = {q, l};
     size_t len;
-    if (store_ticket_each(q->srv->store, TICKETS_MAX, ticket_one, l, &e))
+    if (store_ticket_each(q->srv->store, TICKETS_MAX, ticket_one, &w, &e))
         sn_log(SN_LOG_ERR, "queue", "event=tickets_failed err=\"%s\"", e.msg);
     char *j = bot_agent_proto_list_finish(l, &len);
     agent_send(a, j, len);
@@ -723,6 +732,12 @@ static void send_canned(struct bot_queue *q, struct bot_agent *a)
         sn_log(SN_LOG_ERR, "queue", "event=canned_failed err=\"%s\"", e.msg);
     char *j = bot_agent_proto_list_finish(l, &len);
     agent_send(a, j, len);
+}
+
+void bot_queue_agents_send(struct bot_queue *q, const char *json, size_t len)
+{
+    for (struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
+        agent_send(a, sn_xstrndup(json, len), len);
 }
 
 void bot_queue_tickets_changed(struct bot_queue *q)

@@ -70,6 +70,8 @@ void bot_queue_visitor_message(struct bot_queue *q, const struct store_msg *m);
 /* Why nobody can answer a handoff now: "closed_hours" (business_hours are set and now is
  * outside them), "nobody_online" (no connected agent with presence online) or NULL. */
 const char *bot_queue_offline_reason(const struct bot_queue *q);
+/* json (owned by the caller, kept) to every connected agent. */
+void bot_queue_agents_send(struct bot_queue *q, const char *json, size_t len);
 /* A ticket was stored (leave_message): every agent gets the "tickets" list again. */
 void bot_queue_tickets_changed(struct bot_queue *q);
 /* The visitor of conv_id sent the pre-chat form: the agent holding it (if any) gets its

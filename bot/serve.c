@@ -20,6 +20,8 @@
 #include "bot/attach.h"
 #include "bot/auth.h"
 #include "bot/batch.h"
+#include "bot/casemail.h"
+#include "bot/casereply.h"
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
@@ -82,6 +84,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     (void)w;
     (void)revents;
     bot_queue_tick(g_srv->queue, bot_server_now_ms());
+    bot_casereply_tick(g_srv); /* the outbox's delivery states, onto the cases */
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -279,6 +282,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
         return e->code;
     if (!(srv->help = bot_help_new(cfg->texts_dir, e)))
         return e->code;
+    if (!(srv->mail_texts = bot_casemail_texts_load(cfg->texts_dir, e)))
+        return e->code;
     srv->iplimit = bot_iplimit_new(cfg->max_conns_per_ip);
     srv->auth = bot_auth_open(cfg->store_db, e);
     if (!srv->auth)
@@ -331,6 +336,12 @@ static int check_config(const struct bot_config *cfg)
         rc = rc ? rc : exit_code(e.code);
     }
     bot_help_free(help);
+    struct bot_textset *mail = bot_casemail_texts_load(cfg->texts_dir, &e); /* reply emails */
+    if (!mail) {
+        fprintf(stderr, "sanad serve: mail texts: %s\n", e.msg);
+        rc = rc ? rc : exit_code(e.code);
+    }
+    bot_textset_free(mail);
     struct intent_set *is = intent_set_load(cfg->intents_dir ? cfg->intents_dir : "intents", &e);
     if (!is) {
         fprintf(stderr, "sanad serve: intents: %s\n", e.msg);
@@ -523,6 +534,7 @@ out:
     bot_guard_free(srv.guard);
     bot_auth_close(srv.auth);
     bot_help_free(srv.help);
+    bot_textset_free(srv.mail_texts);
     bot_brain_free(srv.brain);
     kb_close(srv.kb);
     store_close(srv.store);        /* every message was committed when it was acked */

@@ -8,6 +8,7 @@
 struct bot_config;
 struct bot_brain;
 struct bot_help;
+struct bot_textset;
 struct bot_convs;
 struct bot_iplimit;
 struct bot_auth;
@@ -32,6 +33,8 @@ struct bot_server {
     struct bot_hasher *hasher;    /* owned: the login worker thread (bot/hasher.h) */
     struct bot_refit *refit;      /* owned: refits the model after API edits (bot/refit.h) */
     struct bot_outbox *outbox;    /* owned: outgoing email (bot/outbox.h); NULL: no smtp_url */
+    /* owned: the templates of the case reply emails (bot/casemail.h) */
+    struct bot_textset *mail_texts;
     int lock_fd;                  /* the running server's lock on store_db (bot/lock.h) */
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */

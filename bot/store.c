@@ -147,6 +147,12 @@ int store_ticket_each(
     return s->ops->ticket_each(s, limit, fn, ctx, err);
 }
 
+int store_ticket_get(
+    struct store *s, long long id, store_ticket_fn *fn, void *ctx, struct sn_err *err)
+{
+    return s->ops->ticket_get(s, id, fn, ctx, err);
+}
+
 int store_canned_set(struct store *s, const struct store_canned *c, struct sn_err *err)
 {
     return s->ops->canned_set(s, c, err);

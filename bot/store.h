@@ -254,6 +254,8 @@ struct store_ops {
                        struct sn_err *err);
     int (*case_event_each)(
         struct store *s, long long case_id, store_case_event_fn *fn, void *ctx, struct sn_err *err);
+    int (*ticket_get)(
+        struct store *s, long long id, store_ticket_fn *fn, void *ctx, struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
 };
@@ -388,6 +390,11 @@ int store_ticket_add(struct store *s,
 /* Calls fn for up to limit open tickets, newest first; a non-zero return stops the walk. */
 int store_ticket_each(
     struct store *s, int limit, store_ticket_fn *fn, void *ctx, struct sn_err *err);
+
+/* Calls fn once with ticket id (any status; consent filled, strings borrowed for the call)
+ * and returns what fn returns. SN_ENOTFOUND when there is none. */
+int store_ticket_get(
+    struct store *s, long long id, store_ticket_fn *fn, void *ctx, struct sn_err *err);
 
 /* Adds or replaces the canned response (c->shortcut, c->lang). Callers validate. */
 int store_canned_set(struct store *s, const struct store_canned *c, struct sn_err *err);

@@ -404,6 +404,7 @@ enum {
     S_CSAT,
     S_TICKET_ADD,
     S_TICKET_EACH,
+    S_TICKET_GET,
     S_CANNED_SET,
     S_CANNED_DEL,
     S_CANNED_EACH,
@@ -478,6 +479,8 @@ static const char *sql[S_COUNT] = {
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [S_TICKET_EACH] = "SELECT id, ifnull(conv_id, ''), lang, email, text, created FROM tickets"
                       " WHERE status = 'open' ORDER BY id DESC LIMIT ?1",
+    [S_TICKET_GET] = "SELECT id, ifnull(conv_id, ''), lang, email, text, created, consent"
+                     " FROM tickets WHERE id = ?1",
     [S_CANNED_SET] = "INSERT OR REPLACE INTO canned(shortcut, lang, text, updated)"
                      " VALUES(?1, ?2, ?3, ?4)",
     [S_CANNED_DEL] = "DELETE FROM canned WHERE shortcut = ?1 AND lang = ?2",
@@ -1153,6 +1156,32 @@ sq_ticket_each(struct store *s, int limit, store_ticket_fn *fn, void *ctx, struc
     return rc;
 }
 
+static int
+sq_ticket_get(struct store *s, long long id, store_ticket_fn *fn, void *ctx, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_TICKET_GET);
+    int rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        struct store_ticket t = {.id = sqlite3_column_int64(st, 0),
+                                 .conv_id = (const char *)sqlite3_column_text(st, 1),
+                                 .lang = (const char *)sqlite3_column_text(st, 2),
+                                 .email = (const char *)sqlite3_column_text(st, 3),
+                                 .text = (const char *)sqlite3_column_text(st, 4),
+                                 .created = sqlite3_column_int64(st, 5),
+                                 .consent = sqlite3_column_int(st, 6)};
+        rc = fn(ctx, &t);
+    } else if (step == SQLITE_DONE) {
+        rc = sn_err_set(err, SN_ENOTFOUND, "no ticket %lld", id);
+    } else {
+        rc = db_err(q, err, "read the ticket");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 static int sq_canned_set(struct store *s, const struct store_canned *c, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
@@ -1556,6 +1585,7 @@ static const struct store_ops sqlite_ops = {
     .canned_each = sq_canned_each,
     .ticket_add = sq_ticket_add,
     .ticket_each = sq_ticket_each,
+    .ticket_get = sq_ticket_get,
     .close = sq_close,
     .conv_create = sq_conv_create,
     .conv_by_token = sq_conv_by_token,

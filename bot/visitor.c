@@ -612,7 +612,7 @@ static void on_transcript_email(struct bot_session *s)
         bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not write the transcript", NULL);
         return;
     }
-    const struct bot_outbox_mail m = {p.email, tm.subject, tm.text, tm.html, c.id};
+    const struct bot_outbox_mail m = {p.email, tm.subject, tm.text, tm.html, c.id, 0};
     int rc = bot_outbox_add(srv->outbox, &m, &id, &e);
     bot_transcript_mail_fini(&tm);
     if (rc) {

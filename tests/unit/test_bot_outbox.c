@@ -139,17 +139,18 @@ static void add_checks(void **st)
     struct bot_outbox *ob = bot_outbox_open(path, &e);
     assert_non_null(ob);
     static const struct bot_outbox_mail bad[] = {
-        {"not an address", "s", "t", NULL, NULL},
-        {"-opt@example.com", "s", "t", NULL, NULL},
-        {"a@example.com\r\nBcc: b@example.com", "s", "t", NULL, NULL},
-        {"a@example.com", "", "t", NULL, NULL},
-        {"a@example.com", "line\r\nBcc: b@example.com", "t", NULL, NULL},
-        {"a@example.com", "s", "", NULL, NULL},
-        {"a@example.com", "s", "t\x01", NULL, NULL},
-        {"a@example.com", "s", "t", "<p>\x1b</p>", NULL},
-        {"a@example.com", "s", "t", NULL, "../etc"},
-        {"a@example.com", "s", "\xc3\x28", NULL, NULL},
-        {NULL, "s", "t", NULL, NULL},
+        {"not an address", "s", "t", NULL, NULL, 0},
+        {"-opt@example.com", "s", "t", NULL, NULL, 0},
+        {"a@example.com\r\nBcc: b@example.com", "s", "t", NULL, NULL, 0},
+        {"a@example.com", "", "t", NULL, NULL, 0},
+        {"a@example.com", "line\r\nBcc: b@example.com", "t", NULL, NULL, 0},
+        {"a@example.com", "s", "", NULL, NULL, 0},
+        {"a@example.com", "s", "t\x01", NULL, NULL, 0},
+        {"a@example.com", "s", "t", "<p>\x1b</p>", NULL, 0},
+        {"a@example.com", "s", "t", NULL, "../etc", 0},
+        {"a@example.com", "s", "t", NULL, NULL, 1}, /* a report needs a ref */
+        {"a@example.com", "s", "\xc3\x28", NULL, NULL, 0},
+        {NULL, "s", "t", NULL, NULL, 0},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         e.msg[0] = 0;
@@ -160,7 +161,7 @@ static void add_checks(void **st)
     assert_int_equal(bot_outbox_list(ob, -1, 0, count_rows, &n, &e), SN_OK);
     assert_int_equal(n, 0); /* nothing refused was stored */
     const struct bot_outbox_mail ok = {"Visitor@Example.COM", "نسخة محادثتك", "نص\nالرسالة",
-                                       "<p>نص</p>", "C-1042"};
+                                       "<p>نص</p>",           "C-1042",       0};
     long long id = 0;
     assert_int_equal(bot_outbox_add(ob, &ok, &id, &e), SN_OK);
     assert_true(id > 0);
@@ -184,6 +185,134 @@ static void add_checks(void **st)
     unlink(side);
 }
 
+static void rm_db(const char *path)
+{
+    char side[256];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+static int sql(const char *path, const char *q)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "sqlite3 %s \"%s\"", path, q);
+    return system(cmd);
+}
+
+struct seen {
+    int n, refuse;
+    long long id[8];
+    int status[8];
+    char error[64];
+};
+
+static int note_report(void *ctx, const struct bot_outbox_row *r)
+{
+    struct seen *s = ctx;
+    if (s->refuse)
+        return 1;
+    if (s->n < 8) {
+        s->id[s->n] = r->id;
+        s->status[s->n] = (int)r->status;
+    }
+    snprintf(s->error, sizeof s->error, "%s", r->last_error ? r->last_error : "");
+    s->n++;
+    return 0;
+}
+
+/* Schema v3 (the reported column) from a file a v2 binary wrote: its rows are kept and ask
+ * for nothing; a mail added with report is reported once its state is final, once, and
+ * again after a retry; a callback that fails leaves it for the next call. */
+static void reports_and_v2_migration(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/sanad-outbox-v2-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    /* what a v2 binary wrote (outbox.c's schema_v1 and schema_v2), one mail sent, one due */
+    if (sql(path, "CREATE TABLE outbox(id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,"
+                  " to_addr TEXT NOT NULL, subject TEXT NOT NULL, body_text TEXT NOT NULL,"
+                  " body_html TEXT, ref TEXT, status TEXT NOT NULL DEFAULT 'pending' CHECK(status"
+                  " IN ('pending', 'sent', 'failed')), attempts INTEGER NOT NULL DEFAULT 0,"
+                  " created INTEGER NOT NULL, next_at INTEGER NOT NULL, sent_at INTEGER,"
+                  " last_error TEXT); CREATE INDEX outbox_due ON outbox(status, next_at);"
+                  " CREATE INDEX outbox_ref ON outbox(ref, created);"
+                  " INSERT INTO outbox(message_id, to_addr, subject, body_text, ref, status,"
+                  " attempts, created, next_at, sent_at) VALUES('<a@x>', 'a@example.com', 's',"
+                  " 't', 'S-7K3M9Q', 'sent', 1, 1, 1, 2), ('<b@x>', 'b@example.com', 's', 't',"
+                  " 'S-7K3M9Q', 'failed', 8, 1, 1, NULL);"
+                  " PRAGMA user_version=2;")) {
+        skip(); /* no sqlite3 shell */
+    }
+    struct sn_err e = {0};
+    struct bot_outbox *ob = bot_outbox_open(path, &e);
+    assert_non_null(ob);
+    struct seen s = {0};
+    int n = -1;
+    assert_int_equal(bot_outbox_reports(ob, 10, note_report, &s, &n, &e), SN_OK);
+    assert_int_equal(s.n, 0); /* the v2 rows asked for nothing */
+    assert_int_equal(n, 0);
+    struct bot_outbox_state o;
+    assert_int_equal(bot_outbox_last(ob, "S-7K3M9Q", &o, &e), SN_ENOTFOUND);
+    int rows = 0;
+    assert_int_equal(bot_outbox_list(ob, -1, 0, count_rows, &rows, &e), SN_OK);
+    assert_int_equal(rows, 2); /* kept */
+
+    const struct bot_outbox_mail m = {
+        "v@example.com", "[S-7K3M9Q] reply", "text", NULL, "S-7K3M9Q", 1};
+    long long id = 0, id2 = 0;
+    assert_int_equal(bot_outbox_add(ob, &m, &id, &e), SN_OK);
+    assert_int_equal(bot_outbox_add(ob, &m, &id2, &e), SN_OK);
+    assert_int_equal(bot_outbox_last(ob, "S-7K3M9Q", &o, &e), SN_OK);
+    assert_int_equal(o.id, id2);
+    assert_int_equal(o.status, BOT_OUTBOX_PENDING);
+    assert_int_equal(bot_outbox_reports(ob, 10, note_report, &s, &n, &e), SN_OK);
+    assert_int_equal(s.n, 0); /* pending: nothing final yet */
+
+    /* the worker's writes, as record() makes them */
+    char q[256];
+    snprintf(q, sizeof q,
+             "UPDATE outbox SET status='sent', attempts=1, sent_at=5 WHERE id=%lld;"
+             " UPDATE outbox SET status='failed', attempts=3, last_error='550 no such"
+             " user' WHERE id=%lld;",
+             id, id2);
+    assert_int_equal(sql(path, q), 0);
+    s.refuse = 1; /* the store failed: kept for the next call */
+    assert_int_equal(bot_outbox_reports(ob, 10, note_report, &s, &n, &e), SN_OK);
+    assert_int_equal(n, 0);
+    s.refuse = 0;
+    assert_int_equal(bot_outbox_reports(ob, 1, note_report, &s, &n, &e), SN_OK);
+    assert_int_equal(n, 1); /* at most limit */
+    assert_int_equal(bot_outbox_reports(ob, 10, note_report, &s, &n, &e), SN_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.id[0], id);
+    assert_int_equal(s.status[0], BOT_OUTBOX_SENT);
+    assert_int_equal(s.id[1], id2);
+    assert_int_equal(s.status[1], BOT_OUTBOX_FAILED);
+    assert_string_equal(s.error, "550 no such user");
+    assert_int_equal(bot_outbox_reports(ob, 10, note_report, &s, &n, &e), SN_OK);
+    assert_int_equal(s.n, 2); /* each once */
+    assert_int_equal(bot_outbox_last(ob, "S-7K3M9Q", &o, &e), SN_OK);
+    assert_int_equal(o.status, BOT_OUTBOX_FAILED);
+    assert_string_equal(o.error, "550 no such user");
+
+    /* a retry makes it pending and, once final again, reported again */
+    assert_int_equal(bot_outbox_retry(ob, id2, &e), SN_OK);
+    snprintf(q, sizeof q, "UPDATE outbox SET status='sent', attempts=1 WHERE id=%lld;", id2);
+    assert_int_equal(sql(path, q), 0);
+    assert_int_equal(bot_outbox_reports(ob, 10, note_report, &s, &n, &e), SN_OK);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.status[2], BOT_OUTBOX_SENT);
+    bot_outbox_free(ob);
+    rm_db(path);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -191,7 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retry_policy), cmocka_unit_test(header_values),
         cmocka_unit_test(mailboxes),    cmocka_unit_test(loopback_urls),
-        cmocka_unit_test(add_checks),
+        cmocka_unit_test(add_checks),   cmocka_unit_test(reports_and_v2_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
