@@ -289,6 +289,92 @@ static void case_refs(void **state)
     free(s);
 }
 
+/* issue 15: case_reply names a case (a reference as typed) or a ticket, never both, with a
+ * client_id and words; hostile values refused */
+static void case_reply_decoded(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *frame;
+        int code;
+    } cases[] = {
+        {"{\"type\":\"case_reply\",\"case\":\"s-7k3 m9q\",\"text\":\"hi\",\"client_id\":\"r\"}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"case_reply\",\"ticket\":12,\"text\":\"hi\",\"client_id\":\"r\"}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"case_reply\",\"case\":\"S-7K3M9Q\",\"ticket\":null,\"text\":\"hi\","
+         "\"client_id\":\"r\"}",
+         BOT_PROTO_OK},
+        {"{\"type\":\"case_reply\",\"text\":\"hi\",\"client_id\":\"r\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"case\":\"S-7K3M9Q\",\"ticket\":1,\"text\":\"hi\","
+         "\"client_id\":\"r\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"case\":\"S-7K3M9\",\"text\":\"hi\",\"client_id\":\"r\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"case\":\"S-7K3M9Q'--\",\"text\":\"hi\",\"client_id\":"
+         "\"r\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"case\":\"S-7K3M\\u00009Q\",\"text\":\"hi\",\"client_id\":"
+         "\"r\"}",
+         BOT_PROTO_BAD_JSON /* a NUL: jansson refuses it */},
+        {"{\"type\":\"case_reply\",\"case\":7,\"text\":\"hi\",\"client_id\":\"r\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"ticket\":0,\"text\":\"hi\",\"client_id\":\"r\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"ticket\":-3,\"text\":\"hi\",\"client_id\":\"r\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"ticket\":1.5,\"text\":\"hi\",\"client_id\":\"r\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"ticket\":\"12\",\"text\":\"hi\",\"client_id\":\"r\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"ticket\":12,\"text\":\"hi\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"ticket\":12,\"text\":\"hi\",\"client_id\":\"a b\"}",
+         BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"ticket\":12,\"client_id\":\"r\"}", BOT_PROTO_BAD_FIELD},
+        {"{\"type\":\"case_reply\",\"ticket\":12,\"text\":\"  \",\"client_id\":\"r\"}",
+         BOT_PROTO_EMPTY},
+        {"{\"type\":\"case_reply\",\"ticket\":12,\"text\":\"12345678901\",\"client_id\":\"r\"}",
+         BOT_PROTO_TOO_LONG},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_agent_in in;
+        int got = decode(cases[i].frame, &in);
+        if (got != cases[i].code)
+            fail_msg("%s: want %d, got %d", cases[i].frame, cases[i].code, got);
+        bot_agent_in_fini(&in);
+    }
+    struct bot_agent_in in;
+    assert_int_equal(decode(cases[0].frame, &in), BOT_PROTO_OK);
+    assert_int_equal(in.type, BOT_AGENT_IN_CASE_REPLY);
+    assert_string_equal(in.case_ref, "S-7K3M9Q"); /* canonical */
+    assert_int_equal(in.ticket, 0);
+    assert_string_equal(in.text, "hi");
+    assert_string_equal(in.client_id, "r");
+    bot_agent_in_fini(&in);
+    assert_int_equal(decode(cases[1].frame, &in), BOT_PROTO_OK);
+    assert_int_equal(in.ticket, 12);
+    assert_string_equal(in.case_ref, "");
+    bot_agent_in_fini(&in);
+
+    char *s = bot_agent_proto_case_replied("r", "S-7K3M9Q", 0, "c_1", 4, "queued", 9, NULL);
+    assert_string_equal(s, "{\"type\":\"case_replied\",\"client_id\":\"r\",\"case_ref\":"
+                           "\"S-7K3M9Q\",\"ticket\":null,\"conversation\":\"c_1\",\"seq\":4,"
+                           "\"email\":\"queued\",\"mail\":9}");
+    free(s);
+    s = bot_agent_proto_case_mail("S-7K3M9Q", 3, 9, "failed", "550 \"no\"", NULL);
+    assert_string_equal(s, "{\"type\":\"case_mail\",\"case_ref\":\"S-7K3M9Q\",\"ticket\":3,"
+                           "\"mail\":9,\"state\":\"failed\",\"error\":\"550 \\\"no\\\"\"}");
+    free(s);
+    s = bot_agent_proto_mail_detail(9, 2, NULL);
+    assert_string_equal(s, "{\"mail\":9,\"attempts\":2,\"error\":null}");
+    free(s);
+    s = bot_agent_proto_reply_detail(4, "no_address", 0);
+    assert_string_equal(s, "{\"seq\":4,\"via\":\"email\",\"email\":\"no_address\",\"mail\":null}");
+    free(s);
+    assert_string_equal(bot_agent_proto_err_name(BOT_AGENT_VISITOR_CONNECTED), "visitor_connected");
+    assert_string_equal(bot_agent_proto_err_name(BOT_AGENT_CASE_CLOSED), "case_closed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +383,7 @@ int main(void)
         cmocka_unit_test(transfer_note_decoded),
         cmocka_unit_test(encoders),
         cmocka_unit_test(case_refs),
+        cmocka_unit_test(case_reply_decoded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
