@@ -588,8 +588,15 @@
         /* the transcript kept in this tab */
         for (var i = 0; i < state.msgs.length; i++) render(state.msgs[i], true);
         for (var j = 0; j < state.pending.length; j++) renderPendingVisitor(state.pending[j]);
-        if (state.open) setOpen(true, true);
+        if (state.open || caseLink()) setOpen(true, true);
         else if (state.token) connect();   /* an ongoing conversation: resume it at once */
+    }
+
+    /* A reply by email links back to this page with #sanad-case=S-XXXXXX (issue 15,
+     * docs/email.md): the chat opens, and resumes the conversation this browser has. The
+     * link carries the reference only, never the token. */
+    function caseLink() {
+        try { return /^#sanad-case=S-[0-9A-Z]{6}$/.test(location.hash); } catch (e) { return false; }
     }
 
     /* ---------- the visitor id ----------

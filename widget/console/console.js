@@ -356,7 +356,19 @@
             break;
         case 'tickets':
             tickets = Array.isArray(f.items) ? f.items : [];
+            tickets.forEach(function (it) { if (it && it.mail) setMail(it.case_ref, it.mail.state, it.mail.error); });
             renderTickets();
+            break;
+        case 'case_replied': /* our case_reply was stored (and queued by email, or why not) */
+            delete mailSending[f.client_id];
+            if (f.email !== 'duplicate') setMail(f.case_ref, f.email, null);
+            renderTickets();
+            renderChat();
+            break;
+        case 'case_mail': /* a reply by email changed state (any agent's) */
+            setMail(f.case_ref, f.state, f.error);
+            renderTickets();
+            renderChat();
             break;
         case 'agents':
             agents = Array.isArray(f.items) ? f.items.filter(function (a) { return a && typeof a.login === 'string'; }) : [];
@@ -480,6 +492,7 @@
             showError(T.errors[f.code] || T.errors.internal);
             /* a refused reply is not resent */
             if (f.client_id) Object.keys(chats).forEach(function (id) { delete chats[id].pending[f.client_id]; });
+            if (f.client_id && mailSending[f.client_id]) { delete mailSending[f.client_id]; renderTickets(); }
             renderChat();
             break;
         default:
@@ -559,8 +572,78 @@
             var t = el('p', 'question', it.text);
             t.setAttribute('dir', 'auto');
             li.appendChild(t);
+            if (validRef(it.case_ref)) {
+                li.setAttribute('data-case', it.case_ref);
+                li.appendChild(caseLine(it.case_ref));
+                li.appendChild(mailBox({ ticket: it.id | 0 }, 'ticket:' + (it.id | 0), it.case_ref));
+            }
             list.appendChild(li);
         });
+    }
+
+    /* ---------- replies by email (issue 15): case_reply, case_replied, case_mail ---------- */
+    /* the state of each case's newest reply by email, by reference: {state, error} */
+    var mailByRef = {}, mailSending = {}, mailDrafts = {}, mailOpen = {};
+    function validRef(ref) { return typeof ref === 'string' && /^S-[0-9A-Z]{6}$/.test(ref); }
+    function setMail(ref, state, error) {
+        if (validRef(ref) && typeof state === 'string' && T.mailState[state])
+            mailByRef[ref] = { state: state, error: typeof error === 'string' ? error : '' };
+    }
+    function caseLine(ref) {
+        var p = el('p', 'case-line');
+        p.appendChild(document.createTextNode(T.caseRef + ' '));
+        var code = el('bdi', 'ref id', ref);
+        code.setAttribute('dir', 'ltr');
+        p.appendChild(code);
+        return p;
+    }
+    function sendingFor(key) {
+        return Object.keys(mailSending).some(function (cid) { return mailSending[cid] === key; });
+    }
+    /* A "Reply by email" box for target ({ticket} or {case}); key keeps its draft and its
+     * open state across re-renders; the state line shows the newest reply's email. */
+    function mailBox(target, key, ref) {
+        var box = el('details', 'mail-reply');
+        box.setAttribute('data-key', key);
+        box.open = !!mailOpen[key];
+        box.addEventListener('toggle', function () { mailOpen[key] = box.open; });
+        box.appendChild(el('summary', null, T.mailReply));
+        var ta = el('textarea', 'mail-text');
+        ta.setAttribute('dir', 'auto');
+        ta.setAttribute('maxlength', '1000');
+        ta.setAttribute('rows', '3');
+        ta.setAttribute('aria-label', T.mailReply);
+        ta.placeholder = T.mailPlaceholder;
+        ta.value = mailDrafts[key] || '';
+        ta.addEventListener('input', function () { mailDrafts[key] = ta.value; });
+        box.appendChild(ta);
+        var b = el('button', 'mail-send', T.mailSend);
+        b.type = 'button';
+        var busy = sendingFor(key);
+        b.disabled = busy;
+        b.addEventListener('click', function () {
+            var text = ta.value.trim();
+            if (!text) return;
+            var cid = 'm' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+            var f = { type: 'case_reply', text: text, client_id: cid };
+            if (target.ticket) f.ticket = target.ticket; else f['case'] = target['case'];
+            if (!send(f)) return;
+            mailSending[cid] = key;
+            mailDrafts[key] = '';
+            renderTickets();
+            renderChat();
+        });
+        box.appendChild(b);
+        var st = mailByRef[ref], line = el('p', 'mail-state');
+        line.setAttribute('role', 'status');
+        if (busy) line.textContent = T.mailState.sending;
+        else if (st) {
+            line.textContent = fmt(T.mailState[st.state], { error: st.error || '' });
+            line.classList.add('mail-' + st.state);
+        }
+        box.appendChild(line);
+        if (st && !busy) box.setAttribute('data-mail', st.state);
+        return box;
     }
     setInterval(function () {
         if (!queue.length) return;
@@ -822,6 +905,15 @@
             : T.closed + (T.resolution[c.resolution] || c.resolution);
         $('chat').classList.toggle('transferred', c.closed && c.resolution === 'transferred');
         show(closedNote, c.closed);
+        var cm = $('chat-mail');
+        if (!cm) { /* a reply by email to the chat's case: for a visitor who has gone */
+            cm = el('div', 'chat-mail');
+            cm.id = 'chat-mail';
+            closedNote.insertAdjacentElement('afterend', cm);
+        }
+        clear(cm);
+        if (c.caseRef) cm.appendChild(mailBox({ 'case': c.caseRef }, 'case:' + c.caseRef, c.caseRef));
+        show(cm, !!c.caseRef);
         $('reply-text').disabled = c.closed;
         $('send').disabled = c.closed;
         $('close-chat').disabled = c.closed;

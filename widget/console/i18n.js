@@ -120,6 +120,13 @@
             },
             visitorTyping: 'الزائر يكتب…', seen: 'قرأها الزائر',
             caseRef: 'رقم الطلب',
+            /* replies by email to a case whose visitor has gone (issue 15, case_reply) */
+            mailReply: 'الرد بالبريد',
+            mailPlaceholder: 'اكتب ردك؛ يُحفظ في المحادثة ويُرسل إلى بريد الزائر إن أعطاه بموافقته.',
+            mailSend: 'إرسال الرد',
+            mailState: { sending: 'جارٍ الحفظ…', queued: 'البريد في الانتظار للإرسال.', sent: 'أُرسل البريد.',
+                         failed: 'تعذر إرسال البريد: {error}', no_address: 'حُفظ الرد؛ لم يعطِ الزائر بريدًا بموافقته.',
+                         disabled: 'حُفظ الرد؛ هذا الخادم لا يرسل بريدًا.', duplicate: 'حُفظ هذا الرد من قبل.' },
             attachButton: '📎 إرفاق صورة أو ملف بي دي إف',
             attach: {
                 413: 'الملف أكبر من الحد المسموح.', 415: 'نوع الملف غير مقبول: صورة (PNG أو JPEG أو GIF أو WebP) أو ملف PDF فقط.',
@@ -132,7 +139,8 @@
                 not_found: 'المحادثة لم تعد متاحة.',
                 too_long: 'الرسالة طويلة جدًا.', empty: 'الرسالة فارغة.',
                 rate_limited: 'رسائل كثيرة بسرعة؛ انتظر لحظة.', internal: 'خطأ مؤقت في الخادم؛ أعد المحاولة.',
-                bad_field: 'طلب غير صالح.'
+                bad_field: 'طلب غير صالح.',
+                visitor_connected: 'الزائر متصل الآن: أجبه في المحادثة.', case_closed: 'الطلب مغلق؛ لا يمكن الرد عليه.'
             }
         },
         en: {
@@ -240,6 +248,13 @@
             },
             visitorTyping: 'Visitor is typing…', seen: 'Seen by the visitor',
             caseRef: 'Case',
+            /* replies by email to a case whose visitor has gone (issue 15, case_reply) */
+            mailReply: 'Reply by email',
+            mailPlaceholder: 'Write your reply; it is kept in the conversation and emailed to the visitor if they gave an address with consent.',
+            mailSend: 'Send reply',
+            mailState: { sending: 'Saving…', queued: 'The email is queued.', sent: 'The email was sent.',
+                         failed: 'The email could not be delivered: {error}', no_address: 'Reply saved; the visitor gave no email with consent.',
+                         disabled: 'Reply saved; this server sends no email.', duplicate: 'This reply was saved already.' },
             attachButton: '📎 Attach an image or a PDF',
             attach: {
                 413: 'The file is larger than allowed.', 415: 'That file type is not accepted: images (PNG, JPEG, GIF or WebP) or PDF only.',
@@ -252,7 +267,8 @@
                 not_found: 'The chat is no longer available.',
                 too_long: 'The message is too long.', empty: 'The message is empty.',
                 rate_limited: 'Too many messages too fast; wait a moment.', internal: 'A temporary server error; try again.',
-                bad_field: 'The request was not valid.'
+                bad_field: 'The request was not valid.',
+                visitor_connected: 'The visitor is here now: answer in the chat.', case_closed: 'The case is closed; it cannot be answered.'
             }
         }
     };
