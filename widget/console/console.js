@@ -638,7 +638,7 @@
         line.setAttribute('role', 'status');
         if (busy) line.textContent = T.mailState.sending;
         else if (st) {
-            line.textContent = fmt(T.mailState[st.state], { error: st.error || '' });
+            line.textContent = fmt(T.mailState[st.state], { error: iso(st.error || '') }); /* the server's words: isolated */
             line.classList.add('mail-' + st.state);
         }
         box.appendChild(line);
