@@ -210,6 +210,12 @@ void bot_casereply_on_frame(struct bot_session *s, const struct bot_agent_in *in
     char *j = bot_agent_proto_case_replied(in->client_id, g.c.ref, g.ticket, g.conv, seq, email,
                                            mail, &len);
     bot_session_send(s, j, len);
+    struct bot_agent *h = dup ? NULL : bot_queue_holder(srv->queue, g.conv);
+    if (h) { /* a chat whose visitor is gone: its agent's transcript gets the reply too */
+        m.seq = seq;
+        char *rj = bot_agent_proto_relay(&m, &len);
+        bot_session_send(h->conn, rj, len);
+    }
     if (mail)
         tell_agents(srv, g.c.ref, g.ticket, mail, "queued", NULL);
 }

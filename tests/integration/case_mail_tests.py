@@ -352,3 +352,29 @@ def case_mail_hostile_frames_change_nothing(srv):
     assert e["code"] == "case_closed", e
     assert (msgs(), events()) == before
     ag.close()
+
+
+@test(server=CM_SRV)
+def case_mail_chat_whose_visitor_is_gone(srv):
+    """A chat the agent holds whose visitor has gone: the reply by case reference is stored
+    (no email set up here), reaches the holder's transcript live, and the returning visitor
+    reads it."""
+    add_user(srv, "cm8", name="Lina")
+    ag, *_ = agent_ws(srv, "cm8")
+    v = srv.ws()
+    w, _ = hello(v, lang="en")
+    v.send_json({"type": "handoff"})
+    f, _ = until(ag, "assigned")
+    conv, ref = f["conversation"], f["case_ref"]
+    v.close()
+    r = _cm_reply(ag, {"case": ref, "text": "Are you still there? Here is the answer.", "client_id": "g1"})
+    assert r["email"] == "disabled" and r["conversation"] == conv, r
+    m, _ = until(ag, "message", conversation=conv, seq=r["seq"])
+    assert m["from"] == "agent" and m["text"] == "Are you still there? Here is the answer.", m
+    tl = _cm_timeline(srv, ref)
+    assert tl[-1][0] == "agent_replied" and tl[-1][2]["via"] == "email", tl
+    v2 = srv.ws()
+    _, msgs = hello(v2, token=w["token"], last_seq=0)
+    assert any(x.get("seq") == r["seq"] and x.get("from") == "agent" for x in msgs), msgs
+    v2.close()
+    ag.close()
