@@ -378,3 +378,26 @@ def case_mail_chat_whose_visitor_is_gone(srv):
     assert any(x.get("seq") == r["seq"] and x.get("from") == "agent" for x in msgs), msgs
     v2.close()
     ag.close()
+
+
+@test()
+def case_mail_public_url_and_templates_are_checked(srv):
+    base = ["--db", srv.kb_db, "--store-db", os.path.join(srv.tmp, "cm-cfg-store.db"), "--check-config"]
+    for bad in ["javascript:alert(1)", "ftp://shop.example/", "https://", "https://shop.example/a b",
+                "https://shop.example/\"><script>", "https://shop.example/#frag", "http://" + "a" * 600]:
+        p = subprocess.run([srv.sanad, "serve"] + base + ["--public-url", bad], capture_output=True, timeout=30)
+        assert p.returncode == 2 and b"public_url" in p.stderr, (bad, p.returncode, p.stderr)
+    p = subprocess.run([srv.sanad, "serve"] + base + ["--public-url", "https://shop.example/help?x=1"],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    # a mail template with an unknown placeholder refuses the texts at --check-config
+    texts = os.path.join(srv.tmp, "cm-texts")
+    shutil.copytree(os.path.join(ROOT, "texts"), texts)
+    path = os.path.join(texts, "mail-en.json")
+    with open(path, encoding="utf-8") as f:
+        d = json.load(f)
+    d["texts"]["footer"] = "Your case {reference}"
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(d, f)
+    p = subprocess.run([srv.sanad, "serve"] + base + ["--texts-dir", texts], capture_output=True, timeout=30)
+    assert p.returncode == 2 and b"mail" in p.stderr and b"{reference}" in p.stderr, (p.returncode, p.stderr)
