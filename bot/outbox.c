@@ -356,7 +356,8 @@ int bot_outbox_last(struct bot_outbox *ob,
     pthread_mutex_lock(&ob->mu);
     if (sqlite3_prepare_v2(ob->db,
                            "SELECT id, status, attempts, ifnull(last_error, '') FROM outbox"
-                           " WHERE ref = ?1 AND reported IS NOT NULL ORDER BY id DESC LIMIT 1",
+                           " WHERE ref = ?1 AND reported IS NOT NULL"
+                           " ORDER BY created DESC, id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = db_err(ob->db, err);
         goto out;
