@@ -165,9 +165,9 @@ static int a_before(const char *v, struct bot_api_cases_query *q, struct sn_err 
 static int a_limit(const char *v, struct bot_api_cases_query *q, struct sn_err *err)
 {
     long long l;
-    if (!number_of(v, STORE_CASE_SEARCH_MAX, 0, &l))
+    if (!number_of(v, BOT_API_CASES_LIMIT_MAX, 0, &l))
         return sn_err_set(err, SN_EINVAL, "limit: expected a number from 1 to %d",
-                          STORE_CASE_SEARCH_MAX);
+                          BOT_API_CASES_LIMIT_MAX);
     q->f.limit = (int)l;
     return SN_OK;
 }
@@ -279,27 +279,43 @@ static int found_item(void *ctx, const struct store_case *c, const char *summary
     return 0;
 }
 
+/* The "before" of the page after this one: the last case given when there were more, else
+ * where a text search's window ended (the cases below it were not looked at), else none (0).
+ * Pure. */
+static long long next_before(int more, long long last_id, long long scan_end)
+{
+    if (more)
+        return last_id;
+    return scan_end;
+}
+
 /* GET /api/cases?…: one page, newest first; "next" is the "before" of the next page, null on
- * the last. One case more than the page is read to know whether there is a next one. */
+ * the last. One case more than the page is read to know whether there is a next one. A text
+ * search looks at BOT_API_CASES_SCAN cases at most (the newest under the other conditions),
+ * so that one request costs a bounded time on the event loop whatever the store holds; its
+ * page may then be short, or empty, with a "next" that goes on below them. */
 static void cases_list(struct bot_api_call *c)
 {
     struct bot_api_cases_query q;
     struct sn_err e = {0};
     struct found f = {.items = json_array()};
+    long long scan_end = 0, next;
     if (bot_api_cases_query_parse(c->arg_name, c->arg_value, c->nargs, &q, &e)) {
         bot_api_error(c, 400, "bad_argument", "%s", e.msg);
         goto out;
     }
     f.limit = q.f.limit;
     q.f.limit = q.f.limit + 1;
-    int rc = store_case_search(c->srv->store, &q.f, found_item, &f, &e);
+    q.f.scan = BOT_API_CASES_SCAN;
+    int rc = store_case_search(c->srv->store, &q.f, found_item, &f, &scan_end, &e);
     if (rc < 0) {
         internal(c, &e);
         goto out;
     }
+    next = next_before(f.more, f.last_id, scan_end);
     bot_api_reply(c, 200,
                   json_pack("{s:O, s:o}", "items", f.items, "next",
-                            f.more ? json_integer((json_int_t)f.last_id) : json_null()));
+                            next ? json_integer((json_int_t)next) : json_null()));
 out:
     json_decref(f.items);
 }
@@ -361,7 +377,7 @@ static void case_view(struct bot_api_call *c)
     }
     q.f.ref = q.ref;
     q.f.limit = 1;
-    rc = store_case_search(c->srv->store, &q.f, first_item, &f, &e);
+    rc = store_case_search(c->srv->store, &q.f, first_item, &f, NULL, &e);
     if (rc < 0) {
         internal(c, &e);
         goto out;
@@ -377,7 +393,7 @@ static void case_view(struct bot_api_call *c)
     if (rc == SN_OK && f.first.visitor_id[0]) {
         struct store_case_filter pf = {
             .visitor_id = f.first.visitor_id, .exclude_id = f.first.id, .limit = PAST_MAX};
-        rc = store_case_search(c->srv->store, &pf, past_item, past, &e);
+        rc = store_case_search(c->srv->store, &pf, past_item, past, NULL, &e);
     }
     if (rc < 0) {
         internal(c, &e);

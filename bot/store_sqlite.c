@@ -1571,7 +1571,7 @@ static int sq_case_event_each(
     " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"   \
     " ifnull(c.solved_at, 0), coalesce((SELECT substr(m.text, 1, 140) FROM messages m" \
     " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"   \
-    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), '') FROM cases c"
+    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), '')"
 
 /* Text: LIKE over the conversation's messages (its primary key is (conv_id, seq), so each
  * case reads only its own conversation) and its left message, rather than an FTS index: the
@@ -1639,57 +1639,104 @@ static void search_raw(struct search_sql *q, const char *clause)
     assert(q->len + 1 < sizeof q->sql);
 }
 
+/* The conditions of f but the text, as " AND …" clauses of the cases aliased c. */
+static void search_filters(struct search_sql *b, const struct store_case_filter *f)
+{
+    if (f->ref)
+        search_add(b, " AND c.ref = ?#", f->ref, 0);
+    if (f->nstatus) { /* status IN (?a, ?b, …): one parameter each */
+        search_raw(b, " AND c.status IN (");
+        for (int i = 0; i < f->nstatus; i++)
+            search_add(b, i ? ", ?#" : "?#", f->status[i], 0);
+        search_raw(b, ")");
+    }
+    if (f->department)
+        search_add(b, " AND c.department = ?#", f->department, 0);
+    if (f->assignee)
+        search_add(b, " AND c.assignee = ?#", f->assignee, 0);
+    if (f->visitor_id)
+        search_add(b, " AND c.visitor_id = ?#", f->visitor_id, 0);
+    if (f->from)
+        search_add(b, " AND c.created >= ?#", NULL, f->from);
+    if (f->to)
+        search_add(b, " AND c.created <= ?#", NULL, f->to);
+    if (f->before)
+        search_add(b, " AND c.id < ?#", NULL, f->before);
+    if (f->exclude_id)
+        search_add(b, " AND c.id != ?#", NULL, f->exclude_id);
+}
+
+/* b's SQL prepared into *st with its parameters bound. */
+static int search_prepare(struct store_sqlite *q,
+                          const struct search_sql *b,
+                          sqlite3_stmt **st,
+                          struct sn_err *err)
+{
+    if (sqlite3_prepare_v2(q->db, b->sql, -1, st, NULL) != SQLITE_OK)
+        return db_err(q, err, "prepare the case search");
+    for (int i = 0; i < b->n; i++)
+        if (b->text[i])
+            bind_text(*st, i + 1, b->text[i]);
+        else
+            sqlite3_bind_int64(*st, i + 1, b->num[i]);
+    return SN_OK;
+}
+
+/* Where a text search's window ended: the lowest id of the f->scan newest cases that meet
+ * the other conditions when there are that many (more may lie below), else 0. */
+static int search_window_end(struct store_sqlite *q,
+                             const struct store_case_filter *f,
+                             long long *end,
+                             struct sn_err *err)
+{
+    struct search_sql b = {.len = 0};
+    sqlite3_stmt *st = NULL;
+    search_raw(&b, "SELECT count(*), min(id) FROM (SELECT c.id FROM cases c WHERE 1");
+    search_filters(&b, f);
+    search_add(&b, " ORDER BY c.id DESC LIMIT ?#)", NULL, f->scan);
+    int rc = search_prepare(q, &b, &st, err);
+    *end = 0;
+    if (rc == SN_OK && sqlite3_step(st) != SQLITE_ROW)
+        rc = db_err(q, err, "search the cases");
+    else if (rc == SN_OK && sqlite3_column_int64(st, 0) == f->scan)
+        *end = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int sq_case_search(struct store *s,
                           const struct store_case_filter *f,
                           store_case_found_fn *fn,
                           void *ctx,
+                          long long *scan_end,
                           struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
     struct search_sql b = {.len = 0};
     sqlite3_stmt *st = NULL;
     char *like = NULL;
-    int rc = SN_OK, step;
+    int rc = SN_OK, step, window = f->text && f->scan > 0;
+    if (scan_end)
+        *scan_end = 0;
     if (f->limit < 1 || f->limit > STORE_CASE_SEARCH_MAX || f->nstatus < 0 ||
-        f->nstatus > STORE_CASE_SEARCH_STATUSES)
+        f->nstatus > STORE_CASE_SEARCH_STATUSES || f->scan < 0)
         return sn_err_set(err, SN_EINVAL, "store: bad case search");
-    search_raw(&b, SEARCH_COLS " WHERE 1");
-    if (f->ref)
-        search_add(&b, " AND c.ref = ?#", f->ref, 0);
-    if (f->nstatus) { /* status IN (?a, ?b, …): one parameter each */
-        search_raw(&b, " AND c.status IN (");
-        for (int i = 0; i < f->nstatus; i++)
-            search_add(&b, i ? ", ?#" : "?#", f->status[i], 0);
-        search_raw(&b, ")");
+    /* with a window, the text is matched in the scan newest cases the other conditions
+     * give: a bounded amount of work per call, whatever the store holds */
+    search_raw(&b, SEARCH_COLS);
+    search_raw(&b, window ? " FROM (SELECT * FROM cases c WHERE 1" : " FROM cases c WHERE 1");
+    search_filters(&b, f);
+    if (window) {
+        search_add(&b, " ORDER BY c.id DESC LIMIT ?#", NULL, f->scan);
+        search_raw(&b, ") c WHERE 1");
     }
-    if (f->department)
-        search_add(&b, " AND c.department = ?#", f->department, 0);
-    if (f->assignee)
-        search_add(&b, " AND c.assignee = ?#", f->assignee, 0);
-    if (f->visitor_id)
-        search_add(&b, " AND c.visitor_id = ?#", f->visitor_id, 0);
-    if (f->from)
-        search_add(&b, " AND c.created >= ?#", NULL, f->from);
-    if (f->to)
-        search_add(&b, " AND c.created <= ?#", NULL, f->to);
-    if (f->before)
-        search_add(&b, " AND c.id < ?#", NULL, f->before);
-    if (f->exclude_id)
-        search_add(&b, " AND c.id != ?#", NULL, f->exclude_id);
     if (f->text) {
         like = like_pattern(f->text);
         search_add(&b, SEARCH_TEXT, like, 0);
     }
     search_add(&b, " ORDER BY c.id DESC LIMIT ?#", NULL, f->limit);
-    if (sqlite3_prepare_v2(q->db, b.sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = db_err(q, err, "prepare the case search");
+    if ((rc = search_prepare(q, &b, &st, err)))
         goto out;
-    }
-    for (int i = 0; i < b.n; i++)
-        if (b.text[i])
-            bind_text(st, i + 1, b.text[i]);
-        else
-            sqlite3_bind_int64(st, i + 1, b.num[i]);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_case c;
         case_row(st, &c);
@@ -1697,8 +1744,12 @@ static int sq_case_search(struct store *s,
         if ((rc = fn(ctx, &c, sum ? sum : "")))
             goto out;
     }
-    if (step != SQLITE_DONE)
+    if (step != SQLITE_DONE) {
         rc = db_err(q, err, "search the cases");
+        goto out;
+    }
+    if (window && scan_end)
+        rc = search_window_end(q, f, scan_end, err);
 out:
     sqlite3_finalize(st);
     free(like);

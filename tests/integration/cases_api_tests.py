@@ -358,3 +358,57 @@ def store_v6_gets_case_search_indexes(srv):
         assert _refs(s, ck, _q(status="new", visitor=VIS_P)) == [ref]
     finally:
         s.stop()
+
+
+@test(server={})
+def cases_text_search_looks_at_a_bounded_window_per_page(srv):
+    """A text search matches in the 5,000 newest cases (under the other conditions) per
+    request: a bounded cost on the event loop whatever the store holds. Its page may then be
+    empty with a next that goes on below them; following next finds the old match. A full
+    page of 200 is served. The store is a real file with 6,000 cases written by SQL."""
+    path = os.path.join(srv.dir, "many.db")
+    s = Server(srv.sanad, srv.tmp, srv.kb_db, "many-1", dict(CASE_SRV, **{"store-db": path}))
+    s.stop()  # the schema is made
+    c = sqlite3.connect(path)
+    n, t0 = 6000, 1790000000000
+    with c:
+        for i in range(1, n + 1):
+            conv = "c_%016x" % i
+            c.execute("INSERT INTO conversations(id, token_hash, state, lang, created, updated)"
+                      " VALUES (?, ?, 'closed', 'en', ?, ?)", (conv, "h%d" % i, t0 + i, t0 + i))
+            c.execute("INSERT INTO messages(conv_id, seq, sender, text, ts) VALUES (?, 1,"
+                      " 'visitor', ?, ?)", (conv, "order ORD-%05d is late" % i, t0 + i))
+            c.execute("INSERT INTO cases(ref, conv_id, status, priority, created, updated)"
+                      " VALUES (?, ?, ?, 1, ?, ?)",
+                      ("S-%06d" % i, conv, "solved" if i % 2 else "new", t0 + i, t0 + i))
+    c.close()
+    s = Server(srv.sanad, srv.tmp, srv.kb_db, "many-2", dict(CASE_SRV, **{"store-db": path}))
+    try:
+        s.store = path
+        add_user(s, "cwin1", name="Win")
+        ck = _cookie(s, "cwin2", "agent")
+        # the oldest case's text: not in the newest 5,000; the first page says where to go on
+        st, p1 = _get(s, "/api/cases" + _q(q="ORD-00001 "), ck)
+        assert st == 200 and p1["items"] == [] and p1["next"] == n - 5000 + 1, p1
+        st, p2 = _get(s, "/api/cases" + _q(q="ORD-00001 ", before=p1["next"]), ck)
+        assert [i["ref"] for i in p2["items"]] == ["S-000001"] and p2["next"] is None, p2
+        # within the window: found at once; the older cases were not looked at, so next
+        # still goes on below the window (a match there is not ruled out)
+        st, p = _get(s, "/api/cases" + _q(q="ORD-05999"), ck)
+        assert [i["ref"] for i in p["items"]] == ["S-005999"] and p["next"] == n - 5000 + 1, p
+        st, p = _get(s, "/api/cases" + _q(q="ORD-05999", before=p["next"]), ck)
+        assert p["items"] == [] and p["next"] is None, p
+        # the window is under the other conditions: 5,000 of the 3,000 new ones is all of them
+        st, p = _get(s, "/api/cases" + _q(q="ORD-00002 ", status="new"), ck)
+        assert [i["ref"] for i in p["items"]] == ["S-000002"] and p["next"] is None, p
+        # a full page of the largest size, and the next one follows it
+        st, p = _get(s, "/api/cases?limit=200", ck)
+        assert st == 200 and len(p["items"]) == 200 and p["next"] == n - 199, (st, p.get("next"))
+        assert p["items"][0]["ref"] == "S-006000" and p["items"][-1]["ref"] == "S-005801"
+        st, p = _get(s, "/api/cases?limit=200&before=%d" % p["next"], ck)
+        assert p["items"][0]["ref"] == "S-005800", p["items"][0]
+        # many matches: a page of them, next is the last one given
+        st, p = _get(s, "/api/cases" + _q(q="ORD-0", limit=10), ck)
+        assert len(p["items"]) == 10 and p["next"] == 5991, p["next"]
+    finally:
+        s.stop()

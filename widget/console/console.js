@@ -1334,7 +1334,9 @@
             if (cs.view && cs.view.ref === it.ref) li.classList.add('current');
             list.appendChild(li);
         });
-        $('cases-status').textContent = cs.loading ? T.csLoading : cs.items.length || cs.errKey ? '' : T.csEmpty;
+        /* a text search looks at a window of cases per request: an empty page may have a next */
+        $('cases-status').textContent = cs.loading ? T.csLoading : cs.items.length || cs.errKey ? ''
+            : cs.next !== null ? T.csKeepLooking : T.csEmpty;
         show($('cases-more'), !cs.loading && cs.next !== null);
     }
     function openCase(ref) {
