@@ -266,8 +266,12 @@ struct found {
     struct store_case first; /* the view: the case itself */
 };
 
-static int found_item(void *ctx, const struct store_case *c, const char *summary)
+static int found_item(void *ctx,
+                      const struct store_case *c,
+                      const char *summary,
+                      const struct store_ticket *left)
 {
+    (void)left; /* the list shows the summary; the view the whole left message */
     struct found *f = ctx;
     if (f->n == f->limit) { /* the one past the page: there is a next page */
         f->more = 1;
@@ -339,8 +343,12 @@ static int transcript_item(void *ctx, const struct store_msg *m)
     return 0;
 }
 
-static int past_item(void *ctx, const struct store_case *c, const char *summary)
+static int past_item(void *ctx,
+                     const struct store_case *c,
+                     const char *summary,
+                     const struct store_ticket *left)
 {
+    (void)left;
     json_array_append_new(ctx,
                           json_pack("{s:s, s:s, s:I, s:o, s:s}", "ref", c->ref, "status", c->status,
                                     "created", (json_int_t)c->created, "conversation",
@@ -348,12 +356,22 @@ static int past_item(void *ctx, const struct store_case *c, const char *summary)
     return 0;
 }
 
-/* The one-case search that gives a case with its summary. */
-static int first_item(void *ctx, const struct store_case *c, const char *summary)
+/* The one-case search that gives a case with its summary and its left message:
+ * {"text", "email" (null when none was given), "created", "lang"}, or null. */
+static int first_item(void *ctx,
+                      const struct store_case *c,
+                      const char *summary,
+                      const struct store_ticket *left)
 {
     struct found *f = ctx;
+    json_t *o = case_json(c, summary);
     f->first = *c;
-    json_array_append_new(f->items, case_json(c, summary));
+    json_object_set_new(o, "left_message",
+                        left ? json_pack("{s:s, s:o, s:I, s:o}", "text", left->text, "email",
+                                         str_or_null(left->email), "created",
+                                         (json_int_t)left->created, "lang", str_or_null(left->lang))
+                             : json_null());
+    json_array_append_new(f->items, o);
     return 1;
 }
 

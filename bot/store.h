@@ -161,9 +161,13 @@ struct store_case_filter {
                            * meet the other conditions (a bounded cost per call); 0: all */
 };
 /* One case found by a search, with its summary: the start (up to 140 characters) of the
- * first visitor message of its conversation, else of its left message, else "". Borrowed
- * for the call only. */
-typedef int store_case_found_fn(void *ctx, const struct store_case *c, const char *summary);
+ * first visitor message of its conversation, else of its left message, else ""; and its left
+ * message (id, conv_id, text, email or NULL, created, lang; consent not read), NULL when it
+ * has none. Everything is borrowed for the call only. */
+typedef int store_case_found_fn(void *ctx,
+                                const struct store_case *c,
+                                const char *summary,
+                                const struct store_ticket *left);
 
 struct store_ops {
     void (*close)(struct store *s);

@@ -1563,15 +1563,20 @@ static int sq_case_event_each(
 
 /* ---- the case search ---- */
 
-/* The search's columns: case_row's, then the summary. Only what the people wrote counts as
- * the summary (the first visitor message, else the left message). */
+/* The search's columns: case_row's, the summary (only what the people wrote counts: the first
+ * visitor message, else the left message), then the left message's text, email, created and
+ * language (each a lookup by the tickets' primary key; NULL when none). */
 #define SEARCH_COLS                                                                    \
     "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"               \
     " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"       \
     " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"   \
     " ifnull(c.solved_at, 0), coalesce((SELECT substr(m.text, 1, 140) FROM messages m" \
     " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"   \
-    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), '')"
+    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"   \
+    " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                        \
+    " (SELECT t.email FROM tickets t WHERE t.id = c.ticket_id),"                       \
+    " (SELECT t.created FROM tickets t WHERE t.id = c.ticket_id),"                     \
+    " (SELECT t.lang FROM tickets t WHERE t.id = c.ticket_id)"
 
 /* Text: LIKE over the conversation's messages (its primary key is (conv_id, seq), so each
  * case reads only its own conversation) and its left message, rather than an FTS index: the
@@ -1741,7 +1746,13 @@ static int sq_case_search(struct store *s,
         struct store_case c;
         case_row(st, &c);
         const char *sum = (const char *)sqlite3_column_text(st, 13);
-        if ((rc = fn(ctx, &c, sum ? sum : "")))
+        struct store_ticket left = {.id = c.ticket_id,
+                                    .conv_id = c.conv_id,
+                                    .text = (const char *)sqlite3_column_text(st, 14),
+                                    .email = (const char *)sqlite3_column_text(st, 15),
+                                    .created = sqlite3_column_int64(st, 16),
+                                    .lang = (const char *)sqlite3_column_text(st, 17)};
+        if ((rc = fn(ctx, &c, sum ? sum : "", left.text ? &left : NULL)))
             goto out;
     }
     if (step != SQLITE_DONE) {

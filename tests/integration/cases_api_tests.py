@@ -186,6 +186,7 @@ def case_view_timeline_transcript_and_past(srv):
     st, v = _get(srv, "/api/cases/" + a.lower(), ck)
     assert st == 200, v
     assert v["ref"] == a and v["status"] == "solved" and v["conversation"] == conv_a, v
+    assert v["left_message"] is None, v
     tl = _timeline(srv, a)
     assert [(e["kind"], e["actor"], e["detail"], e["ts"]) for e in v["events"]] == tl, v["events"]
     assert [e["kind"] for e in v["events"]] == [
@@ -217,6 +218,11 @@ def case_view_timeline_transcript_and_past(srv):
     # a case without a visitor id has no past; its timeline names the left message
     st, vc = _get(srv, "/api/cases/" + c, ck)
     assert st == 200 and vc["past"] == [], vc
+    # its left message, whole (it is not a message of the transcript)
+    lm = vc["left_message"]
+    assert lm["text"] == "please call me at 0501234567" and lm["email"] is None, lm
+    assert lm["lang"] == "en" and lm["created"] >= vc["created"] - 1000, lm
+    assert all(m["text"] != lm["text"] for m in vc["transcript"]), vc["transcript"]
     assert [e["kind"] for e in vc["events"]] == ["created", "message_left"], vc["events"]
     assert isinstance(vc["events"][1]["detail"]["ticket"], int), vc["events"]
 

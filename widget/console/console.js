@@ -1378,6 +1378,10 @@
             d.appendChild(el('dd', null, f[1]));
             facts.appendChild(d);
         });
+        var lm = v.left_message && typeof v.left_message.text === 'string' ? v.left_message : null;
+        show($('cv-left'), !!lm); /* a left message is not in the transcript: shown whole here */
+        $('cv-left-text').textContent = lm ? lm.text : '';
+        $('cv-left-meta').textContent = lm ? fmt(T.cvLeftMeta, { date: caseDate(lm.created), email: lm.email ? iso(lm.email) : T.noEmail }) : '';
         var tl = $('cv-timeline');
         clear(tl);
         (v.events || []).forEach(function (ev) {
