@@ -77,6 +77,10 @@ extern const struct bot_api_route bot_api_kb_routes[];
  * the accounts, not the base: no refit follows them. */
 extern const struct bot_api_route bot_api_me_routes[];
 
+/* The agents' case routes (bot/api_cases.c: GET /api/cases, GET /api/cases/{ref}), ended
+ * likewise. Read-only; agents and admins. */
+extern const struct bot_api_route bot_api_cases_routes[];
+
 #define BOT_API_ME_NAME_MAX 64 /* characters of a display name set through PATCH /api/me */
 
 /* The display name `in` as PATCH /api/me takes it: trimmed of white space at both ends, then

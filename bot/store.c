@@ -240,3 +240,13 @@ int store_case_event_each(
 {
     return s->ops->case_event_each(s, case_id, fn, ctx, err);
 }
+
+int store_case_search(struct store *s,
+                      const struct store_case_filter *f,
+                      store_case_found_fn *fn,
+                      void *ctx,
+                      long long *scan_end,
+                      struct sn_err *err)
+{
+    return s->ops->case_search(s, f, fn, ctx, scan_end, err);
+}

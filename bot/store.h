@@ -141,6 +141,33 @@ typedef int store_case_event_fn(void *ctx, const struct store_case_event *ev);
 /* What store_case_find looks a case up by: its reference; the conversation (its newest
  * case); the visitor id (the visitor's newest case). */
 enum store_case_key { STORE_CASE_BY_REF = 0, STORE_CASE_BY_CONV, STORE_CASE_BY_VISITOR };
+/* What store_case_search looks for (the console's case list): every member set is one more
+ * condition (AND); NULL, 0 or an empty list leaves it out. Callers validate the values. */
+#define STORE_CASE_SEARCH_STATUSES 8    /* statuses one search may name */
+#define STORE_CASE_SEARCH_MAX      1000 /* cases one call gives, at most */
+struct store_case_filter {
+    const char *ref;                                /* a canonical reference */
+    const char *status[STORE_CASE_SEARCH_STATUSES]; /* any of these (bot_case_status_name) */
+    int nstatus;
+    const char *department, *assignee, *visitor_id; /* exact */
+    const char *text;     /* a substring of what the visitor, the agents and their notes wrote
+                           * in the case's conversation, or of its left message; ASCII letters
+                           * in any case; % and _ are plain characters */
+    long long from, to;   /* created in [from, to] (ms); 0: no bound */
+    long long before;     /* keyset paging: only cases with id < before; 0: from the newest */
+    long long exclude_id; /* a case left out (the "other cases" of a visitor); 0: none */
+    int limit;            /* 1..STORE_CASE_SEARCH_MAX */
+    int scan;             /* with text: match it in at most this many of the newest cases that
+                           * meet the other conditions (a bounded cost per call); 0: all */
+};
+/* One case found by a search, with its summary: the start (up to 140 characters) of the
+ * first visitor message of its conversation, else of its left message, else ""; and its left
+ * message (id, conv_id, text, email or NULL, created, lang; consent not read), NULL when it
+ * has none. Everything is borrowed for the call only. */
+typedef int store_case_found_fn(void *ctx,
+                                const struct store_case *c,
+                                const char *summary,
+                                const struct store_ticket *left);
 
 struct store_ops {
     void (*close)(struct store *s);
@@ -256,6 +283,12 @@ struct store_ops {
         struct store *s, long long case_id, store_case_event_fn *fn, void *ctx, struct sn_err *err);
     int (*ticket_get)(
         struct store *s, long long id, store_ticket_fn *fn, void *ctx, struct sn_err *err);
+    int (*case_search)(struct store *s,
+                       const struct store_case_filter *f,
+                       store_case_found_fn *fn,
+                       void *ctx,
+                       long long *scan_end,
+                       struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
 };
@@ -457,5 +490,17 @@ int store_case_record(struct store *s,
  * non-zero return stops the walk and is returned. */
 int store_case_event_each(
     struct store *s, long long case_id, store_case_event_fn *fn, void *ctx, struct sn_err *err);
+/* Calls fn for up to f->limit cases that meet every condition of f, newest (highest id)
+ * first; a non-zero return stops the walk and is returned. The cases of one visitor are the
+ * search with only visitor_id set. With f->text and f->scan, *scan_end (when not NULL) is the
+ * lowest id of the window the text was matched in when the window was full (cases below it
+ * were not looked at: the next call's before), else 0. SN_EINVAL for a limit out of range or
+ * too many statuses (nothing read). */
+int store_case_search(struct store *s,
+                      const struct store_case_filter *f,
+                      store_case_found_fn *fn,
+                      void *ctx,
+                      long long *scan_end,
+                      struct sn_err *err);
 
 #endif

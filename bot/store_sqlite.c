@@ -4,6 +4,7 @@
  * SQLite's auto-checkpoint they ran inside whichever commit crossed 1,000 WAL pages, on the
  * event loop, with an fsync: a few milliseconds that every visitor then waiting paid (the
  * unloaded answer p99 of scripts/bench-ws). A passive checkpoint never blocks our writer. */
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,9 @@
  *   4  attachments: a row per uploaded file (its bytes are files in attachments_dir)
  *   5  the visitors' profiles (the pre-chat form): a table of their own
  *   6  cases and their timelines (bot/case.h): two tables; conversations and tickets from
- *      before have no case (one is made at their next handoff or left message) */
-#define SCHEMA_VERSION 6
+ *      before have no case (one is made at their next handoff or left message)
+ *   7  the indexes the console's case search (store_case_search) filters by */
+#define SCHEMA_VERSION 7
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -83,6 +85,19 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     " ts INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT);"         \
     "CREATE INDEX IF NOT EXISTS case_events_case ON case_events(case_id, id);"
 
+/* The case search (v7) lists cases newest first (ORDER BY id DESC) under one or more
+ * equality filters. With (column, id) indexes a filter on status, department or assignee is
+ * a backwards walk of its own index, already in id order: no scan of the table and no sort,
+ * and paging (id < before) starts where the last page ended. created gets a plain index for a
+ * date range alone. The reference (UNIQUE) and the visitor (cases_visitor) have theirs. */
+#define SCHEMA_CASE_SEARCH                                                 \
+    "CREATE INDEX IF NOT EXISTS cases_status ON cases(status, id);"        \
+    "CREATE INDEX IF NOT EXISTS cases_department ON cases(department, id)" \
+    " WHERE department IS NOT NULL;"                                       \
+    "CREATE INDEX IF NOT EXISTS cases_assignee ON cases(assignee, id)"     \
+    " WHERE assignee IS NOT NULL;"                                         \
+    "CREATE INDEX IF NOT EXISTS cases_created ON cases(created);"
+
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
 static const char schema[] =
@@ -100,7 +115,7 @@ static const char schema[] =
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
     " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES
-        SCHEMA_CASES;
+        SCHEMA_CASES SCHEMA_CASE_SEARCH;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -308,9 +323,15 @@ static int to_v6(struct migration *mg, struct sn_err *err)
     return exec_sql(mg, SCHEMA_CASES, err);
 }
 
+/* 6 → 7: the case search's indexes; no row changes. */
+static int to_v7(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_CASE_SEARCH, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
 static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {
-    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6};
+    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -1569,7 +1590,214 @@ static int sq_case_event_each(
     return rc;
 }
 
+/* ---- the case search ---- */
+
+/* The search's columns: case_row's, the summary (only what the people wrote counts: the first
+ * visitor message, else the left message), then the left message's text, email, created and
+ * language (each a lookup by the tickets' primary key; NULL when none). */
+#define SEARCH_COLS                                                                    \
+    "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"               \
+    " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"       \
+    " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"   \
+    " ifnull(c.solved_at, 0), coalesce((SELECT substr(m.text, 1, 140) FROM messages m" \
+    " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"   \
+    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"   \
+    " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                        \
+    " (SELECT t.email FROM tickets t WHERE t.id = c.ticket_id),"                       \
+    " (SELECT t.created FROM tickets t WHERE t.id = c.ticket_id),"                     \
+    " (SELECT t.lang FROM tickets t WHERE t.id = c.ticket_id)"
+
+/* Text: LIKE over the conversation's messages (its primary key is (conv_id, seq), so each
+ * case reads only its own conversation) and its left message, rather than an FTS index: the
+ * messages are the store's, an FTS5 table would double them, and an agent looks for an exact
+ * string (an order number, an email, a phrase) rather than a ranked answer; cases are walked
+ * newest first under the other filters and the walk stops at the limit. The bot's turns are
+ * left out: they repeat the knowledge base, so a word of an answer would match every case
+ * that got it. */
+#define SEARCH_TEXT                                                                 \
+    " AND (EXISTS (SELECT 1 FROM messages m WHERE m.conv_id = c.conv_id"            \
+    " AND m.sender IN ('visitor', 'agent', 'note') AND m.text LIKE ?# ESCAPE '\\')" \
+    " OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = c.ticket_id"                  \
+    " AND t.text LIKE ?# ESCAPE '\\'))"
+
+/* s as a LIKE pattern that matches it anywhere: %s%, with \, % and _ escaped by \. Owned by
+ * the caller (free). */
+static char *like_pattern(const char *s)
+{
+    size_t n = strlen(s), j = 0;
+    char *p = sn_xmalloc(2 * n + 3);
+    p[j++] = '%';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\' || s[i] == '%' || s[i] == '_')
+            p[j++] = '\\';
+        p[j++] = s[i];
+    }
+    p[j++] = '%';
+    p[j] = 0;
+    return p;
+}
+
+/* The search's SQL, made of fixed clauses (no input ever in the text), and its parameters. */
+struct search_sql {
+    char sql[4096];
+    size_t len;
+    int n;                /* parameters so far */
+    const char *text[16]; /* the text of parameter i + 1, or NULL for an integer */
+    long long num[16];
+};
+
+/* Appends clause to the SQL, each "?#" in it numbered as the next parameter (text, or num
+ * when text is NULL). The clauses are this file's: their length is bounded. */
+static void search_add(struct search_sql *q, const char *clause, const char *text, long long num)
+{
+    assert(q->n < (int)(sizeof q->num / sizeof *q->num));
+    q->n++;
+    for (const char *p = clause; *p; p++) {
+        if (p[0] == '?' && p[1] == '#') {
+            q->len += (size_t)snprintf(q->sql + q->len, sizeof q->sql - q->len, "?%d", q->n);
+            p++;
+        } else if (q->len + 1 < sizeof q->sql) {
+            q->sql[q->len++] = *p;
+        }
+        assert(q->len + 1 < sizeof q->sql);
+    }
+    q->sql[q->len] = 0;
+    q->text[q->n - 1] = text;
+    q->num[q->n - 1] = num;
+}
+
+/* Appends clause as it is (no parameter). */
+static void search_raw(struct search_sql *q, const char *clause)
+{
+    q->len += (size_t)snprintf(q->sql + q->len, sizeof q->sql - q->len, "%s", clause);
+    assert(q->len + 1 < sizeof q->sql);
+}
+
+/* The conditions of f but the text, as " AND …" clauses of the cases aliased c. */
+static void search_filters(struct search_sql *b, const struct store_case_filter *f)
+{
+    if (f->ref)
+        search_add(b, " AND c.ref = ?#", f->ref, 0);
+    if (f->nstatus) { /* status IN (?a, ?b, …): one parameter each */
+        search_raw(b, " AND c.status IN (");
+        for (int i = 0; i < f->nstatus; i++)
+            search_add(b, i ? ", ?#" : "?#", f->status[i], 0);
+        search_raw(b, ")");
+    }
+    if (f->department)
+        search_add(b, " AND c.department = ?#", f->department, 0);
+    if (f->assignee)
+        search_add(b, " AND c.assignee = ?#", f->assignee, 0);
+    if (f->visitor_id)
+        search_add(b, " AND c.visitor_id = ?#", f->visitor_id, 0);
+    if (f->from)
+        search_add(b, " AND c.created >= ?#", NULL, f->from);
+    if (f->to)
+        search_add(b, " AND c.created <= ?#", NULL, f->to);
+    if (f->before)
+        search_add(b, " AND c.id < ?#", NULL, f->before);
+    if (f->exclude_id)
+        search_add(b, " AND c.id != ?#", NULL, f->exclude_id);
+}
+
+/* b's SQL prepared into *st with its parameters bound. */
+static int search_prepare(struct store_sqlite *q,
+                          const struct search_sql *b,
+                          sqlite3_stmt **st,
+                          struct sn_err *err)
+{
+    if (sqlite3_prepare_v2(q->db, b->sql, -1, st, NULL) != SQLITE_OK)
+        return db_err(q, err, "prepare the case search");
+    for (int i = 0; i < b->n; i++)
+        if (b->text[i])
+            bind_text(*st, i + 1, b->text[i]);
+        else
+            sqlite3_bind_int64(*st, i + 1, b->num[i]);
+    return SN_OK;
+}
+
+/* Where a text search's window ended: the lowest id of the f->scan newest cases that meet
+ * the other conditions when there are that many (more may lie below), else 0. */
+static int search_window_end(struct store_sqlite *q,
+                             const struct store_case_filter *f,
+                             long long *end,
+                             struct sn_err *err)
+{
+    struct search_sql b = {.len = 0};
+    sqlite3_stmt *st = NULL;
+    search_raw(&b, "SELECT count(*), min(id) FROM (SELECT c.id FROM cases c WHERE 1");
+    search_filters(&b, f);
+    search_add(&b, " ORDER BY c.id DESC LIMIT ?#)", NULL, f->scan);
+    int rc = search_prepare(q, &b, &st, err);
+    *end = 0;
+    if (rc == SN_OK && sqlite3_step(st) != SQLITE_ROW)
+        rc = db_err(q, err, "search the cases");
+    else if (rc == SN_OK && sqlite3_column_int64(st, 0) == f->scan)
+        *end = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_case_search(struct store *s,
+                          const struct store_case_filter *f,
+                          store_case_found_fn *fn,
+                          void *ctx,
+                          long long *scan_end,
+                          struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    struct search_sql b = {.len = 0};
+    sqlite3_stmt *st = NULL;
+    char *like = NULL;
+    int rc = SN_OK, step, window = f->text && f->scan > 0;
+    if (scan_end)
+        *scan_end = 0;
+    if (f->limit < 1 || f->limit > STORE_CASE_SEARCH_MAX || f->nstatus < 0 ||
+        f->nstatus > STORE_CASE_SEARCH_STATUSES || f->scan < 0)
+        return sn_err_set(err, SN_EINVAL, "store: bad case search");
+    /* with a window, the text is matched in the scan newest cases the other conditions
+     * give: a bounded amount of work per call, whatever the store holds */
+    search_raw(&b, SEARCH_COLS);
+    search_raw(&b, window ? " FROM (SELECT * FROM cases c WHERE 1" : " FROM cases c WHERE 1");
+    search_filters(&b, f);
+    if (window) {
+        search_add(&b, " ORDER BY c.id DESC LIMIT ?#", NULL, f->scan);
+        search_raw(&b, ") c WHERE 1");
+    }
+    if (f->text) {
+        like = like_pattern(f->text);
+        search_add(&b, SEARCH_TEXT, like, 0);
+    }
+    search_add(&b, " ORDER BY c.id DESC LIMIT ?#", NULL, f->limit);
+    if ((rc = search_prepare(q, &b, &st, err)))
+        goto out;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_case c;
+        case_row(st, &c);
+        const char *sum = (const char *)sqlite3_column_text(st, 13);
+        struct store_ticket left = {.id = c.ticket_id,
+                                    .conv_id = c.conv_id,
+                                    .text = (const char *)sqlite3_column_text(st, 14),
+                                    .email = (const char *)sqlite3_column_text(st, 15),
+                                    .created = sqlite3_column_int64(st, 16),
+                                    .lang = (const char *)sqlite3_column_text(st, 17)};
+        if ((rc = fn(ctx, &c, sum ? sum : "", left.text ? &left : NULL)))
+            goto out;
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_err(q, err, "search the cases");
+        goto out;
+    }
+    if (window && scan_end)
+        rc = search_window_end(q, f, scan_end, err);
+out:
+    sqlite3_finalize(st);
+    free(like);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
+    .case_search = sq_case_search,
     .case_add = sq_case_add,
     .case_find = sq_case_find,
     .case_record = sq_case_record,

@@ -883,6 +883,7 @@
             cr.appendChild(code);
         }
         show(cr, !!c.caseRef);
+        renderChatPast(c);
         var log = $('transcript');
         var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
         clear(log);
@@ -1298,6 +1299,244 @@
         if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey) && !ev.isComposing) { ev.preventDefault(); submit(); }
     });
 
+    /* ---------- cases (issue 15): search, the case view with its timeline, past conversations ----------
+     * GET /api/cases (the search, newest first, paged by "next") and GET /api/cases/{ref} (one case:
+     * its timeline, its transcript, the visitor's other cases). What the server sent is kept, so a
+     * switch of language renders it again in words of the other language. */
+    var cs = { open: false, items: [], next: null, query: '', view: null, loading: false, errKey: null, gen: 0, vgen: 0 };
+    function caseDate(ts) { return typeof ts === 'number' ? I.dateTime(lang, ts) : T.csNone; }
+    function refEl(ref) {
+        var r = el('bdi', 'ref id', ref); /* an id: Latin letters and digits, left to right */
+        r.setAttribute('dir', 'ltr');
+        return r;
+    }
+    function statusTag(s) {
+        var t = el('span', 'tag case-status status-' + s, (T.caseStatus && T.caseStatus[s]) || s);
+        t.setAttribute('data-status', s);
+        return t;
+    }
+    /* who did it, in words: the system, the visitor, or the agent's login */
+    function actorWords(a) {
+        if (typeof a !== 'string') return '';
+        if (a.slice(0, 6) === 'agent:') return a.slice(6);
+        return T.actor[a] || a;
+    }
+    /* what happened, in words of the console's language; an event kind this console does not
+     * know yet (a newer server) is named by its kind */
+    function eventWords(ev) {
+        var d = ev.detail && typeof ev.detail === 'object' ? ev.detail : {}, E = T.ev, k = ev.kind, s;
+        switch (k) {
+        case 'handoff': s = fmt(E.handoff, { reason: T.handoffReason[d.reason] || d.reason || T.csNone }); break;
+        case 'assigned': s = fmt(E.assigned, { name: iso(d.name || d.agent || ''), by: T.assignedBy[d.by] || d.by || '' }); break;
+        case 'transferred':
+            s = fmt(E.transferred, { from: iso(d.from || ''), to: iso(d.to || '') });
+            if (typeof d.note === 'string' && d.note) s += ' — ' + fmt(E.note_text, { note: iso(d.note) });
+            break;
+        case 'left': s = ev.actor === 'system' ? E.left_system : E.left; break;
+        case 'solved': case 'closed':
+            s = fmt(E[k], { resolution: T.resolution[d.resolution] || d.resolution || T.csNone }); break;
+        case 'csat':
+            s = fmt(E.csat, { rating: typeof d.rating === 'number' ? d.rating : 0, max: 5 });
+            if (typeof d.comment === 'string' && d.comment) s += ' — ' + fmt(E.comment, { comment: iso(d.comment) });
+            break;
+        default: s = typeof E[k] === 'string' && k !== 'other' && k !== 'note_text' && k !== 'comment' ? E[k] : fmt(E.other, { kind: k });
+        }
+        return s;
+    }
+    function casesError(key) {
+        cs.errKey = key;
+        $('cases-error').textContent = key ? T[key] : '';
+        show($('cases-error'), !!key);
+    }
+    /* the search form as a query string ("" for no condition); null (and the error shown) when
+     * the dates are the wrong way round */
+    function casesQuery() {
+        var p = [], add = function (k, v) { if (v) p.push(k + '=' + encodeURIComponent(v)); };
+        add('ref', $('cs-ref').value.trim());
+        add('q', $('cs-q').value.trim());
+        add('department', $('cs-dept').value.trim());
+        add('assignee', $('cs-assignee').value.trim());
+        var st = [], boxes = document.querySelectorAll('#cs-status input[name="status"]');
+        for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) st.push(boxes[i].value);
+        add('status', st.join(','));
+        /* a date field is a local day: from its first millisecond to its last */
+        var day = function (v, end) {
+            var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v || '');
+            return m ? new Date(+m[1], +m[2] - 1, +m[3] + (end ? 1 : 0)).getTime() - (end ? 1 : 0) : 0;
+        };
+        var from = day($('cs-from').value, false), to = day($('cs-to').value, true);
+        if (from && to && from > to) { casesError('csDates'); return null; }
+        if (from) add('from', String(from));
+        if (to) add('to', String(to));
+        return p.join('&');
+    }
+    function casesLoad(more) {
+        var q = more ? cs.query : casesQuery();
+        if (q === null) return;
+        casesError(null);
+        var gen = ++cs.gen;
+        cs.loading = true;
+        if (!more) { cs.query = q; cs.items = []; cs.next = null; }
+        renderCaseList();
+        var args = q + (more && cs.next !== null ? (q ? '&' : '') + 'before=' + cs.next : '');
+        var path = '/api/cases' + (args ? '?' + args : ''); /* no bare "?": an empty query is no argument */
+        api('GET', path).then(function (r) {
+            if (gen !== cs.gen) return; /* a newer search was started */
+            cs.loading = false;
+            if (r.status === 401) { showLogin(); return; }
+            if (r.status === 200 && r.body && Array.isArray(r.body.items)) {
+                cs.items = cs.items.concat(r.body.items);
+                cs.next = typeof r.body.next === 'number' ? r.body.next : null;
+            } else casesError(r.status === 400 ? 'csBad' : 'csFailed');
+            renderCaseList();
+        }, function () {
+            if (gen !== cs.gen) return;
+            cs.loading = false;
+            casesError('csFailed');
+            renderCaseList();
+        });
+    }
+    function caseItem(it, cls) {
+        var li = el('li', cls);
+        var b = el('button', 'case-item');
+        b.type = 'button';
+        b.setAttribute('data-ref', it.ref);
+        var head = el('span', 'ci-head');
+        head.appendChild(refEl(it.ref));
+        head.appendChild(statusTag(it.status));
+        head.appendChild(el('span', 'ci-date', caseDate(it.created)));
+        b.appendChild(head);
+        if ('assignee' in it) {
+            var who = el('span', 'ci-who', it.assignee || T.csUnassigned);
+            if (it.assignee) who.setAttribute('dir', 'ltr');
+            b.appendChild(who);
+        }
+        var sum = el('span', 'ci-summary', it.summary || T.csNoSummary);
+        sum.setAttribute('dir', 'auto');
+        b.appendChild(sum);
+        b.addEventListener('click', function () { openCase(it.ref); });
+        li.appendChild(b);
+        return li;
+    }
+    function renderCaseList() {
+        var list = $('cases-list');
+        clear(list);
+        cs.items.forEach(function (it) {
+            var li = caseItem(it, 'case-row');
+            if (cs.view && cs.view.ref === it.ref) li.classList.add('current');
+            list.appendChild(li);
+        });
+        /* a text search looks at a window of cases per request: an empty page may have a next */
+        $('cases-status').textContent = cs.loading ? T.csLoading : cs.items.length || cs.errKey ? ''
+            : cs.next !== null ? T.csKeepLooking : T.csEmpty;
+        show($('cases-more'), !cs.loading && cs.next !== null);
+    }
+    function openCase(ref) {
+        showCases(true);
+        var gen = ++cs.vgen;
+        api('GET', '/api/cases/' + encodeURIComponent(ref)).then(function (r) {
+            if (gen !== cs.vgen) return; /* another case was opened since */
+            if (r.status === 401) { showLogin(); return; }
+            if (r.status === 200 && r.body && r.body.ref) {
+                casesError(null);
+                cs.view = r.body;
+            } else casesError(r.status === 404 ? 'csNotFound' : r.status === 400 ? 'csBad' : 'csFailed');
+            renderCaseView();
+            renderCaseList();
+            if (cs.view && r.status === 200) $('cv-title').focus();
+        }, function () { if (gen === cs.vgen) casesError('csFailed'); });
+    }
+    function renderCaseView() {
+        var v = cs.view;
+        show($('case-view'), !!v);
+        if (!v) return;
+        var t = $('cv-title');
+        clear(t);
+        t.tabIndex = -1;
+        t.appendChild(document.createTextNode(T.caseRef + ' '));
+        t.appendChild(refEl(v.ref));
+        t.appendChild(document.createTextNode(' '));
+        t.appendChild(statusTag(v.status));
+        $('case-view').setAttribute('data-ref', v.ref);
+        $('cv-summary').textContent = v.summary || '';
+        var facts = $('cv-facts');
+        clear(facts);
+        [['status', (T.caseStatus[v.status] || v.status)], ['priority', T.priority[v.priority] || v.priority],
+         ['department', v.department || T.csNone], ['assignee', v.assignee || T.csUnassigned],
+         ['created', caseDate(v.created)], ['updated', caseDate(v.updated)],
+         ['first_response_at', caseDate(v.first_response_at)], ['solved_at', caseDate(v.solved_at)]].forEach(function (f) {
+            var d = el('div', 'fact fact-' + f[0]);
+            d.appendChild(el('dt', null, T.cvFacts[f[0]]));
+            d.appendChild(el('dd', null, f[1]));
+            facts.appendChild(d);
+        });
+        var lm = v.left_message && typeof v.left_message.text === 'string' ? v.left_message : null;
+        show($('cv-left'), !!lm); /* a left message is not in the transcript: shown whole here */
+        $('cv-left-text').textContent = lm ? lm.text : '';
+        $('cv-left-meta').textContent = lm ? fmt(T.cvLeftMeta, { date: caseDate(lm.created), email: lm.email ? iso(lm.email) : T.noEmail }) : '';
+        var tl = $('cv-timeline');
+        clear(tl);
+        (v.events || []).forEach(function (ev) {
+            var li = el('li', 'ev');
+            li.setAttribute('data-kind', ev.kind);
+            var when = el('time', 'ev-when', caseDate(ev.ts));
+            if (typeof ev.ts === 'number') when.setAttribute('datetime', new Date(ev.ts).toISOString());
+            li.appendChild(when);
+            var who = el('span', 'ev-who', actorWords(ev.actor));
+            who.setAttribute('dir', 'auto');
+            li.appendChild(who);
+            li.appendChild(el('span', 'ev-what', eventWords(ev)));
+            tl.appendChild(li);
+        });
+        renderPastList($('cv-past'), $('cv-no-past'), v.past || []);
+        var log = $('cv-transcript');
+        clear(log);
+        (v.transcript || []).forEach(function (m) { log.appendChild(msgRow(m)); });
+    }
+    function renderPastList(list, none, past) {
+        clear(list);
+        past.forEach(function (p) { list.appendChild(caseItem(p, 'past-row')); });
+        show(none, !past.length);
+    }
+    function showCases(on) {
+        cs.open = on;
+        show($('cases'), on);
+        document.querySelector('.chats').hidden = on;
+        var b = $('cases-open');
+        b.textContent = on ? T.casesClose : T.casesOpen;
+        b.setAttribute('aria-expanded', on ? 'true' : 'false');
+        if (on && !cs.items.length && !cs.loading && cs.gen === 0) casesLoad(false);
+    }
+    function renderCases() {
+        showCases(cs.open);
+        if (cs.errKey) casesError(cs.errKey);
+        renderCaseList();
+        renderCaseView();
+        renderChatPast(selected && chats[selected]);
+    }
+    /* Beside an open chat: the visitor's other cases, from its case's view (fetched once per
+     * case reference; a chat has its case from the handoff on). */
+    function renderChatPast(c) {
+        var box = $('chat-past');
+        if (!c || !c.caseRef) { show(box, false); return; }
+        if (c.pastFor !== c.caseRef) {
+            c.pastFor = c.caseRef;
+            c.past = null;
+            var ref = c.caseRef;
+            api('GET', '/api/cases/' + encodeURIComponent(ref)).then(function (r) {
+                if (c.pastFor !== ref) return;
+                c.past = r.status === 200 && r.body && Array.isArray(r.body.past) ? r.body.past : [];
+                if (selected === c.id) renderChatPast(c);
+            }, function () { c.pastFor = null; });
+        }
+        show(box, !!c.past);
+        if (c.past) renderPastList($('chat-past-list'), $('chat-past-none'), c.past);
+    }
+    $('cases-open').addEventListener('click', function () { showCases(!cs.open); });
+    $('cases-form').addEventListener('submit', function (ev) { ev.preventDefault(); cs.view = null; renderCaseView(); casesLoad(false); });
+    $('cases-more').addEventListener('click', function () { casesLoad(true); });
+    $('cv-close').addEventListener('click', function () { cs.view = null; renderCaseView(); renderCaseList(); });
+
     /* ---------- language switch ---------- */
     function rerender() {
         setPresence(status);
@@ -1311,6 +1550,7 @@
         renderChat();
         renderAgents();
         if (nameKey) nameStatus(nameKey[0], nameKey[1]);
+        renderCases();
         if (!$('login-error').hidden) loginError(''); /* its text was in the other language */
     }
     ['lang', 'login-lang'].forEach(function (id) {
