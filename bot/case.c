@@ -26,16 +26,20 @@ static const char *const event_names[BOT_CASE_NEVENTS] = {
     [BOT_CASE_CLOSED_EV] = "closed",
     [BOT_CASE_REOPENED] = "reopened",
     [BOT_CASE_CSAT] = "csat",
+    [BOT_CASE_SLA_BREACHED] = "sla_breached",
 };
 
 /* next[status][event]: the new status + 1; 0 refuses. Who spoke last decides between open
  * (the visitor: an agent owes an answer) and waiting (an agent: the visitor does). A case
  * back in the queue (requeued, or left and queued again) is new: nobody has it. Solved and
  * closed take notes and ratings only; a solved case is reopened (new again, same reference),
- * a closed one (spam) never, and a solved one may still be closed as spam afterwards.
+ * a closed one (spam) never, and a solved one may still be closed as spam afterwards. A
+ * missed SLA target is a fact about the case's past, never a move: every status keeps
+ * itself (a late first response may be noticed after the case was solved).
  *
  * Columns, in enum order: created handoff queued assigned transferred agent_replied
- * visitor_wrote note message_left left requeued escalated solved closed reopened csat. */
+ * visitor_wrote note message_left left requeued escalated solved closed reopened csat
+ * sla_breached. */
 #define TO(s) ((unsigned char)((s) + 1))
 #define N     TO(BOT_CASE_NEW)
 #define O     TO(BOT_CASE_OPEN)
@@ -45,12 +49,12 @@ static const char *const event_names[BOT_CASE_NEVENTS] = {
 #define C     TO(BOT_CASE_CLOSED)
 #define X     0
 static const unsigned char next[BOT_CASE_NSTATUSES][BOT_CASE_NEVENTS] = {
-    [BOT_CASE_NEW] = {N, N, N, O, X, W, N, N, N, N, N, E, S, C, X, N},
-    [BOT_CASE_OPEN] = {X, O, N, O, O, W, O, O, O, N, N, E, S, C, X, O},
-    [BOT_CASE_WAITING] = {X, O, N, O, W, W, O, W, O, N, N, E, S, C, X, W},
-    [BOT_CASE_ESCALATED] = {X, E, E, O, E, W, E, E, E, E, E, E, S, C, X, E},
-    [BOT_CASE_SOLVED] = {X, X, X, X, X, X, X, S, X, X, X, X, X, C, N, S},
-    [BOT_CASE_CLOSED] = {X, X, X, X, X, X, X, C, X, X, X, X, X, X, X, C},
+    [BOT_CASE_NEW] = {N, N, N, O, X, W, N, N, N, N, N, E, S, C, X, N, N},
+    [BOT_CASE_OPEN] = {X, O, N, O, O, W, O, O, O, N, N, E, S, C, X, O, O},
+    [BOT_CASE_WAITING] = {X, O, N, O, W, W, O, W, O, N, N, E, S, C, X, W, W},
+    [BOT_CASE_ESCALATED] = {X, E, E, O, E, W, E, E, E, E, E, E, S, C, X, E, E},
+    [BOT_CASE_SOLVED] = {X, X, X, X, X, X, X, S, X, X, X, X, X, C, N, S, S},
+    [BOT_CASE_CLOSED] = {X, X, X, X, X, X, X, C, X, X, X, X, X, X, X, C, C},
 };
 #undef N
 #undef O
@@ -59,7 +63,7 @@ static const unsigned char next[BOT_CASE_NSTATUSES][BOT_CASE_NEVENTS] = {
 #undef S
 #undef C
 #undef X
-_Static_assert(BOT_CASE_NEVENTS == 16, "a new event needs its column in next[]");
+_Static_assert(BOT_CASE_NEVENTS == 17, "a new event needs its column in next[]");
 
 int bot_case_next(enum bot_case_status from, enum bot_case_event ev, enum bot_case_status *to)
 {

@@ -38,6 +38,7 @@ enum bot_case_event {
     BOT_CASE_CLOSED_EV,     /* its agent closed it as spam */
     BOT_CASE_REOPENED,      /* the visitor came back within reopen_days */
     BOT_CASE_CSAT,          /* the visitor rated the chat (detail: rating, comment) */
+    BOT_CASE_SLA_BREACHED,  /* an SLA target passed (detail: target); the status stays */
     BOT_CASE_NEVENTS
 };
 

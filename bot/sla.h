@@ -45,6 +45,11 @@ struct bot_prio_facts {
  * is higher than the current one (rules never lower a priority), "raise" goes one step up
  * (at most urgent). */
 int bot_prio_decide(const struct bot_prio_rules *r, const struct bot_prio_facts *f);
+/* The priority of a case at current (clamped to low..urgent) once an SLA target of it was
+ * missed: the breach rules alone (bot_prio_decide's breached), applied to where the case is
+ * rather than to normal, so that "raise" raises it from there and a set priority never
+ * lowers one that other rules made higher. current when there is no breach rule. */
+int bot_prio_breach(const struct bot_prio_rules *r, int current);
 
 /* ---- SLA targets: `sla billing/high first=5m resolve=4h; billing/any resolve=1d` ("any" is
  * written as an asterisk) ---- */

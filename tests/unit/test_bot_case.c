@@ -89,6 +89,13 @@ static const struct move allowed[] = {
     /* closed (spam): final */
     {BOT_CASE_CLOSED, BOT_CASE_NOTE, BOT_CASE_CLOSED},
     {BOT_CASE_CLOSED, BOT_CASE_CSAT, BOT_CASE_CLOSED},
+    /* a missed SLA target: recorded whatever the status, never a move */
+    {BOT_CASE_NEW, BOT_CASE_SLA_BREACHED, BOT_CASE_NEW},
+    {BOT_CASE_OPEN, BOT_CASE_SLA_BREACHED, BOT_CASE_OPEN},
+    {BOT_CASE_WAITING, BOT_CASE_SLA_BREACHED, BOT_CASE_WAITING},
+    {BOT_CASE_ESCALATED, BOT_CASE_SLA_BREACHED, BOT_CASE_ESCALATED},
+    {BOT_CASE_SOLVED, BOT_CASE_SLA_BREACHED, BOT_CASE_SOLVED},
+    {BOT_CASE_CLOSED, BOT_CASE_SLA_BREACHED, BOT_CASE_CLOSED},
 };
 
 static void test_every_pair(void **state)

@@ -96,6 +96,37 @@ static void prio_rules(void **st)
     }
 }
 
+/* A missed target: the breach rules applied to the case's current priority. */
+static void prio_breach(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *rules;
+        int current, want;
+    } cases[] = {
+        {"breach=raise", BOT_PRIO_NORMAL, BOT_PRIO_HIGH},
+        {"breach=raise", BOT_PRIO_HIGH, BOT_PRIO_URGENT}, /* from where it is, not from normal */
+        {"breach=raise", BOT_PRIO_URGENT, BOT_PRIO_URGENT},
+        {"breach=raise", BOT_PRIO_LOW, BOT_PRIO_NORMAL},
+        {"breach=high", BOT_PRIO_NORMAL, BOT_PRIO_HIGH},
+        {"breach=high", BOT_PRIO_URGENT, BOT_PRIO_URGENT}, /* never lowered */
+        {"breach=high, breach=raise", BOT_PRIO_LOW, BOT_PRIO_URGENT},
+        {"category:billing=urgent, repeat=urgent", BOT_PRIO_NORMAL, BOT_PRIO_NORMAL},
+        {"none", BOT_PRIO_HIGH, BOT_PRIO_HIGH},
+        {"breach=raise", -7, BOT_PRIO_NORMAL}, /* out of range: clamped first */
+        {"breach=raise", 99, BOT_PRIO_URGENT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_prio_rules r;
+        struct sn_err e = {0};
+        assert_int_equal(bot_prio_rules_parse(cases[i].rules, &r, &e), SN_OK);
+        if (bot_prio_breach(&r, cases[i].current) != cases[i].want)
+            fail_msg("%s from %d: want %d, got %d", cases[i].rules, cases[i].current, cases[i].want,
+                     bot_prio_breach(&r, cases[i].current));
+    }
+    assert_int_equal(bot_prio_breach(NULL, BOT_PRIO_HIGH), BOT_PRIO_HIGH);
+}
+
 static void sla_targets(void **st)
 {
     (void)st;
@@ -245,8 +276,9 @@ static void dept_maps(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(durations),   cmocka_unit_test(priorities), cmocka_unit_test(prio_rules),
-        cmocka_unit_test(sla_targets), cmocka_unit_test(sla_clock),  cmocka_unit_test(dept_maps),
+        cmocka_unit_test(durations),   cmocka_unit_test(priorities),  cmocka_unit_test(prio_rules),
+        cmocka_unit_test(prio_breach), cmocka_unit_test(sla_targets), cmocka_unit_test(sla_clock),
+        cmocka_unit_test(dept_maps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
