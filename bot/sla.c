@@ -326,3 +326,18 @@ void bot_sla_check(const struct bot_sla_rule *r,
     target(r->resolve_s, created, solved, now, &out->resolve_running, &out->resolve_left_s,
            &out->resolve_breached);
 }
+
+int bot_sla_due(const struct bot_sla_rule *r,
+                long long created,
+                long long first_response,
+                long long now,
+                int already)
+{
+    struct bot_sla_state st;
+    if (!r || created <= 0)
+        return 0;
+    bot_sla_check(r, created, first_response, 0, now, &st);
+    int missed =
+        (st.first_breached ? BOT_SLA_FIRST : 0) | (st.resolve_breached ? BOT_SLA_RESOLVE : 0);
+    return missed & ~already;
+}

@@ -90,4 +90,16 @@ void bot_sla_check(const struct bot_sla_rule *r,
                    long long now,
                    struct bot_sla_state *out);
 
+/* The targets of rule r (NULL: none) an open case created at created (ms; 0: unknown, no
+ * clock), first answered at first_response (0: not yet), has missed by now and that are not
+ * in already: BOT_SLA_FIRST | BOT_SLA_RESOLVE bits (0: nothing new). Each target is due once:
+ * the caller adds what it recorded to already. */
+#define BOT_SLA_FIRST   1
+#define BOT_SLA_RESOLVE 2
+int bot_sla_due(const struct bot_sla_rule *r,
+                long long created,
+                long long first_response,
+                long long now,
+                int already);
+
 #endif

@@ -186,6 +186,41 @@ static void sla_targets(void **st)
     }
 }
 
+/* Which missed targets are new (the queue's one-second check): each is due once. */
+static void sla_due(void **st)
+{
+    (void)st;
+    const struct bot_sla_rule both = {"", -1, 2, 60}, first_only = {"", -1, 2, 0};
+    const long long t0 = 1700000000000LL;
+    static const struct {
+        int rule; /* 0: none, 1: both, 2: first only */
+        long long created, first, now;
+        int already, want;
+    } cases[] = {
+        {1, t0, 0, t0 + 1000, 0, 0}, /* in time */
+        {1, t0, 0, t0 + 2000, 0, 0}, /* exactly at the target: not missed yet */
+        {1, t0, 0, t0 + 2001, 0, BOT_SLA_FIRST},
+        {1, t0, 0, t0 + 3000, BOT_SLA_FIRST, 0},                    /* recorded already */
+        {1, t0, t0 + 1000, t0 + 30000, 0, 0},                       /* answered in time */
+        {1, t0, t0 + 5000, t0 + 30000, 0, BOT_SLA_FIRST},           /* answered late */
+        {1, t0, 0, t0 + 61000, 0, BOT_SLA_FIRST | BOT_SLA_RESOLVE}, /* both at once */
+        {1, t0, 0, t0 + 61000, BOT_SLA_FIRST, BOT_SLA_RESOLVE},     /* the second later */
+        {1, t0, 0, t0 + 61000, BOT_SLA_FIRST | BOT_SLA_RESOLVE, 0}, /* both done */
+        {2, t0, 0, t0 + 999999, 0, BOT_SLA_FIRST},                  /* no resolve target */
+        {0, t0, 0, t0 + 999999, 0, 0},                              /* no rule */
+        {1, 0, 0, t0, 0, 0},                                        /* no clock */
+        {1, t0, 0, t0 - 5000, 0, 0},                                /* a clock set back */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct bot_sla_rule *r = cases[i].rule == 1   ? &both
+                                       : cases[i].rule == 2 ? &first_only
+                                                            : NULL;
+        int got = bot_sla_due(r, cases[i].created, cases[i].first, cases[i].now, cases[i].already);
+        if (got != cases[i].want)
+            fail_msg("case %zu: want %d, got %d", i, cases[i].want, got);
+    }
+}
+
 static void sla_clock(void **st)
 {
     (void)st;
@@ -278,7 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(durations),   cmocka_unit_test(priorities),  cmocka_unit_test(prio_rules),
         cmocka_unit_test(prio_breach), cmocka_unit_test(sla_targets), cmocka_unit_test(sla_clock),
-        cmocka_unit_test(dept_maps),
+        cmocka_unit_test(sla_due),     cmocka_unit_test(dept_maps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
