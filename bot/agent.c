@@ -14,8 +14,8 @@
 #include "bot/queue.h"
 #include "bot/server.h"
 #include "bot/session.h"
-#include "bot/store.h"
 #include "bot/typing.h"
+#include "bot/store.h"
 
 void bot_agent_open(struct bot_session *s, const struct bot_user *u, const char *token)
 {

@@ -15,7 +15,7 @@ struct bot_user;
 void bot_agent_open(struct bot_session *s, const struct bot_user *u, const char *token);
 
 /* A whole WebSocket message arrived on an agent session (as bot_session_on_frame). */
-void bot_agent_on_frame(
-    struct bot_session *s, const char *buf, size_t len, int binary, int too_big);
+void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int binary,
+                        int too_big);
 
 #endif

@@ -1,10 +1,9 @@
 /* `sanad canned add|list|rm`: the shared library of canned responses agents insert from the
  * console, in the conversation store database. Agents get the library when they connect. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "bot/cli.h"
 #include "bot/dialogue.h"
@@ -34,8 +33,8 @@ struct copts {
 
 static int bad(const char *msg, const char *arg)
 {
-    fprintf(stderr, "sanad canned: %s%s%s\n(see `sanad canned --help`)\n", msg, arg ? ": " : "",
-            arg ? arg : "");
+    fprintf(stderr, "sanad canned: %s%s%s\n(see `sanad canned --help`)\n", msg,
+            arg ? ": " : "", arg ? arg : "");
     return 2;
 }
 
@@ -115,8 +114,8 @@ static int print_canned(void *ctx, const struct store_canned *c)
 {
     json_t *a = ctx;
     if (a) {
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "shortcut", c->shortcut, "lang",
-                                           c->lang, "text", c->text, "updated",
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "shortcut", c->shortcut,
+                                           "lang", c->lang, "text", c->text, "updated",
                                            (json_int_t)c->updated));
     } else {
         printf("%-32s %-2s ", c->shortcut, c->lang);

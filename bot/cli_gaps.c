@@ -2,12 +2,11 @@
  * promotion into entries. Same conventions as `sanad kb` (bot/cli_kb.c). */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "bot/cli.h"
 #include "kb/gap.h"
@@ -33,8 +32,8 @@ struct gopts {
 
 static int bad(const char *msg, const char *arg)
 {
-    fprintf(stderr, "sanad kb gaps: %s%s%s\n(see `sanad kb gaps --help`)\n", msg, arg ? ": " : "",
-            arg ? arg : "");
+    fprintf(stderr, "sanad kb gaps: %s%s%s\n(see `sanad kb gaps --help`)\n", msg,
+            arg ? ": " : "", arg ? arg : "");
     return 2;
 }
 
@@ -46,13 +45,14 @@ static int fail(const struct sn_err *e)
 
 static json_t *gap_json(const struct kb_gap *g)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:{s:i, s:i, s:i, s:i}, s:o, s:I, s:I, s:o}",
-                     "id", (json_int_t)g->id, "lang", g->lang, "question", g->sample, "analyzed",
-                     g->analyzed, "key", g->key, "count", g->count, "reasons", "low", g->n_low,
-                     "not_helpful", g->n_unhelpful, "human", g->n_human, "picked", g->n_picked,
-                     "proposed_to", g->proposed_to[0] ? json_string(g->proposed_to) : json_null(),
-                     "first", (json_int_t)g->first, "last", (json_int_t)g->last, "resolved_to",
-                     g->resolved ? json_string(g->resolved_to) : json_null());
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:i, s:{s:i, s:i, s:i, s:i}, s:o, s:I, s:I, s:o}", "id",
+        (json_int_t)g->id, "lang", g->lang, "question", g->sample, "analyzed", g->analyzed,
+        "key", g->key, "count", g->count, "reasons", "low", g->n_low, "not_helpful",
+        g->n_unhelpful, "human", g->n_human, "picked", g->n_picked, "proposed_to",
+        g->proposed_to[0] ? json_string(g->proposed_to) : json_null(), "first",
+        (json_int_t)g->first, "last", (json_int_t)g->last, "resolved_to",
+        g->resolved ? json_string(g->resolved_to) : json_null());
 }
 
 static int cmd_list(struct kb *kb, const struct gopts *o)
@@ -162,37 +162,14 @@ static int cmd_promote(struct kb *kb, const struct gopts *o, const char *idarg)
 
 int bot_cli_kb_gaps(int argc, char **argv)
 {
-    enum {
-        O_DB = 256,
-        O_JSON,
-        O_LANG,
-        O_LIMIT,
-        O_ALL,
-        O_NEW,
-        O_TO,
-        O_A,
-        O_Q,
-        O_CAT,
-        O_ID,
-        O_DRAFT,
-        O_PROPOSED,
-        O_HELP
-    };
-    static const struct option lo[] = {{"db", 1, 0, O_DB},
-                                       {"json", 0, 0, O_JSON},
-                                       {"lang", 1, 0, O_LANG},
-                                       {"limit", 1, 0, O_LIMIT},
-                                       {"all", 0, 0, O_ALL},
-                                       {"new", 0, 0, O_NEW},
-                                       {"to", 1, 0, O_TO},
-                                       {"answer", 1, 0, O_A},
-                                       {"question", 1, 0, O_Q},
-                                       {"category", 1, 0, O_CAT},
-                                       {"id", 1, 0, O_ID},
-                                       {"draft", 0, 0, O_DRAFT},
-                                       {"proposed", 0, 0, O_PROPOSED},
-                                       {"help", 0, 0, O_HELP},
-                                       {0, 0, 0, 0}};
+    enum { O_DB = 256, O_JSON, O_LANG, O_LIMIT, O_ALL, O_NEW, O_TO, O_A, O_Q, O_CAT, O_ID,
+           O_DRAFT, O_PROPOSED, O_HELP };
+    static const struct option lo[] = {
+        {"db", 1, 0, O_DB},     {"json", 0, 0, O_JSON},   {"lang", 1, 0, O_LANG},
+        {"limit", 1, 0, O_LIMIT}, {"all", 0, 0, O_ALL},   {"new", 0, 0, O_NEW},
+        {"to", 1, 0, O_TO},     {"answer", 1, 0, O_A},    {"question", 1, 0, O_Q},
+        {"category", 1, 0, O_CAT}, {"id", 1, 0, O_ID},    {"draft", 0, 0, O_DRAFT},
+        {"proposed", 0, 0, O_PROPOSED}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
     struct gopts o = {.db = "data/sanad.db"};
     struct sn_err e = {0};
     int c, rc;
@@ -200,45 +177,19 @@ int bot_cli_kb_gaps(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
-        case O_DB:
-            o.db = optarg;
-            break;
-        case O_JSON:
-            o.json = 1;
-            break;
-        case O_LANG:
-            o.lang = optarg;
-            break;
-        case O_ALL:
-            o.all = 1;
-            break;
-        case O_NEW:
-            o.is_new = 1;
-            break;
-        case O_TO:
-            o.to = optarg;
-            break;
-        case O_A:
-            o.answer = optarg;
-            break;
-        case O_Q:
-            o.question = optarg;
-            break;
-        case O_CAT:
-            o.category = optarg;
-            break;
-        case O_ID:
-            o.id = optarg;
-            break;
-        case O_DRAFT:
-            o.draft = 1;
-            break;
-        case O_PROPOSED:
-            o.proposed = 1;
-            break;
-        case O_HELP:
-            fputs(usage, stdout);
-            return 0;
+        case O_DB: o.db = optarg; break;
+        case O_JSON: o.json = 1; break;
+        case O_LANG: o.lang = optarg; break;
+        case O_ALL: o.all = 1; break;
+        case O_NEW: o.is_new = 1; break;
+        case O_TO: o.to = optarg; break;
+        case O_A: o.answer = optarg; break;
+        case O_Q: o.question = optarg; break;
+        case O_CAT: o.category = optarg; break;
+        case O_ID: o.id = optarg; break;
+        case O_DRAFT: o.draft = 1; break;
+        case O_PROPOSED: o.proposed = 1; break;
+        case O_HELP: fputs(usage, stdout); return 0;
         case O_LIMIT: {
             char *end;
             long l = strtol(optarg, &end, 10);
@@ -247,8 +198,7 @@ int bot_cli_kb_gaps(int argc, char **argv)
             o.limit = (int)l;
             break;
         }
-        default:
-            return bad("unknown or incomplete option", argv[optind - 1]);
+        default: return bad("unknown or incomplete option", argv[optind - 1]);
         }
     }
     if (o.lang && strcmp(o.lang, "ar") && strcmp(o.lang, "en"))

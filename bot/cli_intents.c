@@ -1,9 +1,8 @@
 /* `sanad intents …`: try the rule-based intents on a text and see why one matched. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "bot/cli.h"
 #include "intents/intent.h"
@@ -74,8 +73,7 @@ static int cmd_list(struct intent_set *s, int json)
 
 int bot_cli_intents(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"dir", 1, 0, 'd'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *dir = NULL;
     int json = 0, c, rc;
     struct sn_err e = {0};

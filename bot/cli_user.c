@@ -1,13 +1,12 @@
 /* `sanad user add|list|disable|passwd`: accounts in the conversation store database.
  * Passwords come from a no-echo prompt on a terminal, or one line of stdin; never argv. */
+#include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include <jansson.h>
-#include <sodium.h>
 
 #include "bot/auth.h"
 #include "bot/cli.h"
@@ -104,10 +103,11 @@ static int print_user(void *ctx, const struct bot_user *u)
 {
     json_t *a = ctx;
     if (a) {
-        json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "login", u->login, "name", u->name,
-                         "role", bot_auth_role_name(u->role), "disabled", u->disabled, "created",
-                         (json_int_t)u->created, "updated", (json_int_t)u->updated));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "login", u->login,
+                                           "name", u->name, "role",
+                                           bot_auth_role_name(u->role), "disabled", u->disabled,
+                                           "created", (json_int_t)u->created, "updated",
+                                           (json_int_t)u->updated));
     } else {
         printf("%-24s %-7s %-8s %s\n", u->login, bot_auth_role_name(u->role),
                u->disabled ? "disabled" : "active", u->name);
@@ -133,7 +133,8 @@ static int parse(int argc, char **argv, struct uopts *o)
         else if (!strcmp(a, "--name"))
             dst = &o->name;
         else if (!strncmp(a, "--password", 10))
-            return bad("passwords are read from the terminal or stdin, never from arguments", NULL);
+            return bad("passwords are read from the terminal or stdin, never from arguments",
+                       NULL);
         else if (a[0] == '-')
             return bad("unknown option", a);
         if (dst) {

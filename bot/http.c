@@ -18,8 +18,8 @@
 /* Per-request data lws allocates for "http". */
 /* ws_visitor.c reserves 24 bytes for it in the protocol table */
 struct http_pss {
-    int healthz;               /* this request is /healthz: the body is written on WRITEABLE */
-    struct bot_api_req *api;   /* an /api/ request in progress (owned by http_api.c) */
+    int healthz;             /* this request is /healthz: the body is written on WRITEABLE */
+    struct bot_api_req *api; /* an /api/ request in progress (owned by http_api.c) */
     struct bot_help_req *help; /* a /help request in progress (owned by help.c) */
 };
 _Static_assert(sizeof(struct http_pss) <= 24, "http pss larger than its protocol entry");

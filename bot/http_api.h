@@ -57,7 +57,7 @@ void bot_http_api_logins_done(struct bot_server *srv);
  * callback's return value in *ret; 0 when it is not an API request (the caller carries on).
  * *req is the per-request state in the caller's pss (NULL at first; owned by the API,
  * freed here when the request ends or the connection drops). */
-int bot_http_api_callback(
-    struct lws *wsi, int reason, struct bot_api_req **req, void *in, size_t len, int *ret);
+int bot_http_api_callback(struct lws *wsi, int reason, struct bot_api_req **req, void *in,
+                          size_t len, int *ret);
 
 #endif

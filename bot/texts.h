@@ -33,12 +33,12 @@ enum bot_text {
     BOT_TEXT_QUEUE_LEFT,      /* the visitor left the queue */
     BOT_TEXT_AGENT_CLOSED,    /* the agent closed the conversation */
     /* the transcript download (bot/transcript.h) */
-    BOT_TEXT_TRANSCRIPT_TITLE,   /* its heading; {bot} */
-    BOT_TEXT_TRANSCRIPT_META,    /* ICU: {0} the start (ms, date), {1} how many messages */
-    BOT_TEXT_TRANSCRIPT_TIME,    /* ICU: {0} a message's time (ms, date/time) */
-    BOT_TEXT_TRANSCRIPT_YOU,     /* the visitor */
-    BOT_TEXT_TRANSCRIPT_AGENT,   /* an agent without a name */
-    BOT_TEXT_TRANSCRIPT_SYSTEM,  /* notices (an agent joined, …) */
+    BOT_TEXT_TRANSCRIPT_TITLE,  /* its heading; {bot} */
+    BOT_TEXT_TRANSCRIPT_META,   /* ICU: {0} the start (ms, date), {1} how many messages */
+    BOT_TEXT_TRANSCRIPT_TIME,   /* ICU: {0} a message's time (ms, date/time) */
+    BOT_TEXT_TRANSCRIPT_YOU,    /* the visitor */
+    BOT_TEXT_TRANSCRIPT_AGENT,  /* an agent without a name */
+    BOT_TEXT_TRANSCRIPT_SYSTEM, /* notices (an agent joined, …) */
     BOT_TEXT_TRANSCRIPT_SUBJECT, /* the emailed transcript's subject; {bot} */
     BOT_TEXT_TRANSCRIPT_INTRO,   /* its first line, above the transcript; {bot} */
     BOT_TEXT_N

@@ -3,10 +3,9 @@
  * or admin: 401 / 403, no socket), and its Origin passes the visitor socket's check.
  * Everything after the handshake (message assembly, the send queue, closes) is shared with
  * the visitor socket (ws_visitor.c); the protocol logic is in agent.c and queue.c. */
-#include <string.h>
-
 #include <libwebsockets.h>
 #include <sodium.h>
+#include <string.h>
 
 #include "bot/agent.h"
 #include "bot/auth.h"
@@ -15,6 +14,7 @@
 #include "bot/session.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
+
 
 static void wake(void *io)
 {
@@ -65,8 +65,8 @@ static int established(struct lws *wsi, void *pss, struct bot_server *srv)
     return 0;
 }
 
-int bot_ws_agent_callback(
-    struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+int bot_ws_agent_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                          void *in, size_t len)
 {
     struct bot_server *srv = lws_context_user(lws_get_context(wsi));
     switch (reason) {

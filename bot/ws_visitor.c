@@ -1,13 +1,13 @@
 /* The visitor WebSocket (/ws, subprotocol sanad.v1): handshake checks (path, Origin),
  * message assembly under max_frame, the per-session send queue (one lws_write per
  * WRITEABLE, LWS_PRE headroom) and closes. The protocol logic is in session.c. */
+#include "bot/ws.h"
 #include "bot/ws_visitor.h"
 
+#include <libwebsockets.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-
-#include <libwebsockets.h>
 
 #include "bot/config.h"
 #include "bot/proto.h"
@@ -15,7 +15,6 @@
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/visitor.h"
-#include "bot/ws.h"
 
 /* lws owns this per-connection data; the session inside is created in ESTABLISHED and freed
  * in CLOSED (the only place). Kept small: 10,000 idle sockets must stay cheap. */
@@ -109,12 +108,13 @@ static void established(struct lws *wsi, struct pss *p, struct bot_server *srv)
         p->s->ip_counted = 1;
     } else {
         sn_log(SN_LOG_NOTICE, "ws", "event=too_many_connections sess=%llu ip=%s", p->s->id, ip);
-        bot_session_refuse(p->s, BOT_PROTO_RATE_LIMITED, "too many connections from your address",
-                           NULL);
+        bot_session_refuse(p->s, BOT_PROTO_RATE_LIMITED,
+                           "too many connections from your address", NULL);
         bot_session_close(p->s, 1008);
         return;
     }
-    sn_log(SN_LOG_NOTICE, "ws", "event=open sess=%llu ip=%s open=%d", p->s->id, ip, srv->nsessions);
+    sn_log(SN_LOG_NOTICE, "ws", "event=open sess=%llu ip=%s open=%d", p->s->id, ip,
+           srv->nsessions);
     if (srv->draining)
         bot_session_close(p->s, 1001);
 }
@@ -230,8 +230,8 @@ static void closed(struct pss *p, struct bot_server *srv)
         bot_serve_wake(srv); /* the last socket is gone: finish the shutdown */
 }
 
-static int
-callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
 {
     struct pss *p = user;
     struct bot_server *srv = server_of(wsi);
@@ -259,8 +259,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 }
 
 /* The agent protocol (ws_agent.c) shares the pss and everything after the handshake. */
-int bot_ws_visitor_callback(
-    struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+int bot_ws_visitor_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                            void *in, size_t len)
 {
     return callback(wsi, reason, user, in, len);
 }
