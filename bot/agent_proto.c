@@ -478,6 +478,11 @@ void bot_agent_proto_list_routing(struct bot_agent_proto_list *l,
     if (r->case_ref && *r->case_ref)
         bot_proto_set_case_ref(it, r->case_ref);
     json_object_set_new(it, "department", opt_string(r->department));
+    if (r->department && *r->department)
+        json_object_set_new(
+            it, "department_labels",
+            r->dept ? json_pack("{s:s, s:s}", "ar", r->dept->ar, "en", r->dept->en)
+                    : json_pack("{s:s, s:s}", "ar", r->department, "en", r->department));
     json_object_set_new(it, "priority", json_string(bot_priority_name(r->priority)));
     if (r->fallback >= 0)
         json_object_set_new(it, "fallback", json_boolean(r->fallback));

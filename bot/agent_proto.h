@@ -161,15 +161,17 @@ char *bot_agent_proto_visitor_joined(const char *agent_name, const char *case_re
 struct bot_agent_proto_routing {
     const char *case_ref;   /* NULL or "": no "case_ref" field (chats items have theirs) */
     const char *department; /* NULL or "": null */
-    int priority;           /* enum bot_priority (bot/sla.h): its name */
-    int fallback;           /* 0/1: "fallback"; -1: no such field (chats items) */
-    int has_clock;          /* 0: "sla" is null (no target applies, or no case) */
+    const struct bot_config_dept *dept; /* its labels ("department_labels"), NULL: the id */
+    int priority;                       /* enum bot_priority (bot/sla.h): its name */
+    int fallback;                       /* 0/1: "fallback"; -1: no such field (chats items) */
+    int has_clock;                      /* 0: "sla" is null (no target applies, or no case) */
     int first_running, resolve_running; /* a running target's *_left_s is a number, else null */
     long first_left_s, resolve_left_s;
     int breached; /* BOT_SLA_FIRST | BOT_SLA_RESOLVE (bot/sla.h): the "breached" list */
 };
-/* Adds case_ref, department, priority, fallback and sla {first_left_s, resolve_left_s,
- * breached} to the item appended last to l (a "queue" or "chats" list). */
+/* Adds case_ref, department, department_labels {ar, en} (with a department), priority,
+ * fallback and sla {first_left_s, resolve_left_s, breached} to the item appended last to l
+ * (a "queue" or "chats" list). */
 void bot_agent_proto_list_routing(struct bot_agent_proto_list *l,
                                   const struct bot_agent_proto_routing *r);
 /* {"type":"sla_breach","conversation","case_ref","target","department" (null: none),

@@ -345,6 +345,7 @@ static void list_routing(const struct bot_queue *q,
     bot_sla_check(rule, c->created, c->first_response, 0, now, &st);
     struct bot_agent_proto_routing r = {.case_ref = with_ref ? c->ref : NULL,
                                         .department = c->dept,
+                                        .dept = bot_config_dept_find(q->srv->cfg, c->dept),
                                         .priority = c->prio,
                                         .fallback = fallback,
                                         .has_clock = rule != NULL,
