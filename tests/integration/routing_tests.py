@@ -233,3 +233,44 @@ def routing_sla_held_chat_first_response_stops_its_clock(srv):
     assert [k for k, *_ in _timeline(srv, q["case_ref"]) if k == "sla_breached"] == []
     v.close()
     bill.close()
+
+
+@test(server=ROUTE_SLA)
+def store_v6_gets_the_sla_column(srv):
+    """A v6 file (cases without sla_breached) is migrated to v7 at the start, rows kept, no
+    target counted as missed; the queued billing case then misses its 2 s target once."""
+    v, conv, q = _asker(srv, BILL_Q)
+    v.drop()
+    srv.stop()
+    path = os.path.join(srv.dir, "v6.db")
+    src = sqlite3.connect(srv.store)
+    dst = sqlite3.connect(path)
+    src.backup(dst)
+    src.close()
+    n = dst.execute("SELECT count(*) FROM case_events").fetchone()[0]
+    dst.execute("DELETE FROM case_events WHERE kind = 'sla_breached'")  # as v6 wrote it
+    dst.execute("ALTER TABLE cases DROP COLUMN sla_breached")
+    dst.execute("UPDATE cases SET priority = 1, created = ?", (int(time.time() * 1000),))
+    dst.execute("PRAGMA user_version = 6")
+    dst.commit()
+    dst.close()
+    s = Server(srv.sanad, srv.tmp, srv.kb_db, "v6-store", dict(ROUTE_SLA, **{"store-db": path}))
+    try:
+        s.store = path
+        assert "event=migrated" in s.logtext() and ("from=6 to=%d" % STORE_SCHEMA) in s.logtext()
+        c = sqlite3.connect(path)
+        assert c.execute("PRAGMA user_version").fetchone()[0] == STORE_SCHEMA == 7
+        rows = c.execute("SELECT ref, conv_id, sla_breached FROM cases").fetchall()
+        assert rows == [(q["case_ref"], conv, 0)], rows
+        assert c.execute("SELECT count(*) FROM case_events").fetchone()[0] <= n
+        c.close()
+        for _ in range(100):  # the one-second tick: a few of them, bounded
+            if _case(s, q["case_ref"])["sla_breached"] == 1:
+                break
+            time.sleep(0.1)
+        row = _case(s, q["case_ref"])
+        assert row["sla_breached"] == 1 and row["priority"] == 2, row  # breach=raise
+        ev = [d for k, _, d, _ in _timeline(s, q["case_ref"]) if k == "sla_breached"]
+        assert ev == [{"target": "first"}], ev
+    finally:
+        s.stop()
