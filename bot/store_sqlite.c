@@ -314,10 +314,14 @@ static int to_v6(struct migration *mg, struct sn_err *err)
 }
 
 /* 6 → 7: the cases' missed SLA targets, none for the cases there are (their next check
- * records what they missed, once). */
+ * records what they missed, once). A cases table that has the column already is left as it
+ * is, as the earlier steps' CREATE ... IF NOT EXISTS leave a table that exists. */
 static int to_v7(struct migration *mg, struct sn_err *err)
 {
-    return exec_sql(mg, SCHEMA_CASES_SLA, err);
+    int has = has_column(mg, "cases", "sla_breached", err);
+    if (has < 0)
+        return has;
+    return has ? SN_OK : exec_sql(mg, SCHEMA_CASES_SLA, err);
 }
 
 /* steps[v] migrates a file of version v to v + 1. */
