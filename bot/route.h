@@ -1,8 +1,8 @@
-/* Routing as plain code: the FIFO of conversations waiting for a person, the position and
- * wait each visitor is told, the visitor's grace period, and the policy functions that
- * choose an agent (bot/agents.h keeps the agents). Time is a `now` passed in; nothing
- * here stores, sends, logs or runs a timer: queue.c applies what this decides, and the
- * server's one-second timer calls bot_queue_tick, which calls bot_route_sweep and
+/* Routing as plain code: the queue of conversations waiting for a person (by their case's
+ * priority, then FIFO), the position and wait each visitor is told, the visitor's grace
+ * period, and the policy functions that choose an agent (bot/agents.h keeps the agents). Time is a
+ * `now` passed in; nothing here stores, sends, logs or runs a timer: queue.c applies what this
+ * decides, and the server's one-second timer calls bot_queue_tick, which calls bot_route_sweep and
  * bot_agents_due. Not thread-safe (the event loop's thread). */
 #ifndef SANAD_BOT_ROUTE_H
 #define SANAD_BOT_ROUTE_H
