@@ -211,8 +211,9 @@ def routing_sla_breach_raises_priority_alerts_the_department_once(srv):
 
 @test(server=ROUTE_SLA)
 def routing_sla_held_chat_first_response_stops_its_clock(srv):
-    """A held billing chat answered in time misses nothing; the chats item counts down and
-    says which targets run."""
+    """A held billing chat answered in time misses nothing (its clock stops at the first
+    reply); one left unanswered misses its target: its agent is alerted, once, and its chats
+    item says so."""
     add_user(srv, "bill1", name="Bill One")
     bill, *_ = agent_ws(srv, "bill1")
     v, c, q = _asker(srv, BILL_Q)
@@ -226,12 +227,22 @@ def routing_sla_held_chat_first_response_stops_its_clock(srv):
     chats, _ = until(bill, "chats")
     it = [i for i in chats["items"] if i["conversation"] == c][0]
     assert it["sla"]["first_left_s"] is None, it  # met: no clock
-    time.sleep(3)
-    bill.send_json({"type": "ping"})
-    _, before = until(bill, "pong")
-    assert "sla_breach" not in [x.get("type") for x in before], before
+    # a second one taken and left unanswered: its agent is alerted, its chats item turns
+    v2, c2, q2 = _asker(srv, BILL_Q)
+    bill.send_json({"type": "take", "conversation": c2})
+    until(bill, "assigned", conversation=c2)
+    alert, before = until(bill, "sla_breach")
+    assert (alert["conversation"], alert["target"], alert["priority"]) == (c2, "first", "high"), alert
+    chats, _ = until(bill, "chats")
+    it = {i["conversation"]: i for i in chats["items"]}
+    assert it[c2]["priority"] == "high" and it[c2]["sla"]["breached"] == ["first"], it[c2]
+    assert it[c]["priority"] == "normal" and it[c]["sla"]["breached"] == [], it[c]
+    assert [x for x in before if x.get("type") == "sla_breach"] == [], before  # c: none
     assert [k for k, *_ in _timeline(srv, q["case_ref"]) if k == "sla_breached"] == []
+    assert [k for k, *_ in _timeline(srv, q2["case_ref"]) if k == "sla_breached"] == ["sla_breached"]
+    assert _case(srv, q2["case_ref"])["status"] == "open"  # the status stays
     v.close()
+    v2.close()
     bill.close()
 
 
