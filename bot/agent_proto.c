@@ -11,6 +11,7 @@
 
 #include "bot/case.h"
 #include "bot/config.h"
+#include "bot/sla.h"
 
 const char *bot_agent_proto_err_name(int code)
 {
@@ -538,5 +539,63 @@ char *bot_agent_proto_visitor_joined(const char *agent_name, const char *case_re
     return bot_proto_dump(bot_proto_set_case_ref(json_pack("{s:s, s:{s:s}}", "type", "agent_joined",
                                                            "agent", "name", agent_name),
                                                  case_ref),
+                          len);
+}
+
+/* --- routing by department and priority, SLAs --------------------------------------------- */
+
+static json_t *opt_string(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *sla_object(const struct bot_agent_proto_routing *r)
+{
+    if (!r->has_clock)
+        return json_null();
+    json_t *b = json_array();
+    if (r->breached & BOT_SLA_FIRST)
+        json_array_append_new(b, json_string("first"));
+    if (r->breached & BOT_SLA_RESOLVE)
+        json_array_append_new(b, json_string("resolve"));
+    return json_pack(
+        "{s:o, s:o, s:o}", "first_left_s",
+        r->first_running ? json_integer(r->first_left_s) : json_null(), "resolve_left_s",
+        r->resolve_running ? json_integer(r->resolve_left_s) : json_null(), "breached", b);
+}
+
+void bot_agent_proto_list_routing(struct bot_agent_proto_list *l,
+                                  const struct bot_agent_proto_routing *r)
+{
+    size_t n = json_array_size(l->items);
+    if (!n)
+        return;
+    json_t *it = json_array_get(l->items, n - 1);
+    if (r->case_ref && *r->case_ref)
+        bot_proto_set_case_ref(it, r->case_ref);
+    json_object_set_new(it, "department", opt_string(r->department));
+    if (r->department && *r->department)
+        json_object_set_new(
+            it, "department_labels",
+            r->dept ? json_pack("{s:s, s:s}", "ar", r->dept->ar, "en", r->dept->en)
+                    : json_pack("{s:s, s:s}", "ar", r->department, "en", r->department));
+    json_object_set_new(it, "priority", json_string(bot_priority_name(r->priority)));
+    if (r->fallback >= 0)
+        json_object_set_new(it, "fallback", json_boolean(r->fallback));
+    json_object_set_new(it, "sla", sla_object(r));
+}
+
+char *bot_agent_proto_sla_breach(const char *conv,
+                                 const char *case_ref,
+                                 int target,
+                                 const char *department,
+                                 int priority,
+                                 size_t *len)
+{
+    return bot_proto_dump(json_pack("{s:s, s:s, s:o, s:s, s:o, s:s}", "type", "sla_breach",
+                                    "conversation", conv, "case_ref", opt_string(case_ref),
+                                    "target", target == BOT_SLA_FIRST ? "first" : "resolve",
+                                    "department", opt_string(department), "priority",
+                                    bot_priority_name(priority)),
                           len);
 }

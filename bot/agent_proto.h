@@ -199,4 +199,33 @@ char *bot_agent_proto_visitor_closed(const char *resolution, const char *case_re
 /* {"type":"agent_joined","agent":{"name"}}: live only, after the stored "joined" message. */
 char *bot_agent_proto_visitor_joined(const char *agent_name, const char *case_ref, size_t *len);
 
+/* --- routing by department and priority, SLAs (issue 15) --- */
+
+/* What a queue or chats item says of its case's routing. */
+struct bot_agent_proto_routing {
+    const char *case_ref;   /* NULL or "": no "case_ref" field (chats items have theirs) */
+    const char *department; /* NULL or "": null */
+    const struct bot_config_dept *dept; /* its labels ("department_labels"), NULL: the id */
+    int priority;                       /* enum bot_priority (bot/sla.h): its name */
+    int fallback;                       /* 0/1: "fallback"; -1: no such field (chats items) */
+    int has_clock;                      /* 0: "sla" is null (no target applies, or no case) */
+    int first_running, resolve_running; /* a running target's *_left_s is a number, else null */
+    long first_left_s, resolve_left_s;
+    int breached; /* BOT_SLA_FIRST | BOT_SLA_RESOLVE (bot/sla.h): the "breached" list */
+};
+/* Adds case_ref, department, department_labels {ar, en} (with a department), priority,
+ * fallback and sla {first_left_s, resolve_left_s, breached} to the item appended last to l
+ * (a "queue" or "chats" list). */
+void bot_agent_proto_list_routing(struct bot_agent_proto_list *l,
+                                  const struct bot_agent_proto_routing *r);
+/* {"type":"sla_breach","conversation","case_ref","target","department" (null: none),
+ * "priority"}: a target (BOT_SLA_FIRST: "first", else "resolve") of a case was missed.
+ * Owned by the caller (free()). */
+char *bot_agent_proto_sla_breach(const char *conv,
+                                 const char *case_ref,
+                                 int target,
+                                 const char *department,
+                                 int priority,
+                                 size_t *len);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/dept.h"
 #include "kb/base.h"
 
 /* A gone agent with chats: they stay its own until deadline. */
@@ -234,4 +235,91 @@ int bot_agents_online(const struct bot_agents *g)
     for (const struct bot_agent *a = g->list; a; a = a->next)
         n += a->online;
     return n;
+}
+
+/* --- departments ------------------------------------------------------------------------ */
+
+void bot_agents_chat_set_case(struct bot_agent *a, int i, const struct bot_route_case *c)
+{
+    if (i >= 0 && i < a->nchats)
+        a->chats[i].c = *c;
+}
+
+/* dept as bot_dept_agent_in takes it: NULL for none. */
+static const char *dept_or_null(const char *dept)
+{
+    return dept && *dept ? dept : NULL;
+}
+
+int bot_agents_dept_available(const struct bot_agents *g,
+                              const struct bot_dept_agents *da,
+                              const char *dept)
+{
+    int n = 0;
+    for (const struct bot_agent *a = g->list; a; a = a->next)
+        n += a->online && bot_dept_agent_in(da, dept_or_null(dept), a->login);
+    return n;
+}
+
+/* 1 when da lists agents for dept (else every agent serves it). */
+static int dept_listed(const struct bot_dept_agents *da, const char *dept)
+{
+    for (int i = 0; da && dept && i < da->n; i++)
+        if (!strcmp(da->v[i].dept, dept))
+            return 1;
+    return 0;
+}
+
+int bot_agents_dept_fallback(const struct bot_agents *g,
+                             const struct bot_dept_agents *da,
+                             const char *dept)
+{
+    return dept_listed(da, dept_or_null(dept)) && !bot_agents_dept_available(g, da, dept);
+}
+
+/* The best agent below capacity for an item of dept among those who serve it (all of them
+ * with all set), or NULL. */
+static struct bot_agent *best_for(const struct bot_agents *g,
+                                  const struct bot_dept_agents *da,
+                                  const char *dept,
+                                  int all,
+                                  int capacity)
+{
+    struct bot_agent *best = NULL;
+    struct bot_route_agent bf = {0};
+    for (struct bot_agent *a = g->list; a; a = a->next) {
+        struct bot_route_agent af = {a->online, a->nchats, a->last_assigned};
+        if (!all && !bot_dept_agent_in(da, dept, a->login))
+            continue;
+        if (bot_route_better(&af, best ? &bf : NULL, capacity)) {
+            best = a;
+            bf = af;
+        }
+    }
+    return best;
+}
+
+int bot_agents_route(const struct bot_agents *g,
+                     struct bot_route_item *head,
+                     const struct bot_dept_agents *da,
+                     int capacity,
+                     struct bot_agents_choice *out)
+{
+    memset(out, 0, sizeof *out);
+    for (struct bot_route_item *it = head; it; it = it->next) {
+        const char *dept = dept_or_null(it->c.dept);
+        struct bot_agent *a = best_for(g, da, dept, 0, capacity);
+        int fallback = 0;
+        if (!a && bot_agents_dept_fallback(g, da, dept)) {
+            a = best_for(g, da, dept, 1, capacity);
+            fallback = 1;
+        }
+        if (a) {
+            out->agent = a;
+            out->item = it;
+            out->fallback = fallback;
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -8,6 +8,8 @@
 
 #include "bot/route.h"
 
+struct bot_dept_agents;
+
 #define BOT_AGENTS_LOGIN_MAX 65  /* bytes, NUL included (BOT_AUTH_LOGIN_MAX + 1) */
 #define BOT_AGENTS_NAME_MAX  321 /* bytes, NUL included (80 characters of UTF-8) */
 #define BOT_AGENTS_TOKEN_MAX 65  /* bytes, NUL included (BOT_AUTH_TOKEN_HEX) */
@@ -17,7 +19,8 @@
 struct bot_agent_chat {
     char id[BOT_ROUTE_ID_MAX];
     char lang[3];
-    long long assigned_at; /* ms */
+    long long assigned_at;   /* ms */
+    struct bot_route_case c; /* its case, for the SLA clock (zero until set) */
 };
 
 /* A connected agent. Fields are read by the caller; changed only through the functions
@@ -107,5 +110,40 @@ int bot_agents_may_take(const struct bot_agent *a, int capacity);
 int bot_agents_set_name(struct bot_agent *a, const char *name);
 /* Connected agents whose presence is online. */
 int bot_agents_online(const struct bot_agents *g);
+
+/* --- departments (issue 15): department_agents (bot/dept.h) over the queue's order ------- */
+
+/* Chat i of a takes a copy of its case c (the SLA clock of a held chat). */
+void bot_agents_chat_set_case(struct bot_agent *a, int i, const struct bot_route_case *c);
+
+/* Connected, online agents who serve dept (bot_dept_agent_in: every agent when dept is NULL,
+ * "" or has nobody listed in da). */
+int bot_agents_dept_available(const struct bot_agents *g,
+                              const struct bot_dept_agents *da,
+                              const char *dept);
+/* 1 when queued chats of dept go to any agent because the department has agents listed in
+ * da and none of them is available (connected and online): a fallback. */
+int bot_agents_dept_fallback(const struct bot_agents *g,
+                             const struct bot_dept_agents *da,
+                             const char *dept);
+
+/* What auto routing does next: *item (of the queue that starts at head, in its order) goes
+ * to *agent; fallback 1 when agent is not of the item's department (it has nobody
+ * available). */
+struct bot_agents_choice {
+    struct bot_agent *agent;
+    struct bot_route_item *item;
+    int fallback;
+};
+/* The first item some agent may serve, with the best one for it (bot_route_better): an
+ * agent below capacity of its department; when no agent of its department is available at
+ * all, any agent below capacity (a fallback). An item whose department's agents are all at
+ * capacity waits for them, and the next item is looked at. Returns 1 with *out set, or 0
+ * (nothing to assign: *out zeroed). Borrowed pointers, valid until g or the queue change. */
+int bot_agents_route(const struct bot_agents *g,
+                     struct bot_route_item *head,
+                     const struct bot_dept_agents *da,
+                     int capacity,
+                     struct bot_agents_choice *out);
 
 #endif

@@ -28,6 +28,7 @@ static const char *const event_names[BOT_CASE_NEVENTS] = {
     [BOT_CASE_CSAT] = "csat",
     [BOT_CASE_EMAIL_SENT] = "email_sent",
     [BOT_CASE_EMAIL_FAILED] = "email_failed",
+    [BOT_CASE_SLA_BREACHED] = "sla_breached",
 };
 
 /* next[status][event]: the new status + 1; 0 refuses. Who spoke last decides between open
@@ -37,11 +38,12 @@ static const char *const event_names[BOT_CASE_NEVENTS] = {
  * a closed one (spam) never, and a solved one may still be closed as spam afterwards. An
  * agent may still answer a solved case by email (its visitor has gone: a follow-up, which
  * leaves it solved; only the visitor's return reopens it). The delivery of such an email
- * (email_sent, email_failed) changes no status.
+ * (email_sent, email_failed) changes no status. A missed SLA target is a fact about the case's past, never a move: every status keeps
+ * itself (a late first response may be noticed after the case was solved).
  *
  * Columns, in enum order: created handoff queued assigned transferred agent_replied
  * visitor_wrote note message_left left requeued escalated solved closed reopened csat
- * email_sent email_failed. */
+ * email_sent email_failed sla_breached. */
 #define TO(s) ((unsigned char)((s) + 1))
 #define N     TO(BOT_CASE_NEW)
 #define O     TO(BOT_CASE_OPEN)
@@ -51,12 +53,12 @@ static const char *const event_names[BOT_CASE_NEVENTS] = {
 #define C     TO(BOT_CASE_CLOSED)
 #define X     0
 static const unsigned char next[BOT_CASE_NSTATUSES][BOT_CASE_NEVENTS] = {
-    [BOT_CASE_NEW] = {N, N, N, O, X, W, N, N, N, N, N, E, S, C, X, N, N, N},
-    [BOT_CASE_OPEN] = {X, O, N, O, O, W, O, O, O, N, N, E, S, C, X, O, O, O},
-    [BOT_CASE_WAITING] = {X, O, N, O, W, W, O, W, O, N, N, E, S, C, X, W, W, W},
-    [BOT_CASE_ESCALATED] = {X, E, E, O, E, W, E, E, E, E, E, E, S, C, X, E, E, E},
-    [BOT_CASE_SOLVED] = {X, X, X, X, X, S, X, S, X, X, X, X, X, C, N, S, S, S},
-    [BOT_CASE_CLOSED] = {X, X, X, X, X, X, X, C, X, X, X, X, X, X, X, C, C, C},
+    [BOT_CASE_NEW] = {N, N, N, O, X, W, N, N, N, N, N, E, S, C, X, N, N, N, N},
+    [BOT_CASE_OPEN] = {X, O, N, O, O, W, O, O, O, N, N, E, S, C, X, O, O, O, O},
+    [BOT_CASE_WAITING] = {X, O, N, O, W, W, O, W, O, N, N, E, S, C, X, W, W, W, W},
+    [BOT_CASE_ESCALATED] = {X, E, E, O, E, W, E, E, E, E, E, E, S, C, X, E, E, E, E},
+    [BOT_CASE_SOLVED] = {X, X, X, X, X, S, X, S, X, X, X, X, X, C, N, S, S, S, S},
+    [BOT_CASE_CLOSED] = {X, X, X, X, X, X, X, C, X, X, X, X, X, X, X, C, C, C, C},
 };
 #undef N
 #undef O
@@ -65,7 +67,7 @@ static const unsigned char next[BOT_CASE_NSTATUSES][BOT_CASE_NEVENTS] = {
 #undef S
 #undef C
 #undef X
-_Static_assert(BOT_CASE_NEVENTS == 18, "a new event needs its column in next[]");
+_Static_assert(BOT_CASE_NEVENTS == 19, "a new event needs its column in next[]");
 
 int bot_case_next(enum bot_case_status from, enum bot_case_event ev, enum bot_case_status *to)
 {

@@ -40,6 +40,7 @@ enum bot_case_event {
     BOT_CASE_CSAT,          /* the visitor rated the chat (detail: rating, comment) */
     BOT_CASE_EMAIL_SENT,    /* an agent's reply by email was accepted by the mail server */
     BOT_CASE_EMAIL_FAILED,  /* an agent's reply by email could not be delivered */
+    BOT_CASE_SLA_BREACHED,  /* an SLA target passed (detail: target); the status stays */
     BOT_CASE_NEVENTS
 };
 

@@ -220,3 +220,31 @@ void bot_cases_ref(struct store *st, const char *conv, char ref[STORE_CASE_REF_M
     if (store_case_find(st, STORE_CASE_BY_CONV, conv, &c, NULL) == SN_OK)
         memcpy(ref, c.ref, STORE_CASE_REF_MAX);
 }
+
+int bot_cases_breach(struct store *st,
+                     const char *conv,
+                     int target,
+                     const struct bot_prio_rules *rules,
+                     long long now,
+                     struct store_case *out,
+                     int *recorded,
+                     struct sn_err *err)
+{
+    struct store_case c;
+    char detail[48];
+    *recorded = 0;
+    int rc = store_case_find(st, STORE_CASE_BY_CONV, conv, &c, err);
+    if (rc == SN_OK && !(c.sla_breached & target)) {
+        /* the bit and the raised priority are written with the event: a restart never alerts
+         * for the same target again */
+        snprintf(detail, sizeof detail, "{\"target\":\"%s\"}",
+                 target == STORE_SLA_FIRST ? "first" : "resolve");
+        c.sla_breached |= target;
+        c.priority = bot_prio_breach(rules, c.priority);
+        rc = apply(st, &c, BOT_CASE_SLA_BREACHED, "system", NULL, detail, now, err);
+        *recorded = rc == SN_OK;
+    }
+    if (rc == SN_OK && out)
+        *out = c;
+    return rc;
+}

@@ -71,6 +71,20 @@ int bot_cases_apply(struct store *st,
                     const char *detail,
                     long long now,
                     struct sn_err *err);
+/* SLA target target (STORE_SLA_FIRST or STORE_SLA_RESOLVE) of conv's newest case was missed
+ * at now: unless the case has it recorded already, its bit is set in sla_breached, its
+ * priority raised by rules' breach rules (bot_prio_breach) and the event sla_breached
+ * {"target": "first"|"resolve"} appended, by "system", in one transaction; *recorded 1 then.
+ * The case as stored afterwards into *out (NULL: not wanted). SN_OK (with *recorded 0 when
+ * it was recorded before), SN_ENOTFOUND (no case), SN_EDB. */
+int bot_cases_breach(struct store *st,
+                     const char *conv,
+                     int target,
+                     const struct bot_prio_rules *rules,
+                     long long now,
+                     struct store_case *out,
+                     int *recorded,
+                     struct sn_err *err);
 
 /* The reference of conv's newest case into ref, "" when it has none (or the store cannot
  * say: a frame then goes without it). */

@@ -22,6 +22,7 @@
 #include "bot/route.h"
 #include "bot/server.h"
 #include "bot/session.h"
+#include "bot/sla.h"
 #include "bot/store.h"
 #include "bot/visitor.h"
 
@@ -33,6 +34,12 @@ _Static_assert(BOT_ROUTE_ID_MAX == STORE_ID_MAX, "conversation ids fit the queue
 _Static_assert(BOT_ROUTE_LAST_MAX == STORE_LAST_TEXT_MAX, "the last question fits the queue");
 _Static_assert(BOT_AGENTS_LOGIN_MAX == BOT_AUTH_LOGIN_MAX + 1, "logins fit an agent");
 _Static_assert(BOT_AGENTS_NAME_MAX == BOT_AUTH_NAME_MAX * 4 + 1, "names fit an agent");
+_Static_assert(BOT_ROUTE_REF_MAX == STORE_CASE_REF_MAX, "case references fit routing");
+_Static_assert(BOT_ROUTE_DEPT_MAX == STORE_PROFILE_DEPT_MAX + 1, "departments fit routing");
+_Static_assert(BOT_ROUTE_SLA_FIRST == STORE_SLA_FIRST &&
+                   BOT_ROUTE_SLA_RESOLVE == STORE_SLA_RESOLVE && BOT_SLA_FIRST == STORE_SLA_FIRST &&
+                   BOT_SLA_RESOLVE == STORE_SLA_RESOLVE,
+               "one meaning for the SLA bits");
 
 /* The queue is the glue between routing's decisions (bot/route.h, bot/agents.h: pure, no
  * store, no sockets) and their effects: each change checks the state table, writes the
@@ -272,13 +279,98 @@ static int eta_minutes(const struct bot_queue *q, int position)
     return bot_route_eta(q->route, bot_agents_online(q->agents), position);
 }
 
+/* --- the cases' routing: department, priority, the SLA clock (issue 15) ---------------- */
+
+/* Routing's copy of case c. */
+static void route_case_of(const struct store_case *c, struct bot_route_case *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->ref, sizeof out->ref, "%s", c->ref);
+    snprintf(out->dept, sizeof out->dept, "%s", c->department);
+    out->prio = c->priority;
+    out->created = c->created;
+    out->first_response = c->first_response_at;
+    out->breached = c->sla_breached;
+}
+
+/* Routing's copy of conv's newest case, as the store has it now (the truth: a case whose
+ * department changed since it was last queued lands in its new one); without a case (or
+ * when the store cannot say) normal priority, no department, no clock. */
+static void case_copy(struct bot_queue *q, const char *conv, struct bot_route_case *out)
+{
+    struct store_case c;
+    if (store_case_find(q->srv->store, STORE_CASE_BY_CONV, conv, &c, NULL) == SN_OK) {
+        route_case_of(&c, out);
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    out->prio = BOT_PRIO_NORMAL;
+}
+
+/* Queues conv (bot_route_push_case) with its case read from the store: every path into the
+ * queue goes through here. */
+static struct bot_route_item *push_conv(struct bot_queue *q,
+                                        const char *conv,
+                                        const char *lang,
+                                        long long queued_at,
+                                        const char *last,
+                                        int front)
+{
+    struct bot_route_case c;
+    case_copy(q, conv, &c);
+    return bot_route_push_case(q->route, conv, lang, queued_at, last, front, &c);
+}
+
+/* The department as bot/dept.h takes it: NULL for none. */
+static const char *dept_of(const struct bot_route_case *c)
+{
+    return c->dept[0] ? c->dept : NULL;
+}
+
+/* The SLA rule of c (NULL: none applies, or it has no case). */
+static const struct bot_sla_rule *rule_of(const struct bot_queue *q, const struct bot_route_case *c)
+{
+    return c->created ? bot_sla_find(&q->srv->cfg->sla, dept_of(c), c->prio) : NULL;
+}
+
+/* Adds c's routing to the item appended last to l at now; fallback -1 for none. */
+static void list_routing(const struct bot_queue *q,
+                         struct bot_agent_proto_list *l,
+                         const struct bot_route_case *c,
+                         int with_ref,
+                         int fallback,
+                         long long now)
+{
+    const struct bot_sla_rule *rule = rule_of(q, c);
+    struct bot_sla_state st;
+    bot_sla_check(rule, c->created, c->first_response, 0, now, &st);
+    struct bot_agent_proto_routing r = {.case_ref = with_ref ? c->ref : NULL,
+                                        .department = c->dept,
+                                        .dept = bot_config_dept_find(q->srv->cfg, c->dept),
+                                        .priority = c->prio,
+                                        .fallback = fallback,
+                                        .has_clock = rule != NULL,
+                                        .first_running = st.first_running,
+                                        .resolve_running = st.resolve_running,
+                                        .first_left_s = st.first_left_s,
+                                        .resolve_left_s = st.resolve_left_s,
+                                        .breached = c->breached |
+                                                    (st.first_breached ? BOT_SLA_FIRST : 0) |
+                                                    (st.resolve_breached ? BOT_SLA_RESOLVE : 0)};
+    bot_agent_proto_list_routing(l, &r);
+}
+
 static char *queue_frame(const struct bot_queue *q, size_t *len)
 {
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("queue");
     long long now = bot_server_now_ms();
-    for (const struct bot_route_item *it = bot_route_head(q->route); it; it = it->next)
+    for (const struct bot_route_item *it = bot_route_head(q->route); it; it = it->next) {
         bot_agent_proto_list_queue_item(l, it->id, (now - it->queued_at) / 1000, it->lang,
                                         it->last);
+        list_routing(q, l, &it->c, 1,
+                     bot_agents_dept_fallback(q->agents, &q->srv->cfg->dept_agents, it->c.dept),
+                     now);
+    }
     return bot_agent_proto_list_finish(l, len);
 }
 
@@ -301,12 +393,14 @@ static void send_chats(struct bot_queue *q, struct bot_agent *a)
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("chats");
     struct store_profile p;
     size_t len;
+    long long now = bot_server_now_ms();
     for (int i = 0; i < a->nchats; i++) {
         char ref[STORE_CASE_REF_MAX];
         bot_agent_proto_list_chat_item(l, a->chats[i].id, a->chats[i].lang,
                                        bot_conv_state_name(BOT_CONV_AGENT));
         bot_cases_ref(q->srv->store, a->chats[i].id, ref);
         bot_agent_proto_list_chat_case(l, ref);
+        list_routing(q, l, &a->chats[i].c, 0, -1, now);
         if (profile_of(q, a->chats[i].id, &p))
             bot_agent_proto_list_chat_visitor(l, &p,
                                               bot_config_dept_find(q->srv->cfg, p.department));
@@ -396,7 +490,10 @@ static void hand_over(struct bot_queue *q,
 {
     size_t len;
     char ref[STORE_CASE_REF_MAX];
+    struct bot_route_case rc;
     bot_agents_assign(q->agents, a, conv, lang, now); /* the joined notice is stored */
+    case_copy(q, conv, &rc);
+    bot_agents_chat_set_case(a, bot_agents_chat_index(a, conv), &rc);
     bot_cases_ref(q->srv->store, conv, ref);
     char *j = bot_agent_proto_visitor_joined(a->name, ref, &len);
     visitors_send(q, conv, j, len);
@@ -418,11 +515,14 @@ static int assign(struct bot_queue *q,
                   struct bot_agent *a,
                   const struct bot_route_item *it,
                   const char *by,
+                  int fallback,
                   struct sn_err *e)
 {
     long long now = bot_server_now_ms();
     char actor[BOT_CASES_ACTOR_MAX];
     json_t *d = json_pack("{s:s, s:s, s:s}", "agent", a->login, "name", a->name, "by", by);
+    if (d && fallback) /* not of the case's department: it had nobody available */
+        json_object_set_new(d, "fallback", json_true());
     char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
     /* a take is the agent's own doing; an automatic assignment the system's */
@@ -436,6 +536,9 @@ static int assign(struct bot_queue *q,
     long long queued_at = it->queued_at;
     memcpy(id, it->id, sizeof id);
     memcpy(lang, it->lang, sizeof lang);
+    if (fallback)
+        sn_log(SN_LOG_NOTICE, "queue", "event=fallback conv=%s department=%s agent=%s", id,
+               it->c.dept, a->login);
     bot_route_remove(q->route, id); /* frees it */
     sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld", id,
            a->login, by, now - queued_at);
@@ -449,10 +552,13 @@ static void changed(struct bot_queue *q)
 {
     struct sn_err e = {0};
     struct bot_agent *a;
+    struct bot_agents_choice ch;
     const struct bot_config *cfg = q->srv->cfg;
-    while (bot_route_head(q->route) &&
-           (a = bot_agents_next(q->agents, cfg->agent_capacity, cfg->routing_pick)))
-        if (assign(q, a, bot_route_head(q->route), "auto", &e))
+    /* auto: the first item an agent may serve (its department's, else anyone when the
+     * department has nobody available) to the best of them; pick: the agents take */
+    while (!cfg->routing_pick && bot_agents_route(q->agents, bot_route_head(q->route),
+                                                  &cfg->dept_agents, cfg->agent_capacity, &ch))
+        if (assign(q, ch.agent, ch.item, "auto", ch.fallback, &e))
             break; /* the store failed: try again at the next change */
     if (bot_route_changed(q->route)) {
         size_t len;
@@ -469,11 +575,11 @@ static int load_one(void *ctx, const struct store_route *r)
 {
     struct bot_queue *q = ctx;
     struct sn_err e = {0};
-    bot_route_push(q->route, r->id, r->lang, r->queued_at, r->last_text, 0);
     /* queued by a binary from before cases: its case is made now (a read for the others) */
     if (bot_cases_handoff(q->srv->store, r->id, NULL, q->srv->cfg->reopen_days, NULL, NULL,
                           bot_server_now_ms(), NULL, &e))
         sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=load err=\"%s\"", r->id, e.msg);
+    push_conv(q, r->id, r->lang, r->queued_at, r->last_text, 0);
     return 0;
 }
 
@@ -494,7 +600,7 @@ static int requeue_one(void *ctx, const struct store_route *r)
     struct sn_err e = {0};
     if (move(q, r->id, BOT_CONV_REQUEUE, 0, r->queued_at, NULL, NULL, r->lang, &e))
         return 0;
-    bot_route_push(q->route, r->id, r->lang, r->queued_at, r->last_text, 1); /* waited longest */
+    push_conv(q, r->id, r->lang, r->queued_at, r->last_text, 1); /* waited longest */
     sn_log(SN_LOG_NOTICE, "queue", "event=requeued conv=%s agent_id=%lld", r->id, r->agent_id);
     return 0;
 }
@@ -562,9 +668,92 @@ void bot_queue_revalidate(struct bot_queue *q, long long now)
     push_agents(q, NULL); /* a name changed, or an agent left */
 }
 
+/* --- the SLA clock ----------------------------------------------------------------------- */
+
+/* Tells the agents of c's department (connected, whatever their presence; everyone when it
+ * has nobody listed) that target of conv's case was missed. */
+static void
+sla_alert(struct bot_queue *q, const char *conv, const struct bot_route_case *c, int target)
+{
+    size_t len;
+    char *j = bot_agent_proto_sla_breach(conv, c->ref, target, c->dept, c->prio, &len);
+    for (struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
+        if (bot_dept_agent_in(&q->srv->cfg->dept_agents, dept_of(c), a->login))
+            agent_send(a, sn_xstrndup(j, len), len);
+    free(j);
+}
+
+/* The targets due (bot_sla_due) of conv, whose case routing has as *c, are recorded on the
+ * case (bot_cases_breach: its bit, the raised priority, the event), c takes the case as stored
+ * and the department's agents are alerted. Whatever the store says, c gets the bits: a
+ * failure is logged once, not every second. */
+static void
+sla_record(struct bot_queue *q, const char *conv, struct bot_route_case *c, int due, long long now)
+{
+    static const int targets[] = {BOT_SLA_FIRST, BOT_SLA_RESOLVE};
+    for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
+        struct store_case sc;
+        struct sn_err e = {0};
+        int recorded;
+        if (!(due & targets[i]))
+            continue;
+        int rc = bot_cases_breach(q->srv->store, conv, targets[i], &q->srv->cfg->prio_rules, now,
+                                  &sc, &recorded, &e);
+        if (rc == SN_OK)
+            route_case_of(&sc, c);
+        c->breached |= targets[i];
+        if (rc && rc != SN_ENOTFOUND)
+            sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=sla_breached err=\"%s\"",
+                   conv, e.msg);
+        if (rc || !recorded)
+            continue;
+        sn_log(SN_LOG_NOTICE, "queue", "event=sla_breached conv=%s case=%s target=%s priority=%s",
+               conv, c->ref, targets[i] == BOT_SLA_FIRST ? "first" : "resolve",
+               bot_priority_name(c->prio));
+        sla_alert(q, conv, c, targets[i]);
+    }
+}
+
+/* The SLA clock at now, from routing's memory (no store read unless a target is due): each
+ * queued case (its place changes with a raised priority) and each case a connected agent
+ * holds. Chats of gone agents are checked when they are requeued or their agent is back. */
+static void sla_tick(struct bot_queue *q, long long now)
+{
+    struct bot_route_item *it;
+    int due = 0;
+    /* one due item at a time: a raised priority re-sorts the queue under the walk; every
+     * round records at least one bit in memory, so this ends */
+    for (int round = 0; round <= 2 * bot_route_len(q->route); round++) {
+        for (it = bot_route_head(q->route); it; it = it->next)
+            if ((due = bot_sla_due(rule_of(q, &it->c), it->c.created, it->c.first_response, now,
+                                   it->c.breached)))
+                break;
+        if (!it)
+            break;
+        struct bot_route_case c = it->c;
+        sla_record(q, it->id, &c, due, now);
+        bot_route_set_case(q->route, it, &c);
+    }
+    for (struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next) {
+        int sent = 0;
+        for (int i = 0; i < a->nchats; i++) {
+            struct bot_route_case c = a->chats[i].c;
+            due = bot_sla_due(rule_of(q, &c), c.created, c.first_response, now, c.breached);
+            if (!due)
+                continue;
+            sla_record(q, a->chats[i].id, &c, due, now);
+            bot_agents_chat_set_case(a, i, &c);
+            sent = 1;
+        }
+        if (sent) /* its chats' priorities and clocks */
+            send_chats(q, a);
+    }
+}
+
 void bot_queue_tick(struct bot_queue *q, long long now)
 {
     bot_queue_revalidate(q, now);
+    sla_tick(q, now);
     bot_agents_due(q->agents, now, agent_due, q);
     bot_route_sweep(q->route, now, (long long)q->srv->cfg->visitor_grace * 1000, visitor_present,
                     visitor_expired, q);
@@ -623,7 +812,7 @@ void bot_queue_enqueue(struct bot_queue *q, const char *conv_id)
     if (move(q, conv_id, from == BOT_CONV_AGENT ? BOT_CONV_REQUEUE : BOT_CONV_HANDOFF, 0, now, NULL,
              NULL, r.lang, &e))
         return;
-    bot_route_push(q->route, conv_id, r.lang, now, r.last_text, 0);
+    push_conv(q, conv_id, r.lang, now, r.last_text, 0);
     sn_log(SN_LOG_NOTICE, "queue", "event=queued conv=%s position=%d", conv_id,
            bot_route_len(q->route));
     changed(q);
@@ -755,9 +944,18 @@ void bot_queue_profile_changed(struct bot_queue *q, const char *conv_id)
 
 /* --- agent side --------------------------------------------------------------------------- */
 
+struct load_ctx {
+    struct bot_queue *q;
+    struct bot_agent *a;
+};
+
 static int load_chat(void *ctx, const struct store_route *r)
 {
-    bot_agents_chat_add(ctx, r->id, r->lang, 0);
+    struct load_ctx *lc = ctx;
+    struct bot_route_case c;
+    bot_agents_chat_add(lc->a, r->id, r->lang, 0);
+    case_copy(lc->q, r->id, &c); /* its SLA clock */
+    bot_agents_chat_set_case(lc->a, lc->a->nchats - 1, &c);
     return 0;
 }
 
@@ -781,7 +979,8 @@ struct bot_agent *bot_queue_agent_join(struct bot_queue *q,
         bot_session_close(old, 1008);
         old->agent = NULL;
     }
-    if (store_conv_each(q->srv->store, bot_conv_state_name(BOT_CONV_AGENT), u->id, load_chat, a,
+    struct load_ctx lc = {q, a};
+    if (store_conv_each(q->srv->store, bot_conv_state_name(BOT_CONV_AGENT), u->id, load_chat, &lc,
                         &e))
         sn_log(SN_LOG_ERR, "queue", "event=chats_failed agent=%s err=\"%s\"", a->login, e.msg);
     s->agent = a;
@@ -852,7 +1051,7 @@ int bot_queue_take(struct bot_queue *q,
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not in the queue");
     if (!bot_agents_may_take(a, q->srv->cfg->agent_capacity))
         return sn_err_set(err, SN_ETOOBIG, "you have %d chats already (agent_capacity)", a->nchats);
-    int rc = assign(q, a, it, "take", err);
+    int rc = assign(q, a, it, "take", 0, err);
     changed(q);
     return rc;
 }
@@ -902,6 +1101,13 @@ int bot_queue_write_meta(struct bot_queue *q,
                   bot_cases_agent_actor(a->login, actor), *seq);
     if (rc || *dup || note) /* a note: agents only, they see it in the transcript */
         return rc;
+    int i = bot_agents_chat_index(a, conv_id);
+    if (!a->chats[i].c.first_response) { /* the first-response target is met: its clock stops */
+        struct bot_route_case c = a->chats[i].c;
+        c.first_response = m.ts;
+        bot_agents_chat_set_case(a, i, &c);
+        send_chats(q, a);
+    }
     m.seq = *seq;
     char *frame = bot_proto_stored_message(&m, &len);
     visitors_deliver(q, conv_id, frame, len);

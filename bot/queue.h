@@ -1,13 +1,16 @@
-/* The agent queue: what routing decides (bot/route.h: the FIFO, positions, ETA, the
+/* The agent queue: what routing decides (bot/route.h: the order, positions, ETA, the
  * visitor's grace; bot/agents.h: agents, chats, the agent's grace; both pure) applied to
  * the store, the visitors and the agents, for every state change BOT → QUEUED → AGENT →
  * CLOSED after the handoff (bot/conv.h's table). One per server (srv->queue), used from
  * the event loop only; no timer of its own (serve.c calls bot_queue_tick).
  *
- * Routing (config `routing`): auto assigns the head of the queue to the online agent with
- * the fewest chats below `agent_capacity` (ties: the one assigned least recently) whenever
- * something changes; pick leaves the queue to the agents' `take`. Every change of the queue
- * is pushed to all agents; each queued visitor is told its position when it changes.
+ * Routing (config `routing`): auto assigns, whenever something changes, the first queued
+ * conversation some agent may serve (the queue is ordered by its case's priority, then FIFO)
+ * to the online agent of its department (`department_agents`) with the fewest chats below
+ * `agent_capacity` (ties: the one assigned least recently), or to any such agent when its
+ * department has nobody online (a fallback); pick leaves the queue to the agents' `take`.
+ * Every change of the queue is pushed to all agents; each queued visitor is told its
+ * position when it changes. The tick also runs the cases' SLA clock (docs/cases.md).
  *
  * Every transcript message (the "joined" notice, agent replies, notes, the close notice) is
  * stored before it is relayed. An agent that disconnects keeps its chats (in the store,
@@ -40,8 +43,10 @@ void bot_queue_free(struct bot_queue *q);
 void bot_queue_revalidate(struct bot_queue *q, long long now);
 
 /* The server's one-second timer (serve.c) at now (ms): gone agents whose grace ended give
- * their chats back to the head of the queue, queued visitors gone past their grace go
- * back to the bot, and the queue routes what it can. */
+ * their chats back to the queue (first within their priority), queued visitors gone past
+ * their grace go back to the bot, the SLA clock records the targets queued and held cases
+ * have just missed (once each, with an `sla_breach` to their department's agents), and the
+ * queue routes what it can. */
 void bot_queue_tick(struct bot_queue *q, long long now);
 
 /* Called by the conversations (bot/convs.h, srv->convs, with srv as ctx) after every

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/sla.h"
 #include "kb/base.h"
 
 struct bot_route {
@@ -91,12 +92,39 @@ static void copy_last(char *out, const char *text)
     out[i] = 0;
 }
 
-struct bot_route_item *bot_route_push(struct bot_route *r,
-                                      const char *conv,
-                                      const char *lang,
-                                      long long queued_at,
-                                      const char *last,
-                                      int front)
+int bot_route_before(const struct bot_route_item *a, const struct bot_route_item *b)
+{
+    if (a->c.prio != b->c.prio)
+        return a->c.prio > b->c.prio;
+    if (a->front != b->front)
+        return a->front;
+    return a->queued_at < b->queued_at;
+}
+
+/* Links it in its place: before the first item it is served before, else at the tail. */
+static void insert_item(struct bot_route *r, struct bot_route_item *it)
+{
+    struct bot_route_item *prev = NULL, *n = r->head;
+    while (n && !bot_route_before(it, n)) {
+        prev = n;
+        n = n->next;
+    }
+    it->next = n;
+    if (prev)
+        prev->next = it;
+    else
+        r->head = it;
+    if (!n)
+        r->tail = it;
+}
+
+struct bot_route_item *bot_route_push_case(struct bot_route *r,
+                                           const char *conv,
+                                           const char *lang,
+                                           long long queued_at,
+                                           const char *last,
+                                           int front,
+                                           const struct bot_route_case *c)
 {
     struct bot_route_item *it = bot_route_find(r, conv, NULL);
     if (it)
@@ -106,21 +134,43 @@ struct bot_route_item *bot_route_push(struct bot_route *r,
     snprintf(it->lang, sizeof it->lang, "%s", lang);
     it->queued_at = queued_at;
     copy_last(it->last, last);
-    if (front) {
-        it->next = r->head;
-        r->head = it;
-        if (!r->tail)
-            r->tail = it;
-    } else {
-        if (r->tail)
-            r->tail->next = it;
-        else
-            r->head = it;
-        r->tail = it;
-    }
+    it->front = front != 0;
+    if (c)
+        it->c = *c;
+    else
+        it->c.prio = BOT_PRIO_NORMAL;
+    insert_item(r, it);
     r->len++;
     r->changed = 1;
     return it;
+}
+
+struct bot_route_item *bot_route_push(struct bot_route *r,
+                                      const char *conv,
+                                      const char *lang,
+                                      long long queued_at,
+                                      const char *last,
+                                      int front)
+{
+    return bot_route_push_case(r, conv, lang, queued_at, last, front, NULL);
+}
+
+void bot_route_set_case(struct bot_route *r,
+                        struct bot_route_item *it,
+                        const struct bot_route_case *c)
+{
+    struct bot_route_item *prev = NULL;
+    for (struct bot_route_item *n = r->head; n && n != it; n = n->next)
+        prev = n;
+    if (prev)
+        prev->next = it->next;
+    else
+        r->head = it->next;
+    if (r->tail == it)
+        r->tail = prev;
+    it->c = *c;
+    insert_item(r, it);
+    r->changed = 1;
 }
 
 struct bot_route_item *bot_route_find(const struct bot_route *r, const char *conv, int *pos)

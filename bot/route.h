@@ -1,8 +1,8 @@
-/* Routing as plain code: the FIFO of conversations waiting for a person, the position and
- * wait each visitor is told, the visitor's grace period, and the policy functions that
- * choose an agent (bot/agents.h keeps the agents). Time is a `now` passed in; nothing
- * here stores, sends, logs or runs a timer: queue.c applies what this decides, and the
- * server's one-second timer calls bot_queue_tick, which calls bot_route_sweep and
+/* Routing as plain code: the queue of conversations waiting for a person (by their case's
+ * priority, then FIFO), the position and wait each visitor is told, the visitor's grace
+ * period, and the policy functions that choose an agent (bot/agents.h keeps the agents). Time is a
+ * `now` passed in; nothing here stores, sends, logs or runs a timer: queue.c applies what this
+ * decides, and the server's one-second timer calls bot_queue_tick, which calls bot_route_sweep and
  * bot_agents_due. Not thread-safe (the event loop's thread). */
 #ifndef SANAD_BOT_ROUTE_H
 #define SANAD_BOT_ROUTE_H
@@ -42,6 +42,23 @@ int bot_route_agent_due(long long deadline, long long now);
 
 /* --- the queue ------------------------------------------------------------------------ */
 
+#define BOT_ROUTE_REF_MAX     16 /* a case reference, NUL included (STORE_CASE_REF_MAX) */
+#define BOT_ROUTE_DEPT_MAX    33 /* a department id, NUL included (STORE_PROFILE_DEPT_MAX + 1) */
+#define BOT_ROUTE_SLA_FIRST   1  /* breached: the first-response target (STORE_SLA_FIRST) */
+#define BOT_ROUTE_SLA_RESOLVE 2  /* the resolution target (STORE_SLA_RESOLVE) */
+
+/* What routing keeps of a conversation's case (the store's is the truth: this is a copy made
+ * when the conversation is queued or held, so that the queue's order and the SLA clock need
+ * no store read per tick). */
+struct bot_route_case {
+    char ref[BOT_ROUTE_REF_MAX];   /* "" when it has none */
+    char dept[BOT_ROUTE_DEPT_MAX]; /* "" when it has none */
+    int prio;                      /* enum bot_priority (bot/sla.h): higher is served first */
+    long long created;             /* ms: when its SLA clock started (0: no case, no clock) */
+    long long first_response;      /* ms of the first agent reply, 0: none yet */
+    int breached;                  /* BOT_ROUTE_SLA_* bits: the targets it missed, alerted once */
+};
+
 /* A conversation waiting for a person. */
 struct bot_route_item {
     struct bot_route_item *next;
@@ -51,7 +68,14 @@ struct bot_route_item {
     int pos_sent;                  /* the position its visitor was last told (0: none) */
     long long gone_at;             /* ms when a sweep first saw it without a visitor (0: present) */
     char last[BOT_ROUTE_LAST_MAX]; /* the start of the visitor's last message */
+    int front;                     /* its agent was gone: first within its priority */
+    struct bot_route_case c;       /* its case: the order's priority, the SLA clock */
 };
+
+/* 1 when a is served before b: the higher priority first; within a priority a chat whose
+ * agent is gone (front) first; then the one queued earlier (FIFO). 0 for equals (the one
+ * queued here first stays first). */
+int bot_route_before(const struct bot_route_item *a, const struct bot_route_item *b);
 
 struct bot_route;
 
@@ -59,15 +83,29 @@ struct bot_route;
 struct bot_route *bot_route_new(void);
 void bot_route_free(struct bot_route *r);
 
-/* Appends conv (or puts it at the head with front: a chat whose agent is gone has waited
- * longest) with the start of last (up to 140 characters, cut at a character). A conv
- * queued already is left where it is. Returns its item, owned by r. */
+/* Queues conv in its place (bot_route_before) with the start of last (up to 140
+ * characters, cut at a character) and a copy of its case c (NULL: none, normal priority);
+ * front: its agent is gone (it has waited longest). A conv queued already is left where it
+ * is. Returns its item, owned by r. */
+struct bot_route_item *bot_route_push_case(struct bot_route *r,
+                                           const char *conv,
+                                           const char *lang,
+                                           long long queued_at,
+                                           const char *last,
+                                           int front,
+                                           const struct bot_route_case *c);
+/* bot_route_push_case without a case. */
 struct bot_route_item *bot_route_push(struct bot_route *r,
                                       const char *conv,
                                       const char *lang,
                                       long long queued_at,
                                       const char *last,
                                       int front);
+/* Its case changed (a priority raised, a target missed): it takes c and moves to its new
+ * place; the queue counts as changed. */
+void bot_route_set_case(struct bot_route *r,
+                        struct bot_route_item *it,
+                        const struct bot_route_case *c);
 /* The item of conv and its position (1 = next) in *pos (may be NULL), or NULL. */
 struct bot_route_item *bot_route_find(const struct bot_route *r, const char *conv, int *pos);
 /* Removes and frees conv's item; 0 when it was queued, -1 when not. */

@@ -172,17 +172,31 @@ static int holds(const struct bot_prio_rule *x, const struct bot_prio_facts *f)
     return 0;
 }
 
+/* Priority p after rule x (which holds): its priority when higher, one step up for "raise". */
+static int apply_rule(const struct bot_prio_rule *x, int p)
+{
+    if (x->prio < 0)
+        return p < BOT_PRIO_URGENT ? p + 1 : p;
+    return x->prio > p ? x->prio : p;
+}
+
 int bot_prio_decide(const struct bot_prio_rules *r, const struct bot_prio_facts *f)
 {
     int p = BOT_PRIO_NORMAL;
-    for (int i = 0; r && i < r->n; i++) {
-        if (!holds(&r->v[i], f))
-            continue;
-        if (r->v[i].prio < 0)
-            p = p < BOT_PRIO_URGENT ? p + 1 : p;
-        else if (r->v[i].prio > p)
-            p = r->v[i].prio;
-    }
+    for (int i = 0; r && i < r->n; i++)
+        if (holds(&r->v[i], f))
+            p = apply_rule(&r->v[i], p);
+    return p;
+}
+
+int bot_prio_breach(const struct bot_prio_rules *r, int current)
+{
+    int p = current < BOT_PRIO_LOW      ? BOT_PRIO_LOW
+            : current > BOT_PRIO_URGENT ? BOT_PRIO_URGENT
+                                        : current;
+    for (int i = 0; r && i < r->n; i++)
+        if (r->v[i].when == BOT_PRIO_WHEN_BREACH)
+            p = apply_rule(&r->v[i], p);
     return p;
 }
 
@@ -311,4 +325,19 @@ void bot_sla_check(const struct bot_sla_rule *r,
            &out->first_left_s, &out->first_breached);
     target(r->resolve_s, created, solved, now, &out->resolve_running, &out->resolve_left_s,
            &out->resolve_breached);
+}
+
+int bot_sla_due(const struct bot_sla_rule *r,
+                long long created,
+                long long first_response,
+                long long now,
+                int already)
+{
+    struct bot_sla_state st;
+    if (!r || created <= 0)
+        return 0;
+    bot_sla_check(r, created, first_response, 0, now, &st);
+    int missed =
+        (st.first_breached ? BOT_SLA_FIRST : 0) | (st.resolve_breached ? BOT_SLA_RESOLVE : 0);
+    return missed & ~already;
 }

@@ -45,6 +45,11 @@ struct bot_prio_facts {
  * is higher than the current one (rules never lower a priority), "raise" goes one step up
  * (at most urgent). */
 int bot_prio_decide(const struct bot_prio_rules *r, const struct bot_prio_facts *f);
+/* The priority of a case at current (clamped to low..urgent) once an SLA target of it was
+ * missed: the breach rules alone (bot_prio_decide's breached), applied to where the case is
+ * rather than to normal, so that "raise" raises it from there and a set priority never
+ * lowers one that other rules made higher. current when there is no breach rule. */
+int bot_prio_breach(const struct bot_prio_rules *r, int current);
 
 /* ---- SLA targets: `sla billing/high first=5m resolve=4h; billing/any resolve=1d` ("any" is
  * written as an asterisk) ---- */
@@ -84,5 +89,17 @@ void bot_sla_check(const struct bot_sla_rule *r,
                    long long solved,
                    long long now,
                    struct bot_sla_state *out);
+
+/* The targets of rule r (NULL: none) an open case created at created (ms; 0: unknown, no
+ * clock), first answered at first_response (0: not yet), has missed by now and that are not
+ * in already: BOT_SLA_FIRST | BOT_SLA_RESOLVE bits (0: nothing new). Each target is due once:
+ * the caller adds what it recorded to already. */
+#define BOT_SLA_FIRST   1
+#define BOT_SLA_RESOLVE 2
+int bot_sla_due(const struct bot_sla_rule *r,
+                long long created,
+                long long first_response,
+                long long now,
+                int already);
 
 #endif

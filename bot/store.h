@@ -129,7 +129,10 @@ struct store_case {
     char department[STORE_PROFILE_DEPT_MAX + 1];
     char assignee[STORE_LOGIN_MAX]; /* the login of the agent who has it, or had it last */
     long long created, updated, first_response_at, solved_at;
+    int sla_breached; /* the SLA targets it missed and was alerted for: STORE_SLA_* bits */
 };
+#define STORE_SLA_FIRST   1 /* the first response came (or will come) too late */
+#define STORE_SLA_RESOLVE 2 /* the resolution */
 /* One event of a case's timeline: kind (bot_case_event_name), who ("bot", "visitor",
  * "agent:<login>", "system"), when, and detail (a JSON object as text, or NULL; the store
  * never parses it). On a walk every string is borrowed for the call only. */

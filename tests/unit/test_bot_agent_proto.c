@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "bot/agent_proto.h"
+#include "bot/sla.h"
 
 static int decode(const char *s, struct bot_agent_in *in)
 {
@@ -375,6 +376,44 @@ static void case_reply_decoded(void **state)
     assert_string_equal(bot_agent_proto_err_name(BOT_AGENT_CASE_CLOSED), "case_closed");
 }
 
+/* Routing's fields (issue 15) on queue and chats items, and the sla_breach alert. */
+static void routing_fields(void **state)
+{
+    (void)state;
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("queue");
+    struct bot_agent_proto_routing r = {.case_ref = "S-7K3M9Q",
+                                        .department = "billing",
+                                        .priority = BOT_PRIO_HIGH,
+                                        .fallback = 1,
+                                        .has_clock = 1,
+                                        .first_running = 1,
+                                        .first_left_s = -3,
+                                        .breached = BOT_SLA_FIRST};
+    bot_agent_proto_list_routing(l, &r); /* no item yet: nothing */
+    bot_agent_proto_list_queue_item(l, "c_1", 5, "ar", "");
+    bot_agent_proto_list_routing(l, &r);
+    bot_agent_proto_list_queue_item(l, "c_2", 0, "en", "");
+    struct bot_agent_proto_routing none = {.priority = BOT_PRIO_NORMAL, .fallback = -1};
+    bot_agent_proto_list_routing(l, &none);
+    char *s = bot_agent_proto_list_finish(l, NULL);
+    assert_string_equal(
+        s, "{\"type\":\"queue\",\"items\":[{\"conversation\":\"c_1\",\"waiting_s\":5,"
+           "\"lang\":\"ar\",\"last_question\":null,\"case_ref\":\"S-7K3M9Q\",\"department\":"
+           "\"billing\",\"department_labels\":{\"ar\":\"billing\",\"en\":\"billing\"},"
+           "\"priority\":\"high\",\"fallback\":true,\"sla\":{\"first_left_s\":-3,"
+           "\"resolve_left_s\":null,\"breached\":[\"first\"]}},{\"conversation\":\"c_2\","
+           "\"waiting_s\":0,\"lang\":\"en\",\"last_question\":null,\"department\":null,"
+           "\"priority\":\"normal\",\"sla\":null}]}");
+    free(s);
+    size_t len;
+    s = bot_agent_proto_sla_breach("c_1", "S-7K3M9Q", BOT_SLA_RESOLVE, "", BOT_PRIO_URGENT, &len);
+    assert_string_equal(s, "{\"type\":\"sla_breach\",\"conversation\":\"c_1\",\"case_ref\":"
+                           "\"S-7K3M9Q\",\"target\":\"resolve\",\"department\":null,"
+                           "\"priority\":\"urgent\"}");
+    assert_int_equal(len, strlen(s));
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +423,7 @@ int main(void)
         cmocka_unit_test(encoders),
         cmocka_unit_test(case_refs),
         cmocka_unit_test(case_reply_decoded),
+        cmocka_unit_test(routing_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "bot/agents.h"
+#include "bot/dept.h"
+#include "bot/sla.h"
 
 /* Fake connections: their addresses are all the agents see of them. */
 static int conn_a, conn_b, conn_c, conn_d;
@@ -222,6 +224,182 @@ static void test_free_full(void **state)
     bot_agents_free(NULL);
 }
 
+/* Routing by department (issue 15) as a table: agents (login, presence, load; "-" for a
+ * listed agent who is not connected) and queued items (department, priority, in the order
+ * they were queued) → which item goes to whom, and whether as a fallback. department_agents:
+ * billing: amal; tech: sara omar; orders: amal sara. */
+struct spec_agent {
+    const char *login;
+    int online, nchats;
+};
+struct spec_item {
+    const char *conv, *dept;
+    int prio;
+};
+static void test_route_by_department(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *why;
+        struct spec_agent agents[4];
+        struct spec_item items[4];
+        int capacity;
+        const char *conv, *agent;
+        int fallback;
+    } cases[] = {
+        {"billing goes to billing even when tech has fewer chats",
+         {{"amal", 1, 2}, {"sara", 1, 0}},
+         {{"c1", "billing", 1}},
+         3,
+         "c1",
+         "amal",
+         0},
+        {"billing's agent away: any agent, a fallback",
+         {{"amal", 0, 0}, {"sara", 1, 1}},
+         {{"c1", "billing", 1}},
+         3,
+         "c1",
+         "sara",
+         1},
+        {"billing's agent not connected: a fallback",
+         {{"sara", 1, 2}, {"omar", 1, 1}},
+         {{"c1", "billing", 1}},
+         3,
+         "c1",
+         "omar",
+         1},
+        {"billing's agent busy: billing waits, the tech item behind it is served",
+         {{"amal", 1, 3}, {"sara", 1, 0}},
+         {{"c1", "billing", 1}, {"c2", "tech", 1}},
+         3,
+         "c2",
+         "sara",
+         0},
+        {"billing's agent busy and nothing else queued: nobody",
+         {{"amal", 1, 3}, {"sara", 1, 0}},
+         {{"c1", "billing", 1}},
+         3,
+         NULL,
+         NULL,
+         0},
+        {"no department: the least busy of all",
+         {{"amal", 1, 1}, {"sara", 1, 0}},
+         {{"c1", "", 1}},
+         3,
+         "c1",
+         "sara",
+         0},
+        {"a department nobody is listed for is everyone's",
+         {{"amal", 1, 0}, {"sara", 1, 1}},
+         {{"c1", "general", 1}},
+         3,
+         "c1",
+         "amal",
+         0},
+        {"high priority overtakes an earlier normal one",
+         {{"sara", 1, 0}},
+         {{"c1", "tech", 1}, {"c2", "tech", 2}},
+         3,
+         "c2",
+         "sara",
+         0},
+        {"FIFO within a priority",
+         {{"amal", 1, 0}},
+         {{"c1", "billing", 2}, {"c2", "billing", 2}, {"c3", "billing", 1}},
+         3,
+         "c1",
+         "amal",
+         0},
+        {"low waits behind normal of another department",
+         {{"amal", 1, 0}, {"sara", 1, 0}},
+         {{"c1", "billing", 0}, {"c2", "tech", 1}},
+         3,
+         "c2",
+         "sara",
+         0},
+        {"two departments: the less busy of them",
+         {{"amal", 1, 1}, {"sara", 1, 0}, {"omar", 1, 0}},
+         {{"c1", "orders", 1}},
+         3,
+         "c1",
+         "sara",
+         0},
+        {"nobody online",
+         {{"amal", 0, 0}, {"sara", 0, 0}},
+         {{"c1", "billing", 1}},
+         3,
+         NULL,
+         NULL,
+         0},
+        {"fallback, but everyone else is full",
+         {{"amal", 0, 0}, {"sara", 1, 3}},
+         {{"c1", "billing", 1}},
+         3,
+         NULL,
+         NULL,
+         0},
+        {"empty queue", {{"amal", 1, 0}}, {{NULL, NULL, 0}}, 3, NULL, NULL, 0},
+    };
+    struct bot_dept_agents da;
+    struct sn_err e = {0};
+    assert_int_equal(
+        bot_dept_agents_parse("billing: amal; tech: sara omar; orders: amal sara", &da, &e), SN_OK);
+    static int conns[4];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_agents *g = bot_agents_new();
+        struct bot_route *r = bot_route_new();
+        for (int k = 0; k < 4 && cases[i].agents[k].login; k++) {
+            struct bot_agent *a = join(g, k + 1, cases[i].agents[k].login, &conns[k]);
+            a->online = cases[i].agents[k].online;
+            for (int c = 0; c < cases[i].agents[k].nchats; c++) {
+                char id[16];
+                snprintf(id, sizeof id, "held%d", c);
+                bot_agents_chat_add(a, id, "ar", 1);
+            }
+        }
+        for (int k = 0; k < 4 && cases[i].items[k].conv; k++) {
+            struct bot_route_case c = {.prio = cases[i].items[k].prio};
+            snprintf(c.dept, sizeof c.dept, "%s", cases[i].items[k].dept);
+            bot_route_push_case(r, cases[i].items[k].conv, "ar", 100 + k, NULL, 0, &c);
+        }
+        struct bot_agents_choice ch;
+        int got = bot_agents_route(g, bot_route_head(r), &da, cases[i].capacity, &ch);
+        const char *conv = got ? ch.item->id : NULL, *agent = got ? ch.agent->login : NULL;
+        if (got != (cases[i].conv != NULL) ||
+            (got && (strcmp(conv, cases[i].conv) || strcmp(agent, cases[i].agent) ||
+                     ch.fallback != cases[i].fallback)))
+            fail_msg("%s: got %s to %s (fallback %d), want %s to %s (fallback %d)", cases[i].why,
+                     conv ? conv : "-", agent ? agent : "-", got ? ch.fallback : 0,
+                     cases[i].conv ? cases[i].conv : "-", cases[i].agent ? cases[i].agent : "-",
+                     cases[i].fallback);
+        bot_route_free(r);
+        bot_agents_free(g);
+    }
+}
+
+/* The queue frame's fallback flag: a department with agents listed, none available. */
+static void test_dept_fallback_flag(void **state)
+{
+    (void)state;
+    struct bot_dept_agents da;
+    struct sn_err e = {0};
+    assert_int_equal(bot_dept_agents_parse("billing: amal; tech: sara", &da, &e), SN_OK);
+    struct bot_agents *g = bot_agents_new();
+    assert_true(bot_agents_dept_fallback(g, &da, "billing"));  /* nobody connected */
+    assert_false(bot_agents_dept_fallback(g, &da, "general")); /* nobody listed: everyone's */
+    assert_false(bot_agents_dept_fallback(g, &da, ""));
+    assert_false(bot_agents_dept_fallback(g, &da, NULL));
+    struct bot_agent *a = join(g, 1, "amal", &conn_a);
+    assert_false(bot_agents_dept_fallback(g, &da, "billing"));
+    assert_int_equal(bot_agents_dept_available(g, &da, "billing"), 1);
+    assert_int_equal(bot_agents_dept_available(g, &da, "tech"), 0);
+    assert_int_equal(bot_agents_dept_available(g, &da, "general"), 1);
+    a->online = 0; /* away */
+    assert_true(bot_agents_dept_fallback(g, &da, "billing"));
+    assert_false(bot_agents_dept_fallback(g, NULL, "billing")); /* no department_agents */
+    bot_agents_free(g);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
@@ -231,6 +409,8 @@ int main(void)
         cmocka_unit_test(test_agent_grace_period),
         cmocka_unit_test(test_set_name),
         cmocka_unit_test(test_free_full),
+        cmocka_unit_test(test_route_by_department),
+        cmocka_unit_test(test_dept_fallback_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -278,6 +278,55 @@ static void test_duplicate_ref_refused(void **state)
     assert_string_equal(timeline(f->st, a.id + 1, &w), "");
 }
 
+/* A missed SLA target (issue 15): recorded once per target, the bit and the raised priority
+ * kept with the event; the status stays; no case: SN_ENOTFOUND and nothing written. */
+static void test_sla_breach_once(void **state)
+{
+    struct fixture *f = *state;
+    struct sn_err e = {0};
+    struct store_case c, d;
+    struct walk w;
+    struct bot_prio_rules rules;
+    struct bot_cases_route route = {"billing", BOT_PRIO_NORMAL};
+    int recorded = -1;
+    assert_int_equal(bot_prio_rules_parse("breach=raise", &rules, &e), SN_OK);
+    assert_int_equal(bot_cases_handoff(f->st, "c_2", VIS_A, 7, NULL, &route, T0 + 1, &c, &e),
+                     SN_OK);
+    assert_int_equal(c.sla_breached, 0);
+    assert_int_equal(
+        bot_cases_breach(f->st, "c_2", STORE_SLA_FIRST, &rules, T0 + 2, &d, &recorded, &e), SN_OK);
+    assert_int_equal(recorded, 1);
+    assert_int_equal(d.sla_breached, STORE_SLA_FIRST);
+    assert_int_equal(d.priority, BOT_PRIO_HIGH);
+    /* the same target again (a restart, a stale copy): nothing */
+    assert_int_equal(
+        bot_cases_breach(f->st, "c_2", STORE_SLA_FIRST, &rules, T0 + 3, &d, &recorded, &e), SN_OK);
+    assert_int_equal(recorded, 0);
+    assert_int_equal(d.priority, BOT_PRIO_HIGH);
+    /* the other target: raised once more */
+    assert_int_equal(
+        bot_cases_breach(f->st, "c_2", STORE_SLA_RESOLVE, &rules, T0 + 4, &d, &recorded, &e),
+        SN_OK);
+    assert_int_equal(recorded, 1);
+    d = by_ref(f->st, c.ref);
+    assert_int_equal(d.sla_breached, STORE_SLA_FIRST | STORE_SLA_RESOLVE);
+    assert_int_equal(d.priority, BOT_PRIO_URGENT);
+    assert_string_equal(d.status, "new");
+    assert_string_equal(d.department, "billing");
+    assert_string_equal(timeline(f->st, c.id, &w),
+                        "created/system@1 sla_breached/system@2 sla_breached/system@4");
+    /* no rules: the priority stays */
+    assert_int_equal(bot_cases_handoff(f->st, "c_3", VIS_B, 7, NULL, NULL, T0 + 5, &c, &e), SN_OK);
+    assert_int_equal(
+        bot_cases_breach(f->st, "c_3", STORE_SLA_FIRST, NULL, T0 + 6, &d, &recorded, &e), SN_OK);
+    assert_int_equal(d.priority, c.priority);
+    /* no case */
+    assert_int_equal(
+        bot_cases_breach(f->st, "c_4", STORE_SLA_FIRST, &rules, T0 + 7, &d, &recorded, &e),
+        SN_ENOTFOUND);
+    assert_int_equal(recorded, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ticket_joins_or_makes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_keys_are_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_ref_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sla_breach_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

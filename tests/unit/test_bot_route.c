@@ -173,6 +173,88 @@ static void test_fifo(void **state)
     bot_route_free(r);
 }
 
+/* The order (issue 15): priority first, then a chat whose agent is gone, then FIFO. */
+static void test_before(void **state)
+{
+    (void)state;
+    static const struct {
+        int prio_a, front_a;
+        long long at_a;
+        int prio_b, front_b;
+        long long at_b;
+        int want;
+    } cases[] = {
+        {2, 0, 500, 1, 0, 100, 1}, /* higher priority first, whatever the wait */
+        {1, 0, 100, 2, 0, 500, 0},
+        {1, 1, 500, 1, 0, 100, 1}, /* a requeued chat first within its priority */
+        {1, 1, 500, 2, 0, 900, 0}, /* but not before a higher priority */
+        {1, 0, 100, 1, 0, 200, 1}, /* FIFO */
+        {1, 0, 200, 1, 0, 100, 0},
+        {1, 0, 100, 1, 0, 100, 0}, /* equals: the first queued stays first */
+        {1, 1, 100, 1, 1, 200, 1}, /* two requeued: the one queued earlier */
+        {3, 0, 900, 0, 1, 1, 1},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct bot_route_item a = {.front = cases[i].front_a, .queued_at = cases[i].at_a},
+                              b = {.front = cases[i].front_b, .queued_at = cases[i].at_b};
+        a.c.prio = cases[i].prio_a;
+        b.c.prio = cases[i].prio_b;
+        if (bot_route_before(&a, &b) != cases[i].want)
+            fail_msg("case %zu: want %d", i, cases[i].want);
+    }
+}
+
+static struct bot_route_item *
+push_prio(struct bot_route *r, const char *id, long long at, int prio, int front)
+{
+    struct bot_route_case c = {.prio = prio};
+    return bot_route_push_case(r, id, "ar", at, NULL, front, &c);
+}
+
+/* The queue keeps that order as items come, and re-sorts one whose priority is raised. */
+static void test_priority_queue(void **state)
+{
+    (void)state;
+    struct bot_route *r = bot_route_new();
+    push_prio(r, "n1", 100, 1, 0);
+    push_prio(r, "n2", 200, 1, 0);
+    push_prio(r, "h1", 300, 2, 0);
+    push_prio(r, "l1", 50, 0, 0);
+    assert_string_equal(order(r), "h1 n1 n2 l1");
+    push_prio(r, "b1", 10, 1, 1); /* agent gone: first of normal, after high */
+    assert_string_equal(order(r), "h1 b1 n1 n2 l1");
+    push_prio(r, "u1", 999, 3, 0);
+    assert_string_equal(order(r), "u1 h1 b1 n1 n2 l1");
+    bot_route_push(r, "x", "ar", 150, NULL, 0); /* no case: normal */
+    assert_string_equal(order(r), "u1 h1 b1 n1 x n2 l1");
+    int pos;
+    assert_non_null(bot_route_find(r, "n2", &pos));
+    assert_int_equal(pos, 6); /* the position a visitor is told: what it waits behind */
+    bot_route_changed(r);
+    /* n2 breached its SLA: raised to high, before h1 (queued later: FIFO within high) */
+    struct bot_route_item *it = bot_route_find(r, "n2", NULL);
+    struct bot_route_case c = it->c;
+    c.prio = 2;
+    c.breached = BOT_ROUTE_SLA_FIRST;
+    bot_route_set_case(r, it, &c);
+    assert_string_equal(order(r), "u1 n2 h1 b1 n1 x l1");
+    assert_int_equal(bot_route_changed(r), 1);
+    assert_int_equal(it->c.breached, BOT_ROUTE_SLA_FIRST);
+    /* the tail raised to the head: the tail moves back */
+    it = bot_route_find(r, "l1", NULL);
+    c = it->c;
+    c.prio = 3;
+    bot_route_set_case(r, it, &c);
+    assert_string_equal(order(r), "l1 u1 n2 h1 b1 n1 x");
+    bot_route_push(r, "y", "ar", 2000, NULL, 0);
+    assert_string_equal(order(r), "l1 u1 n2 h1 b1 n1 x y");
+    assert_int_equal(bot_route_remove(r, "y"), 0);
+    bot_route_push(r, "z", "ar", 3000, NULL, 0);
+    assert_string_equal(order(r), "l1 u1 n2 h1 b1 n1 x z");
+    assert_int_equal(bot_route_len(r), 8);
+    bot_route_free(r);
+}
+
 /* The start of the last message: 140 characters, never a broken one. */
 static void test_last_text(void **state)
 {
@@ -315,10 +397,11 @@ static void test_sweep(void **state)
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pick),          cmocka_unit_test(test_eta),
-        cmocka_unit_test(test_visitor_grace), cmocka_unit_test(test_agent_grace),
-        cmocka_unit_test(test_fifo),          cmocka_unit_test(test_last_text),
-        cmocka_unit_test(test_positions),     cmocka_unit_test(test_eta_learns),
+        cmocka_unit_test(test_pick),           cmocka_unit_test(test_eta),
+        cmocka_unit_test(test_visitor_grace),  cmocka_unit_test(test_agent_grace),
+        cmocka_unit_test(test_fifo),           cmocka_unit_test(test_before),
+        cmocka_unit_test(test_priority_queue), cmocka_unit_test(test_last_text),
+        cmocka_unit_test(test_positions),      cmocka_unit_test(test_eta_learns),
         cmocka_unit_test(test_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,6 +96,37 @@ static void prio_rules(void **st)
     }
 }
 
+/* A missed target: the breach rules applied to the case's current priority. */
+static void prio_breach(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *rules;
+        int current, want;
+    } cases[] = {
+        {"breach=raise", BOT_PRIO_NORMAL, BOT_PRIO_HIGH},
+        {"breach=raise", BOT_PRIO_HIGH, BOT_PRIO_URGENT}, /* from where it is, not from normal */
+        {"breach=raise", BOT_PRIO_URGENT, BOT_PRIO_URGENT},
+        {"breach=raise", BOT_PRIO_LOW, BOT_PRIO_NORMAL},
+        {"breach=high", BOT_PRIO_NORMAL, BOT_PRIO_HIGH},
+        {"breach=high", BOT_PRIO_URGENT, BOT_PRIO_URGENT}, /* never lowered */
+        {"breach=high, breach=raise", BOT_PRIO_LOW, BOT_PRIO_URGENT},
+        {"category:billing=urgent, repeat=urgent", BOT_PRIO_NORMAL, BOT_PRIO_NORMAL},
+        {"none", BOT_PRIO_HIGH, BOT_PRIO_HIGH},
+        {"breach=raise", -7, BOT_PRIO_NORMAL}, /* out of range: clamped first */
+        {"breach=raise", 99, BOT_PRIO_URGENT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_prio_rules r;
+        struct sn_err e = {0};
+        assert_int_equal(bot_prio_rules_parse(cases[i].rules, &r, &e), SN_OK);
+        if (bot_prio_breach(&r, cases[i].current) != cases[i].want)
+            fail_msg("%s from %d: want %d, got %d", cases[i].rules, cases[i].current, cases[i].want,
+                     bot_prio_breach(&r, cases[i].current));
+    }
+    assert_int_equal(bot_prio_breach(NULL, BOT_PRIO_HIGH), BOT_PRIO_HIGH);
+}
+
 static void sla_targets(void **st)
 {
     (void)st;
@@ -152,6 +183,41 @@ static void sla_targets(void **st)
         assert_int_equal(rc, SN_EINVAL);
         assert_int_equal(s.n, 0);
         assert_non_null(strstr(e.msg, "sla"));
+    }
+}
+
+/* Which missed targets are new (the queue's one-second check): each is due once. */
+static void sla_due(void **st)
+{
+    (void)st;
+    const struct bot_sla_rule both = {"", -1, 2, 60}, first_only = {"", -1, 2, 0};
+    const long long t0 = 1700000000000LL;
+    static const struct {
+        int rule; /* 0: none, 1: both, 2: first only */
+        long long created, first, now;
+        int already, want;
+    } cases[] = {
+        {1, t0, 0, t0 + 1000, 0, 0}, /* in time */
+        {1, t0, 0, t0 + 2000, 0, 0}, /* exactly at the target: not missed yet */
+        {1, t0, 0, t0 + 2001, 0, BOT_SLA_FIRST},
+        {1, t0, 0, t0 + 3000, BOT_SLA_FIRST, 0},                    /* recorded already */
+        {1, t0, t0 + 1000, t0 + 30000, 0, 0},                       /* answered in time */
+        {1, t0, t0 + 5000, t0 + 30000, 0, BOT_SLA_FIRST},           /* answered late */
+        {1, t0, 0, t0 + 61000, 0, BOT_SLA_FIRST | BOT_SLA_RESOLVE}, /* both at once */
+        {1, t0, 0, t0 + 61000, BOT_SLA_FIRST, BOT_SLA_RESOLVE},     /* the second later */
+        {1, t0, 0, t0 + 61000, BOT_SLA_FIRST | BOT_SLA_RESOLVE, 0}, /* both done */
+        {2, t0, 0, t0 + 999999, 0, BOT_SLA_FIRST},                  /* no resolve target */
+        {0, t0, 0, t0 + 999999, 0, 0},                              /* no rule */
+        {1, 0, 0, t0, 0, 0},                                        /* no clock */
+        {1, t0, 0, t0 - 5000, 0, 0},                                /* a clock set back */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct bot_sla_rule *r = cases[i].rule == 1   ? &both
+                                       : cases[i].rule == 2 ? &first_only
+                                                            : NULL;
+        int got = bot_sla_due(r, cases[i].created, cases[i].first, cases[i].now, cases[i].already);
+        if (got != cases[i].want)
+            fail_msg("case %zu: want %d, got %d", i, cases[i].want, got);
     }
 }
 
@@ -245,8 +311,9 @@ static void dept_maps(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(durations),   cmocka_unit_test(priorities), cmocka_unit_test(prio_rules),
-        cmocka_unit_test(sla_targets), cmocka_unit_test(sla_clock),  cmocka_unit_test(dept_maps),
+        cmocka_unit_test(durations),   cmocka_unit_test(priorities),  cmocka_unit_test(prio_rules),
+        cmocka_unit_test(prio_breach), cmocka_unit_test(sla_targets), cmocka_unit_test(sla_clock),
+        cmocka_unit_test(sla_due),     cmocka_unit_test(dept_maps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

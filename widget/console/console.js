@@ -354,6 +354,9 @@
         case 'presence':
             setPresence(f.status);
             break;
+        case 'sla_breach':
+            slaAlert(f);
+            break;
         case 'tickets':
             tickets = Array.isArray(f.items) ? f.items : [];
             tickets.forEach(function (it) { if (it && it.mail) setMail(it.case_ref, it.mail.state, it.mail.error); });
@@ -385,7 +388,7 @@
         case 'chats': {
             var items = Array.isArray(f.items) ? f.items : [], keep = {};
             items.forEach(function (it) {
-                if (it && typeof it.conversation === 'string') { chat(it.conversation, it.lang).closed = false; keep[it.conversation] = 1; setVisitor(it.conversation, it.visitor); setCaseRef(it.conversation, it.case_ref); }
+                if (it && typeof it.conversation === 'string') { chat(it.conversation, it.lang).closed = false; keep[it.conversation] = 1; setVisitor(it.conversation, it.visitor); setCaseRef(it.conversation, it.case_ref); chats[it.conversation].routing = routingOf(it, Date.now()); }
             });
             /* a chat closed here stays visible while it is selected */
             order = order.filter(function (id) {
@@ -548,6 +551,11 @@
             var q = el('p', 'question', typeof it.last_question === 'string' ? it.last_question : T.noQuestion);
             q.setAttribute('dir', 'auto');
             li.appendChild(q);
+            var rt = routingOf(it, queueAt);
+            if (rt) {
+                li.appendChild(routingLine(rt));
+                if (rt.breached.length) li.classList.add('breached');
+            }
             list.appendChild(li);
         });
     }
@@ -652,6 +660,96 @@
             spans[i].textContent = fmtWait((+spans[i].getAttribute('data-waiting')) + age);
     }, 1000);
 
+    /* ---------- routing: department, priority, SLA time left (issue 15) ---------- */
+    var PRIOS = ['low', 'normal', 'high', 'urgent'], TARGETS = ['first', 'resolve'];
+    /* What a queue or chats item says of its case's routing (docs/protocol.md), checked field
+     * by field; at: when the frame came (the SLA countdown starts there). null: nothing. */
+    function routingOf(it, at) {
+        if (!it || typeof it.priority !== 'string' || PRIOS.indexOf(it.priority) < 0) return null;
+        var r = { priority: it.priority, department: null, label: null, fallback: it.fallback === true,
+                  left: {}, breached: [], at: at };
+        if (typeof it.department === 'string' && it.department) {
+            r.department = it.department;
+            var ls = it.department_labels;
+            r.labels = ls && typeof ls === 'object' ? ls : null;
+        }
+        var sla = it.sla && typeof it.sla === 'object' ? it.sla : null;
+        TARGETS.forEach(function (t) {
+            var v = sla ? sla[t + '_left_s'] : null;
+            if (typeof v === 'number' && isFinite(v)) r.left[t] = Math.trunc(v);
+            if (sla && Array.isArray(sla.breached) && sla.breached.indexOf(t) >= 0) r.breached.push(t);
+        });
+        return r;
+    }
+    function deptName(r) {
+        var l = r.labels && typeof r.labels[lang] === 'string' ? r.labels[lang] : r.department;
+        return l;
+    }
+    /* The text of a running target with left seconds (negative: late), and whether it is late. */
+    function slaText(target, left) {
+        return left >= 0 ? fmt(T.slaLeft[target], { t: I.duration(lang, left) })
+                         : fmt(T.slaLate[target], { t: I.duration(lang, -left) });
+    }
+    /* Sets an SLA span from its data: the seconds left when the frame came, minus the time
+     * since. */
+    function slaUpdate(span) {
+        var target = span.getAttribute('data-sla-target');
+        var left = (+span.getAttribute('data-sla-left')) - Math.floor((Date.now() - (+span.getAttribute('data-sla-at'))) / 1000);
+        span.textContent = slaText(target, left);
+        span.classList.toggle('breached', left < 0 || span.getAttribute('data-sla-missed') === '1');
+    }
+    /* The badges of a routed item: priority, department (fallback), the targets' countdowns. */
+    function routingLine(r) {
+        var d = el('div', 'routing');
+        d.appendChild(el('span', 'prio prio-' + r.priority, T.prio[r.priority]));
+        if (r.department) {
+            var dep = el('span', 'dept' + (r.fallback ? ' fallback' : ''));
+            dep.appendChild(document.createTextNode(fmt(T.deptLabel, { d: '' })));
+            dep.appendChild(el('bdi', '', deptName(r)));
+            if (r.fallback) dep.title = T.fallbackNote;
+            d.appendChild(dep);
+        }
+        TARGETS.forEach(function (t) {
+            var missed = r.breached.indexOf(t) >= 0;
+            if (typeof r.left[t] !== 'number') {
+                if (missed) d.appendChild(el('span', 'sla breached', T.slaMissed[t]));
+                return;
+            }
+            var s = el('span', 'sla');
+            s.setAttribute('data-sla-target', t);
+            /* missed in the last second: the server's whole seconds still say 0 */
+            s.setAttribute('data-sla-left', String(missed && r.left[t] >= 0 ? -1 : r.left[t]));
+            s.setAttribute('data-sla-at', String(r.at));
+            s.setAttribute('data-sla-missed', missed ? '1' : '0');
+            slaUpdate(s);
+            d.appendChild(s);
+        });
+        return d;
+    }
+    setInterval(function () {
+        var spans = document.querySelectorAll('.routing .sla[data-sla-left]');
+        for (var i = 0; i < spans.length; i++) slaUpdate(spans[i]);
+    }, 1000);
+    /* An `sla_breach` frame: a visible alert (no sound, no notification), until dismissed; at
+     * most five are kept, the newest first. */
+    function slaAlert(f) {
+        if (typeof f.conversation !== 'string' || TARGETS.indexOf(f.target) < 0) return;
+        var box = $('sla-alerts');
+        var a = el('p', 'sla-alert');
+        a.setAttribute('data-conversation', f.conversation);
+        a.setAttribute('data-target', f.target);
+        var ref = typeof f.case_ref === 'string' ? f.case_ref : '';
+        var p = PRIOS.indexOf(f.priority) >= 0 ? T.prio[f.priority] : '';
+        a.appendChild(el('span', '', fmt(T.slaAlert, { ref: '\u2068' + ref + '\u2069', what: T.slaMissed[f.target], p: p })));
+        var x = el('button', 'small', '×');
+        x.type = 'button';
+        x.setAttribute('aria-label', T.slaDismiss);
+        x.addEventListener('click', function () { if (a.parentNode) a.parentNode.removeChild(a); });
+        a.appendChild(x);
+        box.insertBefore(a, box.firstChild);
+        while (box.children.length > 5) box.removeChild(box.lastChild);
+    }
+
     /* ---------- tabs ---------- */
     function lastVisitorText(c) {
         for (var i = c.msgs.length - 1; i >= 0; i--) if (c.msgs[i].from === 'visitor') return c.msgs[i].text;
@@ -695,6 +793,10 @@
                 b.appendChild(ub);
             }
             if (c.closed) b.appendChild(el('span', 'badge done', '✓'));
+            if (c.routing && !c.closed) {
+                b.appendChild(routingLine(c.routing));
+                if (c.routing.breached.length) b.classList.add('breached');
+            }
             b.addEventListener('click', function () { select(id, false); });
             b.addEventListener('keydown', function (ev) {
                 var d = 0;
