@@ -129,6 +129,7 @@ struct store_case {
     char department[STORE_PROFILE_DEPT_MAX + 1];
     char assignee[STORE_LOGIN_MAX]; /* the login of the agent who has it, or had it last */
     long long created, updated, first_response_at, solved_at;
+    int tier; /* 1 the first line, one up per escalation (bot/escalate.h); 0 is written as 1 */
 };
 /* One event of a case's timeline: kind (bot_case_event_name), who ("bot", "visitor",
  * "agent:<login>", "system"), when, and detail (a JSON object as text, or NULL; the store

@@ -29,8 +29,9 @@
  *   4  attachments: a row per uploaded file (its bytes are files in attachments_dir)
  *   5  the visitors' profiles (the pre-chat form): a table of their own
  *   6  cases and their timelines (bot/case.h): two tables; conversations and tickets from
- *      before have no case (one is made at their next handoff or left message) */
-#define SCHEMA_VERSION 6
+ *      before have no case (one is made at their next handoff or left message)
+ *   7  a case's tier (escalation, bot/escalate.h): 1, the first line, for every case */
+#define SCHEMA_VERSION 7
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -83,6 +84,9 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     " ts INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT);"         \
     "CREATE INDEX IF NOT EXISTS case_events_case ON case_events(case_id, id);"
 
+/* A case's tier (v7): 1 at creation, one up at each escalation. */
+#define SCHEMA_CASE_TIER "ALTER TABLE cases ADD COLUMN tier INTEGER NOT NULL DEFAULT 1;"
+
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
 static const char schema[] =
@@ -100,7 +104,7 @@ static const char schema[] =
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
     " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES
-        SCHEMA_CASES;
+        SCHEMA_CASES SCHEMA_CASE_TIER;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -308,9 +312,15 @@ static int to_v6(struct migration *mg, struct sn_err *err)
     return exec_sql(mg, SCHEMA_CASES, err);
 }
 
+/* 6 → 7: the cases' tier; every case so far is at the first line. */
+static int to_v7(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_CASE_TIER, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
 static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {
-    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6};
+    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -444,7 +454,7 @@ enum {
 #define CASE_COLS                                                                                \
     "SELECT id, ref, ifnull(conv_id, ''), ifnull(ticket_id, 0), ifnull(visitor_id, ''), status," \
     " priority, ifnull(department, ''), ifnull(assignee, ''), created, updated,"                 \
-    " ifnull(first_response_at, 0), ifnull(solved_at, 0) FROM cases"
+    " ifnull(first_response_at, 0), ifnull(solved_at, 0), tier FROM cases"
 
 /* A walked message's columns, in the order msg_row reads them. */
 #define MSG_COLS "seq, sender, client_id, text, kind, kb_id, band, intent, agent, meta, ts"
@@ -496,14 +506,14 @@ static const char *sql[S_COUNT] = {
     [S_PROFILE_GET] = "SELECT ifnull(name, ''), ifnull(email, ''), consent, ifnull(department, ''),"
                       " updated FROM profiles WHERE conv_id = ?1",
     [S_CASE_ADD] = "INSERT INTO cases(ref, conv_id, ticket_id, visitor_id, status, priority,"
-                   " department, assignee, created, updated, first_response_at, solved_at)"
-                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?11)",
+                   " department, assignee, created, updated, first_response_at, solved_at, tier)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?11, ?13)",
     [S_CASE_BY_REF] = CASE_COLS " WHERE ref = ?1",
     [S_CASE_BY_CONV] = CASE_COLS " WHERE conv_id = ?1 ORDER BY id DESC LIMIT 1",
     [S_CASE_BY_VISITOR] = CASE_COLS " WHERE visitor_id = ?1 ORDER BY id DESC LIMIT 1",
     [S_CASE_SET] = "UPDATE cases SET conv_id = ?2, ticket_id = ?3, visitor_id = ?4, status = ?5,"
                    " priority = ?6, department = ?7, assignee = ?8, updated = ?9,"
-                   " first_response_at = ?10, solved_at = ?11 WHERE id = ?1",
+                   " first_response_at = ?10, solved_at = ?11, tier = ?13 WHERE id = ?1",
     [S_CASE_EVENT_ADD] = "INSERT INTO case_events(case_id, ts, kind, actor, detail)"
                          " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_CASE_EVENT_EACH] = "SELECT case_id, ts, kind, actor, detail FROM case_events"
@@ -1406,8 +1416,8 @@ static int event_add(struct store_sqlite *q,
     return step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the case event");
 }
 
-/* A case's fields as S_CASE_ADD and S_CASE_SET number them alike: ?2 to ?11 (the one written
- * in one place, so the two statements cannot drift apart). */
+/* A case's fields as S_CASE_ADD and S_CASE_SET number them alike: ?2 to ?11 and ?13 (the one
+ * written in one place, so the two statements cannot drift apart). */
 static void bind_case(sqlite3_stmt *st, const struct store_case *c)
 {
     bind_opt(st, 2, c->conv_id);
@@ -1420,6 +1430,7 @@ static void bind_case(sqlite3_stmt *st, const struct store_case *c)
     sqlite3_bind_int64(st, 9, c->updated);
     bind_time(st, 10, c->first_response_at);
     bind_time(st, 11, c->solved_at);
+    sqlite3_bind_int(st, 13, c->tier < 1 ? 1 : c->tier); /* ?12 is S_CASE_ADD's created */
 }
 
 static int sq_case_add(struct store *s,
@@ -1463,6 +1474,7 @@ static void case_row(sqlite3_stmt *st, struct store_case *c)
     c->updated = sqlite3_column_int64(st, 10);
     c->first_response_at = sqlite3_column_int64(st, 11);
     c->solved_at = sqlite3_column_int64(st, 12);
+    c->tier = sqlite3_column_int(st, 13);
 }
 
 static int sq_case_find(struct store *s,
