@@ -7,7 +7,8 @@ const char *bot_escalate_default(const struct bot_dept_map *m, const char *from)
 {
     const char *const one[1] = {from};
     /* the map is category_departments' shape: the case's department in the category's place */
-    return bot_dept_choose(m, NULL, one, from && *from ? 1 : 0);
+    const char *to = bot_dept_choose(m, NULL, one, from && *from ? 1 : 0);
+    return to && from && !strcmp(to, from) ? NULL : to; /* "*=tier2" is not tier2's own */
 }
 
 int bot_escalate_target(const struct bot_dept_map *m,

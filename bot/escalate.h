@@ -26,8 +26,8 @@ int bot_escalate_target(const struct bot_dept_map *m,
                         int *next_tier,
                         struct sn_err *err);
 
-/* The map's second line for department from (its entry, else the fallback), or NULL: what
- * the console pre-selects. Borrowed from m. */
+/* The map's second line for department from (its entry, else the fallback), or NULL (none,
+ * or the fallback is from itself): what the console pre-selects. Borrowed from m. */
 const char *bot_escalate_default(const struct bot_dept_map *m, const char *from);
 
 #endif

@@ -1022,9 +1022,9 @@ int bot_queue_close(struct bot_queue *q,
         bot_route_handled(q->route, now - c.assigned_at);
     const char *id = c.id;
     bot_cases_ref(q->srv->store, id, ref);
+    bot_queue_case_changed(q, id, c.lang); /* solved (or closed): the widget shows it */
     char *j = bot_agent_proto_visitor_closed(resolution, ref, &len);
     visitors_send(q, id, j, len);
-    bot_queue_case_changed(q, id, c.lang); /* solved (or closed): the widget shows it */
     sn_log(SN_LOG_NOTICE, "queue", "event=closed conv=%s agent=%s resolution=%s", id, a->login,
            resolution);
     j = bot_agent_proto_closed(id, resolution, &len);

@@ -300,7 +300,7 @@ def store_v5_gets_cases_tables(srv):
     try:
         s.store = path
         c = sqlite3.connect(path)
-        assert c.execute("PRAGMA user_version").fetchone()[0] == STORE_SCHEMA == 6
+        assert c.execute("PRAGMA user_version").fetchone()[0] == STORE_SCHEMA
         # the one queued conversation got its case when the queue loaded it, nothing else
         assert c.execute("SELECT conv_id, status FROM cases").fetchall() == [
             (w["conversation"], "new")]

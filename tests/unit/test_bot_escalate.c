@@ -74,6 +74,7 @@ static void defaults(void **st)
     assert_string_equal(bot_escalate_default(&m, "tech"), "tech2");
     assert_string_equal(bot_escalate_default(&m, "billing"), "tier2");
     assert_string_equal(bot_escalate_default(&m, NULL), "tier2");
+    assert_null(bot_escalate_default(&m, "tier2")); /* the fallback is itself */
     assert_null(bot_escalate_default(&empty, "tech"));
     assert_null(bot_escalate_default(&empty, NULL));
     assert_null(bot_escalate_default(NULL, "tech"));
