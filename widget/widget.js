@@ -52,6 +52,14 @@
             dir: 'rtl', open: 'تحدث معنا', close: 'إغلاق المحادثة', title: 'المساعد الآلي',
             bot: 'روبوت', agent: 'موظف', you: 'أنت', human: 'تحدث مع موظف', agentTitle: 'موظف خدمة العملاء',
             caseRef: 'رقم طلبك',
+            caseStatus: { /* the case's status in words (issue 15): after the reference */
+                new: 'بانتظار موظف', open: 'لدى موظف الآن', waiting: 'بانتظار ردك',
+                escalated: function (d, t) {
+                    return 'حُوِّل إلى ' + ({ 2: 'خط الدعم الثاني', 3: 'خط الدعم الثالث' }[t] || 'مستوى أعلى من الدعم') +
+                        ' (' + (d ? d + '، ' : '') + 'المستوى ' + num(t) + ')';
+                },
+                solved: 'تم حلّه', closed: 'أُغلق'
+            },
             placeholder: 'اكتب سؤالك…', send: 'إرسال', input: 'رسالتك',
             typing: 'يكتب…', agentTyping: function (n) { return (n || 'الموظف') + ' يكتب…'; },
             reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
@@ -96,6 +104,14 @@
             dir: 'ltr', open: 'Chat with us', close: 'Close chat', title: 'Automated assistant',
             bot: 'Bot', agent: 'Agent', you: 'You', human: 'Talk to a human', agentTitle: 'Customer support agent',
             caseRef: 'Your case',
+            caseStatus: { /* the case's status in words (issue 15): after the reference */
+                new: 'waiting for an agent', open: 'with an agent', waiting: 'waiting for your reply',
+                escalated: function (d, t) {
+                    return 'passed to the ' + ({ 2: 'second line', 3: 'third line' }[t] || 'next line of support') +
+                        ' (' + (d ? d + ', ' : '') + 'tier ' + num(t) + ')';
+                },
+                solved: 'solved', closed: 'closed'
+            },
             placeholder: 'Type your question…', send: 'Send', input: 'Your message',
             typing: 'typing…', agentTyping: function (n) { return (n || 'The agent') + ' is typing…'; },
             reconnecting: 'Reconnecting…', connecting: 'Connecting…',
@@ -1201,7 +1217,41 @@
         var b = el('bdi', 'ref', ref);
         b.setAttribute('dir', 'ltr');
         c.appendChild(b);
+        caseStatusAppend(c, ref);
         c.hidden = false;
+    }
+
+    /* The case's status (issue 15): the server's `case` frame {case_ref, status, department
+     * {id, label}, tier} after an escalation, a transfer to a department, a reopening and the
+     * close; `closed` alone (an older server) reads as solved. Kept for the reference it is
+     * about, and written after it in words: "Your case S-7K3M9Q: passed to the second line
+     * (Technical, tier 2)". */
+    var caseInfo = null;
+    function caseFrame(f) {
+        if (typeof f.case_ref !== 'string') return;
+        var same = caseInfo && caseInfo.ref === f.case_ref;
+        caseInfo = {
+            ref: f.case_ref,
+            status: typeof f.status === 'string' ? f.status : '',
+            dept: f.department && typeof f.department.label === 'string' ? f.department.label
+                : (f.department === undefined && same ? caseInfo.dept : ''),
+            tier: typeof f.tier === 'number' && f.tier >= 1 ? Math.floor(f.tier) : (same ? caseInfo.tier : 1)
+        };
+        caseRefShow(f.case_ref);
+    }
+    function caseClosed(f) {
+        if (typeof f.case_ref !== 'string') return;
+        if (caseInfo && caseInfo.ref === f.case_ref && (caseInfo.status === 'solved' || caseInfo.status === 'closed')) return;
+        caseFrame({ case_ref: f.case_ref, status: f.resolution === 'spam' ? 'closed' : 'solved' });
+    }
+    function caseStatusAppend(c, ref) {
+        if (!caseInfo || caseInfo.ref !== ref) return;
+        var w = T.caseStatus[caseInfo.status];
+        if (typeof w === 'function') w = w(caseInfo.dept, caseInfo.tier);
+        if (!w) return;
+        var s = el('span', 'casestatus', w);
+        c.appendChild(document.createTextNode(LANG === 'ar' ? '، ' : ': '));
+        c.appendChild(s);
     }
 
     function typing(on) {
@@ -1473,7 +1523,10 @@
             offlineRetire();
             agentMode(f.type === 'agent_joined',
                       f.agent && typeof f.agent.name === 'string' ? f.agent.name : '');
-            if (f.type === 'closed') csatBox();
+            if (f.type === 'closed') { caseClosed(f); csatBox(); }
+            break;
+        case 'case':
+            caseFrame(f);
             break;
         case 'transcript_emailed':
             mailAsked = false;
