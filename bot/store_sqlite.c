@@ -312,10 +312,11 @@ static int to_v6(struct migration *mg, struct sn_err *err)
     return exec_sql(mg, SCHEMA_CASES, err);
 }
 
-/* 6 → 7: the cases' tier; every case so far is at the first line. */
+/* 6 → 7: the cases' tier; every case so far is at the first line. (A file whose version
+ * was set back by hand may have the column: the cases table is created as it is now.) */
 static int to_v7(struct migration *mg, struct sn_err *err)
 {
-    return exec_sql(mg, SCHEMA_CASE_TIER, err);
+    return add_column(mg, "cases", "tier", "INTEGER NOT NULL DEFAULT 1", err);
 }
 
 /* steps[v] migrates a file of version v to v + 1. */
