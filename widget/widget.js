@@ -1238,6 +1238,9 @@
             tier: typeof f.tier === 'number' && f.tier >= 1 ? Math.floor(f.tier) : (same ? caseInfo.tier : 1)
         };
         caseRefShow(f.case_ref);
+        /* escalated or sent to a department: back in the queue, nobody has it until the next
+         * agent joins (its agent_joined then names them) */
+        if (withAgent && (caseInfo.status === 'escalated' || caseInfo.status === 'new')) agentMode(false, '');
     }
     function caseClosed(f) {
         if (typeof f.case_ref !== 'string') return;

@@ -1079,8 +1079,8 @@
     function renderEscalate() {
         var form = $('escalate-form'), sel = $('escalate-to'), c = selected && chats[selected];
         show(form, departments.length > 0);
-        var same = sel.getAttribute('data-conv') === (c ? c.id : '');
-        var keep = same ? sel.value : null;
+        /* the agent's own choice for this chat stays; else the map's, as the chat's case has it */
+        var keep = c && sel.getAttribute('data-chosen') === c.id ? sel.value : null;
         clear(sel);
         var def = el('option', null, T.escalateDefault);
         def.value = '';
@@ -1092,7 +1092,6 @@
         var want = keep !== null ? keep : cur && cur.escalation ? cur.escalation : '';
         sel.value = want;
         if (sel.value !== want) sel.value = '';
-        sel.setAttribute('data-conv', c ? c.id : '');
         var off = !c || c.closed || (c.tier || 1) >= 3;
         sel.disabled = off;
         $('escalate-note').disabled = off;
@@ -1109,6 +1108,10 @@
             show(t, !!t.textContent);
         }
     }
+    $('escalate-to').addEventListener('change', function (ev) {
+        var c = selected && chats[selected];
+        ev.target.setAttribute('data-chosen', c ? c.id : '');
+    });
     $('escalate-form').addEventListener('submit', function (ev) {
         ev.preventDefault();
         var c = selected && chats[selected], note = $('escalate-note').value.trim(), to = $('escalate-to').value;
