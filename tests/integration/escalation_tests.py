@@ -115,10 +115,10 @@ def escalation_to_tier_2_with_the_visitor_told(srv):
     assert j["case_ref"] == ref, j
     ag2.send_json({"type": "close", "conversation": conv, "resolution": "resolved"})
     until(ag2, "closed", conversation=conv)
+    cf, _ = until(vis, "case")  # the case solved, just before closed
+    assert cf["case_ref"] == ref and cf["status"] == "solved" and cf["tier"] == 2, cf
     closed, _ = until(vis, "closed")
     assert closed["case_ref"] == ref, closed
-    cf, _ = until(vis, "case")
-    assert cf["case_ref"] == ref and cf["status"] == "solved" and cf["tier"] == 2, cf
     # the replay: the notice is stored, the note is not the visitor's
     v2 = srv.ws()
     _, msgs = hello(v2, token=w["token"], last_seq=0)
