@@ -198,7 +198,8 @@
             open: !!t.open,
             counter: t.counter | 0,
             unread: t.unread | 0,
-            handoff: !!t.handoff                                  /* handoff asked while offline */
+            handoff: !!t.handoff,                                 /* handoff asked while offline */
+            caseInfo: caseKept(t.caseInfo)                        /* the case's status (issue 15) */
         };
     }
     function save() {
@@ -259,7 +260,7 @@
         try {
             area('sessionStorage').setItem(STORE_KEY, JSON.stringify({ pending: state.pending, open: state.open,
                                                                counter: state.counter, unread: state.unread,
-                                                               handoff: state.handoff }));
+                                                               handoff: state.handoff, caseInfo: state.caseInfo }));
         } catch (e) { /* full or disabled */ }
     }
     function newClientId() {
@@ -1227,6 +1228,16 @@
      * about, and written after it in words: "Your case S-7K3M9Q: passed to the second line
      * (Technical, tier 2)". */
     var caseInfo = null;
+    /* the status this tab showed last, kept with the tab (sessionStorage) for a reload */
+    function caseKept(v) {
+        return v && typeof v === 'object' && typeof v.ref === 'string' && typeof v.status === 'string'
+            ? { ref: v.ref, status: v.status, dept: typeof v.dept === 'string' ? v.dept : '', tier: v.tier | 0 || 1 } : null;
+    }
+    function caseRestore() {
+        if (!state.caseInfo || !state.token) return;
+        caseInfo = state.caseInfo;
+        caseRefShow(caseInfo.ref);
+    }
     function caseFrame(f) {
         if (typeof f.case_ref !== 'string') return;
         var same = caseInfo && caseInfo.ref === f.case_ref;
@@ -1237,10 +1248,18 @@
                 : (f.department === undefined && same ? caseInfo.dept : ''),
             tier: typeof f.tier === 'number' && f.tier >= 1 ? Math.floor(f.tier) : (same ? caseInfo.tier : 1)
         };
+        state.caseInfo = caseInfo;
+        saveTab();
         caseRefShow(f.case_ref);
         /* escalated or sent to a department: back in the queue, nobody has it until the next
          * agent joins (its agent_joined then names them) */
         if (withAgent && (caseInfo.status === 'escalated' || caseInfo.status === 'new')) agentMode(false, '');
+    }
+    function caseForget() { /* a new conversation: its cases are not the old one's */
+        caseInfo = null;
+        state.caseInfo = null;
+        var c = root.querySelector('.head .caseref');
+        if (c) { while (c.firstChild) c.removeChild(c.firstChild); c.hidden = true; }
     }
     function caseClosed(f) {
         if (typeof f.case_ref !== 'string') return;
@@ -1444,7 +1463,7 @@
             }
             if (typeof f.token === 'string') state.token = f.token;
             if (f.limits && typeof f.limits.max_attachment === 'number') maxAttachment = f.limits.max_attachment;
-            if (f.resumed !== true) { state.prechatDone = false; state.profile = null; }
+            if (f.resumed !== true) { state.prechatDone = false; state.profile = null; caseForget(); }
             if (f.bot && typeof f.bot.name === 'string') botName = f.bot.name;
             transcriptBtn.hidden = !state.token;
             if (f.limits && typeof f.limits.max_text === 'number') input.maxLength = f.limits.max_text;
@@ -1621,6 +1640,7 @@
         if (window.__sanadWidget) return;
         window.__sanadWidget = { version: 1, ask: function (text) { ask(text); } };
         build();
+        caseRestore();
         document.addEventListener('click', onAskClick);
     }
     if (document.body) start();
