@@ -1,5 +1,5 @@
 /* An agent connection's frames: presence, take, reply, note, close, transfer, typing,
- * case_reply (bot/casereply.h), ping. */
+ * case_reply (bot/casereply.h), escalate, ping. */
 #include "bot/agent.h"
 
 #include <stdio.h>
@@ -149,7 +149,17 @@ void bot_agent_on_frame(struct bot_session *s, const char *buf, size_t len, int 
         bot_casereply_on_frame(s, &in);
         break;
     case BOT_AGENT_IN_TRANSFER:
-        if ((rc = bot_queue_transfer(q, s->agent, in.conversation, in.to, in.text, &e)))
+        /* to an agent, or to a department's queue (issue 15) */
+        rc = in.department[0]
+                 ? bot_queue_to_department(q, s->agent, in.conversation, in.department, in.text, 0,
+                                           &e)
+                 : bot_queue_transfer(q, s->agent, in.conversation, in.to, in.text, &e);
+        if (rc)
+            failed(s, rc, &e, NULL);
+        break;
+    case BOT_AGENT_IN_ESCALATE:
+        if ((rc = bot_queue_to_department(q, s->agent, in.conversation, in.department, in.text, 1,
+                                          &e)))
             failed(s, rc, &e, NULL);
         break;
     }

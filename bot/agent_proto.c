@@ -94,11 +94,47 @@ static int dec_close(json_t *o, int max_text, struct bot_agent_in *in, struct sn
     return rc ? rc : id_field(o, "resolution", BOT_AGENT_RESOLUTION_MAX, in->resolution, err);
 }
 
+/* A department id ([a-z0-9_-], 1..BOT_AGENT_DEPT_MAX: the config's rule) into in; absent or
+ * null leaves "" when not required. Whether it is configured is the queue's check. */
+static int dept_field(json_t *o, int required, struct bot_agent_in *in, struct sn_err *err)
+{
+    json_t *v = json_object_get(o, "department");
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    size_t n = t ? strlen(t) : 0;
+    if (!required && (!v || json_is_null(v)))
+        return SN_OK;
+    if (!t || n < 1 || n > BOT_AGENT_DEPT_MAX || n != json_string_length(v) ||
+        strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+        return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                                "department must be a department id (1..%d of [a-z0-9_-])",
+                                BOT_AGENT_DEPT_MAX);
+    memcpy(in->department, t, n + 1);
+    return SN_OK;
+}
+
+/* An escalation (issue 15): the chat, the second line (optional: the escalation map's) and
+ * the reason, required. */
+static int dec_escalate(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
+{
+    int rc = conversation(o, in, err);
+    if (!rc)
+        rc = dept_field(o, 0, in, err);
+    return rc ? rc : bot_proto_text_field(o, "note", 1, max_text, &in->text, err);
+}
+
 static int dec_transfer(json_t *o, int max_text, struct bot_agent_in *in, struct sn_err *err)
 {
     int rc = conversation(o, in, err);
     if (rc)
         return rc;
+    json_t *dept = json_object_get(o, "department");
+    if (dept && !json_is_null(dept)) { /* to a department's queue: one of the two */
+        if (json_object_get(o, "to"))
+            return bot_proto_refuse(err, BOT_PROTO_BAD_FIELD,
+                                    "give either to (an agent) or department, not both");
+        rc = dept_field(o, 1, in, err);
+        return rc ? rc : bot_proto_text_field(o, "note", 0, max_text, &in->text, err);
+    }
     /* logins are [a-z0-9._-]{2,64} (sanad user) */
     json_t *v = json_object_get(o, "to");
     const char *t = json_is_string(v) ? json_string_value(v) : NULL;
@@ -163,6 +199,7 @@ static const struct {
     {"transfer", BOT_AGENT_IN_TRANSFER, dec_transfer},
     {"typing", BOT_AGENT_IN_TYPING, dec_typing},
     {"case_reply", BOT_AGENT_IN_CASE_REPLY, dec_case_reply},
+    {"escalate", BOT_AGENT_IN_ESCALATE, dec_escalate},
 };
 
 static int decode_fields(
@@ -598,4 +635,67 @@ char *bot_agent_proto_sla_breach(const char *conv,
                                     "department", opt_string(department), "priority",
                                     bot_priority_name(priority)),
                           len);
+}
+
+char *bot_agent_proto_visitor_case(const char *case_ref,
+                                   const char *status,
+                                   const char *dept_id,
+                                   const char *dept_label,
+                                   int tier,
+                                   size_t *len)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i}", "type", "case", "case_ref", case_ref, "status",
+                          status, "tier", tier < 1 ? 1 : tier);
+    if (o)
+        json_object_set_new(o, "department",
+                            dept_id && *dept_id
+                                ? json_pack("{s:s, s:s}", "id", dept_id, "label",
+                                            dept_label && *dept_label ? dept_label : dept_id)
+                                : json_null());
+    return bot_proto_dump(o, len);
+}
+
+void bot_agent_proto_list_chat_tier(struct bot_agent_proto_list *l, const char *dept, int tier)
+{
+    size_t n = json_array_size(l->items);
+    json_t *it = n ? json_array_get(l->items, n - 1) : NULL;
+    if (!it)
+        return;
+    json_object_set_new(it, "department", str_or_null(dept));
+    json_object_set_new(it, "tier", json_integer(tier < 1 ? 1 : tier));
+}
+
+void bot_agent_proto_list_dept_item(struct bot_agent_proto_list *l,
+                                    const struct bot_config_dept *d,
+                                    int online,
+                                    const char *escalation)
+{
+    json_t *a = json_object_get(l->o, "departments");
+    if (!a) {
+        a = json_array();
+        json_object_set_new(l->o, "departments", a); /* borrowed from l->o from here on */
+    }
+    json_t *it = json_pack("{s:s, s:{s:s, s:s}, s:i}", "id", d->id, "labels", "ar", d->ar, "en",
+                           d->en, "online", online);
+    if (!it)
+        return;
+    json_object_set_new(it, "escalation", str_or_null(escalation));
+    json_array_append_new(a, it);
+}
+
+char *bot_agent_proto_escalate_meta(const char *from_dept, const char *to_dept, int tier)
+{
+    json_t *e = json_pack("{s:s, s:i}", "to", to_dept, "tier", tier);
+    if (e)
+        json_object_set_new(e, "from", str_or_null(from_dept));
+    return bot_proto_dump(json_pack("{s:o}", "escalate", e), NULL);
+}
+
+char *bot_agent_proto_dept_transfer_meta(const char *from_login,
+                                         const char *from_name,
+                                         const char *to_dept)
+{
+    return bot_proto_dump(json_pack("{s:{s:{s:s, s:s}, s:s}}", "transfer", "from", "login",
+                                    from_login, "name", from_name, "to_department", to_dept),
+                          NULL);
 }

@@ -26,10 +26,12 @@ enum bot_agent_type {
     BOT_AGENT_IN_PING,
     BOT_AGENT_IN_TRANSFER,
     BOT_AGENT_IN_TYPING,
-    BOT_AGENT_IN_CASE_REPLY
+    BOT_AGENT_IN_CASE_REPLY,
+    BOT_AGENT_IN_ESCALATE
 };
 
 #define BOT_AGENT_RESOLUTION_MAX 64
+#define BOT_AGENT_DEPT_MAX       32 /* a department id (config departments: [a-z0-9_-]) */
 
 /* One decoded agent frame. text is owned by the frame (bot_agent_in_fini). */
 struct bot_agent_in {
@@ -39,8 +41,10 @@ struct bot_agent_in {
     char client_id[BOT_PROTO_CLIENT_ID_MAX + 1];   /* reply (required), note (optional) */
     char resolution[BOT_AGENT_RESOLUTION_MAX + 1]; /* close */
     char to[65];                                   /* transfer: the other agent's login */
+    /* escalate (optional), transfer (instead of to): a department id, or "" */
+    char department[BOT_AGENT_DEPT_MAX + 1];
     /* reply, note: trimmed (NULL when an attachment goes without words); transfer: the reason
-     * (its optional "note"), or NULL */
+     * (its optional "note"), or NULL; escalate: the reason (required) */
     char *text;
     char attachment[BOT_PROTO_ATTACH_MAX + 1]; /* reply, note: an uploaded file's id, or "" */
     int on;                                    /* typing */
@@ -227,5 +231,31 @@ char *bot_agent_proto_sla_breach(const char *conv,
                                  const char *department,
                                  int priority,
                                  size_t *len);
+/* Escalation tiers (issue 15). To visitors: {"type":"case","case_ref","status","department":
+ * {"id","label"} (null when dept_id is NULL or ""),"tier"}, the case's current status in
+ * words the widget shows. Owned by the caller (free()). */
+char *bot_agent_proto_visitor_case(const char *case_ref,
+                                   const char *status,
+                                   const char *dept_id,
+                                   const char *dept_label,
+                                   int tier,
+                                   size_t *len);
+/* Adds "department" (the case's, null when NULL or "") and "tier" to the chats item appended
+ * last: what the console's escalation picker starts from. */
+void bot_agent_proto_list_chat_tier(struct bot_agent_proto_list *l, const char *dept, int tier);
+/* Appends {id, labels {ar, en}, online (its agents online), escalation (the escalation map's
+ * second line for it, or null)} to the list's "departments" array (made at the first call):
+ * the `agents` frame's departments a transfer or an escalation may go to. */
+void bot_agent_proto_list_dept_item(struct bot_agent_proto_list *l,
+                                    const struct bot_config_dept *d,
+                                    int online,
+                                    const char *escalation);
+/* The stored meta (owned by the caller: free()) of the internal note an escalation's or a
+ * department transfer's reason is kept as: {"escalate": {"from", "to", "tier"}} (departments,
+ * from null when none) or {"transfer": {"from": {login, name}, "to_department": id}}. */
+char *bot_agent_proto_escalate_meta(const char *from_dept, const char *to_dept, int tier);
+char *bot_agent_proto_dept_transfer_meta(const char *from_login,
+                                         const char *from_name,
+                                         const char *to_dept);
 
 #endif

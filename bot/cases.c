@@ -52,6 +52,7 @@ static int create(struct store *st,
     snprintf(c->visitor_id, sizeof c->visitor_id, "%s", visitor ? visitor : "");
     snprintf(c->status, sizeof c->status, "%s", bot_case_status_name(BOT_CASE_NEW));
     c->priority = route ? route->priority : BOT_PRIO_NORMAL;
+    c->tier = 1; /* the first line */
     if (route && route->department)
         snprintf(c->department, sizeof c->department, "%s", route->department);
     c->created = c->updated = now;
@@ -244,6 +245,31 @@ int bot_cases_breach(struct store *st,
         rc = apply(st, &c, BOT_CASE_SLA_BREACHED, "system", NULL, detail, now, err);
         *recorded = rc == SN_OK;
     }
+    if (rc == SN_OK && out)
+        *out = c;
+    return rc;
+}
+
+int bot_cases_redirect(struct store *st,
+                       const char *conv,
+                       enum bot_case_event ev,
+                       const char *actor,
+                       const char *department,
+                       int tier,
+                       const char *detail,
+                       long long now,
+                       struct store_case *out,
+                       struct sn_err *err)
+{
+    struct store_case c;
+    int rc = store_case_find(st, STORE_CASE_BY_CONV, conv, &c, err);
+    if (rc)
+        return rc;
+    /* the row's department and tier change with the event, in its transaction */
+    snprintf(c.department, sizeof c.department, "%s", department ? department : "");
+    if (tier > 0)
+        c.tier = tier;
+    rc = apply(st, &c, ev, actor, NULL, detail, now, err);
     if (rc == SN_OK && out)
         *out = c;
     return rc;

@@ -85,6 +85,21 @@ int bot_cases_breach(struct store *st,
                      struct store_case *out,
                      int *recorded,
                      struct sn_err *err);
+/* Event ev (escalated, transferred) on conv's newest case that sends it to department (NULL:
+ * none) at tier (0: unchanged), as bot_cases_event does otherwise: the table's status, the
+ * row's department and tier and the timeline's row written together. *out (NULL: not wanted)
+ * the case as written. SN_OK, SN_ENOTFOUND (no case), SN_ECONFLICT (the table refuses ev:
+ * nothing written), SN_EDB. */
+int bot_cases_redirect(struct store *st,
+                       const char *conv,
+                       enum bot_case_event ev,
+                       const char *actor,
+                       const char *department,
+                       int tier,
+                       const char *detail,
+                       long long now,
+                       struct store_case *out,
+                       struct sn_err *err);
 
 /* The reference of conv's newest case into ref, "" when it has none (or the store cannot
  * say: a frame then goes without it). */

@@ -96,6 +96,9 @@ static const struct key keys[] = {
     {"sla", T_POLICY, 0, OFF(sla_text), "none", 0, 0,
      "time targets per department and priority, e.g. 'billing/high first=5m resolve=4h; "
      "*/* first=30m resolve=1d'"},
+    {"escalation", T_POLICY, 0, OFF(escalation_text), "none", 0, 0,
+     "the second line of each department, where an agent escalates a case to, e.g. "
+     "'billing=finance, tech=tech2, *=tier2' (* the fallback; tier2=tier3 a third line)"},
     {"help_contact", T_STR, 0, OFF(help_contact), NULL, 0, 0,
      "contact line at the end of every help center article (phone, email, hours)"},
     {"allowed_origins", T_ORIGINS, 0, OFF(origins), NULL, 0, 0,
@@ -431,6 +434,7 @@ static const struct policy {
     {OFF(department_agents_text), p_deptagents, OFF(dept_agents), sizeof(struct bot_dept_agents)},
     {OFF(priority_rules_text), p_prio, OFF(prio_rules), sizeof(struct bot_prio_rules)},
     {OFF(sla_text), p_sla, OFF(sla), sizeof(struct bot_sla)},
+    {OFF(escalation_text), p_deptmap, OFF(escalation), sizeof(struct bot_dept_map)},
 };
 
 static const struct policy *policy_of(const struct key *k)
@@ -460,6 +464,21 @@ parse_policy(struct bot_config *c, const struct key *k, const char *v, struct sn
     return rc;
 }
 
+/* The department of `escalation` (both sides of each entry, and the fallback) that
+ * `departments` does not list, or NULL; *key its key. */
+static const char *escalation_check(const struct bot_config *c, const char **key)
+{
+    const struct bot_dept_map *m = &c->escalation;
+    *key = "escalation";
+    for (int i = 0; i < m->n; i++) {
+        if (!bot_config_dept_find(c, m->v[i].category))
+            return m->v[i].category;
+        if (!bot_config_dept_find(c, m->v[i].dept))
+            return m->v[i].dept;
+    }
+    return m->fallback[0] && !bot_config_dept_find(c, m->fallback) ? m->fallback : NULL;
+}
+
 /* Every department the routing keys name must be one of `departments` (a typo would route
  * cases to a department nobody has). */
 static int routing_check(const struct bot_config *c, struct sn_err *err)
@@ -476,6 +495,8 @@ static int routing_check(const struct bot_config *c, struct sn_err *err)
     for (int i = 0; !bad && i < c->sla.n; i++)
         if (c->sla.v[i].dept[0] && !bot_config_dept_find(c, c->sla.v[i].dept))
             bad = c->sla.v[i].dept, key = "sla";
+    if (!bad)
+        bad = escalation_check(c, &key);
     if (bad)
         return sn_err_set(err, SN_EINVAL,
                           "%s names the department '%s', which departments does "

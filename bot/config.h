@@ -60,6 +60,10 @@ struct bot_config {
     struct bot_dept_agents dept_agents;
     struct bot_prio_rules prio_rules;
     struct bot_sla sla;
+    /* escalation tiers (issue 15): each department's second line, "*" the fallback; the
+     * key's text, and the map it parses to (bot/dept.h's format, read by bot/escalate.h) */
+    char *escalation_text;
+    struct bot_dept_map escalation;
     char *help_contact; /* the help center's contact line (docs/help-center.md); NULL: none */
     struct bot_config_list origins;      /* allowed_origins besides the server's own, lower case */
     struct bot_config_list server_names; /* host names the server answers to (none: any) */

@@ -11,14 +11,17 @@ static const char *const state_names[BOT_CONV_NSTATES] = {
 };
 
 static const char *const event_names[BOT_CONV_NEVENTS] = {
-    [BOT_CONV_HANDOFF] = "handoff", [BOT_CONV_ASSIGN] = "assign", [BOT_CONV_TRANSFER] = "transfer",
-    [BOT_CONV_CLOSE] = "close",     [BOT_CONV_LEAVE] = "leave",   [BOT_CONV_REQUEUE] = "requeue",
-    [BOT_CONV_EXPIRE] = "expire",
+    [BOT_CONV_HANDOFF] = "handoff",       [BOT_CONV_ASSIGN] = "assign",
+    [BOT_CONV_TRANSFER] = "transfer",     [BOT_CONV_CLOSE] = "close",
+    [BOT_CONV_LEAVE] = "leave",           [BOT_CONV_REQUEUE] = "requeue",
+    [BOT_CONV_EXPIRE] = "expire",         [BOT_CONV_ESCALATE] = "escalate",
+    [BOT_CONV_TO_DEPT] = "to_department",
 };
 
 /* next[state][event]: the new state + 1; 0 refuses. A handoff of a queued conversation
  * keeps it queued (asking twice is not an error, the place is kept); a closed one is
- * queued anew. Only a held conversation is transferred, closed or requeued. */
+ * queued anew. Only a held conversation is transferred, closed or requeued; escalated or
+ * transferred to a department, it goes back to the queue (for that department). */
 #define TO(s) ((unsigned char)((s) + 1))
 static const unsigned char next[BOT_CONV_NSTATES][BOT_CONV_NEVENTS] = {
     [BOT_CONV_BOT] = {[BOT_CONV_HANDOFF] = TO(BOT_CONV_QUEUED)},
@@ -34,6 +37,8 @@ static const unsigned char next[BOT_CONV_NSTATES][BOT_CONV_NEVENTS] = {
             [BOT_CONV_TRANSFER] = TO(BOT_CONV_AGENT),
             [BOT_CONV_CLOSE] = TO(BOT_CONV_CLOSED),
             [BOT_CONV_REQUEUE] = TO(BOT_CONV_QUEUED),
+            [BOT_CONV_ESCALATE] = TO(BOT_CONV_QUEUED),
+            [BOT_CONV_TO_DEPT] = TO(BOT_CONV_QUEUED),
         },
     [BOT_CONV_CLOSED] = {[BOT_CONV_HANDOFF] = TO(BOT_CONV_QUEUED)},
 };

@@ -23,6 +23,8 @@ enum bot_conv_event {
     BOT_CONV_LEAVE,       /* the visitor leaves the queue */
     BOT_CONV_REQUEUE,     /* its agent is gone past the grace period: back to the queue */
     BOT_CONV_EXPIRE,      /* a queued visitor is gone past the grace period: back to the bot */
+    BOT_CONV_ESCALATE,    /* its agent escalates it: back to the queue, for a second line */
+    BOT_CONV_TO_DEPT,     /* its agent transfers it to a department: back to the queue */
     BOT_CONV_NEVENTS
 };
 

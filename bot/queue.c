@@ -18,6 +18,7 @@
 #include "bot/conv.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
+#include "bot/escalate.h"
 #include "bot/proto.h"
 #include "bot/route.h"
 #include "bot/server.h"
@@ -163,6 +164,10 @@ static const struct {
     [BOT_CONV_LEAVE] = {CASE_EV(BOT_CASE_LEFT), "visitor"},
     [BOT_CONV_REQUEUE] = {CASE_EV(BOT_CASE_REQUEUED), "system"},
     [BOT_CONV_EXPIRE] = {CASE_EV(BOT_CASE_LEFT), "system"},
+    /* the escalated or transferred event is written before the move (bot_queue_to_department:
+     * the department is set before the conversation is queued again); the move queues it */
+    [BOT_CONV_ESCALATE] = {CASE_EV(BOT_CASE_QUEUED), "system"},
+    [BOT_CONV_TO_DEPT] = {CASE_EV(BOT_CASE_QUEUED), "system"},
 };
 
 /* The visitor id of conv as its first tab said it in hello ("" when none or not in memory). */
@@ -388,6 +393,15 @@ static int profile_of(struct bot_queue *q, const char *conv, struct store_profil
     return store_profile_get(q->srv->store, conv, p, NULL) == SN_OK;
 }
 
+/* The chat's case's department and tier (escalation, issue 15) on its chats item; nothing for
+ * a chat without a case. */
+static void chat_tier(struct bot_queue *q, struct bot_agent_proto_list *l, const char *conv)
+{
+    struct store_case c;
+    if (store_case_find(q->srv->store, STORE_CASE_BY_CONV, conv, &c, NULL) == SN_OK)
+        bot_agent_proto_list_chat_tier(l, c.department, c.tier);
+}
+
 static void send_chats(struct bot_queue *q, struct bot_agent *a)
 {
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("chats");
@@ -401,12 +415,27 @@ static void send_chats(struct bot_queue *q, struct bot_agent *a)
         bot_cases_ref(q->srv->store, a->chats[i].id, ref);
         bot_agent_proto_list_chat_case(l, ref);
         list_routing(q, l, &a->chats[i].c, 0, -1, now);
+        chat_tier(q, l, a->chats[i].id);
         if (profile_of(q, a->chats[i].id, &p))
             bot_agent_proto_list_chat_visitor(l, &p,
                                               bot_config_dept_find(q->srv->cfg, p.department));
     }
     char *j = bot_agent_proto_list_finish(l, &len);
     agent_send(a, j, len);
+}
+
+/* The agents frame's departments (issue 15): each configured one with how many of its agents
+ * (department_agents; everyone's when it lists none) are online, and its second line. */
+static void agents_depts(const struct bot_queue *q, struct bot_agent_proto_list *l)
+{
+    const struct bot_config *cfg = q->srv->cfg;
+    for (int i = 0; i < cfg->depts.n; i++) {
+        const struct bot_config_dept *d = &cfg->depts.v[i];
+        int online = 0;
+        for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
+            online += a->online && bot_dept_agent_in(&cfg->dept_agents, d->id, a->login);
+        bot_agent_proto_list_dept_item(l, d, online, bot_escalate_default(&cfg->escalation, d->id));
+    }
 }
 
 /* {"type":"agents","items":[…]}: every connected agent with its presence and load, so that
@@ -417,6 +446,7 @@ static char *agents_frame(const struct bot_queue *q, size_t *len)
     for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
         bot_agent_proto_list_agent_item(l, a->login, a->name, a->online, a->nchats,
                                         q->srv->cfg->agent_capacity);
+    agents_depts(q, l);
     return bot_agent_proto_list_finish(l, len);
 }
 
@@ -1213,6 +1243,7 @@ int bot_queue_close(struct bot_queue *q,
         bot_route_handled(q->route, now - c.assigned_at);
     const char *id = c.id;
     bot_cases_ref(q->srv->store, id, ref);
+    bot_queue_case_changed(q, id, c.lang); /* solved (or closed): the widget shows it */
     char *j = bot_agent_proto_visitor_closed(resolution, ref, &len);
     visitors_send(q, id, j, len);
     sn_log(SN_LOG_NOTICE, "queue", "event=closed conv=%s agent=%s resolution=%s", id, a->login,
@@ -1220,6 +1251,152 @@ int bot_queue_close(struct bot_queue *q,
     j = bot_agent_proto_closed(id, resolution, &len);
     agent_send(a, j, len);
     send_chats(q, a);
+    changed(q);
+    return SN_OK;
+}
+
+/* --- escalation and transfer to a department (issue 15) ----------------------------------- */
+
+void bot_queue_case_changed(struct bot_queue *q, const char *conv_id, const char *lang)
+{
+    struct store_case c;
+    size_t len;
+    if (store_case_find(q->srv->store, STORE_CASE_BY_CONV, conv_id, &c, NULL) != SN_OK)
+        return;
+    const struct bot_config_dept *d = bot_config_dept_find(q->srv->cfg, c.department);
+    const char *label = d ? (lang && !strcmp(lang, "ar") ? d->ar : d->en) : c.department;
+    char *j = bot_agent_proto_visitor_case(c.ref, c.status, c.department, label, c.tier, &len);
+    visitors_send(q, conv_id, j, len);
+}
+
+/* The reason of an escalation or a department transfer kept as a's internal note of conv
+ * (agents only), meta saying where it went (owned by the caller). A failure is logged: the
+ * move is done and the timeline has the reason. */
+static void dept_note(struct bot_queue *q,
+                      const char *conv,
+                      const struct bot_agent *a,
+                      const char *note,
+                      const char *meta)
+{
+    struct sn_err e = {0};
+    long long seq;
+    int dup;
+    struct store_msg m = {.conv_id = conv,
+                          .sender = "note",
+                          .text = note,
+                          .agent = a->name,
+                          .meta = meta,
+                          .ts = bot_server_now_ms()};
+    if (store_msg_add(q->srv->store, &m, &seq, &dup, &e))
+        sn_log(SN_LOG_ERR, "queue", "event=store_failed conv=%s err=\"%s\"", conv, e.msg);
+}
+
+/* The visitor's notice of the move: the department's label in the conversation's language and
+ * the case's reference (bot/texts.h). */
+static void dept_notice(struct bot_queue *q,
+                        const char *conv,
+                        const char *lang,
+                        const struct bot_config_dept *d,
+                        const char *ref,
+                        int escalate)
+{
+    char *t = bot_brain_text(q->srv->brain,
+                             escalate ? BOT_TEXT_CASE_ESCALATED : BOT_TEXT_CASE_TO_DEPARTMENT, lang,
+                             strcmp(lang, "ar") ? d->en : d->ar);
+    char *text = bot_texts_fill_one(t, "{ref}", ref);
+    system_message(q, conv, text);
+    free(text);
+    free(t);
+}
+
+/* The timeline's detail of the move (owned by the caller): escalated {from, to, tier, note}
+ * (departments; from null when the case had none), transferred {from (a's login),
+ * to_department, note}. */
+static char *dept_detail(const struct bot_agent *a,
+                         const char *from_dept,
+                         const char *to,
+                         int tier,
+                         const char *note,
+                         int escalate)
+{
+    json_t *d = escalate ? json_pack("{s:o, s:s, s:i, s:s}", "from",
+                                     *from_dept ? json_string(from_dept) : json_null(), "to", to,
+                                     "tier", tier, "note", note)
+                         : json_pack("{s:s, s:s, s:o}", "from", a->login, "to_department", to,
+                                     "note", note ? json_string(note) : json_null());
+    char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    return detail;
+}
+
+int bot_queue_to_department(struct bot_queue *q,
+                            struct bot_agent *a,
+                            const char *conv_id,
+                            const char *dept,
+                            const char *note,
+                            int escalate,
+                            struct sn_err *err)
+{
+    const struct bot_config *cfg = q->srv->cfg;
+    const char *to = dept && *dept ? dept : NULL;
+    char from[sizeof((struct store_case *)0)->department], actor[BOT_CASES_ACTOR_MAX];
+    struct store_case c;
+    struct store_route r;
+    size_t len;
+    int tier = 0, rc;
+    int i = bot_agents_chat_index(a, conv_id);
+    if (i < 0)
+        return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
+    if (escalate && !note)
+        return sn_err_set(err, SN_EINVAL, "an escalation needs a note (the reason)");
+    rc = store_case_find(q->srv->store, STORE_CASE_BY_CONV, conv_id, &c, err);
+    if (rc == SN_ENOTFOUND)
+        return sn_err_set(err, SN_ENOTFOUND, "the conversation has no case");
+    if (rc)
+        return rc;
+    memcpy(from, c.department, sizeof from);
+    /* the target and the tier (bot/escalate.h): checked before anything is written */
+    if (escalate && (rc = bot_escalate_target(&cfg->escalation, from, to, c.tier, &to, &tier, err)))
+        return rc;
+    if (!to)
+        return sn_err_set(err, SN_EINVAL, "department is required");
+    const struct bot_config_dept *d = bot_config_dept_find(cfg, to);
+    if (!d)
+        return sn_err_set(err, SN_EINVAL, "no department '%s' (departments)", to);
+    if ((rc = store_conv_get(q->srv->store, conv_id, &r, err)))
+        return rc;
+    /* the case first: its department is the new one before the conversation is queued for it
+     * (routing by department reads it there) */
+    char *detail = dept_detail(a, from, to, tier, note, escalate);
+    rc = bot_cases_redirect(q->srv->store, conv_id,
+                            escalate ? BOT_CASE_ESCALATED_EV : BOT_CASE_TRANSFERRED,
+                            bot_cases_agent_actor(a->login, actor), to, escalate ? tier : 0, detail,
+                            bot_server_now_ms(), &c, err);
+    free(detail);
+    if (rc)
+        return rc;
+    if (note) { /* the reason stays on record: an internal note (agents only) */
+        char *meta = escalate ? bot_agent_proto_escalate_meta(from, to, tier)
+                              : bot_agent_proto_dept_transfer_meta(a->login, a->name, to);
+        dept_note(q, conv_id, a, note, meta);
+        free(meta);
+    }
+    struct bot_agent_chat chat;
+    rc = move_by(q, conv_id, escalate ? BOT_CONV_ESCALATE : BOT_CONV_TO_DEPT, 0, r.queued_at, NULL,
+                 NULL, a->chats[i].lang, NULL, NULL, NULL, err);
+    if (rc)
+        return rc; /* routing and the conversation disagree (logged): the case says where */
+    bot_agents_chat_remove(a, i, &chat);
+    char *j = bot_agent_proto_closed(chat.id, escalate ? "escalated" : "transferred", &len);
+    agent_send(a, j, len);
+    send_chats(q, a);
+    /* back in the queue as a chat whose agent went (requeue_one): it has waited already */
+    push_conv(q, chat.id, chat.lang, r.queued_at, r.last_text, 1);
+    dept_notice(q, chat.id, chat.lang, d, c.ref, escalate);
+    bot_queue_case_changed(q, chat.id, chat.lang);
+    sn_log(SN_LOG_NOTICE, "queue", "event=%s conv=%s agent=%s from=%s to=%s tier=%d",
+           escalate ? "escalated" : "to_department", chat.id, a->login, *from ? from : "-", to,
+           c.tier);
     changed(q);
     return SN_OK;
 }

@@ -151,4 +151,26 @@ int bot_queue_close(struct bot_queue *q,
                     const char *resolution,
                     struct sn_err *err);
 
+/* Escalation tiers and transfer to a department (issue 15, docs/cases.md). Sends conv_id, one
+ * of a's chats, back to the queue for department dept: escalate, to a higher line (dept NULL
+ * or "": the `escalation` map's second line of the case's department; bot/escalate.h), with
+ * note (the reason, required): the case's event escalated {from, to, tier, note}, status
+ * escalated, tier one up; else a transfer to dept (required) with note (NULL: none): event
+ * transferred {from, to_department, note}, the tier unchanged. The case's department is dept
+ * before the conversation is queued again; the note is kept as a's internal note; a gets
+ * `closed` {resolution "escalated" / "transferred"}; the visitor a stored system message
+ * naming the department and the reference, then a `case` frame. SN_ENOTFOUND (not a's chat,
+ * no case), SN_EINVAL (no such department, the same department, no second line, the last
+ * tier, no note), SN_EDB; nothing changes on a refusal. */
+int bot_queue_to_department(struct bot_queue *q,
+                            struct bot_agent *a,
+                            const char *conv_id,
+                            const char *dept,
+                            const char *note,
+                            int escalate,
+                            struct sn_err *err);
+/* Sends every tab of conv_id's visitor a `case` frame with its case's status, department
+ * (its label in lang) and tier; nothing when it has no case. */
+void bot_queue_case_changed(struct bot_queue *q, const char *conv_id, const char *lang);
+
 #endif

@@ -130,6 +130,7 @@ struct store_case {
     char assignee[STORE_LOGIN_MAX]; /* the login of the agent who has it, or had it last */
     long long created, updated, first_response_at, solved_at;
     int sla_breached; /* the SLA targets it missed and was alerted for: STORE_SLA_* bits */
+    int tier; /* 1 the first line, one up per escalation (bot/escalate.h); 0 is written as 1 */
 };
 #define STORE_SLA_FIRST   1 /* the first response came (or will come) too late */
 #define STORE_SLA_RESOLVE 2 /* the resolution */

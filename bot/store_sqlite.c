@@ -33,8 +33,9 @@
  *      before have no case (one is made at their next handoff or left message)
  *   7  the indexes the console's case search (store_case_search) filters by
  *   8  the SLA targets a case has missed (cases.sla_breached, STORE_SLA_*): an alert is
- *      sent once per target, across restarts; 0 for every case from before */
-#define SCHEMA_VERSION 8
+ *      sent once per target, across restarts; 0 for every case from before
+ *   9  a case's tier (escalation, bot/escalate.h): 1, the first line, for every case */
+#define SCHEMA_VERSION 9
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -86,11 +87,11 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     " id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id),"              \
     " ts INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT);"         \
     "CREATE INDEX IF NOT EXISTS case_events_case ON case_events(case_id, id);"
-/* The SLA targets a case has missed (v7): a column added to v6's table, on a fresh file too,
+/* The SLA targets a case has missed (v8): a column added to v6's table, on a fresh file too,
  * so that both have the same columns in the same order. */
 #define SCHEMA_CASES_SLA "ALTER TABLE cases ADD COLUMN sla_breached INTEGER NOT NULL DEFAULT 0;"
 
-/* The case search (v7) lists cases newest first (ORDER BY id DESC) under one or more
+/* The case search's indexes (v7) lists cases newest first (ORDER BY id DESC) under one or more
  * equality filters. With (column, id) indexes a filter on status, department or assignee is
  * a backwards walk of its own index, already in id order: no scan of the table and no sort,
  * and paging (id < before) starts where the last page ended. created gets a plain index for a
@@ -102,6 +103,9 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     "CREATE INDEX IF NOT EXISTS cases_assignee ON cases(assignee, id)"     \
     " WHERE assignee IS NOT NULL;"                                         \
     "CREATE INDEX IF NOT EXISTS cases_created ON cases(created);"
+
+/* A case's tier (v9): 1 at creation, one up at each escalation. */
+#define SCHEMA_CASE_TIER "ALTER TABLE cases ADD COLUMN tier INTEGER NOT NULL DEFAULT 1;"
 
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
@@ -120,7 +124,7 @@ static const char schema[] =
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
     " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES
-        SCHEMA_CASES SCHEMA_CASE_SEARCH SCHEMA_CASES_SLA;
+        SCHEMA_CASES SCHEMA_CASE_SEARCH SCHEMA_CASES_SLA SCHEMA_CASE_TIER;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -345,9 +349,16 @@ static int to_v8(struct migration *mg, struct sn_err *err)
     return has ? SN_OK : exec_sql(mg, SCHEMA_CASES_SLA, err);
 }
 
+/* 8 → 9: the cases' tier; every case so far is at the first line. (A file whose version
+ * was set back by hand may have the column: the cases table is created as it is now.) */
+static int to_v9(struct migration *mg, struct sn_err *err)
+{
+    return add_column(mg, "cases", "tier", "INTEGER NOT NULL DEFAULT 1", err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
 static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {
-    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7, to_v8};
+    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7, to_v8, to_v9};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -482,7 +493,7 @@ enum {
 #define CASE_COLS                                                                                \
     "SELECT id, ref, ifnull(conv_id, ''), ifnull(ticket_id, 0), ifnull(visitor_id, ''), status," \
     " priority, ifnull(department, ''), ifnull(assignee, ''), created, updated,"                 \
-    " ifnull(first_response_at, 0), ifnull(solved_at, 0), sla_breached FROM cases"
+    " ifnull(first_response_at, 0), ifnull(solved_at, 0), sla_breached, tier FROM cases"
 
 /* A walked message's columns, in the order msg_row reads them. */
 #define MSG_COLS "seq, sender, client_id, text, kind, kb_id, band, intent, agent, meta, ts"
@@ -537,13 +548,15 @@ static const char *sql[S_COUNT] = {
                       " updated FROM profiles WHERE conv_id = ?1",
     [S_CASE_ADD] = "INSERT INTO cases(ref, conv_id, ticket_id, visitor_id, status, priority,"
                    " department, assignee, created, updated, first_response_at, solved_at,"
-                   " sla_breached) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?11, ?13)",
+                   " sla_breached, tier)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?11, ?13, ?14)",
     [S_CASE_BY_REF] = CASE_COLS " WHERE ref = ?1",
     [S_CASE_BY_CONV] = CASE_COLS " WHERE conv_id = ?1 ORDER BY id DESC LIMIT 1",
     [S_CASE_BY_VISITOR] = CASE_COLS " WHERE visitor_id = ?1 ORDER BY id DESC LIMIT 1",
     [S_CASE_SET] = "UPDATE cases SET conv_id = ?2, ticket_id = ?3, visitor_id = ?4, status = ?5,"
                    " priority = ?6, department = ?7, assignee = ?8, updated = ?9,"
-                   " first_response_at = ?10, solved_at = ?11, sla_breached = ?13 WHERE id = ?1",
+                   " first_response_at = ?10, solved_at = ?11, sla_breached = ?13, tier = ?14"
+                   " WHERE id = ?1",
     [S_CASE_EVENT_ADD] = "INSERT INTO case_events(case_id, ts, kind, actor, detail)"
                          " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_CASE_EVENT_EACH] = "SELECT case_id, ts, kind, actor, detail FROM case_events"
@@ -1472,7 +1485,7 @@ static int event_add(struct store_sqlite *q,
     return step == SQLITE_DONE ? SN_OK : db_err(q, err, "store the case event");
 }
 
-/* A case's fields as S_CASE_ADD and S_CASE_SET number them alike: ?2 to ?11 and ?13 (the one
+/* A case's fields as S_CASE_ADD and S_CASE_SET number them alike: ?2 to ?11, ?13, ?14 (the one
  * written in one place, so the two statements cannot drift apart). */
 static void bind_case(sqlite3_stmt *st, const struct store_case *c)
 {
@@ -1487,6 +1500,7 @@ static void bind_case(sqlite3_stmt *st, const struct store_case *c)
     bind_time(st, 10, c->first_response_at);
     bind_time(st, 11, c->solved_at);
     sqlite3_bind_int(st, 13, c->sla_breached);
+    sqlite3_bind_int(st, 14, c->tier < 1 ? 1 : c->tier); /* ?12 is S_CASE_ADD's created */
 }
 
 static int sq_case_add(struct store *s,
@@ -1531,6 +1545,7 @@ static void case_row(sqlite3_stmt *st, struct store_case *c)
     c->first_response_at = sqlite3_column_int64(st, 11);
     c->solved_at = sqlite3_column_int64(st, 12);
     c->sla_breached = sqlite3_column_int(st, 13);
+    c->tier = sqlite3_column_int(st, 14);
 }
 
 static int sq_case_find(struct store *s,
@@ -1617,7 +1632,7 @@ static int sq_case_event_each(
     "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"               \
     " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"       \
     " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"   \
-    " ifnull(c.solved_at, 0), coalesce((SELECT substr(m.text, 1, 140) FROM messages m" \
+    " ifnull(c.solved_at, 0), c.sla_breached, c.tier, coalesce((SELECT substr(m.text, 1, 140) FROM messages m" \
     " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"   \
     " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"   \
     " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                        \
@@ -1792,13 +1807,13 @@ static int sq_case_search(struct store *s,
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_case c;
         case_row(st, &c);
-        const char *sum = (const char *)sqlite3_column_text(st, 13);
+        const char *sum = (const char *)sqlite3_column_text(st, 15);
         struct store_ticket left = {.id = c.ticket_id,
                                     .conv_id = c.conv_id,
-                                    .text = (const char *)sqlite3_column_text(st, 14),
-                                    .email = (const char *)sqlite3_column_text(st, 15),
-                                    .created = sqlite3_column_int64(st, 16),
-                                    .lang = (const char *)sqlite3_column_text(st, 17)};
+                                    .text = (const char *)sqlite3_column_text(st, 16),
+                                    .email = (const char *)sqlite3_column_text(st, 17),
+                                    .created = sqlite3_column_int64(st, 18),
+                                    .lang = (const char *)sqlite3_column_text(st, 19)};
         if ((rc = fn(ctx, &c, sum ? sum : "", left.text ? &left : NULL)))
             goto out;
     }

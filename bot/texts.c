@@ -41,6 +41,8 @@ static const char *const keys[BOT_TEXT_N] = {
     [BOT_TEXT_TRANSCRIPT_SYSTEM] = "transcript_system",
     [BOT_TEXT_TRANSCRIPT_SUBJECT] = "transcript_subject",
     [BOT_TEXT_TRANSCRIPT_INTRO] = "transcript_intro",
+    [BOT_TEXT_CASE_ESCALATED] = "case_escalated",
+    [BOT_TEXT_CASE_TO_DEPARTMENT] = "case_to_department",
 };
 
 /* The texts that are ICU MessageFormat patterns (numbers, plurals, times), not templates. */
@@ -356,6 +358,21 @@ char *bot_texts_fill(const char *tmpl, const char *bot, const char *agent)
         }
         p = q + 1;
     }
+    return sn_buf_take(&out);
+}
+
+char *bot_texts_fill_one(const char *s, const char *mark, const char *value)
+{
+    struct sn_buf out;
+    size_t n = strlen(mark);
+    const char *p = s, *q;
+    sn_buf_init(&out, 64 * 1024);
+    while (n && (q = strstr(p, mark))) {
+        sn_buf_add(&out, p, (size_t)(q - p));
+        sn_buf_adds(&out, value ? value : "");
+        p = q + n;
+    }
+    sn_buf_adds(&out, p);
     return sn_buf_take(&out);
 }
 

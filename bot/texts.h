@@ -33,14 +33,18 @@ enum bot_text {
     BOT_TEXT_QUEUE_LEFT,      /* the visitor left the queue */
     BOT_TEXT_AGENT_CLOSED,    /* the agent closed the conversation */
     /* the transcript download (bot/transcript.h) */
-    BOT_TEXT_TRANSCRIPT_TITLE,  /* its heading; {bot} */
-    BOT_TEXT_TRANSCRIPT_META,   /* ICU: {0} the start (ms, date), {1} how many messages */
-    BOT_TEXT_TRANSCRIPT_TIME,   /* ICU: {0} a message's time (ms, date/time) */
-    BOT_TEXT_TRANSCRIPT_YOU,    /* the visitor */
-    BOT_TEXT_TRANSCRIPT_AGENT,  /* an agent without a name */
-    BOT_TEXT_TRANSCRIPT_SYSTEM, /* notices (an agent joined, …) */
+    BOT_TEXT_TRANSCRIPT_TITLE,   /* its heading; {bot} */
+    BOT_TEXT_TRANSCRIPT_META,    /* ICU: {0} the start (ms, date), {1} how many messages */
+    BOT_TEXT_TRANSCRIPT_TIME,    /* ICU: {0} a message's time (ms, date/time) */
+    BOT_TEXT_TRANSCRIPT_YOU,     /* the visitor */
+    BOT_TEXT_TRANSCRIPT_AGENT,   /* an agent without a name */
+    BOT_TEXT_TRANSCRIPT_SYSTEM,  /* notices (an agent joined, …) */
     BOT_TEXT_TRANSCRIPT_SUBJECT, /* the emailed transcript's subject; {bot} */
     BOT_TEXT_TRANSCRIPT_INTRO,   /* its first line, above the transcript; {bot} */
+    /* escalation tiers (issue 15): {agent} the department's label, {ref} the case's reference
+     * (bot_texts_fill_one) */
+    BOT_TEXT_CASE_ESCALATED,     /* an agent escalated the case to a second line */
+    BOT_TEXT_CASE_TO_DEPARTMENT, /* an agent transferred the chat to a department */
     BOT_TEXT_N
 };
 
@@ -69,6 +73,10 @@ char *bot_texts_render(const struct bot_texts *t,
  * one template filler, for these texts and the intents' responses. A fresh string owned by
  * the caller (free). */
 char *bot_texts_fill(const char *tmpl, const char *bot, const char *agent);
+
+/* s with every mark (e.g. "{ref}") replaced by value: for the few texts with a mark of their
+ * own besides {bot} and {agent}. A fresh string owned by the caller (free). */
+char *bot_texts_fill_one(const char *s, const char *mark, const char *value);
 
 /* Another set of texts of the same shape with keys of its own: DIR/NAME-ar.json and
  * DIR/NAME-en.json (dir NULL: as bot_texts_load), holding exactly keys[0..n) (the caller's

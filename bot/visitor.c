@@ -123,6 +123,16 @@ struct route_facts {
     char category[BOT_MAX_SUGGESTIONS + 1][BOT_DEPT_ID_MAX + 1];
     int ncat;
 };
+/* Whether the conversation has an open case already (a handoff then reuses it): a handoff that
+ * does not, and ends with a case older than itself, reopened one. */
+static int has_open_case(struct bot_session *s)
+{
+    struct store_case c;
+    enum bot_case_status st;
+    return store_case_find(s->srv->store, STORE_CASE_BY_CONV, s->conv->id, &c, NULL) == SN_OK &&
+           bot_case_status_parse(c.status, &st) == SN_OK && bot_case_is_open(st);
+}
+
 static void route_of(struct bot_session *s, struct route_facts *rf, struct bot_cases_route *out)
 {
     const struct bot_config *cfg = s->srv->cfg;
@@ -196,11 +206,14 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
         struct route_facts rf;
         struct bot_cases_route route;
         route_of(s, &rf, &route);
+        int had_open = has_open_case(s);
         if (bot_cases_handoff(s->srv->store, s->conv->id, s->conv->visitor,
                               s->srv->cfg->reopen_days, bot_case_handoff_reason(t->intent), &route,
                               bot_server_now_ms(), &c, &e))
             sn_log(SN_LOG_ERR, "cases", "event=case_failed conv=%s on=handoff err=\"%s\"",
                    s->conv->id, e.msg);
+        else if (!had_open && c.created < c.updated) /* reopened: the widget shows it again */
+            bot_queue_case_changed(s->srv->queue, s->conv->id, s->conv->dlg.lang);
         if (why) { /* nobody can answer now: the visitor may leave a message */
             size_t n;
             char *j = bot_proto_offline(why, c.ref, &n);

@@ -52,6 +52,14 @@
             dir: 'rtl', open: 'تحدث معنا', close: 'إغلاق المحادثة', title: 'المساعد الآلي',
             bot: 'روبوت', agent: 'موظف', you: 'أنت', human: 'تحدث مع موظف', agentTitle: 'موظف خدمة العملاء',
             caseRef: 'رقم طلبك',
+            caseStatus: { /* the case's status in words (issue 15): after the reference */
+                new: 'بانتظار موظف', open: 'لدى موظف الآن', waiting: 'بانتظار ردك',
+                escalated: function (d, t) {
+                    return 'حُوِّل إلى ' + ({ 2: 'خط الدعم الثاني', 3: 'خط الدعم الثالث' }[t] || 'مستوى أعلى من الدعم') +
+                        ' (' + (d ? d + '، ' : '') + 'المستوى ' + num(t) + ')';
+                },
+                solved: 'تم حلّه', closed: 'أُغلق'
+            },
             placeholder: 'اكتب سؤالك…', send: 'إرسال', input: 'رسالتك',
             typing: 'يكتب…', agentTyping: function (n) { return (n || 'الموظف') + ' يكتب…'; },
             reconnecting: 'جارٍ إعادة الاتصال…', connecting: 'جارٍ الاتصال…',
@@ -96,6 +104,14 @@
             dir: 'ltr', open: 'Chat with us', close: 'Close chat', title: 'Automated assistant',
             bot: 'Bot', agent: 'Agent', you: 'You', human: 'Talk to a human', agentTitle: 'Customer support agent',
             caseRef: 'Your case',
+            caseStatus: { /* the case's status in words (issue 15): after the reference */
+                new: 'waiting for an agent', open: 'with an agent', waiting: 'waiting for your reply',
+                escalated: function (d, t) {
+                    return 'passed to the ' + ({ 2: 'second line', 3: 'third line' }[t] || 'next line of support') +
+                        ' (' + (d ? d + ', ' : '') + 'tier ' + num(t) + ')';
+                },
+                solved: 'solved', closed: 'closed'
+            },
             placeholder: 'Type your question…', send: 'Send', input: 'Your message',
             typing: 'typing…', agentTyping: function (n) { return (n || 'The agent') + ' is typing…'; },
             reconnecting: 'Reconnecting…', connecting: 'Connecting…',
@@ -182,7 +198,8 @@
             open: !!t.open,
             counter: t.counter | 0,
             unread: t.unread | 0,
-            handoff: !!t.handoff                                  /* handoff asked while offline */
+            handoff: !!t.handoff,                                 /* handoff asked while offline */
+            caseInfo: caseKept(t.caseInfo)                        /* the case's status (issue 15) */
         };
     }
     function save() {
@@ -243,7 +260,7 @@
         try {
             area('sessionStorage').setItem(STORE_KEY, JSON.stringify({ pending: state.pending, open: state.open,
                                                                counter: state.counter, unread: state.unread,
-                                                               handoff: state.handoff }));
+                                                               handoff: state.handoff, caseInfo: state.caseInfo }));
         } catch (e) { /* full or disabled */ }
     }
     function newClientId() {
@@ -1208,7 +1225,62 @@
         var b = el('bdi', 'ref', ref);
         b.setAttribute('dir', 'ltr');
         c.appendChild(b);
+        caseStatusAppend(c, ref);
         c.hidden = false;
+    }
+
+    /* The case's status (issue 15): the server's `case` frame {case_ref, status, department
+     * {id, label}, tier} after an escalation, a transfer to a department, a reopening and the
+     * close; `closed` alone (an older server) reads as solved. Kept for the reference it is
+     * about, and written after it in words: "Your case S-7K3M9Q: passed to the second line
+     * (Technical, tier 2)". */
+    var caseInfo = null;
+    /* the status this tab showed last, kept with the tab (sessionStorage) for a reload */
+    function caseKept(v) {
+        return v && typeof v === 'object' && typeof v.ref === 'string' && typeof v.status === 'string'
+            ? { ref: v.ref, status: v.status, dept: typeof v.dept === 'string' ? v.dept : '', tier: v.tier | 0 || 1 } : null;
+    }
+    function caseRestore() {
+        if (!state.caseInfo || !state.token) return;
+        caseInfo = state.caseInfo;
+        caseRefShow(caseInfo.ref);
+    }
+    function caseFrame(f) {
+        if (typeof f.case_ref !== 'string') return;
+        var same = caseInfo && caseInfo.ref === f.case_ref;
+        caseInfo = {
+            ref: f.case_ref,
+            status: typeof f.status === 'string' ? f.status : '',
+            dept: f.department && typeof f.department.label === 'string' ? f.department.label
+                : (f.department === undefined && same ? caseInfo.dept : ''),
+            tier: typeof f.tier === 'number' && f.tier >= 1 ? Math.floor(f.tier) : (same ? caseInfo.tier : 1)
+        };
+        state.caseInfo = caseInfo;
+        saveTab();
+        caseRefShow(f.case_ref);
+        /* escalated or sent to a department: back in the queue, nobody has it until the next
+         * agent joins (its agent_joined then names them) */
+        if (withAgent && (caseInfo.status === 'escalated' || caseInfo.status === 'new')) agentMode(false, '');
+    }
+    function caseForget() { /* a new conversation: its cases are not the old one's */
+        caseInfo = null;
+        state.caseInfo = null;
+        var c = root.querySelector('.head .caseref');
+        if (c) { while (c.firstChild) c.removeChild(c.firstChild); c.hidden = true; }
+    }
+    function caseClosed(f) {
+        if (typeof f.case_ref !== 'string') return;
+        if (caseInfo && caseInfo.ref === f.case_ref && (caseInfo.status === 'solved' || caseInfo.status === 'closed')) return;
+        caseFrame({ case_ref: f.case_ref, status: f.resolution === 'spam' ? 'closed' : 'solved' });
+    }
+    function caseStatusAppend(c, ref) {
+        if (!caseInfo || caseInfo.ref !== ref) return;
+        var w = T.caseStatus[caseInfo.status];
+        if (typeof w === 'function') w = w(caseInfo.dept, caseInfo.tier);
+        if (!w) return;
+        var s = el('span', 'casestatus', w);
+        c.appendChild(document.createTextNode(LANG === 'ar' ? '، ' : ': '));
+        c.appendChild(s);
     }
 
     function typing(on) {
@@ -1398,7 +1470,7 @@
             }
             if (typeof f.token === 'string') state.token = f.token;
             if (f.limits && typeof f.limits.max_attachment === 'number') maxAttachment = f.limits.max_attachment;
-            if (f.resumed !== true) { state.prechatDone = false; state.profile = null; }
+            if (f.resumed !== true) { state.prechatDone = false; state.profile = null; caseForget(); }
             if (f.bot && typeof f.bot.name === 'string') botName = f.bot.name;
             transcriptBtn.hidden = !state.token;
             if (f.limits && typeof f.limits.max_text === 'number') input.maxLength = f.limits.max_text;
@@ -1480,7 +1552,10 @@
             offlineRetire();
             agentMode(f.type === 'agent_joined',
                       f.agent && typeof f.agent.name === 'string' ? f.agent.name : '');
-            if (f.type === 'closed') csatBox();
+            if (f.type === 'closed') { caseClosed(f); csatBox(); }
+            break;
+        case 'case':
+            caseFrame(f);
             break;
         case 'transcript_emailed':
             mailAsked = false;
@@ -1572,6 +1647,7 @@
         if (window.__sanadWidget) return;
         window.__sanadWidget = { version: 1, ask: function (text) { ask(text); } };
         build();
+        caseRestore();
         document.addEventListener('click', onAskClick);
     }
     if (document.body) start();

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "bot/agent_proto.h"
+#include "bot/config.h"
 #include "bot/sla.h"
 
 static int decode(const char *s, struct bot_agent_in *in)
@@ -414,6 +415,110 @@ static void routing_fields(void **state)
     free(s);
 }
 
+/* Issue 15: escalate {conversation, department (optional), note (required)} and transfer to a
+ * department (instead of an agent), hostile forms refused with the right code, good ones read. */
+static void escalate_decoded(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *frame;
+        int code;
+        const char *dept, *note;
+    } cases[] = {
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"why\"}", BOT_PROTO_OK, "",
+         "why"},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\" why \",\"department\":null}",
+         BOT_PROTO_OK, "", "why"},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"n\",\"department\":\"tech-2_"
+         "b\"}",
+         BOT_PROTO_OK, "tech-2_b", "n"},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\"}", BOT_PROTO_BAD_FIELD, NULL, NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":null}", BOT_PROTO_BAD_FIELD, NULL,
+         NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"  \"}", BOT_PROTO_EMPTY, NULL,
+         NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"12345678901\"}",
+         BOT_PROTO_TOO_LONG, NULL, NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":1}", BOT_PROTO_BAD_FIELD, NULL,
+         NULL},
+        {"{\"type\":\"escalate\",\"note\":\"n\"}", BOT_PROTO_BAD_FIELD, NULL, NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"n\",\"department\":\"\"}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"n\",\"department\":\"Tech\"}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"n\",\"department\":7}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"n\",\"department\":\"a b\"}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL},
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"n\",\"department\":"
+         "\"abcdefghijklmnopqrstuvwxyz0123456\"}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL}, /* 33 */
+        {"{\"type\":\"escalate\",\"conversation\":\"c\",\"note\":\"n\",\"department\":"
+         "\"\xd8\xaa\"}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"department\":\"billing\"}", BOT_PROTO_OK,
+         "billing", NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"department\":\"billing\",\"note\":\"x\"}",
+         BOT_PROTO_OK, "billing", "x"},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"department\":null,\"to\":\"amal\"}",
+         BOT_PROTO_OK, "", NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"department\":\"b\",\"to\":\"amal\"}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"department\":\"\"}", BOT_PROTO_BAD_FIELD,
+         NULL, NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"department\":[]}", BOT_PROTO_BAD_FIELD,
+         NULL, NULL},
+        {"{\"type\":\"transfer\",\"conversation\":\"c\",\"department\":\"b\",\"note\":5}",
+         BOT_PROTO_BAD_FIELD, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_agent_in in;
+        int code = decode(cases[i].frame, &in);
+        if (code != cases[i].code)
+            fail_msg("%s: code %d, want %d", cases[i].frame, code, cases[i].code);
+        if (code == BOT_PROTO_OK) {
+            assert_string_equal(in.department, cases[i].dept);
+            if (cases[i].note)
+                assert_string_equal(in.text, cases[i].note);
+            else
+                assert_null(in.text);
+        } else {
+            assert_string_equal(in.department, "");
+            assert_null(in.text);
+        }
+        bot_agent_in_fini(&in);
+    }
+}
+
+/* The visitor's case frame and the agents frame's departments. */
+static void escalation_encoders(void **state)
+{
+    (void)state;
+    size_t len;
+    char *j =
+        bot_agent_proto_visitor_case("S-7K3M9Q", "escalated", "tech2", "Technical L2", 2, &len);
+    assert_string_equal(j,
+                        "{\"type\":\"case\",\"case_ref\":\"S-7K3M9Q\",\"status\":\"escalated\","
+                        "\"tier\":2,\"department\":{\"id\":\"tech2\",\"label\":\"Technical L2\"}}");
+    assert_int_equal(len, strlen(j));
+    free(j);
+    j = bot_agent_proto_visitor_case("S-7K3M9Q", "solved", "", NULL, 0, &len);
+    assert_string_equal(j, "{\"type\":\"case\",\"case_ref\":\"S-7K3M9Q\",\"status\":\"solved\","
+                           "\"tier\":1,\"department\":null}");
+    free(j);
+    struct bot_config_dept d = {.id = "tech", .ar = "الدعم", .en = "Tech"};
+    struct bot_agent_proto_list *l = bot_agent_proto_list_new("agents");
+    bot_agent_proto_list_dept_item(l, &d, 2, "tech2");
+    bot_agent_proto_list_dept_item(l, &d, 0, NULL);
+    j = bot_agent_proto_list_finish(l, &len);
+    assert_string_equal(j, "{\"type\":\"agents\",\"items\":[],\"departments\":["
+                           "{\"id\":\"tech\",\"labels\":{\"ar\":\"الدعم\",\"en\":\"Tech\"},"
+                           "\"online\":2,\"escalation\":\"tech2\"},"
+                           "{\"id\":\"tech\",\"labels\":{\"ar\":\"الدعم\",\"en\":\"Tech\"},"
+                           "\"online\":0,\"escalation\":null}]}");
+    free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +529,8 @@ int main(void)
         cmocka_unit_test(case_refs),
         cmocka_unit_test(case_reply_decoded),
         cmocka_unit_test(routing_fields),
+        cmocka_unit_test(escalate_decoded),
+        cmocka_unit_test(escalation_encoders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

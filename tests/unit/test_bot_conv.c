@@ -18,11 +18,14 @@
 /* expect[state][event]: the next state, or NO */
 static const int expect[BOT_CONV_NSTATES][BOT_CONV_NEVENTS] = {
     /*                 handoff          assign          transfer        close
-                       leave            requeue         expire */
-    [BOT_CONV_BOT] = {BOT_CONV_QUEUED, NO, NO, NO, NO, NO, NO},
-    [BOT_CONV_QUEUED] = {BOT_CONV_QUEUED, BOT_CONV_AGENT, NO, NO, BOT_CONV_BOT, NO, BOT_CONV_BOT},
-    [BOT_CONV_AGENT] = {NO, NO, BOT_CONV_AGENT, BOT_CONV_CLOSED, NO, BOT_CONV_QUEUED, NO},
-    [BOT_CONV_CLOSED] = {BOT_CONV_QUEUED, NO, NO, NO, NO, NO, NO},
+                       leave            requeue         expire
+                       escalate         to_department */
+    [BOT_CONV_BOT] = {BOT_CONV_QUEUED, NO, NO, NO, NO, NO, NO, NO, NO},
+    [BOT_CONV_QUEUED] = {BOT_CONV_QUEUED, BOT_CONV_AGENT, NO, NO, BOT_CONV_BOT, NO, BOT_CONV_BOT,
+                         NO, NO},
+    [BOT_CONV_AGENT] = {NO, NO, BOT_CONV_AGENT, BOT_CONV_CLOSED, NO, BOT_CONV_QUEUED, NO,
+                        BOT_CONV_QUEUED, BOT_CONV_QUEUED},
+    [BOT_CONV_CLOSED] = {BOT_CONV_QUEUED, NO, NO, NO, NO, NO, NO, NO, NO},
 };
 
 static void test_every_transition(void **state)

@@ -191,6 +191,45 @@ static void test_placeholders(void **state)
     cleanup(&d);
 }
 
+/* bot_texts_fill_one: every mark replaced, the rest left as text; the shipped case texts
+ * carry {ref} (issue 15, escalation tiers). */
+static void test_fill_one(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s, *mark, *value, *want;
+    } cases[] = {
+        {"a {ref} b {ref}", "{ref}", "S-7K3M9Q", "a S-7K3M9Q b S-7K3M9Q"},
+        {"{ref}", "{ref}", "", ""},
+        {"no mark", "{ref}", "x", "no mark"},
+        {"{re {ref}f} {ref", "{ref}", "R", "{re Rf} {ref"},
+        {"{ref}", "{ref}", "{ref}", "{ref}"}, /* a value is not read again */
+        {"x", "", "y", "x"},
+        {"{ref}", "{ref}", NULL, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *w = bot_texts_fill_one(cases[i].s, cases[i].mark, cases[i].value);
+        assert_string_equal(w, cases[i].want);
+        free(w);
+    }
+    struct sn_err e = {0};
+    struct bot_texts *t = bot_texts_load("texts", &e);
+    if (!t)
+        fail_msg("texts/: %s", e.msg);
+    for (int id = BOT_TEXT_CASE_ESCALATED; id <= BOT_TEXT_CASE_TO_DEPARTMENT; id++)
+        for (int l = 0; l < 2; l++) {
+            char *r = bot_texts_render(t, id, l ? "en" : "ar", "Sanad", "Technical");
+            if (!strstr(r, "{ref}") || !strstr(r, "Technical"))
+                fail_msg("text %s: no {ref} or no department", bot_text_key(id));
+            char *w = bot_texts_fill_one(r, "{ref}", "S-7K3M9Q");
+            assert_non_null(strstr(w, "S-7K3M9Q"));
+            assert_null(strchr(w, '{'));
+            free(w);
+            free(r);
+        }
+    bot_texts_free(t);
+}
+
 /* The one ICU formatter: Arabic's six plural forms with Arabic-Indic digits (as the widget's
  * Intl.NumberFormat('ar') writes them), English's two, numbers, refusals. */
 static void test_format_plurals(void **state)
@@ -281,7 +320,7 @@ int main(void)
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped),      cmocka_unit_test(test_format_plurals),
         cmocka_unit_test(test_pick_number),  cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_placeholders),
+        cmocka_unit_test(test_placeholders), cmocka_unit_test(test_fill_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

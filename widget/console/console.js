@@ -375,6 +375,7 @@
             break;
         case 'agents':
             agents = Array.isArray(f.items) ? f.items.filter(function (a) { return a && typeof a.login === 'string'; }) : [];
+            setDepartments(f.departments);
             renderAgents();
             break;
         case 'canned':
@@ -388,7 +389,7 @@
         case 'chats': {
             var items = Array.isArray(f.items) ? f.items : [], keep = {};
             items.forEach(function (it) {
-                if (it && typeof it.conversation === 'string') { chat(it.conversation, it.lang).closed = false; keep[it.conversation] = 1; setVisitor(it.conversation, it.visitor); setCaseRef(it.conversation, it.case_ref); chats[it.conversation].routing = routingOf(it, Date.now()); }
+                if (it && typeof it.conversation === 'string') { chat(it.conversation, it.lang).closed = false; keep[it.conversation] = 1; setVisitor(it.conversation, it.visitor); setCaseRef(it.conversation, it.case_ref); chats[it.conversation].routing = routingOf(it, Date.now()); setCaseTier(it.conversation, it.department, it.tier); }
             });
             /* a chat closed here stays visible while it is selected */
             order = order.filter(function (id) {
@@ -470,6 +471,7 @@
             visitorTyping(c4, false);
             if (typingConv === f.conversation) typingConv = null;
             if (transferring && transferring.conv === f.conversation) transferring = null;
+            if (escalating && escalating.conv === f.conversation) escalating = null;
             renderTabs();
             renderChat();
             break;
@@ -485,6 +487,11 @@
             break;
         }
         case 'error':
+            if (escalating && !f.client_id) { /* the answer to our escalation */
+                escalating = null;
+                showError(T.escalateFailed + (T.escalateErrors[f.code] || T.errors[f.code] || T.errors.internal));
+                break;
+            }
             if (transferring && !f.client_id) {
                 /* the answer to our transfer, in the console's language, naming the login */
                 var tt = transferring;
@@ -1005,6 +1012,7 @@
         log.setAttribute('data-conversation', c.id);
         var closedNote = $('chat-closed');
         closedNote.textContent = !c.closed ? '' : c.resolution === 'transferred' ? T.transferred
+            : c.resolution === 'escalated' ? T.escalatedNote
             : T.closed + (T.resolution[c.resolution] || c.resolution);
         $('chat').classList.toggle('transferred', c.closed && c.resolution === 'transferred');
         show(closedNote, c.closed);
@@ -1127,10 +1135,11 @@
         var c = selected && chats[selected], to = $('transfer-to').value, note = $('transfer-note').value.trim();
         if (!c || c.closed) return;
         if (!to) { showError(T.transferPick); return; }
-        var f = { type: 'transfer', conversation: c.id, to: to };
+        var dept = to.indexOf('dept:') === 0 ? to.slice(5) : null; /* a department's queue (issue 15) */
+        var f = dept ? { type: 'transfer', conversation: c.id, department: dept } : { type: 'transfer', conversation: c.id, to: to };
         if (note) f.note = note;
         if (send(f)) {
-            transferring = { conv: c.id, to: to };
+            transferring = { conv: c.id, to: dept ? deptLabel(deptById(dept) || { id: dept }) : to };
             $('transfer-note').value = '';
         }
     });
@@ -1203,7 +1212,9 @@
             if (!isFull) free++;
             sel.appendChild(o);
         });
-        if (!others.length) {
+        var depts = transferDeptOptions(sel);
+        free += depts;
+        if (!others.length && !depts) {
             var none = el('option', null, T.transferNone);
             none.value = '';
             none.disabled = true;
@@ -1218,10 +1229,96 @@
         }
         sel.value = pick;
         var off = !c || c.closed || !free;
-        sel.disabled = !c || c.closed || !others.length;
+        sel.disabled = !c || c.closed || (!others.length && !depts);
         $('transfer').disabled = off;
         $('transfer-note').disabled = off;
+        renderEscalate();
     }
+
+    /* ---------- escalation and transfer to a department (issue 15) ---------- */
+    var departments = []; /* the agents frame's: {id, labels {ar, en}, online, escalation} */
+    var escalating = null; /* conversation of the escalation awaiting its answer */
+    function setDepartments(list) {
+        departments = Array.isArray(list) ? list.filter(function (d) { return d && typeof d.id === 'string'; }) : [];
+    }
+    function deptById(id) {
+        for (var i = 0; i < departments.length; i++) if (departments[i].id === id) return departments[i];
+        return null;
+    }
+    function deptLabel(d) {
+        return d.labels && typeof d.labels[lang] === 'string' ? d.labels[lang] : d.id;
+    }
+    function deptOption(d, value) {
+        var o = el('option', null, fmt(T.deptOnline, { name: deptLabel(d), online: I.plural(lang, 'online', d.online | 0) }));
+        o.value = value;
+        o.setAttribute('data-online', String(d.online | 0));
+        return o;
+    }
+    function setCaseTier(id, dept, tier) {
+        if (!chats[id]) return;
+        chats[id].department = typeof dept === 'string' ? dept : null;
+        chats[id].tier = typeof tier === 'number' && tier >= 1 ? Math.floor(tier) : 1;
+    }
+    /* The transfer picker's second group: every department, with how many of its agents are
+     * online (a transfer there puts the chat back in the queue for it). Returns how many. */
+    function transferDeptOptions(sel) {
+        if (!departments.length) return 0;
+        var g = document.createElement('optgroup');
+        g.label = T.deptGroup;
+        departments.forEach(function (d) { g.appendChild(deptOption(d, 'dept:' + d.id)); });
+        sel.appendChild(g);
+        return departments.length;
+    }
+    /* The escalate form: the departments but the chat's own, pre-set to the escalation map's
+     * second line of the chat's department (else the server's default); the note is required. */
+    function renderEscalate() {
+        var form = $('escalate-form'), sel = $('escalate-to'), c = selected && chats[selected];
+        show(form, departments.length > 0);
+        /* the agent's own choice for this chat stays; else the map's, as the chat's case has it */
+        var keep = c && sel.getAttribute('data-chosen') === c.id ? sel.value : null;
+        clear(sel);
+        var def = el('option', null, T.escalateDefault);
+        def.value = '';
+        sel.appendChild(def);
+        departments.forEach(function (d) {
+            if (!c || c.department !== d.id) sel.appendChild(deptOption(d, d.id));
+        });
+        var cur = c && deptById(c.department);
+        var want = keep !== null ? keep : cur && cur.escalation ? cur.escalation : '';
+        sel.value = want;
+        if (sel.value !== want) sel.value = '';
+        var off = !c || c.closed || (c.tier || 1) >= 3;
+        sel.disabled = off;
+        $('escalate-note').disabled = off;
+        $('escalate').disabled = off;
+        var t = $('chat-tier');
+        if (!t && $('chat-case')) {
+            t = document.createElement('span');
+            t.id = 'chat-tier';
+            t.className = 'chat-tier';
+            $('chat-case').insertAdjacentElement('afterend', t);
+        }
+        if (t) {
+            t.textContent = c && (c.tier || 1) > 1 ? fmt(T.tierOf, { tier: c.tier }) : '';
+            show(t, !!t.textContent);
+        }
+    }
+    $('escalate-to').addEventListener('change', function (ev) {
+        var c = selected && chats[selected];
+        ev.target.setAttribute('data-chosen', c ? c.id : '');
+    });
+    $('escalate-form').addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var c = selected && chats[selected], note = $('escalate-note').value.trim(), to = $('escalate-to').value;
+        if (!c || c.closed) return;
+        if (!note) { showError(T.escalateNeedsNote); $('escalate-note').focus(); return; }
+        var f = { type: 'escalate', conversation: c.id, note: note };
+        if (to) f.department = to;
+        if (send(f)) {
+            escalating = { conv: c.id };
+            $('escalate-note').value = '';
+        }
+    });
 
     /* ---------- who I am: display name and avatar (initials on a colour of the login) ---------- */
     function initials(name) {

@@ -37,6 +37,19 @@
             chatsLabel: 'المحادثات',
             myChats: 'محادثاتي',
             noChat: 'لا محادثات حاليًا. ستظهر هنا المحادثات المُسندة إليك.',
+            escalateTo: 'تصعيد إلى',
+            escalateNote: 'سبب التصعيد (مطلوب)',
+            escalate: 'تصعيد',
+            escalateDefault: 'الخط الثاني المعتاد',
+            escalateNeedsNote: 'اكتب سبب التصعيد.',
+            escalateFailed: 'تعذر التصعيد: ',
+            escalateErrors: { bad_field: 'لا يوجد خط أعلى لهذا القسم، أو الطلب في آخر مستوى، أو القسم هو نفسه.',
+                              not_found: 'المحادثة لم تعد لك.' },
+            escalatedNote: 'صُعّدت المحادثة إلى خط دعم أعلى.',
+            deptGroup: 'الأقسام',
+            agentsGroup: 'الموظفون',
+            deptOnline: '{name} — {online}',
+            tierOf: 'المستوى {tier}',
             transferTo: 'تحويل إلى',
             transferNote: 'سبب التحويل (اختياري)',
             transferNotePh: 'لماذا تحوّل المحادثة؟',
@@ -205,6 +218,19 @@
             chatsLabel: 'Chats',
             myChats: 'My chats',
             noChat: 'No chats right now. Chats assigned to you appear here.',
+            escalateTo: 'Escalate to',
+            escalateNote: 'Reason for escalating (required)',
+            escalate: 'Escalate',
+            escalateDefault: 'The usual second line',
+            escalateNeedsNote: 'Give the reason for escalating.',
+            escalateFailed: 'Could not escalate: ',
+            escalateErrors: { bad_field: 'This department has no higher line, the case is at the last tier, or it is the same department.',
+                              not_found: 'The chat is no longer yours.' },
+            escalatedNote: 'The chat was escalated to a higher line of support.',
+            deptGroup: 'Departments',
+            agentsGroup: 'Agents',
+            deptOnline: '{name} — {online}',
+            tierOf: 'Tier {tier}',
             transferTo: 'Transfer to',
             transferNote: 'Reason (optional)',
             transferNotePh: 'Why are you transferring this chat?',
@@ -362,7 +388,8 @@
             chats: { zero: 'لا محادثات', one: 'محادثة واحدة', two: 'محادثتان', few: '{n} محادثات', many: '{n} محادثة', other: '{n} محادثة' },
             waiting: { zero: 'لا أحد ينتظر', one: 'زائر واحد ينتظر', two: 'زائران ينتظران', few: '{n} زوار ينتظرون', many: '{n} زائرًا ينتظرون', other: '{n} زائر ينتظرون' },
             tickets: { zero: 'لا رسائل', one: 'رسالة واحدة', two: 'رسالتان', few: '{n} رسائل', many: '{n} رسالة', other: '{n} رسالة' },
-            unread: { zero: 'لا رسائل جديدة', one: 'رسالة جديدة واحدة', two: 'رسالتان جديدتان', few: '{n} رسائل جديدة', many: '{n} رسالة جديدة', other: '{n} رسالة جديدة' }
+            unread: { zero: 'لا رسائل جديدة', one: 'رسالة جديدة واحدة', two: 'رسالتان جديدتان', few: '{n} رسائل جديدة', many: '{n} رسالة جديدة', other: '{n} رسالة جديدة' },
+            online: { zero: 'لا أحد متصل', one: 'موظف واحد متصل', two: 'موظفان متصلان', few: '{n} موظفين متصلين', many: '{n} موظفًا متصلًا', other: '{n} موظف متصل' }
         },
         en: {
             seconds: { one: '{n} second', other: '{n} seconds' },
@@ -371,7 +398,8 @@
             chats: { one: '{n} chat', other: '{n} chats' },
             waiting: { one: '{n} visitor waiting', other: '{n} visitors waiting' },
             tickets: { one: '{n} message', other: '{n} messages' },
-            unread: { one: '{n} new message', other: '{n} new messages' }
+            unread: { one: '{n} new message', other: '{n} new messages' },
+            online: { one: '{n} agent online', other: '{n} agents online' }
         }
     };
 
