@@ -342,7 +342,7 @@ def store_v6_gets_case_search_indexes(srv):
     dst.execute("PRAGMA user_version = 6")
     dst.commit()
     dst.close()
-    s = Server(srv.sanad, srv.tmp, srv.kb_db, "v6-store", dict(CASE_SRV, **{"store-db": path}))
+    s = Server(srv.sanad, srv.tmp, srv.kb_db, "v6-store-search", dict(CASE_SRV, **{"store-db": path}))
     try:
         s.store = path
         c = sqlite3.connect(path)
