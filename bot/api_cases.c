@@ -248,6 +248,13 @@ static json_t *case_json(const struct store_case *c, const char *summary)
     json_object_set_new(o, "updated", json_integer((json_int_t)c->updated));
     json_object_set_new(o, "first_response_at", time_or_null(c->first_response_at));
     json_object_set_new(o, "solved_at", time_or_null(c->solved_at));
+    json_object_set_new(o, "tier", json_integer(c->tier < 1 ? 1 : c->tier));
+    json_t *b = json_array(); /* the SLA targets it missed (bot/store.h STORE_SLA_*) */
+    if (c->sla_breached & STORE_SLA_FIRST)
+        json_array_append_new(b, json_string("first"));
+    if (c->sla_breached & STORE_SLA_RESOLVE)
+        json_array_append_new(b, json_string("resolve"));
+    json_object_set_new(o, "sla_breached", b);
     json_object_set_new(o, "summary", json_string(summary));
     return o;
 }

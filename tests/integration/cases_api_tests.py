@@ -115,7 +115,7 @@ def cases_search_by_each_filter_and_paging(srv):
                     "assignee": "cag1", "conversation": ra["conv_id"], "visitor": VIS_P,
                     "created": ra["created"], "updated": ra["updated"],
                     "first_response_at": ra["first_response_at"], "solved_at": ra["solved_at"],
-                    "summary": "hello, my parcel never came"}, item
+                    "tier": 1, "sla_breached": [], "summary": "hello, my parcel never came"}, item
     ib, ic = body["items"][1], body["items"][0]
     assert ib["status"] == "new" and ib["department"] == "billing" and ib["assignee"] is None, ib
     assert ib["first_response_at"] is None and ib["solved_at"] is None, ib

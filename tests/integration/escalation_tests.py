@@ -119,6 +119,11 @@ def escalation_to_tier_2_with_the_visitor_told(srv):
     assert cf["case_ref"] == ref and cf["status"] == "solved" and cf["tier"] == 2, cf
     closed, _ = until(vis, "closed")
     assert closed["case_ref"] == ref, closed
+    # the case search's view (cases_api_tests.py's helpers) says tier 2, tech2, and has the
+    # escalation in its timeline
+    st, view = _get(srv, "/api/cases/" + ref, _cookie(srv, "escview", "agent"))
+    assert st == 200 and view["tier"] == 2 and view["department"] == "tech2", (st, view)
+    assert "escalated" in [e["kind"] for e in view["events"]], view["events"]
     # the replay: the notice is stored, the note is not the visitor's
     v2 = srv.ws()
     _, msgs = hello(v2, token=w["token"], last_seq=0)
