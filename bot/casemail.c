@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/help_html.h" /* bot_help_esc: the one HTML escape of the server's pages and mails */
 #include "bot/texts.h"
 
 static const char *const keys[BOT_CASEMAIL_N] = {
@@ -96,36 +97,10 @@ void bot_casemail_link(const char *url, const char *ref, char out[BOT_CASEMAIL_L
         snprintf(out, BOT_CASEMAIL_LINK_MAX, "%s#sanad-case=%s", url, ref);
 }
 
-/* s with &, <, >, " and ' escaped, for the HTML part. */
-static void html_escape(struct sn_buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '&':
-            sn_buf_adds(b, "&amp;");
-            break;
-        case '<':
-            sn_buf_adds(b, "&lt;");
-            break;
-        case '>':
-            sn_buf_adds(b, "&gt;");
-            break;
-        case '"':
-            sn_buf_adds(b, "&quot;");
-            break;
-        case '\'':
-            sn_buf_adds(b, "&#39;");
-            break;
-        default:
-            sn_buf_add(b, s + i, 1);
-        }
-    }
-}
-
 static void put(struct sn_buf *b, const char *s, size_t n, int html)
 {
     if (html)
-        html_escape(b, s, n);
+        bot_help_esc(b, s, n);
     else
         sn_buf_add(b, s, n);
 }
@@ -149,9 +124,9 @@ static void fill(struct sn_buf *b, const char *t, const char *const v[P_N], int 
         const char *val = v[i] ? v[i] : "";
         if (html && i == P_LINK) {
             sn_buf_adds(b, "<a href=\"");
-            html_escape(b, val, strlen(val));
+            bot_help_escs(b, val);
             sn_buf_adds(b, "\">");
-            html_escape(b, val, strlen(val));
+            bot_help_escs(b, val);
             sn_buf_adds(b, "</a>");
         } else {
             put(b, val, strlen(val), html);
@@ -210,7 +185,7 @@ int bot_casemail_render(const struct bot_textset *tx,
     sn_buf_adds(&h, "</p><blockquote style=\"white-space:pre-wrap;margin:1em 0;padding:0 1em;"
                     "border-inline-start:3px solid #ccc\">");
     const char *w = in->text ? in->text : "";
-    html_escape(&h, w, strlen(w));
+    bot_help_escs(&h, w);
     sn_buf_adds(&h, "</blockquote>");
     if (link) {
         sn_buf_adds(&h, "<p>");

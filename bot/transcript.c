@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "bot/dialogue.h"
+#include "bot/help_html.h" /* bot_help_escs: the one HTML escape */
 #include "bot/store.h"
 #include "bot/texts.h"
 
@@ -136,29 +137,6 @@ out:
     return sn_buf_take(&out);
 }
 
-/* text with &, <, > and " escaped, for the mail's HTML part. */
-static void html_escape(struct sn_buf *b, const char *text)
-{
-    for (const char *p = text; *p; p++) {
-        switch (*p) {
-        case '&':
-            sn_buf_adds(b, "&amp;");
-            break;
-        case '<':
-            sn_buf_adds(b, "&lt;");
-            break;
-        case '>':
-            sn_buf_adds(b, "&gt;");
-            break;
-        case '"':
-            sn_buf_adds(b, "&quot;");
-            break;
-        default:
-            sn_buf_add(b, p, 1);
-        }
-    }
-}
-
 int bot_transcript_mail(struct store *st,
                         const struct bot_brain *b,
                         const struct store_conv *c,
@@ -181,9 +159,9 @@ int bot_transcript_mail(struct store *st,
      * visitors' and agents' words: escaped, never markup) */
     sn_buf_printf(&h, "<!doctype html><html lang=\"%s\" dir=\"%s\"><body><p>", lang,
                   strcmp(lang, "ar") ? "ltr" : "rtl");
-    html_escape(&h, intro);
+    bot_help_escs(&h, intro);
     sn_buf_adds(&h, "</p><pre style=\"white-space:pre-wrap;font-family:inherit\">");
-    html_escape(&h, body);
+    bot_help_escs(&h, body);
     sn_buf_adds(&h, "</pre></body></html>");
     out->text = sn_buf_take(&t);
     out->html = sn_buf_take(&h);
