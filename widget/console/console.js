@@ -1245,6 +1245,11 @@
         for (var i = 0; i < departments.length; i++) if (departments[i].id === id) return departments[i];
         return null;
     }
+    /* a department id as its label when the agents frame named it, else the id */
+    function deptText(id) {
+        var d = typeof id === 'string' ? deptById(id) : null;
+        return d ? deptLabel(d) : (typeof id === 'string' ? id : '');
+    }
     function deptLabel(d) {
         return d.labels && typeof d.labels[lang] === 'string' ? d.labels[lang] : d.id;
     }
@@ -1528,8 +1533,19 @@
         case 'handoff': s = fmt(E.handoff, { reason: T.handoffReason[d.reason] || d.reason || T.csNone }); break;
         case 'assigned': s = fmt(E.assigned, { name: iso(d.name || d.agent || ''), by: T.assignedBy[d.by] || d.by || '' }); break;
         case 'transferred':
-            s = fmt(E.transferred, { from: iso(d.from || ''), to: iso(d.to || '') });
+            s = typeof d.to_department === 'string'
+                ? fmt(E.transferred_dept, { to: iso(deptText(d.to_department)) })
+                : fmt(E.transferred, { from: iso(d.from || ''), to: iso(d.to || '') });
             if (typeof d.note === 'string' && d.note) s += ' — ' + fmt(E.note_text, { note: iso(d.note) });
+            break;
+        case 'escalated':
+            s = fmt(E.escalated_to, { to: iso(deptText(d.to)), tier: I.num(lang, typeof d.tier === 'number' ? d.tier : 2) });
+            if (typeof d.note === 'string' && d.note) s += ' — ' + fmt(E.note_text, { note: iso(d.note) });
+            break;
+        case 'sla_breached': s = d.target === 'resolve' ? E.sla_resolve : E.sla_first; break;
+        case 'email_failed':
+            s = E.email_failed;
+            if (typeof d.error === 'string' && d.error) s += ' — ' + iso(d.error);
             break;
         case 'left': s = ev.actor === 'system' ? E.left_system : E.left; break;
         case 'solved': case 'closed':

@@ -176,7 +176,10 @@
                 requeued: 'عاد إلى قائمة الانتظار: غاب الموظف أكثر من المهلة', escalated: 'صُعّد الطلب',
                 solved: 'حُلّ الطلب: {resolution}', closed: 'أُغلق الطلب: {resolution}',
                 reopened: 'أُعيد فتح الطلب', csat: 'قيّم المحادثة {rating} من {max}', other: 'حدث: {kind}',
-                note_text: 'السبب: {note}', comment: 'التعليق: {comment}'
+                note_text: 'السبب: {note}', comment: 'التعليق: {comment}',
+                escalated_to: 'صُعّد الطلب إلى {to} (المستوى {tier})', transferred_dept: 'حُوّل إلى قسم {to}',
+                sla_first: 'فات موعد الرد الأول المستهدف', sla_resolve: 'فات موعد الحل المستهدف',
+                email_sent: 'أُرسل الرد بالبريد', email_failed: 'تعذر إرسال الرد بالبريد'
             },
             handoffReason: { asked: 'طلبه الزائر', accepted_offer: 'قبل الزائر عرض الروبوت', button: 'زر «التحدث إلى موظف»' },
             assignedBy: { auto: 'تلقائيًا', take: 'استلمه من القائمة' },
@@ -357,7 +360,10 @@
                 requeued: 'Back in the queue: the agent was gone past the grace time', escalated: 'Escalated',
                 solved: 'Solved: {resolution}', closed: 'Closed: {resolution}',
                 reopened: 'Reopened', csat: 'Rated the chat {rating} of {max}', other: 'Event: {kind}',
-                note_text: 'Reason: {note}', comment: 'Comment: {comment}'
+                note_text: 'Reason: {note}', comment: 'Comment: {comment}',
+                escalated_to: 'Escalated to {to} (tier {tier})', transferred_dept: 'Transferred to the {to} department',
+                sla_first: 'The first response target was missed', sla_resolve: 'The resolution target was missed',
+                email_sent: 'The reply by email was delivered', email_failed: 'The reply by email could not be delivered'
             },
             handoffReason: { asked: 'the visitor asked', accepted_offer: 'the visitor accepted the bot\'s offer', button: 'the "talk to a person" button' },
             assignedBy: { auto: 'automatically', take: 'taken from the queue' },
