@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "bot/email.h"
+#include "bot/privacy.h"
 
 /* The schema this binary writes (PRAGMA user_version):
  *   1  table outbox
@@ -623,12 +624,15 @@ static void send_one(struct bot_outbox *ob, sqlite3 *db, const struct due *d)
     else if (after < 0)
         ob->failed++;
     pthread_mutex_unlock(&ob->mu);
-    /* the address and the subject are personal data: the id is enough for the log */
+    /* the address and the subject are personal data: the id is enough for the log; the
+     * mail server's reply often names the recipient, masked (docs/privacy.md) */
+    char why[sizeof e.msg];
+    bot_privacy_redact(e.msg, why, sizeof why);
     if (rc == SN_OK)
         sn_log(SN_LOG_NOTICE, "outbox", "event=sent id=%lld attempt=%d", d->id, d->attempts + 1);
     else
         sn_log(SN_LOG_WARN, "outbox", "event=%s id=%lld attempt=%d retry_s=%ld err=\"%s\"",
-               after < 0 ? "failed" : "deferred", d->id, d->attempts + 1, after, e.msg);
+               after < 0 ? "failed" : "deferred", d->id, d->attempts + 1, after, why);
 }
 
 /* When the next pending mail is due (ms since the epoch), or -1 for none. */

@@ -58,6 +58,11 @@ int bot_privacy_subject(
  * token's hash, the visitor id, the normalized email in lower case). Pure. */
 void bot_privacy_hash(enum store_subject kind, const char *lookup, char out[BOT_PRIVACY_HASH_HEX]);
 
+/* in with every email address (text@text) replaced by "<email>", into out (size bytes,
+ * cut to fit): for log lines that carry another system's message (an SMTP server's reply
+ * names the recipient). Pure. */
+void bot_privacy_redact(const char *in, char *out, size_t size);
+
 /* Everything stored of the subject (lookup: as bot_privacy_subject wrote it) as a new JSON
  * object owned by the caller (json_decref): {"subject": kind, "conversations": [...]} with
  * each conversation as store_conv_export gives it. No conversation: an empty list. NULL

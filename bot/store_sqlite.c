@@ -600,6 +600,7 @@ struct store_sqlite {
     char *path;
     pthread_t ckpt;
     int ckpt_running, ckpt_stop;
+    int ckpt_truncate; /* a purge asked for a truncating checkpoint (store_checkpoint) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 };
@@ -634,8 +635,17 @@ static void *ckpt_main(void *arg)
              * for as long as the load lasts. Past a bound, a truncating checkpoint takes the
              * write lock for what the passive one left (the loop's commit waits that long,
              * within its busy timeout) and the WAL starts again from nothing. */
-            if (log > CKPT_TRUNCATE_PAGES)
-                sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+            pthread_mutex_lock(&q->mu);
+            int asked = q->ckpt_truncate;
+            pthread_mutex_unlock(&q->mu);
+            if ((log > CKPT_TRUNCATE_PAGES || asked) &&
+                sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
+                    SQLITE_OK &&
+                asked) {
+                pthread_mutex_lock(&q->mu);
+                q->ckpt_truncate = 0; /* else asked again at the next tick */
+                pthread_mutex_unlock(&q->mu);
+            }
             pthread_mutex_lock(&q->mu);
         }
         pthread_mutex_unlock(&q->mu);
@@ -2146,12 +2156,23 @@ out:
     return rc;
 }
 
+/* The kept statements are reset first: one left after its last row holds a read
+ * transaction, and a truncating checkpoint waits for every reader (called between
+ * operations, never inside a walk). Inside a batch (the server's group commit) the write
+ * transaction is still open: the checkpoint thread truncates at its next tick instead. */
 static int sq_checkpoint(struct store *s, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
-    int log = 0, done = 0;
-    if (sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) !=
-        SQLITE_OK)
+    if (q->batching && q->ckpt_running) {
+        pthread_mutex_lock(&q->mu);
+        q->ckpt_truncate = 1;
+        pthread_cond_signal(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        return SN_OK;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_reset(q->st[i]);
+    if (sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
         return db_err(q, err, "checkpoint");
     return SN_OK;
 }
