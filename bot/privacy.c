@@ -107,10 +107,12 @@ void bot_privacy_hash(enum store_subject kind, const char *lookup, char out[BOT_
     sodium_bin2hex(out, BOT_PRIVACY_HASH_HEX, h, sizeof h);
 }
 
+/* What an address is made of, either side of its '@': ASCII letters, digits, . _ % + -, and
+ * any byte of a multi-byte UTF-8 character (an Arabic address, EAI). */
 static int local_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '%' || c == '+' || c == '-';
+           c == '_' || c == '%' || c == '+' || c == '-' || (unsigned char)c >= 0x80;
 }
 
 void bot_privacy_redact(const char *in, char *out, size_t size)
