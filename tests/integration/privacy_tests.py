@@ -353,6 +353,21 @@ def privacy_api_roles_and_hostile_input(srv):
     # the admin may
     st, b = _pget(srv, "?token=" + w["token"], adm)
     assert " 200 " in st and len(json.loads(b)["conversations"]) == 1, (st, b)
+    # a conversation with its visitor connected is left alone (skipped), then purged
+    ws = srv.ws()
+    hello(ws, token=w["token"], lang="en")
+    st, _, b = _pdel(srv, {"token": w["token"]}, adm)
+    r = json.loads(b)["removed"]
+    assert " 200 " in st and r["skipped"] == 1 and r["conversations"] == 0, (st, b)
+    assert "ROLEMARK" in _all_text(srv.store)
+    ws.close()
+    for _ in range(50):  # the server sees the socket go
+        st, _, b = _pdel(srv, {"token": w["token"]}, adm)
+        if json.loads(b)["removed"]["conversations"] == 1:
+            break
+        time.sleep(0.1)
+    assert json.loads(b)["removed"]["conversations"] == 1, b
+    assert "ROLEMARK" not in _all_text(srv.store)
 
 
 @test(server=PRIV_SRV)
@@ -386,13 +401,21 @@ def privacy_retention_purges_old_conversations_in_the_background(srv):
         wn, weln, mn = _seed_full(s, ag, conv, "NEW", visitor=PV_D)
         for x in (wo, wn, ag):
             x.close()
+        # one waiting for a person (nobody online now): queued, never purged however old
+        wq = s.ws()
+        welq, _ = hello(wq, lang="en")
+        ask(wq, "QUEUEDMARKQz my order", "q1")
+        wq.send_json({"type": "handoff"})
+        wq.expect("message", **{"from": "bot"})
+        wq.close()
     finally:
         s.stop()
-    old, new = conv["OLD"], conv["NEW"]
+    old, new, queued = conv["OLD"], conv["NEW"], welq["conversation"]
     c = sqlite3.connect(s.store)
     day = 86400000
+    assert c.execute("SELECT state FROM conversations WHERE id = ?", (queued,)).fetchone()[0] == "queued"
     c.execute("UPDATE conversations SET updated = updated - 40 * ?, created = created - 40 * ?"
-              " WHERE id = ?", (day, day, old))
+              " WHERE id IN (?, ?)", (day, day, old, queued))
     c.commit()
     c.close()
     before = _counts(s)
@@ -415,6 +438,8 @@ def privacy_retention_purges_old_conversations_in_the_background(srv):
         log = s2.logtext()
         assert "event=purged conversations=1 " in log and "max_purge_us=" in log, log[-2000:]
         assert s2.count("SELECT count(*) FROM conversations WHERE id = ?", new) == 1
+        assert s2.count("SELECT count(*) FROM conversations WHERE id = ?", queued) == 1
+        assert "QUEUEDMARKQz" in _all_text(s2.store)
         assert s2.count("SELECT count(*) FROM messages WHERE conv_id = ?", old) == 0
         assert s2.count("SELECT count(*) FROM audit WHERE action = 'retention'"
                         " AND actor = 'retention' AND conversations = 1") == 1
