@@ -312,7 +312,7 @@ int bot_privacy_delete(const struct bot_privacy *p,
     /* the rows are gone whatever the checkpoint does; a busy one leaves the deleted pages in
      * the WAL until the checkpoint thread's next truncation: said, not failed */
     struct sn_err e3 = {0};
-    if (rc == SN_OK && rc2 == SN_OK && store_checkpoint(p->store, &e3))
+    if (rc == SN_OK && rc2 == SN_OK && store_checkpoint(p->store, 1, &e3))
         sn_log(SN_LOG_WARN, "privacy", "event=checkpoint_failed err=\"%s\"", e3.msg);
     return rc ? rc : rc2;
 }
@@ -399,7 +399,7 @@ static void retention_run(struct bot_retention *r)
     struct bot_privacy_counts n = {0};
     struct sn_err e = {0};
     long long cutoff = bot_server_now_ms() - r->days * 86400000LL, max_us = 0, total = 0;
-    long long max_ck = 0; /* the longest checkpoint after a batch */
+    long long max_ck = 0, sum_us = 0; /* the longest checkpoint after a batch; all purges */
     int batches = 0, failed = 0;
     for (;;) {
         struct stale s = {ids, 0};
@@ -420,14 +420,17 @@ static void retention_run(struct bot_retention *r)
             }
             long long dt = bot_server_now_us() - t0;
             max_us = dt > max_us ? dt : max_us;
+            sum_us += dt;
         }
         batches++;
         total += s.n;
-        /* each batch's pages (secure_delete writes the zeroed ones too) out of the WAL now,
-         * a few hundred KiB: left to grow, the checkpoint thread's truncation past 16 MiB held
-         * the writer for 160 ms (scripts/bench-retention) */
+        /* each batch's pages (secure_delete writes the zeroed ones too) copied back now, by a
+         * passive checkpoint that never holds a writer: the next write then starts the WAL
+         * from its beginning. Left to grow, the checkpoint thread's truncation past 16 MiB
+         * held the writer for 160 ms (scripts/bench-retention); a truncation per batch held
+         * it up to 300 ms under load. */
         long long t1 = bot_server_now_us();
-        if (store_checkpoint(r->store, &e))
+        if (store_checkpoint(r->store, 0, &e))
             sn_log(SN_LOG_INFO, "retention", "event=checkpoint_busy err=\"%s\"", e.msg);
         long long ck = bot_server_now_us() - t1;
         max_ck = ck > max_ck ? ck : max_ck;
@@ -445,12 +448,13 @@ static void retention_run(struct bot_retention *r)
                             n.conversations,     n.messages};
     if (store_audit_add(r->store, &a, &e))
         sn_log(SN_LOG_ERR, "retention", "event=audit_failed err=\"%s\"", e.msg);
-    if (store_checkpoint(r->store, &e))
+    if (store_checkpoint(r->store, 1, &e))
         sn_log(SN_LOG_WARN, "retention", "event=checkpoint_failed err=\"%s\"", e.msg);
     sn_log(SN_LOG_NOTICE, "retention",
            "event=purged conversations=%lld messages=%lld attachments=%lld mails=%lld"
-           " batches=%d failed=%d max_purge_us=%lld max_checkpoint_us=%lld",
-           n.conversations, n.messages, n.attachments, n.mails, batches, failed, max_us, max_ck);
+           " batches=%d failed=%d mean_purge_us=%lld max_purge_us=%lld max_checkpoint_us=%lld",
+           n.conversations, n.messages, n.attachments, n.mails, batches, failed,
+           sum_us / (total ? total : 1), max_us, max_ck);
 }
 
 static void *retention_main(void *arg)

@@ -296,7 +296,7 @@ int store_audit_each(struct store *s, int limit, store_audit_fn *fn, void *ctx, 
     return s->ops->audit_each(s, limit, fn, ctx, err);
 }
 
-int store_checkpoint(struct store *s, struct sn_err *err)
+int store_checkpoint(struct store *s, int truncate, struct sn_err *err)
 {
-    return s->ops->checkpoint(s, err);
+    return s->ops->checkpoint(s, truncate, err);
 }

@@ -338,7 +338,7 @@ struct store_ops {
     int (*audit_add)(struct store *s, const struct store_audit *a, struct sn_err *err);
     int (*audit_each)(
         struct store *s, int limit, store_audit_fn *fn, void *ctx, struct sn_err *err);
-    int (*checkpoint)(struct store *s, struct sn_err *err);
+    int (*checkpoint)(struct store *s, int truncate, struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
 };
@@ -592,8 +592,10 @@ int store_subject_unlink(
 int store_audit_add(struct store *s, const struct store_audit *a, struct sn_err *err);
 /* Calls fn for up to limit audit rows, newest first. */
 int store_audit_each(struct store *s, int limit, store_audit_fn *fn, void *ctx, struct sn_err *err);
-/* Copies the whole WAL back into the file and truncates it (waits up to the busy timeout
- * for readers and the writer): after a purge, so that deleted text is nowhere in a -wal. */
-int store_checkpoint(struct store *s, struct sn_err *err);
+/* truncate 1: copies the whole WAL back into the file and truncates it (waits up to the
+ * busy timeout for readers and the writer, and holds new writers meanwhile): after a purge,
+ * so that deleted text is nowhere in a -wal. truncate 0: a passive checkpoint, which never
+ * waits and never holds a writer (copies what it can). */
+int store_checkpoint(struct store *s, int truncate, struct sn_err *err);
 
 #endif

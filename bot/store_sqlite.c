@@ -2160,10 +2160,10 @@ out:
  * transaction, and a truncating checkpoint waits for every reader (called between
  * operations, never inside a walk). Inside a batch (the server's group commit) the write
  * transaction is still open: the checkpoint thread truncates at its next tick instead. */
-static int sq_checkpoint(struct store *s, struct sn_err *err)
+static int sq_checkpoint(struct store *s, int truncate, struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
-    if (q->batching && q->ckpt_running) {
+    if (truncate && q->batching && q->ckpt_running) {
         pthread_mutex_lock(&q->mu);
         q->ckpt_truncate = 1;
         pthread_cond_signal(&q->cv);
@@ -2172,7 +2172,9 @@ static int sq_checkpoint(struct store *s, struct sn_err *err)
     }
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_reset(q->st[i]);
-    if (sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_wal_checkpoint_v2(q->db, NULL,
+                                  truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,
+                                  NULL, NULL) != SQLITE_OK)
         return db_err(q, err, "checkpoint");
     return SN_OK;
 }
