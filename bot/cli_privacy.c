@@ -173,6 +173,11 @@ static int run(const char *cmd, const struct popts *o, const struct bot_config *
     if (strcmp(cmd, "audit") && (bot_privacy_kind(o->kind, &kind, &e) ||
                                  bot_privacy_subject(kind, o->value, lookup, sizeof lookup, &e)))
         return bad(e.msg, NULL);
+    /* a mistyped --data must not create an empty store and report "nothing found" */
+    if (stat(cfg->store_db, &sb) != 0) {
+        fprintf(stderr, "sanad privacy: no store at %s (see --data, --config)\n", cfg->store_db);
+        return 3;
+    }
     st = store_sqlite_open(cfg->store_db, bot_dialogue_upgrade, &e);
     if (!st) {
         fprintf(stderr, "sanad privacy: %s\n", e.msg);

@@ -383,6 +383,14 @@ def privacy_cli_refuses_bad_arguments(srv):
                            cwd=srv.tmp)
         assert p.returncode == code, (args, p)
         assert b"sanad privacy:" in p.stderr, p
+    # a data directory without a store: said, and no store is made there
+    empty = os.path.join(srv.tmp, "privacy-no-store")
+    os.makedirs(empty)
+    for args in (["audit"], ["export", "--token", "abc"], ["delete", "--token", "abc", "--yes"]):
+        p = subprocess.run([srv.sanad, "privacy"] + args + ["--data", empty],
+                           capture_output=True, timeout=60)
+        assert p.returncode == 3 and b"no store" in p.stderr, (args, p)
+    assert os.listdir(empty) == []
 
 
 @test(server=PRIV_SRV)
