@@ -145,7 +145,7 @@ def _seed_left(s, tag, email):
     w, _ = hello(ws, lang="en")
     ask(ws, "%s where is my order" % m["MSG"], "q-" + tag)
     ws.send_json({"type": "leave_message", "text": m["LEFT"], "email": email, "consent": True})
-    ws.expect("message_left")
+    m["ticket"] = ws.expect("message_left")["ticket"]
     return ws, w, m
 
 
@@ -169,13 +169,21 @@ def privacy_delete_by_each_key_leaves_nothing_of_the_subject(srv):
         wc, welc, mc = _seed_left(s, "C", "mark-c@example.com")
         add_user(s, "pag1", name="Privacy Agent")
         ag, *_ = agent_ws(s, "pag1")
+        # C has gone: the agent answers the left message by email (a mail with the case's
+        # reference, to C's address)
+        wc.close()
+        ticket = mc.pop("ticket")
+        mc["MAIL"] = "MAILCQz"
+        r = _cm_reply(ag, {"ticket": ticket, "text": mc["MAIL"] + " answered", "client_id": "crC"})
+        assert r["email"] == "queued", r
         conv = {}
         wa, wela, ma = _seed_full(s, ag, conv, "A", visitor=PV_A, email="Mark-A@Example.com")
         wb, welb, mb = _seed_full(s, ag, conv, "B")
         wd, weld, md = _seed_full(s, ag, conv, "D", visitor=PV_D, email="keep-d@example.com")
         _wait(lambda: len(sink.msgs) >= 2, "the transcripts at the SMTP server")
-        for w in (wa, wb, wc, wd):
+        for w in (wa, wb, wd):
             w.close()
+        assert mc["MAIL"] in _all_text(outbox)
         before = _counts(s)
         assert before[0] >= 4, before
         text = _all_text(s.store)
