@@ -27,6 +27,8 @@ int bot_cli_user(int argc, char **argv);
 int bot_cli_canned(int argc, char **argv);
 /* `sanad outbox …` (bot/cli_outbox.c): the outgoing email queue. */
 int bot_cli_outbox(int argc, char **argv);
+/* `sanad privacy export|delete|audit` (bot/cli_privacy.c): one visitor's data. */
+int bot_cli_privacy(int argc, char **argv);
 /* `sanad backup DIR` and `sanad restore DIR` (bot/cli_backup.c). */
 int bot_cli_backup(int argc, char **argv);
 int bot_cli_restore(int argc, char **argv);

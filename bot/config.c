@@ -182,6 +182,11 @@ static const struct key keys[] = {
      "the outgoing email queue (default DATA/outbox.db)"},
     {"outbox_poll", T_INT, K_RESTART, OFF(outbox_poll), "5", 1, 3600,
      "seconds between looks for emails queued by other processes (sanad outbox add)"},
+    {"retention_days", T_INT, K_RESTART, OFF(retention_days), "0", 0, 36500,
+     "days after its last activity a conversation, its messages, left messages, profile, "
+     "attachments and mails are purged, in the background (docs/privacy.md); 0: kept"},
+    {"retention_interval", T_INT, K_RESTART, OFF(retention_interval), "3600", 1, 604800,
+     "seconds between two retention runs (the first a second after the start)"},
     {"reopen_days", T_INT, 0, OFF(reopen_days), "7", 0, 3650,
      "days after a case is solved during which the same visitor's next handoff reopens it "
      "(same reference); 0: never"},

@@ -108,6 +108,8 @@ struct bot_config {
     int smtp_retry_base, smtp_retry_cap; /* seconds */
     char *outbox_db;                     /* default DATA/outbox.db */
     int outbox_poll;                     /* seconds between looks for mail others queued */
+    int retention_days;     /* purge conversations idle this long (bot/privacy.h); 0: never */
+    int retention_interval; /* seconds between retention runs */
     /* attachments (bot/attach.h) */
     char *attachments_dir;            /* uploaded files by content hash, default beside store_db */
     int attachment_max_bytes;         /* bytes of one uploaded file, 5 MiB */

@@ -17,6 +17,7 @@ static const struct command {
     {"canned", bot_cli_canned, "canned responses for the agent console (sanad canned help)"},
     {"serve", bot_serve_main, "the chat server: widget files, the visitor and agent sockets"},
     {"outbox", bot_cli_outbox, "the outgoing email queue (sanad outbox help)"},
+    {"privacy", bot_cli_privacy, "export or delete one visitor's data (sanad privacy help)"},
     {"backup", bot_cli_backup, "copy both databases while the server runs (sanad backup help)"},
     {"restore", bot_cli_restore, "put a backup back, the server stopped (sanad restore help)"},
 };

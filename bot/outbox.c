@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "bot/email.h"
+#include "bot/privacy.h"
 
 /* The schema this binary writes (PRAGMA user_version):
  *   1  table outbox
@@ -94,8 +95,11 @@ static sqlite3 *connect(const char *path, struct sn_err *err)
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL, NULL) !=
-            SQLITE_OK) {
+        /* secure_delete: a purged mail's text is zeroed in the file (bot/privacy.h) */
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                     " PRAGMA secure_delete=ON",
+                     NULL, NULL, NULL) != SQLITE_OK) {
         sn_err_set(err, SN_EDB, "outbox %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
         sqlite3_close(db);
         return NULL;
@@ -338,6 +342,37 @@ int bot_outbox_count_ref(
     if (sqlite3_step(st) == SQLITE_ROW)
         *n = (long)sqlite3_column_int64(st, 0);
     else
+        rc = db_err(ob->db, err);
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&ob->mu);
+    return rc;
+}
+
+int bot_outbox_purge(
+    struct bot_outbox *ob, const char *ref, const char *to, long *n, struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK;
+    *n = 0;
+    pthread_mutex_lock(&ob->mu);
+    if (sqlite3_prepare_v2(ob->db,
+                           "DELETE FROM outbox WHERE (?1 IS NOT NULL AND ref = ?1)"
+                           " OR (?2 IS NOT NULL AND lower(to_addr) = lower(?2))",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(ob->db, err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = db_err(ob->db, err);
+        goto out;
+    }
+    *n = (long)sqlite3_changes(ob->db);
+    /* the deleted text must not stay in the WAL either: copied back (zeroed) and cut */
+    if (*n && sqlite3_wal_checkpoint_v2(ob->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+                  SQLITE_OK)
         rc = db_err(ob->db, err);
 out:
     sqlite3_finalize(st);
@@ -589,12 +624,15 @@ static void send_one(struct bot_outbox *ob, sqlite3 *db, const struct due *d)
     else if (after < 0)
         ob->failed++;
     pthread_mutex_unlock(&ob->mu);
-    /* the address and the subject are personal data: the id is enough for the log */
+    /* the address and the subject are personal data: the id is enough for the log; the
+     * mail server's reply often names the recipient, masked (docs/privacy.md) */
+    char why[sizeof e.msg];
+    bot_privacy_redact(e.msg, why, sizeof why);
     if (rc == SN_OK)
         sn_log(SN_LOG_NOTICE, "outbox", "event=sent id=%lld attempt=%d", d->id, d->attempts + 1);
     else
         sn_log(SN_LOG_WARN, "outbox", "event=%s id=%lld attempt=%d retry_s=%ld err=\"%s\"",
-               after < 0 ? "failed" : "deferred", d->id, d->attempts + 1, after, e.msg);
+               after < 0 ? "failed" : "deferred", d->id, d->attempts + 1, after, why);
 }
 
 /* When the next pending mail is due (ms since the epoch), or -1 for none. */

@@ -79,6 +79,11 @@ int bot_outbox_list(struct bot_outbox *ob,
 int bot_outbox_count_ref(
     struct bot_outbox *ob, const char *ref, long long since_ms, long *n, struct sn_err *err);
 
+/* Deletes every mail for ref or to the address to (compared case-insensitively), either may
+ * be NULL, whatever its status (a pending one is not sent), then checkpoints the queue's WAL
+ * (TRUNCATE) when it deleted any: a privacy purge (bot/privacy.h). *n: how many. */
+int bot_outbox_purge(
+    struct bot_outbox *ob, const char *ref, const char *to, long *n, struct sn_err *err);
 /* The newest mail for ref that asked to be reported (report 1), into *out (copied).
  * SN_ENOTFOUND when there is none. */
 struct bot_outbox_state {

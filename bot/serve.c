@@ -32,6 +32,7 @@
 #include "bot/httphead.h"
 #include "bot/lock.h"
 #include "bot/outbox.h"
+#include "bot/privacy.h"
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
 #include "bot/refit.h"
@@ -430,6 +431,14 @@ int bot_serve_main(int argc, char **argv)
         rc = exit_code(rc);
         goto out;
     }
+    /* after the outbox, whose mails it purges too (docs/privacy.md) */
+    srv.retention = bot_privacy_retention_new(cfg.store_db, cfg.attachments_dir, srv.outbox,
+                                              cfg.retention_days, cfg.retention_interval, &e);
+    if (cfg.retention_days && !srv.retention) {
+        fprintf(stderr, "sanad serve: %s\n", e.msg);
+        rc = exit_code(e.code);
+        goto out;
+    }
 
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
     memset(&info, 0, sizeof info);
@@ -528,8 +537,9 @@ out:
     bot_queue_free(srv.queue);
     bot_convs_free(srv.convs); /* after the sockets: their sessions detach on close */
     bot_iplimit_free(srv.iplimit);
-    bot_hasher_free(srv.hasher); /* before the accounts and the store it works on */
-    bot_refit_free(srv.refit);   /* before the base it fits */
+    bot_hasher_free(srv.hasher);               /* before the accounts and the store it works on */
+    bot_refit_free(srv.refit);                 /* before the base it fits */
+    bot_privacy_retention_free(srv.retention); /* before the outbox it purges */
     bot_outbox_free(srv.outbox); /* after the attempt it makes: a cut one is made next start */
     bot_guard_free(srv.guard);
     bot_auth_close(srv.auth);

@@ -15,6 +15,7 @@ struct bot_auth;
 struct bot_guard;
 struct bot_hasher;
 struct bot_refit;
+struct bot_retention;
 struct bot_session;
 struct bot_queue;
 struct kb;
@@ -33,6 +34,8 @@ struct bot_server {
     struct bot_hasher *hasher;    /* owned: the login worker thread (bot/hasher.h) */
     struct bot_refit *refit;      /* owned: refits the model after API edits (bot/refit.h) */
     struct bot_outbox *outbox;    /* owned: outgoing email (bot/outbox.h); NULL: no smtp_url */
+    /* owned: the retention thread (bot/privacy.h); NULL: retention_days 0 */
+    struct bot_retention *retention;
     /* owned: the templates of the case reply emails (bot/casemail.h) */
     struct bot_textset *mail_texts;
     int lock_fd;                  /* the running server's lock on store_db (bot/lock.h) */

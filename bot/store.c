@@ -250,3 +250,53 @@ int store_case_search(struct store *s,
 {
     return s->ops->case_search(s, f, fn, ctx, scan_end, err);
 }
+
+int store_subject_convs(struct store *s,
+                        enum store_subject kind,
+                        const char *value,
+                        store_id_fn *fn,
+                        void *ctx,
+                        struct sn_err *err)
+{
+    return s->ops->subject_convs(s, kind, value, fn, ctx, err);
+}
+
+int store_conv_export(struct store *s, const char *conv_id, char **json, struct sn_err *err)
+{
+    return s->ops->conv_export(s, conv_id, json, err);
+}
+
+int store_conv_purge(struct store *s,
+                     const char *conv_id,
+                     struct store_purge *n,
+                     struct sn_err *err)
+{
+    return s->ops->conv_purge(s, conv_id, n, err);
+}
+
+int store_conv_stale(
+    struct store *s, long long before, int limit, store_id_fn *fn, void *ctx, struct sn_err *err)
+{
+    return s->ops->conv_stale(s, before, limit, fn, ctx, err);
+}
+
+int store_subject_unlink(
+    struct store *s, enum store_subject kind, const char *value, long long *n, struct sn_err *err)
+{
+    return s->ops->subject_unlink(s, kind, value, n, err);
+}
+
+int store_audit_add(struct store *s, const struct store_audit *a, struct sn_err *err)
+{
+    return s->ops->audit_add(s, a, err);
+}
+
+int store_audit_each(struct store *s, int limit, store_audit_fn *fn, void *ctx, struct sn_err *err)
+{
+    return s->ops->audit_each(s, limit, fn, ctx, err);
+}
+
+int store_checkpoint(struct store *s, int truncate, struct sn_err *err)
+{
+    return s->ops->checkpoint(s, truncate, err);
+}

@@ -173,6 +173,26 @@ typedef int store_case_found_fn(void *ctx,
                                 const char *summary,
                                 const struct store_ticket *left);
 
+/* Privacy (bot/privacy.h): what one conversation's purge removed. */
+struct store_purge {
+    long long messages, tickets, profiles, cases, case_events, csat_comments;
+};
+/* What a privacy request names its subject by: a conversation's token hash (hex), a widget's
+ * visitor id, an email address (compared case-insensitively). */
+enum store_subject { STORE_SUBJECT_TOKEN = 0, STORE_SUBJECT_VISITOR, STORE_SUBJECT_EMAIL };
+/* Called per conversation id; a non-zero return stops the walk and is returned. */
+typedef int store_id_fn(void *ctx, const char *id);
+/* One row of the privacy audit: who (a login, or "cli:<unix user>", or "retention"), when
+ * (ms), action ("export", "delete", "retention"), the subject's kind ("token", "visitor",
+ * "email", "age") and hash (hex, never the value), and how many conversations and messages
+ * it touched. Strings borrowed (for a walk: for the call only). */
+struct store_audit {
+    long long ts;
+    const char *actor, *action, *subject_kind, *subject_hash;
+    long long conversations, messages;
+};
+typedef int store_audit_fn(void *ctx, const struct store_audit *a);
+
 struct store_ops {
     void (*close)(struct store *s);
     int (*conv_create)(struct store *s,
@@ -293,6 +313,32 @@ struct store_ops {
                        void *ctx,
                        long long *scan_end,
                        struct sn_err *err);
+    int (*subject_convs)(struct store *s,
+                         enum store_subject kind,
+                         const char *value,
+                         store_id_fn *fn,
+                         void *ctx,
+                         struct sn_err *err);
+    int (*conv_export)(struct store *s, const char *conv_id, char **json, struct sn_err *err);
+    int (*conv_purge)(struct store *s,
+                      const char *conv_id,
+                      struct store_purge *n,
+                      struct sn_err *err);
+    int (*conv_stale)(struct store *s,
+                      long long before,
+                      int limit,
+                      store_id_fn *fn,
+                      void *ctx,
+                      struct sn_err *err);
+    int (*subject_unlink)(struct store *s,
+                          enum store_subject kind,
+                          const char *value,
+                          long long *n,
+                          struct sn_err *err);
+    int (*audit_add)(struct store *s, const struct store_audit *a, struct sn_err *err);
+    int (*audit_each)(
+        struct store *s, int limit, store_audit_fn *fn, void *ctx, struct sn_err *err);
+    int (*checkpoint)(struct store *s, int truncate, struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
 };
@@ -506,5 +552,50 @@ int store_case_search(struct store *s,
                       void *ctx,
                       long long *scan_end,
                       struct sn_err *err);
+
+/* --- privacy (bot/privacy.h, docs/privacy.md) --- */
+
+/* Calls fn for every conversation of the subject: the one whose token hashes to value; those
+ * of the visitor's cases (and the conversations those cases were reopened from); those whose
+ * profile or left messages give the email. Each id once. */
+int store_subject_convs(struct store *s,
+                        enum store_subject kind,
+                        const char *value,
+                        store_id_fn *fn,
+                        void *ctx,
+                        struct sn_err *err);
+/* Everything stored of conversation conv_id as one JSON object (text, owned by the caller:
+ * free()): the conversation, its messages (notes included), feedback, rating, profile,
+ * left messages, attachments' metadata, and its cases with their timelines.
+ * SN_ENOTFOUND (*json NULL) when there is no such conversation. */
+int store_conv_export(struct store *s, const char *conv_id, char **json, struct sn_err *err);
+/* Purges conversation conv_id in one transaction: its messages, left messages, profile,
+ * rating comment and the row itself (token hash, dialogue) go; its cases stay without
+ * conversation, left message or visitor id, their timelines without free text (keys note,
+ * comment, text, email, name, error). Feedback and ratings (no text) stay. Attachments must
+ * be gone first (bot_attach_conv_remove). *n: what it removed. SN_ENOTFOUND when there is no
+ * such conversation. */
+int store_conv_purge(struct store *s,
+                     const char *conv_id,
+                     struct store_purge *n,
+                     struct sn_err *err);
+/* Calls fn for up to limit conversations last active before `before` (ms) that are neither
+ * queued nor with an agent, oldest first: what retention purges next. */
+int store_conv_stale(
+    struct store *s, long long before, int limit, store_id_fn *fn, void *ctx, struct sn_err *err);
+/* After the subject's conversations are purged, what still names it without a conversation:
+ * cases' visitor ids (set to NULL) or left messages with no conversation giving the email
+ * (deleted). *n: rows changed. The token needs nothing. */
+int store_subject_unlink(
+    struct store *s, enum store_subject kind, const char *value, long long *n, struct sn_err *err);
+/* Appends a row to the privacy audit. */
+int store_audit_add(struct store *s, const struct store_audit *a, struct sn_err *err);
+/* Calls fn for up to limit audit rows, newest first. */
+int store_audit_each(struct store *s, int limit, store_audit_fn *fn, void *ctx, struct sn_err *err);
+/* truncate 1: copies the whole WAL back into the file and truncates it (waits up to the
+ * busy timeout for readers and the writer, and holds new writers meanwhile): after a purge,
+ * so that deleted text is nowhere in a -wal. truncate 0: a passive checkpoint, which never
+ * waits and never holds a writer (copies what it can). */
+int store_checkpoint(struct store *s, int truncate, struct sn_err *err);
 
 #endif

@@ -6,6 +6,7 @@
  * unloaded answer p99 of scripts/bench-ws). A passive checkpoint never blocks our writer. */
 #include <assert.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,16 @@
  *   7  the indexes the console's case search (store_case_search) filters by
  *   8  the SLA targets a case has missed (cases.sla_breached, STORE_SLA_*): an alert is
  *      sent once per target, across restarts; 0 for every case from before
- *   9  a case's tier (escalation, bot/escalate.h): 1, the first line, for every case */
-#define SCHEMA_VERSION 9
+ *   9  a case's tier (escalation, bot/escalate.h): 1, the first line, for every case
+ *  10  the privacy audit (bot/privacy.h): who exported or deleted whose data, by a hash */
+#define SCHEMA_VERSION 10
 
+/* secure_delete: a deleted row's bytes are overwritten with zeros in the page, not left in
+ * free space, so that a purge (bot/privacy.h) leaves no text in the file (docs/privacy.md). */
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
-                              "PRAGMA foreign_keys=ON;";
+                              "PRAGMA foreign_keys=ON;"
+                              "PRAGMA secure_delete=ON;";
 
 /* Tables every version has had, created when missing (a version-0 file may predate some). */
 #define SCHEMA_OTHER_TABLES                                                                      \
@@ -107,6 +112,14 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
 /* A case's tier (v9): 1 at creation, one up at each escalation. */
 #define SCHEMA_CASE_TIER "ALTER TABLE cases ADD COLUMN tier INTEGER NOT NULL DEFAULT 1;"
 
+/* The privacy audit (v10): one row per export, deletion or retention run; the subject by a
+ * hash of its value, never the value (docs/privacy.md). */
+#define SCHEMA_AUDIT                                                                 \
+    "CREATE TABLE IF NOT EXISTS audit("                                              \
+    " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, actor TEXT NOT NULL,"             \
+    " action TEXT NOT NULL, subject_kind TEXT NOT NULL, subject_hash TEXT NOT NULL," \
+    " conversations INTEGER NOT NULL DEFAULT 0, messages INTEGER NOT NULL DEFAULT 0);"
+
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
 static const char schema[] =
@@ -124,7 +137,7 @@ static const char schema[] =
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
     " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES
-        SCHEMA_CASES SCHEMA_CASE_SEARCH SCHEMA_CASES_SLA SCHEMA_CASE_TIER;
+        SCHEMA_CASES SCHEMA_CASE_SEARCH SCHEMA_CASES_SLA SCHEMA_CASE_TIER SCHEMA_AUDIT;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -356,9 +369,15 @@ static int to_v9(struct migration *mg, struct sn_err *err)
     return add_column(mg, "cases", "tier", "INTEGER NOT NULL DEFAULT 1", err);
 }
 
+/* 9 → 10: the privacy audit, empty. */
+static int to_v10(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_AUDIT, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
 static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {
-    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7, to_v8, to_v9};
+    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7, to_v8, to_v9, to_v10};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -581,6 +600,7 @@ struct store_sqlite {
     char *path;
     pthread_t ckpt;
     int ckpt_running, ckpt_stop;
+    int ckpt_truncate; /* a purge asked for a truncating checkpoint (store_checkpoint) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 };
@@ -615,8 +635,17 @@ static void *ckpt_main(void *arg)
              * for as long as the load lasts. Past a bound, a truncating checkpoint takes the
              * write lock for what the passive one left (the loop's commit waits that long,
              * within its busy timeout) and the WAL starts again from nothing. */
-            if (log > CKPT_TRUNCATE_PAGES)
-                sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+            pthread_mutex_lock(&q->mu);
+            int asked = q->ckpt_truncate;
+            pthread_mutex_unlock(&q->mu);
+            if ((log > CKPT_TRUNCATE_PAGES || asked) &&
+                sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
+                    SQLITE_OK &&
+                asked) {
+                pthread_mutex_lock(&q->mu);
+                q->ckpt_truncate = 0; /* else asked again at the next tick */
+                pthread_mutex_unlock(&q->mu);
+            }
             pthread_mutex_lock(&q->mu);
         }
         pthread_mutex_unlock(&q->mu);
@@ -1628,16 +1657,17 @@ static int sq_case_event_each(
 /* The search's columns: case_row's, the summary (only what the people wrote counts: the first
  * visitor message, else the left message), then the left message's text, email, created and
  * language (each a lookup by the tickets' primary key; NULL when none). */
-#define SEARCH_COLS                                                                    \
-    "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"               \
-    " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"       \
-    " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"   \
-    " ifnull(c.solved_at, 0), c.sla_breached, c.tier, coalesce((SELECT substr(m.text, 1, 140) FROM messages m" \
-    " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"   \
-    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"   \
-    " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                        \
-    " (SELECT t.email FROM tickets t WHERE t.id = c.ticket_id),"                       \
-    " (SELECT t.created FROM tickets t WHERE t.id = c.ticket_id),"                     \
+#define SEARCH_COLS                                                                             \
+    "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"                        \
+    " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"                \
+    " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"            \
+    " ifnull(c.solved_at, 0), c.sla_breached, c.tier, coalesce((SELECT substr(m.text, 1, 140) " \
+    "FROM messages m"                                                                           \
+    " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"            \
+    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"            \
+    " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                                 \
+    " (SELECT t.email FROM tickets t WHERE t.id = c.ticket_id),"                                \
+    " (SELECT t.created FROM tickets t WHERE t.id = c.ticket_id),"                              \
     " (SELECT t.lang FROM tickets t WHERE t.id = c.ticket_id)"
 
 /* Text: LIKE over the conversation's messages (its primary key is (conv_id, seq), so each
@@ -1829,6 +1859,326 @@ out:
     return rc;
 }
 
+/* --- privacy (bot/privacy.h) ------------------------------------------------------------ */
+
+/* Privacy requests are rare and each runs a handful of statements: prepared when used, not
+ * kept with the hot path's (q->st). */
+
+/* Steps sql with ?1 = a (text, may be NULL), ?2 = b (integer); *changes (may be NULL) is
+ * the rows it changed. */
+static int run_sql(struct store_sqlite *q,
+                   const char *sql_text,
+                   const char *a,
+                   long long b,
+                   long long *changes,
+                   struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK;
+    if (sqlite3_prepare_v2(q->db, sql_text, -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(q, err, "prepare");
+        goto out;
+    }
+    bind_text(st, 1, a);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, b);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = db_err(q, err, "privacy");
+        goto out;
+    }
+    if (changes)
+        *changes = sqlite3_changes(q->db);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Ids of the first column of sql (?1 = a, ?2 = b), collected before fn is called for each:
+ * fn may write (a purge) while no statement of ours is running. */
+static int each_id(struct store_sqlite *q,
+                   const char *sql_text,
+                   const char *a,
+                   long long b,
+                   store_id_fn *fn,
+                   void *ctx,
+                   struct sn_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char(*ids)[STORE_ID_MAX] = NULL;
+    size_t n = 0, cap = 0;
+    int rc = SN_OK, step;
+    if (sqlite3_prepare_v2(q->db, sql_text, -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(q, err, "prepare");
+        goto out;
+    }
+    bind_text(st, 1, a);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, b);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_TEXT)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            ids = sn_xrealloc(ids, cap * sizeof *ids);
+        }
+        copy_col(ids[n++], STORE_ID_MAX, st, 0);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_err(q, err, "list conversations");
+    sqlite3_finalize(st);
+    st = NULL;
+    for (size_t i = 0; rc == SN_OK && i < n; i++)
+        rc = fn(ctx, ids[i]);
+out:
+    sqlite3_finalize(st);
+    free(ids);
+    return rc;
+}
+
+/* The conversations of a subject, by kind (enum store_subject). The visitor's include the
+ * conversations its cases were reopened from (the case moved; the old one is still theirs). */
+static const char *const subject_sql[] = {
+    [STORE_SUBJECT_TOKEN] = "SELECT id FROM conversations WHERE token_hash = ?1",
+    [STORE_SUBJECT_VISITOR] =
+        "SELECT id FROM conversations WHERE id IN ("
+        " SELECT conv_id FROM cases WHERE visitor_id = ?1"
+        " UNION SELECT json_extract(e.detail, '$.previous_conversation') FROM case_events e"
+        " JOIN cases c ON c.id = e.case_id WHERE c.visitor_id = ?1 AND e.kind = 'reopened'"
+        " AND json_valid(e.detail)) ORDER BY created",
+    [STORE_SUBJECT_EMAIL] = "SELECT id FROM conversations WHERE id IN ("
+                            " SELECT conv_id FROM profiles WHERE lower(email) = lower(?1)"
+                            " UNION SELECT conv_id FROM tickets WHERE lower(email) = lower(?1))"
+                            " ORDER BY created",
+};
+
+static int sq_subject_convs(struct store *s,
+                            enum store_subject kind,
+                            const char *value,
+                            store_id_fn *fn,
+                            void *ctx,
+                            struct sn_err *err)
+{
+    if ((unsigned)kind > STORE_SUBJECT_EMAIL)
+        return sn_err_set(err, SN_EINVAL, "store: no such subject kind");
+    return each_id(cast(s), subject_sql[kind], value, 0, fn, ctx, err);
+}
+
+/* JSON of a text column that holds JSON (meta, detail), else the text as it is. */
+#define JSON_OR_TEXT(col) "CASE WHEN json_valid(" col ") THEN json(" col ") ELSE " col " END"
+
+/* One conversation as JSON. Rows of a group come in their key's order (messages by
+ * (conv_id, seq), events by case_events_case), which is the order json_group_array keeps. */
+static const char export_sql[] =
+    "SELECT json_object('id', c.id, 'state', c.state, 'lang', c.lang, 'created', c.created,"
+    " 'updated', c.updated, 'resolution', c.resolution,"
+    " 'messages', (SELECT json_group_array(json_object('seq', m.seq, 'sender', m.sender,"
+    "  'text', m.text, 'ts', m.ts, 'agent', m.agent, 'kind', m.kind, 'kb_id', m.kb_id,"
+    "  'band', m.band, 'intent', m.intent, 'meta', " JSON_OR_TEXT(
+        "m.meta") "))"
+                  "  FROM messages m WHERE m.conv_id = c.id),"
+                  " 'feedback', (SELECT json_group_array(json_object('seq', seq, 'helpful', "
+                  "helpful,"
+                  "  'ts', ts)) FROM feedback WHERE conv_id = c.id),"
+                  " 'csat', (SELECT json_object('rating', rating, 'comment', comment, 'ts', ts) "
+                  "FROM csat"
+                  "  WHERE conv_id = c.id),"
+                  " 'profile', (SELECT json_object('name', name, 'email', email, 'consent', "
+                  "consent,"
+                  "  'department', department, 'updated', updated) FROM profiles WHERE conv_id = "
+                  "c.id),"
+                  " 'tickets', (SELECT json_group_array(json_object('id', id, 'lang', lang, "
+                  "'email', email,"
+                  "  'consent', consent, 'text', text, 'created', created, 'status', status)) FROM "
+                  "tickets"
+                  "  WHERE conv_id = c.id),"
+                  " 'attachments', (SELECT json_group_array(json_object('id', id, 'type', type, "
+                  "'size', size,"
+                  "  'name', name, 'hash', hash, 'created', created)) FROM attachments WHERE "
+                  "conv_id = c.id),"
+                  " 'cases', (SELECT json_group_array(json_object('ref', k.ref, 'status', k.status,"
+                  "  'priority', k.priority, 'department', k.department, 'assignee', k.assignee,"
+                  "  'visitor', k.visitor_id, 'ticket', k.ticket_id, 'tier', k.tier, 'created', "
+                  "k.created,"
+                  "  'updated', k.updated, 'first_response_at', k.first_response_at,"
+                  "  'solved_at', k.solved_at, 'events', (SELECT "
+                  "json_group_array(json_object('ts', e.ts,"
+                  "  'kind', e.kind, 'actor', e.actor, 'detail', " JSON_OR_TEXT(
+                      "e.detail") "))"
+                                  "  FROM case_events e WHERE e.case_id = k.id))) FROM cases k "
+                                  "WHERE k.conv_id = c.id))"
+                                  " FROM conversations c WHERE c.id = ?1";
+
+static int sq_conv_export(struct store *s, const char *conv_id, char **json, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK, step;
+    *json = NULL;
+    if (sqlite3_prepare_v2(q->db, export_sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(q, err, "prepare export");
+        goto out;
+    }
+    bind_text(st, 1, conv_id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *json = sn_xstrdup((const char *)sqlite3_column_text(st, 0));
+    else if (step == SQLITE_DONE)
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", conv_id);
+    else
+        rc = db_err(q, err, "export");
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* A purge's statements, in the order the foreign keys need (children before the
+ * conversation row); each counts into the store_purge member at its offset (-1: none). The
+ * free-text keys go from the timelines before the cases lose their conversation. */
+#define PURGE_CASES                                                                    \
+    "(SELECT id FROM cases WHERE conv_id = ?1 OR ticket_id IN (SELECT id FROM tickets" \
+    " WHERE conv_id = ?1))"
+static const struct {
+    const char *sql;
+    long offset;
+} purge_steps[] = {
+    {"UPDATE case_events SET detail = json_remove(detail, '$.note', '$.comment', '$.text',"
+     " '$.email', '$.name', '$.error') WHERE case_id IN " PURGE_CASES " AND json_valid(detail)",
+     offsetof(struct store_purge, case_events)},
+    {"UPDATE cases SET conv_id = NULL, ticket_id = NULL, visitor_id = NULL"
+     " WHERE id IN " PURGE_CASES,
+     offsetof(struct store_purge, cases)},
+    {"DELETE FROM messages WHERE conv_id = ?1", offsetof(struct store_purge, messages)},
+    {"DELETE FROM tickets WHERE conv_id = ?1", offsetof(struct store_purge, tickets)},
+    {"DELETE FROM profiles WHERE conv_id = ?1", offsetof(struct store_purge, profiles)},
+    {"UPDATE csat SET comment = NULL WHERE conv_id = ?1 AND comment IS NOT NULL",
+     offsetof(struct store_purge, csat_comments)},
+    {"DELETE FROM conversations WHERE id = ?1", -1},
+};
+
+static int
+sq_conv_purge(struct store *s, const char *conv_id, struct store_purge *n, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    long long changed = 0;
+    int rc;
+    memset(n, 0, sizeof *n);
+    if ((rc = tx_begin(q, err)))
+        return rc;
+    for (size_t i = 0; rc == SN_OK && i < sizeof purge_steps / sizeof purge_steps[0]; i++) {
+        rc = run_sql(q, purge_steps[i].sql, conv_id, 0, &changed, err);
+        if (rc == SN_OK && purge_steps[i].offset >= 0)
+            *(long long *)((char *)n + purge_steps[i].offset) = changed;
+        else if (rc == SN_OK && changed == 0)
+            rc = sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", conv_id);
+    }
+    return tx_end(q, rc, err);
+}
+
+static int sq_conv_stale(
+    struct store *s, long long before, int limit, store_id_fn *fn, void *ctx, struct sn_err *err)
+{
+    char sql_text[200];
+    snprintf(sql_text, sizeof sql_text,
+             "SELECT id FROM conversations WHERE updated < ?2 AND state NOT IN ('queued', 'agent')"
+             " ORDER BY updated LIMIT %d",
+             limit > 0 ? limit : 1);
+    return each_id(cast(s), sql_text, NULL, before, fn, ctx, err);
+}
+
+static int sq_subject_unlink(
+    struct store *s, enum store_subject kind, const char *value, long long *n, struct sn_err *err)
+{
+    *n = 0;
+    if (kind == STORE_SUBJECT_VISITOR)
+        return run_sql(cast(s), "UPDATE cases SET visitor_id = NULL WHERE visitor_id = ?1", value,
+                       0, n, err);
+    if (kind == STORE_SUBJECT_EMAIL)
+        return run_sql(cast(s),
+                       "DELETE FROM tickets WHERE conv_id IS NULL AND lower(email) = lower(?1)",
+                       value, 0, n, err);
+    return SN_OK;
+}
+
+static int sq_audit_add(struct store *s, const struct store_audit *a, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK;
+    if (sqlite3_prepare_v2(q->db,
+                           "INSERT INTO audit(ts, actor, action, subject_kind, subject_hash,"
+                           " conversations, messages) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(q, err, "prepare audit");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, a->ts);
+    bind_text(st, 2, a->actor);
+    bind_text(st, 3, a->action);
+    bind_text(st, 4, a->subject_kind);
+    bind_text(st, 5, a->subject_hash);
+    sqlite3_bind_int64(st, 6, a->conversations);
+    sqlite3_bind_int64(st, 7, a->messages);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_err(q, err, "audit");
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int
+sq_audit_each(struct store *s, int limit, store_audit_fn *fn, void *ctx, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = NULL;
+    int rc = SN_OK, step;
+    if (sqlite3_prepare_v2(q->db,
+                           "SELECT ts, actor, action, subject_kind, subject_hash, conversations,"
+                           " messages FROM audit ORDER BY id DESC LIMIT ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(q, err, "prepare audit");
+        goto out;
+    }
+    sqlite3_bind_int(st, 1, limit);
+    while (rc == SN_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_audit a = {sqlite3_column_int64(st, 0),
+                                col_text(st, 1),
+                                col_text(st, 2),
+                                col_text(st, 3),
+                                col_text(st, 4),
+                                sqlite3_column_int64(st, 5),
+                                sqlite3_column_int64(st, 6)};
+        rc = fn(ctx, &a);
+    }
+    if (rc == SN_OK && step != SQLITE_DONE)
+        rc = db_err(q, err, "audit");
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The kept statements are reset first: one left after its last row holds a read
+ * transaction, and a truncating checkpoint waits for every reader (called between
+ * operations, never inside a walk). Inside a batch (the server's group commit) the write
+ * transaction is still open: the checkpoint thread truncates at its next tick instead. */
+static int sq_checkpoint(struct store *s, int truncate, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    if (truncate && q->batching && q->ckpt_running) {
+        pthread_mutex_lock(&q->mu);
+        q->ckpt_truncate = 1;
+        pthread_cond_signal(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        return SN_OK;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_reset(q->st[i]);
+    if (sqlite3_wal_checkpoint_v2(q->db, NULL,
+                                  truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,
+                                  NULL, NULL) != SQLITE_OK)
+        return db_err(q, err, "checkpoint");
+    return SN_OK;
+}
+
 static const struct store_ops sqlite_ops = {
     .case_search = sq_case_search,
     .case_add = sq_case_add,
@@ -1860,6 +2210,14 @@ static const struct store_ops sqlite_ops = {
     .conv_route = sq_conv_route,
     .conv_get = sq_conv_get,
     .conv_each = sq_conv_each,
+    .subject_convs = sq_subject_convs,
+    .conv_export = sq_conv_export,
+    .conv_purge = sq_conv_purge,
+    .conv_stale = sq_conv_stale,
+    .subject_unlink = sq_subject_unlink,
+    .audit_add = sq_audit_add,
+    .audit_each = sq_audit_each,
+    .checkpoint = sq_checkpoint,
     .batch_begin = sq_batch_begin,
     .batch_end = sq_batch_end,
 };
