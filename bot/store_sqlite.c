@@ -1675,17 +1675,16 @@ static int sq_case_event_each(
 /* The search's columns: case_row's, the summary (only what the people wrote counts: the first
  * visitor message, else the left message), then the left message's text, email, created and
  * language (each a lookup by the tickets' primary key; NULL when none). */
-#define SEARCH_COLS                                                                             \
-    "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"                        \
-    " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"                \
-    " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"            \
-    " ifnull(c.solved_at, 0), c.sla_breached, c.tier, coalesce((SELECT substr(m.text, 1, 140) " \
-    "FROM messages m"                                                                           \
-    " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"            \
-    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"            \
-    " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                                 \
-    " (SELECT t.email FROM tickets t WHERE t.id = c.ticket_id),"                                \
-    " (SELECT t.created FROM tickets t WHERE t.id = c.ticket_id),"                              \
+#define SEARCH_COLS                                                                    \
+    "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"               \
+    " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"       \
+    " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"   \
+    " ifnull(c.solved_at, 0), c.sla_breached, c.tier, coalesce((SELECT substr(m.text, 1, 140) FROM messages m" \
+    " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"   \
+    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"   \
+    " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                        \
+    " (SELECT t.email FROM tickets t WHERE t.id = c.ticket_id),"                       \
+    " (SELECT t.created FROM tickets t WHERE t.id = c.ticket_id),"                     \
     " (SELECT t.lang FROM tickets t WHERE t.id = c.ticket_id)"
 
 /* Text: LIKE over the conversation's messages (its primary key is (conv_id, seq), so each
