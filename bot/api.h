@@ -84,6 +84,8 @@ extern const struct bot_api_route bot_api_cases_routes[];
 /* The admins' privacy routes (bot/api_privacy.c: GET /api/privacy/export, POST
  * /api/privacy/delete), ended likewise (docs/privacy.md). */
 extern const struct bot_api_route bot_api_privacy_routes[];
+/* The admins' figures (bot/api_stats.c: GET /api/stats), ended likewise. Read-only. */
+extern const struct bot_api_route bot_api_stats_routes[];
 
 #define BOT_API_ME_NAME_MAX 64 /* characters of a display name set through PATCH /api/me */
 

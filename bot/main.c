@@ -20,6 +20,8 @@ static const struct command {
     {"privacy", bot_cli_privacy, "export or delete one visitor's data (sanad privacy help)"},
     {"backup", bot_cli_backup, "copy both databases while the server runs (sanad backup help)"},
     {"restore", bot_cli_restore, "put a backup back, the server stopped (sanad restore help)"},
+    {"stats", bot_cli_stats,
+     "the support figures per period, as GET /api/stats (sanad stats --help)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -300,3 +300,30 @@ int store_checkpoint(struct store *s, int truncate, struct sn_err *err)
 {
     return s->ops->checkpoint(s, truncate, err);
 }
+
+int store_stats_add(struct store *s, const struct store_stats_event *ev, struct sn_err *err)
+{
+    return s->ops->stats_add(s, ev, err);
+}
+
+int store_stats_last(
+    struct store *s, const char *conv, const char *kind, long long *ts, struct sn_err *err)
+{
+    return s->ops->stats_last(s, conv, kind, ts, err);
+}
+
+int store_stats_each(struct store *s,
+                     long long from,
+                     long long to,
+                     store_stats_fn *fn,
+                     void *ctx,
+                     struct sn_err *err)
+{
+    return s->ops->stats_each(s, from, to, fn, ctx, err);
+}
+
+int store_stats_email_seen(
+    struct store *s, const char *conv, long long since, int *seen, struct sn_err *err)
+{
+    return s->ops->stats_email_seen(s, conv, since, seen, err);
+}

@@ -36,8 +36,11 @@
  *   8  the SLA targets a case has missed (cases.sla_breached, STORE_SLA_*): an alert is
  *      sent once per target, across restarts; 0 for every case from before
  *   9  a case's tier (escalation, bot/escalate.h): 1, the first line, for every case
- *  10  the privacy audit (bot/privacy.h): who exported or deleted whose data, by a hash */
-#define SCHEMA_VERSION 10
+ *  10  the privacy audit (bot/privacy.h): who exported or deleted whose data, by a hash
+ *  11  stats_events, the analytics record (docs/analytics.md): empty on a migrated file (the
+ *      figures start with the facts written from then on); the email indexes that the
+ *      repeat-contact check reads */
+#define SCHEMA_VERSION 11
 
 /* secure_delete: a deleted row's bytes are overwritten with zeros in the page, not left in
  * free space, so that a purge (bot/privacy.h) leaves no text in the file (docs/privacy.md). */
@@ -120,6 +123,28 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
     " action TEXT NOT NULL, subject_kind TEXT NOT NULL, subject_hash TEXT NOT NULL," \
     " conversations INTEGER NOT NULL DEFAULT 0, messages INTEGER NOT NULL DEFAULT 0);"
 
+/* The analytics record (v11): facts without text or visitor identity, kept by a purge
+ * (docs/analytics.md). Every row carries start, the time of its conversation's "conv" row
+ * (filled by the insert), so that the conversations started in a span and all their rows are
+ * one range of the covering index stats_events_start, in conversation order: the walk is a
+ * sequential read of that index, no table page and no lookup per conversation. (conv, kind,
+ * ts) serves the lookups of the writes (the start, the last queued or assigned); the email
+ * indexes the repeat-contact check when a case is made. */
+#define SCHEMA_STATS                                                                            \
+    "CREATE TABLE IF NOT EXISTS stats_events("                                                  \
+    " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, conv TEXT,"              \
+    " lang TEXT, channel TEXT, agent TEXT, sub TEXT, band TEXT, value INTEGER, value2 INTEGER," \
+    " start INTEGER);"                                                                          \
+    "CREATE INDEX IF NOT EXISTS stats_events_ts ON stats_events(ts);"                           \
+    "CREATE INDEX IF NOT EXISTS stats_events_kind_ts ON stats_events(kind, ts);"                \
+    "CREATE INDEX IF NOT EXISTS stats_events_conv ON stats_events(conv, kind, ts);"             \
+    "CREATE INDEX IF NOT EXISTS stats_events_start ON stats_events(start, conv, id, ts, kind,"  \
+    " lang, channel, agent, sub, band, value, value2) WHERE start IS NOT NULL;"                 \
+    "CREATE INDEX IF NOT EXISTS profiles_email ON profiles(email COLLATE NOCASE)"               \
+    " WHERE email IS NOT NULL;"                                                                 \
+    "CREATE INDEX IF NOT EXISTS tickets_email ON tickets(email COLLATE NOCASE)"                 \
+    " WHERE email IS NOT NULL;"
+
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
 static const char schema[] =
@@ -137,7 +162,7 @@ static const char schema[] =
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
     " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES
-        SCHEMA_CASES SCHEMA_CASE_SEARCH SCHEMA_CASES_SLA SCHEMA_CASE_TIER SCHEMA_AUDIT;
+        SCHEMA_CASES SCHEMA_CASE_SEARCH SCHEMA_CASES_SLA SCHEMA_CASE_TIER SCHEMA_AUDIT SCHEMA_STATS;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -375,9 +400,16 @@ static int to_v10(struct migration *mg, struct sn_err *err)
     return exec_sql(mg, SCHEMA_AUDIT, err);
 }
 
+/* 10 → 11: the analytics record and the email indexes; no row changes (nothing is
+ * backfilled: the figures count what happens from the migration on). */
+static int to_v11(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_STATS, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
 static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {
-    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7, to_v8, to_v9, to_v10};
+    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7, to_v8, to_v9, to_v10, to_v11};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -494,6 +526,10 @@ enum {
     S_CASE_SET,
     S_CASE_EVENT_ADD,
     S_CASE_EVENT_EACH,
+    S_STATS_ADD,
+    S_STATS_LAST,
+    S_STATS_WALK,
+    S_STATS_EMAIL_SEEN,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -580,6 +616,22 @@ static const char *sql[S_COUNT] = {
                          " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_CASE_EVENT_EACH] = "SELECT case_id, ts, kind, actor, detail FROM case_events"
                           " WHERE case_id = ?1 ORDER BY id",
+    [S_STATS_ADD] = "INSERT INTO stats_events(ts, kind, conv, lang, channel, agent, sub, band,"
+                    " value, value2, start) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                    " CASE WHEN ?2 = 'conv' THEN ?1 ELSE (SELECT min(ts) FROM stats_events"
+                    " WHERE conv = ?3 AND kind = 'conv') END)",
+    [S_STATS_LAST] = "SELECT ifnull(max(ts), 0) FROM stats_events WHERE conv = ?1 AND kind = ?2",
+    [S_STATS_WALK] = "SELECT ts, kind, conv, lang, channel, agent, sub, band, value, value2"
+                     " FROM stats_events INDEXED BY stats_events_start"
+                     " WHERE start >= ?1 AND start < ?2 ORDER BY start, conv, id",
+    [S_STATS_EMAIL_SEEN] =
+        "WITH mine(email) AS (SELECT email FROM profiles WHERE conv_id = ?1 AND consent = 1"
+        " AND email <> '' UNION SELECT email FROM tickets WHERE conv_id = ?1 AND consent = 1"
+        " AND email <> '')"
+        " SELECT EXISTS(SELECT 1 FROM profiles p, mine WHERE p.email = mine.email COLLATE NOCASE"
+        " AND p.consent = 1 AND p.conv_id <> ?1 AND p.updated >= ?2)"
+        " OR EXISTS(SELECT 1 FROM tickets t, mine WHERE t.email = mine.email COLLATE NOCASE"
+        " AND t.consent = 1 AND ifnull(t.conv_id, '') <> ?1 AND t.created >= ?2)",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -2179,6 +2231,104 @@ static int sq_checkpoint(struct store *s, int truncate, struct sn_err *err)
     return SN_OK;
 }
 
+/* ---- the analytics record (stats_events, v11) ---- */
+
+static void bind_value(sqlite3_stmt *st, int i, long long v)
+{
+    if (v >= 0)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static long long column_value(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+static int sq_stats_add(struct store *s, const struct store_stats_event *ev, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = stmt(q, S_STATS_ADD);
+    sqlite3_bind_int64(st, 1, ev->ts);
+    bind_text(st, 2, ev->kind);
+    bind_text(st, 3, ev->conv);
+    bind_text(st, 4, ev->lang);
+    bind_text(st, 5, ev->channel);
+    bind_text(st, 6, ev->agent);
+    bind_text(st, 7, ev->sub);
+    bind_text(st, 8, ev->band);
+    bind_value(st, 9, ev->value);
+    bind_value(st, 10, ev->value2);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return batch_check(q, step == SQLITE_DONE ? SN_OK : db_err(q, err, "store a stats event"));
+}
+
+static int sq_stats_last(
+    struct store *s, const char *conv, const char *kind, long long *ts, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_STATS_LAST);
+    bind_text(st, 1, conv);
+    bind_text(st, 2, kind);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? SN_OK : db_err(q, err, "read the stats events");
+    *ts = rc == SN_OK ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* One index range: each conversation's rows together, its "conv" row first (it is written
+ * first: the lowest id). A row whose conversation has no "conv" row has no start and is
+ * never walked. */
+static int sq_stats_each(struct store *s,
+                         long long from,
+                         long long to,
+                         store_stats_fn *fn,
+                         void *ctx,
+                         struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_STATS_WALK);
+    int rc = SN_OK, step;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_stats_event ev = {.ts = sqlite3_column_int64(st, 0),
+                                       .kind = (const char *)sqlite3_column_text(st, 1),
+                                       .conv = (const char *)sqlite3_column_text(st, 2),
+                                       .lang = (const char *)sqlite3_column_text(st, 3),
+                                       .channel = (const char *)sqlite3_column_text(st, 4),
+                                       .agent = (const char *)sqlite3_column_text(st, 5),
+                                       .sub = (const char *)sqlite3_column_text(st, 6),
+                                       .band = (const char *)sqlite3_column_text(st, 7),
+                                       .value = column_value(st, 8),
+                                       .value2 = column_value(st, 9)};
+        if ((rc = fn(ctx, &ev)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(q, err, "read the stats events");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_stats_email_seen(
+    struct store *s, const char *conv, long long since, int *seen, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_STATS_EMAIL_SEEN);
+    bind_text(st, 1, conv);
+    sqlite3_bind_int64(st, 2, since);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? SN_OK : db_err(q, err, "look for the email");
+    *seen = rc == SN_OK && sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
     .case_search = sq_case_search,
     .case_add = sq_case_add,
@@ -2220,6 +2370,10 @@ static const struct store_ops sqlite_ops = {
     .checkpoint = sq_checkpoint,
     .batch_begin = sq_batch_begin,
     .batch_end = sq_batch_end,
+    .stats_add = sq_stats_add,
+    .stats_last = sq_stats_last,
+    .stats_each = sq_stats_each,
+    .stats_email_seen = sq_stats_email_seen,
 };
 
 struct store *
@@ -2251,6 +2405,41 @@ store_sqlite_open(const char *path, store_dialogue_upgrade_fn *upgrade, struct s
         }
     q->path = sn_xstrdup(path);
     ckpt_start(q);
+    return &q->base;
+fail:
+    sq_close(&q->base);
+    return NULL;
+}
+
+struct store *store_sqlite_open_ro(const char *path, struct sn_err *err)
+{
+    struct store_sqlite *q = sn_xcalloc(1, sizeof *q);
+    int v = -1;
+    q->base.ops = &sqlite_ops;
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "store: %s: %s", path, sqlite3_errmsg(q->db));
+        goto fail;
+    }
+    sqlite3_busy_timeout(q->db, 2000);
+    if (user_version(q->db, &v) != SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "store: %s: %s", path, sqlite3_errmsg(q->db));
+        goto fail;
+    }
+    /* a report reads much of the file once: mapped, its pages are not copied into the cache */
+    sqlite3_exec(q->db, "PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
+    if (v != SCHEMA_VERSION) { /* read-only: an older file is not migrated here */
+        sn_err_set(err, SN_EDB,
+                   "store: %s is at schema %d, this binary reads %d (start the server once)", path,
+                   v, SCHEMA_VERSION);
+        goto fail;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) !=
+            SQLITE_OK) {
+            db_err(q, err, sql[i]);
+            goto fail;
+        }
+    q->path = sn_xstrdup(path);
     return &q->base;
 fail:
     sq_close(&q->base);

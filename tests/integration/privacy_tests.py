@@ -548,7 +548,7 @@ def privacy_email_kept_only_with_consent(srv):
 
 @test(server=PRIV_SRV)
 def privacy_store_v9_gets_the_audit_table(srv):
-    """A v9 file (no audit table) is migrated to v10 at the start, its rows kept."""
+    """A v9 file (no audit table) is migrated to v10 (and on) at the start, its rows kept."""
     s = Server(srv.sanad, srv.tmp, srv.kb_db, "privacy-v9", PRIV_SRV)
     try:
         ws = s.ws()
