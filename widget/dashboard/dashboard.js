@@ -503,7 +503,7 @@
     }
 
     /* ---------- summary cards with the comparison ---------- */
-    var ARROW = { up: '▲', down: '▼', same: '＝', none: '' };
+    var ARROW = { up: '▲', down: '▼', same: '=', none: '' };
     function deltaText(k, dl, prev) {
         var D = T.delta, prevText = show(prev, k.kind);
         var vars = { dir: D[dl.dir] || '', prev: prevText, judge: dl.judge ? D[dl.judge] : '' };

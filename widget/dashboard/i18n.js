@@ -166,11 +166,30 @@
     var DIR = { ar: 'rtl', en: 'ltr' };
     var cache = {};
 
+    /* The viewer's own locale for a language: the first of the browser's languages in it
+     * (ar-EG, en-GB…), so that digits, separators and date order are the viewer's; the bare
+     * language when the browser lists none in it. ICU (through Intl) decides the rest: for
+     * bare "ar" this Chromium's CLDR writes Latin digits, for ar-EG Arabic-Indic ones. */
+    var locales = {};
+    function locale(lang) {
+        if (!locales[lang]) {
+            var prefs = (typeof navigator !== 'undefined' && navigator.languages) || [];
+            locales[lang] = lang;
+            for (var i = 0; i < prefs.length; i++) {
+                var p = String(prefs[i]);
+                if (p.toLowerCase().split('-')[0] === lang) {
+                    try { locales[lang] = Intl.getCanonicalLocales(p)[0]; } catch (e) { continue; }
+                    break;
+                }
+            }
+        }
+        return locales[lang];
+    }
     function intl(kind, lang, opt) {
         var k = kind + '|' + lang + '|' + JSON.stringify(opt || {});
         if (!cache[k]) {
             var C = kind === 'n' ? Intl.NumberFormat : Intl.DateTimeFormat;
-            cache[k] = new C(lang, opt);
+            cache[k] = new C(locale(lang), opt);
         }
         return cache[k];
     }
@@ -213,7 +232,7 @@
     }
 
     window.SanadDashboardI18n = {
-        langs: LANGS, dir: DIR, texts: TEXTS, unitMs: UNIT_MS,
+        langs: LANGS, dir: DIR, texts: TEXTS, unitMs: UNIT_MS, locale: locale,
         num: num, pct: pct, fmt: fmt, duration: duration, durationUnit: durationUnit, date: date,
         weekday: weekday
     };
