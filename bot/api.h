@@ -81,6 +81,9 @@ extern const struct bot_api_route bot_api_me_routes[];
  * likewise. Read-only; agents and admins. */
 extern const struct bot_api_route bot_api_cases_routes[];
 
+/* The admins' figures (bot/api_stats.c: GET /api/stats), ended likewise. Read-only. */
+extern const struct bot_api_route bot_api_stats_routes[];
+
 #define BOT_API_ME_NAME_MAX 64 /* characters of a display name set through PATCH /api/me */
 
 /* The display name `in` as PATCH /api/me takes it: trimmed of white space at both ends, then

@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "bot/statsrec.h"
+
 /* References drawn before a store that keeps refusing them is called broken: with 2^30 of
  * them, a second collision in a row means something else is wrong. */
 #define REF_TRIES 8
@@ -40,6 +42,7 @@ static int create(struct store *st,
                   const char *conv,
                   const char *visitor,
                   const struct bot_cases_route *route,
+                  int repeat,
                   long long now,
                   struct store_case *c,
                   struct sn_err *err)
@@ -64,6 +67,8 @@ static int create(struct store *st,
     }
     if (rc == SN_ECONFLICT)
         rc = sn_err_set(err, SN_EDB, "cases: no free reference after %d tries", REF_TRIES);
+    if (rc == SN_OK) /* the analytics record (docs/analytics.md) */
+        bot_statsrec_case(st, NULL, c, BOT_CASE_CREATED, NULL, repeat, now);
     return rc;
 }
 
@@ -99,6 +104,8 @@ static int apply(struct store *st,
     struct store_case_event e = {
         .ts = now, .kind = bot_case_event_name(ev), .actor = actor, .detail = detail};
     rc = store_case_record(st, &next, &e, err);
+    if (rc == SN_OK && ev != BOT_CASE_REOPENED) /* a reopening's row: case_for, with its bits */
+        bot_statsrec_case(st, c, &next, ev, detail, 0, now);
     if (rc == SN_OK)
         *c = next;
     return rc;
@@ -129,6 +136,8 @@ static int case_for(struct store *st,
         last = *c, rc = SN_OK;
     if (rc != SN_OK && rc != SN_ENOTFOUND)
         return sn_err_set(err, rc, "%s", e.msg);
+    /* a repeat contact is a fact of the moment the case is made (docs/analytics.md) */
+    int repeat = bot_statsrec_repeat(st, conv, rc == SN_OK ? &last : NULL, now);
     if (rc == SN_OK && bot_case_status_parse(last.status, &s) == SN_OK &&
         bot_case_reopens(s, last.solved_at, now, reopen_days)) {
         char *d = detail_str("previous_conversation", last.conv_id);
@@ -139,10 +148,12 @@ static int case_for(struct store *st,
                    d, now, err);
         free(d);
         if (rc == SN_OK)
+            bot_statsrec_case(st, NULL, &last, BOT_CASE_REOPENED, NULL, repeat, now);
+        if (rc == SN_OK)
             *c = last;
         return rc;
     }
-    return create(st, conv, visitor, route, now, c, err);
+    return create(st, conv, visitor, route, repeat, now, c, err);
 }
 
 int bot_cases_handoff(struct store *st,

@@ -30,5 +30,7 @@ int bot_cli_outbox(int argc, char **argv);
 /* `sanad backup DIR` and `sanad restore DIR` (bot/cli_backup.c). */
 int bot_cli_backup(int argc, char **argv);
 int bot_cli_restore(int argc, char **argv);
+/* `sanad stats` (bot/cli_stats.c): the figures of GET /api/stats, the store read-only. */
+int bot_cli_stats(int argc, char **argv);
 
 #endif

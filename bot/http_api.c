@@ -767,7 +767,7 @@ static int begin(struct lws *wsi, struct bot_api_req *r, int method, const char 
         }
     /* the user's own routes first, then the base's (a change there refits the model) */
     const struct bot_api_route *tables[] = {bot_api_me_routes, bot_api_cases_routes,
-                                            bot_api_kb_routes};
+                                            bot_api_stats_routes, bot_api_kb_routes};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct bot_api_route *rt = tables[t]; rt->path && !r->route; rt++)
             if (bot_api_match(rt->path, uri, r->param, sizeof r->param)) {

@@ -19,6 +19,8 @@ static const struct command {
     {"outbox", bot_cli_outbox, "the outgoing email queue (sanad outbox help)"},
     {"backup", bot_cli_backup, "copy both databases while the server runs (sanad backup help)"},
     {"restore", bot_cli_restore, "put a backup back, the server stopped (sanad restore help)"},
+    {"stats", bot_cli_stats,
+     "the support figures per period, as GET /api/stats (sanad stats --help)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

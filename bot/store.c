@@ -250,3 +250,30 @@ int store_case_search(struct store *s,
 {
     return s->ops->case_search(s, f, fn, ctx, scan_end, err);
 }
+
+int store_stats_add(struct store *s, const struct store_stats_event *ev, struct sn_err *err)
+{
+    return s->ops->stats_add(s, ev, err);
+}
+
+int store_stats_last(
+    struct store *s, const char *conv, const char *kind, long long *ts, struct sn_err *err)
+{
+    return s->ops->stats_last(s, conv, kind, ts, err);
+}
+
+int store_stats_each(struct store *s,
+                     long long from,
+                     long long to,
+                     store_stats_fn *fn,
+                     void *ctx,
+                     struct sn_err *err)
+{
+    return s->ops->stats_each(s, from, to, fn, ctx, err);
+}
+
+int store_stats_email_seen(
+    struct store *s, const char *conv, long long since, int *seen, struct sn_err *err)
+{
+    return s->ops->stats_email_seen(s, conv, since, seen, err);
+}

@@ -173,6 +173,28 @@ typedef int store_case_found_fn(void *ctx,
                                 const char *summary,
                                 const struct store_ticket *left);
 
+/* One row of stats_events (v10), the analytics record (docs/analytics.md): a fact written
+ * where it happens, with no text and no visitor identity (no visitor id, email, name,
+ * address or token; conv is the random conversation id). kind is one of "conv" (started:
+ * lang, channel), "turn" (a bot turn: sub its kind, band), "feedback" (value 1 helpful, 0
+ * not), "case" (a case made or reopened: value the repeat bits STORE_STATS_REPEAT_*),
+ * "handoff" (sub the reason), "ticket" (a message left), "queued", "assigned" (agent, value
+ * the wait in the queue), "abandoned" (left the queue: value the wait), "first_response"
+ * (agent, value ms from the case's creation), "solved" (sub "solved" or "closed"; agent;
+ * value the resolution time, value2 the handling time since the assignment), "csat" (agent,
+ * value the rating). NULL strings and -1 values are "none". On a walk every string is
+ * borrowed for the call only. */
+struct store_stats_event {
+    long long ts; /* ms */
+    const char *kind, *conv, *lang, *channel, *agent, *sub, *band;
+    long long value, value2;
+};
+#define STORE_STATS_REPEAT_VISITOR 1 /* the same widget visitor had a case within 7 days */
+#define STORE_STATS_REPEAT_EMAIL   2 /* the same email (given with consent) within 7 days */
+#define STORE_STATS_REPEAT_MS      (7LL * 24 * 3600 * 1000)
+/* Called per walked row; a non-zero return stops the walk and is returned. */
+typedef int store_stats_fn(void *ctx, const struct store_stats_event *ev);
+
 struct store_ops {
     void (*close)(struct store *s);
     int (*conv_create)(struct store *s,
@@ -295,6 +317,17 @@ struct store_ops {
                        struct sn_err *err);
     void (*batch_begin)(struct store *s);
     int (*batch_end)(struct store *s, struct sn_err *err);
+    int (*stats_add)(struct store *s, const struct store_stats_event *ev, struct sn_err *err);
+    int (*stats_last)(
+        struct store *s, const char *conv, const char *kind, long long *ts, struct sn_err *err);
+    int (*stats_each)(struct store *s,
+                      long long from,
+                      long long to,
+                      store_stats_fn *fn,
+                      void *ctx,
+                      struct sn_err *err);
+    int (*stats_email_seen)(
+        struct store *s, const char *conv, long long since, int *seen, struct sn_err *err);
 };
 /* Backends embed this as their first member. */
 struct store {
@@ -490,6 +523,31 @@ int store_case_record(struct store *s,
                       const struct store_case *c,
                       const struct store_case_event *ev,
                       struct sn_err *err);
+/* Appends ev to stats_events. SN_OK, SN_EDB. */
+int store_stats_add(struct store *s, const struct store_stats_event *ev, struct sn_err *err);
+/* *ts = the time of conv's newest stats row of kind, 0 when it has none. SN_OK, SN_EDB. */
+int store_stats_last(
+    struct store *s, const char *conv, const char *kind, long long *ts, struct sn_err *err);
+/* For every conversation whose "conv" row has from <= ts < to, in the order of that time:
+ * fn with the "conv" row, then with each of the conversation's other rows in the order they
+ * were written. Reads stats_events only (two index walks: (kind, ts) and (conv)). A
+ * non-zero return of fn stops the walk and is returned; SN_EDB. */
+int store_stats_each(struct store *s,
+                     long long from,
+                     long long to,
+                     store_stats_fn *fn,
+                     void *ctx,
+                     struct sn_err *err);
+/* *seen = 1 when an email conv was given with consent (its profile or a ticket of it) was
+ * also given with consent in another conversation at or after since; 0 otherwise (conv has
+ * no such email). Reads profiles and tickets, at the moment a case is made. SN_OK, SN_EDB. */
+int store_stats_email_seen(
+    struct store *s, const char *conv, long long since, int *seen, struct sn_err *err);
+/* Opens the SQLite store at path read-only (sanad stats): no migration, no write; a file
+ * of another schema version is refused (SN_EDB). Owned by the caller (store_close), or
+ * NULL with err set. */
+struct store *store_sqlite_open_ro(const char *path, struct sn_err *err);
+
 /* Calls fn for every event of case case_id, oldest first (the order they were recorded); a
  * non-zero return stops the walk and is returned. */
 int store_case_event_each(

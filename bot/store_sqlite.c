@@ -34,8 +34,11 @@
  *   7  the indexes the console's case search (store_case_search) filters by
  *   8  the SLA targets a case has missed (cases.sla_breached, STORE_SLA_*): an alert is
  *      sent once per target, across restarts; 0 for every case from before
- *   9  a case's tier (escalation, bot/escalate.h): 1, the first line, for every case */
-#define SCHEMA_VERSION 9
+ *   9  a case's tier (escalation, bot/escalate.h): 1, the first line, for every case
+ *  10  stats_events, the analytics record (docs/analytics.md): empty on a migrated file (the
+ *      figures start with the facts written from then on); the email indexes that the
+ *      repeat-contact check reads */
+#define SCHEMA_VERSION 10
 
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
@@ -107,6 +110,21 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
 /* A case's tier (v9): 1 at creation, one up at each escalation. */
 #define SCHEMA_CASE_TIER "ALTER TABLE cases ADD COLUMN tier INTEGER NOT NULL DEFAULT 1;"
 
+/* The analytics record (v10): facts without text or visitor identity, kept by a purge
+ * (docs/analytics.md). (kind, ts) finds the conversations started in a period, conv their
+ * other rows; the email indexes serve the repeat-contact check when a case is made. */
+#define SCHEMA_STATS                                                                             \
+    "CREATE TABLE IF NOT EXISTS stats_events("                                                   \
+    " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, conv TEXT,"               \
+    " lang TEXT, channel TEXT, agent TEXT, sub TEXT, band TEXT, value INTEGER, value2 INTEGER);" \
+    "CREATE INDEX IF NOT EXISTS stats_events_ts ON stats_events(ts);"                            \
+    "CREATE INDEX IF NOT EXISTS stats_events_kind_ts ON stats_events(kind, ts);"                 \
+    "CREATE INDEX IF NOT EXISTS stats_events_conv ON stats_events(conv, id);"                    \
+    "CREATE INDEX IF NOT EXISTS profiles_email ON profiles(email COLLATE NOCASE)"                \
+    " WHERE email IS NOT NULL;"                                                                  \
+    "CREATE INDEX IF NOT EXISTS tickets_email ON tickets(email COLLATE NOCASE)"                  \
+    " WHERE email IS NOT NULL;"
+
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
  * migrated one. */
 static const char schema[] =
@@ -124,7 +142,7 @@ static const char schema[] =
     " PRIMARY KEY(conv_id, seq)) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX messages_client_id ON messages(conv_id, client_id)"
     " WHERE client_id IS NOT NULL;" SCHEMA_OTHER_TABLES SCHEMA_ATTACHMENTS SCHEMA_PROFILES
-        SCHEMA_CASES SCHEMA_CASE_SEARCH SCHEMA_CASES_SLA SCHEMA_CASE_TIER;
+        SCHEMA_CASES SCHEMA_CASE_SEARCH SCHEMA_CASES_SLA SCHEMA_CASE_TIER SCHEMA_STATS;
 
 /* A frame's keys that columns hold; every other key of a version-0 frame moves to meta.
  * "from", "is_bot" and "note" are the sender; "agent" is {"name"}. */
@@ -356,9 +374,16 @@ static int to_v9(struct migration *mg, struct sn_err *err)
     return add_column(mg, "cases", "tier", "INTEGER NOT NULL DEFAULT 1", err);
 }
 
+/* 9 → 10: the analytics record and the email indexes; no row changes (nothing is
+ * backfilled: the figures count what happens from the migration on). */
+static int to_v10(struct migration *mg, struct sn_err *err)
+{
+    return exec_sql(mg, SCHEMA_STATS, err);
+}
+
 /* steps[v] migrates a file of version v to v + 1. */
 static int (*const steps[SCHEMA_VERSION])(struct migration *, struct sn_err *) = {
-    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7, to_v8, to_v9};
+    to_v1, to_v2, to_v3, to_v4, to_v5, to_v6, to_v7, to_v8, to_v9, to_v10};
 
 static int user_version(sqlite3 *db, int *v)
 {
@@ -475,6 +500,11 @@ enum {
     S_CASE_SET,
     S_CASE_EVENT_ADD,
     S_CASE_EVENT_EACH,
+    S_STATS_ADD,
+    S_STATS_LAST,
+    S_STATS_STARTS,
+    S_STATS_OF_CONV,
+    S_STATS_EMAIL_SEEN,
     S_BEGIN,
     S_COMMIT,
     S_ROLLBACK,
@@ -561,6 +591,21 @@ static const char *sql[S_COUNT] = {
                          " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_CASE_EVENT_EACH] = "SELECT case_id, ts, kind, actor, detail FROM case_events"
                           " WHERE case_id = ?1 ORDER BY id",
+    [S_STATS_ADD] = "INSERT INTO stats_events(ts, kind, conv, lang, channel, agent, sub, band,"
+                    " value, value2) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [S_STATS_LAST] = "SELECT ifnull(max(ts), 0) FROM stats_events WHERE conv = ?1 AND kind = ?2",
+    [S_STATS_STARTS] = "SELECT id, ts, conv, lang, channel FROM stats_events"
+                       " WHERE kind = 'conv' AND ts >= ?1 AND ts < ?2 ORDER BY ts, id",
+    [S_STATS_OF_CONV] = "SELECT ts, kind, agent, sub, band, value, value2 FROM stats_events"
+                        " WHERE conv = ?1 AND id <> ?2 ORDER BY id",
+    [S_STATS_EMAIL_SEEN] =
+        "WITH mine(email) AS (SELECT email FROM profiles WHERE conv_id = ?1 AND consent = 1"
+        " AND email <> '' UNION SELECT email FROM tickets WHERE conv_id = ?1 AND consent = 1"
+        " AND email <> '')"
+        " SELECT EXISTS(SELECT 1 FROM profiles p, mine WHERE p.email = mine.email COLLATE NOCASE"
+        " AND p.consent = 1 AND p.conv_id <> ?1 AND p.updated >= ?2)"
+        " OR EXISTS(SELECT 1 FROM tickets t, mine WHERE t.email = mine.email COLLATE NOCASE"
+        " AND t.consent = 1 AND ifnull(t.conv_id, '') <> ?1 AND t.created >= ?2)",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -1628,16 +1673,17 @@ static int sq_case_event_each(
 /* The search's columns: case_row's, the summary (only what the people wrote counts: the first
  * visitor message, else the left message), then the left message's text, email, created and
  * language (each a lookup by the tickets' primary key; NULL when none). */
-#define SEARCH_COLS                                                                    \
-    "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"               \
-    " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"       \
-    " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"   \
-    " ifnull(c.solved_at, 0), c.sla_breached, c.tier, coalesce((SELECT substr(m.text, 1, 140) FROM messages m" \
-    " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"   \
-    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"   \
-    " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                        \
-    " (SELECT t.email FROM tickets t WHERE t.id = c.ticket_id),"                       \
-    " (SELECT t.created FROM tickets t WHERE t.id = c.ticket_id),"                     \
+#define SEARCH_COLS                                                                             \
+    "SELECT c.id, c.ref, ifnull(c.conv_id, ''), ifnull(c.ticket_id, 0),"                        \
+    " ifnull(c.visitor_id, ''), c.status, c.priority, ifnull(c.department, ''),"                \
+    " ifnull(c.assignee, ''), c.created, c.updated, ifnull(c.first_response_at, 0),"            \
+    " ifnull(c.solved_at, 0), c.sla_breached, c.tier, coalesce((SELECT substr(m.text, 1, 140) " \
+    "FROM messages m"                                                                           \
+    " WHERE m.conv_id = c.conv_id AND m.sender = 'visitor' ORDER BY m.seq LIMIT 1),"            \
+    " (SELECT substr(t.text, 1, 140) FROM tickets t WHERE t.id = c.ticket_id), ''),"            \
+    " (SELECT t.text FROM tickets t WHERE t.id = c.ticket_id),"                                 \
+    " (SELECT t.email FROM tickets t WHERE t.id = c.ticket_id),"                                \
+    " (SELECT t.created FROM tickets t WHERE t.id = c.ticket_id),"                              \
     " (SELECT t.lang FROM tickets t WHERE t.id = c.ticket_id)"
 
 /* Text: LIKE over the conversation's messages (its primary key is (conv_id, seq), so each
@@ -1829,6 +1875,137 @@ out:
     return rc;
 }
 
+/* ---- the analytics record (stats_events, v10) ---- */
+
+static void bind_value(sqlite3_stmt *st, int i, long long v)
+{
+    if (v >= 0)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static long long column_value(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+static int sq_stats_add(struct store *s, const struct store_stats_event *ev, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    int rc = batch_enter(q, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = stmt(q, S_STATS_ADD);
+    sqlite3_bind_int64(st, 1, ev->ts);
+    bind_text(st, 2, ev->kind);
+    bind_text(st, 3, ev->conv);
+    bind_text(st, 4, ev->lang);
+    bind_text(st, 5, ev->channel);
+    bind_text(st, 6, ev->agent);
+    bind_text(st, 7, ev->sub);
+    bind_text(st, 8, ev->band);
+    bind_value(st, 9, ev->value);
+    bind_value(st, 10, ev->value2);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return batch_check(q, step == SQLITE_DONE ? SN_OK : db_err(q, err, "store a stats event"));
+}
+
+static int sq_stats_last(
+    struct store *s, const char *conv, const char *kind, long long *ts, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_STATS_LAST);
+    bind_text(st, 1, conv);
+    bind_text(st, 2, kind);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? SN_OK : db_err(q, err, "read the stats events");
+    *ts = rc == SN_OK ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* The other rows of the conversation whose "conv" row is *start. */
+static int stats_of_conv(struct store_sqlite *q,
+                         long long start_id,
+                         const struct store_stats_event *start,
+                         store_stats_fn *fn,
+                         void *ctx,
+                         struct sn_err *err)
+{
+    sqlite3_stmt *st = stmt(q, S_STATS_OF_CONV);
+    int rc = SN_OK, step;
+    bind_text(st, 1, start->conv);
+    sqlite3_bind_int64(st, 2, start_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_stats_event ev = {.ts = sqlite3_column_int64(st, 0),
+                                       .kind = (const char *)sqlite3_column_text(st, 1),
+                                       .conv = start->conv,
+                                       .agent = (const char *)sqlite3_column_text(st, 2),
+                                       .sub = (const char *)sqlite3_column_text(st, 3),
+                                       .band = (const char *)sqlite3_column_text(st, 4),
+                                       .value = column_value(st, 5),
+                                       .value2 = column_value(st, 6)};
+        if ((rc = fn(ctx, &ev)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(q, err, "read the stats events");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_stats_each(struct store *s,
+                         long long from,
+                         long long to,
+                         store_stats_fn *fn,
+                         void *ctx,
+                         struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_STATS_STARTS);
+    int rc = SN_OK, step;
+    char conv[STORE_ID_MAX], lang[8], channel[16];
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        /* copied: the inner walk steps another statement while this row is in use */
+        const char *c = (const char *)sqlite3_column_text(st, 2);
+        const char *l = (const char *)sqlite3_column_text(st, 3);
+        const char *ch = (const char *)sqlite3_column_text(st, 4);
+        snprintf(conv, sizeof conv, "%s", c ? c : "");
+        snprintf(lang, sizeof lang, "%s", l ? l : "");
+        snprintf(channel, sizeof channel, "%s", ch ? ch : "");
+        struct store_stats_event ev = {.ts = sqlite3_column_int64(st, 1),
+                                       .kind = "conv",
+                                       .conv = conv,
+                                       .lang = lang,
+                                       .channel = channel,
+                                       .value = -1,
+                                       .value2 = -1};
+        if ((rc = fn(ctx, &ev)) ||
+            (rc = stats_of_conv(q, sqlite3_column_int64(st, 0), &ev, fn, ctx, err)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(q, err, "read the stats events");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_stats_email_seen(
+    struct store *s, const char *conv, long long since, int *seen, struct sn_err *err)
+{
+    struct store_sqlite *q = cast(s);
+    sqlite3_stmt *st = stmt(q, S_STATS_EMAIL_SEEN);
+    bind_text(st, 1, conv);
+    sqlite3_bind_int64(st, 2, since);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? SN_OK : db_err(q, err, "look for the email");
+    *seen = rc == SN_OK && sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
     .case_search = sq_case_search,
     .case_add = sq_case_add,
@@ -1862,6 +2039,10 @@ static const struct store_ops sqlite_ops = {
     .conv_each = sq_conv_each,
     .batch_begin = sq_batch_begin,
     .batch_end = sq_batch_end,
+    .stats_add = sq_stats_add,
+    .stats_last = sq_stats_last,
+    .stats_each = sq_stats_each,
+    .stats_email_seen = sq_stats_email_seen,
 };
 
 struct store *
@@ -1893,6 +2074,39 @@ store_sqlite_open(const char *path, store_dialogue_upgrade_fn *upgrade, struct s
         }
     q->path = sn_xstrdup(path);
     ckpt_start(q);
+    return &q->base;
+fail:
+    sq_close(&q->base);
+    return NULL;
+}
+
+struct store *store_sqlite_open_ro(const char *path, struct sn_err *err)
+{
+    struct store_sqlite *q = sn_xcalloc(1, sizeof *q);
+    int v = -1;
+    q->base.ops = &sqlite_ops;
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "store: %s: %s", path, sqlite3_errmsg(q->db));
+        goto fail;
+    }
+    sqlite3_busy_timeout(q->db, 2000);
+    if (user_version(q->db, &v) != SQLITE_OK) {
+        sn_err_set(err, SN_EDB, "store: %s: %s", path, sqlite3_errmsg(q->db));
+        goto fail;
+    }
+    if (v != SCHEMA_VERSION) { /* read-only: an older file is not migrated here */
+        sn_err_set(err, SN_EDB,
+                   "store: %s is at schema %d, this binary reads %d (start the server once)", path,
+                   v, SCHEMA_VERSION);
+        goto fail;
+    }
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v3(q->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL) !=
+            SQLITE_OK) {
+            db_err(q, err, sql[i]);
+            goto fail;
+        }
+    q->path = sn_xstrdup(path);
     return &q->base;
 fail:
     sq_close(&q->base);

@@ -25,6 +25,7 @@
 #include "bot/queue.h"
 #include "bot/server.h"
 #include "bot/session.h"
+#include "bot/statsrec.h"
 #include "bot/store.h"
 #include "bot/transcript.h"
 #include "bot/typing.h"
@@ -191,6 +192,7 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
         bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the answer", NULL);
         return rc;
     }
+    bot_statsrec_turn(s->srv->store, s->conv->id, m.kind, band, m.ts);
     save_conv(s);
     if (!s->replaying) { /* else the replay will carry it */
         m.seq = seq;
@@ -334,6 +336,7 @@ static void on_hello(struct bot_session *s, const struct bot_proto_in *in)
         bot_dialogue_init(&dlg, in->lang[0] ? in->lang : NULL);
         if (store_conv_create(srv->store, id, th, dlg.lang, now, &e))
             goto internal;
+        bot_statsrec_conv(srv->store, id, dlg.lang, BOT_STATSREC_CHANNEL, now);
     }
     /* a conversation open in another tab is joined as it is in memory */
     s->conv = cv = bot_convs_attach(srv->convs, id, state, &dlg, s);
@@ -482,6 +485,8 @@ static void on_feedback(struct bot_session *s, const struct bot_proto_in *in, lo
     if (rc == SN_OK)
         rc = store_feedback_add(s->srv->store, s->conv->id, in->seq, in->helpful,
                                 bot_server_now_ms(), &e);
+    if (rc == SN_OK)
+        bot_statsrec_feedback(s->srv->store, s->conv->id, in->helpful, bot_server_now_ms());
     if (rc) {
         bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the feedback", NULL);
         return;
