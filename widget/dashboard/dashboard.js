@@ -219,10 +219,10 @@
         return rows.map(function (r) { return r.map(csvField).join(','); }).join('\r\n') + '\r\n';
     }
     /* The top of a value axis: a round number at or above max (1, 2, 2.5, 5 times a power of
-     * ten); integers only when ints (counts). */
+     * ten); for counts (ints) one that four integer steps divide. */
     function niceMax(max, ints) {
         if (!isNum(max) || max <= 0) return ints ? 4 : 1;
-        var p = Math.pow(10, Math.floor(Math.log10(max))), steps = [1, 2, 2.5, 5, 10];
+        var p = Math.pow(10, Math.floor(Math.log10(max))), steps = [1, 2, 2.5, 4, 5, 10];
         for (var i = 0; i < steps.length; i++) {
             var m = steps[i] * p;
             if (m >= max && (!ints || (m % 4 === 0 || m <= 4))) return ints ? Math.max(4, Math.ceil(m)) : m;

@@ -207,14 +207,16 @@
             return typeof v === 'number' ? num(lang, v, 2) : String(v);
         });
     }
-    /* The unit a duration of ms milliseconds reads best in: seconds under two minutes,
-     * minutes under two hours, else hours. Charts pick one unit from their largest value. */
+    /* The unit a duration of ms milliseconds reads best in: milliseconds under a second,
+     * seconds under two minutes, minutes under two hours, else hours. Charts pick one unit
+     * from their largest value. */
     function durationUnit(ms) {
+        if (ms < 1000) return 'millisecond';
         if (ms < 120000) return 'second';
         if (ms < 7200000) return 'minute';
         return 'hour';
     }
-    var UNIT_MS = { second: 1000, minute: 60000, hour: 3600000 };
+    var UNIT_MS = { millisecond: 1, second: 1000, minute: 60000, hour: 3600000 };
     function duration(lang, ms, unit) {
         unit = unit || durationUnit(ms);
         return intl('n', lang, { style: 'unit', unit: unit, unitDisplay: 'short', maximumFractionDigits: 1 })
