@@ -543,15 +543,19 @@
     /* ---------- the page's state ---------- */
     var me = null, last = null, seq = 0;
 
-    function render() {
-        if (!last) return;
-        var d = last.data, q = last.query;
-        var pv = d.previous || {};
-        $('status').textContent = fmt(T.showing, {
+    /* what the figures shown are: the period, the grouping, the previous period, the zone */
+    function statusLine() {
+        var d = last.data, q = last.query, pv = d.previous || {};
+        return fmt(T.showing, {
             from: ymdLabel(q.from), to: ymdLabel(q.to), group: T.groups[d.group] || d.group,
             pfrom: isNum(pv.start) ? I.date(lang, pv.start, TZ, { dateStyle: 'medium' }) : T.nothing,
             pto: isNum(pv.end) ? I.date(lang, pv.end - 1, TZ, { dateStyle: 'medium' }) : T.nothing,
             tz: d.tz || q.tz });
+    }
+    function render() {
+        if (!last) return;
+        var d = last.data;
+        $('status').textContent = statusLine();
         renderKpis(d);
         var box = $('charts');
         clear(box);
@@ -589,7 +593,7 @@
             } else if (r.status === 403) {
                 showRefused();
             } else {
-                $('status').textContent = '';
+                $('status').textContent = last ? statusLine() : ''; /* the figures shown stay */
                 showError(r.network ? T.network : r.status === 404 ? T.noApi : fmt(T.serverError, { msg: errMsg(r) }));
                 document.body.setAttribute('data-failed', String(r.status));
             }
