@@ -569,14 +569,14 @@
 
     function query() {
         return { from: $('p-from').value, to: $('p-to').value, group: $('p-group').value, tz: TZ,
-                 lang: $('p-lang').value, agent: $('p-agent').value.trim() };
+                 lang: $('p-lang').value, channel: $('p-channel').value, agent: $('p-agent').value.trim() };
     }
     function load() {
         var q = query();
         if (!YMD.test(q.from) || !YMD.test(q.to)) { showError(T.badDate); return; }
         if (q.from > q.to) { showError(T.badRange); return; }
         var my = ++seq, params = [];
-        ['from', 'to', 'group', 'tz', 'lang', 'agent'].forEach(function (k) {
+        ['from', 'to', 'group', 'tz', 'lang', 'channel', 'agent'].forEach(function (k) {
             if (q[k]) params.push(k + '=' + encodeURIComponent(q[k]));
         });
         showError('');
