@@ -446,7 +446,8 @@ static const struct row *last_csat(const struct conv *c)
 /* Adds conversation c to period a. */
 static void acc_add(struct acc *a, const struct conv *c)
 {
-    int handoff = 0, ticket = 0, assigned = 0, solved = 0;
+    int handoff = 0, ticket = 0, assigned = 0, solved = 0, made = 0;
+    long long bits = 0;
     const struct row *csat = last_csat(c);
     a->conversations++;
     a->answers += c->answers;
@@ -458,7 +459,8 @@ static void acc_add(struct acc *a, const struct conv *c)
             handoff = 1;
             break;
         case R_TICKET:
-            ticket = 1;
+            ticket = made = 1;
+            bits |= r->value > 0 ? r->value : 0;
             break;
         case R_ASSIGNED:
             assigned = 1;
@@ -480,13 +482,16 @@ static void acc_add(struct acc *a, const struct conv *c)
         case R_CSAT:
             break;
         case R_CASE:
-            a->cases++;
-            a->rep_visitor += (r->value & STORE_STATS_REPEAT_VISITOR) != 0;
-            a->rep_email += (r->value & STORE_STATS_REPEAT_EMAIL) != 0;
-            a->rep_any += r->value > 0;
+            made = 1;
+            bits |= r->value > 0 ? r->value : 0;
             break;
         }
     }
+    /* repeat contacts per conversation with a case: the bits of its cases and left messages */
+    a->cases += made;
+    a->rep_visitor += (bits & STORE_STATS_REPEAT_VISITOR) != 0;
+    a->rep_email += (bits & STORE_STATS_REPEAT_EMAIL) != 0;
+    a->rep_any += bits != 0;
     a->handoffs += handoff;
     a->contained += !handoff && !ticket && !assigned;
     a->solved += solved;

@@ -116,8 +116,8 @@ void bot_statsrec_case(struct store *st,
     case BOT_CASE_HANDOFF:
         r.kind = "handoff", r.sub = detail_str_dup(detail, "reason", reason, sizeof reason);
         break;
-    case BOT_CASE_MESSAGE_LEFT:
-        r.kind = "ticket";
+    case BOT_CASE_MESSAGE_LEFT: /* its email is new here: the email bit is checked again */
+        r.kind = "ticket", r.value = bot_statsrec_repeat(st, conv, NULL, now);
         break;
     case BOT_CASE_QUEUED:
         r.kind = "queued";

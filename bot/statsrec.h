@@ -32,7 +32,8 @@ int bot_statsrec_repeat(struct store *st,
                         long long now);
 /* Case event ev moved case before to after (before NULL: the case was just made, ev
  * BOT_CASE_CREATED; repeat its bits). Writes the row the event is a fact of, if any:
- * created/reopened → case, handoff, message_left → ticket, queued, assigned (the wait since
+ * created/reopened → case, handoff, message_left → ticket (with the email bit, the email
+ * being new then), queued, assigned (the wait since
  * the last queued), left while waiting → abandoned, the first agent_replied →
  * first_response, solved/closed → solved, csat. detail is the event's (a JSON object as
  * text, or NULL). */

@@ -178,7 +178,8 @@ typedef int store_case_found_fn(void *ctx,
  * address or token; conv is the random conversation id). kind is one of "conv" (started:
  * lang, channel), "turn" (a bot turn: sub its kind, band), "feedback" (value 1 helpful, 0
  * not), "case" (a case made or reopened: value the repeat bits STORE_STATS_REPEAT_*),
- * "handoff" (sub the reason), "ticket" (a message left), "queued", "assigned" (agent, value
+ * "handoff" (sub the reason), "ticket" (a message left: value its repeat bits, the email
+ * being given then), "queued", "assigned" (agent, value
  * the wait in the queue), "abandoned" (left the queue: value the wait), "first_response"
  * (agent, value ms from the case's creation), "solved" (sub "solved" or "closed"; agent;
  * value the resolution time, value2 the handling time since the assignment), "csat" (agent,
