@@ -447,6 +447,14 @@
         return { table: table, empty: !t.rows.length };
     }
 
+    /* whether any period (or cell) of the chart has a value other than 0: an empty chart says so */
+    function hasData(chart, data) {
+        if (chart.kind === 'heat') return heatMatrix(data).max > 0;
+        return data.periods.some(function (p) {
+            return chart.series.concat(chart.extra || []).some(function (c) { return !!c.get(p); });
+        });
+    }
+
     /* ---------- one chart: figure, title, description, svg, legend, table, CSV ---------- */
     function renderChart(chart, data) {
         var fig = el('figure', 'chart');
@@ -471,6 +479,7 @@
         p.id = did;
         fig.appendChild(p);
         var tb = renderTable(chart, data);
+        if (chart.kind !== 'rows' && !hasData(chart, data)) fig.appendChild(el('p', 'hint nodata', T.noData));
         if (chart.kind !== 'rows') {
             var s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': tid + ' ' + did,
                                  direction: 'ltr', 'class': 'plot', focusable: 'false' });
