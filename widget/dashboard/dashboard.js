@@ -584,10 +584,14 @@
         var q = query();
         if (!YMD.test(q.from) || !YMD.test(q.to)) { showError(T.badDate); return; }
         if (q.from > q.to) { showError(T.badRange); return; }
-        var my = ++seq, params = [];
+        var my = ++seq, params = [], hash = [];
         ['from', 'to', 'group', 'tz', 'lang', 'channel', 'agent'].forEach(function (k) {
-            if (q[k]) params.push(k + '=' + encodeURIComponent(q[k]));
+            if (!q[k]) return;
+            params.push(k + '=' + encodeURIComponent(q[k]));
+            if (k !== 'tz') hash.push(k + '=' + encodeURIComponent(q[k]));
         });
+        /* the view in the address (no history entry): a reload or a bookmark shows it again */
+        try { history.replaceState(null, '', '#' + hash.join('&')); } catch (e) { /* file: or sandboxed */ }
         showError('');
         $('status').textContent = T.loading;
         document.body.setAttribute('data-loading', String(my));
@@ -666,12 +670,31 @@
         $('refused-text').textContent = fmt(T.refusedText, { who: '\u2068' + (me ? me.login : '') + '\u2069',
                                                              role: me ? T.roles[me.role] || me.role : '' });
     }
+    /* The view named in the address (#from=…&to=…&group=…&lang=…&channel=…&agent=…) into the
+     * picker; true when it names a period. Taken whole or not at all: a value the picker
+     * cannot hold (a bad date, an unknown group, a hostile agent) leaves the picker as it is,
+     * and the default period is shown. */
+    var HASH_OK = { from: YMD, to: YMD, group: /^(hour|day|week|month)$/, lang: /^(ar|en)$/,
+                    channel: /^widget$/, agent: /^[A-Za-z0-9._-]{1,64}$/ };
+    var HASH_INPUT = { from: 'p-from', to: 'p-to', group: 'p-group', lang: 'p-lang', channel: 'p-channel', agent: 'p-agent' };
+    function fromHash() {
+        var got = {}, ok = true;
+        String(location.hash || '').replace(/^#/, '').split('&').forEach(function (kv) {
+            if (!kv) return;
+            var i = kv.indexOf('='), k = i < 0 ? kv : kv.slice(0, i), v;
+            try { v = decodeURIComponent(i < 0 ? '' : kv.slice(i + 1)); } catch (e) { ok = false; return; }
+            if (!HASH_OK[k] || !HASH_OK[k].test(v) || k in got) ok = false; else got[k] = v;
+        });
+        if (!ok || !got.from || !got.to || got.from > got.to) return false;
+        Object.keys(HASH_INPUT).forEach(function (k) { $(HASH_INPUT[k]).value = got[k] || (k === 'group' ? 'day' : ''); });
+        return true;
+    }
     function start(user) {
         me = user;
         if (!me || me.role !== 'admin') { showRefused(); return; }
         only('app');
         applyLang();
-        if (!$('p-from').value) preset(7); else load();
+        if (fromHash() || $('p-from').value) load(); else preset(7);
     }
 
     $('login-form').addEventListener('submit', function (ev) {
@@ -701,6 +724,8 @@
     $('login-lang').addEventListener('click', switchLang);
     $('period').addEventListener('submit', function (ev) { ev.preventDefault(); load(); });
     $('p-group').addEventListener('change', load);
+    /* a view typed or pasted into the address, or back and forward between bookmarks */
+    window.addEventListener('hashchange', function () { if (me && me.role === 'admin' && fromHash()) load(); });
     var presets = document.querySelectorAll('[data-preset]');
     for (var i = 0; i < presets.length; i++) {
         presets[i].addEventListener('click', function (ev) { preset(ev.currentTarget.getAttribute('data-preset')); });
