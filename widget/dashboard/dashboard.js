@@ -251,12 +251,32 @@
             var t = svg('text', { x: isRtl ? ax + 6 : ax - 6, y: y + 4, 'text-anchor': isRtl ? 'start' : 'end', 'class': 'tick' }, g);
             t.textContent = show(v, kind, unit);
         }
-        var n = periods.length, every = Math.max(1, Math.ceil(n / 8));
+        var n = periods.length;
+        axisLabels(periods, group).forEach(function (a) {
+            var t = svg('text', { x: slotX(a.j, n, isRtl), y: H - BOTTOM + 18, 'text-anchor': 'middle', 'class': 'tick' }, g);
+            t.textContent = a.text;
+        });
+    }
+    /* At most 8 labels under the time axis, so that they never overlap: every k-th period; by
+     * hour the time alone over one day, the day at each midnight over more (the table and the
+     * tooltips carry the full date and time). */
+    function axisLabels(periods, group) {
+        var n = periods.length, out = [], at0 = [];
+        if (group === 'hour' && n > 24) {
+            periods.forEach(function (p, j) { if (parts(p.start, true).hour === '00') at0.push(j); });
+            var k = Math.max(1, Math.ceil(at0.length / 8));
+            at0.forEach(function (j, i) {
+                if (!(i % k)) out.push({ j: j, text: I.date(lang, periods[j].start, TZ, PERIOD_FMT.day) });
+            });
+            return out;
+        }
+        var every = Math.max(1, Math.ceil(n / 8));
         periods.forEach(function (p, j) {
             if (j % every) return;
-            var t = svg('text', { x: slotX(j, n, isRtl), y: H - BOTTOM + 18, 'text-anchor': 'middle', 'class': 'tick' }, g);
-            t.textContent = periodLabel(p.start, group);
+            out.push({ j: j, text: group === 'hour' ? I.date(lang, p.start, TZ, { hour: 'numeric', minute: '2-digit' })
+                                                    : periodLabel(p.start, group) });
         });
+        return out;
     }
     function tip(node, text) { svg('title', {}, node).textContent = text; }
     function seriesLabel(c) { return c.label ? c.label() : tx('series.' + c.key); }
