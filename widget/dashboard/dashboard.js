@@ -243,8 +243,7 @@
     function axes(g, periods, max, kind, unit, group) {
         var isRtl = rtl(), ax = isRtl ? W - AXIS : AXIS;
         svg('line', { x1: ax, y1: TOP, x2: ax, y2: H - BOTTOM, 'class': 'axis' }, g);
-        svg('line', { x1: AXIS, y1: H - BOTTOM, x2: W - FAR, y2: H - BOTTOM, 'class': 'axis',
-                      transform: isRtl ? 'translate(' + (FAR - AXIS) + ',0)' : '' }, g);
+        svg('line', { x1: isRtl ? FAR : AXIS, y1: H - BOTTOM, x2: isRtl ? W - AXIS : W - FAR, y2: H - BOTTOM, 'class': 'axis' }, g);
         for (var i = 0; i <= 4; i++) {
             var v = max * i / 4, y = yOf(v, max);
             if (i) svg('line', { x1: isRtl ? FAR : AXIS, y1: y, x2: isRtl ? W - AXIS : W - FAR, y2: y, 'class': 'grid' }, g);
