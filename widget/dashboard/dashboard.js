@@ -474,6 +474,13 @@
         });
     }
 
+    /* a wide table scrolls inside its chart rather than widening the page (a phone) */
+    function scroller(table) {
+        var d = el('div', 'scroll');
+        d.appendChild(table);
+        return d;
+    }
+
     /* ---------- one chart: figure, title, description, svg, legend, table, CSV ---------- */
     function renderChart(chart, data) {
         var fig = el('figure', 'chart');
@@ -519,13 +526,13 @@
             }
             var det = el('details', 'table-wrap'), sum = el('summary', null, T.tableShow);
             det.appendChild(sum);
-            det.appendChild(tb.table);
+            det.appendChild(scroller(tb.table));
             fig.appendChild(det);
         } else if (tb.empty) {
             fig.appendChild(el('p', 'hint', T.noData));
-            fig.appendChild(tb.table);
+            fig.appendChild(scroller(tb.table));
         } else {
-            fig.appendChild(tb.table);
+            fig.appendChild(scroller(tb.table));
         }
         return fig;
     }
