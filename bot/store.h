@@ -531,8 +531,8 @@ int store_stats_last(
     struct store *s, const char *conv, const char *kind, long long *ts, struct sn_err *err);
 /* For every conversation whose "conv" row has from <= ts < to, in the order of that time:
  * fn with the "conv" row, then with each of the conversation's other rows in the order they
- * were written. Reads stats_events only (two index walks: (kind, ts) and (conv)). A
- * non-zero return of fn stops the walk and is returned; SN_EDB. */
+ * were written. Reads stats_events only (one range of its start index). A non-zero return of
+ * fn stops the walk and is returned; SN_EDB. */
 int store_stats_each(struct store *s,
                      long long from,
                      long long to,

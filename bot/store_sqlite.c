@@ -111,18 +111,25 @@ static const char pragmas[] = "PRAGMA journal_mode=WAL;"
 #define SCHEMA_CASE_TIER "ALTER TABLE cases ADD COLUMN tier INTEGER NOT NULL DEFAULT 1;"
 
 /* The analytics record (v10): facts without text or visitor identity, kept by a purge
- * (docs/analytics.md). (kind, ts) finds the conversations started in a period, conv their
- * other rows; the email indexes serve the repeat-contact check when a case is made. */
-#define SCHEMA_STATS                                                                             \
-    "CREATE TABLE IF NOT EXISTS stats_events("                                                   \
-    " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, conv TEXT,"               \
-    " lang TEXT, channel TEXT, agent TEXT, sub TEXT, band TEXT, value INTEGER, value2 INTEGER);" \
-    "CREATE INDEX IF NOT EXISTS stats_events_ts ON stats_events(ts);"                            \
-    "CREATE INDEX IF NOT EXISTS stats_events_kind_ts ON stats_events(kind, ts);"                 \
-    "CREATE INDEX IF NOT EXISTS stats_events_conv ON stats_events(conv, id);"                    \
-    "CREATE INDEX IF NOT EXISTS profiles_email ON profiles(email COLLATE NOCASE)"                \
-    " WHERE email IS NOT NULL;"                                                                  \
-    "CREATE INDEX IF NOT EXISTS tickets_email ON tickets(email COLLATE NOCASE)"                  \
+ * (docs/analytics.md). Every row carries start, the time of its conversation's "conv" row
+ * (filled by the insert), so that the conversations started in a span and all their rows are
+ * one range of the covering index stats_events_start, in conversation order: the walk is a
+ * sequential read of that index, no table page and no lookup per conversation. (conv, kind,
+ * ts) serves the lookups of the writes (the start, the last queued or assigned); the email
+ * indexes the repeat-contact check when a case is made. */
+#define SCHEMA_STATS                                                                            \
+    "CREATE TABLE IF NOT EXISTS stats_events("                                                  \
+    " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, conv TEXT,"              \
+    " lang TEXT, channel TEXT, agent TEXT, sub TEXT, band TEXT, value INTEGER, value2 INTEGER," \
+    " start INTEGER);"                                                                          \
+    "CREATE INDEX IF NOT EXISTS stats_events_ts ON stats_events(ts);"                           \
+    "CREATE INDEX IF NOT EXISTS stats_events_kind_ts ON stats_events(kind, ts);"                \
+    "CREATE INDEX IF NOT EXISTS stats_events_conv ON stats_events(conv, kind, ts);"             \
+    "CREATE INDEX IF NOT EXISTS stats_events_start ON stats_events(start, conv, id, ts, kind,"  \
+    " lang, channel, agent, sub, band, value, value2) WHERE start IS NOT NULL;"                 \
+    "CREATE INDEX IF NOT EXISTS profiles_email ON profiles(email COLLATE NOCASE)"               \
+    " WHERE email IS NOT NULL;"                                                                 \
+    "CREATE INDEX IF NOT EXISTS tickets_email ON tickets(email COLLATE NOCASE)"                 \
     " WHERE email IS NOT NULL;"
 
 /* A fresh file, at SCHEMA_VERSION: the same tables and columns, in the same order, as a
@@ -502,8 +509,7 @@ enum {
     S_CASE_EVENT_EACH,
     S_STATS_ADD,
     S_STATS_LAST,
-    S_STATS_STARTS,
-    S_STATS_OF_CONV,
+    S_STATS_WALK,
     S_STATS_EMAIL_SEEN,
     S_BEGIN,
     S_COMMIT,
@@ -592,12 +598,13 @@ static const char *sql[S_COUNT] = {
     [S_CASE_EVENT_EACH] = "SELECT case_id, ts, kind, actor, detail FROM case_events"
                           " WHERE case_id = ?1 ORDER BY id",
     [S_STATS_ADD] = "INSERT INTO stats_events(ts, kind, conv, lang, channel, agent, sub, band,"
-                    " value, value2) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    " value, value2, start) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                    " CASE WHEN ?2 = 'conv' THEN ?1 ELSE (SELECT min(ts) FROM stats_events"
+                    " WHERE conv = ?3 AND kind = 'conv') END)",
     [S_STATS_LAST] = "SELECT ifnull(max(ts), 0) FROM stats_events WHERE conv = ?1 AND kind = ?2",
-    [S_STATS_STARTS] = "SELECT id, ts, conv, lang, channel FROM stats_events"
-                       " WHERE kind = 'conv' AND ts >= ?1 AND ts < ?2 ORDER BY ts, id",
-    [S_STATS_OF_CONV] = "SELECT ts, kind, agent, sub, band, value, value2 FROM stats_events"
-                        " WHERE conv = ?1 AND id <> ?2 ORDER BY id",
+    [S_STATS_WALK] = "SELECT ts, kind, conv, lang, channel, agent, sub, band, value, value2"
+                     " FROM stats_events INDEXED BY stats_events_start"
+                     " WHERE start >= ?1 AND start < ?2 ORDER BY start, conv, id",
     [S_STATS_EMAIL_SEEN] =
         "WITH mine(email) AS (SELECT email FROM profiles WHERE conv_id = ?1 AND consent = 1"
         " AND email <> '' UNION SELECT email FROM tickets WHERE conv_id = ?1 AND consent = 1"
@@ -1925,36 +1932,9 @@ static int sq_stats_last(
     return rc;
 }
 
-/* The other rows of the conversation whose "conv" row is *start. */
-static int stats_of_conv(struct store_sqlite *q,
-                         long long start_id,
-                         const struct store_stats_event *start,
-                         store_stats_fn *fn,
-                         void *ctx,
-                         struct sn_err *err)
-{
-    sqlite3_stmt *st = stmt(q, S_STATS_OF_CONV);
-    int rc = SN_OK, step;
-    bind_text(st, 1, start->conv);
-    sqlite3_bind_int64(st, 2, start_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_stats_event ev = {.ts = sqlite3_column_int64(st, 0),
-                                       .kind = (const char *)sqlite3_column_text(st, 1),
-                                       .conv = start->conv,
-                                       .agent = (const char *)sqlite3_column_text(st, 2),
-                                       .sub = (const char *)sqlite3_column_text(st, 3),
-                                       .band = (const char *)sqlite3_column_text(st, 4),
-                                       .value = column_value(st, 5),
-                                       .value2 = column_value(st, 6)};
-        if ((rc = fn(ctx, &ev)))
-            break;
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_err(q, err, "read the stats events");
-    sqlite3_reset(st);
-    return rc;
-}
-
+/* One index range: each conversation's rows together, its "conv" row first (it is written
+ * first: the lowest id). A row whose conversation has no "conv" row has no start and is
+ * never walked. */
 static int sq_stats_each(struct store *s,
                          long long from,
                          long long to,
@@ -1963,28 +1943,22 @@ static int sq_stats_each(struct store *s,
                          struct sn_err *err)
 {
     struct store_sqlite *q = cast(s);
-    sqlite3_stmt *st = stmt(q, S_STATS_STARTS);
+    sqlite3_stmt *st = stmt(q, S_STATS_WALK);
     int rc = SN_OK, step;
-    char conv[STORE_ID_MAX], lang[8], channel[16];
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        /* copied: the inner walk steps another statement while this row is in use */
-        const char *c = (const char *)sqlite3_column_text(st, 2);
-        const char *l = (const char *)sqlite3_column_text(st, 3);
-        const char *ch = (const char *)sqlite3_column_text(st, 4);
-        snprintf(conv, sizeof conv, "%s", c ? c : "");
-        snprintf(lang, sizeof lang, "%s", l ? l : "");
-        snprintf(channel, sizeof channel, "%s", ch ? ch : "");
-        struct store_stats_event ev = {.ts = sqlite3_column_int64(st, 1),
-                                       .kind = "conv",
-                                       .conv = conv,
-                                       .lang = lang,
-                                       .channel = channel,
-                                       .value = -1,
-                                       .value2 = -1};
-        if ((rc = fn(ctx, &ev)) ||
-            (rc = stats_of_conv(q, sqlite3_column_int64(st, 0), &ev, fn, ctx, err)))
+        struct store_stats_event ev = {.ts = sqlite3_column_int64(st, 0),
+                                       .kind = (const char *)sqlite3_column_text(st, 1),
+                                       .conv = (const char *)sqlite3_column_text(st, 2),
+                                       .lang = (const char *)sqlite3_column_text(st, 3),
+                                       .channel = (const char *)sqlite3_column_text(st, 4),
+                                       .agent = (const char *)sqlite3_column_text(st, 5),
+                                       .sub = (const char *)sqlite3_column_text(st, 6),
+                                       .band = (const char *)sqlite3_column_text(st, 7),
+                                       .value = column_value(st, 8),
+                                       .value2 = column_value(st, 9)};
+        if ((rc = fn(ctx, &ev)))
             break;
     }
     if (!rc && step != SQLITE_DONE)
@@ -2094,6 +2068,8 @@ struct store *store_sqlite_open_ro(const char *path, struct sn_err *err)
         sn_err_set(err, SN_EDB, "store: %s: %s", path, sqlite3_errmsg(q->db));
         goto fail;
     }
+    /* a report reads much of the file once: mapped, its pages are not copied into the cache */
+    sqlite3_exec(q->db, "PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
     if (v != SCHEMA_VERSION) { /* read-only: an older file is not migrated here */
         sn_err_set(err, SN_EDB,
                    "store: %s is at schema %d, this binary reads %d (start the server once)", path,

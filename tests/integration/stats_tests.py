@@ -79,6 +79,9 @@ def _seed_rows(path):
                   " value, value2) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   (_ms(t), kind, "stats-" + conv, f.get("lang"), f.get("channel"),
                    f.get("agent"), f.get("sub"), f.get("band"), f.get("value"), f.get("value2")))
+    # each row's start, as the server's insert fills it: its conversation's "conv" time
+    c.execute("UPDATE stats_events SET start = (SELECT min(s.ts) FROM stats_events s"
+              " WHERE s.conv = stats_events.conv AND s.kind = 'conv') WHERE conv LIKE 'stats-%'")
     c.commit()
     c.close()
 
@@ -419,8 +422,8 @@ def store_v9_gets_stats_events(srv):
     src.backup(dst)
     src.close()
     nconv = dst.execute("SELECT count(*) FROM conversations").fetchone()[0]
-    for ix in ("stats_events_ts", "stats_events_kind_ts", "stats_events_conv", "profiles_email",
-               "tickets_email"):
+    for ix in ("stats_events_ts", "stats_events_kind_ts", "stats_events_conv",
+               "stats_events_start", "profiles_email", "tickets_email"):
         dst.execute("DROP INDEX %s" % ix)
     dst.execute("DROP TABLE stats_events")
     dst.execute("PRAGMA user_version = 9")
