@@ -394,7 +394,8 @@
                 hm.m[d].forEach(function (v) { r.push({ text: show(v, 'count'), raw: v }); });
                 rows.push(r);
             }
-            return { head: head, rows: rows, csvHead: ['weekday'].concat(hm.m[0].map(function (x, i) { return i; })) };
+            /* the CSV's hours and weekdays as numbers (0 Sunday), the header's first cell in words */
+            return { head: head, rows: rows, csvHead: [T.series.weekday].concat(hm.m[0].map(function (x, i) { return i; })) };
         }
         if (chart.kind === 'rows') {
             var list = Array.isArray(data[chart.from]) ? data[chart.from] : [];
@@ -625,6 +626,8 @@
             if (my !== seq) return; /* a later request is on its way: this answer is stale */
             document.body.removeAttribute('data-loading');
             if (r.status === 200 && r.body && Array.isArray(r.body.periods)) {
+                /* a period without its bounds could not be placed nor named: left out */
+                r.body.periods = r.body.periods.filter(function (p) { return p && isNum(p.start) && isNum(p.end); });
                 last = { data: r.body, query: q };
                 render();
             } else if (r.status === 401) {
