@@ -80,17 +80,13 @@ static void print_table(const json_t *j, const char *tz)
     const json_t *p;
     json_array_foreach(json_object_get(j, "periods"), i, p)
     {
-        char label[32] = "?";
-        time_t t = (time_t)(json_integer_value(json_object_get(p, "start")) / 1000);
-        struct tm tm;
-        /* the label in UTC unless tz is UTC: the start's local hour is the JSON's business */
-        if (gmtime_r(&t, &tm))
-            strftime(label, sizeof label, "%Y-%m-%d %H:%M", &tm);
+        char label[BOT_STATS_LABEL_MAX];
+        bot_stats_local_label(tz, json_integer_value(json_object_get(p, "start")), label);
         print_period(label, p);
     }
     print_period("total", json_object_get(j, "total"));
     print_period("previous", json_object_get(j, "previous"));
-    printf("(period starts in UTC; days cut in %s; times in minutes, medians)\n", tz);
+    printf("(period starts in %s; times are medians, in minutes)\n", tz);
 }
 
 int bot_cli_stats(int argc, char **argv)

@@ -122,6 +122,23 @@ static void local_slot(UCalendar *c, long long t, int *wday, int *hour)
         *wday = *hour = 0;
 }
 
+void bot_stats_local_label(const char *tz, long long t, char *out)
+{
+    UCalendar *c = cal_open(tz);
+    UErrorCode e = U_ZERO_ERROR;
+    snprintf(out, BOT_STATS_LABEL_MAX, "?");
+    if (!c)
+        return;
+    ucal_setMillis(c, (UDate)t, &e);
+    int y = ucal_get(c, UCAL_YEAR, &e), m = ucal_get(c, UCAL_MONTH, &e) + 1,
+        d = ucal_get(c, UCAL_DATE, &e), h = ucal_get(c, UCAL_HOUR_OF_DAY, &e),
+        mi = ucal_get(c, UCAL_MINUTE, &e);
+    if (U_SUCCESS(e))
+        snprintf(out, BOT_STATS_LABEL_MAX, "%04d-%02d-%02d %02d:%02d", y % 10000, m % 100, d % 100,
+                 h % 100, mi % 100);
+    ucal_close(c);
+}
+
 /* ---- the query ---- */
 
 static int login_ok(const char *s)

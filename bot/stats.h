@@ -64,6 +64,11 @@ int bot_stats_bounds(const struct bot_stats_query *q,
                      int *n,
                      struct sn_err *err);
 
+/* t (ms) as the local "YYYY-MM-DD HH:MM" in zone tz into out (BOT_STATS_LABEL_MAX bytes);
+ * "?" when ICU does not know tz. */
+#define BOT_STATS_LABEL_MAX 24
+void bot_stats_local_label(const char *tz, long long t, char *out);
+
 /* Nearest-rank percentile pct (1..100) of v[0..n) (sorted in place); -1 when n is 0. */
 long long bot_stats_rank(long long *v, size_t n, int pct);
 

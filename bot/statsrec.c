@@ -122,6 +122,9 @@ void bot_statsrec_case(struct store *st,
     case BOT_CASE_QUEUED:
         r.kind = "queued";
         break;
+    case BOT_CASE_REQUEUED: /* back in the queue (its agent gone): the next wait starts here */
+        r.kind = "queued", r.sub = "requeued";
+        break;
     case BOT_CASE_ASSIGNED:
         r.kind = "assigned", r.agent = agent, r.value = since_last(st, conv, "queued", now);
         break;

@@ -33,7 +33,7 @@ int bot_statsrec_repeat(struct store *st,
 /* Case event ev moved case before to after (before NULL: the case was just made, ev
  * BOT_CASE_CREATED; repeat its bits). Writes the row the event is a fact of, if any:
  * created/reopened → case, handoff, message_left → ticket (with the email bit, the email
- * being new then), queued, assigned (the wait since
+ * being new then), queued (and requeued), assigned (the wait since
  * the last queued), left while waiting → abandoned, the first agent_replied →
  * first_response, solved/closed → solved, csat. detail is the event's (a JSON object as
  * text, or NULL). */

@@ -318,9 +318,12 @@ def stats_roles_and_hostile_parameters(srv):
         assert st in (0, 400), (q, st, body)
     assert srv.count("SELECT count(*) FROM stats_events") == before
     assert srv.count("SELECT count(*) FROM sqlite_master WHERE name = 'stats_events'") == 1
-    p = subprocess.run([srv.sanad, "stats", "--store-db", srv.store, "--group", "year"],
-                       capture_output=True, timeout=60)
-    assert p.returncode == 2 and b"group" in p.stderr, p
+    for args in (["--group", "year"], ["--from", "2026-02-30"], ["--tz", "../x"], ["--bogus"],
+                 ["extra"], ["--from"], ["--agent", "a b"]):
+        p = subprocess.run([srv.sanad, "stats", "--store-db", srv.store] + args,
+                           capture_output=True, timeout=60)
+        assert p.returncode == 2 and p.stderr, (args, p)
+    assert srv.count("SELECT count(*) FROM stats_events") == before
 
 
 @test(server=STATS_SRV)
@@ -429,6 +432,11 @@ def store_v9_gets_stats_events(srv):
     dst.execute("PRAGMA user_version = 9")
     dst.commit()
     dst.close()
+    # sanad stats opens the store read-only: a v9 file is refused, not migrated
+    before = open(path, "rb").read()
+    p = subprocess.run([srv.sanad, "stats", "--store-db", path], capture_output=True, timeout=60)
+    assert p.returncode == 3 and b"schema 9" in p.stderr, p
+    assert open(path, "rb").read() == before
     s = Server(srv.sanad, srv.tmp, srv.kb_db, "v9-store-stats", dict(STATS_SRV, **{"store-db": path}))
     try:
         s.store = path

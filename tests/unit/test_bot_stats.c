@@ -171,6 +171,20 @@ static void periods(void **st)
               JAN5 - 5 * HOUR - 30 * 60000, JAN5 + DAY - 5 * HOUR - 30 * 60000, 24);
 }
 
+static void labels(void **st)
+{
+    (void)st;
+    char b[BOT_STATS_LABEL_MAX];
+    bot_stats_local_label("Asia/Riyadh", JAN5, b);
+    assert_string_equal(b, "2026-01-05 03:00");
+    bot_stats_local_label("Europe/Berlin", MAR29 + 2 * HOUR, b); /* after the change: +2 */
+    assert_string_equal(b, "2026-03-29 04:00");
+    bot_stats_local_label("UTC", 0, b);
+    assert_string_equal(b, "1970-01-01 00:00");
+    bot_stats_local_label("Nowhere/Else", JAN5, b);
+    assert_string_equal(b, "?");
+}
+
 static void feed(struct bot_stats *s,
                  long long ts,
                  const char *kind,
@@ -258,10 +272,8 @@ static void figures(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ranks),
-        cmocka_unit_test(queries),
-        cmocka_unit_test(periods),
-        cmocka_unit_test(figures),
+        cmocka_unit_test(ranks),  cmocka_unit_test(queries), cmocka_unit_test(periods),
+        cmocka_unit_test(labels), cmocka_unit_test(figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
