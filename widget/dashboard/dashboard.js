@@ -547,6 +547,7 @@
         if (dl.mode === 'flat') return { short: ARROW.same, long: fmt(D.flat, vars) };
         var shortD = dl.mode === 'pct' ? I.pct(lang, dl.d) : dl.mode === 'pts' ? I.num(lang, dl.d, 1) : '';
         vars.d = shortD;
+        if (dl.mode === 'zero') shortD = D.fromZeroShort;
         var long = fmt(dl.mode === 'pct' ? D.pct : dl.mode === 'pts' ? D.pts : D.fromZero, vars);
         if (!dl.judge) long = long.replace(/[،,]\s*$/, '');
         return { short: ARROW[dl.dir] + (shortD ? ' ' + shortD : ''), long: long };

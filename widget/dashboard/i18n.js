@@ -49,7 +49,7 @@
             },
             previous: 'السابقة: {v}',
             delta: {
-                up: 'ارتفاع', down: 'انخفاض', same: 'بلا تغيير', none: 'لا مقارنة',
+                up: 'ارتفاع', down: 'انخفاض', same: 'بلا تغيير', none: 'لا مقارنة', fromZeroShort: 'من الصفر',
                 better: 'أفضل', worse: 'أسوأ',
                 pct: '{dir} {d} عن الفترة السابقة ({prev})، {judge}',
                 pts: '{dir} {d} نقطة مئوية عن الفترة السابقة ({prev})، {judge}',
@@ -125,7 +125,7 @@
             },
             previous: 'previous: {v}',
             delta: {
-                up: 'Up', down: 'Down', same: 'No change', none: 'No comparison',
+                up: 'Up', down: 'Down', same: 'No change', none: 'No comparison', fromZeroShort: 'from zero',
                 better: 'better', worse: 'worse',
                 pct: '{dir} {d} on the previous period ({prev}), {judge}',
                 pts: '{dir} {d} percentage points on the previous period ({prev}), {judge}',
