@@ -11,6 +11,7 @@
 
 #include "bot/api_stats.h"
 #include "bot/cli.h"
+#include "bot/config.h"
 #include "bot/stats.h"
 #include "bot/store.h"
 #include "kb/kb.h"
@@ -18,15 +19,31 @@
 static const char usage[] =
     "usage: sanad stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group hour|day|week|month]\n"
     "                   [--tz ZONE] [--lang ar|en] [--channel widget] [--agent LOGIN] [--json]\n"
-    "options: --store-db PATH (default DATA/store.db), --db PATH (the knowledge base, for\n"
-    "         the top gaps; default DATA/kb.db, skipped when missing), --data DIR (default data)\n"
+    "options: --config FILE, --data DIR, --store-db PATH, --db PATH (the knowledge base, for\n"
+    "         the top gaps; skipped when missing): the paths as for sanad serve\n"
     "\n"
     "The figures of GET /api/stats (docs/analytics.md) per period: to is inclusive, days are\n"
     "local days in --tz (default UTC), to defaults to today and from to 29 days before it.\n"
     "The store is opened read-only. Agents are shown by login.\n"
     "Exit codes: 0 ok, 2 bad input, 3 internal.\n";
 
-enum { O_FROM = 1, O_TO, O_GROUP, O_TZ, O_LANG, O_CHANNEL, O_AGENT, O_JSON, O_STORE, O_DB, O_DATA };
+enum {
+    O_FROM = 1,
+    O_TO,
+    O_GROUP,
+    O_TZ,
+    O_LANG,
+    O_CHANNEL,
+    O_AGENT,
+    O_JSON,
+    O_STORE,
+    O_DB,
+    O_DATA,
+    O_CONFIG
+};
+
+/* The path options, in the order of the enum from O_STORE, as bot_config_args reads them. */
+static const char *const path_flags[] = {"--store-db", "--db", "--data", "--config"};
 
 static int bad(const char *msg)
 {
@@ -103,12 +120,14 @@ int bot_cli_stats(int argc, char **argv)
         {"store-db", required_argument, NULL, O_STORE},
         {"db", required_argument, NULL, O_DB},
         {"data", required_argument, NULL, O_DATA},
+        {"config", required_argument, NULL, O_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *names[8], *values[8], *store_db = NULL, *kb_db = NULL, *data = "data";
-    int n = 0, json = 0, c, rc = 0;
-    char spath[4096], kpath[4096];
+    const char *names[8], *values[8];
+    char *paths[9] = {"stats"}; /* --config, --data, --db, --store-db as sanad serve reads them */
+    int n = 0, np = 1, json = 0, c, rc = 0;
+    struct bot_config cfg;
     struct sn_err e = {0};
     struct bot_stats_query q;
     struct store *st = NULL;
@@ -125,12 +144,8 @@ int bot_cli_stats(int argc, char **argv)
             return bad("unknown option or missing value");
         if (c == O_JSON)
             json = 1;
-        else if (c == O_STORE)
-            store_db = optarg;
-        else if (c == O_DB)
-            kb_db = optarg;
-        else if (c == O_DATA)
-            data = optarg;
+        else if (c >= O_STORE && np < 9)
+            paths[np++] = (char *)path_flags[c - O_STORE], paths[np++] = optarg;
         else if (n < 8)
             names[n] = opts[c - 1].name, values[n++] = optarg;
     }
@@ -138,20 +153,17 @@ int bot_cli_stats(int argc, char **argv)
         return bad("unexpected argument");
     if (bot_stats_query_parse(names, values, n, (long long)time(NULL) * 1000, &q, &e))
         return bad(e.msg);
-    if (!store_db) {
-        snprintf(spath, sizeof spath, "%s/store.db", data);
-        store_db = spath;
+    bot_config_init(&cfg);
+    if (bot_config_args(&cfg, np, paths, &e)) {
+        rc = bad(e.msg);
+        goto out;
     }
-    if (!kb_db) {
-        snprintf(kpath, sizeof kpath, "%s/kb.db", data);
-        kb_db = kpath;
-    }
-    if (!(st = store_sqlite_open_ro(store_db, &e))) {
+    if (!(st = store_sqlite_open_ro(cfg.store_db, &e))) {
         fprintf(stderr, "sanad stats: %s\n", e.msg);
         rc = 3;
         goto out;
     }
-    kb = kb_open(kb_db, KB_OPEN_READONLY, NULL); /* no base: no top gaps */
+    kb = kb_open(cfg.kb_db, KB_OPEN_READONLY, NULL); /* no base: no top gaps */
     if (bot_api_stats_run(st, kb, NULL, &q, &j, &e)) {
         fprintf(stderr, "sanad stats: %s\n", e.msg);
         rc = e.code == SN_EINVAL ? 2 : 3;
@@ -167,5 +179,6 @@ out:
     json_decref(j);
     kb_close(kb);
     store_close(st);
+    bot_config_fini(&cfg);
     return rc;
 }

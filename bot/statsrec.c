@@ -102,7 +102,7 @@ void bot_statsrec_case(struct store *st,
                        int repeat,
                        long long now)
 {
-    char reason[32];
+    char reason[32], login[STORE_LOGIN_MAX];
     const char *conv = after->conv_id[0] ? after->conv_id : NULL;
     const char *agent = after->assignee[0] ? after->assignee : NULL;
     struct store_stats_event r = {.ts = now, .conv = conv, .value = -1, .value2 = -1};
@@ -127,6 +127,13 @@ void bot_statsrec_case(struct store *st,
         break;
     case BOT_CASE_ASSIGNED:
         r.kind = "assigned", r.agent = agent, r.value = since_last(st, conv, "queued", now);
+        break;
+    case BOT_CASE_TRANSFERRED: /* to another agent ("to"): that agent's chat from now on; to a
+                                * department's queue: the queued row that follows counts */
+        r.agent = detail_str_dup(detail, "to", login, sizeof login);
+        if (!r.agent)
+            return;
+        r.kind = "assigned", r.sub = "transfer";
         break;
     case BOT_CASE_LEFT: /* left the queue before anyone took it */
         if (!before || (strcmp(before->status, "new") && strcmp(before->status, "escalated")))

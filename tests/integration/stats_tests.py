@@ -452,3 +452,38 @@ def store_v9_gets_stats_events(srv):
         assert s.count("SELECT count(*) FROM stats_events WHERE kind = 'conv'") == 1
     finally:
         s.stop()
+
+
+@test(server=STATS_SRV)
+def stats_transfer_counts_for_both_agents(srv):
+    """A chat transferred from one agent to another and solved there: a chat of each, the
+    queue wait counted once, the handling time the second agent's (from the transfer)."""
+    boss = _cookie(srv, "tboss", "admin")
+    add_user(srv, "tx1", name="Sara")
+    add_user(srv, "tx2", name="Karim")
+    a1, *_ = agent_ws(srv, "tx1")
+    vis, vw = visitor_handoff(srv, "en", EN_Q)
+    conv = vw["conversation"]
+    until(a1, "assigned", conversation=conv)
+    a2, *_ = agent_ws(srv, "tx2")
+    a1.send_json({"type": "transfer", "conversation": conv, "to": "tx2", "note": "billing"})
+    until(a1, "closed", conversation=conv)
+    until(a2, "assigned", conversation=conv)
+    a2.send_json({"type": "close", "conversation": conv, "resolution": "resolved"})
+    until(a2, "closed", conversation=conv)
+    vis.close()
+    a1.close()
+    a2.close()
+    rows = srv.db().execute("SELECT kind, agent, sub FROM stats_events WHERE conv = ?"
+                            " AND kind IN ('assigned', 'solved') ORDER BY id", (conv,)).fetchall()
+    assert rows == [("assigned", "tx1", None), ("assigned", "tx2", "transfer"),
+                    ("solved", "tx2", "solved")], rows
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    b = _stats(srv, boss, **{"from": today, "to": today})
+    assert b["total"]["queue_wait_ms"]["n"] == 1, b["total"]
+    ag = {a["login"]: a for a in b["agents"]}
+    assert ag["tx1"]["chats"] == 1 and ag["tx2"]["chats"] == 1, ag
+    assert ag["tx1"]["handling_ms"]["median"] is None, ag
+    assert ag["tx2"]["handling_ms"]["median"] is not None, ag
+    b = _stats(srv, boss, **{"from": today, "to": today, "agent": "tx2"})
+    assert b["total"]["conversations"] == 1 and [a["login"] for a in b["agents"]] == ["tx2"], b
