@@ -160,6 +160,7 @@ browser: $(SANAD) ## headless Chromium tests of the widget, the agent console, t
 	@/usr/bin/python3 tests/browser/cases_run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/routing_run --sanad $(SANAD)
 	@/usr/bin/python3 tests/browser/escalate_run --sanad $(SANAD)
+	@/usr/bin/python3 tests/browser/dashboard_run --sanad $(SANAD)
 
 check-deps: ## kb/ and intents/ must not include bot/ (nor kb/ intents/)
 	@! grep -rnE '#include "(bot|intents)/' kb/ || (echo "kb/ includes bot/ or intents/" && false)
