@@ -64,10 +64,10 @@ out:
     return rc;
 }
 
-/* 400 with the contract's body: {"error": "bad_argument", "message"}. */
+/* 400 in the API's one error shape: {"error": {"code": "bad_argument", "message"}}. */
 static void bad_argument(struct bot_api_call *c, const char *msg)
 {
-    bot_api_reply(c, 400, json_pack("{s:s,s:s}", "error", "bad_argument", "message", msg));
+    bot_api_error(c, 400, "bad_argument", "%s", msg);
 }
 
 static void stats_get(struct bot_api_call *c)

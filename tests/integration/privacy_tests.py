@@ -89,6 +89,13 @@ def _admin(srv, login_="padm"):
     return session_cookie(h)
 
 
+def _stats_now(srv, cookie, day):
+    """GET /api/stats for day (UTC, by hour) as the admin."""
+    st, h, b = srv.get("/api/stats?from=%s&to=%s&group=hour" % (day, day), "Cookie: %s\r\n" % cookie)
+    assert " 200 " in st, (st, b)
+    return json.loads(b)
+
+
 def _pget(srv, query, cookie=None):
     st, h, b = srv.get("/api/privacy/export" + query,
                        "Cookie: %s\r\n" % cookie if cookie else "")
@@ -186,6 +193,9 @@ def privacy_delete_by_each_key_leaves_nothing_of_the_subject(srv):
         assert mc["MAIL"] in _all_text(outbox)
         before = _counts(s)
         assert before[0] >= 4, before
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 120))  # the seeding's day
+        stats_before = _stats_now(s, cookie, day)
+        assert stats_before["total"]["conversations"] >= 4, stats_before["total"]
         text = _all_text(s.store)
         assert ma["MSG"] in text and ma["CSAT"] in text and mc["LEFT"] in text
         assert "A" in conv and ma["ATT"].encode() in b"".join(
@@ -225,6 +235,11 @@ def privacy_delete_by_each_key_leaves_nothing_of_the_subject(srv):
             assert md[k] in text, k
         assert "keep-d@example.com" in text and "keep-d@example.com" in _all_text(outbox)
         assert _counts(s) == before, (_counts(s), before)
+        # the figures of the past (GET /api/stats, from stats_events) are the same after the
+        # deletions: every period and the totals
+        stats_after = _stats_now(s, cookie, day)
+        assert stats_after["periods"] == stats_before["periods"], (stats_before, stats_after)
+        assert stats_after["total"] == stats_before["total"], (stats_before, stats_after)
         assert s.count("SELECT count(*) FROM cases WHERE visitor_id = ?", PV_A) == 0
         assert s.count("SELECT count(*) FROM cases WHERE visitor_id = ?", PV_D) == 1
         assert s.count("SELECT count(*) FROM conversations WHERE id IN (?, ?)",

@@ -292,7 +292,8 @@ def stats_by_week_month_hour_and_filters(srv):
 @test(server=STATS_SRV)
 def stats_roles_and_hostile_parameters(srv):
     """Admins only (agent and editor 403, no session 401); every hostile parameter is 400
-    {"error": "bad_argument", "message"} and changes nothing."""
+    {"error": {"code": "bad_argument", "message"}} (the API's one error shape) and changes
+    nothing."""
     boss = _cookie(srv, "sboss", "admin")
     agent = _cookie(srv, "sagent", "agent")
     editor = _cookie(srv, "seditor", "editor")
@@ -312,7 +313,8 @@ def stats_roles_and_hostile_parameters(srv):
     for q in bad:
         st, body = _get(srv, "/api/stats?" + q, boss)
         assert st == 400, (q, st, body)
-        assert body.get("error") == "bad_argument" and body.get("message"), (q, body)
+        err = body.get("error")
+        assert isinstance(err, dict) and err.get("code") == "bad_argument" and err.get("message"), (q, body)
     for q in ("tz=%00", "lang=ar%00"):  # a NUL in the URI: lws drops the request itself
         st, body = _get(srv, "/api/stats?" + q, boss)
         assert st in (0, 400), (q, st, body)
