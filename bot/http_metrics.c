@@ -58,14 +58,15 @@ int bot_http_metrics_loopback(const char *bind)
 }
 
 /* The token in file path (its first line, blanks around it cut) into out (size bytes); its
- * length, or -1 when the file cannot be read or holds none. */
+ * length, or -1 when the file cannot be read, holds none, or its first line does not fit. */
 static int token_read(const char *path, char *out, size_t size)
 {
     FILE *f = fopen(path, "r");
     int n = -1;
     if (!f)
         return -1;
-    if (fgets(out, (int)size, f)) {
+    /* a first line longer than the buffer is no token: never compare a cut one */
+    if (fgets(out, (int)size, f) && (strchr(out, '\n') || feof(f))) {
         char *p = out + strspn(out, " \t");
         size_t len = strcspn(p, "\r\n");
         while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
@@ -124,7 +125,8 @@ static void bearer_of(struct lws *wsi, char *out, size_t size)
     if (strncasecmp(h, "Bearer ", 7))
         goto out;
     const char *p = h + 7 + strspn(h + 7, " ");
-    snprintf(out, size, "%s", p);
+    if (strlen(p) < size) /* a longer one is no token: never compare a cut one */
+        snprintf(out, size, "%s", p);
 out:
     sodium_memzero(h, sizeof h);
 }

@@ -109,14 +109,14 @@ static const struct def {
 };
 
 /* Slots: a counter's series, or a histogram's buckets (not cumulative: +Inf is the last),
- * then its sum (us) and its count. */
+ * then its sum (us). Its count is the buckets' total, added up when it is rendered. */
 #define SLOTS_MAX 256
 static _Atomic unsigned long long slots[SLOTS_MAX];
 static int first_slot[BOT_M_N]; /* computed once, before any update can race (see below) */
 
 static int nslots_of(const struct def *d)
 {
-    return d->kind == COUNTER ? series_of(d->ls) : d->nb + 1 + 2;
+    return d->kind == COUNTER ? series_of(d->ls) : d->nb + 1 + 1;
 }
 
 /* The slot layout is a pure function of defs: computed by a constructor so that the hot path
@@ -183,7 +183,6 @@ void bot_metrics_observe(enum bot_metric m, long long us)
     _Atomic unsigned long long *s = &slots[first_slot[m]];
     atomic_fetch_add_explicit(&s[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s[d->nb + 1], (unsigned long long)us, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s[d->nb + 2], 1, memory_order_relaxed);
 }
 
 void bot_metrics_reset(void)
@@ -284,7 +283,7 @@ static int histogram_put(struct sn_buf *out, const struct def *d, const unsigned
         if (!rc)
             rc = sn_buf_printf(out, " %llu\n", cum);
     }
-    /* the count is the buckets' total, not its own slot, so that one scrape is coherent */
+    /* the count is the buckets' total as read, so that one scrape is coherent */
     if (!rc)
         rc = sn_buf_printf(out, "%s_sum %.6f\n%s_count %llu\n", d->name, (double)v[d->nb + 1] / 1e6,
                            d->name, cum);

@@ -255,6 +255,22 @@ static void test_allowed(void **state)
     }
     unlink(path);
     unlink(empty);
+    /* a token line longer than BOT_METRICS_TOKEN_MAX is no token: its cut start never matches */
+    char longp[] = "/tmp/test_bot_metrics_lgXXXXXX", longb[64], tokstr[700];
+    int fl = mkstemp(longp);
+    assert_true(fl >= 0);
+    memset(tokstr, 'k', 600);
+    tokstr[600] = '\n';
+    assert_int_equal(write(fl, tokstr, 601), 601);
+    close(fl);
+    snprintf(longb, sizeof longb, "bearer:%s", longp);
+    struct bot_config_list longl = {.v = {longb}, .n = 1};
+    tokstr[600] = 0;
+    assert_int_equal(bot_http_metrics_allowed(&longl, 0, "127.0.0.1", tokstr), 0);
+    tokstr[BOT_METRICS_TOKEN_MAX] = 0;
+    assert_int_equal(bot_http_metrics_allowed(&longl, 0, "127.0.0.1", tokstr), 0);
+    tokstr[BOT_METRICS_TOKEN_MAX + 1] = 0;
+    unlink(longp);
 }
 
 int main(void)
