@@ -11,61 +11,61 @@
 
 import re
 
-_METRIC_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+_MET_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+_MET_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 MET_SRV = {"rate": 20, "burst": 40, "abuse-limit": 1000}
 
 
-def _promtool(text):
+def _met_promtool(text):
     p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                        timeout=60)
     out = (p.stdout + p.stderr).decode()
     assert p.returncode == 0 and not out.strip(), "promtool: rc %d\n%s" % (p.returncode, out)
 
 
-def _parse(text):
+def _met_parse(text):
     """{(name, frozenset of (label, value)): float} of the exposition (promtool checked it)."""
     values = {}
     for line in text.decode().split("\n"):
         if not line or line.startswith("#"):
             continue
-        m = _METRIC_LINE.match(line)
+        m = _MET_LINE.match(line)
         assert m, "unparsed line %r" % line
-        labels = frozenset((k, v) for k, v in _LABEL.findall(m.group(3) or ""))
+        labels = frozenset((k, v) for k, v in _MET_LABEL.findall(m.group(3) or ""))
         key = (m.group(1), labels)
         assert key not in values, "duplicate series %r" % (key,)
         values[key] = float(m.group(4))
     return values
 
 
-def _v(vals, name, **labels):
+def _met_v(vals, name, **labels):
     return vals[(name, frozenset(labels.items()))]
 
 
-def scrape(srv, extra="", source="127.0.0.1"):
+def _met_scrape(srv, extra="", source="127.0.0.1"):
     st, h, body = srv.http(("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
                             "%s\r\n" % (srv.port, extra)).encode(), source=source)
     assert " 200 " in st, (st, body)
     assert h["content-type"] == "text/plain; version=0.0.4; charset=utf-8", h
-    _promtool(body)
-    return _parse(body)
+    _met_promtool(body)
+    return _met_parse(body)
 
 
-def _status(srv, raw, source="127.0.0.1"):
+def _met_status(srv, raw, source="127.0.0.1"):
     st, h, body = srv.http(raw, source=source)
     return int(st.split()[1]), h, body
 
 
-def _get(srv, path="/metrics", extra="", source="127.0.0.1"):
-    return _status(srv, ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n%s\r\n"
+def _met_get(srv, path="/metrics", extra="", source="127.0.0.1"):
+    return _met_status(srv, ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n%s\r\n"
                          % (path, srv.port, extra)).encode(), source)
 
 
-def _errors(frames):
+def _met_errors(frames):
     return [f["code"] for f in frames if f.get("type") == "error"]
 
 
-def _drain(ws):
+def _met_drain(ws):
     """Every frame up to a pong (ws.sync), as a list."""
     return ws.sync()
 
@@ -74,11 +74,11 @@ def _drain(ws):
 def metrics_seeded_activity_counts_exactly(srv):
     add_user(srv, "met1", name="Metrics Agent")
     ag, *_ = agent_ws(srv, "met1")
-    base = scrape(srv)
-    assert _v(base, "sanad_sockets_open", kind="agent") == 1
-    assert _v(base, "sanad_agents", presence="online") == 1
+    base = _met_scrape(srv)
+    assert _met_v(base, "sanad_sockets_open", kind="agent") == 1
+    assert _met_v(base, "sanad_agents", presence="online") == 1
     for k in ("visitor", "bot", "agent", "system", "note"):
-        assert _v(base, "sanad_messages_total", sender=k) == 0, k
+        assert _met_v(base, "sanad_messages_total", sender=k) == 0, k
     errors = []  # the codes of every error frame any client received
     # V1: answered, "no" (frustration: a person offered), "yes" (handoff: accepted_offer)
     v1 = srv.ws()
@@ -135,11 +135,11 @@ def metrics_seeded_activity_counts_exactly(srv):
     errors += [f["code"] for f in limited]
     time.sleep(2.5)  # the bucket refills: the sync's ping is answered
     assert v5.sync() == []
-    errors += _errors(_drain(v1) + _drain(v2) + _drain(v3) + _drain(v4))
-    vals = scrape(srv)
+    errors += _met_errors(_met_drain(v1) + _met_drain(v2) + _met_drain(v3) + _met_drain(v4))
+    vals = _met_scrape(srv)
 
     def delta(name, **labels):
-        return _v(vals, name, **labels) - _v(base, name, **labels)
+        return _met_v(vals, name, **labels) - _met_v(base, name, **labels)
 
     # messages and turns: exactly the store's rows
     rows = srv.db().execute("SELECT sender, count(*) FROM messages GROUP BY sender").fetchall()
@@ -181,125 +181,125 @@ def metrics_seeded_activity_counts_exactly(srv):
     assert searched <= delta("sanad_search_seconds_count") <= 2 * searched + 2 * answered
     for h in ("queue_wait", "first_response", "resolution", "bot_answer", "search"):
         n = "sanad_%s_seconds" % h
-        inf = _v(vals, n + "_bucket", le="+Inf")
-        assert inf == _v(vals, n + "_count"), h
+        inf = _met_v(vals, n + "_bucket", le="+Inf")
+        assert inf == _met_v(vals, n + "_count"), h
         buckets = sorted(((float(dict(l)["le"]), v) for (nm, l), v in vals.items()
                           if nm == n + "_bucket"), key=lambda x: x[0])
         assert all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:])), (h, buckets)
-        assert _v(vals, n + "_sum") >= 0
-    assert _v(vals, "sanad_queue_wait_seconds_bucket", le="+Inf") == \
-        _v(vals, "sanad_queue_wait_seconds_count")
+        assert _met_v(vals, n + "_sum") >= 0
+    assert _met_v(vals, "sanad_queue_wait_seconds_bucket", le="+Inf") == \
+        _met_v(vals, "sanad_queue_wait_seconds_count")
     # gauges: counted at the scrape
-    assert _v(vals, "sanad_sockets_open", kind="visitor") == 5
-    assert _v(vals, "sanad_sockets_open", kind="agent") == 1
-    assert _v(vals, "sanad_queue_length") == 1
-    assert _v(vals, "sanad_conversations", state="queued") == 1
-    assert _v(vals, "sanad_conversations", state="agent") == 1
-    assert _v(vals, "sanad_conversations", state="closed") == 1
-    assert _v(vals, "sanad_conversations", state="bot") == 2
-    assert _v(vals, "sanad_agents", presence="online") == 0
-    assert _v(vals, "sanad_agents", presence="away") == 1
+    assert _met_v(vals, "sanad_sockets_open", kind="visitor") == 5
+    assert _met_v(vals, "sanad_sockets_open", kind="agent") == 1
+    assert _met_v(vals, "sanad_queue_length") == 1
+    assert _met_v(vals, "sanad_conversations", state="queued") == 1
+    assert _met_v(vals, "sanad_conversations", state="agent") == 1
+    assert _met_v(vals, "sanad_conversations", state="closed") == 1
+    assert _met_v(vals, "sanad_conversations", state="bot") == 2
+    assert _met_v(vals, "sanad_agents", presence="online") == 0
+    assert _met_v(vals, "sanad_agents", presence="away") == 1
     for ws in (v1, v2, v3, v4, v5, ag):
         ws.close()
     # the sockets are counted when they are gone too
     for _ in range(100):
-        vals = scrape(srv)
-        if _v(vals, "sanad_sockets_open", kind="visitor") == 0:
+        vals = _met_scrape(srv)
+        if _met_v(vals, "sanad_sockets_open", kind="visitor") == 0:
             break
         time.sleep(0.05)
-    assert _v(vals, "sanad_sockets_open", kind="visitor") == 0
-    assert _v(vals, "sanad_sockets_open", kind="agent") == 0
+    assert _met_v(vals, "sanad_sockets_open", kind="visitor") == 0
+    assert _met_v(vals, "sanad_sockets_open", kind="agent") == 0
 
 
 @test(server={})
 def metrics_loopback_bind_hostile_requests(srv):
-    st, h, _ = _get(srv)
+    st, h, _ = _met_get(srv)
     assert st == 200, st
     raw = ("POST /metrics HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
            "Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello" % srv.port).encode()
-    st, h, _ = _status(srv, raw)
+    st, h, _ = _met_status(srv, raw)
     assert st == 405 and h.get("allow") == "GET", (st, h)
     for m in ("PUT", "DELETE", "OPTIONS"):
-        st, h, _ = _status(srv, ("%s /metrics HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+        st, h, _ = _met_status(srv, ("%s /metrics HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
                                  "Connection: close\r\n\r\n" % (m, srv.port)).encode())
         assert st == 405, (m, st)
     for q in ("?name[]=sanad_errors_total", "?x=1", "?", "?format=json"):
-        st, _, body = _get(srv, "/metrics" + q)
+        st, _, body = _met_get(srv, "/metrics" + q)
         assert st in (400,) or (q == "?" and st == 200), (q, st, body)
     for p in ("/metrics/", "/metrics/x", "/metricsx", "/METRICS", "/metrics/../metrics/x"):
-        st, _, _ = _get(srv, p)
+        st, _, _ = _met_get(srv, p)
         assert st == 404, (p, st)
     st, _, body = srv.http(("GET /metrics%%00 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
                             "Connection: close\r\n\r\n" % srv.port).encode())
     assert b"sanad_" not in body, st  # lws refuses or closes: never the figures
     # the server still answers, and the scrape is still valid
-    scrape(srv)
+    _met_scrape(srv)
 
 
 @test(server={"metrics-allow": "127.0.0.2"})
 def metrics_allow_addresses(srv):
-    st, _, body = _get(srv, source="127.0.0.1")  # listed: no; loopback bind: no longer enough
+    st, _, body = _met_get(srv, source="127.0.0.1")  # listed: no; loopback bind: no longer enough
     assert st == 404, (st, body)
     assert b"sanad_" not in body
-    scrape(srv, source="127.0.0.2")
-    st, _, _ = _get(srv, extra="Authorization: Bearer anything\r\n")
+    _met_scrape(srv, source="127.0.0.2")
+    st, _, _ = _met_get(srv, extra="Authorization: Bearer anything\r\n")
     assert st == 404
     # a forged proxy header from an untrusted peer changes nothing
-    st, _, _ = _get(srv, extra="X-Forwarded-For: 127.0.0.2\r\nForwarded: for=127.0.0.2\r\n")
+    st, _, _ = _met_get(srv, extra="X-Forwarded-For: 127.0.0.2\r\nForwarded: for=127.0.0.2\r\n")
     assert st == 404
     assert "event=metrics_refused ip=127.0.0.1" in srv.logtext()
 
 
-_TOKEN = "tok-" + "9f8e7d6c5b4a" * 4
+_MET_TOKEN = "tok-" + "9f8e7d6c5b4a" * 4
 
 
 # the file is read at each scrape that carries a token: the test writes it once its server runs
-_TOKEN_PATH = os.path.join(tempfile.gettempdir(), "sanad-metrics-bearer-%d" % os.getpid())
+_MET_TOKEN_PATH = os.path.join(tempfile.gettempdir(), "sanad-metrics-bearer-%d" % os.getpid())
 
 
-@test(server={"metrics-allow": "bearer:" + _TOKEN_PATH})
+@test(server={"metrics-allow": "bearer:" + _MET_TOKEN_PATH})
 def metrics_allow_bearer_token(srv):
     try:
-        st, _, _ = _get(srv, extra="Authorization: Bearer %s\r\n" % _TOKEN)
+        st, _, _ = _met_get(srv, extra="Authorization: Bearer %s\r\n" % _MET_TOKEN)
         assert st == 404, st  # no file yet: nobody
-        with open(_TOKEN_PATH, "w") as f:
-            f.write(_TOKEN + "\n")
+        with open(_MET_TOKEN_PATH, "w") as f:
+            f.write(_MET_TOKEN + "\n")
         for extra in ("", "Authorization: Bearer\r\n", "Authorization: Bearer wrong\r\n",
-                      "Authorization: Bearer %s\r\n" % _TOKEN[:-1],
-                      "Authorization: Bearer %sx\r\n" % _TOKEN,
-                      "Authorization: Basic %s\r\n" % _TOKEN,
-                      "Authorization: %s\r\n" % _TOKEN,
+                      "Authorization: Bearer %s\r\n" % _MET_TOKEN[:-1],
+                      "Authorization: Bearer %sx\r\n" % _MET_TOKEN,
+                      "Authorization: Basic %s\r\n" % _MET_TOKEN,
+                      "Authorization: %s\r\n" % _MET_TOKEN,
                       "Authorization: Bearer %s\r\n" % ("A" * 5000)):
-            st, _, body = _get(srv, extra=extra)
+            st, _, body = _met_get(srv, extra=extra)
             assert st in (404, 431), (extra[:60], st)
             assert b"sanad_" not in body
-        vals = scrape(srv, extra="Authorization: Bearer %s\r\n" % _TOKEN)
+        vals = _met_scrape(srv, extra="Authorization: Bearer %s\r\n" % _MET_TOKEN)
         assert ("sanad_queue_length", frozenset()) in vals
-        scrape(srv, extra="Authorization: bearer %s\r\n" % _TOKEN)  # the scheme has no case
+        _met_scrape(srv, extra="Authorization: bearer %s\r\n" % _MET_TOKEN)  # the scheme has no case
         # with the token, the method and the query are checked
-        st, h, _ = _status(srv, ("POST /metrics HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+        st, h, _ = _met_status(srv, ("POST /metrics HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
                                  "Connection: close\r\nAuthorization: Bearer %s\r\n"
-                                 "Content-Length: 0\r\n\r\n" % (srv.port, _TOKEN)).encode())
+                                 "Content-Length: 0\r\n\r\n" % (srv.port, _MET_TOKEN)).encode())
         assert st == 405, st
-        st, _, _ = _get(srv, "/metrics?debug=1", extra="Authorization: Bearer %s\r\n" % _TOKEN)
+        st, _, _ = _met_get(srv, "/metrics?debug=1", extra="Authorization: Bearer %s\r\n" % _MET_TOKEN)
         assert st == 400, st
         # a rotated token counts at once, the old one no longer
-        with open(_TOKEN_PATH, "w") as f:
+        with open(_MET_TOKEN_PATH, "w") as f:
             f.write("rotated-token\n")
-        st, _, _ = _get(srv, extra="Authorization: Bearer %s\r\n" % _TOKEN)
+        st, _, _ = _met_get(srv, extra="Authorization: Bearer %s\r\n" % _MET_TOKEN)
         assert st == 404, st
-        scrape(srv, extra="Authorization: Bearer rotated-token\r\n")
+        _met_scrape(srv, extra="Authorization: Bearer rotated-token\r\n")
         # the file gone: nobody
-        os.unlink(_TOKEN_PATH)
-        st, _, _ = _get(srv, extra="Authorization: Bearer rotated-token\r\n")
+        os.unlink(_MET_TOKEN_PATH)
+        st, _, _ = _met_get(srv, extra="Authorization: Bearer rotated-token\r\n")
         assert st == 404, st
-        assert "token=1" in srv.logtext() and _TOKEN not in srv.logtext()
+        assert "token=1" in srv.logtext() and _MET_TOKEN not in srv.logtext()
     finally:
-        if os.path.exists(_TOKEN_PATH):
-            os.unlink(_TOKEN_PATH)
+        if os.path.exists(_MET_TOKEN_PATH):
+            os.unlink(_MET_TOKEN_PATH)
 
 
-class _BoundServer(Server):
+class _MetBoundServer(Server):
     """A server bound to another address than 127.0.0.1 (Server insists on it)."""
 
     def __init__(self, sanad, tmp, kb_db, name, bind, extra=None):
@@ -325,21 +325,21 @@ class _BoundServer(Server):
 @test()
 def metrics_public_bind_is_404_unless_allowed(shared):
     # bound to every address (reached here through the loopback): unset means off
-    srv = _BoundServer(shared.sanad, shared.tmp, shared.kb_db, "metrics-public-off", "0.0.0.0")
+    srv = _MetBoundServer(shared.sanad, shared.tmp, shared.kb_db, "metrics-public-off", "0.0.0.0")
     try:
-        st, _, body = _get(srv)
+        st, _, body = _met_get(srv)
         assert st == 404 and b"sanad_" not in body, (st, body)
-        st, _, _ = _get(srv, extra="Authorization: Bearer x\r\n")
+        st, _, _ = _met_get(srv, extra="Authorization: Bearer x\r\n")
         assert st == 404
         # the rest of the server is as it was
-        st, _, _ = _get(srv, "/healthz")
+        st, _, _ = _met_get(srv, "/healthz")
         assert st == 200
     finally:
         srv.stop()
-    srv = _BoundServer(shared.sanad, shared.tmp, shared.kb_db, "metrics-public-on", "0.0.0.0",
+    srv = _MetBoundServer(shared.sanad, shared.tmp, shared.kb_db, "metrics-public-on", "0.0.0.0",
                        {"metrics-allow": "127.0.0.0/8"})
     try:
-        scrape(srv)
+        _met_scrape(srv)
     finally:
         srv.stop()
 
