@@ -97,8 +97,9 @@ int bot_http_metrics_allowed(const struct bot_config_list *allow,
     int have_addr = client && bot_fwd_addr_parse(client, strlen(client), &a);
     int ok = 0;
     char tok[BOT_METRICS_TOKEN_MAX + 2];
-    if (!allow || allow->n == 0)
-        return bind_loopback;
+    if (!allow || allow->n == 0) /* and from the machine itself: a public visitor that a proxy
+                                  * in trusted_proxies forwards is not */
+        return bind_loopback && client && bot_http_metrics_loopback(client);
     for (int i = 0; i < allow->n && !ok; i++) {
         const char *w = allow->v[i];
         if (!strncmp(w, "bearer:", 7)) {

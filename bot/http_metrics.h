@@ -12,8 +12,10 @@ struct bot_metrics_req;
 #define BOT_METRICS_TOKEN_MAX 512 /* bytes of a bearer token (its file is read up to this) */
 
 /* Whether a scrape is allowed. allow: metrics_allow's entries (addresses, CIDR ranges,
- * "bearer:FILE"); when it has none, only bind_loopback decides (the server listens on a
- * loopback address: whoever can reach it is on the machine). Otherwise the request passes
+ * "bearer:FILE"); when it has none, the server must listen on a loopback address
+ * (bind_loopback) and the client be a loopback address too (so that a visitor forwarded by
+ * a proxy in trusted_proxies is refused; a proxy nobody declared looks local, see
+ * docs/metrics.md). Otherwise the request passes
  * when client (the client's address as bot_http_client gives it, NULL: unknown) is inside one
  * of the ranges, or when bearer (the token of an "Authorization: Bearer …" header, NULL or
  * "": none) equals the token in one of the files: its first line, surrounding blanks cut,

@@ -236,6 +236,18 @@ def metrics_loopback_bind_hostile_requests(srv):
     _met_scrape(srv)
 
 
+@test(server={"trusted-proxies": "127.0.0.1"})
+def metrics_unset_refuses_a_visitor_forwarded_by_a_trusted_proxy(srv):
+    # a reverse proxy on the machine forwards the public to the loopback bind: its visitors
+    # are not local, whatever path they ask for
+    for h in ("X-Forwarded-For: 203.0.113.9\r\n", "Forwarded: for=203.0.113.9\r\n",
+              "X-Forwarded-For: 127.0.0.1, 203.0.113.9\r\n"):
+        st, _, body = _met_get(srv, extra=h)
+        assert st == 404 and b"sanad_" not in body, (h, st)
+    _met_scrape(srv)  # the proxy's own request (or a local tool) still gets the figures
+    _met_scrape(srv, extra="X-Forwarded-For: 127.0.0.1\r\n")
+
+
 @test(server={"metrics-allow": "127.0.0.2"})
 def metrics_allow_addresses(srv):
     st, _, body = _met_get(srv, source="127.0.0.1")  # listed: no; loopback bind: no longer enough

@@ -217,7 +217,10 @@ static void test_allowed(void **state)
         {&none, 1, lo, NULL, 1}, /* unset: a loopback bind serves it */
         {&none, 0, lo, NULL, 0}, /* unset, public bind: never, even from loopback */
         {&none, 0, lo, "s3cret-token", 0},
-        {NULL, 1, "192.0.2.1", NULL, 1},
+        {NULL, 1, "192.0.2.1", NULL, 0}, /* unset: a forwarded visitor is not local */
+        {NULL, 1, "::1", NULL, 1},
+        {NULL, 1, "127.9.9.9", NULL, 1},
+        {NULL, 1, NULL, NULL, 0},
         {&nets, 0, "10.1.2.3", NULL, 1},
         {&nets, 0, "192.0.2.7", NULL, 1},
         {&nets, 0, "192.0.2.8", NULL, 0},
