@@ -13,6 +13,7 @@
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
+#include "bot/metrics.h"
 #include "bot/outbox.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
@@ -197,6 +198,7 @@ void bot_casereply_on_frame(struct bot_session *s, const struct bot_agent_in *in
     }
     const char *email = "duplicate"; /* a resend: stored and queued the first time */
     if (!dup) {
+        bot_metrics_inc(BOT_M_MESSAGES, BOT_MS_AGENT);
         email = queue_mail(srv, a, &g, in->text, &mail);
         char *detail = bot_agent_proto_reply_detail(seq, email, mail);
         if ((rc = bot_cases_apply(srv->store, &g.c, BOT_CASE_AGENT_REPLIED,

@@ -34,7 +34,8 @@ enum {
     T_LABEL,
     T_PRECHAT,
     T_DEPTS,
-    T_POLICY /* text parsed by a policy module (policies[] below) */
+    T_POLICY, /* text parsed by a policy module (policies[] below) */
+    T_METRICS /* metrics_allow: addresses, CIDR ranges and bearer:FILE (bot/http_metrics.h) */
 };
 
 /* K_RESTART: read once at startup (sockets, files, the lws context, threads); a reload
@@ -108,6 +109,9 @@ static const struct key keys[] = {
     {"trusted_proxies", T_ADDRS, 0, OFF(trusted_proxies), NULL, 0, 0,
      "reverse proxies (addresses or CIDR ranges, e.g. 10.0.0.0/8 fd00::/8) whose Forwarded, "
      "X-Forwarded-For and X-Forwarded-Proto are believed"},
+    {"metrics_allow", T_METRICS, 0, OFF(metrics_allow), NULL, 0, 0,
+     "who may scrape /metrics: addresses, CIDR ranges and bearer:FILE (a token read from FILE); "
+     "unset: only when bind is a loopback address"},
     {"allow_no_origin", T_BOOL, 0, OFF(allow_no_origin), "yes", 0, 1,
      "accept /ws without an Origin header (non-browser clients)"},
     {"max_frame", T_INT, K_RESTART, OFF(max_frame), "4096", 64, 1 << 20,
@@ -679,6 +683,7 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
     }
     case T_ORIGINS:
     case T_NAMES:
+    case T_METRICS:
     case T_ADDRS: {
         /* each space-separated word is one entry; "none" clears the list */
         struct bot_config_list *l = (struct bot_config_list *)(void *)base;
@@ -691,8 +696,14 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
                 l->n = 0;
                 continue;
             }
-            for (char *p = w; *p; p++) /* schemes and host names compare in lower case */
+            int bearer = k->type == T_METRICS && !strncmp(w, "bearer:", 7);
+            for (char *p = w; *p && !bearer; p++) /* schemes and host names: lower case */
                 *p = (char)tolower((unsigned char)*p);
+            if (bearer && !w[7]) {
+                rc = sn_err_set(err, SN_EINVAL, "%s: 'bearer:' wants a file, bearer:/path/token",
+                                k->name);
+                break;
+            }
             if (k->type == T_ORIGINS && strncmp(w, "http://", 7) && strncmp(w, "https://", 8)) {
                 rc = sn_err_set(err, SN_EINVAL,
                                 "%s: '%s' is not an origin (http://host[:port] or https://…)",
@@ -709,7 +720,8 @@ static int set_key(struct bot_config *c, const struct key *k, const char *v, str
             }
             struct bot_fwd_net net;
             struct sn_err why = {0};
-            if (k->type == T_ADDRS && bot_fwd_net_parse(w, &net, &why) != SN_OK) {
+            if ((k->type == T_ADDRS || (k->type == T_METRICS && !bearer)) &&
+                bot_fwd_net_parse(w, &net, &why) != SN_OK) {
                 rc = sn_err_set(err, SN_EINVAL,
                                 "%s: '%s' is not an IP address or CIDR range (%s), e.g. "
                                 "127.0.0.1, 10.0.0.0/8, fd00::/8",
@@ -761,6 +773,9 @@ void bot_config_fini(struct bot_config *c)
     for (int i = 0; i < c->trusted_proxies.n; i++)
         free(c->trusted_proxies.v[i]);
     c->trusted_proxies.n = 0;
+    for (int i = 0; i < c->metrics_allow.n; i++)
+        free(c->metrics_allow.v[i]);
+    c->metrics_allow.n = 0;
 }
 
 int bot_config_set(struct bot_config *c, const char *key, const char *value, struct sn_err *err)
@@ -812,6 +827,7 @@ static char *format_key(const struct bot_config *c, const struct key *k)
     }
     case T_ORIGINS:
     case T_NAMES:
+    case T_METRICS:
     case T_ADDRS: {
         const struct bot_config_list *l = (const void *)base;
         for (int i = 0; i < l->n; i++)
@@ -902,6 +918,7 @@ static void move_key(struct bot_config *dst, struct bot_config *src, const struc
         break;
     case T_ORIGINS:
     case T_NAMES:
+    case T_METRICS:
     case T_ADDRS: {
         struct bot_config_list t = *(struct bot_config_list *)(void *)d;
         *(struct bot_config_list *)(void *)d = *(struct bot_config_list *)(void *)s;

@@ -68,6 +68,9 @@ struct bot_config {
     struct bot_config_list origins;      /* allowed_origins besides the server's own, lower case */
     struct bot_config_list server_names; /* host names the server answers to (none: any) */
     struct bot_config_list trusted_proxies; /* addresses and CIDR ranges (bot/forwarded.h) */
+    /* who may scrape /metrics: addresses, CIDR ranges, "bearer:FILE" (bot/http_metrics.h);
+     * none: only when bind is a loopback address */
+    struct bot_config_list metrics_allow;
     int allow_no_origin; /* accept WebSocket upgrades without an Origin header (non-browsers) */
     int max_frame;       /* bytes of one WebSocket message, 4096 */
     int max_text;        /* characters of a visitor text, 1000 */

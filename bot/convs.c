@@ -184,6 +184,16 @@ size_t bot_convs_nconns(const struct bot_convs *cs)
     return cs->nconns;
 }
 
+void bot_convs_states(const struct bot_convs *cs, long long out[BOT_CONV_NSTATES])
+{
+    for (int i = 0; i < BOT_CONV_NSTATES; i++)
+        out[i] = 0;
+    for (size_t b = 0; b < cs->nbuckets; b++)
+        for (const struct bot_conv *c = cs->bucket[b]; c; c = c->chain)
+            if ((unsigned)c->state < BOT_CONV_NSTATES)
+                out[c->state]++;
+}
+
 /* --- seen receipts ------------------------------------------------------------------------ */
 
 static struct seen **seen_slot(const struct bot_convs *cs, const char *id)

@@ -98,6 +98,9 @@ size_t bot_convs_conns(const struct bot_convs *cs, const char *id, void **out, s
 /* Conversations in memory, and connections attached to them. */
 size_t bot_convs_count(const struct bot_convs *cs);
 size_t bot_convs_nconns(const struct bot_convs *cs);
+/* The conversations in memory by state into out (a walk of them all: for a scrape of
+ * /metrics, bot/metrics.h, not for the hot path). */
+void bot_convs_states(const struct bot_convs *cs, long long out[BOT_CONV_NSTATES]);
 
 /* Moves mv->conv by mv->ev: SN_OK once stored, in memory and told (*to the new state when
  * to is not NULL); SN_ECONFLICT when the table refuses it from the current state (nothing

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/metrics.h"
+#include "bot/server.h"
 #include "intents/intent.h"
 #include "kb/calib.h"
 #include "kb/gap.h"
@@ -410,6 +412,7 @@ static void offer_human_turn(struct bot_brain *b,
                              struct bot_turn *out)
 {
     log_open_question(b, d, KB_GAP_UNHELPFUL);
+    bot_metrics_inc(BOT_M_OFFERS, BOT_MO_FRUSTRATION);
     turn_start(out, BOT_TURN_FALLBACK, d->lang, intent);
     out->offer_human = 1;
     out->text = render(b, d, "not_helpful", BOT_TEXT_NOT_HELPFUL);
@@ -499,7 +502,10 @@ int bot_brain_search(struct bot_brain *b,
     so.suggest_precision = b->suggest_precision;
     so.lang = lang;
     *out = NULL;
+    long long t0 = bot_server_now_us(); /* search latency: the base's work, timed here (kb/ knows
+                                         * no metrics) */
     rc = kb_search(b->kb, q, &so, &r, err);
+    bot_metrics_observe(BOT_M_SEARCH_LATENCY, bot_server_now_us() - t0);
     if (rc)
         return rc;
     if (!other_too || (r->n && r->v[0].band == KB_BAND_HIGH)) {
@@ -507,7 +513,9 @@ int bot_brain_search(struct bot_brain *b,
         return SN_OK;
     }
     so.lang = is_ar(lang) ? "en" : "ar";
+    t0 = bot_server_now_us();
     rc = kb_search(b->kb, q, &so, &r2, err);
+    bot_metrics_observe(BOT_M_SEARCH_LATENCY, bot_server_now_us() - t0);
     if (rc) {
         kb_results_free(r);
         return rc;
@@ -584,6 +592,7 @@ static int question_turn(struct bot_brain *b,
     } else {
         d->misses++;
         log_open_question(b, d, KB_GAP_LOW);
+        bot_metrics_inc(BOT_M_OFFERS, BOT_MO_MISS);
         turn_start(out, BOT_TURN_FALLBACK, d->lang, NULL);
         out->band = KB_BAND_LOW;
         out->confidence = r && r->n ? r->v[0].confidence : 0;

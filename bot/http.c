@@ -11,18 +11,20 @@
 #include "bot/forwarded.h"
 #include "bot/help.h"
 #include "bot/http_api.h"
+#include "bot/http_metrics.h"
 #include "bot/server.h"
 #include "bot/ws.h"
 #include "bot/ws_visitor.h"
 
 /* Per-request data lws allocates for "http". */
-/* ws_visitor.c reserves 24 bytes for it in the protocol table */
+/* ws_visitor.c reserves 32 bytes for it in the protocol table */
 struct http_pss {
-    int healthz;             /* this request is /healthz: the body is written on WRITEABLE */
-    struct bot_api_req *api; /* an /api/ request in progress (owned by http_api.c) */
+    int healthz;               /* this request is /healthz: the body is written on WRITEABLE */
+    struct bot_api_req *api;   /* an /api/ request in progress (owned by http_api.c) */
     struct bot_help_req *help; /* a /help request in progress (owned by help.c) */
+    struct bot_metrics_req *metrics; /* a /metrics request (owned by http_metrics.c) */
 };
-_Static_assert(sizeof(struct http_pss) <= 24, "http pss larger than its protocol entry");
+_Static_assert(sizeof(struct http_pss) <= 32, "http pss larger than its protocol entry");
 
 /* host[:port] or [v6]:port without the port, in lower case, into out. */
 static void host_name(const char *host, char *out, size_t size)
@@ -117,6 +119,8 @@ int bot_http_callback(
         return n;
     if (p && bot_http_api_callback(wsi, (int)reason, &p->api, in, len, &n))
         return n;
+    if (p && bot_http_metrics_callback(wsi, (int)reason, &p->metrics, in, len, &n))
+        return n;
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED: /* the login worker has answers */
         bot_http_api_logins_done(srv);
@@ -183,8 +187,15 @@ static const struct lws_protocol_vhost_options mime[] = {
 const struct lws_http_mount *bot_http_mounts(struct lws_http_mount out[BOT_WS_NMOUNTS],
                                              const char *widget_dir)
 {
-    struct lws_http_mount *api = &out[2], *health = &out[1], *files = &out[0], *help = &out[3];
+    struct lws_http_mount *api = &out[2], *health = &out[1], *files = &out[0], *help = &out[3],
+                          *metrics = &out[4];
+    memset(metrics, 0, sizeof *metrics); /* Prometheus's scrape (http_metrics.c) */
+    metrics->mountpoint = "/metrics";
+    metrics->mountpoint_len = 8;
+    metrics->origin = "http";
+    metrics->origin_protocol = LWSMPRO_CALLBACK;
     memset(help, 0, sizeof *help); /* the help center's pages (help.c), never files */
+    help->mount_next = metrics;
     help->mountpoint = "/help";
     help->mountpoint_len = 5;
     help->origin = "http";

@@ -19,6 +19,7 @@
 #include "bot/convs.h"
 #include "bot/dialogue.h"
 #include "bot/escalate.h"
+#include "bot/metrics.h"
 #include "bot/proto.h"
 #include "bot/route.h"
 #include "bot/server.h"
@@ -124,6 +125,7 @@ static int system_message(struct bot_queue *q, const char *conv, const char *tex
         sn_log(SN_LOG_ERR, "queue", "event=store_failed conv=%s err=\"%s\"", conv, e.msg);
         return e.code;
     }
+    bot_metrics_inc(BOT_M_MESSAGES, BOT_MS_SYSTEM);
     char *frame = bot_proto_stored_message(&m, &len);
     visitors_deliver(q, conv, frame, len);
     return SN_OK;
@@ -570,6 +572,7 @@ static int assign(struct bot_queue *q,
         sn_log(SN_LOG_NOTICE, "queue", "event=fallback conv=%s department=%s agent=%s", id,
                it->c.dept, a->login);
     bot_route_remove(q->route, id); /* frees it */
+    bot_metrics_observe(BOT_M_QUEUE_WAIT, (now - queued_at) * 1000);
     sn_log(SN_LOG_NOTICE, "queue", "event=assigned conv=%s agent=%s by=%s waited_ms=%lld", id,
            a->login, by, now - queued_at);
     hand_over(q, a, id, lang, by, NULL, NULL, now);
@@ -1129,11 +1132,15 @@ int bot_queue_write_meta(struct bot_queue *q,
     if (rc == SN_OK && !*dup)
         case_note(q, conv_id, note ? BOT_CASE_NOTE : BOT_CASE_AGENT_REPLIED,
                   bot_cases_agent_actor(a->login, actor), *seq);
+    if (rc == SN_OK && !*dup)
+        bot_metrics_inc(BOT_M_MESSAGES, note ? BOT_MS_NOTE : BOT_MS_AGENT);
     if (rc || *dup || note) /* a note: agents only, they see it in the transcript */
         return rc;
     int i = bot_agents_chat_index(a, conv_id);
     if (!a->chats[i].c.first_response) { /* the first-response target is met: its clock stops */
         struct bot_route_case c = a->chats[i].c;
+        if (c.created) /* a chat from before cases has no start */
+            bot_metrics_observe(BOT_M_FIRST_RESPONSE, (m.ts - c.created) * 1000);
         c.first_response = m.ts;
         bot_agents_chat_set_case(a, i, &c);
         send_chats(q, a);
@@ -1165,6 +1172,8 @@ static void transfer_note(struct bot_queue *q,
                           .ts = bot_server_now_ms()};
     if (store_msg_add(q->srv->store, &m, &seq, &dup, &e))
         sn_log(SN_LOG_ERR, "queue", "event=store_failed conv=%s err=\"%s\"", conv, e.msg);
+    else if (!dup)
+        bot_metrics_inc(BOT_M_MESSAGES, BOT_MS_NOTE);
     free(meta);
 }
 
@@ -1241,6 +1250,8 @@ int bot_queue_close(struct bot_queue *q,
     bot_agents_chat_remove(a, i, &c);
     if (c.assigned_at) /* chats loaded from the store have no known start */
         bot_route_handled(q->route, now - c.assigned_at);
+    if (c.c.created)
+        bot_metrics_observe(BOT_M_RESOLUTION, (now - c.c.created) * 1000);
     const char *id = c.id;
     bot_cases_ref(q->srv->store, id, ref);
     bot_queue_case_changed(q, id, c.lang); /* solved (or closed): the widget shows it */
@@ -1289,6 +1300,8 @@ static void dept_note(struct bot_queue *q,
                           .ts = bot_server_now_ms()};
     if (store_msg_add(q->srv->store, &m, &seq, &dup, &e))
         sn_log(SN_LOG_ERR, "queue", "event=store_failed conv=%s err=\"%s\"", conv, e.msg);
+    else if (!dup)
+        bot_metrics_inc(BOT_M_MESSAGES, BOT_MS_NOTE);
 }
 
 /* The visitor's notice of the move: the department's label in the conversation's language and
@@ -1399,4 +1412,12 @@ int bot_queue_to_department(struct bot_queue *q,
            c.tier);
     changed(q);
     return SN_OK;
+}
+
+void bot_queue_metrics_live(const struct bot_queue *q, struct bot_metrics_live *out)
+{
+    out->queue_length = bot_route_len(q->route);
+    out->agents_online = out->agents_away = 0;
+    for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
+        *(a->online ? &out->agents_online : &out->agents_away) += 1;
 }

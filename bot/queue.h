@@ -173,4 +173,9 @@ int bot_queue_to_department(struct bot_queue *q,
  * (its label in lang) and tier; nothing when it has no case. */
 void bot_queue_case_changed(struct bot_queue *q, const char *conv_id, const char *lang);
 
+/* The queue's length and the connected agents by presence into out (bot/metrics.h; the
+ * other fields are left as they are). A walk of the agents: for a scrape, not the hot path. */
+struct bot_metrics_live;
+void bot_queue_metrics_live(const struct bot_queue *q, struct bot_metrics_live *out);
+
 #endif

@@ -12,6 +12,7 @@
 #include "bot/agent_proto.h"
 #include "bot/batch.h"
 #include "bot/config.h"
+#include "bot/metrics.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
 #include "bot/server.h"
@@ -139,6 +140,7 @@ static const struct conn_kind *kind_of(const struct bot_session *s)
 void bot_session_error(struct bot_session *s, int code, const char *why, const char *client_id)
 {
     size_t len;
+    bot_metrics_inc(BOT_M_ERRORS, bot_metrics_error(code));
     char *j = kind_of(s)->error(code, why, client_id, &len);
     bot_session_send(s, j, len);
 }
@@ -162,6 +164,7 @@ int bot_session_admit(struct bot_session *s, int binary, int too_big)
     const struct bot_config *cfg = s->srv->cfg;
     char why[96];
     if (!bot_bucket_take(&s->bucket, cfg->rate, cfg->burst, bot_server_now_us())) {
+        bot_metrics_inc(BOT_M_RATE_LIMITED, 0);
         bot_session_refuse(s, BOT_PROTO_RATE_LIMITED, "too many frames; slow down", NULL);
         return 0;
     }

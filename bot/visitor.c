@@ -20,6 +20,7 @@
 #include "bot/conv.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
+#include "bot/metrics.h"
 #include "bot/outbox.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
@@ -193,6 +194,10 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
         return rc;
     }
     bot_statsrec_turn(s->srv->store, s->conv->id, m.kind, band, m.ts);
+    bot_metrics_inc(BOT_M_MESSAGES, BOT_MS_BOT);
+    bot_metrics_inc(BOT_M_TURNS, bot_metrics_turn(t->kind, t->band));
+    if (t0 >= 0) /* a turn that answers a visitor's frame (not the welcome) */
+        bot_metrics_observe(BOT_M_ANSWER_LATENCY, bot_server_now_us() - t0);
     save_conv(s);
     if (!s->replaying) { /* else the replay will carry it */
         m.seq = seq;
@@ -201,6 +206,7 @@ static int store_turn(struct bot_session *s, const struct bot_turn *t, long long
     }
     free(meta);
     if (t->handoff) { /* after the handoff message: an assignment follows it */
+        bot_metrics_inc(BOT_M_HANDOFFS, bot_metrics_handoff_of(t->intent));
         const char *why = bot_queue_offline_reason(s->srv->queue);
         /* the case first (made, reused or reopened, with why the bot handed off), so that
          * every frame after this one can name it */
@@ -259,6 +265,8 @@ static int store_visitor(struct bot_session *s,
                           "the server could not store the message; resend it", client_id);
         return -1;
     }
+    if (!dup)
+        bot_metrics_inc(BOT_M_MESSAGES, BOT_MS_VISITOR);
     /* the visitor has its own text: it gets the ack only */
     char *ack = bot_proto_ack(client_id, m->seq, &len);
     bot_session_send(s, ack, len);
@@ -511,6 +519,7 @@ static void on_csat(struct bot_session *s, const struct bot_proto_in *in)
         bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the rating", NULL);
         return;
     }
+    bot_metrics_inc(BOT_M_CSAT, in->rating - 1);
     sn_log(SN_LOG_NOTICE, "ws", "event=csat sess=%llu conv=%s rating=%d comment=%d", s->id,
            s->conv->id, in->rating, in->text != NULL);
     /* on the case's timeline too (the rating of a conversation from before cases has none) */
@@ -668,6 +677,7 @@ static void on_leave_message(struct bot_session *s, const struct bot_proto_in *i
         bot_session_error(s, BOT_PROTO_INTERNAL, "the server could not store the message", NULL);
         return;
     }
+    bot_metrics_inc(BOT_M_TICKETS, 0);
     sn_log(SN_LOG_NOTICE, "ws", "event=ticket sess=%llu conv=%s ticket=%lld email=%d", s->id,
            s->conv->id, id, t.email != NULL);
     struct store_case c = {0};

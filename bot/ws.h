@@ -34,9 +34,9 @@ int bot_http_client(struct lws *wsi, const struct bot_server *srv, char *ip, siz
 #define BOT_WS_NPROTOCOLS 4
 void bot_ws_protocols(struct lws_protocols out[BOT_WS_NPROTOCOLS], int rx_buffer);
 
-/* The mounts, into out: "/" -> widget_dir (index.html), "/healthz", "/api" and "/help" -> the
- * http protocol. Returns the first; widget_dir must outlive the context. */
-#define BOT_WS_NMOUNTS 4
+/* The mounts, into out: "/" -> widget_dir (index.html), "/healthz", "/api", "/help" and
+ * "/metrics" -> the http protocol. Returns the first; widget_dir must outlive the context. */
+#define BOT_WS_NMOUNTS 5
 const struct lws_http_mount *bot_http_mounts(struct lws_http_mount out[BOT_WS_NMOUNTS],
                                              const char *widget_dir);
 

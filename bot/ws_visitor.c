@@ -273,7 +273,7 @@ void bot_ws_attach(void *pss, struct bot_session *s)
 void bot_ws_protocols(struct lws_protocols out[BOT_WS_NPROTOCOLS], int rx_buffer)
 {
     const struct lws_protocols table[BOT_WS_NPROTOCOLS] = {
-        {"http", bot_http_callback, 24, 0, 0, NULL, 0},
+        {"http", bot_http_callback, 32, 0, 0, NULL, 0},
         {"sanad.v1", callback, sizeof(struct pss), (size_t)rx_buffer, 0, NULL, 0},
         {"sanad.agent.v1", bot_ws_agent_callback, sizeof(struct pss),
          (size_t)(rx_buffer < 4096 ? 4096 : rx_buffer), 0, NULL, 0},
