@@ -239,3 +239,69 @@ def backfill_of_a_v10_file_of_the_older_code(srv):
         assert _bf_rows(s2.store) == live
     finally:
         s2.stop()
+
+
+@test(server=STATS_SRV)
+def backfill_of_hostile_stored_rows(srv):
+    """A v10 file whose timeline details and message meta are not what the code writes (not
+    JSON, a rating as text or out of range, a reason that is a number, a transfer without
+    "to", a purged case, an unknown event): migrated all the same, every such fact with
+    nulls or no row, as the live code reads them; nothing else changed."""
+    _cookie(srv, "bfboss", "admin")
+    v = srv.ws()
+    w, _ = hello(v, lang="en")
+    conv = w["conversation"]
+    v.send_json({"type": "handoff"})
+    until(v, "offline")
+    v.close()
+    srv.stop()
+    c = sqlite3.connect(srv.store)
+    case = c.execute("SELECT id, created FROM cases WHERE conv_id = ?", (conv,)).fetchone()
+    queued = c.execute("SELECT ts FROM case_events WHERE case_id = ? AND kind = 'queued'",
+                       (case[0],)).fetchone()[0]
+    t = case[1] + 1000
+    bad = [("handoff", "{not json"), ("handoff", '{"reason": 7}'), ("assigned", "[1,"),
+           ("agent_replied", "\x00\xff"), ("transferred", '{"from": "a"}'),
+           ("csat", '{"rating": "5"}'), ("csat", '{"rating": 9}'), ("csat", '{"rating": 4.5}'),
+           ("csat", "nope"), ("reopened", "{bad"), ("message_left", "}"),
+           ("no_such_kind", '{"x": 1}'), ("solved", None), ("csat", '{"rating": 3}')]
+    for i, (kind, detail) in enumerate(bad):
+        c.execute("INSERT INTO case_events(case_id, ts, kind, actor, detail) VALUES(?, ?, ?,"
+                  " 'system', ?)", (case[0], t + i, kind, detail))
+    # a purged case (no conversation): its events count nowhere
+    c.execute("INSERT INTO cases(ref, conv_id, status, created, updated) VALUES('S-ZZZZZZ',"
+              " NULL, 'new', ?, ?)", (t, t))
+    pid = c.execute("SELECT id FROM cases WHERE ref = 'S-ZZZZZZ'").fetchone()[0]
+    c.execute("INSERT INTO case_events(case_id, ts, kind, actor) VALUES(?, ?, 'created',"
+              " 'system')", (pid, t))
+    c.execute("UPDATE messages SET meta = '{broken' WHERE conv_id = ? AND sender = 'bot'", (conv,))
+    c.commit()
+    before = {tb: c.execute("SELECT count(*) FROM %s" % tb).fetchone()[0]
+              for tb in ("conversations", "messages", "cases", "case_events")}
+    c.close()
+    _bf_set_back(srv.store, drop=True)
+    s = Server(srv.sanad, srv.tmp, srv.kb_db, "bf-hostile", dict(STATS_SRV, **{"store-db": srv.store}))
+    try:
+        s.store = srv.store
+        assert ("from=10 to=%d" % STORE_SCHEMA) in s.logtext(), s.logtext()
+        c = sqlite3.connect("file:%s?mode=ro" % s.store, uri=True)
+        rows = c.execute("SELECT kind, lang, agent, sub, value FROM stats_events WHERE conv = ?"
+                         " AND kind <> 'turn' ORDER BY id", (conv,)).fetchall()
+        after = {tb: c.execute("SELECT count(*) FROM %s" % tb).fetchone()[0] for tb in before}
+        nulls = c.execute("SELECT count(*) FROM stats_events WHERE conv IS NULL").fetchone()[0]
+        c.close()
+        assert after == before and nulls == 0, (after, before, nulls)
+        # the bad meta: conversations.lang; the reasons not text: null; the assignment
+        # without a JSON detail: no agent, its wait all the same; the bad ratings, the
+        # transfer without "to", the unknown event, the purged case: no row; the bad
+        # reopening: a case row (no visitor bit: no previous conversation)
+        want = [("conv", "en", None, None, None), ("case", None, None, None, 0),
+                ("handoff", None, None, "button", None), ("queued", None, None, None, None),
+                ("handoff", None, None, None, None), ("handoff", None, None, None, None),
+                ("assigned", None, None, None, t + 2 - queued),
+                ("first_response", None, None, None, 1003), ("case", None, None, None, 0),
+                ("ticket", None, None, None, 0), ("solved", None, None, "solved", 1012),
+                ("csat", None, None, None, 3)]
+        assert rows == want, rows
+    finally:
+        s.stop()
