@@ -96,6 +96,17 @@ def _bf_activity(srv):
     v.send_json({"type": "csat", "rating": 4, "comment": "fine"})
     v.expect("csat_ok")
     v.close()
+    # the same visitor back in a new conversation: the solved case is reopened there (the
+    # events before belong to the first conversation), assigned again, solved
+    v = srv.ws()
+    w, _ = hello(v, lang="en", visitor="vis_B-0123456789abcdef")
+    conv = convs["reopened"] = w["conversation"]
+    v.send_json({"type": "handoff"})
+    until(ag, "assigned", conversation=conv)
+    ag.send_json({"type": "close", "conversation": conv, "resolution": "resolved"})
+    until(ag, "closed", conversation=conv)
+    until(v, "closed")
+    v.close()
     # a transfer to a second agent, who solves it; a rating of 2
     add_user(srv, "bfb", name="Bfb Agent")
     vis, vw = visitor_handoff(srv, "en", EN_Q)
@@ -166,14 +177,18 @@ def backfill_gives_the_live_figures_and_rows(srv):
     live_api, live_cli = _bf_figures(srv, boss, srv.store, today)
     t = live_api["total"]
     # the activity is what it says: each figure has something to compare
-    assert t["conversations"] == 6 and t["contained"] == 1 and t["handoffs"] == 5, t
+    assert t["conversations"] == 7 and t["contained"] == 1 and t["handoffs"] == 6, t
     assert t["queue_wait_ms"]["n"] >= 2 and t["queue_wait_ms"]["abandoned"] == 1, t
-    assert t["first_response_ms"]["n"] == 2 and t["resolution_ms"]["n"] == 2, t
+    assert t["first_response_ms"]["n"] == 2 and t["resolution_ms"]["n"] == 3, t
     assert t["csat"]["n"] == 2 and t["csat"]["avg"] == 3.0, t
-    assert t["repeat_contacts"]["by_visitor"] == 1 and t["repeat_contacts"]["by_email"] == 1, t
+    assert t["repeat_contacts"]["by_visitor"] == 2 and t["repeat_contacts"]["by_email"] == 1, t
     subs = {r[5] for r in live_rows if r[0] == "handoff"}
     assert subs == {"asked", "button", "accepted_offer"}, live_rows
     assert any(r[0] == "assigned" and r[5] == "transfer" for r in live_rows), live_rows
+    c = sqlite3.connect("file:%s?mode=ro" % srv.store, uri=True)
+    reopened = c.execute("SELECT count(*) FROM case_events WHERE kind = 'reopened'").fetchone()[0]
+    c.close()
+    assert reopened == 1 and ("case", convs["reopened"]) in [r[:2] for r in live_rows], live_rows
     s, boss2 = _bf_again(srv, "bf-again", drop=False)
     try:
         got_rows = _bf_rows(s.store)
