@@ -17,6 +17,7 @@
 #include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/help_html.h"
+#include "bot/httpbody.h"
 #include "bot/server.h"
 #include "bot/texts.h"
 #include "bot/ws.h"
@@ -894,18 +895,12 @@ int bot_help_callback(
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         if (!r || !r->resp)
             return 0;
-        *ret = 0;
-        size_t left = r->head ? 0 : r->resp_len - r->off, n = left > 16384 ? 16384 : left;
-        if (n && lws_write(wsi, r->resp + LWS_PRE + r->off, n,
-                           n == left ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n) {
-            *ret = -1;
-        } else if (n < left) {
-            r->off += n;
-            lws_callback_on_writable(wsi);
+        /* a HEAD answer has its headers only */
+        int w = bot_http_body_write(wsi, r->resp + LWS_PRE, r->head ? 0 : r->resp_len, &r->off,
+                                    16384);
+        if (w > 0)
             return 1;
-        }
-        if (!*ret && r->close)
-            *ret = -1;
+        *ret = w < 0 || r->close ? -1 : 0;
         req_free(r);
         *req = NULL;
         if (!*ret && lws_http_transaction_completed(wsi))

@@ -20,6 +20,7 @@
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/forwarded.h"
+#include "bot/httpbody.h"
 #include "bot/metrics.h"
 #include "bot/queue.h"
 #include "bot/server.h"
@@ -270,18 +271,10 @@ int bot_http_metrics_callback(
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         if (!r || !r->resp)
             return 0;
-        *ret = 0;
-        size_t left = r->resp_len - r->off, n = left > METRICS_CHUNK ? METRICS_CHUNK : left;
-        if (lws_write(wsi, r->resp + LWS_PRE + r->off, n,
-                      n == left ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n) {
-            *ret = -1;
-        } else if (n < left) {
-            r->off += n;
-            lws_callback_on_writable(wsi);
+        int w = bot_http_body_write(wsi, r->resp + LWS_PRE, r->resp_len, &r->off, METRICS_CHUNK);
+        if (w > 0)
             return 1;
-        }
-        if (!*ret && r->close)
-            *ret = -1;
+        *ret = w < 0 || r->close ? -1 : 0;
         req_free(r);
         *req = NULL;
         if (!*ret && lws_http_transaction_completed(wsi))

@@ -285,6 +285,26 @@ def register(test, cli):
         assert st.startswith("HTTP/1.1 405") and h.get("allow") == "GET, HEAD", (st, h)
 
     @test(server={}, own_kb=True)
+    def help_long_page_arrives_whole(srv):
+        """A page past the 16 KiB the server writes at a time (bot/httpbody.c) arrives whole,
+        in order, its length the Content-Length; HEAD gets the headers only."""
+        n = 1
+        while len(("بداية " + " ".join("كلمة%d" % i for i in range(n + 1)) + " نهاية").encode()) < 16300:
+            n += 1  # an answer just under the 16 KiB an entry may have
+        words = " ".join("كلمة%d" % i for i in range(n))
+        e = {"id": "long-page", "lang": "ar", "category": "events", "status": "published",
+             "question": "ما الشروط الكاملة للمسابقة؟", "answer": "بداية " + words + " نهاية"}
+        cli(srv, "import", "-", "--format", "jsonl", stdin=(json.dumps(e) + "\n").encode())
+        st, h, raw = req(srv, "GET", "/help/ar/long-page")
+        assert st.startswith("HTTP/1.1 200"), st
+        assert len(raw) > 16384 and int(h["content-length"]) == len(raw), (len(raw), h)
+        page = raw.decode("utf-8")
+        assert page.index("بداية") < page.index("كلمة%d " % (n // 2)) < page.index("كلمة%d " % (n - 1)) < page.index("نهاية")
+        assert page.rstrip().endswith("</html>"), page[-200:]
+        st, h, raw = req(srv, "HEAD", "/help/ar/long-page")
+        assert st.startswith("HTTP/1.1 200") and raw == b"" and int(h["content-length"]) > 16384, (st, h)
+
+    @test(server={}, own_kb=True)
     def help_xss_entry_is_text(srv):
         e = {"id": "xss-probe", "lang": "en", "category": "<b>cat</b>", "status": "published",
              "question": "Why <i>is</i> \"this\" & that?",
