@@ -80,7 +80,7 @@ struct bot_apiworker *bot_apiworker_new(void *env,
     struct bot_apiworker *w = sn_xcalloc(1, sizeof *w);
     w->env = env;
     w->env_free = env_free;
-    w->max_waiting = max_waiting < 0 ? 0 : max_waiting;
+    w->max_waiting = max_waiting < 1 ? 1 : max_waiting;
     w->wake = wake;
     w->ctx = ctx;
     pthread_mutex_init(&w->mu, NULL);

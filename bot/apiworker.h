@@ -40,7 +40,8 @@ struct bot_apiworker;
 typedef void bot_apiworker_wake_fn(void *ctx);
 
 /* A worker over env (taken: env_free(env) when the worker is freed, also on failure;
- * env_free may be NULL) with at most max_waiting (>= 0) jobs waiting. Returns it owned by
+ * env_free may be NULL) with at most max_waiting jobs waiting (less than 1 is
+ * taken as 1: a job is queued before the worker takes it). Returns it owned by
  * the caller (bot_apiworker_free), or NULL with err set (no thread). */
 struct bot_apiworker *bot_apiworker_new(void *env,
                                         bot_apiworker_free_fn *env_free,
