@@ -4,9 +4,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+
+#include "bot/store.h"
+#include "kb/kb.h"
 
 static int id_char(char ch)
 {
@@ -73,4 +77,48 @@ void bot_api_reply(struct bot_api_call *c, int status, json_t *j)
     json_decref(c->json);
     c->status = status;
     c->json = j;
+}
+
+void bot_api_defer(struct bot_api_call *c,
+                   bot_apiworker_fn *fn,
+                   void *arg,
+                   bot_apiworker_free_fn *arg_free)
+{
+    if (c->defer_free && c->defer_arg) /* deferred twice: the first one's input goes */
+        c->defer_free(c->defer_arg);
+    c->defer_fn = fn;
+    c->defer_arg = arg;
+    c->defer_free = arg_free;
+}
+
+struct bot_api_env *bot_api_env_open(const char *store_db, const char *kb_db, struct sn_err *err)
+{
+    struct bot_api_env *e = sn_xcalloc(1, sizeof *e);
+    if (!(e->store = store_sqlite_open_ro(store_db, err)) ||
+        !(e->kb = kb_open(kb_db, KB_OPEN_READONLY, err)) ||
+        !(e->auth = bot_auth_open(store_db, err))) {
+        bot_api_env_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void bot_api_env_free(void *env)
+{
+    struct bot_api_env *e = env;
+    if (!e)
+        return;
+    bot_auth_close(e->auth);
+    kb_close(e->kb);
+    store_close(e->store);
+    free(e);
+}
+
+void bot_api_result(struct bot_api_call *c, struct bot_apiworker_result *out)
+{
+    out->status = c->status;
+    out->body = c->json ? json_dumps(c->json, JSON_COMPACT) : NULL;
+    out->len = out->body ? strlen(out->body) : 0;
+    json_decref(c->json);
+    c->json = NULL;
 }

@@ -9,9 +9,12 @@
 
 #include <stddef.h>
 
+#include "bot/apiworker.h"
 #include "bot/auth.h"
 
 struct bot_server;
+struct store;
+struct kb;
 struct json_t;
 
 enum bot_api_method {
@@ -49,6 +52,11 @@ struct bot_api_call {
     char *raw;
     size_t raw_len;
     const char *raw_type, *disposition;
+    /* Or, set by bot_api_defer, no answer yet: the server's API worker (bot/apiworker.h)
+     * computes it off the loop with defer_fn(env, defer_arg) and the request waits. */
+    bot_apiworker_fn *defer_fn;
+    void *defer_arg;
+    bot_apiworker_free_fn *defer_free;
 };
 
 /* The decoded value of query argument name, or NULL when absent. */
@@ -58,6 +66,36 @@ int bot_api_error(struct bot_api_call *c, int status, const char *code, const ch
     __attribute__((format(printf, 4, 5)));
 /* Sets the answer to j (taken) with status. */
 void bot_api_reply(struct bot_api_call *c, int status, struct json_t *j);
+
+/* The answer is fn(env, arg) run on the server's API worker (bot/apiworker.h, its env a
+ * struct bot_api_env): arg is taken (arg_free(arg) once run or refused). When
+ * BOT_API_WAITING_MAX requests wait already, the request is answered 503 with Retry-After
+ * BOT_API_BUSY_RETRY_S ({"error": {"code": "busy"}}). */
+void bot_api_defer(struct bot_api_call *c,
+                   bot_apiworker_fn *fn,
+                   void *arg,
+                   bot_apiworker_free_fn *arg_free);
+#define BOT_API_WAITING_MAX   8   /* requests waiting for the API worker behind the running one */
+#define BOT_API_BUSY_RETRY_S  2   /* seconds of a busy 503's Retry-After */
+#define BOT_API_JOB_TIMEOUT_S 120 /* seconds a deferred request may wait for its answer */
+
+/* What a deferred route's work reads, on the worker's thread: its own connections to the
+ * server's files, opened at the start of `sanad serve` (after the store's migration). The
+ * store is opened read-only (store_sqlite_open_ro), the base read-only (KB_OPEN_READONLY);
+ * the accounts through bot_auth_open (its own connection, as the login worker's; the jobs only
+ * read through it). */
+struct bot_api_env {
+    struct store *store;
+    struct kb *kb;
+    struct bot_auth *auth;
+};
+/* Opens them; returns the env owned by the caller (bot_api_env_free), or NULL with err. */
+struct bot_api_env *bot_api_env_open(const char *store_db, const char *kb_db, struct sn_err *err);
+/* A bot_apiworker_free_fn; NULL is fine. */
+void bot_api_env_free(void *env);
+/* A job's answer: c's (status, json, taken) as the JSON text out holds (compact, as the loop
+ * writes an answer). c's json NULL gives out a NULL body (500). */
+void bot_api_result(struct bot_api_call *c, struct bot_apiworker_result *out);
 
 typedef void bot_api_handler(struct bot_api_call *c);
 

@@ -2,6 +2,7 @@
 #include "bot/api_stats.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -70,26 +71,38 @@ static void bad_argument(struct bot_api_call *c, const char *msg)
     bot_api_error(c, 400, "bad_argument", "%s", msg);
 }
 
+/* The figures for one query, on the API worker's thread over its own read-only connections
+ * (bot_api_env): the loop serves the visitors meanwhile. arg is the parsed query. */
+static void stats_work(void *env, void *arg, struct bot_apiworker_result *out)
+{
+    struct bot_api_env *en = env;
+    struct bot_api_call c = {0}; /* the answer only: no server on this thread */
+    struct sn_err e = {0};
+    json_t *j = NULL;
+    int rc = bot_api_stats_run(en->store, en->kb, en->auth, arg, &j, &e);
+    if (rc == SN_EINVAL) {
+        bad_argument(&c, e.msg);
+    } else if (rc) {
+        sn_log(SN_LOG_ERR, "api", "event=stats_failed err=\"%s\"", e.msg);
+        bot_api_error(&c, 500, "internal", "the figures could not be read");
+    } else {
+        bot_api_reply(&c, 200, j);
+    }
+    bot_api_result(&c, out);
+}
+
+/* The query is read on the loop (bad arguments are answered at once), the figures computed
+ * on the worker (stats_work). */
 static void stats_get(struct bot_api_call *c)
 {
     struct sn_err e = {0};
-    struct bot_stats_query q;
-    json_t *j = NULL;
-    if (bot_stats_query_parse(c->arg_name, c->arg_value, c->nargs, bot_server_now_ms(), &q, &e)) {
+    struct bot_stats_query *q = sn_xcalloc(1, sizeof *q);
+    if (bot_stats_query_parse(c->arg_name, c->arg_value, c->nargs, bot_server_now_ms(), q, &e)) {
+        free(q);
         bad_argument(c, e.msg);
         return;
     }
-    int rc = bot_api_stats_run(c->srv->store, c->srv->kb, c->srv->auth, &q, &j, &e);
-    if (rc == SN_EINVAL) {
-        bad_argument(c, e.msg);
-        return;
-    }
-    if (rc) {
-        sn_log(SN_LOG_ERR, "api", "event=stats_failed err=\"%s\"", e.msg);
-        bot_api_error(c, 500, "internal", "the figures could not be read");
-        return;
-    }
-    bot_api_reply(c, 200, j);
+    bot_api_defer(c, stats_work, q, free);
 }
 
 const struct bot_api_route bot_api_stats_routes[] = {

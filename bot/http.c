@@ -124,6 +124,7 @@ int bot_http_callback(
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED: /* the login worker has answers */
         bot_http_api_logins_done(srv);
+        bot_http_api_jobs_done(srv); /* and the API worker */
         return 0;
     case LWS_CALLBACK_FILTER_HTTP_CONNECTION: {
         int st = bot_http_request_check(wsi, srv);

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "bot/api.h"
+#include "bot/apiworker.h"
 #include "bot/auth.h"
 #include "bot/batch.h"
 #include "bot/config.h"
@@ -65,6 +66,7 @@ struct bot_api_req {
     /* a login whose password the worker checks (bot/hasher.h): answered when it is done */
     struct lws *wsi;
     int pending;
+    int job;   /* a route's answer the API worker computes (bot_api_defer): answered when done */
     int https; /* the client's connection is TLS (its own or its trusted proxy's) */
     char who[BOT_AUTH_LOGIN_MAX + 1], ip[64];
     /* attachments: the conversation an upload goes to (checked before its body is read);
@@ -88,6 +90,8 @@ static void req_free(struct bot_api_req *r)
         return;
     if (r->pending) /* the connection went while its password was checked */
         bot_hasher_forget(server_of(r->wsi)->hasher, r);
+    if (r->job) /* the connection went while its answer was computed: it is dropped unread */
+        bot_apiworker_forget(server_of(r->wsi)->apiworker, r);
     if (r->body.p)
         sodium_memzero(r->body.p, r->body.len); /* it may hold a password */
     sn_buf_fini(&r->body);
@@ -509,6 +513,50 @@ static int do_transcript_preflight(struct lws *wsi, struct bot_api_req *r)
     return respond_raw(wsi, r, 204, "text/plain", "", 0, NULL, NULL, 0);
 }
 
+/* A deferred route's answer (bot_api_defer): queued on the API worker, answered by
+ * bot_http_api_jobs_done; 503 when BOT_API_WAITING_MAX wait already. */
+static int defer(struct lws *wsi, struct bot_api_req *r, struct bot_api_call *c)
+{
+    struct bot_server *srv = server_of(wsi);
+    struct sn_err e = {0};
+    if (!srv->apiworker) {
+        if (c->defer_free)
+            c->defer_free(c->defer_arg);
+        return error(wsi, r, 500, "internal", "no worker");
+    }
+    if (bot_apiworker_submit(srv->apiworker, r, c->defer_fn, c->defer_arg, c->defer_free, &e)) {
+        sn_log(SN_LOG_NOTICE, "api", "event=busy path=%s err=\"%s\"", r->rt->path, e.msg);
+        return respond(wsi, r, 503,
+                       json_pack("{s:{s:s, s:s}}", "error", "code", "busy", "message",
+                                 "too many requests wait for the server; try again shortly"),
+                       NULL, BOT_API_BUSY_RETRY_S);
+    }
+    r->wsi = wsi;
+    r->job = 1;
+    /* lws would end a connection silent for its timeout_secs (5 s): a request may wait
+     * behind BOT_API_WAITING_MAX others, but not forever */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, BOT_API_JOB_TIMEOUT_S);
+    return 0;
+}
+
+void bot_http_api_jobs_done(struct bot_server *srv)
+{
+    struct bot_apiworker_job *j;
+    while (srv->apiworker && (j = bot_apiworker_done(srv->apiworker))) {
+        struct bot_api_req *r = j->owner;
+        if (r) { /* NULL: its connection is gone */
+            r->job = 0;
+            lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
+            int rc = j->res.body ? respond_raw(r->wsi, r, j->res.status, "application/json",
+                                               j->res.body, j->res.len, NULL, NULL, 0)
+                                 : error(r->wsi, r, 500, "internal", "no answer");
+            if (rc)
+                lws_set_timeout(r->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        }
+        bot_apiworker_job_free(j);
+    }
+}
+
 /* A route of the table: the handler fills a struct bot_api_call, written here. */
 static int call_route(struct lws *wsi, struct bot_api_req *r)
 {
@@ -528,6 +576,8 @@ static int call_route(struct lws *wsi, struct bot_api_req *r)
     c.ctype = r->ctype;
     r->rt->fn(&c);
     kb_set_actor(c.srv->kb, NULL);
+    if (c.defer_fn) /* answered later, off the loop */
+        return defer(wsi, r, &c);
     if (r->kb && r->post && c.status >= 200 && c.status < 300) /* the base changed: refit */
         bot_refit_poke(c.srv->refit);
     int rc;

@@ -52,12 +52,15 @@ int bot_http_api_parse_login(const char *body,
  * loop when the worker wakes it (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
 struct bot_server;
 void bot_http_api_logins_done(struct bot_server *srv);
+/* Answers the requests whose answers the API worker (srv->apiworker, bot/apiworker.h) has
+ * computed; called likewise. */
+void bot_http_api_jobs_done(struct bot_server *srv);
 
 /* Offers one lws "http" callback to the API. Returns 1 when the API handled it, with the
  * callback's return value in *ret; 0 when it is not an API request (the caller carries on).
  * *req is the per-request state in the caller's pss (NULL at first; owned by the API,
  * freed here when the request ends or the connection drops). */
-int bot_http_api_callback(struct lws *wsi, int reason, struct bot_api_req **req, void *in,
-                          size_t len, int *ret);
+int bot_http_api_callback(
+    struct lws *wsi, int reason, struct bot_api_req **req, void *in, size_t len, int *ret);
 
 #endif

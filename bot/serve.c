@@ -17,6 +17,8 @@
 #include <libwebsockets.h>
 #include <sodium.h>
 
+#include "bot/api.h"
+#include "bot/apiworker.h"
 #include "bot/attach.h"
 #include "bot/auth.h"
 #include "bot/batch.h"
@@ -299,6 +301,14 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->hasher = bot_hasher_new(cfg->store_db, wake_loop, srv, e);
     if (!srv->hasher)
         return e->code;
+    /* after the store's migration: the worker's connection is read-only at its version */
+    struct bot_api_env *env = bot_api_env_open(cfg->store_db, cfg->kb_db, e);
+    if (!env)
+        return e->code;
+    srv->apiworker =
+        bot_apiworker_new(env, bot_api_env_free, BOT_API_WAITING_MAX, wake_loop, srv, e);
+    if (!srv->apiworker)
+        return e->code;
     srv->refit = bot_refit_new(cfg->kb_db, BOT_REFIT_DEBOUNCE_MS, e);
     if (!srv->refit)
         return e->code;
@@ -522,8 +532,9 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
     ev_signal_stop(g_loop, &sighup);
-    bot_hasher_stop(srv.hasher); /* it wakes the context: not once it is gone */
-    bot_front_close(front);      /* its watchers are on the loop lws is leaving */
+    bot_hasher_stop(srv.hasher);       /* it wakes the context: not once it is gone */
+    bot_apiworker_stop(srv.apiworker); /* likewise */
+    bot_front_close(front);            /* its watchers are on the loop lws is leaving */
     front = NULL;
     lws_context_destroy(srv.lws);
     srv.lws = NULL;
@@ -538,6 +549,7 @@ out:
     bot_convs_free(srv.convs); /* after the sockets: their sessions detach on close */
     bot_iplimit_free(srv.iplimit);
     bot_hasher_free(srv.hasher);               /* before the accounts and the store it works on */
+    bot_apiworker_free(srv.apiworker);         /* its own connections with it */
     bot_refit_free(srv.refit);                 /* before the base it fits */
     bot_privacy_retention_free(srv.retention); /* before the outbox it purges */
     bot_outbox_free(srv.outbox); /* after the attempt it makes: a cut one is made next start */

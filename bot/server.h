@@ -14,6 +14,7 @@ struct bot_iplimit;
 struct bot_auth;
 struct bot_guard;
 struct bot_hasher;
+struct bot_apiworker;
 struct bot_refit;
 struct bot_retention;
 struct bot_session;
@@ -32,8 +33,10 @@ struct bot_server {
     struct bot_auth *auth;        /* owned: accounts and agent sessions (store_db) */
     struct bot_guard *guard;      /* owned: failed logins (bot/guard.h) */
     struct bot_hasher *hasher;    /* owned: the login worker thread (bot/hasher.h) */
-    struct bot_refit *refit;      /* owned: refits the model after API edits (bot/refit.h) */
-    struct bot_outbox *outbox;    /* owned: outgoing email (bot/outbox.h); NULL: no smtp_url */
+    /* owned: the API worker thread (bot/apiworker.h: GET /api/stats), its env a bot_api_env */
+    struct bot_apiworker *apiworker;
+    struct bot_refit *refit;   /* owned: refits the model after API edits (bot/refit.h) */
+    struct bot_outbox *outbox; /* owned: outgoing email (bot/outbox.h); NULL: no smtp_url */
     /* owned: the retention thread (bot/privacy.h); NULL: retention_days 0 */
     struct bot_retention *retention;
     /* owned: the templates of the case reply emails (bot/casemail.h) */
