@@ -298,6 +298,7 @@ static void route_case_of(const struct store_case *c, struct bot_route_case *out
     out->created = c->created;
     out->first_response = c->first_response_at;
     out->breached = c->sla_breached;
+    out->tier = c->tier < 1 ? 1 : c->tier;
 }
 
 /* Routing's copy of conv's newest case, as the store has it now (the truth: a case whose
@@ -312,6 +313,7 @@ static void case_copy(struct bot_queue *q, const char *conv, struct bot_route_ca
     }
     memset(out, 0, sizeof *out);
     out->prio = BOT_PRIO_NORMAL;
+    out->tier = 1;
 }
 
 /* Queues conv (bot_route_push_case) with its case read from the store: every path into the
@@ -395,15 +397,6 @@ static int profile_of(struct bot_queue *q, const char *conv, struct store_profil
     return store_profile_get(q->srv->store, conv, p, NULL) == SN_OK;
 }
 
-/* The chat's case's department and tier (escalation, issue 15) on its chats item; nothing for
- * a chat without a case. */
-static void chat_tier(struct bot_queue *q, struct bot_agent_proto_list *l, const char *conv)
-{
-    struct store_case c;
-    if (store_case_find(q->srv->store, STORE_CASE_BY_CONV, conv, &c, NULL) == SN_OK)
-        bot_agent_proto_list_chat_tier(l, c.department, c.tier);
-}
-
 static void send_chats(struct bot_queue *q, struct bot_agent *a)
 {
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("chats");
@@ -411,13 +404,15 @@ static void send_chats(struct bot_queue *q, struct bot_agent *a)
     size_t len;
     long long now = bot_server_now_ms();
     for (int i = 0; i < a->nchats; i++) {
-        char ref[STORE_CASE_REF_MAX];
+        /* the chat's case as routing copied it when the agent got it (a chat changes
+         * department or tier only by leaving the agent): no store read per chat per frame */
+        const struct bot_route_case *c = &a->chats[i].c;
         bot_agent_proto_list_chat_item(l, a->chats[i].id, a->chats[i].lang,
                                        bot_conv_state_name(BOT_CONV_AGENT));
-        bot_cases_ref(q->srv->store, a->chats[i].id, ref);
-        bot_agent_proto_list_chat_case(l, ref);
-        list_routing(q, l, &a->chats[i].c, 0, -1, now);
-        chat_tier(q, l, a->chats[i].id);
+        bot_agent_proto_list_chat_case(l, c->ref);
+        list_routing(q, l, c, 0, -1, now);
+        if (c->ref[0]) /* a chat without a case has no department and tier fields */
+            bot_agent_proto_list_chat_tier(l, c->dept, c->tier);
         if (profile_of(q, a->chats[i].id, &p))
             bot_agent_proto_list_chat_visitor(l, &p,
                                               bot_config_dept_find(q->srv->cfg, p.department));
@@ -521,12 +516,11 @@ static void hand_over(struct bot_queue *q,
                       long long now)
 {
     size_t len;
-    char ref[STORE_CASE_REF_MAX];
     struct bot_route_case rc;
     bot_agents_assign(q->agents, a, conv, lang, now); /* the joined notice is stored */
     case_copy(q, conv, &rc);
     bot_agents_chat_set_case(a, bot_agents_chat_index(a, conv), &rc);
-    bot_cases_ref(q->srv->store, conv, ref);
+    const char *ref = rc.ref; /* "" without a case, as bot_cases_ref says */
     char *j = bot_agent_proto_visitor_joined(a->name, ref, &len);
     visitors_send(q, conv, j, len);
     struct store_profile p;

@@ -57,6 +57,7 @@ struct bot_route_case {
     long long created;             /* ms: when its SLA clock started (0: no case, no clock) */
     long long first_response;      /* ms of the first agent reply, 0: none yet */
     int breached;                  /* BOT_ROUTE_SLA_* bits: the targets it missed, alerted once */
+    int tier;                      /* its support line (escalation): 1, the first */
 };
 
 /* A conversation waiting for a person. */
