@@ -1,5 +1,5 @@
 # Sanad: `make run` and `make test` are the two commands; `make help` lists the rest.
-PKGS     := libwebsockets jansson sqlite3 icu-uc icu-i18n libsodium libcurl
+PKGS     := libwebsockets jansson sqlite3 icu-uc icu-i18n libsodium libcurl libpq
 BUILD    ?= build/release
 CC       ?= cc
 OPT      ?= -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong

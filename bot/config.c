@@ -61,6 +61,18 @@ static const struct key keys[] = {
      "knowledge base file (default DATA/sanad.db)"},
     {"store_db", T_STR, K_RESTART, OFF(store_db), NULL, 0, 0,
      "conversation store (default DATA/store.db)"},
+    {"store", T_STR, K_RESTART, OFF(store), "sqlite", 0, 0,
+     "the conversation store's backend: sqlite (store_db, one node) or postgres (pg_dsn, "
+     "any number of nodes: docs/scaling.md)"},
+    {"pg_dsn", T_STR, K_RESTART, OFF(pg_dsn), NULL, 0, 0,
+     "the PostgreSQL connection string or URI (store postgres), e.g. "
+     "'host=db1 port=5432 dbname=sanad user=sanad'; no password here: pg_password_file"},
+    {"pg_password_file", T_STR, K_RESTART, OFF(pg_password_file), NULL, 0, 0,
+     "a file whose first line is the PostgreSQL password (store postgres)"},
+    {"node_id", T_STR, K_RESTART, OFF(node_id), NULL, 0, 0,
+     "this node's name among the nodes of one PostgreSQL store (unset: host name and port)"},
+    {"node_lease", T_INT, K_RESTART, OFF(node_lease), "10", 2, 3600,
+     "seconds after its last heartbeat a silent node is taken for dead (store postgres)"},
     {"attachments_dir", T_STR, K_RESTART, OFF(attachments_dir), NULL, 0, 0,
      "uploaded attachments, one file per content hash (default: attachments/ beside store_db)"},
     {"attachment_max_bytes", T_INT, 0, OFF(attachment_max_bytes), "5242880", 1, 64 << 20,
@@ -1072,6 +1084,10 @@ int bot_config_args(struct bot_config *c, int argc, char **argv, struct sn_err *
                  slash ? c->store_db : ".");
         c->attachments_dir = joinpath(slash == c->store_db ? "" : dir, "attachments");
     }
+    if (strcmp(c->store, "sqlite") && strcmp(c->store, "postgres"))
+        return sn_err_set(err, SN_EINVAL, "store must be sqlite or postgres, not '%s'", c->store);
+    if (!strcmp(c->store, "postgres") && !c->pg_dsn)
+        return sn_err_set(err, SN_EINVAL, "store postgres needs pg_dsn");
     if (!c->tls_cert != !c->tls_key)
         return sn_err_set(err, SN_EINVAL, "tls_cert and tls_key must be set together");
     if (!c->outbox_db)

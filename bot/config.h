@@ -38,15 +38,20 @@ struct bot_config_depts {
 };
 
 struct bot_config {
-    char *bind;        /* listen address, "127.0.0.1" */
-    int port;          /* 0 = pick a free port */
-    char *data;        /* data directory, "data" */
-    char *kb_db;       /* knowledge base file, default DATA/sanad.db */
-    char *store_db;    /* conversation store file, default DATA/store.db */
-    char *widget_dir;  /* static files (relative to cwd, or absolute) */
-    char *intents_dir; /* intent rules (relative to cwd, or absolute) */
-    char *texts_dir;   /* the bot's texts (bot/texts.h) */
-    char *tls_cert;    /* PEM certificate; TLS when both cert and key are set */
+    char *bind;             /* listen address, "127.0.0.1" */
+    int port;               /* 0 = pick a free port */
+    char *data;             /* data directory, "data" */
+    char *kb_db;            /* knowledge base file, default DATA/sanad.db */
+    char *store_db;         /* conversation store file, default DATA/store.db */
+    char *store;            /* the store's backend: "sqlite" or "postgres" */
+    char *pg_dsn;           /* store postgres: libpq connection string; NULL: unset */
+    char *pg_password_file; /* its password's file, or NULL */
+    char *node_id;          /* this node among those of one PostgreSQL store; NULL: host:port */
+    int node_lease;         /* seconds of silence after which a node is taken for dead */
+    char *widget_dir;       /* static files (relative to cwd, or absolute) */
+    char *intents_dir;      /* intent rules (relative to cwd, or absolute) */
+    char *texts_dir;        /* the bot's texts (bot/texts.h) */
+    char *tls_cert;         /* PEM certificate; TLS when both cert and key are set */
     char *tls_key;
     char *bot_name; /* both languages' name unless bot_name_ar/_en; NULL: the defaults */
     char *bot_name_ar, *bot_name_en; /* NULL: bot_name, else "سند" / "Sanad" */
