@@ -13,13 +13,14 @@
  * has two); queue_nodes: each node's last beat, the lease this module keeps itself (the
  * cluster's own lease, bot/cluster.h, can replace it: bot_queue_node_dead is the same entry). */
 static const char *const schema[] = {
-    "CREATE TABLE agents_live("
+    "CREATE SCHEMA IF NOT EXISTS sanad_cluster_queue;"
+    "CREATE TABLE sanad_cluster_queue.agents_live("
     " user_id bigint NOT NULL, node text NOT NULL, login text NOT NULL,"
     " name text NOT NULL DEFAULT '', presence text NOT NULL DEFAULT 'online',"
     " chats integer NOT NULL DEFAULT 0, capacity integer NOT NULL DEFAULT 0,"
     " updated bigint NOT NULL, PRIMARY KEY(user_id, node));"
-    "CREATE INDEX agents_live_node ON agents_live(node);"
-    "CREATE TABLE queue_nodes(node text PRIMARY KEY, seen bigint NOT NULL);",
+    "CREATE INDEX agents_live_node ON sanad_cluster_queue.agents_live(node);"
+    "CREATE TABLE sanad_cluster_queue.queue_nodes(node text PRIMARY KEY, seen bigint NOT NULL);",
 };
 
 struct bot_cq {
@@ -66,7 +67,8 @@ int bot_cq_open(const struct bot_config *cfg,
                             err);
     /* an earlier life of this node (a restart, kill -9) left rows: its agents reconnect */
     if (rc == SN_OK)
-        rc = bot_pg_exec(cq->pg, "DELETE FROM agents_live WHERE node = $1", 1, v, NULL, err);
+        rc = bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1,
+                         v, NULL, err);
     if (rc == SN_OK)
         rc = bot_pg_script(cq->pg, "LISTEN " BOT_CQ_CHANNEL, err);
     if (rc) {
@@ -83,8 +85,10 @@ void bot_cq_close(struct bot_cq *cq)
     if (!cq)
         return;
     const char *v[] = {cq->node};
-    bot_pg_exec(cq->pg, "DELETE FROM agents_live WHERE node = $1", 1, v, NULL, NULL);
-    bot_pg_exec(cq->pg, "DELETE FROM queue_nodes WHERE node = $1", 1, v, NULL, NULL);
+    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v, NULL,
+                NULL);
+    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v, NULL,
+                NULL);
     bot_cq_publish(cq);
     bot_pg_close(cq->pg);
     free(cq->others);
@@ -112,7 +116,7 @@ int bot_cq_claim(
         return SN_OK;
     const char *v[] = {conv, bot_pg_fmt_ll(a, agent_id), bot_pg_fmt_ll(t, now)};
     int rc = bot_pg_exec(cq->pg,
-                         "UPDATE conversations SET agent_id = $2, updated = $3"
+                         "UPDATE sanad_store.conversations SET agent_id = $2, updated = $3"
                          " WHERE id = $1 AND state = 'queued' AND COALESCE(agent_id, 0) = 0"
                          " RETURNING id",
                          3, v, &res, err);
@@ -130,7 +134,7 @@ void bot_cq_unclaim(struct bot_cq *cq, const char *conv, long long agent_id)
         return;
     const char *v[] = {conv, bot_pg_fmt_ll(a, agent_id)};
     if (bot_pg_exec(cq->pg,
-                    "UPDATE conversations SET agent_id = 0"
+                    "UPDATE sanad_store.conversations SET agent_id = 0"
                     " WHERE id = $1 AND state = 'queued' AND agent_id = $2",
                     2, v, NULL, &e))
         sn_log(SN_LOG_ERR, "cluster", "event=unclaim_failed conv=%s err=\"%s\"", conv, e.msg);
@@ -150,8 +154,8 @@ int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct 
     int rc = bot_pg_exec(cq->pg,
                          "SELECT c.id, COALESCE(c.queued_at, 0), COALESCE(k.priority, 0),"
                          " COALESCE(k.department, '')"
-                         " FROM conversations c LEFT JOIN LATERAL"
-                         " (SELECT priority, department FROM cases WHERE conv_id = c.id"
+                         " FROM sanad_store.conversations c LEFT JOIN LATERAL"
+                         " (SELECT priority, department FROM sanad_store.cases WHERE conv_id = c.id"
                          "  ORDER BY id DESC LIMIT 1) k ON true"
                          " WHERE c.state = 'queued' AND COALESCE(c.agent_id, 0) = 0"
                          " ORDER BY 3 DESC, 2, 1",
@@ -206,7 +210,8 @@ int bot_cq_agents_put(
     const char *nv[] = {cq->node};
     int rc = bot_pg_begin(cq->pg, err);
     if (rc == SN_OK)
-        rc = bot_pg_exec(cq->pg, "DELETE FROM agents_live WHERE node = $1", 1, nv, NULL, err);
+        rc = bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1,
+                         nv, NULL, err);
     for (int i = 0; rc == SN_OK && i < n; i++) {
         char u[24], c[24], cap[24], t[24];
         const char *vals[] = {bot_pg_fmt_ll(u, v[i].user_id),
@@ -218,7 +223,8 @@ int bot_cq_agents_put(
                               bot_pg_fmt_ll(cap, v[i].capacity),
                               bot_pg_fmt_ll(t, now)};
         rc = bot_pg_exec(cq->pg,
-                         "INSERT INTO agents_live(user_id, node, login, name, presence, chats,"
+                         "INSERT INTO sanad_cluster_queue.agents_live(user_id, node, login, name, "
+                         "presence, chats,"
                          " capacity, updated) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
                          8, vals, NULL, err);
     }
@@ -255,8 +261,10 @@ int bot_cq_elsewhere(struct bot_cq *cq, long long user_id, int fresh)
     char u[24];
     PGresult *res = NULL;
     const char *v[] = {bot_pg_fmt_ll(u, user_id), cq->node};
-    if (bot_pg_exec(cq->pg, "SELECT 1 FROM agents_live WHERE user_id = $1 AND node <> $2", 2, v,
-                    &res, NULL))
+    if (bot_pg_exec(
+            cq->pg,
+            "SELECT 1 FROM sanad_cluster_queue.agents_live WHERE user_id = $1 AND node <> $2", 2, v,
+            &res, NULL))
         return 1; /* cannot tell: its chats wait for the next try */
     int found = PQntuples(res) > 0;
     PQclear(res);
@@ -286,7 +294,8 @@ static int load_others(struct bot_cq *cq, struct sn_err *err)
     int rc = bot_pg_exec(cq->pg,
                          "SELECT a.user_id, a.node, a.login, a.name, a.presence, a.chats,"
                          " a.capacity, COALESCE(n.seen, 0)"
-                         " FROM agents_live a LEFT JOIN queue_nodes n ON n.node = a.node"
+                         " FROM sanad_cluster_queue.agents_live a LEFT JOIN "
+                         "sanad_cluster_queue.queue_nodes n ON n.node = a.node"
                          " WHERE a.node <> $1 ORDER BY a.login, a.node",
                          1, v, &res, err);
     if (rc)
@@ -314,7 +323,8 @@ static int load_others(struct bot_cq *cq, struct sn_err *err)
 static int take_node(struct bot_cq *cq, const char *node, struct sn_err *err)
 {
     const char *v[] = {node};
-    return bot_pg_exec(cq->pg, "DELETE FROM agents_live WHERE node = $1", 1, v, NULL, err);
+    return bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
+                       NULL, err);
 }
 
 /* Claims older than this went with the node that made them: given back. */
@@ -338,15 +348,16 @@ int bot_cq_tick(struct bot_cq *cq,
     const char *beat[] = {cq->node, bot_pg_fmt_ll(t, now)};
     if (rc == SN_OK)
         rc = bot_pg_exec(cq->pg,
-                         "INSERT INTO queue_nodes(node, seen) VALUES($1, $2)"
+                         "INSERT INTO sanad_cluster_queue.queue_nodes(node, seen) VALUES($1, $2)"
                          " ON CONFLICT (node) DO UPDATE SET seen = EXCLUDED.seen",
                          2, beat, NULL, err);
     /* one survivor wins each dead node: the DELETE that returns its row */
     const char *gone[] = {cq->node, bot_pg_fmt_ll(before, now - lease_ms)};
     if (rc == SN_OK)
         rc = bot_pg_exec(cq->pg,
-                         "DELETE FROM queue_nodes WHERE node <> $1 AND seen < $2 RETURNING node", 2,
-                         gone, &res, err);
+                         "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node <> $1 AND seen < "
+                         "$2 RETURNING node",
+                         2, gone, &res, err);
     for (int i = 0; rc == SN_OK && i < PQntuples(res); i++) {
         char node[BOT_CQ_NODE_MAX];
         snprintf(node, sizeof node, "%s", bot_pg_str(res, i, 0));
@@ -359,7 +370,7 @@ int bot_cq_tick(struct bot_cq *cq,
     const char *cl[] = {bot_pg_fmt_ll(stale, now - CLAIM_STALE_MS)};
     if (rc == SN_OK)
         rc = bot_pg_exec(cq->pg,
-                         "UPDATE conversations SET agent_id = 0 WHERE state = 'queued'"
+                         "UPDATE sanad_store.conversations SET agent_id = 0 WHERE state = 'queued'"
                          " AND COALESCE(agent_id, 0) <> 0 AND updated < $1",
                          1, cl, NULL, err);
     if (rc == SN_OK)
@@ -375,11 +386,12 @@ int bot_cq_orphans(struct bot_cq *cq, long long **users, int *n, struct sn_err *
     *n = 0;
     if (!cq)
         return SN_OK;
-    int rc = bot_pg_exec(cq->pg,
-                         "SELECT DISTINCT agent_id FROM conversations"
-                         " WHERE state = 'agent' AND COALESCE(agent_id, 0) <> 0"
-                         " AND agent_id NOT IN (SELECT user_id FROM agents_live)",
-                         0, NULL, &res, err);
+    int rc =
+        bot_pg_exec(cq->pg,
+                    "SELECT DISTINCT agent_id FROM sanad_store.conversations"
+                    " WHERE state = 'agent' AND COALESCE(agent_id, 0) <> 0"
+                    " AND agent_id NOT IN (SELECT user_id FROM sanad_cluster_queue.agents_live)",
+                    0, NULL, &res, err);
     if (rc)
         return rc;
     int rows = PQntuples(res);
