@@ -113,6 +113,7 @@ def handoff(srv, text=None):
     handoff up to its queue or agent_joined frame)."""
     ws = srv.ws()
     w, _ = hello(ws, lang="en")
+    ws.welcome_token = w["token"]
     if text:
         ask(ws, text, "q1")
     ws.send_json({"type": "handoff"})
@@ -273,28 +274,35 @@ def nobody_online_anywhere(c):
 
 @test(**{"agent-grace": 2})
 def killed_node_chats_requeued(c):
-    """kill -9 of the node of an agent mid-chat: after its lease and agent_grace its chat is
-    back in the queue, and an agent on another node gets it with the whole transcript."""
+    """kill -9 of the node of an agent mid-chat (its visitor is there too, and resumes on
+    another node with its token): after the node's lease and agent_grace the chat is back in
+    the queue, and an agent on another node gets it with the whole transcript."""
     c.add_user("p3", name="Pat")
     c.add_user("q2", name="Quinn")
     p, *_ = agent_ws(c.n[3], "p3")
-    v, conv, _ = handoff(c.n[1], it.EN_Q)
+    v, conv, _ = handoff(c.n[3], it.EN_Q)
     until(p, "assigned", conversation=conv)
     v.send_json({"type": "message", "text": "are you there?", "client_id": "v2"})
     v.expect("ack", client_id="v2")
+    until(p, "message", text="are you there?")
     p.send_json({"type": "reply", "conversation": conv, "text": "yes, I am", "client_id": "r1"})
-    until(p, "ack")
+    until(v, "message", text="yes, I am")
+    token = v.welcome_token
     q, *_ = agent_ws(c.n[2], "q2")
-    assert holder(c, conv) == ("agent", user_id(c, "p3"))
+    assert holder(c, conv) == ("agent", user_id(c, "p3")), holder(c, conv)
     c.kill(3)
+    v2 = c.n[1].ws()  # the visitor resumes on node 1
+    w2, _ = hello(v2, token=token, lang="en")
+    assert w2["resumed"] is True and w2["conversation"] == conv, w2
     a, _ = until_long(q, "assigned", conversation=conv)
     t, _ = until(q, "transcript", conversation=conv)
     texts = [m.get("text") for m in t["messages"]]
-    assert "are you there?" in texts and "yes, I am" in texts, texts
+    for want in (it.EN_Q, "are you there?", "yes, I am"):
+        assert want in texts, (want, texts)
     assert holder(c, conv) == ("agent", user_id(c, "q2"))
     left = c.sql("SELECT count(*) FROM sanad_cluster_queue.agents_live WHERE node = 'n3'")
     assert left == [["0"]], left
-    for ws in (v, q):
+    for ws in (v2, q):
         ws.close()
 
 
