@@ -327,7 +327,8 @@ static int take_node(struct bot_cq *cq, const char *node, struct sn_err *err)
                        NULL, err);
 }
 
-/* Claims older than this went with the node that made them: given back. */
+/* A claim older than this whose agent has no console on any node went with the node that
+ * made it (killed between the claim and the move): given back. A live agent's never is. */
 #define CLAIM_STALE_MS 30000
 
 int bot_cq_tick(struct bot_cq *cq,
@@ -369,10 +370,12 @@ int bot_cq_tick(struct bot_cq *cq,
     PQclear(res);
     const char *cl[] = {bot_pg_fmt_ll(stale, now - CLAIM_STALE_MS)};
     if (rc == SN_OK)
-        rc = bot_pg_exec(cq->pg,
-                         "UPDATE sanad_store.conversations SET agent_id = 0 WHERE state = 'queued'"
-                         " AND COALESCE(agent_id, 0) <> 0 AND updated < $1",
-                         1, cl, NULL, err);
+        rc = bot_pg_exec(
+            cq->pg,
+            "UPDATE sanad_store.conversations SET agent_id = 0 WHERE state = 'queued'"
+            " AND COALESCE(agent_id, 0) <> 0 AND updated < $1"
+            " AND agent_id NOT IN (SELECT user_id FROM sanad_cluster_queue.agents_live)",
+            1, cl, NULL, err);
     if (rc == SN_OK)
         rc = load_others(cq, err);
     *notified = bot_cq_poll(cq);
