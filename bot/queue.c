@@ -395,6 +395,26 @@ static void list_routing(const struct bot_queue *q,
     bot_agent_proto_list_routing(l, &r);
 }
 
+/* 1 when an agent who serves dept (department_agents) is online on another node: a queued
+ * chat of dept is not this node's fallback, that node serves it. */
+static int dept_elsewhere(const struct bot_queue *q, const char *dept)
+{
+    int n;
+    const struct bot_cq_agent *v = bot_cq_others(q->cq, &n);
+    for (int i = 0; i < n; i++)
+        if (v[i].online && bot_cq_row_live(&v[i], bot_server_now_ms(), lease_ms(q)) &&
+            bot_dept_agent_in(&q->srv->cfg->dept_agents, dept[0] ? dept : NULL, v[i].login))
+            return 1;
+    return 0;
+}
+
+/* bot_agents_dept_fallback over every node. */
+static int dept_fallback(const struct bot_queue *q, const char *dept)
+{
+    return bot_agents_dept_fallback(q->agents, &q->srv->cfg->dept_agents, dept) &&
+           !dept_elsewhere(q, dept);
+}
+
 static char *queue_frame(const struct bot_queue *q, size_t *len)
 {
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("queue");
@@ -403,7 +423,7 @@ static char *queue_frame(const struct bot_queue *q, size_t *len)
         bot_agent_proto_list_queue_item(l, it->id, (now - it->queued_at) / 1000, it->lang,
                                         it->last);
         list_routing(q, l, &it->c, 1,
-                     bot_agents_dept_fallback(q->agents, &q->srv->cfg->dept_agents, it->c.dept),
+                     dept_fallback(q, it->c.dept),
                      now);
     }
     return bot_agent_proto_list_finish(l, len);
@@ -695,12 +715,17 @@ static void changed(struct bot_queue *q)
     /* auto: the first item an agent may serve (its department's, else anyone when the
      * department has nobody available) to the best of them; pick: the agents take */
     while (!cfg->routing_pick && bot_agents_route(q->agents, bot_route_head(q->route),
-                                                  &cfg->dept_agents, cfg->agent_capacity, &ch))
+                                                  &cfg->dept_agents, cfg->agent_capacity, &ch)) {
+        /* across nodes: its department has an agent online on another node, which serves
+         * it; routing here waits for the next change (by then that node has it) */
+        if (ch.fallback && dept_elsewhere(q, ch.item->c.dept))
+            break;
         if ((rc = assign(q, ch.agent, ch.item, "auto", ch.fallback, &e))) {
             if (rc != SN_ECONFLICT || ++lost > CLAIM_RETRIES)
                 break; /* the store failed: try again at the next change */
             reload(q); /* another node won it: the next in the store's order */
         }
+    }
     if (bot_route_changed(q->route)) {
         size_t len;
         char *j = queue_frame(q, &len);
