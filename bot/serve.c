@@ -24,6 +24,7 @@
 #include "bot/batch.h"
 #include "bot/casemail.h"
 #include "bot/casereply.h"
+#include "bot/cluster.h"
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
@@ -88,6 +89,13 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     bot_queue_tick(g_srv->queue, bot_server_now_ms());
     bot_casereply_tick(g_srv); /* the outbox's delivery states, onto the cases */
+    bot_cluster_tick(g_srv->cluster, bot_server_now_ms()); /* NULL: a single node */
+}
+
+/* 1 with `store postgres`: the node is one of a cluster (bot/cluster.h). */
+static int clustered(const struct bot_config *cfg)
+{
+    return cfg->store && !strcmp(cfg->store, "postgres");
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -291,7 +299,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->auth = bot_auth_open(cfg->store_db, e);
     if (!srv->auth)
         return e->code;
-    srv->convs = bot_convs_new(srv->store, bot_queue_moved, srv);
+    /* a cluster node tells the others of every move (bot/cluster.h) */
+    srv->convs = bot_convs_new(srv->store, clustered(cfg) ? bot_cluster_moved : bot_queue_moved, srv);
     srv->queue = bot_queue_new(srv, e);
     if (!srv->queue)
         return e->code;
@@ -520,12 +529,18 @@ int bot_serve_main(int argc, char **argv)
     } else {
         srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
     }
-    sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
-           cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
-    printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
-    fflush(stdout);
-
-    ev_run(g_loop, 0);    /* until the shutdown has drained every socket */
+    /* the cluster once the port is known (the default node id names it) */
+    if (clustered(&cfg) && !(srv.cluster = bot_cluster_open(&srv, g_loop, &e))) {
+        fprintf(stderr, "sanad serve: cluster: %s\n", e.msg);
+        rc = exit_code(e.code);
+    }
+    if (!rc) {
+        sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
+               cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
+        printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
+        fflush(stdout);
+        ev_run(g_loop, 0); /* until the shutdown has drained every socket */
+    }
     bot_batch_stop(&srv); /* what the last turn wrote; the closes after it commit at once */
     ev_prepare_stop(g_loop, &flush_watcher);
     ev_timer_stop(g_loop, &tick_timer);
@@ -541,6 +556,8 @@ int bot_serve_main(int argc, char **argv)
     g_srv = NULL;
     sn_log(SN_LOG_NOTICE, "serve", "event=stopped");
 out:
+    bot_cluster_close(srv.cluster); /* after the sockets, before the loop and the store */
+    srv.cluster = NULL;
     bot_front_close(front);
     if (g_loop)
         ev_loop_destroy(g_loop);

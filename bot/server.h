@@ -10,6 +10,7 @@ struct bot_brain;
 struct bot_help;
 struct bot_textset;
 struct bot_convs;
+struct bot_cluster;
 struct bot_iplimit;
 struct bot_auth;
 struct bot_guard;
@@ -45,6 +46,8 @@ struct bot_server {
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
     struct bot_convs *convs;      /* owned: the conversations with a visitor connected */
+    /* owned: the cluster (bot/cluster.h); NULL but with store postgres */
+    struct bot_cluster *cluster;
     int nsessions;
     unsigned long long next_session_id;
     size_t headroom;         /* LWS_PRE: bytes reserved before every outgoing frame */
