@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "bot/cli.h"
+#include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/server.h"
-#include "bot/config.h"
 #include "bot/store.h"
 #include "bot/store_open.h"
 

@@ -376,7 +376,8 @@ static int check_config(const struct bot_config *cfg)
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = 0;
-    if (!store_is_pg(cfg) && !readable_file(cfg->store_db) && access(slash ? dir : ".", W_OK) != 0) {
+    if (!store_is_pg(cfg) && !readable_file(cfg->store_db) &&
+        access(slash ? dir : ".", W_OK) != 0) {
         fprintf(stderr, "sanad serve: store_db %s: missing, and its directory is not writable\n",
                 cfg->store_db);
         rc = rc ? rc : 3;
