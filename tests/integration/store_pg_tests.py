@@ -180,6 +180,59 @@ def pg_store_two_connections_add_to_one_conversation(srv):
             assert rc == 0, err
 
 
+def _listener(dsn, channel):
+    """psql LISTENing on channel: notifications are printed when it next reads a statement."""
+    p = subprocess.Popen([os.path.join(_PG["pg"].bin, "psql"), "-X", "-q", "-A", "-t", "-d", dsn],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    p.stdin.write("LISTEN %s;\nSELECT 'listening';\n" % channel)
+    p.stdin.flush()
+    assert p.stdout.readline().strip() == "listening"
+    return p
+
+
+def _heard(p):
+    """The payloads p was told since, in order (psql prints them before the next result)."""
+    out, _ = p.communicate("SELECT 'end';\n", timeout=30)
+    return [l.split('payload "', 1)[1].rsplit('"', 1)[0] for l in out.splitlines()
+            if "Asynchronous notification" in l]
+
+
+@test()
+def pg_store_msg_add_notifies_at_commit(srv):
+    """Each stored message is announced on channel sanad_msg as "conv seq node" (the node
+    that stored it, "" until store_pg_set_node), at commit: a batch's at its end, in order; a
+    duplicate client id, a missing conversation and a lost batch announce nothing."""
+    db, dsn = _pg_db()
+    d = _Driver(srv.sanad, "pg", dsn)
+    ear = _listener(dsn, "sanad_msg")
+    try:
+        assert d.cmd("create c_n") == "ok"
+        assert d.cmd("add c_n k1 one") == "ok 1 0"
+        assert d.cmd("node node-a:8080") == "ok"
+        assert d.cmd("add c_n k1 again") == "ok 1 1"  # duplicate: nothing
+        assert d.cmd("add c_x - lost").startswith("err -2 ")
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add c_n k2 two") == "ok 2 0"
+        assert d.cmd("add c_n - three") == "ok 3 0"
+        assert d.cmd("end") == "ok"
+        assert _heard(ear) == ["c_n 1 ", "c_n 2 node-a:8080", "c_n 3 node-a:8080"]
+        ear = _listener(dsn, "sanad_msg")
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add c_n k4 four") == "ok 4 0"
+        _psql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
+              " application_name = '' AND pid <> pg_backend_pid() AND state LIKE 'idle in%'")
+        assert d.cmd("add c_n k5 five").startswith("err -4 ")
+        assert d.cmd("end").startswith("err -4 ")
+        assert _heard(ear) == []
+        assert _seqs(db, "c_n") == [1, 2, 3]
+    finally:
+        ear.kill()
+        ear.wait()
+        rc, err = d.close()
+        assert rc == 0, err
+
+
 @test()
 def pg_store_migrates_once_when_nodes_start_together(srv):
     """Three servers started at once on an empty database all come up on one schema (the
