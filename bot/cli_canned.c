@@ -244,7 +244,7 @@ int bot_cli_canned(int argc, char **argv)
     if (!st) {
         fprintf(stderr, "sanad canned: %s\n", e.msg);
         free(owned);
-        return 3;
+        return e.code == SN_EINVAL ? 2 : 3; /* a bad --store or config: bad input */
     }
     if (!strcmp(cmd, "add")) {
         struct store_canned c = {o.args[0], o.lang, text, bot_server_now_ms()};

@@ -48,8 +48,10 @@ class _Driver:
 
     def __init__(self, sanad, *args):
         path = os.path.join(os.path.dirname(sanad), "store-driver")
+        # surrogateescape: a test can send bytes that are not UTF-8 ("\udcff" is 0xff)
         self.p = subprocess.Popen([path] + list(args), stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  encoding="utf-8", errors="surrogateescape")
         self.first = self.read()
 
     def send(self, line):
@@ -234,6 +236,32 @@ def pg_store_msg_add_notifies_at_commit(srv):
 
 
 @test()
+def pg_store_hostile_values_are_data(srv):
+    """Ids, client ids and texts full of SQL are stored and read back as they were (every
+    statement takes parameters, none is built from input); a text that is not UTF-8 fails
+    cleanly (SN_EDB) outside a batch, writes nothing, and the next call works."""
+    db, dsn = _pg_db()
+    d = _Driver(srv.sanad, "pg", dsn)
+    try:
+        conv = "c'q\";--"
+        assert d.cmd("create %s" % conv) == "ok"
+        evil = "x'); DROP TABLE sanad_store.messages; -- O'Brien \\ %% _ $1 \u0645\u0631\u062d\u0628\u0627"
+        assert d.cmd("add %s it's\"1 %s" % (conv, evil)) == "ok 1 0"
+        assert d.cmd("add %s it's\"1 other" % conv) == "ok 1 1"
+        assert d.cmd("add %s - \udcff\udcfe" % conv).startswith("err -4 ")
+        assert d.cmd("add %s - fine" % conv) == "ok 2 0"
+        assert d.cmd("each %s" % conv) == "ok 1:visitor:it's\"1,2:visitor:-"
+        got = _psql(db, "SELECT text FROM sanad_store.messages WHERE seq = 1")
+        assert got == evil, got
+        assert _psql(db, "SELECT count(*) FROM sanad_store.conversations WHERE id = $$%s$$"
+                     % conv) == "1"
+        assert d.cmd("add nosuch' - x").startswith("err -2 ")
+    finally:
+        rc, err = d.close()
+        assert rc == 0, err
+
+
+@test()
 def pg_store_migrates_once_when_nodes_start_together(srv):
     """Three servers started at once on an empty database all come up on one schema (the
     migration under an advisory lock: one creates it, the others find it done). A database
@@ -362,7 +390,9 @@ def pg_store_canned_from_the_cli(srv):
     p = run("list", "--store", "postgres", "--pg-dsn", "host=127.0.0.1 port=1 dbname=x")
     assert p.returncode == 3 and b"cannot connect" in p.stderr, p.stderr
     p = run("list", "--store", "postgres")  # no pg_dsn: refused as a config error
-    assert p.returncode != 0 and p.stderr, p.stderr
+    assert p.returncode == 2 and p.stderr, p.stderr
+    p = run("list", "--store", "mysql", "--pg-dsn", dsn)
+    assert p.returncode == 2 and p.stderr, p.stderr
     a = _pg_server(srv, "pg_canned", dsn)
     try:
         add_user(a, "pgagent")
