@@ -15,14 +15,15 @@ SYNC_WAIT = 30  # seconds a change may take to reach every node (a bound, not a 
 
 def sync_entry(i, **kw):
     e = {"id": "sync-%03d" % i, "lang": "en", "category": "sync",
-         "question": "can i book a falcon grooming slot number %s" % NUMBERS[i % len(NUMBERS)],
+         "question": "can i book a slot for %s" % NUMBERS[i % len(NUMBERS)],
          "answer": "Yes: grooming slot %d is open every morning." % i, "status": "published"}
     e.update(kw)
     return e
 
 
-NUMBERS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-           "eleven", "twelve"]
+NUMBERS = ["falcon grooming", "camel racing", "pearl diving", "dune bashing", "dhow sailing",
+           "henna painting", "oud lessons", "date tasting", "sand boarding", "souk tours",
+           "pottery classes", "kite surfing"]
 
 
 def answered_with(node, question, kb_id, lang="en"):
@@ -62,6 +63,18 @@ def base_of(node, cookie):
             out[e["id"]] = e
     syn = api(node, "GET", "/api/synonyms", None, cookie)[2]
     return out, json.dumps(syn, sort_keys=True)
+
+
+def same_base(node, cookie, want):
+    """(True, None) when node's base is want, else (False, what differs)."""
+    got = base_of(node, cookie)
+    if got == want:
+        return True, None
+    ids = sorted(set(got[0]) ^ set(want[0]))
+    diff = [i for i in set(got[0]) & set(want[0]) if got[0][i] != want[0][i]]
+    return False, {"only_one_side": ids[:10], "different": [(got[0][i], want[0][i])
+                                                            for i in diff[:3]],
+                   "synonyms_differ": got[1] != want[1]}
 
 
 def start_node(srv, dsn, kb, name, extra=None):
@@ -117,8 +130,7 @@ def kbsync_publish_edit_unpublish_reach_every_node(srv):
         assert st == 200, r
         want = base_of(n1, c1)
         for node in (n2, n3):
-            wait_until("same base on " + node.dir, lambda node=node: (
-                base_of(node, c1) == want, None))
+            wait_until("same base on " + node.dir, lambda node=node: same_base(node, c1, want))
         assert "sync-001" not in want[0] and "falconz" in want[1]
 
 
@@ -153,16 +165,25 @@ def kbsync_concurrent_edits_land_in_one_order(srv):
         for t in ts:
             t.join(120)
         assert not errors, errors
-        want = base_of(n1, ca)
-        for node in (n2, n3):
-            wait_until("same base on " + node.dir, lambda node=node: (
-                base_of(node, ca) == want, None))
-        assert all("sync-%03d" % i in want[0] for i in list(range(10, 18)) + list(range(30, 38)))
-        # the last version of sync-099 in PostgreSQL's order is what every node holds
+        # every version is in PostgreSQL once the requests are answered; the last of
+        # sync-099's is what every node must end with
         last = pg.psql("SELECT convert_from(payload, 'UTF8') FROM sanad_kb.kb_versions"
                        " WHERE kind = 'put' AND convert_from(payload, 'UTF8') LIKE '%sync-099%'"
                        " ORDER BY version DESC LIMIT 1", "kbsync_race")
-        assert json.loads(last)["entries"][0]["answer"] == want[0]["sync-099"]["answer"], last
+        final = json.loads(last)["entries"][0]["answer"]
+        ids = ["sync-%03d" % i for i in list(range(10, 18)) + list(range(30, 38))]
+
+        def settled(node):
+            b = base_of(node, ca)[0]
+            missing = [i for i in ids if i not in b]
+            return (not missing and b["sync-099"]["answer"] == final,
+                    (missing, b.get("sync-099", {}).get("answer"), final))
+        for node in nodes:
+            wait_until("settled on " + node.dir, lambda node=node: settled(node))
+        want = base_of(n1, ca)
+        for node in (n2, n3):
+            ok, diff = same_base(node, ca, want)
+            assert ok, diff
         n = int(pg.psql("SELECT count(*) FROM sanad_kb.kb_versions", "kbsync_race"))
         assert n == 1 + 2 * 16, n  # the first snapshot, then one version per edit
 
