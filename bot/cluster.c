@@ -23,6 +23,7 @@
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
+#include "bot/store_pg.h"
 #include "bot/visitor.h"
 
 #define CHANNEL_MAX    63
@@ -799,19 +800,16 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
     publish_flush(w->data);
 }
 
-/* The store's msg_add with this node's bookkeeping: the row is delivered here as written,
- * and the others are told. */
-static int
-cl_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
+/* The store's msg_add with this node's bookkeeping: the row is delivered here as written.
+ * The others are told by the store itself (store_pg: pg_notify in msg_add's own statement,
+ * sent at its commit, naming this node: store_pg_set_node). */
+static int cl_msg_add(
+    struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
 {
     struct bot_cluster *cl = g_cl;
     int rc = cl->orig->msg_add(s, m, seq, dup, err);
-    if (rc || *dup)
-        return rc;
-    char payload[BOT_CLUSTER_PAYLOAD_MAX + 1];
-    local_wrote(cl, m->conv_id, *seq, m->ts);
-    snprintf(payload, sizeof payload, "%s %lld %s", m->conv_id, *seq, cl->node);
-    bot_cluster_publish(cl, BOT_CLUSTER_CH_MSG, payload);
+    if (rc == SN_OK && !*dup)
+        local_wrote(cl, m->conv_id, *seq, m->ts);
     return rc;
 }
 
@@ -1052,6 +1050,7 @@ bot_cluster_open(struct bot_server *srv, struct ev_loop *loop, struct sn_err *er
     cl->ops.msg_add = cl_msg_add;
     g_cl = cl;
     srv->store->ops = &cl->ops;
+    store_pg_set_node(srv->store, cl->node);
     sn_log(SN_LOG_NOTICE, "cluster", "event=node_up node=%s lease_s=%d", cl->node, cfg->node_lease);
 out:
     if (rc) {
