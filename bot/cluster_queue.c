@@ -29,6 +29,8 @@ struct bot_cq {
     struct bot_cq_agent *others; /* the other nodes' agents at the last tick */
     int nothers;
     char *last_put; /* what bot_cq_agents_put last wrote (owned), NULL before */
+    void (*publish)(void *ctx, const char *node); /* NULL: NOTIFY on this connection */
+    void *publish_ctx;
 };
 
 void bot_cq_node_of(const struct bot_config *cfg, char out[BOT_CQ_NODE_MAX])
@@ -99,6 +101,30 @@ void bot_cq_close(struct bot_cq *cq)
 const char *bot_cq_node(const struct bot_cq *cq)
 {
     return cq ? cq->node : "";
+}
+
+void bot_cq_set_node(struct bot_cq *cq, const char *node)
+{
+    if (!cq || !strcmp(cq->node, node))
+        return;
+    const char *v[] = {cq->node};
+    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v, NULL,
+                NULL);
+    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v, NULL,
+                NULL);
+    snprintf(cq->node, sizeof cq->node, "%s", node);
+    free(cq->last_put);
+    cq->last_put = NULL;
+}
+
+void bot_cq_set_publish(struct bot_cq *cq, void (*publish)(void *ctx, const char *node), void *ctx)
+{
+    if (!cq)
+        return;
+    cq->publish = publish;
+    cq->publish_ctx = ctx;
+    if (publish)
+        bot_pg_script(cq->pg, "UNLISTEN " BOT_CQ_CHANNEL, NULL);
 }
 
 /* --- the claim ---------------------------------------------------------------------------- */
@@ -319,9 +345,10 @@ static int load_others(struct bot_cq *cq, struct sn_err *err)
     return SN_OK;
 }
 
-/* Takes node over: its agents' rows go (the survivor's grace begins for their chats). */
-static int take_node(struct bot_cq *cq, const char *node, struct sn_err *err)
+int bot_cq_take_node(struct bot_cq *cq, const char *node, struct sn_err *err)
 {
+    if (!cq)
+        return SN_OK;
     const char *v[] = {node};
     return bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
                        NULL, err);
@@ -344,8 +371,9 @@ int bot_cq_tick(struct bot_cq *cq,
     *notified = 0;
     if (!cq)
         return SN_OK;
-    /* again every tick: a connection reset (bot/pg.h) forgets it; a no-op otherwise */
-    int rc = bot_pg_script(cq->pg, "LISTEN " BOT_CQ_CHANNEL, err);
+    /* again every tick: a connection reset (bot/pg.h) forgets it; a no-op otherwise (with a
+     * cluster its listener has the channel) */
+    int rc = cq->publish ? SN_OK : bot_pg_script(cq->pg, "LISTEN " BOT_CQ_CHANNEL, err);
     const char *beat[] = {cq->node, bot_pg_fmt_ll(t, now)};
     if (rc == SN_OK)
         rc = bot_pg_exec(cq->pg,
@@ -363,7 +391,7 @@ int bot_cq_tick(struct bot_cq *cq,
         char node[BOT_CQ_NODE_MAX];
         snprintf(node, sizeof node, "%s", bot_pg_str(res, i, 0));
         sn_log(SN_LOG_NOTICE, "cluster", "event=node_dead node=%s by=%s", node, cq->node);
-        rc = take_node(cq, node, err);
+        rc = bot_cq_take_node(cq, node, err);
         if (rc == SN_OK && dead)
             dead(ctx, node);
     }
@@ -410,21 +438,20 @@ void bot_cq_publish(struct bot_cq *cq)
     struct sn_err e = {0};
     if (!cq)
         return;
+    if (cq->publish) {
+        cq->publish(cq->publish_ctx, cq->node);
+        return;
+    }
     const char *v[] = {cq->node};
     if (bot_pg_exec(cq->pg, "SELECT pg_notify('" BOT_CQ_CHANNEL "', $1)", 1, v, NULL, &e))
         sn_log(SN_LOG_ERR, "cluster", "event=notify_failed err=\"%s\"", e.msg);
-}
-
-int bot_cq_fd(const struct bot_cq *cq)
-{
-    return cq ? PQsocket(bot_pg_conn(cq->pg)) : -1;
 }
 
 int bot_cq_poll(struct bot_cq *cq)
 {
     int other = 0;
     PGnotify *nf;
-    if (!cq)
+    if (!cq || cq->publish)
         return 0;
     PGconn *c = bot_pg_conn(cq->pg);
     PQconsumeInput(c);

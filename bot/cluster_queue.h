@@ -41,6 +41,13 @@ int bot_cq_open(const struct bot_config *cfg,
 void bot_cq_close(struct bot_cq *cq);
 /* This node's id ("" for NULL). */
 const char *bot_cq_node(const struct bot_cq *cq);
+/* This node is now called node (the cluster's id for it, bot/cluster.h): the rows under the
+ * old name go, and the next put and beat write the new one. */
+void bot_cq_set_node(struct bot_cq *cq, const char *node);
+/* From now on bot_cq_publish calls publish(ctx, node) (the cluster's bot_cluster_publish on
+ * BOT_CQ_CHANNEL, after the turn's commit) and this connection stops listening: the
+ * cluster's listener dispatches BOT_CQ_CHANNEL instead. */
+void bot_cq_set_publish(struct bot_cq *cq, void (*publish)(void *ctx, const char *node), void *ctx);
 
 /* --- the claim ---------------------------------------------------------------------------- */
 
@@ -109,15 +116,17 @@ int bot_cq_tick(struct bot_cq *cq,
                 void *ctx,
                 int *notified,
                 struct sn_err *err);
+/* Takes node over (dead: its lease ran out): its agents_live rows go. SN_EDB. */
+int bot_cq_take_node(struct bot_cq *cq, const char *node, struct sn_err *err);
 /* The users who hold chats (state agent) and have no console on any node, into *users
  * (owned by the caller: free) and *n: a dead node's agents, given the grace by the survivor.
  * NULL: none. */
 int bot_cq_orphans(struct bot_cq *cq, long long **users, int *n, struct sn_err *err);
-/* Tells the other nodes the queue or the agents changed (NOTIFY BOT_CQ_CHANNEL). */
+/* Tells the other nodes the queue or the agents changed (NOTIFY BOT_CQ_CHANNEL, payload this
+ * node's id). */
 void bot_cq_publish(struct bot_cq *cq);
-/* The connection's socket, readable when a notification came (-1 for NULL): for an ev_io. */
-int bot_cq_fd(const struct bot_cq *cq);
-/* Reads what came on the socket: 1 when another node changed the queue. */
+/* Reads the notifications that came on this connection (without a cluster): 1 when another
+ * node changed the queue. */
 int bot_cq_poll(struct bot_cq *cq);
 
 #endif

@@ -14,6 +14,7 @@
 #include "bot/case.h"
 #include "bot/casereply.h"
 #include "bot/cases.h"
+#include "bot/cluster.h"
 #include "bot/cluster_queue.h"
 #include "bot/config.h"
 #include "bot/conv.h"
@@ -53,6 +54,7 @@ struct bot_queue {
     struct bot_agents *agents; /* connected agents, their chats, gone agents' grace */
     char *agents_last;         /* the last "agents" frame pushed (owned), NULL before any */
     struct bot_cq *cq;         /* the queue across nodes (store postgres), NULL: one node */
+    struct bot_cluster *cl;    /* the cluster it is attached to (borrowed), NULL: none */
 };
 
 /* --- sending ----------------------------------------------------------------------------- */
@@ -945,7 +947,12 @@ static void adopt_orphans(struct bot_queue *q, long long now)
 
 void bot_queue_node_dead(struct bot_queue *q, const char *node)
 {
+    struct sn_err e = {0};
     long long now = bot_server_now_ms();
+    if (!q->cq)
+        return;
+    if (bot_cq_take_node(q->cq, node, &e)) /* its agents are nobody now */
+        sn_log(SN_LOG_ERR, "cluster", "event=take_node_failed node=%s err=\"%s\"", node, e.msg);
     sn_log(SN_LOG_NOTICE, "queue", "event=node_taken_over node=%s grace_s=%d", node,
            q->srv->cfg->agent_grace);
     adopt_orphans(q, now);
@@ -964,23 +971,50 @@ static void cluster_tick(struct bot_queue *q, long long now)
     int notified;
     if (!q->cq)
         return;
-    if (bot_cq_tick(q->cq, now, lease_ms(q), node_dead, q, &notified, &e))
+    /* with a cluster its lease and its on_node_dead say who died; without, this module's */
+    if (bot_cq_tick(q->cq, now, lease_ms(q), q->cl ? NULL : node_dead, q, &notified, &e))
         sn_log(SN_LOG_ERR, "cluster", "event=tick_failed err=\"%s\"", e.msg);
     live_put(q); /* rows lost with a connection reset are written again */
     reload(q);
 }
 
-void bot_queue_cluster_changed(struct bot_queue *q)
+/* sanad_queue from the cluster's listener: payload the node that changed the queue (any
+ * text: a forged one costs a reload at most). */
+static void on_queue_note(void *ctx, const char *channel, const char *payload)
 {
-    if (!q->cq || !bot_cq_poll(q->cq))
-        return;
+    struct bot_queue *q = ctx;
+    (void)channel;
+    if (!strcmp(payload, bot_cq_node(q->cq)))
+        return; /* our own */
     reload(q);
     changed(q);
 }
 
-int bot_queue_cluster_fd(const struct bot_queue *q)
+/* The cluster's listener is back after a loss: what was missed is read from the store. */
+static void on_catchup(void *ctx)
 {
-    return bot_cq_fd(q->cq);
+    struct bot_queue *q = ctx;
+    reload(q);
+    changed(q);
+}
+
+static void publish_via_cluster(void *ctx, const char *node)
+{
+    if (bot_cluster_publish(ctx, BOT_CQ_CHANNEL, node))
+        sn_log(SN_LOG_ERR, "cluster", "event=queue_publish_refused node=%s", node);
+}
+
+void bot_queue_cluster_attach(struct bot_queue *q, struct bot_cluster *cl)
+{
+    if (!q->cq || !cl)
+        return;
+    q->cl = cl;
+    bot_cq_set_node(q->cq, bot_cluster_node_id(cl));
+    bot_cq_set_publish(q->cq, publish_via_cluster, cl);
+    if (bot_cluster_on(cl, BOT_CQ_CHANNEL, on_queue_note, q) ||
+        bot_cluster_on_node_dead(cl, node_dead, q) || bot_cluster_on_catchup(cl, on_catchup, q))
+        sn_log(SN_LOG_ERR, "cluster", "event=queue_hooks_refused");
+    live_put(q); /* under the cluster's name */
 }
 
 void bot_queue_tick(struct bot_queue *q, long long now)

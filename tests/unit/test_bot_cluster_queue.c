@@ -125,7 +125,9 @@ static void test_one_node(void **state)
     assert_null(users);
     assert_int_equal(n, 0);
     bot_cq_publish(NULL);
-    assert_int_equal(bot_cq_fd(NULL), -1);
+    assert_int_equal(bot_cq_take_node(NULL, "n2", &e), SN_OK);
+    bot_cq_set_node(NULL, "n2");
+    bot_cq_set_publish(NULL, NULL, NULL);
     assert_int_equal(bot_cq_poll(NULL), 0);
     bot_cq_close(NULL);
 }
