@@ -202,11 +202,25 @@ static int tx_alive(struct store_pg *q)
     return bot_pg_in_tx(q->pg) && PQtransactionStatus(bot_pg_conn(q->pg)) == PQTRANS_INTRANS;
 }
 
+/* BEGIN, once more on a fresh connection when the old one turns out dead (a PostgreSQL
+ * restart is seen at the next statement only, and BEGIN is the first of a transaction):
+ * nothing was done on it, so nothing is lost by the retry. */
+static int begin(struct store_pg *q, struct sn_err *err)
+{
+    int rc = bot_pg_begin(q->pg, err);
+    if (rc != SN_OK && PQstatus(bot_pg_conn(q->pg)) != CONNECTION_OK)
+        rc = bot_pg_begin(q->pg, err);
+    return rc;
+}
+
 int store_pg_enter(struct store_pg *q, struct sn_err *err)
 {
     if (!q->batching || q->tx_open)
         return SN_OK;
-    int rc = bot_pg_begin(q->pg, err);
+    if (q->lost) /* the batch is gone: a write now would be committed alone, acknowledged as
+                  * part of a batch that store_batch_end reports failed */
+        return sn_err_set(err, SN_EDB, "store: this batch was lost (a write failed in it)");
+    int rc = begin(q, err);
     if (rc == SN_OK)
         q->tx_open = 1;
     return rc;
@@ -238,7 +252,7 @@ int store_pg_write(struct store_pg *q,
 int store_pg_tx_begin(struct store_pg *q, struct sn_err *err)
 {
     if (!q->batching)
-        return bot_pg_begin(q->pg, err);
+        return begin(q, err);
     int rc = store_pg_enter(q, err);
     if (rc == SN_OK)
         rc = store_pg_check(q, bot_pg_exec(q->pg, q_savepoint, 0, NULL, NULL, err));
@@ -404,7 +418,7 @@ pg_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup,
     *dup = 0;
     /* In a batch no savepoint: none of these statements fails for a duplicate or a missing
      * conversation, and one that fails otherwise takes the batch (store_pg_check). */
-    rc = q->batching ? store_pg_enter(q, err) : bot_pg_begin(q->pg, err);
+    rc = q->batching ? store_pg_enter(q, err) : begin(q, err);
     if (rc)
         return rc;
     const char *lk[] = {m->conv_id, m->client_id};

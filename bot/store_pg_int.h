@@ -32,7 +32,8 @@ static inline struct store_pg *store_pg_cast(struct store *s)
     return (struct store_pg *)s;
 }
 
-/* Before a write: in a batch, the batch's transaction, begun by its first write. */
+/* Before a write: in a batch, the batch's transaction, begun by its first write; SN_EDB once
+ * the batch was lost (every later write of it fails too: none of the batch happened). */
 int store_pg_enter(struct store_pg *q, struct sn_err *err);
 /* After a write (rc its result): returns rc. A failure in a batch aborted the batch's
  * transaction: it is rolled back now, and store_batch_end says SN_EDB. Outside a batch a
