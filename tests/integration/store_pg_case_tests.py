@@ -571,3 +571,66 @@ def pg_two_nodes_make_cases_at_once(srv):
     finally:
         for n in nodes:
             n.stop()
+
+
+# ---- the text search's window, on 6,000 cases ----
+
+MANY_CASES = """
+INSERT INTO sanad_store.conversations(id, token_hash, state, lang, created, updated)
+  SELECT 'c_' || lpad(to_hex(i), 16, '0'), 'h' || i, 'closed', 'en', %(t0)d + i, %(t0)d + i
+  FROM generate_series(1, %(n)d) i;
+INSERT INTO sanad_store.messages(conv_id, seq, sender, text, ts)
+  SELECT 'c_' || lpad(to_hex(i), 16, '0'), 1, 'visitor',
+         'order ORD-' || lpad(i::text, 5, '0') || ' is late', %(t0)d + i
+  FROM generate_series(1, %(n)d) i;
+INSERT INTO sanad_store.cases(id, ref, conv_id, status, priority, created, updated)
+  SELECT i, 'S-' || lpad(i::text, 6, '0'), 'c_' || lpad(to_hex(i), 16, '0'),
+         CASE WHEN i %% 2 = 1 THEN 'solved' ELSE 'new' END, 1, %(t0)d + i, %(t0)d + i
+  FROM generate_series(1, %(n)d) i;
+SELECT setval(pg_get_serial_sequence('sanad_store.cases', 'id'), %(n)d);
+ANALYZE sanad_store.cases;
+"""
+
+
+@test()
+def pg_cases_text_search_looks_at_a_bounded_window_per_page(srv):
+    """cases_text_search_looks_at_a_bounded_window_per_page's checks on PostgreSQL, the 6,000
+    cases written by SQL into the running server's database: the text matched in the 5,000
+    newest cases under the other conditions (scan), next below the window, a full page of
+    200, a page of many matches."""
+    s = PgServer(srv, "pg-window", CASE_SRV)
+    try:
+        n = 6000
+        s.psql(MANY_CASES % {"t0": 1790000000000, "n": n})
+        add_user(s, "cwin1", name="Win")
+        ck = _cookie(s, "cwin2", "agent")
+        st, p1 = _get(s, "/api/cases" + _q(q="ORD-00001 "), ck)
+        assert st == 200 and p1["items"] == [] and p1["next"] == n - 5000 + 1, p1
+        st, p2 = _get(s, "/api/cases" + _q(q="ORD-00001 ", before=p1["next"]), ck)
+        assert [i["ref"] for i in p2["items"]] == ["S-000001"] and p2["next"] is None, p2
+        st, p = _get(s, "/api/cases" + _q(q="ORD-05999"), ck)
+        assert [i["ref"] for i in p["items"]] == ["S-005999"] and p["next"] == n - 5000 + 1, p
+        st, p = _get(s, "/api/cases" + _q(q="ORD-05999", before=p["next"]), ck)
+        assert p["items"] == [] and p["next"] is None, p
+        st, p = _get(s, "/api/cases" + _q(q="ORD-00002 ", status="new"), ck)
+        assert [i["ref"] for i in p["items"]] == ["S-000002"] and p["next"] is None, p
+        st, p = _get(s, "/api/cases?limit=200", ck)
+        assert st == 200 and len(p["items"]) == 200 and p["next"] == n - 199, (st, p.get("next"))
+        assert p["items"][0]["ref"] == "S-006000" and p["items"][-1]["ref"] == "S-005801"
+        assert p["items"][0]["summary"] == "order ORD-06000 is late", p["items"][0]
+        st, p = _get(s, "/api/cases?limit=200&before=%d" % p["next"], ck)
+        assert p["items"][0]["ref"] == "S-005800", p["items"][0]
+        st, p = _get(s, "/api/cases" + _q(q="ORD-0", limit=10), ck)
+        assert len(p["items"]) == 10 and p["next"] == 5991, p["next"]
+        # in any case of its ASCII letters, and LIKE's characters plain on a large store too
+        st, p = _get(s, "/api/cases" + _q(q="ord-05998 IS LATE"), ck)
+        assert [i["ref"] for i in p["items"]] == ["S-005998"], p
+        st, p = _get(s, "/api/cases" + _q(q="ORD-0599_"), ck)
+        assert p["items"] == [], p
+        # the planner walks an index for the equality filters, not the whole table
+        for col in ("status", "department", "assignee"):
+            plan = s.psql("EXPLAIN SELECT id FROM sanad_store.cases c WHERE c.%s = 'x'"
+                          " AND c.id < 1099511627776 ORDER BY c.id DESC LIMIT 50" % col)
+            assert "cases_" + col in plan, plan
+    finally:
+        s.stop()
