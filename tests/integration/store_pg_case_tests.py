@@ -634,3 +634,103 @@ def pg_cases_text_search_looks_at_a_bounded_window_per_page(srv):
             assert "cases_" + col in plan, plan
     finally:
         s.stop()
+
+
+# ---- the analytics record: SEED and 10,800 more rows, the same figures ----
+
+def _bulk_rows():
+    """1,200 conversations in March 2026, 9 rows each, deterministic: (ts, kind, conv, lang,
+    channel, agent, sub, band, value, value2, start)."""
+    rows, t0 = [], _ms("2026-03-02T00:00")
+    for i in range(1200):
+        t = t0 + i * 37 * MIN
+        conv = "bulk-%04d" % i
+        lang, agent = ("ar", "ann") if i % 3 else ("en", "bob")
+        wait, fr, res = (i % 7 + 1) * MIN, (i % 11 + 1) * MIN, (i % 13 + 5) * MIN
+        for dt, kind, a, sub, band, v, v2, lg, ch in (
+                (0, "conv", None, None, None, None, None, lang, "widget"),
+                (1000, "turn", None, "answer", "high" if i % 2 else "low", None, None, None, None),
+                (2000, "case", None, None, None, i % 4, None, None, None),
+                (2000, "handoff", None, "asked", None, None, None, None, None),
+                (2000, "queued", None, None, None, None, None, None, None),
+                (2000 + wait, "assigned", agent, None, None, wait, None, None, None),
+                (2000 + wait + fr, "first_response", agent, None, None, fr, None, None, None),
+                (2000 + res, "solved", agent, "solved", None, res, res - wait, None, None),
+                (3000 + res, "csat", agent, None, None, i % 5 + 1, None, None, None)):
+            rows.append((t + dt, kind, conv, lg, ch, a, sub, band, v, v2, t))
+    for ts, kind, conv, f in SEED:
+        rows.append((_ms(ts), kind, "stats-" + conv, f.get("lang"), f.get("channel"),
+                     f.get("agent"), f.get("sub"), f.get("band"), f.get("value"),
+                     f.get("value2"), None))
+    starts = {r[2]: r[0] for r in rows if r[1] == "conv"}
+    return [r[:10] + (starts.get(r[2]),) for r in rows]
+
+
+STATS_INSERT = ("INSERT INTO stats_events(ts, kind, conv, lang, channel, agent, sub, band,"
+                " value, value2, start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+STATS_QUERIES = [
+    {"from": "2026-01-05", "to": "2026-01-11", "group": "day"},
+    {"from": "2026-01-01", "to": "2026-03-31", "group": "month"},
+    {"from": "2026-02-23", "to": "2026-04-05", "group": "week"},
+    {"from": "2026-03-10", "to": "2026-03-10", "group": "hour"},
+    {"from": "2026-03-01", "to": "2026-03-31", "group": "day", "lang": "ar"},
+    {"from": "2026-03-01", "to": "2026-03-31", "agent": "bob"},
+    {"from": "2026-03-01", "to": "2026-03-31", "tz": "Asia/Riyadh", "group": "week"},
+]
+
+
+@test(server=STATS_SRV)
+def pg_stats_same_figures_as_sqlite(srv):
+    """SEED and 10,800 rows more (walked in several pages of the PG store's stats_each)
+    written into a SQLite store and a PostgreSQL one: GET /api/stats and `sanad stats --json`
+    give the same figures for seven queries (groups, filters, a time zone); the SEED week is
+    the hand-computed one of stats_tests."""
+    rows = _bulk_rows()
+    assert len(rows) > 5 * 2000
+    add_user(srv, "boss", role="admin", name="Boss")
+    add_user(srv, "ann", role="agent", name="Ann Agent")
+    srv.stop()
+    c = sqlite3.connect(srv.store)
+    c.executemany(STATS_INSERT, rows)
+    c.commit()
+    c.close()
+    sq = Server(srv.sanad, srv.tmp, srv.kb_db, "stats-cmp-sqlite",
+                dict(STATS_SRV, **{"store-db": srv.store}))
+    sq.store = srv.store
+    pg = None
+    try:
+        pg = PgServer(srv, "stats-cmp-pg", STATS_SRV)
+        add_user(pg, "boss", role="admin", name="Boss")
+        add_user(pg, "ann", role="agent", name="Ann Agent")
+        conn = psycopg2.connect(pg.dsn)
+        with conn, conn.cursor() as cur:
+            psycopg2.extras.execute_values(
+                cur, "INSERT INTO sanad_store.stats_events(ts, kind, conv, lang, channel, agent,"
+                " sub, band, value, value2, start) VALUES %s", rows, page_size=1000)
+        conn.close()
+        cookies = []
+        for s in (sq, pg):
+            st, h, body = login(s, "boss")
+            assert " 200 " in st, (st, body)
+            cookies.append(session_cookie(h))
+        for q in STATS_QUERIES:
+            a, b = _stats(sq, cookies[0], **q), _stats(pg, cookies[1], **q)
+            _eq(b, a, "PG /api/stats %s" % q)
+            assert a["total"]["conversations"] > 0, (q, a["total"])
+            args = [srv.sanad, "stats", "--json"] + sum((["--" + k, v] for k, v in q.items()), [])
+            ca = subprocess.run(args + ["--store-db", sq.store], capture_output=True, timeout=60)
+            cb = subprocess.run(args + ["--store", "postgres", "--pg-dsn", pg.dsn],
+                                capture_output=True, timeout=60)
+            assert ca.returncode == 0 and cb.returncode == 0, (ca.stderr, cb.stderr)
+            _eq(json.loads(cb.stdout), json.loads(ca.stdout), "PG sanad stats %s" % q)
+        b = _stats(pg, cookies[1], **STATS_QUERIES[0])
+        _eq(b["total"], _p(JAN5, JAN5 + 7 * D, **WEEK1), "PG SEED week")
+        _eq(b["periods"][0], _p(JAN5, JAN5 + D, **DAY5), "PG SEED Jan 5")
+        b = _stats(pg, cookies[1], **STATS_QUERIES[1])
+        want = sum(1 for r in rows if r[1] == "conv" and
+                   _ms("2026-01-01T00:00") <= r[0] < _ms("2026-04-01T00:00"))
+        assert b["total"]["conversations"] == want > 1000, (want, b["total"])
+    finally:
+        sq.stop()
+        if pg:
+            pg.stop()
