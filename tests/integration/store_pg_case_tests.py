@@ -734,3 +734,92 @@ def pg_stats_same_figures_as_sqlite(srv):
         sq.stop()
         if pg:
             pg.stop()
+
+
+# ---- privacy: a reopened case, details that are not JSON, retention ----
+
+VIS_R = "vis_Reo-0123456789abcdef"
+
+
+def _reopened(s):
+    """Visitor R: a case solved by an agent with a transfer-like note in a timeline, then a
+    new conversation that reopens it. Odd details written by SQL beside: a reopened event
+    whose detail is not JSON, and a JSON scalar. Returns (first conv, second conv, ref)."""
+    add_user(s, "reop1", name="Re Op")
+    ag, _, _, _ = agent_ws(s, "reop1")
+    vis, w, _ = _visitor(s, VIS_R)
+    a, _ = until(ag, "assigned", conversation=w["conversation"])
+    ref = a["case_ref"]
+    ag.send_json({"type": "note", "conversation": w["conversation"], "text": "REONOTEQz",
+                  "client_id": "n1"})
+    until(ag, "ack", client_id="n1")
+    _solve(s, ag, w["conversation"])
+    vis.close()
+    v2, w2, _ = _visitor(s, VIS_R)
+    a2, _ = until(ag, "assigned", conversation=w2["conversation"])
+    assert a2["case_ref"] == ref, (a2, ref)
+    v2.send_json({"type": "message", "text": "REOMSGQz", "client_id": "m2"})
+    v2.expect("ack", client_id="m2")
+    _solve(s, ag, w2["conversation"])
+    v2.close()
+    ag.close()
+    c = s.db() if isinstance(s, PgServer) else sqlite3.connect(s.store, timeout=10)
+    try:
+        (cid,) = c.execute("SELECT id FROM cases WHERE ref = ?", (ref,)).fetchone()
+        for kind, detail in (("reopened", "not json {REOBADQz"), ("note", "42"),
+                             ("note", '{"note": "REODETQz", "keep": 1, "email": "r@x.example"}')):
+            c.execute("INSERT INTO case_events(case_id, ts, kind, actor, detail)"
+                      " VALUES (?, 1, ?, 'system', ?)", (cid, kind, detail))
+        if not isinstance(s, PgServer):
+            c.commit()
+    finally:
+        c.close()
+    return w["conversation"], w2["conversation"], ref
+
+
+@test(server=dict(CASE_SRV, **{"reopen-days": 3}))
+def pg_privacy_reopened_case_and_details_not_json(srv):
+    """A visitor's reopened case: the export by visitor id has both conversations (the one
+    the case moved from is named by the reopened event), a detail that is not JSON neither
+    breaks the walk nor the purge; the deletion by visitor purges both, keeps the case and
+    every timeline row, takes the free-text keys out of the JSON details and leaves the
+    others as they were; the same on SQLite and PostgreSQL (the removed counts too)."""
+    results = []
+    pg = None
+    try:
+        pg = PgServer(srv, "pg-reopen-priv", dict(CASE_SRV, **{"reopen-days": 3}))
+        for s in (srv, pg):
+            c1, c2, ref = _reopened(s)
+            boss = _cookie(s, "reoboss", "admin")
+            st, b = _pget(s, "?visitor=" + VIS_R, boss)
+            assert " 200 " in st, (st, b)
+            ids = [c["id"] for c in json.loads(b)["conversations"]]
+            assert ids == [c1, c2], (ids, c1, c2)
+            st, _, b = _pdel(s, {"visitor": VIS_R}, boss)
+            assert " 200 " in st, (st, b)
+            removed = json.loads(b)["removed"]
+            assert removed["conversations"] == 2, removed
+            c = s.db()
+            try:
+                ev = c.execute("SELECT e.kind, e.detail FROM case_events e JOIN cases k"
+                               " ON k.id = e.case_id WHERE k.ref = ? ORDER BY e.id",
+                               (ref,)).fetchall()
+                row = c.execute("SELECT conv_id, visitor_id, ticket_id, status FROM cases"
+                                " WHERE ref = ?", (ref,)).fetchone()
+                left = c.execute("SELECT count(*) FROM messages WHERE conv_id IN (?, ?)",
+                                 (c1, c2)).fetchone()[0]
+            finally:
+                c.close()
+            assert tuple(row) == (None, None, None, "solved"), row
+            assert left == 0
+            det = [json.loads(d) if d and d[0] in "{[" else d for _, d in ev]
+            assert ["not json {REOBADQz", "42", {"keep": 1}] == det[-3:], det
+            assert all("note" not in d for d in det if isinstance(d, dict)), det
+            assert {"previous_conversation": c1} in det, det
+            results.append((removed, [(k, {"previous_conversation": "<c1>"}
+                                       if d == {"previous_conversation": c1} else d)
+                                      for (k, _), d in zip(ev, det)]))
+    finally:
+        if pg:
+            pg.stop()
+    assert results[0] == results[1], results
