@@ -70,8 +70,10 @@ class PgServer(Server):
     def db(self):
         return _PgRows(self.dsn)
 
-    def psql(self, sql):
-        return _pg().psql("SET search_path = sanad_store, public; " + sql,
+    def psql(self, sql, bare=False):
+        """sql by psql on s's database, the store's schema first on the search path (bare:
+        sql alone, for what cannot run in a transaction block: VACUUM)."""
+        return _pg().psql(sql if bare else "SET search_path = sanad_store, public; " + sql,
                           self.dsn.rsplit("dbname=", 1)[1].split()[0])
 
 
@@ -823,3 +825,112 @@ def pg_privacy_reopened_case_and_details_not_json(srv):
         if pg:
             pg.stop()
     assert results[0] == results[1], results
+
+
+@test()
+def pg_privacy_retention_purges_old_conversations(srv):
+    """Retention on the PG store (conv_stale, then the one purge path): a conversation idle
+    for 40 days goes, a new one and a queued one (however old) stay, the case keeps its rows,
+    a retention row in the audit; the store works on."""
+    s = PgServer(srv, "pg-retention", dict(CASE_SRV, **{"retention-days": 30,
+                                                        "retention-interval": 1}))
+    try:
+        add_user(s, "ret1", name="Ret")
+        ag, _, _, _ = agent_ws(s, "ret1")
+        convs = {}
+        for tag in ("OLD", "NEW"):
+            vis, w, _ = _visitor(s, "vis_%s-0123456789abcdef" % tag)
+            until(ag, "assigned", conversation=w["conversation"])
+            vis.send_json({"type": "message", "text": "RET%sQz" % tag, "client_id": "m"})
+            vis.expect("ack", client_id="m")
+            _solve(s, ag, w["conversation"])
+            vis.close()
+            convs[tag] = w["conversation"]
+        ag.send_json({"type": "presence", "status": "away"})
+        until(ag, "presence", status="away")
+        vq, wq, _ = _visitor(s)
+        vq.close()
+        ag.close()
+        cases, events = s.count("SELECT count(*) FROM cases"), s.count(
+            "SELECT count(*) FROM case_events")
+        day = 86400000
+        c = s.db()
+        try:
+            c.execute("UPDATE conversations SET updated = updated - 40 * ?::bigint,"
+                      " created = created - 40 * ?::bigint WHERE id IN (?, ?)", (day, day, convs["OLD"], wq["conversation"]))
+        finally:
+            c.close()
+        _wait(lambda: s.count("SELECT count(*) FROM conversations WHERE id = ?",
+                              convs["OLD"]) == 0, "the retention purge", timeout=20)
+        _wait(lambda: "event=purged" in s.logtext(), "the retention log line")
+        assert s.count("SELECT count(*) FROM conversations WHERE id IN (?, ?)", convs["NEW"],
+                       wq["conversation"]) == 2
+        assert s.count("SELECT count(*) FROM messages WHERE text = 'RETOLDQz'") == 0
+        assert s.count("SELECT count(*) FROM messages WHERE text = 'RETNEWQz'") == 1
+        assert s.count("SELECT count(*) FROM audit WHERE action = 'retention'"
+                       " AND actor = 'retention' AND conversations = 1") == 1
+        assert (s.count("SELECT count(*) FROM cases"),
+                s.count("SELECT count(*) FROM case_events")) == (cases, events)
+        assert s.count("SELECT count(*) FROM cases WHERE visitor_id = ?",
+                       "vis_OLD-0123456789abcdef") == 0
+        ws = s.ws()
+        hello(ws, lang="en")
+        ask(ws, "i lost my phone", "after")
+        ws.close()
+    finally:
+        s.stop()
+
+
+def _pg_files_with(words, sub):
+    """Which of words are in some file under the run's PostgreSQL data directory's sub."""
+    root = os.path.join(_pg().data, sub)
+    found = set()
+    for d, _, names in os.walk(root):
+        for n in names:
+            try:
+                with open(os.path.join(d, n), "rb") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            found.update(w for w in words if w.encode() in data)
+    return found
+
+
+@test()
+def pg_privacy_what_stays_in_postgresql_files(srv):
+    """What a deletion leaves in PostgreSQL's own files (there is no secure_delete): the
+    subject's text is in no table at once; the dead rows' bytes may stay in the table files
+    until VACUUM FULL rewrites them (the operator's, docs/privacy.md), after which they are
+    in none; the WAL keeps them until PostgreSQL recycles its segments. Printed as measured."""
+    s = PgServer(srv, "pg-raw", CASE_SRV)
+    try:
+        boss = _cookie(s, "rawboss", "admin")
+        v = s.ws()
+        w, _ = hello(v, lang="en")
+        ask(v, "RAWMSGQz where is my order", "q1")
+        v.send_json({"type": "leave_message", "text": "RAWLEFTQz call me",
+                     "email": "rawmail-qz@example.com", "consent": True})
+        until(v, "message_left")
+        v.close()
+        words = ["RAWMSGQz", "RAWLEFTQz", "rawmail-qz@example.com"]
+        oid = s.psql("SELECT oid FROM pg_database WHERE datname = current_database()").strip()
+        s.psql("CHECKPOINT")
+        assert _pg_files_with(words, "base/" + oid) == set(words)
+        st, _, b = _pdel(s, {"token": w["token"]}, boss)
+        assert " 200 " in st and json.loads(b)["removed"]["conversations"] == 1, (st, b)
+        text = _pg_all_text(s)
+        assert not [x for x in words if x in text], words
+        s.psql("CHECKPOINT")
+        dead = _pg_files_with(words, "base/" + oid)
+        wal = _pg_files_with(words, "pg_wal")
+        for t in ("messages", "tickets", "profiles", "conversations", "case_events", "cases",
+                  "csat"):
+            s.psql("VACUUM FULL sanad_store.%s" % t, bare=True)
+        s.psql("CHECKPOINT")
+        after = _pg_files_with(words, "base/" + oid)
+        print("# measured: after the deletion, in the table files: %d of %d markers; after"
+              " VACUUM FULL: %d; in pg_wal: %d" % (len(dead), len(words), len(after), len(wal)),
+              flush=True)
+        assert after == set(), after
+    finally:
+        s.stop()
