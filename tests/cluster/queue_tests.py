@@ -251,3 +251,41 @@ def queue_hostile_take_and_transfer(cl):
                       % _q_uid(cl, "h3"))[0][0]) == 0
     for ws in (v, a2, a3):
         ws.close()
+
+
+_Q_DEPTS = {"departments": "billing:الفواتير:Billing, general:عام:General",
+            "category-departments": "billing=billing, *=general",
+            "department-agents": "billing: bill2"}
+_Q_BILL = "When is my postpaid bill issued and when is it due?"  # en-001, billing
+
+
+@test(nodes=3, extra=_Q_DEPTS)
+def queue_department_fallback_across_nodes(cl):
+    """A billing chat waits for billing's agent on node 2 rather than fall back to the
+    general agent on node 3 (billing has an agent online, on another node); once billing's
+    agent is away, node 3's agent gets the next one as a fallback."""
+    add_user(cl, "bill2")
+    add_user(cl, "gen3")
+    b, _ = agent_ws(cl[1], "bill2")
+    g, _ = agent_ws(cl[2], "gen3")
+    eventually(lambda: cl.sql("SELECT count(*) FROM sanad_cluster_queue.agents_live") ==
+               [["2"]], "both agents in agents_live")
+    time.sleep(1.5)  # every node's next tick has read them
+    convs = []
+    for i in (2, 0):  # on gen3's node, then another
+        v, conv, _ = _q_handoff(cl[i], _Q_BILL)
+        convs.append((v, conv))
+        _q_assigned(b, conv)
+    for _, conv in convs:
+        assert _q_holder(cl, conv) == ("agent", _q_uid(cl, "bill2")), conv
+    _q_presence(b, "away")
+    eventually(lambda: cl.sql("SELECT presence FROM sanad_cluster_queue.agents_live"
+                              " WHERE login = 'bill2'") == [["away"]], "bill2 away")
+    time.sleep(1.5)
+    v, conv, _ = _q_handoff(cl[0], _Q_BILL)
+    _q_assigned(g, conv)
+    rows = cl.sql("SELECT e.detail FROM sanad_store.case_events e JOIN sanad_store.cases k"
+                  " ON k.id = e.case_id WHERE k.conv_id = '%s' AND e.kind = 'assigned'" % conv)
+    assert len(rows) == 1 and '"fallback":true' in rows[0][0], rows
+    for ws in [x for x, _ in convs] + [v, b, g]:
+        ws.close()
