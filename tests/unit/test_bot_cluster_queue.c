@@ -70,9 +70,8 @@ static void test_items_has(void **state)
 static void test_node_of(void **state)
 {
     (void)state;
-    struct bot_config c;
+    struct bot_config c = {0}; /* only what the module reads */
     char node[BOT_CQ_NODE_MAX], host[64] = "localhost", want[BOT_CQ_NODE_MAX];
-    bot_config_init(&c);
     c.node_id = "node-a";
     bot_cq_node_of(&c, node);
     assert_string_equal(node, "node-a");
@@ -95,13 +94,12 @@ static void test_node_of(void **state)
 static void test_one_node(void **state)
 {
     (void)state;
-    struct bot_config c;
+    struct bot_config c = {0}; /* only what the module reads */
     struct sn_err e = {0};
     struct bot_cq *cq = (struct bot_cq *)1;
     struct bot_cq_item *items = (struct bot_cq_item *)1;
     long long *users = (long long *)1;
     int n = 7, notified = 7;
-    bot_config_init(&c);
     c.store = "sqlite";
     assert_int_equal(bot_cq_open(&c, "n1", &cq, &e), SN_OK);
     assert_null(cq);
@@ -136,10 +134,9 @@ static void test_one_node(void **state)
 static void test_refused(void **state)
 {
     (void)state;
-    struct bot_config c;
+    struct bot_config c = {0}; /* only what the module reads */
     struct sn_err e = {0};
     struct bot_cq *cq = (struct bot_cq *)1;
-    bot_config_init(&c);
     c.store = "postgres";
     c.pg_dsn = "host=127.0.0.1 port=1 dbname=none user=none connect_timeout=2";
     assert_int_equal(bot_cq_open(&c, "n1", &cq, &e), SN_EDB);
