@@ -91,6 +91,8 @@ void bot_cq_close(struct bot_cq *cq)
                 NULL);
     bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v, NULL,
                 NULL);
+    /* on this connection: the cluster (publish's ctx) may be closed already */
+    cq->publish = NULL;
     bot_cq_publish(cq);
     bot_pg_close(cq->pg);
     free(cq->others);

@@ -46,7 +46,8 @@ const char *bot_cq_node(const struct bot_cq *cq);
 void bot_cq_set_node(struct bot_cq *cq, const char *node);
 /* From now on bot_cq_publish calls publish(ctx, node) (the cluster's bot_cluster_publish on
  * BOT_CQ_CHANNEL, after the turn's commit) and this connection stops listening: the
- * cluster's listener dispatches BOT_CQ_CHANNEL instead. */
+ * cluster's listener dispatches BOT_CQ_CHANNEL instead. publish NULL: NOTIFY on this
+ * connection again (and the tick listens again). */
 void bot_cq_set_publish(struct bot_cq *cq, void (*publish)(void *ctx, const char *node), void *ctx);
 
 /* --- the claim ---------------------------------------------------------------------------- */

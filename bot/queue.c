@@ -1006,8 +1006,13 @@ static void publish_via_cluster(void *ctx, const char *node)
 
 void bot_queue_cluster_attach(struct bot_queue *q, struct bot_cluster *cl)
 {
-    if (!q->cq || !cl)
+    if (!q->cq)
         return;
+    if (!cl) { /* the cluster is closing: nothing reaches it from now on */
+        q->cl = NULL;
+        bot_cq_set_publish(q->cq, NULL, NULL);
+        return;
+    }
     q->cl = cl;
     bot_cq_set_node(q->cq, bot_cluster_node_id(cl));
     bot_cq_set_publish(q->cq, publish_via_cluster, cl);

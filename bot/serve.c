@@ -615,6 +615,7 @@ int bot_serve_main(int argc, char **argv)
     g_srv = NULL;
     sn_log(SN_LOG_NOTICE, "serve", "event=stopped");
 out:
+    bot_queue_cluster_attach(srv.queue, NULL); /* the queue lets go of the cluster first */
     bot_cluster_close(srv.cluster); /* after the sockets, before the loop and the store */
     srv.cluster = NULL;
     bot_front_close(front);
