@@ -28,7 +28,9 @@ struct bot_cq {
     char node[BOT_CQ_NODE_MAX];
     struct bot_cq_agent *others; /* the other nodes' agents at the last tick */
     int nothers;
-    char *last_put; /* what bot_cq_agents_put last wrote (owned), NULL before */
+    char *last_put;        /* what bot_cq_agents_put last wrote (owned), NULL before */
+    long long last_put_at; /* when (ms) */
+    int wrote;             /* this node wrote rows under its name (close removes them) */
     void (*publish)(void *ctx, const char *node); /* NULL: NOTIFY on this connection */
     void *publish_ctx;
 };
@@ -59,7 +61,6 @@ int bot_cq_open(const struct bot_config *cfg,
         return SN_OK;
     struct bot_cq *cq = sn_xcalloc(1, sizeof *cq);
     snprintf(cq->node, sizeof cq->node, "%s", node);
-    const char *v[] = {cq->node};
     int rc = SN_OK;
     cq->pg = bot_pg_connect(cfg->pg_dsn, cfg->pg_password_file, err);
     if (!cq->pg)
@@ -67,10 +68,9 @@ int bot_cq_open(const struct bot_config *cfg,
     if (rc == SN_OK)
         rc = bot_pg_migrate(cq->pg, "sanad_cluster_queue", schema, sizeof schema / sizeof *schema,
                             err);
-    /* an earlier life of this node (a restart, kill -9) left rows: its agents reconnect */
-    if (rc == SN_OK)
-        rc = bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1,
-                         v, NULL, err);
+    /* the rows an earlier life of this node left (a restart, kill -9) go with the first put,
+     * not here: a second node started with a live one's id (refused by the cluster) must not
+     * touch the live one's rows */
     if (rc == SN_OK)
         rc = bot_pg_script(cq->pg, "LISTEN " BOT_CQ_CHANNEL, err);
     if (rc) {
@@ -87,10 +87,12 @@ void bot_cq_close(struct bot_cq *cq)
     if (!cq)
         return;
     const char *v[] = {cq->node};
-    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v, NULL,
-                NULL);
-    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v, NULL,
-                NULL);
+    if (cq->wrote) { /* never another live node's rows (a refused duplicate id) */
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
+                    NULL, NULL);
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v,
+                    NULL, NULL);
+    }
     /* on this connection: the cluster (publish's ctx) may be closed already */
     cq->publish = NULL;
     bot_cq_publish(cq);
@@ -110,10 +112,13 @@ void bot_cq_set_node(struct bot_cq *cq, const char *node)
     if (!cq || !strcmp(cq->node, node))
         return;
     const char *v[] = {cq->node};
-    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v, NULL,
-                NULL);
-    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v, NULL,
-                NULL);
+    if (cq->wrote) { /* the rows under the old name are this node's own */
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
+                    NULL, NULL);
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v,
+                    NULL, NULL);
+    }
+    cq->wrote = 0;
     snprintf(cq->node, sizeof cq->node, "%s", node);
     free(cq->last_put);
     cq->last_put = NULL;
@@ -225,13 +230,17 @@ static char *agents_key(const struct bot_cq_agent *v, int n)
     return s;
 }
 
+#define PUT_REFRESH_MS 10000
+
 int bot_cq_agents_put(
     struct bot_cq *cq, const struct bot_cq_agent *v, int n, long long now, struct sn_err *err)
 {
     if (!cq)
         return SN_OK;
     char *key = agents_key(v, n);
-    if (cq->last_put && !strcmp(cq->last_put, key)) {
+    /* unchanged: written again only every PUT_REFRESH_MS (rows lost with a takeover of a
+     * node that was only slow come back) */
+    if (cq->last_put && !strcmp(cq->last_put, key) && now - cq->last_put_at < PUT_REFRESH_MS) {
         free(key);
         return SN_OK;
     }
@@ -266,6 +275,8 @@ int bot_cq_agents_put(
     }
     free(cq->last_put);
     cq->last_put = key;
+    cq->last_put_at = now;
+    cq->wrote = 1;
     bot_cq_publish(cq);
     return SN_OK;
 }
@@ -389,6 +400,8 @@ int bot_cq_tick(struct bot_cq *cq,
                          "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node <> $1 AND seen < "
                          "$2 RETURNING node",
                          2, gone, &res, err);
+    if (rc == SN_OK)
+        cq->wrote = 1;
     for (int i = 0; rc == SN_OK && i < PQntuples(res); i++) {
         char node[BOT_CQ_NODE_MAX];
         snprintf(node, sizeof node, "%s", bot_pg_str(res, i, 0));

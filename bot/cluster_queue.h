@@ -31,13 +31,15 @@ struct bot_cq;
 void bot_cq_node_of(const struct bot_config *cfg, char out[BOT_CQ_NODE_MAX]);
 
 /* Opens the shared queue of cfg as node: *out NULL (one node) unless cfg->store is
- * "postgres"; then a connection, the schema migrated, this node's rows of an earlier life
- * gone and LISTEN on BOT_CQ_CHANNEL. *out is owned by the caller (bot_cq_close). SN_EDB. */
+ * "postgres"; then a connection, the schema migrated and LISTEN on BOT_CQ_CHANNEL (nothing
+ * written yet: the rows of this node's earlier life go with its first put). *out is owned by the
+ * caller (bot_cq_close). SN_EDB. */
 int bot_cq_open(const struct bot_config *cfg,
                 const char *node,
                 struct bot_cq **out,
                 struct sn_err *err);
-/* Removes this node's agents_live and queue_nodes rows and closes (NULL is fine). */
+/* Removes this node's agents_live and queue_nodes rows (when it wrote any: a node refused
+ * for a live node's id leaves that node's alone) and closes (NULL is fine). */
 void bot_cq_close(struct bot_cq *cq);
 /* This node's id ("" for NULL). */
 const char *bot_cq_node(const struct bot_cq *cq);
@@ -88,7 +90,8 @@ struct bot_cq_agent {
 };
 
 /* This node's agents are now v[0..n) exactly (one transaction: the others' rows stay); a
- * notification follows. Written only when they differ from the last call's. SN_EDB. */
+ * notification follows. Written only when they differ from the last call's, or 10 s after
+ * the last write (rows a takeover of a node that was only slow removed come back). SN_EDB. */
 int bot_cq_agents_put(
     struct bot_cq *cq, const struct bot_cq_agent *v, int n, long long now, struct sn_err *err);
 /* The other nodes' agents, as loaded by the last bot_cq_tick (borrowed; *n 0 for NULL). */

@@ -289,3 +289,27 @@ def queue_department_fallback_across_nodes(cl):
     assert len(rows) == 1 and '"fallback":true' in rows[0][0], rows
     for ws in [x for x, _ in convs] + [v, b, g]:
         ws.close()
+
+
+@test(nodes=2)
+def queue_duplicate_node_id_leaves_the_live_nodes_agents(cl):
+    """A node started with a live node's id is refused (the cluster) and touches nothing of
+    the live node's: its agent stays in agents_live, online, and still gets chats."""
+    add_user(cl, "d1")
+    a1, _ = agent_ws(cl[0], "d1")
+    eventually(lambda: cl.sql("SELECT node, presence FROM sanad_cluster_queue.agents_live") ==
+               [["n1", "online"]], "d1 in agents_live")
+    dup = Node(cl, 0, {})
+    dup.dir = os.path.join(cl.tmp, "dup")
+    os.makedirs(dup.dir)
+    dup.store = os.path.join(dup.dir, "store.db")
+    line = dup.start(expect_ok=False)
+    assert not line.startswith("listening"), line
+    assert dup.proc.wait(30) != 0
+    dup.logf.close()
+    assert cl.sql("SELECT node, presence FROM sanad_cluster_queue.agents_live") == \
+        [["n1", "online"]]
+    v, conv, _ = _q_handoff(cl[1])  # node 2 still sees d1 online: no leave-a-message offer
+    _q_assigned(a1, conv)
+    for ws in (v, a1):
+        ws.close()
