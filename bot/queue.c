@@ -1092,7 +1092,8 @@ void bot_queue_enqueue(struct bot_queue *q, const char *conv_id)
     if (move(q, conv_id, from == BOT_CONV_AGENT ? BOT_CONV_REQUEUE : BOT_CONV_HANDOFF, 0, now, NULL,
              NULL, r.lang, &e))
         return;
-    push_conv(q, conv_id, r.lang, now, r.last_text, 0);
+    reload(q); /* across nodes: its place among every node's, its first position right */
+    push_conv(q, conv_id, r.lang, now, r.last_text, 0); /* a no-op when reload queued it */
     sn_log(SN_LOG_NOTICE, "queue", "event=queued conv=%s position=%d", conv_id,
            bot_route_len(q->route));
     changed(q);

@@ -313,3 +313,30 @@ def queue_duplicate_node_id_leaves_the_live_nodes_agents(cl):
     _q_assigned(a1, conv)
     for ws in (v, a1):
         ws.close()
+
+
+@test(nodes=3, extra={"routing": "pick"})
+def queue_positions_across_nodes(cl):
+    """Visitors queued in order on nodes 1, 2, 3 are told positions 1, 2, 3 (every node has the
+    one queue, each tells its own visitors); a take of the first on node 2 moves the others up
+    on their nodes."""
+    add_user(cl, "t2")
+    vis = []
+    for i in (0, 1, 2):
+        ws, conv, seen = _q_handoff(cl[i])
+        vis.append((ws, conv))
+        first = [f for f in seen if f["type"] == "queue"][-1]
+        assert first["position"] == i + 1, (i, first)  # its place among every node's
+
+    def told(ws, pos):
+        until(ws, lambda f: f.get("type") == "queue" and f.get("position") == pos,
+              "position %d" % pos)
+
+    a2, _ = agent_ws(cl[1], "t2")
+    a2.send_json({"type": "take", "conversation": vis[0][1]})
+    _q_assigned(a2, vis[0][1])
+    told(vis[1][0], 1)
+    told(vis[2][0], 2)
+    for ws, _ in vis:
+        ws.close()
+    a2.close()
