@@ -1006,7 +1006,7 @@ static void publish_via_cluster(void *ctx, const char *node)
 
 void bot_queue_cluster_attach(struct bot_queue *q, struct bot_cluster *cl)
 {
-    if (!q->cq)
+    if (!q || !q->cq) /* NULL: a start that failed before the queue */
         return;
     if (!cl) { /* the cluster is closing: nothing reaches it from now on */
         q->cl = NULL;

@@ -184,7 +184,8 @@ void bot_queue_node_dead(struct bot_queue *q, const char *node);
  * cluster's node id, publishes and hears sanad_queue through it (another node's change: the
  * queue is read again from the store and routed), and its on_node_dead and on_catchup hooks
  * are bot_queue_node_dead and a reload. Without a cluster the queue's own connection
- * listens, read by the tick. cl NULL detaches it (serve.c, before bot_cluster_close). */
+ * listens, read by the tick. cl NULL detaches it (serve.c, before bot_cluster_close); q
+ * NULL is fine. */
 struct bot_cluster;
 void bot_queue_cluster_attach(struct bot_queue *q, struct bot_cluster *cl);
 
