@@ -340,3 +340,26 @@ def queue_positions_across_nodes(cl):
     for ws, _ in vis:
         ws.close()
     a2.close()
+
+
+@test(nodes=2)
+def queue_assigned_across_nodes_chat_both_ways(cl):
+    """A visitor on node 1 assigned to an agent on node 2: the visitor hears who joined, the
+    two write to each other, and the store keeps the chat the agent's (the visitor's node
+    learnt the move: it does not save the conversation back as queued)."""
+    add_user(cl, "x2", name="Xena")
+    a, _ = agent_ws(cl[1], "x2")
+    v, conv, seen = _q_handoff(cl[0])
+    _q_assigned(a, conv)
+    if not any(f["type"] == "agent_joined" for f in seen):
+        until(v, lambda f: f.get("type") == "agent_joined", "agent_joined")
+    v.send_json({"type": "message", "text": "hello agent", "client_id": "m1"})
+    v.expect("ack", client_id="m1")
+    until(a, lambda f: f.get("type") == "message" and f.get("text") == "hello agent", "relay")
+    a.send_json({"type": "reply", "conversation": conv, "text": "hello visitor", "client_id": "r1"})
+    until(v, lambda f: f.get("type") == "message" and f.get("text") == "hello visitor", "reply")
+    assert _q_holder(cl, conv) == ("agent", _q_uid(cl, "x2")), _q_holder(cl, conv)
+    texts = [m[2] for m in messages(cl, conv)]
+    assert "hello agent" in texts and "hello visitor" in texts, texts
+    for ws in (v, a):
+        ws.close()
