@@ -183,7 +183,8 @@ int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct 
     if (!cq)
         return SN_OK;
     /* the newest case of each conversation gives its priority and department, as
-     * store_case_find(STORE_CASE_BY_CONV) does */
+     * store_case_find(STORE_CASE_BY_CONV) does; sorted by id for bot_cq_items_has (routing
+     * puts them in the one order itself) */
     int rc = bot_pg_exec(cq->pg,
                          "SELECT c.id, COALESCE(c.queued_at, 0), COALESCE(k.priority, 0),"
                          " COALESCE(k.department, '')"
@@ -191,7 +192,7 @@ int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct 
                          " (SELECT priority, department FROM sanad_store.cases WHERE conv_id = c.id"
                          "  ORDER BY id DESC LIMIT 1) k ON true"
                          " WHERE c.state = 'queued' AND COALESCE(c.agent_id, 0) = 0"
-                         " ORDER BY 3 DESC, 2, 1",
+                         " ORDER BY c.id COLLATE \"C\"",
                          0, NULL, &res, err);
     if (rc)
         return rc;
@@ -211,9 +212,16 @@ int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct 
 
 int bot_cq_items_has(const struct bot_cq_item *items, int n, const char *id)
 {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(items[i].id, id))
+    int lo = 0, hi = n - 1; /* sorted by id (strcmp's order: COLLATE "C") */
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(items[mid].id, id);
+        if (!c)
             return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
     return 0;
 }
 

@@ -70,10 +70,12 @@ struct bot_cq_item {
     int prio;      /* its newest case's priority (0, normal, without a case) */
     char dept[33]; /* its case's department ("" for none; BOT_ROUTE_DEPT_MAX) */
 };
-/* The queued, unclaimed conversations in the one order (priority descending, queued_at,
- * id) into *items (owned by the caller: free) and *n. NULL: none (SN_OK, *items NULL). */
+/* The queued, unclaimed conversations, sorted by id (bytewise), into *items (owned by the
+ * caller: free) and *n; routing (bot/route.h) orders them: priority descending, then
+ * queued_at. NULL: none (SN_OK, *items NULL). One query: its cost grows with the queue
+ * (docs/architecture.md has the figures). */
 int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct sn_err *err);
-/* 1 when id is among items[0..n). */
+/* 1 when id is among items[0..n), sorted by id (a binary search). */
 int bot_cq_items_has(const struct bot_cq_item *items, int n, const char *id);
 
 /* --- presence and load ------------------------------------------------------------------- */

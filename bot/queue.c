@@ -662,6 +662,19 @@ static int assign(struct bot_queue *q,
     return SN_OK;
 }
 
+/* Routing items by id, for reload's binary search. */
+static int item_cmp(const void *a, const void *b)
+{
+    const struct bot_route_item *x = *(struct bot_route_item *const *)a;
+    const struct bot_route_item *y = *(struct bot_route_item *const *)b;
+    return strcmp(x->id, y->id);
+}
+
+static int item_key_cmp(const void *key, const void *it)
+{
+    return strcmp(key, (*(struct bot_route_item *const *)it)->id);
+}
+
 /* Across nodes: routing's queue becomes the store's (bot_cq_queued): what another node
  * assigned, or what left the queue there, goes; what was queued there comes, with its case;
  * a case whose priority or department changed there takes its new place. A failed read
@@ -671,27 +684,36 @@ static void reload(struct bot_queue *q)
     struct sn_err e = {0};
     struct bot_cq_item *v;
     struct store_route r;
-    int n;
+    int n, k = 0;
     if (!q->cq)
         return;
     if (bot_cq_queued(q->cq, &v, &n, &e)) {
         sn_log(SN_LOG_ERR, "cluster", "event=reload_failed err=\"%s\"", e.msg);
         return;
     }
+    /* what the store no longer has queued goes (both sides sorted by id: no walk of the list
+     * per item, a queue of thousands is read every second) */
     for (struct bot_route_item *it = bot_route_head(q->route), *next; it; it = next) {
         next = it->next;
         if (!bot_cq_items_has(v, n, it->id))
             bot_route_remove(q->route, it->id); /* frees it */
     }
+    int len = bot_route_len(q->route);
+    struct bot_route_item **mine = sn_xcalloc((size_t)len + 1, sizeof *mine);
+    for (struct bot_route_item *it = bot_route_head(q->route); it; it = it->next)
+        mine[k++] = it;
+    qsort(mine, (size_t)k, sizeof *mine, item_cmp);
     for (int i = 0; i < n; i++) {
-        struct bot_route_item *it = bot_route_find(q->route, v[i].id, NULL);
+        struct bot_route_item **hit = bsearch(v[i].id, mine, (size_t)k, sizeof *mine, item_key_cmp);
+        struct bot_route_item *it = hit ? *hit : NULL;
         if (it && (it->c.prio != v[i].prio || strcmp(it->c.dept, v[i].dept))) {
-            struct bot_route_case c;
+            struct bot_route_case c; /* changed on another node: its new place */
             case_copy(q, it->id, &c);
             bot_route_set_case(q->route, it, &c);
         } else if (!it && store_conv_get(q->srv->store, v[i].id, &r, &e) == SN_OK)
-            push_conv(q, r.id, r.lang, r.queued_at, r.last_text, 0);
+            push_conv(q, r.id, r.lang, r.queued_at, r.last_text, 0); /* queued elsewhere */
     }
+    free(mine);
     free(v);
 }
 

@@ -59,11 +59,22 @@ static void test_online(void **state)
 static void test_items_has(void **state)
 {
     (void)state;
-    struct bot_cq_item v[2] = {{.id = "c_a"}, {.id = "c_b"}};
-    assert_int_equal(bot_cq_items_has(v, 2, "c_a"), 1);
-    assert_int_equal(bot_cq_items_has(v, 2, "c_b"), 1);
-    assert_int_equal(bot_cq_items_has(v, 2, "c_"), 0);
-    assert_int_equal(bot_cq_items_has(v, 2, ""), 0);
+    struct bot_cq_item v[5] = {{.id = "c_A"},
+                               {.id = "c_a"},
+                               {.id = "c_b"},
+                               {.id = "c_ba"},
+                               {.id = "c_c"}}; /* bytewise order */
+    static const struct {
+        const char *id;
+        int n, want;
+    } cases[] = {
+        {"c_A", 5, 1}, {"c_a", 5, 1}, {"c_b", 5, 1},  {"c_ba", 5, 1}, {"c_c", 5, 1},
+        {"c_", 5, 0},  {"", 5, 0},    {"c_bb", 5, 0}, {"c_d", 5, 0},  {"c_0", 5, 0},
+        {"c_c", 4, 0}, {"c_A", 1, 1}, {"c_a", 1, 0},  {"c_A", 0, 0},
+    };
+    for (size_t i = 0; i < N(cases); i++)
+        if (bot_cq_items_has(v, cases[i].n, cases[i].id) != cases[i].want)
+            fail_msg("%s in %d: want %d", cases[i].id, cases[i].n, cases[i].want);
     assert_int_equal(bot_cq_items_has(NULL, 0, "c_a"), 0);
 }
 
