@@ -139,16 +139,43 @@ void bot_cq_set_publish(struct bot_cq *cq, void (*publish)(void *ctx, const char
 /* The claim sets agent_id only: the conversation stays "queued" so that the move which
  * follows (bot_convs_move, reading the state from the store when its visitor is on another
  * node) finds the state its table expects, and writes state, agent_id and the rest. A claim
- * whose move never came (a node killed in between) is given back by bot_cq_tick. */
-int bot_cq_claim(
-    struct bot_cq *cq, const char *conv, long long agent_id, long long now, struct sn_err *err)
+ * whose move never came (a node killed in between) is given back by bot_cq_tick.
+ *
+ * The agent's load is counted in the store, under a lock on the agent (an advisory lock for
+ * the transaction): an agent with consoles on two nodes is assigned by both, and only the
+ * store sees all its chats, those held (state agent) and those claimed (state queued, its
+ * agent_id). Read committed: the count, a statement after the lock, sees every claim that
+ * committed before it. */
+#define CLAIM_LOCK_CLASS "21329" /* 0x5351, "SQ": the advisory locks' class of claims */
+
+int bot_cq_claim(struct bot_cq *cq,
+                 const char *conv,
+                 long long agent_id,
+                 int capacity,
+                 long long now,
+                 struct sn_err *err)
 {
     char a[24], t[24];
     PGresult *res = NULL;
     if (!cq)
         return SN_OK;
     const char *v[] = {conv, bot_pg_fmt_ll(a, agent_id), bot_pg_fmt_ll(t, now)};
-    int rc = bot_pg_exec(cq->pg,
+    int rc = bot_pg_begin(cq->pg, err);
+    if (rc == SN_OK)
+        rc = bot_pg_exec(cq->pg, "SELECT pg_advisory_xact_lock(" CLAIM_LOCK_CLASS ", $1::int)", 1,
+                         v + 1, NULL, err);
+    if (rc == SN_OK)
+        rc = bot_pg_exec(cq->pg,
+                         "SELECT count(*) FROM sanad_store.conversations WHERE agent_id = $1"
+                         " AND state IN ('agent', 'queued')",
+                         1, v + 1, &res, err);
+    if (rc == SN_OK && bot_pg_ll(res, 0, 0) >= capacity)
+        rc = sn_err_set(err, SN_ETOOBIG, "the agent has %lld chats already (agent_capacity)",
+                        bot_pg_ll(res, 0, 0));
+    PQclear(res);
+    res = NULL;
+    if (rc == SN_OK)
+        rc = bot_pg_exec(cq->pg,
                          "UPDATE sanad_store.conversations SET agent_id = $2, updated = $3"
                          " WHERE id = $1 AND state = 'queued' AND COALESCE(agent_id, 0) = 0"
                          " RETURNING id",
@@ -156,6 +183,10 @@ int bot_cq_claim(
     if (rc == SN_OK && PQntuples(res) != 1)
         rc = sn_err_set(err, SN_ECONFLICT, "conversation %s was taken on another node", conv);
     PQclear(res);
+    if (rc == SN_OK)
+        rc = bot_pg_commit(cq->pg, err);
+    else
+        bot_pg_rollback(cq->pg);
     return rc;
 }
 

@@ -4,7 +4,8 @@
  * queued_at, then id), and each node's routing (bot/route.h) is a cache of it, reloaded when
  * it may have changed. A node assigns only to its own connected agents, and claims the
  * conversation first (bot_cq_claim: an atomic UPDATE of its agent_id while it is still
- * queued and unclaimed); the node that loses reloads and routes the next one.
+ * queued and unclaimed, the agent's load counted in the store under a lock on the agent);
+ * the node that loses reloads and routes the next one.
  *
  * Presence and load are shared in table agents_live (one row per connected agent and node),
  * and every node beats in table queue_nodes: a node silent for node_lease seconds is dead,
@@ -56,9 +57,15 @@ void bot_cq_set_publish(struct bot_cq *cq, void (*publish)(void *ctx, const char
 
 /* Claims queued conversation conv for agent_id at now: SN_OK when this node won it (it is
  * still queued and nobody claimed it: the move that follows writes the rest), SN_ECONFLICT
- * when another node has it (assigned, claimed, or no longer queued), SN_EDB. NULL: SN_OK. */
-int bot_cq_claim(
-    struct bot_cq *cq, const char *conv, long long agent_id, long long now, struct sn_err *err);
+ * when another node has it (assigned, claimed, or no longer queued), SN_ETOOBIG when the
+ * agent holds or has claimed capacity chats already, counted in the store (its consoles on
+ * every node), SN_EDB. Nothing changes unless SN_OK. NULL: SN_OK. */
+int bot_cq_claim(struct bot_cq *cq,
+                 const char *conv,
+                 long long agent_id,
+                 int capacity,
+                 long long now,
+                 struct sn_err *err);
 /* Gives back a claim whose move failed (logged on failure). */
 void bot_cq_unclaim(struct bot_cq *cq, const char *conv, long long agent_id);
 

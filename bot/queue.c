@@ -636,7 +636,7 @@ static int assign(struct bot_queue *q,
     json_decref(d);
     /* across nodes the claim comes first: one node wins it, the others get SN_ECONFLICT
      * (bot/cluster_queue.h); on one node it always wins */
-    int rc = bot_cq_claim(q->cq, it->id, a->user_id, now, e);
+    int rc = bot_cq_claim(q->cq, it->id, a->user_id, q->srv->cfg->agent_capacity, now, e);
     /* a take is the agent's own doing; an automatic assignment the system's */
     if (rc == SN_OK &&
         (rc = move_by(q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name,
@@ -745,8 +745,10 @@ static void changed(struct bot_queue *q)
         if (ch.fallback && dept_elsewhere(q, ch.item->c.dept))
             break;
         if ((rc = assign(q, ch.agent, ch.item, "auto", ch.fallback, &e))) {
+            /* the store failed, or the agent is full with its chats on another node's
+             * console (SN_ETOOBIG): routing tries again at the next change */
             if (rc != SN_ECONFLICT || ++lost > CLAIM_RETRIES)
-                break; /* the store failed: try again at the next change */
+                break;
             reload(q); /* another node won it: the next in the store's order */
         }
     }
@@ -1363,7 +1365,7 @@ int bot_queue_take(struct bot_queue *q,
     if (rc == SN_ECONFLICT) { /* another node's agent has it: out of this queue too */
         rc = sn_err_set(err, SN_ENOTFOUND, "the conversation was taken by another agent");
         reload(q);
-    }
+    } /* SN_ETOOBIG: full with chats held on its console on another node (err says) */
     changed(q);
     return rc;
 }

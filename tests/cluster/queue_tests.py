@@ -363,3 +363,30 @@ def queue_assigned_across_nodes_chat_both_ways(cl):
     assert "hello agent" in texts and "hello visitor" in texts, texts
     for ws in (v, a):
         ws.close()
+
+
+@test(nodes=3, extra={"agent-capacity": 2})
+def queue_capacity_of_an_agent_on_two_nodes(cl):
+    """One agent with a console on node 2 and another on node 3 (two tabs behind a load
+    balancer), capacity 2: both nodes assign to it, and the store's count under the agent's
+    lock keeps it at 2 chats in all; the others wait."""
+    add_user(cl, "tt")
+    a2, _ = agent_ws(cl[1], "tt")
+    a3, _ = agent_ws(cl[2], "tt")
+    vis = []
+    for i in (0, 1, 2, 0, 1):
+        ws, conv, _ = _q_handoff(cl[i])
+        vis.append(ws)
+    tt = _q_uid(cl, "tt")
+
+    def held():
+        return int(cl.sql("SELECT count(*) FROM sanad_store.conversations WHERE agent_id = %d"
+                          " AND state IN ('agent', 'queued')" % tt)[0][0])
+
+    eventually(lambda: held() == 2, "two chats for tt")
+    for _ in range(3):  # three more ticks of every node: never a third
+        time.sleep(1.0)
+        assert held() == 2, held()
+    assert len(_q_queued(cl)) == 3, _q_queued(cl)
+    for ws in vis + [a2, a3]:
+        ws.close()

@@ -115,7 +115,7 @@ static void test_one_node(void **state)
     assert_int_equal(bot_cq_open(&c, "n1", &cq, &e), SN_OK);
     assert_null(cq);
     assert_string_equal(bot_cq_node(NULL), "");
-    assert_int_equal(bot_cq_claim(NULL, "c_a", 1, 1000, &e), SN_OK); /* always wins */
+    assert_int_equal(bot_cq_claim(NULL, "c_a", 1, 3, 1000, &e), SN_OK); /* always wins */
     bot_cq_unclaim(NULL, "c_a", 1);
     assert_int_equal(bot_cq_queued(NULL, &items, &n, &e), SN_OK);
     assert_null(items);
