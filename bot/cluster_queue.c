@@ -217,7 +217,7 @@ int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct 
      * store_case_find(STORE_CASE_BY_CONV) does; sorted by id for bot_cq_items_has (routing
      * puts them in the one order itself) */
     int rc = bot_pg_exec(cq->pg,
-                         "SELECT c.id, COALESCE(c.queued_at, 0), COALESCE(k.priority, 0),"
+                         "SELECT c.id, COALESCE(c.queued_at, 0), COALESCE(k.priority, -1),"
                          " COALESCE(k.department, '')"
                          " FROM sanad_store.conversations c LEFT JOIN LATERAL"
                          " (SELECT priority, department FROM sanad_store.cases WHERE conv_id = c.id"

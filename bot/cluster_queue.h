@@ -74,7 +74,7 @@ void bot_cq_unclaim(struct bot_cq *cq, const char *conv, long long agent_id);
 struct bot_cq_item {
     char id[BOT_CQ_ID_MAX];
     long long queued_at;
-    int prio;      /* its newest case's priority (0, normal, without a case) */
+    int prio;      /* its newest case's priority (enum bot_priority); -1: it has no case */
     char dept[33]; /* its case's department ("" for none; BOT_ROUTE_DEPT_MAX) */
 };
 /* The queued, unclaimed conversations, sorted by id (bytewise), into *items (owned by the

@@ -706,7 +706,9 @@ static void reload(struct bot_queue *q)
     for (int i = 0; i < n; i++) {
         struct bot_route_item **hit = bsearch(v[i].id, mine, (size_t)k, sizeof *mine, item_key_cmp);
         struct bot_route_item *it = hit ? *hit : NULL;
-        if (it && (it->c.prio != v[i].prio || strcmp(it->c.dept, v[i].dept))) {
+        /* without a case routing has it at normal priority (case_copy) */
+        int prio = v[i].prio < 0 ? BOT_PRIO_NORMAL : v[i].prio;
+        if (it && (it->c.prio != prio || strcmp(it->c.dept, v[i].dept))) {
             struct bot_route_case c; /* changed on another node: its new place */
             case_copy(q, it->id, &c);
             bot_route_set_case(q->route, it, &c);
