@@ -390,3 +390,27 @@ def queue_capacity_of_an_agent_on_two_nodes(cl):
     assert len(_q_queued(cl)) == 3, _q_queued(cl)
     for ws in vis + [a2, a3]:
         ws.close()
+
+
+@test(nodes=3, extra=dict(_Q_DEPTS, routing="pick", **{"priority-rules": "category:billing=high",
+                                                     "department-agents": "none"}))
+def queue_priority_across_nodes(cl):
+    """Normal chats queued on nodes 1 and 2, then a high one (billing) on node 3: every node's
+    agents see the one order [high, normal, normal], and each visitor its place in it."""
+    add_user(cl, "r1")
+    add_user(cl, "r2")
+    a1, _ = agent_ws(cl[0], "r1")
+    a2, _ = agent_ws(cl[1], "r2")
+    v1, c1, _ = _q_handoff(cl[0])
+    v2, c2, _ = _q_handoff(cl[1])
+    v3, c3, _ = _q_handoff(cl[2], _Q_BILL)
+    want = [c3, c1, c2]
+    for ag in (a1, a2):
+        f, _ = until(ag, lambda f: f.get("type") == "queue" and
+                     [i["conversation"] for i in f["items"]] == want, "the one order")
+        assert f["items"][0]["priority"] == "high", f["items"][0]
+    for ws, pos in ((v1, 2), (v2, 3)):  # moved back one place on their own nodes
+        until(ws, lambda f: f.get("type") == "queue" and f.get("position") == pos,
+              "position %d" % pos)
+    for ws in (v1, v2, v3, a1, a2):
+        ws.close()
