@@ -21,6 +21,11 @@ static const char *const schema[] = {
     " updated bigint NOT NULL, PRIMARY KEY(user_id, node));"
     "CREATE INDEX agents_live_node ON sanad_cluster_queue.agents_live(node);"
     "CREATE TABLE sanad_cluster_queue.queue_nodes(node text PRIMARY KEY, seen bigint NOT NULL);",
+    /* step 2: the queued conversations whose visitor has a socket on a node (the visitor's
+     * grace is swept by every node: one that sees no socket of its own asks here) */
+    "CREATE TABLE sanad_cluster_queue.visitors_live("
+    " conv_id text NOT NULL, node text NOT NULL, PRIMARY KEY(conv_id, node));"
+    "CREATE INDEX visitors_live_node ON sanad_cluster_queue.visitors_live(node);",
 };
 
 struct bot_cq {
@@ -28,9 +33,13 @@ struct bot_cq {
     char node[BOT_CQ_NODE_MAX];
     struct bot_cq_agent *others; /* the other nodes' agents at the last tick */
     int nothers;
-    char *last_put;        /* what bot_cq_agents_put last wrote (owned), NULL before */
-    long long last_put_at; /* when (ms) */
-    int wrote;             /* this node wrote rows under its name (close removes them) */
+    char *last_put;                   /* what bot_cq_agents_put last wrote (owned), NULL before */
+    long long last_put_at;            /* when (ms) */
+    int wrote;                        /* this node wrote rows under its name (close removes them) */
+    char *last_visitors;              /* what bot_cq_visitors_put last wrote (owned), NULL before */
+    char (*elsewhere)[BOT_CQ_ID_MAX]; /* queued conversations with a visitor on another live
+                                       * node at the last tick, sorted bytewise */
+    int nelsewhere;
     void (*publish)(void *ctx, const char *node); /* NULL: NOTIFY on this connection */
     void *publish_ctx;
 };
@@ -90,6 +99,8 @@ void bot_cq_close(struct bot_cq *cq)
     if (cq->wrote) { /* never another live node's rows (a refused duplicate id) */
         bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
                     NULL, NULL);
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.visitors_live WHERE node = $1", 1, v,
+                    NULL, NULL);
         bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v,
                     NULL, NULL);
     }
@@ -99,6 +110,8 @@ void bot_cq_close(struct bot_cq *cq)
     bot_pg_close(cq->pg);
     free(cq->others);
     free(cq->last_put);
+    free(cq->last_visitors);
+    free(cq->elsewhere);
     free(cq);
 }
 
@@ -115,6 +128,8 @@ void bot_cq_set_node(struct bot_cq *cq, const char *node)
     if (cq->wrote) { /* the rows under the old name are this node's own */
         bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
                     NULL, NULL);
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.visitors_live WHERE node = $1", 1, v,
+                    NULL, NULL);
         bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v,
                     NULL, NULL);
     }
@@ -122,6 +137,8 @@ void bot_cq_set_node(struct bot_cq *cq, const char *node)
     snprintf(cq->node, sizeof cq->node, "%s", node);
     free(cq->last_put);
     cq->last_put = NULL;
+    free(cq->last_visitors);
+    cq->last_visitors = NULL;
 }
 
 void bot_cq_set_publish(struct bot_cq *cq, void (*publish)(void *ctx, const char *node), void *ctx)
@@ -362,6 +379,88 @@ int bot_cq_online(const struct bot_cq_agent *v, int n, long long now, long long 
     return k;
 }
 
+/* --- visitors ------------------------------------------------------------------------------ */
+
+int bot_cq_visitors_put(struct bot_cq *cq, const char *const *convs, int n, struct sn_err *err)
+{
+    if (!cq)
+        return SN_OK;
+    /* a text array literal: conversation ids are the store's own ([a-z0-9_]), and one that is
+     * not is left out rather than quoted */
+    size_t cap = 3 + (size_t)n * BOT_CQ_ID_MAX, len = 1;
+    char *arr = sn_xcalloc(1, cap);
+    arr[0] = '{';
+    for (int i = 0; i < n; i++) {
+        if (strspn(convs[i], "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(convs[i]) ||
+            !*convs[i] || strlen(convs[i]) >= BOT_CQ_ID_MAX)
+            continue;
+        len += (size_t)snprintf(arr + len, cap - len, "%s%s", len > 1 ? "," : "", convs[i]);
+    }
+    snprintf(arr + len, cap - len, "}");
+    if (cq->last_visitors && !strcmp(cq->last_visitors, arr)) {
+        free(arr);
+        return SN_OK;
+    }
+    const char *v[] = {cq->node, arr};
+    int rc = bot_pg_begin(cq->pg, err);
+    if (rc == SN_OK)
+        rc = bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.visitors_live WHERE node = $1", 1,
+                         v, NULL, err);
+    if (rc == SN_OK)
+        rc = bot_pg_exec(cq->pg,
+                         "INSERT INTO sanad_cluster_queue.visitors_live(conv_id, node)"
+                         " SELECT DISTINCT unnest($2::text[]), $1",
+                         2, v, NULL, err);
+    if (rc == SN_OK)
+        rc = bot_pg_commit(cq->pg, err);
+    else
+        bot_pg_rollback(cq->pg);
+    if (rc) {
+        free(arr);
+        return rc;
+    }
+    free(cq->last_visitors);
+    cq->last_visitors = arr;
+    cq->wrote = 1;
+    return SN_OK;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+int bot_cq_visitor_elsewhere(const struct bot_cq *cq, const char *conv)
+{
+    return cq && bsearch(conv, cq->elsewhere, (size_t)cq->nelsewhere, sizeof *cq->elsewhere,
+                         id_cmp) != NULL;
+}
+
+/* The conversations with a visitor on another node that beat within lease_ms, into
+ * cq->elsewhere (sorted bytewise). */
+static int load_visitors(struct bot_cq *cq, long long now, long long lease_ms, struct sn_err *err)
+{
+    char t[24];
+    PGresult *res = NULL;
+    const char *v[] = {cq->node, bot_pg_fmt_ll(t, now - lease_ms)};
+    int rc = bot_pg_exec(
+        cq->pg,
+        "SELECT DISTINCT v.conv_id COLLATE \"C\" FROM sanad_cluster_queue.visitors_live v"
+        " JOIN sanad_cluster_queue.queue_nodes n ON n.node = v.node"
+        " WHERE v.node <> $1 AND n.seen > $2 ORDER BY 1",
+        2, v, &res, err);
+    if (rc)
+        return rc;
+    int rows = PQntuples(res);
+    free(cq->elsewhere);
+    cq->elsewhere = rows ? sn_xcalloc((size_t)rows, sizeof *cq->elsewhere) : NULL;
+    cq->nelsewhere = rows;
+    for (int i = 0; i < rows; i++)
+        snprintf(cq->elsewhere[i], sizeof cq->elsewhere[i], "%s", bot_pg_str(res, i, 0));
+    PQclear(res);
+    return SN_OK;
+}
+
 /* --- the nodes ----------------------------------------------------------------------------- */
 
 /* The other nodes' agents, with their node's last beat, into cq->others. */
@@ -460,6 +559,8 @@ int bot_cq_tick(struct bot_cq *cq,
             1, cl, NULL, err);
     if (rc == SN_OK)
         rc = load_others(cq, err);
+    if (rc == SN_OK)
+        rc = load_visitors(cq, now, lease_ms, err);
     *notified = bot_cq_poll(cq);
     return rc;
 }

@@ -115,9 +115,20 @@ int bot_cq_row_live(const struct bot_cq_agent *r, long long now, long long lease
 /* The rows of v[0..n) that count at now and are online. Pure. */
 int bot_cq_online(const struct bot_cq_agent *v, int n, long long now, long long lease_ms);
 
+/* --- visitors ------------------------------------------------------------------------------ */
+
+/* The queued conversations whose visitor has a socket on this node are now convs[0..n)
+ * (table visitors_live; written only when they differ from the last call's; an id that is
+ * not the store's kind, [a-z0-9_], is left out). SN_EDB. */
+int bot_cq_visitors_put(struct bot_cq *cq, const char *const *convs, int n, struct sn_err *err);
+/* 1 when conv's visitor has a socket on another live node (as of the last tick): the
+ * visitor's grace is not this node's to end. 0 for NULL. */
+int bot_cq_visitor_elsewhere(const struct bot_cq *cq, const char *conv);
+
 /* --- the nodes ----------------------------------------------------------------------------- */
 
-/* The tick at now: this node beats, the other nodes' agents are loaded, and every node silent
+/* The tick at now: this node beats, the other nodes' agents and visitors are loaded, and
+ * every node silent
  * for lease_ms that this node is the first to see is taken over: dead(ctx, node) is called
  * once for it (its agents_live rows are removed first). Then the notifications that came are
  * read: *notified is 1 when another node changed the queue. SN_EDB (logged by the caller; the

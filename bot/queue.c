@@ -818,7 +818,26 @@ static void agent_due(void *ctx, long long user_id)
 static int visitor_present(void *ctx, const char *conv)
 {
     struct bot_queue *q = ctx;
-    return bot_convs_conns(q->srv->convs, conv, NULL, 0) > 0;
+    /* across nodes: its visitor may be on another node (visitors_live, as of the last tick) */
+    return bot_convs_conns(q->srv->convs, conv, NULL, 0) > 0 ||
+           bot_cq_visitor_elsewhere(q->cq, conv);
+}
+
+/* This node's queued visitors with a socket into visitors_live (a change only; a failure is
+ * logged, the next tick writes them again). */
+static void visitors_put(struct bot_queue *q)
+{
+    struct sn_err e = {0};
+    int n = 0;
+    if (!q->cq)
+        return;
+    const char **v = sn_xcalloc((size_t)bot_route_len(q->route) + 1, sizeof *v);
+    for (const struct bot_route_item *it = bot_route_head(q->route); it; it = it->next)
+        if (bot_convs_conns(q->srv->convs, it->id, NULL, 0) > 0)
+            v[n++] = it->id;
+    if (bot_cq_visitors_put(q->cq, v, n, &e))
+        sn_log(SN_LOG_ERR, "cluster", "event=visitors_put_failed err=\"%s\"", e.msg);
+    free(v);
 }
 
 /* A queued visitor gone past `visitor_grace`: the conversation goes back to the bot, so
@@ -1002,6 +1021,7 @@ static void cluster_tick(struct bot_queue *q, long long now)
         sn_log(SN_LOG_ERR, "cluster", "event=tick_failed err=\"%s\"", e.msg);
     live_put(q); /* rows lost with a connection reset are written again */
     reload(q);
+    visitors_put(q);
 }
 
 /* sanad_queue from the cluster's listener: payload the node that changed the queue (any

@@ -414,3 +414,15 @@ def queue_priority_across_nodes(cl):
               "position %d" % pos)
     for ws in (v1, v2, v3, a1, a2):
         ws.close()
+
+
+@test(nodes=3, extra={"routing": "pick", "visitor-grace": 3})
+def queue_visitor_grace_across_nodes(cl):
+    """Every node sweeps the queued visitors' grace: a visitor connected to node 1 stays
+    queued past several graces (the other nodes see it in visitors_live, not as gone); once
+    its socket is closed, the chat leaves the queue after the grace."""
+    v, conv, _ = _q_handoff(cl[0])
+    time.sleep(7)  # two graces and more: nodes 2 and 3 have swept it several times
+    assert _q_holder(cl, conv) == ("queued", 0), _q_holder(cl, conv)
+    v.close()
+    eventually(lambda: _q_holder(cl, conv)[0] == "bot", "the chat to leave the queue")

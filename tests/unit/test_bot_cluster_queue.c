@@ -135,6 +135,9 @@ static void test_one_node(void **state)
     assert_int_equal(n, 0);
     bot_cq_publish(NULL);
     assert_int_equal(bot_cq_take_node(NULL, "n2", &e), SN_OK);
+    const char *convs[] = {"c_a"};
+    assert_int_equal(bot_cq_visitors_put(NULL, convs, 1, &e), SN_OK);
+    assert_int_equal(bot_cq_visitor_elsewhere(NULL, "c_a"), 0);
     bot_cq_set_node(NULL, "n2");
     bot_cq_set_publish(NULL, NULL, NULL);
     assert_int_equal(bot_cq_poll(NULL), 0);
