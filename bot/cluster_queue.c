@@ -432,8 +432,9 @@ static int id_cmp(const void *a, const void *b)
 
 int bot_cq_visitor_elsewhere(const struct bot_cq *cq, const char *conv)
 {
-    return cq && bsearch(conv, cq->elsewhere, (size_t)cq->nelsewhere, sizeof *cq->elsewhere,
-                         id_cmp) != NULL;
+    return cq && cq->nelsewhere > 0 && /* bsearch takes no NULL, even for 0 items */
+           bsearch(conv, cq->elsewhere, (size_t)cq->nelsewhere, sizeof *cq->elsewhere, id_cmp) !=
+               NULL;
 }
 
 /* The conversations with a visitor on another node that beat within lease_ms, into
