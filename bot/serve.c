@@ -128,6 +128,34 @@ static void kbsync_watch(struct ev_loop *loop)
     }
 }
 
+/* The queue across nodes (store postgres): its connection's socket, readable when another
+ * node changed the queue (NOTIFY sanad_queue, bot/cluster_queue.h). Watched again at every
+ * tick when a reset gave the connection another socket. */
+static ev_io queue_watcher;
+static int queue_fd = -1;
+
+static void on_queue_notify(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    bot_queue_cluster_changed(g_srv->queue);
+}
+
+static void queue_watch(void)
+{
+    int fd = bot_queue_cluster_fd(g_srv->queue);
+    if (fd == queue_fd)
+        return;
+    if (queue_fd >= 0)
+        ev_io_stop(g_loop, &queue_watcher);
+    queue_fd = fd;
+    if (fd < 0)
+        return;
+    ev_io_init(&queue_watcher, on_queue_notify, fd, EV_READ);
+    ev_io_start(g_loop, &queue_watcher);
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     static unsigned ticks;
@@ -135,6 +163,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     (void)w;
     (void)revents;
     bot_queue_tick(g_srv->queue, bot_server_now_ms());
+    queue_watch();
     bot_casereply_tick(g_srv); /* the outbox's delivery states, onto the cases */
     if (g_srv->kbsync) {
         kbsync_run(g_srv, ++ticks % KBSYNC_GAPS_TICKS == 0);
@@ -575,6 +604,7 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
     ev_timer_start(g_loop, &tick_timer);
+    queue_watch();
     ev_prepare_init(&flush_watcher, on_prepare);
     ev_prepare_start(g_loop, &flush_watcher);
     bot_batch_start(&srv);
@@ -602,6 +632,8 @@ int bot_serve_main(int argc, char **argv)
     ev_timer_stop(g_loop, &tick_timer);
     if (kbsync_io_fd >= 0)
         ev_io_stop(g_loop, &kbsync_io);
+    if (queue_fd >= 0)
+        ev_io_stop(g_loop, &queue_watcher);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
     ev_signal_stop(g_loop, &sighup);
