@@ -640,7 +640,8 @@ static void listener_lost(struct bot_cluster *cl, const char *why)
 {
     if (!cl->lis)
         return;
-    sn_log(SN_LOG_WARN, "cluster", "event=listen_lost node=%s reason=\"%s\"", cl->node, why);
+    sn_log(SN_LOG_WARN, "cluster", "event=listen_lost node=%s reason=\"%.*s\"", cl->node,
+           (int)strcspn(why, "\r\n"), why); /* libpq's message: its first line */
     ev_io_stop(cl->loop, &cl->io);
     bot_pg_close(cl->lis);
     cl->lis = NULL;
@@ -803,8 +804,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 /* The store's msg_add with this node's bookkeeping: the row is delivered here as written.
  * The others are told by the store itself (store_pg: pg_notify in msg_add's own statement,
  * sent at its commit, naming this node: store_pg_set_node). */
-static int cl_msg_add(
-    struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
+static int
+cl_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
 {
     struct bot_cluster *cl = g_cl;
     int rc = cl->orig->msg_add(s, m, seq, dup, err);
