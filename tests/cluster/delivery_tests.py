@@ -245,3 +245,43 @@ def missed_notifications_are_caught_up(cl):
     assert v.sync() == []  # not twice
     v.close()
     aws.close()
+
+
+@test(nodes=2, extra={"rate": 10000, "burst": 10000, "abuse-limit": 10000})
+def relay_latency_measured(cl):
+    """A figure, not a bound: the time from a visitor's send to its relay on the agent's
+    socket and from an agent's reply to its arrival at the visitor, with the two on one node
+    and on two nodes (50 of each; medians printed as # lines). Asserts only that every message
+    arrived, in order, once."""
+    import statistics
+    add_user(cl, "ag5", name="Agent Five")
+    out = {}
+    for label, vnode in (("same node", cl[1]), ("two nodes", cl[0])):
+        aws, _ = agent_ws(cl[1], "ag5")
+        v, w = handoff_on(vnode)
+        conv = w["conversation"]
+        read_until(v, lambda f: f.get("type") == "agent_joined", "agent_joined")
+        until(aws, lambda f: f.get("type") == "assigned" and f.get("conversation") == conv,
+              "assigned")
+        up, down = [], []
+        for i in range(50):
+            t0 = time.time()
+            v.send_json({"type": "message", "text": "m%d" % i, "client_id": "m%d" % i})
+            until(aws, lambda f: relayed([f], conv) == ["m%d" % i], "relay m%d" % i)
+            up.append(time.time() - t0)
+            t0 = time.time()
+            aws.send_json({"type": "reply", "conversation": conv, "text": "r%d" % i,
+                           "client_id": "r%d" % i})
+            until(v, lambda f: f.get("type") == "message" and f.get("text") == "r%d" % i,
+                  "reply r%d" % i)
+            down.append(time.time() - t0)
+        out[label] = (statistics.median(up) * 1000, statistics.median(down) * 1000)
+        aws.send_json({"type": "close", "conversation": conv, "resolution": "resolved"})
+        until(v, lambda f: f.get("type") == "closed", "closed")
+        v.close()
+        aws.close()
+        eventually(lambda: metric(cl[1], "sanad_agents", presence="online") == 0,
+                   "the agent gone")
+    for label, (u, d) in out.items():
+        print("# measured %s: visitor->agent median %.2f ms, agent->visitor median %.2f ms"
+              % (label, u, d), flush=True)
