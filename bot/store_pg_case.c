@@ -447,6 +447,44 @@ static void search_filters(struct search_sql *b, const struct store_case_filter 
         search_add(b, " AND c.id <> $#::bigint", NULL, f->exclude_id);
 }
 
+/* 1 when f is a search store_case_search runs: a limit in range, a status count that fits,
+ * a window that is not negative. */
+static int search_valid(const struct store_case_filter *f)
+{
+    return f->limit >= 1 && f->limit <= STORE_CASE_SEARCH_MAX && f->nstatus >= 0 &&
+           f->nstatus <= STORE_CASE_SEARCH_STATUSES && f->scan >= 0;
+}
+
+/* The search of f into b (zeroed by the caller); like is f->text as like_pattern made it
+ * (borrowed: it must outlive b's use), or NULL without a text. With a text and a window,
+ * the text is matched in the f->scan newest cases the other conditions give: a bounded
+ * amount of work per call, whatever the store holds. */
+static void search_build(struct search_sql *b, const struct store_case_filter *f, const char *like)
+{
+    int window = like && f->scan > 0;
+    search_raw(b, SEARCH_COLS);
+    search_raw(b, window ? " FROM (SELECT * FROM sanad_store.cases c WHERE true"
+                         : " FROM sanad_store.cases c WHERE true");
+    search_filters(b, f);
+    if (window) {
+        search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint", NULL, f->scan);
+        search_raw(b, ") c WHERE true");
+    }
+    if (like)
+        search_add(b, SEARCH_TEXT, like, 0);
+    search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint", NULL, f->limit);
+}
+
+/* The count and the lowest id of the f->scan newest cases that meet the other conditions
+ * into b (zeroed by the caller). */
+static void search_window_build(struct search_sql *b, const struct store_case_filter *f)
+{
+    search_raw(b, "SELECT count(*), min(w.id) FROM (SELECT c.id FROM sanad_store.cases c"
+                  " WHERE true");
+    search_filters(b, f);
+    search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint) w", NULL, f->scan);
+}
+
 /* Where a text search's window ended: the lowest id of the f->scan newest cases that meet
  * the other conditions when there are that many (more may lie below), else 0. */
 static int search_window_end(struct bot_pg *pg,
@@ -456,10 +494,7 @@ static int search_window_end(struct bot_pg *pg,
 {
     struct search_sql b = {.len = 0};
     PGresult *r = NULL;
-    search_raw(&b,
-               "SELECT count(*), min(w.id) FROM (SELECT c.id FROM sanad_store.cases c WHERE true");
-    search_filters(&b, f);
-    search_add(&b, " ORDER BY c.id DESC LIMIT $#::bigint) w", NULL, f->scan);
+    search_window_build(&b, f);
     int rc = exec_text(pg, b.sql, b.n, b.val, &r, err);
     *end = 0;
     if (rc == SN_OK && PQntuples(r) == 1 && bot_pg_ll(r, 0, 0) == f->scan)
@@ -482,25 +517,12 @@ static int pc_case_search(struct store *s,
     int rc = SN_OK, window = f->text && f->scan > 0;
     if (scan_end)
         *scan_end = 0;
-    if (f->limit < 1 || f->limit > STORE_CASE_SEARCH_MAX || f->nstatus < 0 ||
-        f->nstatus > STORE_CASE_SEARCH_STATUSES || f->scan < 0)
+    if (!search_valid(f))
         return sn_err_set(err, SN_EINVAL, "store: bad case search");
     b = sn_xcalloc(1, sizeof *b);
-    /* with a window, the text is matched in the scan newest cases the other conditions
-     * give: a bounded amount of work per call, whatever the store holds */
-    search_raw(b, SEARCH_COLS);
-    search_raw(b, window ? " FROM (SELECT * FROM sanad_store.cases c WHERE true"
-                         : " FROM sanad_store.cases c WHERE true");
-    search_filters(b, f);
-    if (window) {
-        search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint", NULL, f->scan);
-        search_raw(b, ") c WHERE true");
-    }
-    if (f->text) {
+    if (f->text)
         like = like_pattern(f->text);
-        search_add(b, SEARCH_TEXT, like, 0);
-    }
-    search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint", NULL, f->limit);
+    search_build(b, f, like);
     if ((rc = exec_text(pg, b->sql, b->n, b->val, &r, err)))
         goto out;
     for (int i = 0; i < PQntuples(r); i++) {
