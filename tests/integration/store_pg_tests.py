@@ -267,6 +267,12 @@ def pg_store_migrates_once_when_nodes_start_together(srv):
     migration under an advisory lock: one creates it, the others find it done). A database
     whose sanad_store_version is newer than the binary's is refused and left as it is."""
     db, dsn = _pg_db()
+    # a reader (sanad stats opens the store read-only) never migrates: refused, nothing made
+    p = subprocess.run([srv.sanad, "stats", "--store", "postgres", "--pg-dsn", dsn,
+                        "--store-db", os.path.join(srv.tmp, "pg_none.db")],
+                       capture_output=True, timeout=60)
+    assert p.returncode == 3 and b"start the server once" in p.stderr, p.stderr
+    assert _psql(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'sanad_store'") == "0"
     servers, errors = [], []
 
     def start(i):
@@ -424,3 +430,43 @@ def pg_store_handoff_queues_on_postgres(srv):
         vis.close()
     finally:
         _stop_all([a])
+
+
+@test()
+def pg_store_profile_feedback_and_left_message(srv):
+    """The pre-chat form's profile, feedback on an answer and a left message are PostgreSQL
+    rows; a second node sees the form done when the visitor resumes there."""
+    db, dsn = _pg_db()
+    form = {k: v for k, v in PRECHAT.items() if k in ("prechat", "departments")}
+    a = _pg_server(srv, "pg_prof_a", dsn, **form)
+    b = _pg_server(srv, "pg_prof_b", dsn, **form)
+    try:
+        ws = a.ws()
+        w, _ = hello(ws, lang="en")
+        ws.send_json({"type": "profile", "name": "Amal O'Neil", "email": "Amal@Example.COM",
+                      "consent": True, "department": "tech"})
+        ws.expect("profile_ok")
+        assert _psql(db, "SELECT name, email, consent, department FROM sanad_store.profiles") \
+            == "Amal O'Neil|Amal@example.com|1|tech"
+        ws.send_json({"type": "profile", "name": "Amal", "department": "billing"})  # replaces
+        ws.expect("profile_ok")
+        assert _psql(db, "SELECT coalesce(name, '-'), coalesce(email, '-'), consent, department"
+                     " FROM sanad_store.profiles") == "Amal|-|0|billing"
+        ack, bot = ask(ws, EN_Q, "f1")
+        ws.send_json({"type": "feedback", "seq": bot["seq"], "helpful": True})
+        ws.expect("message", **{"from": "bot"})
+        assert _psql(db, "SELECT seq, helpful FROM sanad_store.feedback") == "%d|1" % bot["seq"]
+        ws.close()
+        ws = b.ws()
+        w2, _ = hello(ws, token=w["token"], last_seq=0)
+        assert w2["resumed"] and w2["prechat"]["done"] is True, w2
+        ws.send_json({"type": "handoff"})
+        until(ws, "offline")
+        ws.send_json({"type": "leave_message", "text": "call me", "email": "sara@example.com",
+                      "consent": True})
+        until(ws, "message_left")
+        assert _psql(db, "SELECT conv_id, email, consent, text, status FROM sanad_store.tickets") \
+            == "%s|sara@example.com|1|call me|open" % w["conversation"]
+        ws.close()
+    finally:
+        _stop_all([a, b])
