@@ -470,3 +470,31 @@ def pg_store_profile_feedback_and_left_message(srv):
         ws.close()
     finally:
         _stop_all([a, b])
+
+
+@test()
+def pg_store_attachments(srv):
+    """Uploads on a PostgreSQL node: the row in sanad_store.attachments (att_add), served by
+    id (att_get), the per-conversation cap counted there (att_count); another
+    conversation's upload is its own."""
+    db, dsn = _pg_db()
+    a = _pg_server(srv, "pg_att", dsn, attachments_per_conversation=2)
+    try:
+        ws, w = visitor(a)
+        st, _, j = upload(a, PNG, name="O'Brien's shot.png", token=w["token"])
+        assert st == 201, (st, j)
+        gst, gh, gb = a.get(j["url"])
+        assert " 200 " in gst and gb == PNG and gh["content-type"] == "image/png", gst
+        assert upload(a, PDF, token=w["token"])[0] == 201
+        refused_upload(upload(a, GIF, token=w["token"]), 429, "too_many_attachments")
+        assert _psql(db, "SELECT count(*) FROM sanad_store.attachments WHERE conv_id = '%s'"
+                     % w["conversation"]) == "2"
+        assert _psql(db, "SELECT name, type, size FROM sanad_store.attachments WHERE id = '%s'"
+                     % j["id"]) == "O'Brien's shot.png|image/png|%d" % len(PNG)
+        assert " 404 " in a.get("/api/attachments/" + "0" * 32)[0]
+        other, ow = visitor(a)
+        assert upload(a, GIF, token=ow["token"])[0] == 201
+        ws.close()
+        other.close()
+    finally:
+        _stop_all([a])
