@@ -245,7 +245,8 @@ def pg_store_hostile_values_are_data(srv):
     try:
         conv = "c'q\";--"
         assert d.cmd("create %s" % conv) == "ok"
-        evil = "x'); DROP TABLE sanad_store.messages; -- O'Brien \\ %% _ $1 \u0645\u0631\u062d\u0628\u0627"
+        evil = ("x'); DROP TABLE sanad_store.messages; -- O'Brien \\ %% _ $1"
+                " \u0645\u0631\u062d\u0628\u0627")
         assert d.cmd("add %s it's\"1 %s" % (conv, evil)) == "ok 1 0"
         assert d.cmd("add %s it's\"1 other" % conv) == "ok 1 1"
         assert d.cmd("add %s - \udcff\udcfe" % conv).startswith("err -4 ")
@@ -496,5 +497,56 @@ def pg_store_attachments(srv):
         assert upload(a, GIF, token=ow["token"])[0] == 201
         ws.close()
         other.close()
+    finally:
+        _stop_all([a])
+
+
+@test()
+def pg_store_agent_chat_note_close_and_rating(srv):
+    """An agent's chat on a PostgreSQL node: assigned (conv_route), a reply stored once
+    however often it is sent, an internal note in the agents' transcript and never in the
+    visitor's replay (msg_each leaves it out), the close, and the visitor's rating (a second
+    one replaces the first)."""
+    db, dsn = _pg_db()
+    a = _pg_server(srv, "pg_agent", dsn)
+    try:
+        add_user(a, "pgamal", name="Amal")
+        ag, *_ = agent_ws(a, "pgamal")
+        vis, vw = visitor_handoff(a, "en", EN_Q)
+        conv = vw["conversation"]
+        until(ag, "assigned", conversation=conv)
+        t, _ = until(ag, "transcript", conversation=conv)
+        assert [m["seq"] for m in t["messages"]] == list(range(1, len(t["messages"]) + 1)), t
+        assert _psql(db, "SELECT state FROM sanad_store.conversations") == "agent"
+        assert int(_psql(db, "SELECT agent_id FROM sanad_store.conversations")) > 0
+        vis.expect("message", **{"from": "system"})
+        vis.expect("agent_joined")
+        for _ in range(2):  # the same client id twice: stored once
+            ag.send_json({"type": "reply", "conversation": conv, "text": "hello",
+                          "client_id": "r1"})
+            ack, _ = until(ag, "ack", conversation=conv)
+        assert vis.expect("message", **{"from": "agent"})["seq"] == ack["seq"]
+        ag.send_json({"type": "note", "conversation": conv, "text": "SECRET-NOTE"})
+        nack, _ = until(ag, "ack", conversation=conv)
+        assert nack["seq"] == ack["seq"] + 1
+        vis.drop()
+        vis = a.ws()
+        w2, msgs = hello(vis, token=vw["token"], last_seq=0)
+        assert w2["state"] == "agent" and nack["seq"] not in [m["seq"] for m in msgs], msgs
+        assert _psql(db, "SELECT count(*) FROM sanad_store.messages WHERE sender = 'note'") == "1"
+        assert _psql(db, "SELECT count(*) FROM sanad_store.messages"
+                     " WHERE client_id LIKE '%r1'") == "1"  # stored as a:r1
+        ag.send_json({"type": "close", "conversation": conv, "resolution": "resolved"})
+        until(vis, "closed")
+        assert _psql(db, "SELECT state, resolution FROM sanad_store.conversations") == \
+            "closed|resolved"
+        vis.send_json({"type": "csat", "rating": 4, "comment": "fast, 'thanks'"})
+        assert vis.expect("csat_ok")["rating"] == 4
+        assert _psql(db, "SELECT rating, comment FROM sanad_store.csat") == "4|fast, 'thanks'"
+        vis.send_json({"type": "csat", "rating": 5})
+        assert vis.expect("csat_ok")["rating"] == 5
+        assert _psql(db, "SELECT rating, coalesce(comment, '-') FROM sanad_store.csat") == "5|-"
+        vis.close()
+        ag.close()
     finally:
         _stop_all([a])
