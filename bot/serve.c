@@ -376,14 +376,15 @@ static int check_config(const struct bot_config *cfg)
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = 0;
-    if (!store_is_pg(cfg) && !readable_file(cfg->store_db) && access(slash ? dir : ".", W_OK) != 0) {
+    if (!store_is_pg(cfg) && !readable_file(cfg->store_db) &&
+        access(slash ? dir : ".", W_OK) != 0) {
         fprintf(stderr, "sanad serve: store_db %s: missing, and its directory is not writable\n",
                 cfg->store_db);
         rc = rc ? rc : 3;
     }
     if (!rc) {
         printf("sanad serve: configuration ok (listen %s:%d, kb %s, store %s)\n", cfg->bind,
-               cfg->port, cfg->kb_db, cfg->store_db);
+               cfg->port, cfg->kb_db, store_is_pg(cfg) ? "postgres" : cfg->store_db);
         bot_config_print_visitor(cfg, stdout); /* the bot's names, the pre-chat form */
     }
     return rc;
@@ -523,7 +524,8 @@ int bot_serve_main(int argc, char **argv)
         srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
     }
     sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
-           cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
+           cfg.bind, srv.port, cfg.kb_db, store_is_pg(&cfg) ? "postgres" : cfg.store_db,
+           cfg.widget_dir);
     printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
     fflush(stdout);
 

@@ -48,8 +48,10 @@ class _Driver:
 
     def __init__(self, sanad, *args):
         path = os.path.join(os.path.dirname(sanad), "store-driver")
+        # surrogateescape: a test can send bytes that are not UTF-8 ("\udcff" is 0xff)
         self.p = subprocess.Popen([path] + list(args), stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  encoding="utf-8", errors="surrogateescape")
         self.first = self.read()
 
     def send(self, line):
@@ -180,12 +182,98 @@ def pg_store_two_connections_add_to_one_conversation(srv):
             assert rc == 0, err
 
 
+def _listener(dsn, channel):
+    """psql LISTENing on channel: notifications are printed when it next reads a statement."""
+    p = subprocess.Popen([os.path.join(_PG["pg"].bin, "psql"), "-X", "-q", "-A", "-t", "-d", dsn],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    p.stdin.write("LISTEN %s;\nSELECT 'listening';\n" % channel)
+    p.stdin.flush()
+    assert p.stdout.readline().strip() == "listening"
+    return p
+
+
+def _heard(p):
+    """The payloads p was told since, in order (psql prints them before the next result)."""
+    out, _ = p.communicate("SELECT 'end';\n", timeout=30)
+    return [l.split('payload "', 1)[1].rsplit('"', 1)[0] for l in out.splitlines()
+            if "Asynchronous notification" in l]
+
+
+@test()
+def pg_store_msg_add_notifies_at_commit(srv):
+    """Each stored message is announced on channel sanad_msg as "conv seq node" (the node
+    that stored it, "" until store_pg_set_node), at commit: a batch's at its end, in order; a
+    duplicate client id, a missing conversation and a lost batch announce nothing."""
+    db, dsn = _pg_db()
+    d = _Driver(srv.sanad, "pg", dsn)
+    ear = _listener(dsn, "sanad_msg")
+    try:
+        assert d.cmd("create c_n") == "ok"
+        assert d.cmd("add c_n k1 one") == "ok 1 0"
+        assert d.cmd("node node-a:8080") == "ok"
+        assert d.cmd("add c_n k1 again") == "ok 1 1"  # duplicate: nothing
+        assert d.cmd("add c_x - lost").startswith("err -2 ")
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add c_n k2 two") == "ok 2 0"
+        assert d.cmd("add c_n - three") == "ok 3 0"
+        assert d.cmd("end") == "ok"
+        assert _heard(ear) == ["c_n 1 ", "c_n 2 node-a:8080", "c_n 3 node-a:8080"]
+        ear = _listener(dsn, "sanad_msg")
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add c_n k4 four") == "ok 4 0"
+        _psql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
+              " application_name = '' AND pid <> pg_backend_pid() AND state LIKE 'idle in%'")
+        assert d.cmd("add c_n k5 five").startswith("err -4 ")
+        assert d.cmd("end").startswith("err -4 ")
+        assert _heard(ear) == []
+        assert _seqs(db, "c_n") == [1, 2, 3]
+    finally:
+        ear.kill()
+        ear.wait()
+        rc, err = d.close()
+        assert rc == 0, err
+
+
+@test()
+def pg_store_hostile_values_are_data(srv):
+    """Ids, client ids and texts full of SQL are stored and read back as they were (every
+    statement takes parameters, none is built from input); a text that is not UTF-8 fails
+    cleanly (SN_EDB) outside a batch, writes nothing, and the next call works."""
+    db, dsn = _pg_db()
+    d = _Driver(srv.sanad, "pg", dsn)
+    try:
+        conv = "c'q\";--"
+        assert d.cmd("create %s" % conv) == "ok"
+        evil = ("x'); DROP TABLE sanad_store.messages; -- O'Brien \\ %% _ $1"
+                " \u0645\u0631\u062d\u0628\u0627")
+        assert d.cmd("add %s it's\"1 %s" % (conv, evil)) == "ok 1 0"
+        assert d.cmd("add %s it's\"1 other" % conv) == "ok 1 1"
+        assert d.cmd("add %s - \udcff\udcfe" % conv).startswith("err -4 ")
+        assert d.cmd("add %s - fine" % conv) == "ok 2 0"
+        assert d.cmd("each %s" % conv) == "ok 1:visitor:it's\"1,2:visitor:-"
+        got = _psql(db, "SELECT text FROM sanad_store.messages WHERE seq = 1")
+        assert got == evil, got
+        assert _psql(db, "SELECT count(*) FROM sanad_store.conversations WHERE id = $$%s$$"
+                     % conv) == "1"
+        assert d.cmd("add nosuch' - x").startswith("err -2 ")
+    finally:
+        rc, err = d.close()
+        assert rc == 0, err
+
+
 @test()
 def pg_store_migrates_once_when_nodes_start_together(srv):
     """Three servers started at once on an empty database all come up on one schema (the
     migration under an advisory lock: one creates it, the others find it done). A database
     whose sanad_store_version is newer than the binary's is refused and left as it is."""
     db, dsn = _pg_db()
+    # a reader (sanad stats opens the store read-only) never migrates: refused, nothing made
+    p = subprocess.run([srv.sanad, "stats", "--store", "postgres", "--pg-dsn", dsn,
+                        "--store-db", os.path.join(srv.tmp, "pg_none.db")],
+                       capture_output=True, timeout=60)
+    assert p.returncode == 3 and b"start the server once" in p.stderr, p.stderr
+    assert _psql(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'sanad_store'") == "0"
     servers, errors = [], []
 
     def start(i):
@@ -309,7 +397,9 @@ def pg_store_canned_from_the_cli(srv):
     p = run("list", "--store", "postgres", "--pg-dsn", "host=127.0.0.1 port=1 dbname=x")
     assert p.returncode == 3 and b"cannot connect" in p.stderr, p.stderr
     p = run("list", "--store", "postgres")  # no pg_dsn: refused as a config error
-    assert p.returncode != 0 and p.stderr, p.stderr
+    assert p.returncode == 2 and p.stderr, p.stderr
+    p = run("list", "--store", "mysql", "--pg-dsn", dsn)
+    assert p.returncode == 2 and p.stderr, p.stderr
     a = _pg_server(srv, "pg_canned", dsn)
     try:
         add_user(a, "pgagent")
@@ -339,5 +429,124 @@ def pg_store_handoff_queues_on_postgres(srv):
         assert convs and convs[0].get("last_question") == EN_Q, q
         ws.close()
         vis.close()
+    finally:
+        _stop_all([a])
+
+
+@test()
+def pg_store_profile_feedback_and_left_message(srv):
+    """The pre-chat form's profile, feedback on an answer and a left message are PostgreSQL
+    rows; a second node sees the form done when the visitor resumes there."""
+    db, dsn = _pg_db()
+    form = {k: v for k, v in PRECHAT.items() if k in ("prechat", "departments")}
+    a = _pg_server(srv, "pg_prof_a", dsn, **form)
+    b = _pg_server(srv, "pg_prof_b", dsn, **form)
+    try:
+        ws = a.ws()
+        w, _ = hello(ws, lang="en")
+        ws.send_json({"type": "profile", "name": "Amal O'Neil", "email": "Amal@Example.COM",
+                      "consent": True, "department": "tech"})
+        ws.expect("profile_ok")
+        assert _psql(db, "SELECT name, email, consent, department FROM sanad_store.profiles") \
+            == "Amal O'Neil|Amal@example.com|1|tech"
+        ws.send_json({"type": "profile", "name": "Amal", "department": "billing"})  # replaces
+        ws.expect("profile_ok")
+        assert _psql(db, "SELECT coalesce(name, '-'), coalesce(email, '-'), consent, department"
+                     " FROM sanad_store.profiles") == "Amal|-|0|billing"
+        ack, bot = ask(ws, EN_Q, "f1")
+        ws.send_json({"type": "feedback", "seq": bot["seq"], "helpful": True})
+        ws.expect("message", **{"from": "bot"})
+        assert _psql(db, "SELECT seq, helpful FROM sanad_store.feedback") == "%d|1" % bot["seq"]
+        ws.close()
+        ws = b.ws()
+        w2, _ = hello(ws, token=w["token"], last_seq=0)
+        assert w2["resumed"] and w2["prechat"]["done"] is True, w2
+        ws.send_json({"type": "handoff"})
+        until(ws, "offline")
+        ws.send_json({"type": "leave_message", "text": "call me", "email": "sara@example.com",
+                      "consent": True})
+        until(ws, "message_left")
+        assert _psql(db, "SELECT conv_id, email, consent, text, status FROM sanad_store.tickets") \
+            == "%s|sara@example.com|1|call me|open" % w["conversation"]
+        ws.close()
+    finally:
+        _stop_all([a, b])
+
+
+@test()
+def pg_store_attachments(srv):
+    """Uploads on a PostgreSQL node: the row in sanad_store.attachments (att_add), served by
+    id (att_get), the per-conversation cap counted there (att_count); another
+    conversation's upload is its own."""
+    db, dsn = _pg_db()
+    a = _pg_server(srv, "pg_att", dsn, attachments_per_conversation=2)
+    try:
+        ws, w = visitor(a)
+        st, _, j = upload(a, PNG, name="O'Brien's shot.png", token=w["token"])
+        assert st == 201, (st, j)
+        gst, gh, gb = a.get(j["url"])
+        assert " 200 " in gst and gb == PNG and gh["content-type"] == "image/png", gst
+        assert upload(a, PDF, token=w["token"])[0] == 201
+        refused_upload(upload(a, GIF, token=w["token"]), 429, "too_many_attachments")
+        assert _psql(db, "SELECT count(*) FROM sanad_store.attachments WHERE conv_id = '%s'"
+                     % w["conversation"]) == "2"
+        assert _psql(db, "SELECT name, type, size FROM sanad_store.attachments WHERE id = '%s'"
+                     % j["id"]) == "O'Brien's shot.png|image/png|%d" % len(PNG)
+        assert " 404 " in a.get("/api/attachments/" + "0" * 32)[0]
+        other, ow = visitor(a)
+        assert upload(a, GIF, token=ow["token"])[0] == 201
+        ws.close()
+        other.close()
+    finally:
+        _stop_all([a])
+
+
+@test()
+def pg_store_agent_chat_note_close_and_rating(srv):
+    """An agent's chat on a PostgreSQL node: assigned (conv_route), a reply stored once
+    however often it is sent, an internal note in the agents' transcript and never in the
+    visitor's replay (msg_each leaves it out), the close, and the visitor's rating (a second
+    one replaces the first)."""
+    db, dsn = _pg_db()
+    a = _pg_server(srv, "pg_agent", dsn)
+    try:
+        add_user(a, "pgamal", name="Amal")
+        ag, *_ = agent_ws(a, "pgamal")
+        vis, vw = visitor_handoff(a, "en", EN_Q)
+        conv = vw["conversation"]
+        until(ag, "assigned", conversation=conv)
+        t, _ = until(ag, "transcript", conversation=conv)
+        assert [m["seq"] for m in t["messages"]] == list(range(1, len(t["messages"]) + 1)), t
+        assert _psql(db, "SELECT state FROM sanad_store.conversations") == "agent"
+        assert int(_psql(db, "SELECT agent_id FROM sanad_store.conversations")) > 0
+        vis.expect("message", **{"from": "system"})
+        vis.expect("agent_joined")
+        for _ in range(2):  # the same client id twice: stored once
+            ag.send_json({"type": "reply", "conversation": conv, "text": "hello",
+                          "client_id": "r1"})
+            ack, _ = until(ag, "ack", conversation=conv)
+        assert vis.expect("message", **{"from": "agent"})["seq"] == ack["seq"]
+        ag.send_json({"type": "note", "conversation": conv, "text": "SECRET-NOTE"})
+        nack, _ = until(ag, "ack", conversation=conv)
+        assert nack["seq"] == ack["seq"] + 1
+        vis.drop()
+        vis = a.ws()
+        w2, msgs = hello(vis, token=vw["token"], last_seq=0)
+        assert w2["state"] == "agent" and nack["seq"] not in [m["seq"] for m in msgs], msgs
+        assert _psql(db, "SELECT count(*) FROM sanad_store.messages WHERE sender = 'note'") == "1"
+        assert _psql(db, "SELECT count(*) FROM sanad_store.messages"
+                     " WHERE client_id LIKE '%r1'") == "1"  # stored as a:r1
+        ag.send_json({"type": "close", "conversation": conv, "resolution": "resolved"})
+        until(vis, "closed")
+        assert _psql(db, "SELECT state, resolution FROM sanad_store.conversations") == \
+            "closed|resolved"
+        vis.send_json({"type": "csat", "rating": 4, "comment": "fast, 'thanks'"})
+        assert vis.expect("csat_ok")["rating"] == 4
+        assert _psql(db, "SELECT rating, comment FROM sanad_store.csat") == "4|fast, 'thanks'"
+        vis.send_json({"type": "csat", "rating": 5})
+        assert vis.expect("csat_ok")["rating"] == 5
+        assert _psql(db, "SELECT rating, coalesce(comment, '-') FROM sanad_store.csat") == "5|-"
+        vis.close()
+        ag.close()
     finally:
         _stop_all([a])
