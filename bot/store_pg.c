@@ -189,9 +189,13 @@ static const char q_att_conv_del[] = "DELETE FROM sanad_store.attachments WHERE 
 static const char q_att_hash_used[] =
     "SELECT 1 FROM sanad_store.attachments WHERE hash = $1 LIMIT 1";
 static const char q_att_count[] = "SELECT count(*) FROM sanad_store.attachments WHERE conv_id = $1";
+/* No row for a missing conversation, rather than a foreign key failure that would take a
+ * batch with it. */
 static const char q_profile_set[] =
     "INSERT INTO sanad_store.profiles(conv_id, name, email, consent, department, updated)"
-    " VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT (conv_id) DO UPDATE SET name = excluded.name,"
+    " SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::bigint"
+    " WHERE EXISTS (SELECT 1 FROM sanad_store.conversations WHERE id = $1::text)"
+    " ON CONFLICT (conv_id) DO UPDATE SET name = excluded.name,"
     " email = excluded.email, consent = excluded.consent, department = excluded.department,"
     " updated = excluded.updated";
 static const char q_profile_get[] =
@@ -804,7 +808,12 @@ static int pg_profile_set(struct store *s,
                        p->consent && p->email[0] ? "1" : "0",
                        store_pg_opt(p->department),
                        STORE_PG_LL(b, p->updated)};
-    return store_pg_write(store_pg_cast(s), q_profile_set, 6, v, NULL, err);
+    PGresult *r = NULL;
+    int rc = store_pg_write(store_pg_cast(s), q_profile_set, 6, v, &r, err);
+    if (rc == SN_OK && changed(r) == 0)
+        rc = sn_err_set(err, SN_EDB, "store: no conversation %s for the profile", conv_id);
+    PQclear(r);
+    return rc;
 }
 
 static int

@@ -245,7 +245,8 @@ def pg_store_hostile_values_are_data(srv):
     try:
         conv = "c'q\";--"
         assert d.cmd("create %s" % conv) == "ok"
-        evil = "x'); DROP TABLE sanad_store.messages; -- O'Brien \\ %% _ $1 \u0645\u0631\u062d\u0628\u0627"
+        evil = ("x'); DROP TABLE sanad_store.messages; -- O'Brien \\ %% _ $1"
+                " \u0645\u0631\u062d\u0628\u0627")
         assert d.cmd("add %s it's\"1 %s" % (conv, evil)) == "ok 1 0"
         assert d.cmd("add %s it's\"1 other" % conv) == "ok 1 1"
         assert d.cmd("add %s - \udcff\udcfe" % conv).startswith("err -4 ")
@@ -267,6 +268,12 @@ def pg_store_migrates_once_when_nodes_start_together(srv):
     migration under an advisory lock: one creates it, the others find it done). A database
     whose sanad_store_version is newer than the binary's is refused and left as it is."""
     db, dsn = _pg_db()
+    # a reader (sanad stats opens the store read-only) never migrates: refused, nothing made
+    p = subprocess.run([srv.sanad, "stats", "--store", "postgres", "--pg-dsn", dsn,
+                        "--store-db", os.path.join(srv.tmp, "pg_none.db")],
+                       capture_output=True, timeout=60)
+    assert p.returncode == 3 and b"start the server once" in p.stderr, p.stderr
+    assert _psql(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'sanad_store'") == "0"
     servers, errors = [], []
 
     def start(i):
@@ -422,5 +429,124 @@ def pg_store_handoff_queues_on_postgres(srv):
         assert convs and convs[0].get("last_question") == EN_Q, q
         ws.close()
         vis.close()
+    finally:
+        _stop_all([a])
+
+
+@test()
+def pg_store_profile_feedback_and_left_message(srv):
+    """The pre-chat form's profile, feedback on an answer and a left message are PostgreSQL
+    rows; a second node sees the form done when the visitor resumes there."""
+    db, dsn = _pg_db()
+    form = {k: v for k, v in PRECHAT.items() if k in ("prechat", "departments")}
+    a = _pg_server(srv, "pg_prof_a", dsn, **form)
+    b = _pg_server(srv, "pg_prof_b", dsn, **form)
+    try:
+        ws = a.ws()
+        w, _ = hello(ws, lang="en")
+        ws.send_json({"type": "profile", "name": "Amal O'Neil", "email": "Amal@Example.COM",
+                      "consent": True, "department": "tech"})
+        ws.expect("profile_ok")
+        assert _psql(db, "SELECT name, email, consent, department FROM sanad_store.profiles") \
+            == "Amal O'Neil|Amal@example.com|1|tech"
+        ws.send_json({"type": "profile", "name": "Amal", "department": "billing"})  # replaces
+        ws.expect("profile_ok")
+        assert _psql(db, "SELECT coalesce(name, '-'), coalesce(email, '-'), consent, department"
+                     " FROM sanad_store.profiles") == "Amal|-|0|billing"
+        ack, bot = ask(ws, EN_Q, "f1")
+        ws.send_json({"type": "feedback", "seq": bot["seq"], "helpful": True})
+        ws.expect("message", **{"from": "bot"})
+        assert _psql(db, "SELECT seq, helpful FROM sanad_store.feedback") == "%d|1" % bot["seq"]
+        ws.close()
+        ws = b.ws()
+        w2, _ = hello(ws, token=w["token"], last_seq=0)
+        assert w2["resumed"] and w2["prechat"]["done"] is True, w2
+        ws.send_json({"type": "handoff"})
+        until(ws, "offline")
+        ws.send_json({"type": "leave_message", "text": "call me", "email": "sara@example.com",
+                      "consent": True})
+        until(ws, "message_left")
+        assert _psql(db, "SELECT conv_id, email, consent, text, status FROM sanad_store.tickets") \
+            == "%s|sara@example.com|1|call me|open" % w["conversation"]
+        ws.close()
+    finally:
+        _stop_all([a, b])
+
+
+@test()
+def pg_store_attachments(srv):
+    """Uploads on a PostgreSQL node: the row in sanad_store.attachments (att_add), served by
+    id (att_get), the per-conversation cap counted there (att_count); another
+    conversation's upload is its own."""
+    db, dsn = _pg_db()
+    a = _pg_server(srv, "pg_att", dsn, attachments_per_conversation=2)
+    try:
+        ws, w = visitor(a)
+        st, _, j = upload(a, PNG, name="O'Brien's shot.png", token=w["token"])
+        assert st == 201, (st, j)
+        gst, gh, gb = a.get(j["url"])
+        assert " 200 " in gst and gb == PNG and gh["content-type"] == "image/png", gst
+        assert upload(a, PDF, token=w["token"])[0] == 201
+        refused_upload(upload(a, GIF, token=w["token"]), 429, "too_many_attachments")
+        assert _psql(db, "SELECT count(*) FROM sanad_store.attachments WHERE conv_id = '%s'"
+                     % w["conversation"]) == "2"
+        assert _psql(db, "SELECT name, type, size FROM sanad_store.attachments WHERE id = '%s'"
+                     % j["id"]) == "O'Brien's shot.png|image/png|%d" % len(PNG)
+        assert " 404 " in a.get("/api/attachments/" + "0" * 32)[0]
+        other, ow = visitor(a)
+        assert upload(a, GIF, token=ow["token"])[0] == 201
+        ws.close()
+        other.close()
+    finally:
+        _stop_all([a])
+
+
+@test()
+def pg_store_agent_chat_note_close_and_rating(srv):
+    """An agent's chat on a PostgreSQL node: assigned (conv_route), a reply stored once
+    however often it is sent, an internal note in the agents' transcript and never in the
+    visitor's replay (msg_each leaves it out), the close, and the visitor's rating (a second
+    one replaces the first)."""
+    db, dsn = _pg_db()
+    a = _pg_server(srv, "pg_agent", dsn)
+    try:
+        add_user(a, "pgamal", name="Amal")
+        ag, *_ = agent_ws(a, "pgamal")
+        vis, vw = visitor_handoff(a, "en", EN_Q)
+        conv = vw["conversation"]
+        until(ag, "assigned", conversation=conv)
+        t, _ = until(ag, "transcript", conversation=conv)
+        assert [m["seq"] for m in t["messages"]] == list(range(1, len(t["messages"]) + 1)), t
+        assert _psql(db, "SELECT state FROM sanad_store.conversations") == "agent"
+        assert int(_psql(db, "SELECT agent_id FROM sanad_store.conversations")) > 0
+        vis.expect("message", **{"from": "system"})
+        vis.expect("agent_joined")
+        for _ in range(2):  # the same client id twice: stored once
+            ag.send_json({"type": "reply", "conversation": conv, "text": "hello",
+                          "client_id": "r1"})
+            ack, _ = until(ag, "ack", conversation=conv)
+        assert vis.expect("message", **{"from": "agent"})["seq"] == ack["seq"]
+        ag.send_json({"type": "note", "conversation": conv, "text": "SECRET-NOTE"})
+        nack, _ = until(ag, "ack", conversation=conv)
+        assert nack["seq"] == ack["seq"] + 1
+        vis.drop()
+        vis = a.ws()
+        w2, msgs = hello(vis, token=vw["token"], last_seq=0)
+        assert w2["state"] == "agent" and nack["seq"] not in [m["seq"] for m in msgs], msgs
+        assert _psql(db, "SELECT count(*) FROM sanad_store.messages WHERE sender = 'note'") == "1"
+        assert _psql(db, "SELECT count(*) FROM sanad_store.messages"
+                     " WHERE client_id LIKE '%r1'") == "1"  # stored as a:r1
+        ag.send_json({"type": "close", "conversation": conv, "resolution": "resolved"})
+        until(vis, "closed")
+        assert _psql(db, "SELECT state, resolution FROM sanad_store.conversations") == \
+            "closed|resolved"
+        vis.send_json({"type": "csat", "rating": 4, "comment": "fast, 'thanks'"})
+        assert vis.expect("csat_ok")["rating"] == 4
+        assert _psql(db, "SELECT rating, comment FROM sanad_store.csat") == "4|fast, 'thanks'"
+        vis.send_json({"type": "csat", "rating": 5})
+        assert vis.expect("csat_ok")["rating"] == 5
+        assert _psql(db, "SELECT rating, coalesce(comment, '-') FROM sanad_store.csat") == "5|-"
+        vis.close()
+        ag.close()
     finally:
         _stop_all([a])
