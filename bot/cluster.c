@@ -116,6 +116,7 @@ struct bot_cluster {
     int ncatchup;
     struct pub *pub_head, *pub_tail;
     int npub;
+    long long pub_retry_at; /* ms: publishing waits for it after a failure (dropping) */
     char stale_self[BOT_CLUSTER_NODE_MAX + 1]; /* our id's dead incarnation, told at a tick */
     /* the store's msg_add, interposed: the copy of its ops the store points at while open */
     struct store_ops ops;
@@ -776,13 +777,17 @@ int bot_cluster_publish(struct bot_cluster *cl, const char *channel, const char 
 static void publish_flush(struct bot_cluster *cl)
 {
     struct sn_err e = {0};
-    int failed = 0;
+    long long now = cl->pub_head ? bot_server_now_ms() : 0;
+    /* after a failure the connection is not tried again for a while: each try may be a
+     * blocking connect, and this runs at every turn of the loop */
+    int failed = cl->pub_head && now < cl->pub_retry_at;
     while (cl->pub_head) {
         struct pub *p = cl->pub_head;
         cl->pub_head = p->next;
         const char *vals[] = {p->ch, p->payload};
         if (!failed && bot_pg_exec(cl->pg, sql_notify, 2, vals, NULL, &e)) {
             failed = 1;
+            cl->pub_retry_at = now + BACKOFF_MIN_MS;
             sn_log(SN_LOG_WARN, "cluster", "event=publish_failed channel=%s dropped=%d err=\"%s\"",
                    p->ch, cl->npub, e.msg);
         }
