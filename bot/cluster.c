@@ -536,7 +536,8 @@ static void on_msg(void *ctx, const char *channel, const char *payload)
     track_absorb(t);
 }
 
-/* The live `agent_joined` and `closed` frames a move sends the visitor on its own node. */
+/* The live frames a move sends the visitor on its own node: `agent_joined` (assign,
+ * transfer), `case` (escalate, to a department, close) and `closed`. */
 static void move_frames(struct bot_cluster *cl, const struct bot_cluster_note *n)
 {
     struct bot_server *srv = cl->srv;
@@ -557,6 +558,10 @@ static void move_frames(struct bot_cluster *cl, const struct bot_cluster_note *n
                 tabs_send(cl, n->conv, j, len, 0);
             }
         }
+    } else if (ev == BOT_CONV_ESCALATE || ev == BOT_CONV_TO_DEPT) {
+        /* its case's department and tier changed (read from the store: a forged one only
+         * repeats the truth; the conversation may be assigned again already) */
+        bot_queue_case_changed(srv->queue, n->conv, c->dlg.lang);
     } else if (ev == BOT_CONV_CLOSE && c->state == BOT_CONV_CLOSED) {
         bot_cases_ref(srv->store, n->conv, ref);
         bot_queue_case_changed(srv->queue, n->conv, c->dlg.lang);

@@ -288,3 +288,28 @@ def relay_latency_measured(cl):
     for label, (u, d) in out.items():
         print("# measured %s: visitor->agent median %.2f ms, agent->visitor median %.2f ms"
               % (label, u, d), flush=True)
+
+
+@test(nodes=2, extra={"departments": "billing:الفواتير:Billing, tier2:الخط الثاني:Second line",
+                      "escalation": "*=tier2"})
+def escalation_reaches_the_visitor_on_another_node(cl):
+    """The agent on n2 escalates the chat of a visitor on n1 to billing: the visitor gets the
+    stored notice naming the department and the live `case` frame (department billing, tier 2),
+    as on one node."""
+    add_user(cl, "ag6", name="Agent Six")
+    aws, _ = agent_ws(cl[1], "ag6")
+    v, w = handoff_on(cl[0], EN_Q)
+    conv = w["conversation"]
+    read_until(v, lambda f: f.get("type") == "agent_joined", "agent_joined")
+    until(aws, lambda f: f.get("type") == "assigned" and f.get("conversation") == conv,
+          "assigned")
+    aws.send_json({"type": "escalate", "conversation": conv, "note": "to billing",
+                   "department": "billing"})
+    until(aws, lambda f: f.get("type") == "closed" and f.get("conversation") == conv, "closed")
+    frames = read_until(v, lambda f: f.get("type") == "case" and
+                        (f.get("department") or {}).get("id") == "billing", "case frame")
+    case = frames[-1]
+    assert case["tier"] == 2, case
+    assert [m for m in transcript(frames) if m[1] == "system"], frames  # the stored notice
+    v.close()
+    aws.close()
