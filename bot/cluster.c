@@ -24,6 +24,7 @@
 #include "bot/session.h"
 #include "bot/store.h"
 #include "bot/store_pg.h"
+#include "bot/typing.h"
 #include "bot/visitor.h"
 
 #define CHANNEL_MAX    63
@@ -259,7 +260,7 @@ int bot_cluster_parse_live(const char *payload, struct bot_cluster_note *out)
     }
     if (!strcmp(f[2], "case") && k == 3)
         return SN_OK;
-    if (!strcmp(f[2], "typing") && k == 4) {
+    if ((!strcmp(f[2], "typing") || !strcmp(f[2], "vtyping")) && k == 4) {
         out->a = number(f[3], 0, 1);
         return out->a < 0 ? SN_EINVAL : SN_OK;
     }
@@ -594,28 +595,37 @@ static void on_live(void *ctx, const char *channel, const char *payload)
     struct bot_cluster_note n;
     char ref[STORE_CASE_REF_MAX];
     size_t len;
+    char *j = NULL;
     (void)channel;
     if (bot_cluster_parse_live(payload, &n)) {
         sn_log(SN_LOG_WARN, "cluster", "event=bad_notification channel=sanad_live");
         return;
     }
+    if (!strcmp(n.node, cl->node))
+        return;
+    if (!strcmp(n.kind, "vtyping")) { /* to this node's agent holding it, if any */
+        struct bot_agent *a = bot_queue_holder(srv->queue, n.conv);
+        if (a) {
+            j = bot_agent_proto_typing(n.conv, (int)n.a, &len);
+            bot_session_send(a->conn, j, len);
+        }
+        return;
+    }
     struct bot_conv *c = bot_convs_find(srv->convs, n.conv);
-    if (!strcmp(n.node, cl->node) || !c)
+    if (!c)
         return;
     if (!strcmp(n.kind, "queue") && c->state == BOT_CONV_QUEUED) {
         bot_cases_ref(srv->store, n.conv, ref);
-        {
-            char *j = bot_agent_proto_visitor_queue((int)n.a, (int)n.b, ref, &len);
-            tabs_send(cl, n.conv, j, len, 0);
-        }
+        j = bot_agent_proto_visitor_queue((int)n.a, (int)n.b, ref, &len);
     } else if (!strcmp(n.kind, "case")) {
         bot_queue_case_changed(srv->queue, n.conv, c->dlg.lang);
-    } else if (!strcmp(n.kind, "typing") && c->state == BOT_CONV_AGENT) {
-        {
-            char *j = bot_proto_typing((int)n.a, &len);
-            tabs_send(cl, n.conv, j, len, 0);
-        }
+    } else if (!strcmp(n.kind, "typing") && c->state == BOT_CONV_AGENT &&
+               bot_typing_relay(&c->typing[BOT_TYPING_AGENT], (int)n.a,
+                                bot_server_now_us() / 1000)) { /* bot/typing.h's limit here */
+        j = bot_proto_typing((int)n.a, &len);
     }
+    if (j)
+        tabs_send(cl, n.conv, j, len, 0);
 }
 
 /* --- the listening connection ---------------------------------------------------------- */
@@ -840,6 +850,15 @@ void bot_cluster_live_case(struct bot_cluster *cl, const char *conv)
     if (!cl)
         return;
     snprintf(payload, sizeof payload, "%s %s case", conv, cl->node);
+    bot_cluster_publish(cl, BOT_CLUSTER_CH_LIVE, payload);
+}
+
+void bot_cluster_live_visitor_typing(struct bot_cluster *cl, const char *conv, int on)
+{
+    char payload[BOT_CLUSTER_PAYLOAD_MAX + 1];
+    if (!cl)
+        return;
+    snprintf(payload, sizeof payload, "%s %s vtyping %d", conv, cl->node, on ? 1 : 0);
     bot_cluster_publish(cl, BOT_CLUSTER_CH_LIVE, payload);
 }
 

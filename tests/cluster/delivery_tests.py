@@ -313,3 +313,29 @@ def escalation_reaches_the_visitor_on_another_node(cl):
     assert [m for m in transcript(frames) if m[1] == "system"], frames  # the stored notice
     v.close()
     aws.close()
+
+
+@test(nodes=2)
+def typing_across_nodes(cl):
+    """Typing indicators cross nodes both ways (live, never stored): the agent's on n2 reaches
+    the visitor's tab on n1, the visitor's reaches the agent; a stored message still comes
+    once after them."""
+    add_user(cl, "ag7", name="Agent Seven")
+    aws, _ = agent_ws(cl[1], "ag7")
+    v, w = handoff_on(cl[0], EN_Q)
+    conv = w["conversation"]
+    read_until(v, lambda f: f.get("type") == "agent_joined", "agent_joined")
+    until(aws, lambda f: f.get("type") == "assigned" and f.get("conversation") == conv,
+          "assigned")
+    time.sleep(0.3)  # the visitor's node has the move (its state is the agent's)
+    aws.send_json({"type": "typing", "conversation": conv, "on": True})
+    t, _ = until(v, lambda f: f.get("type") == "typing", "the agent's typing on n1")
+    assert t == {"type": "typing", "from": "agent", "on": True}, t
+    v.send_json({"type": "typing", "on": True})
+    t, _ = until(aws, lambda f: f.get("type") == "typing", "the visitor's typing on n2")
+    assert t == {"type": "typing", "conversation": conv, "on": True}, t
+    agent_reply(aws, conv, "typed", "ty1")
+    frames = read_until(v, lambda f: f.get("text") == "typed", "the reply")
+    assert len([m for m in transcript(frames) if m[1] == "agent"]) == 1
+    v.close()
+    aws.close()
