@@ -115,6 +115,10 @@ static void test_live_payloads(void **state)
     assert_string_equal(n.kind, "case");
     assert_int_equal(bot_cluster_parse_live("c_1 n1 typing 1", &n), SN_OK);
     assert_int_equal(n.a, 1);
+    assert_int_equal(bot_cluster_parse_live("c_1 n1 vtyping 0", &n), SN_OK);
+    assert_string_equal(n.kind, "vtyping");
+    assert_int_equal(n.a, 0);
+    assert_int_equal(bot_cluster_parse_live("c_1 n1 vtyping 01", &n), SN_EINVAL);
     static const char *const bad[] = {
         "c_1 n1",
         "c_1 n1 queue 3",
