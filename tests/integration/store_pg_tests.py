@@ -183,6 +183,42 @@ def pg_store_two_connections_add_to_one_conversation(srv):
             assert rc == 0, err
 
 
+@test()
+def pg_store_batches_crossing_two_conversations(srv):
+    """Two nodes' batches that add to the same two conversations in opposite orders: the
+    second writer of a conversation waits for the first batch's commit (the row lock), and the
+    cycle is a deadlock PostgreSQL breaks by failing one batch: that one is lost whole
+    (SN_EDB, nothing of it stored), the other commits, and its node's next batch works."""
+    db, dsn = _spg_db()
+    d1, d2 = _SpgDriver(srv.sanad, "pg", dsn), _SpgDriver(srv.sanad, "pg", dsn)
+    try:
+        assert d1.cmd("create c_x") == "ok" and d1.cmd("create c_y") == "ok"
+        assert d1.cmd("begin") == "ok" and d2.cmd("begin") == "ok"
+        assert d1.cmd("add c_x 1x one") == "ok 1 0"
+        assert d2.cmd("add c_y 2y one") == "ok 1 0"
+        d1.send("add c_y 1y two")  # waits for d2's batch
+        d2.send("add c_x 2x two")  # waits for d1's: a cycle, one of them is failed
+        r1, r2 = d1.read(), d2.read()
+        # the winner's second message is the first of that conversation: the loser's is gone
+        assert sorted([r1[:6], r2[:6]]) == ["err -4", "ok 1 0"], (r1, r2)
+        assert "deadlock" in (r1 + r2)
+        loser, winner = (d1, d2) if r1.startswith("err") else (d2, d1)
+        assert loser.cmd("end").startswith("err -4 ")
+        assert winner.cmd("end") == "ok"
+        w = "2" if winner is d2 else "1"
+        assert sorted(_spg_psql(db, "SELECT client_id FROM sanad_store.messages").split()) == \
+            sorted([w + "x", w + "y"])
+        assert _spg_psql(db, "SELECT string_agg(last_seq::text, ',' ORDER BY id) FROM"
+                         " sanad_store.conversations") == "1,1"
+        assert loser.cmd("begin") == "ok"
+        assert loser.cmd("add c_x again -").startswith("ok 2 0")
+        assert loser.cmd("end") == "ok"
+    finally:
+        for d in (d1, d2):
+            rc, err = d.close()
+            assert rc == 0, err
+
+
 def _spg_listener(dsn, channel):
     """psql LISTENing on channel: notifications are printed when it next reads a statement."""
     p = subprocess.Popen([os.path.join(_SPG["pg"].bin, "psql"), "-X", "-q", "-A", "-t", "-d", dsn],
