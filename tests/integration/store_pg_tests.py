@@ -433,6 +433,13 @@ def pg_store_canned_from_the_cli(srv):
     # a bad DSN: a clear failure, exit 3
     p = run("list", "--store", "postgres", "--pg-dsn", "host=127.0.0.1 port=1 dbname=x")
     assert p.returncode == 3 and b"cannot connect" in p.stderr, p.stderr
+    p = run("list", *pg, "--pg-password-file", os.path.join(srv.tmp, "no-such-password"))
+    assert p.returncode == 3 and b"password file" in p.stderr, p.stderr
+    pw = os.path.join(srv.tmp, "pg_canned.pw")
+    with open(pw, "w") as f:
+        f.write("not-needed-with-trust\n")
+    p = run("list", "--json", *pg, "--pg-password-file", pw)
+    assert p.returncode == 0 and len(json.loads(p.stdout)) == 1, p.stderr
     p = run("list", "--store", "postgres")  # no pg_dsn: refused as a config error
     assert p.returncode == 2 and p.stderr, p.stderr
     p = run("list", "--store", "mysql", "--pg-dsn", dsn)
