@@ -294,6 +294,13 @@ def pg_store_hostile_values_are_data(srv):
         assert _spg_psql(db, "SELECT count(*) FROM sanad_store.conversations WHERE id = $$%s$$"
                      % conv) == "1"
         assert d.cmd("add nosuch' - x").startswith("err -2 ")
+        # a read that fails inside a batch aborts its transaction: the batch reports it (a
+        # COMMIT there would be a silent rollback) and nothing of it is stored
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add %s - in-the-batch" % conv) == "ok 3 0"
+        assert d.cmd("each \udcff").startswith("err -4 ")
+        assert d.cmd("end").startswith("err -4 ")
+        assert d.cmd("add %s - after" % conv) == "ok 3 0"
     finally:
         rc, err = d.close()
         assert rc == 0, err
