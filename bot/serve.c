@@ -102,13 +102,20 @@ static void kbsync_run(struct bot_server *srv, int gaps)
         sn_log(SN_LOG_WARN, "kbsync", "event=gaps_push_failed err=\"%s\"", e.msg);
 }
 
+/* A notification read by libpq while the sync ran a statement waits in libpq's queue, its
+ * socket drained: look again after each run (a few times; the tick catches the rest). */
+static void kbsync_drain(struct bot_server *srv)
+{
+    for (int i = 0; i < 3 && bot_kbsync_notified(srv->kbsync); i++)
+        kbsync_run(srv, 0);
+}
+
 static void on_kbsync_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     (void)w;
     (void)revents;
-    if (bot_kbsync_notified(g_srv->kbsync))
-        kbsync_run(g_srv, 0);
+    kbsync_drain(g_srv);
 }
 
 /* (Re)starts the watcher on the sync's socket, which a reset connection changes. */
@@ -136,6 +143,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     bot_casereply_tick(g_srv); /* the outbox's delivery states, onto the cases */
     if (g_srv->kbsync) {
         kbsync_run(g_srv, ++ticks % KBSYNC_GAPS_TICKS == 0);
+        kbsync_drain(g_srv);
         kbsync_watch(loop);
     }
 }
@@ -563,6 +571,8 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
     ev_timer_start(g_loop, &tick_timer);
+    if (srv.kbsync) /* woken from the start: a version may come before the first tick */
+        kbsync_watch(g_loop);
     ev_prepare_init(&flush_watcher, on_prepare);
     ev_prepare_start(g_loop, &flush_watcher);
     bot_batch_start(&srv);
