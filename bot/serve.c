@@ -84,8 +84,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 
 /* The knowledge base's versions in PostgreSQL (bot/kbsync.h): woken by its NOTIFY through
  * kbsync_io, polled by the tick as well; every KBSYNC_GAPS_TICKS ticks this node's gaps are
- * copied out. */
-#define KBSYNC_GAPS_TICKS 2
+ * copied out (GET /api/gaps copies them first as well). */
+#define KBSYNC_GAPS_TICKS 5
 static ev_io kbsync_io;
 static int kbsync_io_fd = -1;
 
