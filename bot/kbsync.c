@@ -569,6 +569,12 @@ int bot_kbsync_poll(struct bot_kbsync *k, struct sn_err *err)
     }
     long long head = bot_pg_ll(r, 0, 0);
     PQclear(r);
+    if (head < k->applied) { /* another log (the database replaced): start over from it */
+        sn_log(SN_LOG_WARN, "kbsync", "event=log_behind_base head=%lld applied=%lld", head,
+               k->applied);
+        if ((rc = local_save(k, 0, err)))
+            return rc;
+    }
     if (head <= k->applied)
         return 0;
     if (k->applied == 0) { /* never synced: the latest snapshot, then the log after it */
@@ -807,6 +813,14 @@ static const struct {
     {BOT_API_DELETE, "/api/synonyms", edit_syn_rm},
     {BOT_API_POST, "/api/gaps/{id}/promote", edit_promoted},
 };
+
+int bot_kbsync_distributes(int method, const char *path)
+{
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++)
+        if (edits[i].method == method && !strcmp(edits[i].path, path))
+            return 1;
+    return 0;
+}
 
 void bot_kbsync_edited(struct bot_kbsync *k,
                        int method,

@@ -56,6 +56,10 @@ void bot_kbsync_edited(struct bot_kbsync *k,
                        const char *path,
                        const struct bot_api_call *c);
 
+/* 1 when an edit through the route (method, path) is published to the other nodes (the
+ * table of edit rules), 0 for a route that changes only this node (a gap dismissed). */
+int bot_kbsync_distributes(int method, const char *path);
+
 /* Copies this node's gaps (kb_gap_list, resolved ones included) into sanad_kb.gaps. */
 int bot_kbsync_gaps_push(struct bot_kbsync *k, struct sn_err *err);
 /* kb_gap_list over every node's gaps (this node's pushed first): the same gap (language and
