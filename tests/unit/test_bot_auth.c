@@ -168,9 +168,8 @@ static void open_by_store(void **state)
         struct bot_auth *a = bot_auth_open_cfg(&cfg, &e);
         if (cases[i].rc == SN_OK) {
             assert_non_null(a);
-            assert_int_equal(bot_auth_user_add(a, "case1", "Case", BOT_ROLE_AGENT, "12345678", 8,
-                                               1, &e),
-                             SN_OK);
+            assert_int_equal(
+                bot_auth_user_add(a, "case1", "Case", BOT_ROLE_AGENT, "12345678", 8, 1, &e), SN_OK);
             assert_int_equal(bot_auth_user_get(a, "case1", &u, &e), SN_OK);
         } else {
             assert_null(a);
