@@ -567,12 +567,12 @@ int bot_serve_main(int argc, char **argv)
     g_argc = argc;
     g_argv = argv;
     g_cfg = &cfg;
+    if (srv.kbsync) /* woken from the start: a version may come before the first tick */
+        kbsync_watch(g_loop);
     ev_signal_init(&sighup, on_hup, SIGHUP);
     ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
     ev_timer_start(g_loop, &tick_timer);
-    if (srv.kbsync) /* woken from the start: a version may come before the first tick */
-        kbsync_watch(g_loop);
     ev_prepare_init(&flush_watcher, on_prepare);
     ev_prepare_start(g_loop, &flush_watcher);
     bot_batch_start(&srv);
