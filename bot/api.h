@@ -13,6 +13,7 @@
 #include "bot/auth.h"
 
 struct bot_server;
+struct bot_config;
 struct store;
 struct kb;
 struct json_t;
@@ -89,8 +90,9 @@ struct bot_api_env {
     struct kb *kb;
     struct bot_auth *auth;
 };
-/* Opens them (the store cfg names, read-only: store_open_ro; cfg->kb_db); returns the env
- * owned by the caller (bot_api_env_free), or NULL with err. */
+/* Opens them (the store cfg names, read-only: store_open_ro; cfg->kb_db; the accounts
+ * bot_auth_open_cfg); returns the env owned by the caller (bot_api_env_free), or NULL with
+ * err. */
 struct bot_config;
 struct bot_api_env *bot_api_env_open(const struct bot_config *cfg, struct sn_err *err);
 /* A bot_apiworker_free_fn; NULL is fine. */
