@@ -28,7 +28,11 @@ struct bot_cq {
     char node[BOT_CQ_NODE_MAX];
     struct bot_cq_agent *others; /* the other nodes' agents at the last tick */
     int nothers;
-    char *last_put; /* what bot_cq_agents_put last wrote (owned), NULL before */
+    char *last_put;        /* what bot_cq_agents_put last wrote (owned), NULL before */
+    long long last_put_at; /* when (ms) */
+    int wrote;             /* this node wrote rows under its name (close removes them) */
+    void (*publish)(void *ctx, const char *node); /* NULL: NOTIFY on this connection */
+    void *publish_ctx;
 };
 
 void bot_cq_node_of(const struct bot_config *cfg, char out[BOT_CQ_NODE_MAX])
@@ -57,7 +61,6 @@ int bot_cq_open(const struct bot_config *cfg,
         return SN_OK;
     struct bot_cq *cq = sn_xcalloc(1, sizeof *cq);
     snprintf(cq->node, sizeof cq->node, "%s", node);
-    const char *v[] = {cq->node};
     int rc = SN_OK;
     cq->pg = bot_pg_connect(cfg->pg_dsn, cfg->pg_password_file, err);
     if (!cq->pg)
@@ -65,10 +68,9 @@ int bot_cq_open(const struct bot_config *cfg,
     if (rc == SN_OK)
         rc = bot_pg_migrate(cq->pg, "sanad_cluster_queue", schema, sizeof schema / sizeof *schema,
                             err);
-    /* an earlier life of this node (a restart, kill -9) left rows: its agents reconnect */
-    if (rc == SN_OK)
-        rc = bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1,
-                         v, NULL, err);
+    /* the rows an earlier life of this node left (a restart, kill -9) go with the first put,
+     * not here: a second node started with a live one's id (refused by the cluster) must not
+     * touch the live one's rows */
     if (rc == SN_OK)
         rc = bot_pg_script(cq->pg, "LISTEN " BOT_CQ_CHANNEL, err);
     if (rc) {
@@ -85,10 +87,14 @@ void bot_cq_close(struct bot_cq *cq)
     if (!cq)
         return;
     const char *v[] = {cq->node};
-    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v, NULL,
-                NULL);
-    bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v, NULL,
-                NULL);
+    if (cq->wrote) { /* never another live node's rows (a refused duplicate id) */
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
+                    NULL, NULL);
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v,
+                    NULL, NULL);
+    }
+    /* on this connection: the cluster (publish's ctx) may be closed already */
+    cq->publish = NULL;
     bot_cq_publish(cq);
     bot_pg_close(cq->pg);
     free(cq->others);
@@ -101,21 +107,75 @@ const char *bot_cq_node(const struct bot_cq *cq)
     return cq ? cq->node : "";
 }
 
+void bot_cq_set_node(struct bot_cq *cq, const char *node)
+{
+    if (!cq || !strcmp(cq->node, node))
+        return;
+    const char *v[] = {cq->node};
+    if (cq->wrote) { /* the rows under the old name are this node's own */
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
+                    NULL, NULL);
+        bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node = $1", 1, v,
+                    NULL, NULL);
+    }
+    cq->wrote = 0;
+    snprintf(cq->node, sizeof cq->node, "%s", node);
+    free(cq->last_put);
+    cq->last_put = NULL;
+}
+
+void bot_cq_set_publish(struct bot_cq *cq, void (*publish)(void *ctx, const char *node), void *ctx)
+{
+    if (!cq)
+        return;
+    cq->publish = publish;
+    cq->publish_ctx = ctx;
+    if (publish)
+        bot_pg_script(cq->pg, "UNLISTEN " BOT_CQ_CHANNEL, NULL);
+}
+
 /* --- the claim ---------------------------------------------------------------------------- */
 
 /* The claim sets agent_id only: the conversation stays "queued" so that the move which
  * follows (bot_convs_move, reading the state from the store when its visitor is on another
  * node) finds the state its table expects, and writes state, agent_id and the rest. A claim
- * whose move never came (a node killed in between) is given back by bot_cq_tick. */
-int bot_cq_claim(
-    struct bot_cq *cq, const char *conv, long long agent_id, long long now, struct sn_err *err)
+ * whose move never came (a node killed in between) is given back by bot_cq_tick.
+ *
+ * The agent's load is counted in the store, under a lock on the agent (an advisory lock for
+ * the transaction): an agent with consoles on two nodes is assigned by both, and only the
+ * store sees all its chats, those held (state agent) and those claimed (state queued, its
+ * agent_id). Read committed: the count, a statement after the lock, sees every claim that
+ * committed before it. */
+#define CLAIM_LOCK_CLASS "21329" /* 0x5351, "SQ": the advisory locks' class of claims */
+
+int bot_cq_claim(struct bot_cq *cq,
+                 const char *conv,
+                 long long agent_id,
+                 int capacity,
+                 long long now,
+                 struct sn_err *err)
 {
     char a[24], t[24];
     PGresult *res = NULL;
     if (!cq)
         return SN_OK;
     const char *v[] = {conv, bot_pg_fmt_ll(a, agent_id), bot_pg_fmt_ll(t, now)};
-    int rc = bot_pg_exec(cq->pg,
+    int rc = bot_pg_begin(cq->pg, err);
+    if (rc == SN_OK)
+        rc = bot_pg_exec(cq->pg, "SELECT pg_advisory_xact_lock(" CLAIM_LOCK_CLASS ", $1::int)", 1,
+                         v + 1, NULL, err);
+    if (rc == SN_OK)
+        rc = bot_pg_exec(cq->pg,
+                         "SELECT count(*) FROM sanad_store.conversations WHERE agent_id = $1"
+                         " AND state IN ('agent', 'queued')",
+                         1, v + 1, &res, err);
+    if (rc == SN_OK && bot_pg_ll(res, 0, 0) >= capacity)
+        rc = sn_err_set(err, SN_ETOOBIG, "the agent has %lld chats already (agent_capacity)",
+                        bot_pg_ll(res, 0, 0));
+    PQclear(res);
+    res = NULL;
+    if (rc == SN_OK)
+        rc = bot_pg_exec(cq->pg,
                          "UPDATE sanad_store.conversations SET agent_id = $2, updated = $3"
                          " WHERE id = $1 AND state = 'queued' AND COALESCE(agent_id, 0) = 0"
                          " RETURNING id",
@@ -123,6 +183,10 @@ int bot_cq_claim(
     if (rc == SN_OK && PQntuples(res) != 1)
         rc = sn_err_set(err, SN_ECONFLICT, "conversation %s was taken on another node", conv);
     PQclear(res);
+    if (rc == SN_OK)
+        rc = bot_pg_commit(cq->pg, err);
+    else
+        bot_pg_rollback(cq->pg);
     return rc;
 }
 
@@ -150,7 +214,8 @@ int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct 
     if (!cq)
         return SN_OK;
     /* the newest case of each conversation gives its priority and department, as
-     * store_case_find(STORE_CASE_BY_CONV) does */
+     * store_case_find(STORE_CASE_BY_CONV) does; sorted by id for bot_cq_items_has (routing
+     * puts them in the one order itself) */
     int rc = bot_pg_exec(cq->pg,
                          "SELECT c.id, COALESCE(c.queued_at, 0), COALESCE(k.priority, 0),"
                          " COALESCE(k.department, '')"
@@ -158,7 +223,7 @@ int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct 
                          " (SELECT priority, department FROM sanad_store.cases WHERE conv_id = c.id"
                          "  ORDER BY id DESC LIMIT 1) k ON true"
                          " WHERE c.state = 'queued' AND COALESCE(c.agent_id, 0) = 0"
-                         " ORDER BY 3 DESC, 2, 1",
+                         " ORDER BY c.id COLLATE \"C\"",
                          0, NULL, &res, err);
     if (rc)
         return rc;
@@ -178,9 +243,16 @@ int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct 
 
 int bot_cq_items_has(const struct bot_cq_item *items, int n, const char *id)
 {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(items[i].id, id))
+    int lo = 0, hi = n - 1; /* sorted by id (strcmp's order: COLLATE "C") */
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(items[mid].id, id);
+        if (!c)
             return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
     return 0;
 }
 
@@ -197,13 +269,17 @@ static char *agents_key(const struct bot_cq_agent *v, int n)
     return s;
 }
 
+#define PUT_REFRESH_MS 10000
+
 int bot_cq_agents_put(
     struct bot_cq *cq, const struct bot_cq_agent *v, int n, long long now, struct sn_err *err)
 {
     if (!cq)
         return SN_OK;
     char *key = agents_key(v, n);
-    if (cq->last_put && !strcmp(cq->last_put, key)) {
+    /* unchanged: written again only every PUT_REFRESH_MS (rows lost with a takeover of a
+     * node that was only slow come back) */
+    if (cq->last_put && !strcmp(cq->last_put, key) && now - cq->last_put_at < PUT_REFRESH_MS) {
         free(key);
         return SN_OK;
     }
@@ -238,6 +314,8 @@ int bot_cq_agents_put(
     }
     free(cq->last_put);
     cq->last_put = key;
+    cq->last_put_at = now;
+    cq->wrote = 1;
     bot_cq_publish(cq);
     return SN_OK;
 }
@@ -319,9 +397,10 @@ static int load_others(struct bot_cq *cq, struct sn_err *err)
     return SN_OK;
 }
 
-/* Takes node over: its agents' rows go (the survivor's grace begins for their chats). */
-static int take_node(struct bot_cq *cq, const char *node, struct sn_err *err)
+int bot_cq_take_node(struct bot_cq *cq, const char *node, struct sn_err *err)
 {
+    if (!cq)
+        return SN_OK;
     const char *v[] = {node};
     return bot_pg_exec(cq->pg, "DELETE FROM sanad_cluster_queue.agents_live WHERE node = $1", 1, v,
                        NULL, err);
@@ -344,8 +423,9 @@ int bot_cq_tick(struct bot_cq *cq,
     *notified = 0;
     if (!cq)
         return SN_OK;
-    /* again every tick: a connection reset (bot/pg.h) forgets it; a no-op otherwise */
-    int rc = bot_pg_script(cq->pg, "LISTEN " BOT_CQ_CHANNEL, err);
+    /* again every tick: a connection reset (bot/pg.h) forgets it; a no-op otherwise (with a
+     * cluster its listener has the channel) */
+    int rc = cq->publish ? SN_OK : bot_pg_script(cq->pg, "LISTEN " BOT_CQ_CHANNEL, err);
     const char *beat[] = {cq->node, bot_pg_fmt_ll(t, now)};
     if (rc == SN_OK)
         rc = bot_pg_exec(cq->pg,
@@ -359,11 +439,13 @@ int bot_cq_tick(struct bot_cq *cq,
                          "DELETE FROM sanad_cluster_queue.queue_nodes WHERE node <> $1 AND seen < "
                          "$2 RETURNING node",
                          2, gone, &res, err);
+    if (rc == SN_OK)
+        cq->wrote = 1;
     for (int i = 0; rc == SN_OK && i < PQntuples(res); i++) {
         char node[BOT_CQ_NODE_MAX];
         snprintf(node, sizeof node, "%s", bot_pg_str(res, i, 0));
         sn_log(SN_LOG_NOTICE, "cluster", "event=node_dead node=%s by=%s", node, cq->node);
-        rc = take_node(cq, node, err);
+        rc = bot_cq_take_node(cq, node, err);
         if (rc == SN_OK && dead)
             dead(ctx, node);
     }
@@ -410,21 +492,20 @@ void bot_cq_publish(struct bot_cq *cq)
     struct sn_err e = {0};
     if (!cq)
         return;
+    if (cq->publish) {
+        cq->publish(cq->publish_ctx, cq->node);
+        return;
+    }
     const char *v[] = {cq->node};
     if (bot_pg_exec(cq->pg, "SELECT pg_notify('" BOT_CQ_CHANNEL "', $1)", 1, v, NULL, &e))
         sn_log(SN_LOG_ERR, "cluster", "event=notify_failed err=\"%s\"", e.msg);
-}
-
-int bot_cq_fd(const struct bot_cq *cq)
-{
-    return cq ? PQsocket(bot_pg_conn(cq->pg)) : -1;
 }
 
 int bot_cq_poll(struct bot_cq *cq)
 {
     int other = 0;
     PGnotify *nf;
-    if (!cq)
+    if (!cq || cq->publish)
         return 0;
     PGconn *c = bot_pg_conn(cq->pg);
     PQconsumeInput(c);

@@ -4,7 +4,8 @@
  * queued_at, then id), and each node's routing (bot/route.h) is a cache of it, reloaded when
  * it may have changed. A node assigns only to its own connected agents, and claims the
  * conversation first (bot_cq_claim: an atomic UPDATE of its agent_id while it is still
- * queued and unclaimed); the node that loses reloads and routes the next one.
+ * queued and unclaimed, the agent's load counted in the store under a lock on the agent);
+ * the node that loses reloads and routes the next one.
  *
  * Presence and load are shared in table agents_live (one row per connected agent and node),
  * and every node beats in table queue_nodes: a node silent for node_lease seconds is dead,
@@ -31,24 +32,40 @@ struct bot_cq;
 void bot_cq_node_of(const struct bot_config *cfg, char out[BOT_CQ_NODE_MAX]);
 
 /* Opens the shared queue of cfg as node: *out NULL (one node) unless cfg->store is
- * "postgres"; then a connection, the schema migrated, this node's rows of an earlier life
- * gone and LISTEN on BOT_CQ_CHANNEL. *out is owned by the caller (bot_cq_close). SN_EDB. */
+ * "postgres"; then a connection, the schema migrated and LISTEN on BOT_CQ_CHANNEL (nothing
+ * written yet: the rows of this node's earlier life go with its first put). *out is owned by the
+ * caller (bot_cq_close). SN_EDB. */
 int bot_cq_open(const struct bot_config *cfg,
                 const char *node,
                 struct bot_cq **out,
                 struct sn_err *err);
-/* Removes this node's agents_live and queue_nodes rows and closes (NULL is fine). */
+/* Removes this node's agents_live and queue_nodes rows (when it wrote any: a node refused
+ * for a live node's id leaves that node's alone) and closes (NULL is fine). */
 void bot_cq_close(struct bot_cq *cq);
 /* This node's id ("" for NULL). */
 const char *bot_cq_node(const struct bot_cq *cq);
+/* This node is now called node (the cluster's id for it, bot/cluster.h): the rows under the
+ * old name go, and the next put and beat write the new one. */
+void bot_cq_set_node(struct bot_cq *cq, const char *node);
+/* From now on bot_cq_publish calls publish(ctx, node) (the cluster's bot_cluster_publish on
+ * BOT_CQ_CHANNEL, after the turn's commit) and this connection stops listening: the
+ * cluster's listener dispatches BOT_CQ_CHANNEL instead. publish NULL: NOTIFY on this
+ * connection again (and the tick listens again). */
+void bot_cq_set_publish(struct bot_cq *cq, void (*publish)(void *ctx, const char *node), void *ctx);
 
 /* --- the claim ---------------------------------------------------------------------------- */
 
 /* Claims queued conversation conv for agent_id at now: SN_OK when this node won it (it is
  * still queued and nobody claimed it: the move that follows writes the rest), SN_ECONFLICT
- * when another node has it (assigned, claimed, or no longer queued), SN_EDB. NULL: SN_OK. */
-int bot_cq_claim(
-    struct bot_cq *cq, const char *conv, long long agent_id, long long now, struct sn_err *err);
+ * when another node has it (assigned, claimed, or no longer queued), SN_ETOOBIG when the
+ * agent holds or has claimed capacity chats already, counted in the store (its consoles on
+ * every node), SN_EDB. Nothing changes unless SN_OK. NULL: SN_OK. */
+int bot_cq_claim(struct bot_cq *cq,
+                 const char *conv,
+                 long long agent_id,
+                 int capacity,
+                 long long now,
+                 struct sn_err *err);
 /* Gives back a claim whose move failed (logged on failure). */
 void bot_cq_unclaim(struct bot_cq *cq, const char *conv, long long agent_id);
 
@@ -60,10 +77,12 @@ struct bot_cq_item {
     int prio;      /* its newest case's priority (0, normal, without a case) */
     char dept[33]; /* its case's department ("" for none; BOT_ROUTE_DEPT_MAX) */
 };
-/* The queued, unclaimed conversations in the one order (priority descending, queued_at,
- * id) into *items (owned by the caller: free) and *n. NULL: none (SN_OK, *items NULL). */
+/* The queued, unclaimed conversations, sorted by id (bytewise), into *items (owned by the
+ * caller: free) and *n; routing (bot/route.h) orders them: priority descending, then
+ * queued_at. NULL: none (SN_OK, *items NULL). One query: its cost grows with the queue
+ * (docs/architecture.md has the figures). */
 int bot_cq_queued(struct bot_cq *cq, struct bot_cq_item **items, int *n, struct sn_err *err);
-/* 1 when id is among items[0..n). */
+/* 1 when id is among items[0..n), sorted by id (a binary search). */
 int bot_cq_items_has(const struct bot_cq_item *items, int n, const char *id);
 
 /* --- presence and load ------------------------------------------------------------------- */
@@ -80,7 +99,8 @@ struct bot_cq_agent {
 };
 
 /* This node's agents are now v[0..n) exactly (one transaction: the others' rows stay); a
- * notification follows. Written only when they differ from the last call's. SN_EDB. */
+ * notification follows. Written only when they differ from the last call's, or 10 s after
+ * the last write (rows a takeover of a node that was only slow removed come back). SN_EDB. */
 int bot_cq_agents_put(
     struct bot_cq *cq, const struct bot_cq_agent *v, int n, long long now, struct sn_err *err);
 /* The other nodes' agents, as loaded by the last bot_cq_tick (borrowed; *n 0 for NULL). */
@@ -109,15 +129,17 @@ int bot_cq_tick(struct bot_cq *cq,
                 void *ctx,
                 int *notified,
                 struct sn_err *err);
+/* Takes node over (dead: its lease ran out): its agents_live rows go. SN_EDB. */
+int bot_cq_take_node(struct bot_cq *cq, const char *node, struct sn_err *err);
 /* The users who hold chats (state agent) and have no console on any node, into *users
  * (owned by the caller: free) and *n: a dead node's agents, given the grace by the survivor.
  * NULL: none. */
 int bot_cq_orphans(struct bot_cq *cq, long long **users, int *n, struct sn_err *err);
-/* Tells the other nodes the queue or the agents changed (NOTIFY BOT_CQ_CHANNEL). */
+/* Tells the other nodes the queue or the agents changed (NOTIFY BOT_CQ_CHANNEL, payload this
+ * node's id). */
 void bot_cq_publish(struct bot_cq *cq);
-/* The connection's socket, readable when a notification came (-1 for NULL): for an ev_io. */
-int bot_cq_fd(const struct bot_cq *cq);
-/* Reads what came on the socket: 1 when another node changed the queue. */
+/* Reads the notifications that came on this connection (without a cluster): 1 when another
+ * node changed the queue. */
 int bot_cq_poll(struct bot_cq *cq);
 
 #endif

@@ -14,6 +14,7 @@
 #include "bot/case.h"
 #include "bot/casereply.h"
 #include "bot/cases.h"
+#include "bot/cluster.h"
 #include "bot/cluster_queue.h"
 #include "bot/config.h"
 #include "bot/conv.h"
@@ -53,6 +54,7 @@ struct bot_queue {
     struct bot_agents *agents; /* connected agents, their chats, gone agents' grace */
     char *agents_last;         /* the last "agents" frame pushed (owned), NULL before any */
     struct bot_cq *cq;         /* the queue across nodes (store postgres), NULL: one node */
+    struct bot_cluster *cl;    /* the cluster it is attached to (borrowed), NULL: none */
 };
 
 /* --- sending ----------------------------------------------------------------------------- */
@@ -395,6 +397,26 @@ static void list_routing(const struct bot_queue *q,
     bot_agent_proto_list_routing(l, &r);
 }
 
+/* 1 when an agent who serves dept (department_agents) is online on another node: a queued
+ * chat of dept is not this node's fallback, that node serves it. */
+static int dept_elsewhere(const struct bot_queue *q, const char *dept)
+{
+    int n;
+    const struct bot_cq_agent *v = bot_cq_others(q->cq, &n);
+    for (int i = 0; i < n; i++)
+        if (v[i].online && bot_cq_row_live(&v[i], bot_server_now_ms(), lease_ms(q)) &&
+            bot_dept_agent_in(&q->srv->cfg->dept_agents, dept[0] ? dept : NULL, v[i].login))
+            return 1;
+    return 0;
+}
+
+/* bot_agents_dept_fallback over every node. */
+static int dept_fallback(const struct bot_queue *q, const char *dept)
+{
+    return bot_agents_dept_fallback(q->agents, &q->srv->cfg->dept_agents, dept) &&
+           !dept_elsewhere(q, dept);
+}
+
 static char *queue_frame(const struct bot_queue *q, size_t *len)
 {
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("queue");
@@ -403,7 +425,7 @@ static char *queue_frame(const struct bot_queue *q, size_t *len)
         bot_agent_proto_list_queue_item(l, it->id, (now - it->queued_at) / 1000, it->lang,
                                         it->last);
         list_routing(q, l, &it->c, 1,
-                     bot_agents_dept_fallback(q->agents, &q->srv->cfg->dept_agents, it->c.dept),
+                     dept_fallback(q, it->c.dept),
                      now);
     }
     return bot_agent_proto_list_finish(l, len);
@@ -614,7 +636,7 @@ static int assign(struct bot_queue *q,
     json_decref(d);
     /* across nodes the claim comes first: one node wins it, the others get SN_ECONFLICT
      * (bot/cluster_queue.h); on one node it always wins */
-    int rc = bot_cq_claim(q->cq, it->id, a->user_id, now, e);
+    int rc = bot_cq_claim(q->cq, it->id, a->user_id, q->srv->cfg->agent_capacity, now, e);
     /* a take is the agent's own doing; an automatic assignment the system's */
     if (rc == SN_OK &&
         (rc = move_by(q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name,
@@ -640,6 +662,19 @@ static int assign(struct bot_queue *q,
     return SN_OK;
 }
 
+/* Routing items by id, for reload's binary search. */
+static int item_cmp(const void *a, const void *b)
+{
+    const struct bot_route_item *x = *(struct bot_route_item *const *)a;
+    const struct bot_route_item *y = *(struct bot_route_item *const *)b;
+    return strcmp(x->id, y->id);
+}
+
+static int item_key_cmp(const void *key, const void *it)
+{
+    return strcmp(key, (*(struct bot_route_item *const *)it)->id);
+}
+
 /* Across nodes: routing's queue becomes the store's (bot_cq_queued): what another node
  * assigned, or what left the queue there, goes; what was queued there comes, with its case;
  * a case whose priority or department changed there takes its new place. A failed read
@@ -649,27 +684,36 @@ static void reload(struct bot_queue *q)
     struct sn_err e = {0};
     struct bot_cq_item *v;
     struct store_route r;
-    int n;
+    int n, k = 0;
     if (!q->cq)
         return;
     if (bot_cq_queued(q->cq, &v, &n, &e)) {
         sn_log(SN_LOG_ERR, "cluster", "event=reload_failed err=\"%s\"", e.msg);
         return;
     }
+    /* what the store no longer has queued goes (both sides sorted by id: no walk of the list
+     * per item, a queue of thousands is read every second) */
     for (struct bot_route_item *it = bot_route_head(q->route), *next; it; it = next) {
         next = it->next;
         if (!bot_cq_items_has(v, n, it->id))
             bot_route_remove(q->route, it->id); /* frees it */
     }
+    int len = bot_route_len(q->route);
+    struct bot_route_item **mine = sn_xcalloc((size_t)len + 1, sizeof *mine);
+    for (struct bot_route_item *it = bot_route_head(q->route); it; it = it->next)
+        mine[k++] = it;
+    qsort(mine, (size_t)k, sizeof *mine, item_cmp);
     for (int i = 0; i < n; i++) {
-        struct bot_route_item *it = bot_route_find(q->route, v[i].id, NULL);
+        struct bot_route_item **hit = bsearch(v[i].id, mine, (size_t)k, sizeof *mine, item_key_cmp);
+        struct bot_route_item *it = hit ? *hit : NULL;
         if (it && (it->c.prio != v[i].prio || strcmp(it->c.dept, v[i].dept))) {
-            struct bot_route_case c;
+            struct bot_route_case c; /* changed on another node: its new place */
             case_copy(q, it->id, &c);
             bot_route_set_case(q->route, it, &c);
         } else if (!it && store_conv_get(q->srv->store, v[i].id, &r, &e) == SN_OK)
-            push_conv(q, r.id, r.lang, r.queued_at, r.last_text, 0);
+            push_conv(q, r.id, r.lang, r.queued_at, r.last_text, 0); /* queued elsewhere */
     }
+    free(mine);
     free(v);
 }
 
@@ -695,12 +739,19 @@ static void changed(struct bot_queue *q)
     /* auto: the first item an agent may serve (its department's, else anyone when the
      * department has nobody available) to the best of them; pick: the agents take */
     while (!cfg->routing_pick && bot_agents_route(q->agents, bot_route_head(q->route),
-                                                  &cfg->dept_agents, cfg->agent_capacity, &ch))
+                                                  &cfg->dept_agents, cfg->agent_capacity, &ch)) {
+        /* across nodes: its department has an agent online on another node, which serves
+         * it; routing here waits for the next change (by then that node has it) */
+        if (ch.fallback && dept_elsewhere(q, ch.item->c.dept))
+            break;
         if ((rc = assign(q, ch.agent, ch.item, "auto", ch.fallback, &e))) {
+            /* the store failed, or the agent is full with its chats on another node's
+             * console (SN_ETOOBIG): routing tries again at the next change */
             if (rc != SN_ECONFLICT || ++lost > CLAIM_RETRIES)
-                break; /* the store failed: try again at the next change */
+                break;
             reload(q); /* another node won it: the next in the store's order */
         }
+    }
     if (bot_route_changed(q->route)) {
         size_t len;
         char *j = queue_frame(q, &len);
@@ -920,7 +971,12 @@ static void adopt_orphans(struct bot_queue *q, long long now)
 
 void bot_queue_node_dead(struct bot_queue *q, const char *node)
 {
+    struct sn_err e = {0};
     long long now = bot_server_now_ms();
+    if (!q->cq)
+        return;
+    if (bot_cq_take_node(q->cq, node, &e)) /* its agents are nobody now */
+        sn_log(SN_LOG_ERR, "cluster", "event=take_node_failed node=%s err=\"%s\"", node, e.msg);
     sn_log(SN_LOG_NOTICE, "queue", "event=node_taken_over node=%s grace_s=%d", node,
            q->srv->cfg->agent_grace);
     adopt_orphans(q, now);
@@ -939,23 +995,55 @@ static void cluster_tick(struct bot_queue *q, long long now)
     int notified;
     if (!q->cq)
         return;
-    if (bot_cq_tick(q->cq, now, lease_ms(q), node_dead, q, &notified, &e))
+    /* with a cluster its lease and its on_node_dead say who died; without, this module's */
+    if (bot_cq_tick(q->cq, now, lease_ms(q), q->cl ? NULL : node_dead, q, &notified, &e))
         sn_log(SN_LOG_ERR, "cluster", "event=tick_failed err=\"%s\"", e.msg);
     live_put(q); /* rows lost with a connection reset are written again */
     reload(q);
 }
 
-void bot_queue_cluster_changed(struct bot_queue *q)
+/* sanad_queue from the cluster's listener: payload the node that changed the queue (any
+ * text: a forged one costs a reload at most). */
+static void on_queue_note(void *ctx, const char *channel, const char *payload)
 {
-    if (!q->cq || !bot_cq_poll(q->cq))
-        return;
+    struct bot_queue *q = ctx;
+    (void)channel;
+    if (!strcmp(payload, bot_cq_node(q->cq)))
+        return; /* our own */
     reload(q);
     changed(q);
 }
 
-int bot_queue_cluster_fd(const struct bot_queue *q)
+/* The cluster's listener is back after a loss: what was missed is read from the store. */
+static void on_catchup(void *ctx)
 {
-    return bot_cq_fd(q->cq);
+    struct bot_queue *q = ctx;
+    reload(q);
+    changed(q);
+}
+
+static void publish_via_cluster(void *ctx, const char *node)
+{
+    if (bot_cluster_publish(ctx, BOT_CQ_CHANNEL, node))
+        sn_log(SN_LOG_ERR, "cluster", "event=queue_publish_refused node=%s", node);
+}
+
+void bot_queue_cluster_attach(struct bot_queue *q, struct bot_cluster *cl)
+{
+    if (!q || !q->cq) /* NULL: a start that failed before the queue */
+        return;
+    if (!cl) { /* the cluster is closing: nothing reaches it from now on */
+        q->cl = NULL;
+        bot_cq_set_publish(q->cq, NULL, NULL);
+        return;
+    }
+    q->cl = cl;
+    bot_cq_set_node(q->cq, bot_cluster_node_id(cl));
+    bot_cq_set_publish(q->cq, publish_via_cluster, cl);
+    if (bot_cluster_on(cl, BOT_CQ_CHANNEL, on_queue_note, q) ||
+        bot_cluster_on_node_dead(cl, node_dead, q) || bot_cluster_on_catchup(cl, on_catchup, q))
+        sn_log(SN_LOG_ERR, "cluster", "event=queue_hooks_refused");
+    live_put(q); /* under the cluster's name */
 }
 
 void bot_queue_tick(struct bot_queue *q, long long now)
@@ -1028,7 +1116,8 @@ void bot_queue_enqueue(struct bot_queue *q, const char *conv_id)
     if (move(q, conv_id, from == BOT_CONV_AGENT ? BOT_CONV_REQUEUE : BOT_CONV_HANDOFF, 0, now, NULL,
              NULL, r.lang, &e))
         return;
-    push_conv(q, conv_id, r.lang, now, r.last_text, 0);
+    reload(q); /* across nodes: its place among every node's, its first position right */
+    push_conv(q, conv_id, r.lang, now, r.last_text, 0); /* a no-op when reload queued it */
     sn_log(SN_LOG_NOTICE, "queue", "event=queued conv=%s position=%d", conv_id,
            bot_route_len(q->route));
     changed(q);
@@ -1276,7 +1365,7 @@ int bot_queue_take(struct bot_queue *q,
     if (rc == SN_ECONFLICT) { /* another node's agent has it: out of this queue too */
         rc = sn_err_set(err, SN_ENOTFOUND, "the conversation was taken by another agent");
         reload(q);
-    }
+    } /* SN_ETOOBIG: full with chats held on its console on another node (err says) */
     changed(q);
     return rc;
 }

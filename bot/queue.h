@@ -180,11 +180,14 @@ void bot_queue_case_changed(struct bot_queue *q, const char *conv_id, const char
  * agent with no console on any node gets agent_grace from now here, then goes back to the
  * queue (unless its agent connects to some node first). */
 void bot_queue_node_dead(struct bot_queue *q, const char *node);
-/* The shared queue's connection is readable (a NOTIFY sanad_queue): when another node
- * changed the queue, it is read again from the store and routed. */
-void bot_queue_cluster_changed(struct bot_queue *q);
-/* That connection's socket for an ev_io (-1 on one node). */
-int bot_queue_cluster_fd(const struct bot_queue *q);
+/* The queue joins cluster cl (bot/cluster.h; serve.c, once it is open): it takes the
+ * cluster's node id, publishes and hears sanad_queue through it (another node's change: the
+ * queue is read again from the store and routed), and its on_node_dead and on_catchup hooks
+ * are bot_queue_node_dead and a reload. Without a cluster the queue's own connection
+ * listens, read by the tick. cl NULL detaches it (serve.c, before bot_cluster_close); q
+ * NULL is fine. */
+struct bot_cluster;
+void bot_queue_cluster_attach(struct bot_queue *q, struct bot_cluster *cl);
 
 /* The queue's length and the connected agents by presence into out (bot/metrics.h; the
  * other fields are left as they are). A walk of the agents: for a scrape, not the hot path. */

@@ -135,34 +135,6 @@ static void kbsync_watch(struct ev_loop *loop)
     }
 }
 
-/* The queue across nodes (store postgres): its connection's socket, readable when another
- * node changed the queue (NOTIFY sanad_queue, bot/cluster_queue.h). Watched again at every
- * tick when a reset gave the connection another socket. */
-static ev_io queue_watcher;
-static int queue_fd = -1;
-
-static void on_queue_notify(struct ev_loop *loop, ev_io *w, int revents)
-{
-    (void)loop;
-    (void)w;
-    (void)revents;
-    bot_queue_cluster_changed(g_srv->queue);
-}
-
-static void queue_watch(void)
-{
-    int fd = bot_queue_cluster_fd(g_srv->queue);
-    if (fd == queue_fd)
-        return;
-    if (queue_fd >= 0)
-        ev_io_stop(g_loop, &queue_watcher);
-    queue_fd = fd;
-    if (fd < 0)
-        return;
-    ev_io_init(&queue_watcher, on_queue_notify, fd, EV_READ);
-    ev_io_start(g_loop, &queue_watcher);
-}
-
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     static unsigned ticks;
@@ -170,7 +142,6 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     (void)w;
     (void)revents;
     bot_queue_tick(g_srv->queue, bot_server_now_ms());
-    queue_watch();
     bot_casereply_tick(g_srv); /* the outbox's delivery states, onto the cases */
     if (g_srv->kbsync) {
         kbsync_run(g_srv, ++ticks % KBSYNC_GAPS_TICKS == 0);
@@ -614,7 +585,6 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
     ev_timer_start(g_loop, &tick_timer);
-    queue_watch();
     ev_prepare_init(&flush_watcher, on_prepare);
     ev_prepare_start(g_loop, &flush_watcher);
     bot_batch_start(&srv);
@@ -630,6 +600,7 @@ int bot_serve_main(int argc, char **argv)
         fprintf(stderr, "sanad serve: cluster: %s\n", e.msg);
         rc = exit_code(e.code);
     }
+    bot_queue_cluster_attach(srv.queue, srv.cluster); /* the queue across nodes hears it */
     if (!rc) {
         sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
                cfg.bind, srv.port, cfg.kb_db, store_is_pg(&cfg) ? "postgres" : cfg.store_db,
@@ -643,8 +614,6 @@ int bot_serve_main(int argc, char **argv)
     ev_timer_stop(g_loop, &tick_timer);
     if (kbsync_io_fd >= 0)
         ev_io_stop(g_loop, &kbsync_io);
-    if (queue_fd >= 0)
-        ev_io_stop(g_loop, &queue_watcher);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
     ev_signal_stop(g_loop, &sighup);
@@ -657,6 +626,7 @@ int bot_serve_main(int argc, char **argv)
     g_srv = NULL;
     sn_log(SN_LOG_NOTICE, "serve", "event=stopped");
 out:
+    bot_queue_cluster_attach(srv.queue, NULL); /* the queue lets go of the cluster first */
     bot_cluster_close(srv.cluster); /* after the sockets, before the loop and the store */
     srv.cluster = NULL;
     bot_front_close(front);

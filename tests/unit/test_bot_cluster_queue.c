@@ -59,20 +59,30 @@ static void test_online(void **state)
 static void test_items_has(void **state)
 {
     (void)state;
-    struct bot_cq_item v[2] = {{.id = "c_a"}, {.id = "c_b"}};
-    assert_int_equal(bot_cq_items_has(v, 2, "c_a"), 1);
-    assert_int_equal(bot_cq_items_has(v, 2, "c_b"), 1);
-    assert_int_equal(bot_cq_items_has(v, 2, "c_"), 0);
-    assert_int_equal(bot_cq_items_has(v, 2, ""), 0);
+    struct bot_cq_item v[5] = {{.id = "c_A"},
+                               {.id = "c_a"},
+                               {.id = "c_b"},
+                               {.id = "c_ba"},
+                               {.id = "c_c"}}; /* bytewise order */
+    static const struct {
+        const char *id;
+        int n, want;
+    } cases[] = {
+        {"c_A", 5, 1}, {"c_a", 5, 1}, {"c_b", 5, 1},  {"c_ba", 5, 1}, {"c_c", 5, 1},
+        {"c_", 5, 0},  {"", 5, 0},    {"c_bb", 5, 0}, {"c_d", 5, 0},  {"c_0", 5, 0},
+        {"c_c", 4, 0}, {"c_A", 1, 1}, {"c_a", 1, 0},  {"c_A", 0, 0},
+    };
+    for (size_t i = 0; i < N(cases); i++)
+        if (bot_cq_items_has(v, cases[i].n, cases[i].id) != cases[i].want)
+            fail_msg("%s in %d: want %d", cases[i].id, cases[i].n, cases[i].want);
     assert_int_equal(bot_cq_items_has(NULL, 0, "c_a"), 0);
 }
 
 static void test_node_of(void **state)
 {
     (void)state;
-    struct bot_config c;
+    struct bot_config c = {0}; /* only what the module reads */
     char node[BOT_CQ_NODE_MAX], host[64] = "localhost", want[BOT_CQ_NODE_MAX];
-    bot_config_init(&c);
     c.node_id = "node-a";
     bot_cq_node_of(&c, node);
     assert_string_equal(node, "node-a");
@@ -95,18 +105,17 @@ static void test_node_of(void **state)
 static void test_one_node(void **state)
 {
     (void)state;
-    struct bot_config c;
+    struct bot_config c = {0}; /* only what the module reads */
     struct sn_err e = {0};
     struct bot_cq *cq = (struct bot_cq *)1;
     struct bot_cq_item *items = (struct bot_cq_item *)1;
     long long *users = (long long *)1;
     int n = 7, notified = 7;
-    bot_config_init(&c);
     c.store = "sqlite";
     assert_int_equal(bot_cq_open(&c, "n1", &cq, &e), SN_OK);
     assert_null(cq);
     assert_string_equal(bot_cq_node(NULL), "");
-    assert_int_equal(bot_cq_claim(NULL, "c_a", 1, 1000, &e), SN_OK); /* always wins */
+    assert_int_equal(bot_cq_claim(NULL, "c_a", 1, 3, 1000, &e), SN_OK); /* always wins */
     bot_cq_unclaim(NULL, "c_a", 1);
     assert_int_equal(bot_cq_queued(NULL, &items, &n, &e), SN_OK);
     assert_null(items);
@@ -125,7 +134,9 @@ static void test_one_node(void **state)
     assert_null(users);
     assert_int_equal(n, 0);
     bot_cq_publish(NULL);
-    assert_int_equal(bot_cq_fd(NULL), -1);
+    assert_int_equal(bot_cq_take_node(NULL, "n2", &e), SN_OK);
+    bot_cq_set_node(NULL, "n2");
+    bot_cq_set_publish(NULL, NULL, NULL);
     assert_int_equal(bot_cq_poll(NULL), 0);
     bot_cq_close(NULL);
 }
@@ -134,10 +145,9 @@ static void test_one_node(void **state)
 static void test_refused(void **state)
 {
     (void)state;
-    struct bot_config c;
+    struct bot_config c = {0}; /* only what the module reads */
     struct sn_err e = {0};
     struct bot_cq *cq = (struct bot_cq *)1;
-    bot_config_init(&c);
     c.store = "postgres";
     c.pg_dsn = "host=127.0.0.1 port=1 dbname=none user=none connect_timeout=2";
     assert_int_equal(bot_cq_open(&c, "n1", &cq, &e), SN_EDB);
