@@ -778,7 +778,7 @@ def _reopened(s):
     a2, _ = until(ag, "assigned", conversation=w2["conversation"])
     assert a2["case_ref"] == ref, (a2, ref)
     v2.send_json({"type": "message", "text": "REOMSGQz", "client_id": "m2"})
-    v2.expect("ack", client_id="m2")
+    until(v2, "ack", client_id="m2")  # the join notice may come first (another node)
     _solve(s, ag, w2["conversation"])
     v2.close()
     ag.close()
@@ -859,7 +859,7 @@ def pg_privacy_retention_purges_old_conversations(srv):
             vis, w, _ = _visitor(s, "vis_%s-0123456789abcdef" % tag)
             until(ag, "assigned", conversation=w["conversation"])
             vis.send_json({"type": "message", "text": "RET%sQz" % tag, "client_id": "m"})
-            vis.expect("ack", client_id="m")
+            until(vis, "ack", client_id="m")
             _solve(s, ag, w["conversation"])
             vis.close()
             convs[tag] = w["conversation"]
