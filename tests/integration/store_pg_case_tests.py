@@ -951,3 +951,36 @@ def pg_privacy_what_stays_in_postgresql_files(srv):
         assert after == set(), after
     finally:
         s.stop()
+
+
+@_pg_test()
+def pg_case_for_a_conversation_purged_meanwhile(srv):
+    """The CLI purges a conversation whose visitor still has the tab open (it cannot see the
+    server's sockets, docs/privacy.md); the visitor then leaves a message: the left message
+    is stored and acknowledged, its case is refused as a failed write (no conversation, the
+    error logged), not a foreign key error that would take the loop's batch and the ticket
+    with it; the server goes on."""
+    s = PgServer(srv, "pg-purged-meanwhile", CASE_SRV)
+    try:
+        v = s.ws()
+        w, _ = hello(v, lang="en")
+        ask(v, "GONEQz question", "q1")
+        conf = os.path.join(s.dir, "purge.conf")
+        with open(conf, "w") as f:
+            f.write("store_db %s\nstore postgres\npg_dsn \"%s\"\n" % (s.store, s.dsn))
+        p = subprocess.run([s.sanad, "privacy", "delete", "--token", w["token"], "--yes",
+                            "--config", conf], capture_output=True, timeout=60)
+        assert p.returncode == 0 and json.loads(p.stdout)["conversations"] == 1, p
+        v.send_json({"type": "leave_message", "text": "GONELEFTQz call me"})
+        m = until(v, "message_left")[0]
+        assert "case_ref" not in m and isinstance(m["ticket"], int), m
+        _wait(lambda: "for the case" in s.logtext(), "the case error")
+        assert s.count("SELECT count(*) FROM tickets WHERE id = ? AND text = ?", m["ticket"],
+                       "GONELEFTQz call me") == 1
+        assert s.count("SELECT count(*) FROM cases") == 0
+        v.close()
+        conv, ref = _handoff_case(s, "after GONEQz")
+        assert s.count("SELECT count(*) FROM cases WHERE ref = ? AND conv_id = ?", ref,
+                       conv) == 1
+    finally:
+        s.stop()
