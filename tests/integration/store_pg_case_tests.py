@@ -15,8 +15,14 @@ import threading
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import pgtemp  # noqa: E402
 
-import psycopg2  # noqa: E402
-import psycopg2.extras  # noqa: E402
+
+def _psycopg2():
+    """psycopg2 (python3-psycopg2), imported when a test first needs it: the rest of the
+    suite runs without it."""
+    import psycopg2
+    import psycopg2.extras
+    return psycopg2
+
 
 _CASE_PG = []
 _CASE_PG_DBS = itertools.count(1)
@@ -51,12 +57,13 @@ class _PgRows:
     rows that dict() takes."""
 
     def __init__(self, dsn):
-        self.conn = psycopg2.connect(dsn)
+        self.pg = _psycopg2()
+        self.conn = self.pg.connect(dsn)
         self.conn.autocommit = True
         self.row_factory = None
 
     def execute(self, sql, args=()):
-        factory = psycopg2.extras.RealDictCursor if self.row_factory is sqlite3.Row else None
+        factory = self.pg.extras.RealDictCursor if self.row_factory is sqlite3.Row else None
         cur = self.conn.cursor(cursor_factory=factory)
         cur.execute("SET search_path = sanad_store, public")
         cur.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(args))
@@ -721,6 +728,7 @@ def pg_stats_same_figures_as_sqlite(srv):
         pg = PgServer(srv, "stats-cmp-pg", STATS_SRV)
         add_user(pg, "boss", role="admin", name="Boss")
         add_user(pg, "ann", role="agent", name="Ann Agent")
+        psycopg2 = _psycopg2()
         conn = psycopg2.connect(pg.dsn)
         with conn, conn.cursor() as cur:
             psycopg2.extras.execute_values(
