@@ -8,10 +8,13 @@
  * except the case search's, which is assembled per call from fixed clauses (its parameters
  * never in the text) and run unprepared: a prepared form would be named by a buffer's address.
  *
- * Writes of several rows are one statement (a data-modifying WITH) or one transaction; inside
- * a transaction the caller opened (the server's group commit) they run under a savepoint, so a
- * failure (a case reference that exists: SN_ECONFLICT, drawn again by the caller) undoes that
- * write only and the caller's transaction goes on. */
+ * Writes follow store_pg_int.h's rules: a write is one statement (a data-modifying WITH for a
+ * case and its event) through store_pg_write, written so that what may be expected does not
+ * fail in SQL (a reference that exists: ON CONFLICT DO NOTHING, SN_ECONFLICT, drawn again by
+ * the caller; a conversation purged meanwhile: looked for in the statement), since a failed
+ * statement takes the server's group commit with it; the purge is several statements in
+ * store_pg_tx_begin's transaction (a savepoint inside a batch). Reads of several statements
+ * (the export, the stats walk) share one snapshot. */
 #include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
