@@ -78,8 +78,10 @@ class _PgRows:
 
 class PgServer(Server):
     """`sanad serve --store postgres` on a database of its own (or dsn, shared with other
-    nodes). The accounts stay in the SQLite file at --store-db until they move to
-    PostgreSQL (kbsync), so add_user works unchanged. db() and count() read PostgreSQL."""
+    nodes): the store and the accounts (sanad_auth) in PostgreSQL, the node's local files
+    under --store-db. db() and count() read the store; store_args() are the CLI's flags
+    that reach it (the harness's add_user uses them where it has them; add_user below
+    where it does not)."""
 
     def __init__(self, base, name, extra=None, dsn=None):
         self.dsn = dsn or _pg_dsn()
@@ -88,6 +90,9 @@ class PgServer(Server):
 
     def db(self, write=False):
         return _PgRows(self.dsn)
+
+    def store_args(self):
+        return ["--store", "postgres", "--pg-dsn", self.dsn, "--store-db", self.store]
 
     def psql(self, sql, bare=False):
         """sql by psql on s's database, the store's schema first on the search path (bare:
@@ -106,6 +111,22 @@ def _sqlite_cases(path):
         return c.execute("SELECT count(*) FROM cases").fetchone()[0] if t else 0
     finally:
         c.close()
+
+
+_HARNESS_ADD_USER = add_user
+
+
+def add_user(srv, login, role="agent", name="Agent Name", pw=PW):
+    """The harness's add_user, but for a PgServer the account goes to its PostgreSQL (where
+    `sanad serve --store postgres` reads accounts): `sanad user add` with its store_args().
+    Defined over the harness's one, so the other files' tests that this file runs against
+    PostgreSQL reach the same accounts."""
+    if not isinstance(srv, PgServer):
+        return _HARNESS_ADD_USER(srv, login, role=role, name=name, pw=pw)
+    p = subprocess.run([srv.sanad, "user", "add", login, "--role", role, "--name", name] +
+                       srv.store_args(), input=(pw + "\n").encode(), capture_output=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
 
 
 def _pg_run(srv, name, extra, fn):
