@@ -32,6 +32,7 @@
 #include "bot/hasher.h"
 #include "bot/help.h"
 #include "bot/httphead.h"
+#include "bot/kbsync.h"
 #include "bot/lock.h"
 #include "bot/outbox.h"
 #include "bot/privacy.h"
@@ -41,6 +42,7 @@
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
+#include "bot/store_open.h"
 #include "bot/texts.h"
 #include "bot/visitor.h"
 #include "bot/ws.h"
@@ -81,13 +83,70 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
     bot_batch_flush(g_srv);
 }
 
+/* The knowledge base's versions in PostgreSQL (bot/kbsync.h): woken by its NOTIFY through
+ * kbsync_io, polled by the tick as well; every KBSYNC_GAPS_TICKS ticks this node's gaps are
+ * copied out (GET /api/gaps copies them first as well). */
+#define KBSYNC_GAPS_TICKS 5
+static ev_io kbsync_io;
+static int kbsync_io_fd = -1;
+
+static void kbsync_run(struct bot_server *srv, int gaps)
+{
+    struct sn_err e = {0};
+    bot_batch_flush(srv); /* the base's group commit ends before the sync writes to it */
+    int n = bot_kbsync_poll(srv->kbsync, &e);
+    if (n > 0) /* the base changed: the model is refitted, the connection sees the rest */
+        bot_refit_poke(srv->refit);
+    else if (n < 0)
+        sn_log(SN_LOG_WARN, "kbsync", "event=poll_failed err=\"%s\"", e.msg);
+    if (gaps && bot_kbsync_gaps_push(srv->kbsync, &e))
+        sn_log(SN_LOG_WARN, "kbsync", "event=gaps_push_failed err=\"%s\"", e.msg);
+}
+
+/* A notification read by libpq while the sync ran a statement waits in libpq's queue, its
+ * socket drained: look again after each run (a few times; the tick catches the rest). */
+static void kbsync_drain(struct bot_server *srv)
+{
+    for (int i = 0; i < 3 && bot_kbsync_notified(srv->kbsync); i++)
+        kbsync_run(srv, 0);
+}
+
+static void on_kbsync_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    kbsync_drain(g_srv);
+}
+
+/* (Re)starts the watcher on the sync's socket, which a reset connection changes. */
+static void kbsync_watch(struct ev_loop *loop)
+{
+    int fd = bot_kbsync_fd(g_srv->kbsync);
+    if (fd == kbsync_io_fd)
+        return;
+    if (kbsync_io_fd >= 0)
+        ev_io_stop(loop, &kbsync_io);
+    kbsync_io_fd = fd;
+    if (fd >= 0) {
+        ev_io_init(&kbsync_io, on_kbsync_io, fd, EV_READ);
+        ev_io_start(loop, &kbsync_io);
+    }
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    static unsigned ticks;
     (void)loop;
     (void)w;
     (void)revents;
     bot_queue_tick(g_srv->queue, bot_server_now_ms());
     bot_casereply_tick(g_srv); /* the outbox's delivery states, onto the cases */
+    if (g_srv->kbsync) {
+        kbsync_run(g_srv, ++ticks % KBSYNC_GAPS_TICKS == 0);
+        kbsync_drain(g_srv);
+        kbsync_watch(loop);
+    }
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -268,10 +327,11 @@ static int start_outbox(struct bot_server *srv, const struct bot_config *cfg, st
 static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
 {
     struct bot_brain_config bc;
-    int rc = bot_lock_take(cfg->store_db, &srv->lock_fd, e); /* before the files are opened */
-    if (rc)
+    int rc = SN_OK;
+    /* before the files are opened; one PostgreSQL store has many nodes: no lock */
+    if (!store_is_pg(cfg) && (rc = bot_lock_take(cfg->store_db, &srv->lock_fd, e)))
         return rc;
-    srv->store = store_sqlite_open(cfg->store_db, bot_dialogue_upgrade, e);
+    srv->store = store_open(cfg, bot_dialogue_upgrade, e);
     if (!srv->store)
         return e->code;
     if ((rc = bot_attach_dir_make(cfg->attachments_dir, e))) /* a config error, said at start */
@@ -288,7 +348,7 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     if (!(srv->mail_texts = bot_casemail_texts_load(cfg->texts_dir, e)))
         return e->code;
     srv->iplimit = bot_iplimit_new(cfg->max_conns_per_ip);
-    srv->auth = bot_auth_open(cfg->store_db, e);
+    srv->auth = bot_auth_open_cfg(cfg, e);
     if (!srv->auth)
         return e->code;
     srv->convs = bot_convs_new(srv->store, bot_queue_moved, srv);
@@ -298,11 +358,11 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     struct bot_guard_config gc;
     guard_config(&gc, cfg);
     srv->guard = bot_guard_new(&gc);
-    srv->hasher = bot_hasher_new(cfg->store_db, wake_loop, srv, e);
+    srv->hasher = bot_hasher_new(cfg, wake_loop, srv, e);
     if (!srv->hasher)
         return e->code;
     /* after the store's migration: the worker's connection is read-only at its version */
-    struct bot_api_env *env = bot_api_env_open(cfg->store_db, cfg->kb_db, e);
+    struct bot_api_env *env = bot_api_env_open(cfg, e);
     if (!env)
         return e->code;
     srv->apiworker =
@@ -311,6 +371,9 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
         return e->code;
     srv->refit = bot_refit_new(cfg->kb_db, BOT_REFIT_DEBOUNCE_MS, e);
     if (!srv->refit)
+        return e->code;
+    /* with PostgreSQL the base is every node's: brought up to date before serving */
+    if (!strcmp(cfg->store, "postgres") && !(srv->kbsync = bot_kbsync_open(cfg, srv->kb, e)))
         return e->code;
     return start_outbox(srv, cfg, e);
 }
@@ -374,14 +437,15 @@ static int check_config(const struct bot_config *cfg)
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = 0;
-    if (!readable_file(cfg->store_db) && access(slash ? dir : ".", W_OK) != 0) {
+    if (!store_is_pg(cfg) && !readable_file(cfg->store_db) &&
+        access(slash ? dir : ".", W_OK) != 0) {
         fprintf(stderr, "sanad serve: store_db %s: missing, and its directory is not writable\n",
                 cfg->store_db);
         rc = rc ? rc : 3;
     }
     if (!rc) {
         printf("sanad serve: configuration ok (listen %s:%d, kb %s, store %s)\n", cfg->bind,
-               cfg->port, cfg->kb_db, cfg->store_db);
+               cfg->port, cfg->kb_db, store_is_pg(cfg) ? "postgres" : cfg->store_db);
         bot_config_print_visitor(cfg, stdout); /* the bot's names, the pre-chat form */
     }
     return rc;
@@ -442,7 +506,7 @@ int bot_serve_main(int argc, char **argv)
         goto out;
     }
     /* after the outbox, whose mails it purges too (docs/privacy.md) */
-    srv.retention = bot_privacy_retention_new(cfg.store_db, cfg.attachments_dir, srv.outbox,
+    srv.retention = bot_privacy_retention_new(&cfg, cfg.attachments_dir, srv.outbox,
                                               cfg.retention_days, cfg.retention_interval, &e);
     if (cfg.retention_days && !srv.retention) {
         fprintf(stderr, "sanad serve: %s\n", e.msg);
@@ -506,6 +570,8 @@ int bot_serve_main(int argc, char **argv)
     g_argc = argc;
     g_argv = argv;
     g_cfg = &cfg;
+    if (srv.kbsync) /* woken from the start: a version may come before the first tick */
+        kbsync_watch(g_loop);
     ev_signal_init(&sighup, on_hup, SIGHUP);
     ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
@@ -521,7 +587,8 @@ int bot_serve_main(int argc, char **argv)
         srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
     }
     sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
-           cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
+           cfg.bind, srv.port, cfg.kb_db, store_is_pg(&cfg) ? "postgres" : cfg.store_db,
+           cfg.widget_dir);
     printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
     fflush(stdout);
 
@@ -529,6 +596,8 @@ int bot_serve_main(int argc, char **argv)
     bot_batch_stop(&srv); /* what the last turn wrote; the closes after it commit at once */
     ev_prepare_stop(g_loop, &flush_watcher);
     ev_timer_stop(g_loop, &tick_timer);
+    if (kbsync_io_fd >= 0)
+        ev_io_stop(g_loop, &kbsync_io);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
     ev_signal_stop(g_loop, &sighup);
@@ -551,6 +620,7 @@ out:
     bot_hasher_free(srv.hasher);               /* before the accounts and the store it works on */
     bot_apiworker_free(srv.apiworker);         /* its own connections with it */
     bot_refit_free(srv.refit);                 /* before the base it fits */
+    bot_kbsync_close(srv.kbsync);              /* before the base it writes to */
     bot_privacy_retention_free(srv.retention); /* before the outbox it purges */
     bot_outbox_free(srv.outbox); /* after the attempt it makes: a cut one is made next start */
     bot_guard_free(srv.guard);

@@ -16,6 +16,7 @@ struct bot_guard;
 struct bot_hasher;
 struct bot_apiworker;
 struct bot_refit;
+struct bot_kbsync;
 struct bot_retention;
 struct bot_session;
 struct bot_queue;
@@ -36,6 +37,7 @@ struct bot_server {
     /* owned: the API worker thread (bot/apiworker.h: GET /api/stats), its env a bot_api_env */
     struct bot_apiworker *apiworker;
     struct bot_refit *refit;   /* owned: refits the model after API edits (bot/refit.h) */
+    struct bot_kbsync *kbsync; /* owned: the base's versions in PostgreSQL; NULL: sqlite */
     struct bot_outbox *outbox; /* owned: outgoing email (bot/outbox.h); NULL: no smtp_url */
     /* owned: the retention thread (bot/privacy.h); NULL: retention_days 0 */
     struct bot_retention *retention;
