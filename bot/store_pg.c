@@ -7,7 +7,13 @@
  * only writer is done here by the database: a message's seq is taken under the
  * conversation's row lock (SELECT ... FOR UPDATE, the insert and the new last_seq in one
  * statement), and a duplicate client_id is found by the unique index (ON CONFLICT DO
- * NOTHING), not by a read before the write only. */
+ * NOTHING), not by a read before the write only.
+ *
+ * In a batch (group commit) those row locks are held until the batch commits: another node
+ * adding to one of its conversations waits for that (one turn of this node's loop), and two
+ * batches that cross two conversations in opposite orders are a deadlock PostgreSQL breaks
+ * after deadlock_timeout by failing one of them, whole (SN_EDB at store_batch_end: its
+ * frames are dropped and their clients send again). */
 #include "bot/store_pg.h"
 
 #include <pthread.h>
