@@ -16,12 +16,14 @@
 #include "bot/config.h"
 #include "bot/pg.h"
 
-/* Step 1: one row per content hash, as attachments_dir keeps one file per hash. size is
- * kept beside the bytes so an oversized blob is refused without being transferred. */
+/* Step 1: blobs, one row per content hash, as attachments_dir keeps one file per hash (size
+ * beside the bytes: an oversized blob is refused without being transferred); purged, the
+ * hashes a purge freed, which each node's sweep removes from its own directory. */
 static const char *const steps[] = {
     "CREATE SCHEMA IF NOT EXISTS sanad_attach;"
     "CREATE TABLE sanad_attach.blobs("
-    " hash text PRIMARY KEY, bytes bytea NOT NULL, size bigint NOT NULL, created bigint NOT NULL);",
+    " hash text PRIMARY KEY, bytes bytea NOT NULL, size bigint NOT NULL, created bigint NOT NULL);"
+    "CREATE TABLE sanad_attach.purged(hash text PRIMARY KEY, at bigint NOT NULL);",
 };
 
 #define SWEEP_BATCH 256 /* hashes asked about in one statement */
@@ -149,60 +151,123 @@ out:
     return rc;
 }
 
-/* A hash some attachment row still names keeps its blob (another conversation's upload of the
- * same bytes). An upload writes its row before its blob, so a purge running beside it either
- * sees the row or drops a blob the upload then writes again. */
+/* A hash no attachment row names any more loses its blob and is recorded in purged, so every
+ * node's sweep removes its copy; one some row still names (another conversation's upload of
+ * the same bytes) keeps both. An upload writes its row before its blob, so a purge running
+ * beside it either sees the row or drops a blob the upload then writes again. */
 static const char sql_drop[] =
-    "DELETE FROM sanad_attach.blobs b WHERE b.hash = $1"
-    " AND NOT EXISTS (SELECT 1 FROM sanad_store.attachments t WHERE t.hash = b.hash)";
+    "WITH gone AS (SELECT $1::text AS hash"
+    "  WHERE NOT EXISTS (SELECT 1 FROM sanad_store.attachments t WHERE t.hash = $1::text)),"
+    " d AS (DELETE FROM sanad_attach.blobs b USING gone WHERE b.hash = gone.hash)"
+    " INSERT INTO sanad_attach.purged(hash, at) SELECT hash, $2::bigint FROM gone"
+    " ON CONFLICT (hash) DO UPDATE SET at = excluded.at";
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int bot_attach_pg_drop(struct bot_attach_pg *a, const char *hash, struct sn_err *err)
 {
-    const char *vals[1] = {hash};
-    return bot_pg_exec(a->pg, sql_drop, 1, vals, NULL, err);
+    char at[24];
+    const char *vals[2] = {hash, bot_pg_fmt_ll(at, now_ms())};
+    return bot_pg_exec(a->pg, sql_drop, 2, vals, NULL, err);
 }
 
-static const char sql_orphans[] =
-    "SELECT h FROM unnest($1::text[]) AS h"
-    " WHERE NOT EXISTS (SELECT 1 FROM sanad_store.attachments t WHERE t.hash = h)";
+/* Per local file: 1 in column 1 when a purge dropped its hash and no row names it again (the
+ * file goes), 1 in column 2 when a row names it but there is no blob (a store migrated from
+ * SQLite: the bytes are sent). A hash PostgreSQL knows nothing of is left alone: a pg_dsn
+ * naming the wrong database must not empty attachments_dir. */
+static const char sql_judge[] =
+    "SELECT h,"
+    " EXISTS (SELECT 1 FROM sanad_attach.purged p WHERE p.hash = h)"
+    "  AND NOT EXISTS (SELECT 1 FROM sanad_store.attachments t WHERE t.hash = h),"
+    " EXISTS (SELECT 1 FROM sanad_store.attachments t WHERE t.hash = h)"
+    "  AND NOT EXISTS (SELECT 1 FROM sanad_attach.blobs b WHERE b.hash = h)"
+    " FROM unnest($1::text[]) AS h";
+/* Blobs a failed drop left behind: dropped, and recorded like a purge's. Tombstones older
+ * than BOT_ATTACH_PG_PURGED_DAYS go (a node away longer keeps its copies). */
 static const char sql_drop_old[] =
-    "DELETE FROM sanad_attach.blobs b WHERE b.created < $1::bigint"
-    " AND NOT EXISTS (SELECT 1 FROM sanad_store.attachments t WHERE t.hash = b.hash)";
+    "WITH d AS (DELETE FROM sanad_attach.blobs b WHERE b.created < $1::bigint"
+    "  AND NOT EXISTS (SELECT 1 FROM sanad_store.attachments t WHERE t.hash = b.hash)"
+    "  RETURNING hash)"
+    " INSERT INTO sanad_attach.purged(hash, at) SELECT hash, $2::bigint FROM d"
+    " ON CONFLICT (hash) DO UPDATE SET at = excluded.at";
+static const char sql_prune[] = "DELETE FROM sanad_attach.purged WHERE at < $1::bigint";
 
-/* Asks which of the n hashes in list ("{h,h,…}") no row names and removes their files. */
-static int sweep_batch(
-    struct bot_attach_pg *a, const char *dir, const char *list, int *removed, struct sn_err *err)
+/* Sends the local file dir/h as its blob when it is what its name says and fits max. */
+static int backfill(struct bot_attach_pg *a,
+                    const char *dir,
+                    const char *h,
+                    size_t max,
+                    struct bot_attach_pg_swept *n,
+                    struct sn_err *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    struct sn_err e = {0};
+    int rc = bot_attach_file_get(dir, h, max, &data, &len, &e);
+    if (rc == SN_OK && bot_attach_pg_verify(h, (long long)len, data, len, &e) == SN_OK) {
+        if ((rc = bot_attach_pg_put(a, h, data, len, now_ms(), err)) == SN_OK)
+            n->backfilled++;
+    } else /* a file that is not what its name says is never sent: told, left as it is */
+        sn_log(SN_LOG_WARN, "attach", "event=backfill_skipped hash=%s err=\"%s\"", h, e.msg);
+    free(data);
+    return rc == SN_EDB ? rc : SN_OK;
+}
+
+/* Judges the hashes in list ("{h,h,…}"): removes the purged ones' files, sends the missing
+ * blobs (at most BOT_ATTACH_PG_BACKFILL_BYTES a sweep: the loop waits meanwhile). */
+static int sweep_batch(struct bot_attach_pg *a,
+                       const char *dir,
+                       const char *list,
+                       size_t max,
+                       struct bot_attach_pg_swept *n,
+                       size_t *sent,
+                       struct sn_err *err)
 {
     PGresult *res = NULL;
     char path[4096];
+    struct stat st;
     const char *vals[1] = {list};
-    int rc = bot_pg_exec(a->pg, sql_orphans, 1, vals, &res, err);
+    int rc = bot_pg_exec(a->pg, sql_judge, 1, vals, &res, err);
     for (int i = 0; rc == SN_OK && i < PQntuples(res); i++) {
         const char *h = bot_pg_str(res, i, 0);
         if (strlen(h) != BOT_ATTACH_HASH_HEX - 1 || strspn(h, "0123456789abcdef") != 64)
             continue; /* only what we sent comes back; a path is never built from anything else */
         snprintf(path, sizeof path, "%s/%s", dir, h);
-        if (unlink(path) == 0)
-            (*removed)++;
+        if (!strcmp(bot_pg_str(res, i, 1), "t")) {
+            if (unlink(path) == 0)
+                n->removed++;
+        } else if (!strcmp(bot_pg_str(res, i, 2), "t") && *sent < BOT_ATTACH_PG_BACKFILL_BYTES &&
+                   stat(path, &st) == 0) {
+            *sent += (size_t)st.st_size;
+            rc = backfill(a, dir, h, max, n, err);
+        }
     }
     PQclear(res);
     return rc;
 }
 
-int bot_attach_pg_sweep(
-    struct bot_attach_pg *a, const char *dir, long long min_age_s, int *removed, struct sn_err *err)
+int bot_attach_pg_sweep(struct bot_attach_pg *a,
+                        const char *dir,
+                        size_t max,
+                        long long min_age_s,
+                        struct bot_attach_pg_swept *n,
+                        struct sn_err *err)
 {
     DIR *d = NULL;
     struct dirent *de;
     struct stat st;
-    char path[4096], before[24];
+    char path[4096], before[24], at[24], old[24];
     /* "{" + SWEEP_BATCH hashes, each with its comma, + "}" */
     char *list = sn_xmalloc(SWEEP_BATCH * BOT_ATTACH_HASH_HEX + 3);
-    size_t o = 0;
-    int n = 0, gone = 0, rc = SN_OK;
-    time_t now = time(NULL);
-    if (removed)
-        *removed = 0;
+    size_t o = 0, sent = 0;
+    int k = 0, rc = SN_OK;
+    long long now = now_ms();
+    *n = (struct bot_attach_pg_swept){0, 0};
     if (!(d = opendir(dir))) {
         rc = sn_err_set(err, SN_EIO, "attachments_dir %s: cannot list it", dir);
         goto out;
@@ -212,29 +277,34 @@ int bot_attach_pg_sweep(
         if (strlen(h) != BOT_ATTACH_HASH_HEX - 1 || strspn(h, "0123456789abcdef") != 64)
             continue; /* temporary files and anything else are not ours to judge */
         snprintf(path, sizeof path, "%s/%s", dir, h);
-        if (lstat(path, &st) || !S_ISREG(st.st_mode) || (long long)(now - st.st_mtime) < min_age_s)
+        if (lstat(path, &st) || !S_ISREG(st.st_mode) ||
+            now / 1000 - (long long)st.st_mtime < min_age_s)
             continue;
-        o += (size_t)sprintf(list + o, "%c%s", n ? ',' : '{', h);
-        if (++n == SWEEP_BATCH) {
+        o += (size_t)sprintf(list + o, "%c%s", k ? ',' : '{', h);
+        if (++k == SWEEP_BATCH) {
             strcpy(list + o, "}");
-            rc = sweep_batch(a, dir, list, &gone, err);
-            n = 0;
+            rc = sweep_batch(a, dir, list, max, n, &sent, err);
+            k = 0;
             o = 0;
         }
     }
-    if (rc == SN_OK && n) {
+    if (rc == SN_OK && k) {
         strcpy(list + o, "}");
-        rc = sweep_batch(a, dir, list, &gone, err);
+        rc = sweep_batch(a, dir, list, max, n, &sent, err);
     }
     if (rc == SN_OK) {
-        const char *vals[1] = {bot_pg_fmt_ll(before, ((long long)now - min_age_s) * 1000)};
-        rc = bot_pg_exec(a->pg, sql_drop_old, 1, vals, NULL, err);
+        const char *vals[2] = {bot_pg_fmt_ll(before, now - min_age_s * 1000),
+                               bot_pg_fmt_ll(at, now)};
+        rc = bot_pg_exec(a->pg, sql_drop_old, 2, vals, NULL, err);
+    }
+    if (rc == SN_OK) {
+        const char *vals[1] = {
+            bot_pg_fmt_ll(old, now - (long long)BOT_ATTACH_PG_PURGED_DAYS * 86400000)};
+        rc = bot_pg_exec(a->pg, sql_prune, 1, vals, NULL, err);
     }
 out:
     if (d)
         closedir(d);
     free(list);
-    if (removed)
-        *removed = gone;
     return rc;
 }

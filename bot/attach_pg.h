@@ -3,9 +3,10 @@
  * PostgreSQL (schema sanad_attach, table blobs: one row per content hash), so a node asked for
  * a file it does not have fetches it once, checks its hash, writes it into its own directory
  * and serves the local copy from then on. A purge drops the blob of a hash no attachment row
- * refers to any more; a node's copies of such hashes are removed by bot_attach_pg_sweep (at
- * the start and from the tick). One struct bot_attach_pg is one connection of its own: use it
- * from one thread at a time. On SQLite there is none (NULL) and nothing changes.
+ * refers to any more and records the hash in table purged; a node's copies of such hashes are
+ * removed by bot_attach_pg_sweep (at the start and from the tick). One struct bot_attach_pg is one
+ * connection of its own: use it from one thread at a time. On SQLite there is none (NULL) and
+ * nothing changes.
  *
  * The first two functions are pure and table-tested (test_bot_attach_pg); the rest talk to
  * PostgreSQL and are driven by tests/integration/attach_pg_tests.py. Internal to bot/. */
@@ -19,7 +20,9 @@
 struct bot_config;
 struct bot_attach_pg;
 
-#define BOT_ATTACH_PG_RETRY_S 5 /* seconds of the Retry-After when PostgreSQL cannot be asked */
+#define BOT_ATTACH_PG_RETRY_S        5  /* seconds of a Retry-After: PostgreSQL cannot be asked */
+#define BOT_ATTACH_PG_PURGED_DAYS    30 /* how long a purged hash is remembered for the sweeps */
+#define BOT_ATTACH_PG_BACKFILL_BYTES (64u << 20) /* bytes of blobs one sweep sends at most */
 
 /* SN_OK when data[0..len) is what a blob of hash and size must hold: len == size and the
  * BLAKE2b-256 of the bytes is hash; SN_EIO (with err naming the hash) when not: a blob
@@ -59,17 +62,27 @@ int bot_attach_pg_fetch(struct bot_attach_pg *a,
                         char **out,
                         size_t *len,
                         struct sn_err *err);
-/* Drops the blob of hash when no attachment row (sanad_store.attachments) refers to it: what
- * a purge calls for each hash it freed. SN_OK (also when there was none), or SN_EDB. */
+/* When no attachment row (sanad_store.attachments) refers to hash: drops its blob and records
+ * it in purged (the sweeps remove the nodes' copies). What a purge calls for each hash it
+ * freed. SN_OK (also when there was no blob), or SN_EDB. */
 int bot_attach_pg_drop(struct bot_attach_pg *a, const char *hash, struct sn_err *err);
-/* Removes the files in dir no attachment row refers to any more (another node purged their
- * conversations), and the blobs no row refers to, when they are older than min_age_s
- * seconds (an upload in flight writes its file, then its row: the age keeps it; 0 at the
- * start, when none is). *removed (may be NULL): the files removed. SN_OK or SN_EDB. */
+/* What a sweep did: files removed, blobs sent. */
+struct bot_attach_pg_swept {
+    int removed, backfilled;
+};
+/* Looks at the files in dir older than min_age_s seconds (an upload in flight writes its file
+ * before its row: the age keeps it; 0 at the start, when none is here) and removes those whose
+ * hash a purge freed (table purged) and no row names again; a file a row names without a blob
+ * (a store migrated from SQLite) is checked and sent as its blob (at most max bytes a file,
+ * BOT_ATTACH_PG_BACKFILL_BYTES a sweep). A file whose hash PostgreSQL knows nothing of is kept:
+ * a pg_dsn naming the wrong database never empties attachments_dir. Then drops blobs no row
+ * names that are older than min_age_s (recorded as purged), and records older than
+ * BOT_ATTACH_PG_PURGED_DAYS. *n: the counts. SN_OK, SN_EIO (dir unreadable) or SN_EDB. */
 int bot_attach_pg_sweep(struct bot_attach_pg *a,
                         const char *dir,
+                        size_t max,
                         long long min_age_s,
-                        int *removed,
+                        struct bot_attach_pg_swept *n,
                         struct sn_err *err);
 
 #endif

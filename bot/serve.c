@@ -135,20 +135,22 @@ static void kbsync_watch(struct ev_loop *loop)
     }
 }
 
-/* Attachments across nodes (bot/attach_pg.h): every ATTACH_SWEEP_TICKS ticks the files and
- * blobs of purged hashes go, those younger than ATTACH_SWEEP_AGE_S kept (an upload writes its
- * file before its row). */
+/* Attachments across nodes (bot/attach_pg.h): every ATTACH_SWEEP_TICKS ticks the files of
+ * purged hashes go and missing blobs are sent, those younger than ATTACH_SWEEP_AGE_S left (an
+ * upload writes its file before its row). */
 #define ATTACH_SWEEP_TICKS 600
 #define ATTACH_SWEEP_AGE_S 600
 
 static void attach_sweep(struct bot_server *srv, long long min_age_s)
 {
     struct sn_err e = {0};
-    int removed = 0;
-    if (bot_attach_pg_sweep(srv->attach_pg, srv->cfg->attachments_dir, min_age_s, &removed, &e))
+    struct bot_attach_pg_swept n;
+    if (bot_attach_pg_sweep(srv->attach_pg, srv->cfg->attachments_dir,
+                            (size_t)srv->cfg->attachment_max_bytes, min_age_s, &n, &e))
         sn_log(SN_LOG_WARN, "attach", "event=sweep_failed err=\"%s\"", e.msg);
-    else if (removed)
-        sn_log(SN_LOG_NOTICE, "attach", "event=swept files=%d", removed);
+    else if (n.removed || n.backfilled)
+        sn_log(SN_LOG_NOTICE, "attach", "event=swept files=%d blobs_sent=%d", n.removed,
+               n.backfilled);
 }
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)

@@ -191,6 +191,50 @@ def attach_pg_purge_drops_the_blob_and_the_other_nodes_copy(srv):
 
 
 @test()
+def attach_pg_sweep_sends_missing_blobs_and_keeps_unknown_files(srv):
+    """A store migrated from SQLite has rows and files but no blobs: the sweep at the start
+    sends them (checked first); a file PostgreSQL knows nothing of is never removed."""
+    pg, dsn = pg_db("attach_backfill")
+    n1 = apg_node(srv, dsn, "attf-n1")
+    n2 = None
+    try:
+        n2 = apg_node(srv, dsn, "attf-n2")
+        wa, _, ja = apg_upload(n1, PNG, "a.png")
+        wb, _, jb = apg_upload(n1, GIF, "b.gif")
+        wa.close()
+        wb.close()
+        pg.psql("DELETE FROM sanad_attach.blobs", "attach_backfill")  # as `sanad migrate` leaves it
+        st, _, b = n2.get(ja["url"])
+        assert " 404 " in st, (st, b)
+        old = apg_dir(n1)
+        hg = hashlib.blake2b(GIF, digest_size=32).hexdigest()
+        with open(os.path.join(old, hg), "wb") as f:  # a file not what its name says
+            f.write(GIF + b"changed")
+        stray = hashlib.blake2b(JPEG, digest_size=32).hexdigest()
+        with open(os.path.join(old, stray), "wb") as f:  # no row, no purge: not ours to judge
+            f.write(JPEG)
+        n1.stop()
+        kb = os.path.join(srv.tmp, "attf-n1b-kb.db")
+        shutil.copy(srv.kb_db, kb)
+        n1 = Server(srv.sanad, srv.tmp, kb, "attf-n1b",
+                    {"store": "postgres", "pg-dsn": dsn, "node-id": "attf-n1b",
+                     "attachments-dir": old})
+        assert "event=swept files=0 blobs_sent=1" in n1.logtext(), n1.logtext()
+        assert "event=backfill_skipped hash=%s" % hg in n1.logtext(), n1.logtext()
+        hp = hashlib.blake2b(PNG, digest_size=32).hexdigest()
+        assert [r[0] for r in apg_blobs(pg, "attach_backfill")] == [hp]
+        assert stray in os.listdir(old)
+        st, _, b = n2.get(ja["url"])
+        assert " 200 " in st and b == PNG, st
+        st, _, b = n2.get(jb["url"])
+        assert " 404 " in st, st  # never sent: no node serves other bytes under its name
+    finally:
+        n1.stop()
+        if n2:
+            n2.stop()
+
+
+@test()
 def attach_pg_postgres_down_is_a_503_not_a_hang(srv):
     from pgtemp import PgTemp
     own = PgTemp().start()  # its own server: killing the file's shared one would end others'
