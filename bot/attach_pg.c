@@ -151,15 +151,14 @@ out:
     return rc;
 }
 
-/* A hash no attachment row names any more loses its blob and is recorded in purged, so every
- * node's sweep removes its copy; one some row still names (another conversation's upload of
- * the same bytes) keeps both. An upload writes its row before its blob, so a purge running
- * beside it either sees the row or drops a blob the upload then writes again. */
+/* The store said no row names hash any more, in its own transaction, which on a server is a
+ * batch not committed yet: this connection cannot see that, so the blob goes without asking
+ * again and the hash is recorded in purged (every node's sweep removes its copy; a sweep
+ * never removes the file of a hash a row names). An upload of the same bytes on another node
+ * at that moment leaves a row without a blob; that node's sweep sends it again (backfill). */
 static const char sql_drop[] =
-    "WITH gone AS (SELECT $1::text AS hash"
-    "  WHERE NOT EXISTS (SELECT 1 FROM sanad_store.attachments t WHERE t.hash = $1::text)),"
-    " d AS (DELETE FROM sanad_attach.blobs b USING gone WHERE b.hash = gone.hash)"
-    " INSERT INTO sanad_attach.purged(hash, at) SELECT hash, $2::bigint FROM gone"
+    "WITH d AS (DELETE FROM sanad_attach.blobs WHERE hash = $1::text)"
+    " INSERT INTO sanad_attach.purged(hash, at) VALUES ($1::text, $2::bigint)"
     " ON CONFLICT (hash) DO UPDATE SET at = excluded.at";
 
 static long long now_ms(void)
@@ -293,8 +292,10 @@ int bot_attach_pg_sweep(struct bot_attach_pg *a,
         rc = sweep_batch(a, dir, list, max, n, &sent, err);
     }
     if (rc == SN_OK) {
-        const char *vals[2] = {bot_pg_fmt_ll(before, now - min_age_s * 1000),
-                               bot_pg_fmt_ll(at, now)};
+        /* never younger than BOT_ATTACH_PG_ORPHAN_S, even at the start: another node's upload
+         * may have its blob committed before its row (the row waits in that node's batch) */
+        long long age = min_age_s > BOT_ATTACH_PG_ORPHAN_S ? min_age_s : BOT_ATTACH_PG_ORPHAN_S;
+        const char *vals[2] = {bot_pg_fmt_ll(before, now - age * 1000), bot_pg_fmt_ll(at, now)};
         rc = bot_pg_exec(a->pg, sql_drop_old, 2, vals, NULL, err);
     }
     if (rc == SN_OK) {

@@ -20,8 +20,9 @@
 struct bot_config;
 struct bot_attach_pg;
 
-#define BOT_ATTACH_PG_RETRY_S        5  /* seconds of a Retry-After: PostgreSQL cannot be asked */
-#define BOT_ATTACH_PG_PURGED_DAYS    30 /* how long a purged hash is remembered for the sweeps */
+#define BOT_ATTACH_PG_RETRY_S        5   /* seconds of a Retry-After: PostgreSQL cannot be asked */
+#define BOT_ATTACH_PG_PURGED_DAYS    30  /* how long a purged hash is remembered for the sweeps */
+#define BOT_ATTACH_PG_ORPHAN_S       600 /* a blob no row names is dropped when older than this */
 #define BOT_ATTACH_PG_BACKFILL_BYTES (64u << 20) /* bytes of blobs one sweep sends at most */
 
 /* SN_OK when data[0..len) is what a blob of hash and size must hold: len == size and the
@@ -62,9 +63,9 @@ int bot_attach_pg_fetch(struct bot_attach_pg *a,
                         char **out,
                         size_t *len,
                         struct sn_err *err);
-/* When no attachment row (sanad_store.attachments) refers to hash: drops its blob and records
- * it in purged (the sweeps remove the nodes' copies). What a purge calls for each hash it
- * freed. SN_OK (also when there was no blob), or SN_EDB. */
+/* Drops the blob of hash and records it in purged (the sweeps remove the nodes' copies): what
+ * a purge calls for each hash the store found no row naming any more (store_att_conv_rm).
+ * SN_OK (also when there was no blob), or SN_EDB. */
 int bot_attach_pg_drop(struct bot_attach_pg *a, const char *hash, struct sn_err *err);
 /* What a sweep did: files removed, blobs sent. */
 struct bot_attach_pg_swept {
@@ -75,9 +76,10 @@ struct bot_attach_pg_swept {
  * hash a purge freed (table purged) and no row names again; a file a row names without a blob
  * (a store migrated from SQLite) is checked and sent as its blob (at most max bytes a file,
  * BOT_ATTACH_PG_BACKFILL_BYTES a sweep). A file whose hash PostgreSQL knows nothing of is kept:
- * a pg_dsn naming the wrong database never empties attachments_dir. Then drops blobs no row
- * names that are older than min_age_s (recorded as purged), and records older than
- * BOT_ATTACH_PG_PURGED_DAYS. *n: the counts. SN_OK, SN_EIO (dir unreadable) or SN_EDB. */
+ * a pg_dsn naming the wrong database never empties attachments_dir. Then drops the blobs no
+ * row names that are older than min_age_s and BOT_ATTACH_PG_ORPHAN_S (recorded as purged),
+ * and the records older than BOT_ATTACH_PG_PURGED_DAYS. *n: the counts. SN_OK, SN_EIO (dir
+ * unreadable) or SN_EDB. */
 int bot_attach_pg_sweep(struct bot_attach_pg *a,
                         const char *dir,
                         size_t max,

@@ -4,9 +4,9 @@
 # logged); a purge drops the blob when no row needs it and the other node's copy goes at its
 # sweep; PostgreSQL down gives a 503 with Retry-After, not a hang; hostile ids. A real
 # PostgreSQL (tests/pgtemp.py) and real `sanad serve --store postgres` nodes. Run by
-# tests/integration/run after attach_tests.py and auth_pg_tests.py, whose helpers (upload,
-# visitor, PNG, PDF, pg_db, pg_add, Nodes) and the run's (test, Server, agent_cookie, me,
-# api_error) it uses.
+# tests/integration/run after attach_tests.py, privacy_tests.py and auth_pg_tests.py, whose
+# helpers (upload, visitor, PNG, PDF, GIF, JPEG, _pdel, pg_db, pg_add, Nodes) and the run's
+# (test, Server, agent_cookie, me) it uses.
 
 import hashlib
 
@@ -169,6 +169,18 @@ def attach_pg_purge_drops_the_blob_and_the_other_nodes_copy(srv):
         for node in (n1, n2):
             st, _, b = node.get(jb["url"])
             assert " 404 " in st, (st, b)
+        # through the API on node 2 (its own connection): a PDF node 1 took, purged there
+        pg_add(srv.sanad, dsn, "boss.p", role="admin", name="Boss")
+        wc, tc, jc = apg_upload(n1, PDF, "c.pdf")
+        wc.close()
+        hc = hashlib.blake2b(PDF, digest_size=32).hexdigest()
+        assert " 200 " in n2.get(jc["url"])[0]
+        st, _, b = _pdel(n2, {"token": tc}, agent_cookie(n2, "boss.p"))
+        assert " 200 " in st and json.loads(b)["removed"]["attachments"] == 1, (st, b)
+        assert apg_blobs(pg, "attach_purge") == [], (apg_blobs(pg, "attach_purge"), hc)
+        assert hc not in apg_files(n2)  # the purging node's own copy
+        assert hc in apg_files(n1)  # node 1's goes at its sweep
+        assert pg.psql("SELECT count(*) FROM sanad_attach.purged", "attach_purge").strip() == "2"
         # node 2's copy goes at its sweep (at the start, then from the tick)
         assert apg_files(n2) == [h]
         old = apg_dir(n2)
