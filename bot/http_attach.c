@@ -107,8 +107,9 @@ void bot_http_attach_upload(struct bot_api_call *c, const char *conv)
         return;
     }
     /* with PostgreSQL the bytes go there too before the upload is acknowledged, after the
-     * row (so a purge beside it either sees the row or drops a blob written again here). A
-     * failure leaves a row whose id no client was given, served by this node only */
+     * row (a row left without its blob by a purge of the same bytes elsewhere is sent again
+     * by this node's sweep, from the file). A failure leaves a row whose id no client was
+     * given, served by this node only */
     if (srv->attach_pg &&
         bot_attach_pg_put(srv->attach_pg, a.hash, c->body, c->len, a.created, &e)) {
         sn_log(SN_LOG_ERR, "attach", "event=blob_store_failed conv=%s id=%s err=\"%s\"", conv,
@@ -157,7 +158,8 @@ void bot_http_attach_get(struct bot_api_call *c, char *disp, size_t size)
                    a.hash, e.msg);
             if (st == 503) {
                 c->retry_after = BOT_ATTACH_PG_RETRY_S;
-                bot_api_error(c, 503, "unavailable", "the attachment cannot be read now: try again");
+                bot_api_error(c, 503, "unavailable",
+                              "the attachment cannot be read now: try again");
             } else
                 bot_api_error(c, st, "internal", "the attachment could not be read");
             return;

@@ -1,6 +1,7 @@
 /* Unit tests for bot/attach_pg.c's pure half: a fetched blob checked against its hash and
  * size (hostile: a changed byte, a short or long copy, a negative or huge size, an empty
  * blob, a NULL hash) and the HTTP status of each fetch failure. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,12 +27,9 @@ static void test_verify(void **state)
     char changed[sizeof png];
     memcpy(changed, png, sizeof png);
     changed[10] ^= 1;
-    static const char upper[] = "ABCDEF";
     char h_upper[BOT_ATTACH_HASH_HEX];
-    snprintf(h_upper, sizeof h_upper, "%s", h);
-    for (size_t i = 0; i < strlen(h_upper); i++)
-        if (strchr("abcdef", h_upper[i]))
-            h_upper[i] = upper[h_upper[i] - 'a'];
+    for (size_t i = 0; i < sizeof h_upper; i++)
+        h_upper[i] = (char)toupper((unsigned char)h[i]);
     const struct {
         const char *hash;
         long long size;
