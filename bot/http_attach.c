@@ -150,8 +150,12 @@ void bot_http_attach_get(struct bot_api_call *c, char *disp, size_t size)
         rc =
             bot_attach_file_get(srv->cfg->attachments_dir, a.hash, (size_t)a.size, &data, &len, &e);
     if (rc == SN_ENOTFOUND && srv->attach_pg) { /* uploaded on another node: fetched once */
-        rc = bot_attach_pg_fetch(srv->attach_pg, srv->cfg->attachments_dir, a.hash, (size_t)a.size,
-                                 &data, &len, &e);
+        /* never more than attachment_max_bytes, whatever a row says */
+        size_t max = (size_t)a.size < (size_t)srv->cfg->attachment_max_bytes
+                         ? (size_t)a.size
+                         : (size_t)srv->cfg->attachment_max_bytes;
+        rc = bot_attach_pg_fetch(srv->attach_pg, srv->cfg->attachments_dir, a.hash, max, &data,
+                                 &len, &e);
         if (rc && rc != SN_ENOTFOUND) {
             int st = bot_attach_pg_status(rc);
             sn_log(SN_LOG_ERR, "attach", "event=blob_fetch_failed id=%s hash=%s err=\"%s\"", a.id,

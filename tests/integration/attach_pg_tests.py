@@ -121,6 +121,15 @@ def attach_pg_tampered_blob_is_refused(srv):
         st, _, b = n2.get(j["url"])
         assert " 500 " in st or " 404 " in st, (st, b)
         assert apg_files(n2) == []
+        # a blob and row over attachment_max_bytes (5 MiB): refused before the transfer
+        pg.psql("UPDATE sanad_attach.blobs SET bytes = '%PDF-'::bytea ||"
+                " decode(repeat('00', 6000000), 'hex'), size = 6000005;"
+                " UPDATE sanad_store.attachments SET size = 6000005", "attach_tamper")
+        st, _, b = n2.get(j["url"])
+        assert " 500 " in st, (st, b)
+        assert "more than 5242880" in n2.logtext(), n2.logtext()
+        assert apg_files(n2) == []
+        pg.psql("UPDATE sanad_store.attachments SET size = %d" % len(PDF), "attach_tamper")
         # node 1 serves its own copy, untouched
         st, _, b = n1.get(j["url"])
         assert " 200 " in st and b == PDF, st
