@@ -53,6 +53,7 @@ struct bot_api_call {
     char *raw;
     size_t raw_len;
     const char *raw_type, *disposition;
+    int retry_after; /* seconds of a Retry-After header, 0: none (a 503 of the attachments) */
     /* Or, set by bot_api_defer, no answer yet: the server's API worker (bot/apiworker.h)
      * computes it off the loop with defer_fn(env, defer_arg) and the request waits. */
     bot_apiworker_fn *defer_fn;

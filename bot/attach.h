@@ -11,6 +11,7 @@
 #include "kb/base.h"
 
 struct store;
+struct bot_attach_pg;
 
 #define BOT_ATTACH_HASH_HEX 65  /* BLAKE2b-256 as hex, NUL included: the stored file's name */
 #define BOT_ATTACH_ID_MAX   33  /* 128 random bits as hex, NUL included */
@@ -83,5 +84,13 @@ int bot_attach_file_get(
  * messages. */
 int bot_attach_conv_remove(
     struct store *s, const char *dir, const char *conv_id, int *removed, struct sn_err *err);
+/* bot_attach_conv_remove, and with apg (may be NULL: as above) each freed hash's blob in
+ * PostgreSQL as well (bot_attach_pg_drop; a failure is logged and left to the sweep). */
+int bot_attach_conv_remove_pg(struct store *s,
+                              const char *dir,
+                              struct bot_attach_pg *apg,
+                              const char *conv_id,
+                              int *removed,
+                              struct sn_err *err);
 
 #endif

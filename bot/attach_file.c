@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "bot/attach.h"
+#include "bot/attach_pg.h"
 #include "bot/store.h"
 
 /* A hash is the only thing joined to dir: 64 hex digits, so no path can be built from it. */
@@ -145,6 +146,7 @@ out:
 
 struct rm_ctx {
     const char *dir;
+    struct bot_attach_pg *apg; /* NULL: no blobs */
 };
 
 static int rm_file(void *ctx, const char *hash)
@@ -157,13 +159,29 @@ static int rm_file(void *ctx, const char *hash)
     if (unlink(path) && errno != ENOENT)
         sn_log(SN_LOG_WARN, "attach", "event=unlink_failed file=%s err=\"%s\"", path,
                strerror(errno));
+    if (c->apg) { /* the rows are gone: a blob left behind is the sweep's */
+        struct sn_err e = {0};
+        if (bot_attach_pg_drop(c->apg, hash, &e))
+            sn_log(SN_LOG_WARN, "attach", "event=blob_drop_failed hash=%s err=\"%s\"", hash,
+                   e.msg);
+    }
     return SN_OK;
 }
 
 int bot_attach_conv_remove(
     struct store *s, const char *dir, const char *conv_id, int *removed, struct sn_err *err)
 {
-    struct rm_ctx c = {.dir = dir};
+    return bot_attach_conv_remove_pg(s, dir, NULL, conv_id, removed, err);
+}
+
+int bot_attach_conv_remove_pg(struct store *s,
+                              const char *dir,
+                              struct bot_attach_pg *apg,
+                              const char *conv_id,
+                              int *removed,
+                              struct sn_err *err)
+{
+    struct rm_ctx c = {.dir = dir, .apg = apg};
     int n = 0;
     int rc = store_att_conv_rm(s, conv_id, rm_file, &c, &n, err);
     if (removed)

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "bot/attach_pg.h"
 #include "bot/cli.h"
 #include "bot/config.h"
 #include "bot/dialogue.h"
@@ -163,6 +164,7 @@ static int run(const char *cmd, const struct popts *o, const struct bot_config *
     struct sn_err e = {0};
     struct store *st = NULL;
     struct bot_outbox *ob = NULL;
+    struct bot_attach_pg *apg = NULL;
     struct bot_privacy p = {0};
     struct bot_privacy_counts n = {0};
     enum store_subject kind = STORE_SUBJECT_TOKEN;
@@ -191,7 +193,12 @@ static int run(const char *cmd, const struct popts *o, const struct bot_config *
         rc = e.code;
         goto out;
     }
-    p = (struct bot_privacy){st, ob, cfg->attachments_dir, NULL, NULL};
+    /* with PostgreSQL a purge drops the blobs its hashes leave unused (bot/attach_pg.h) */
+    if (!strcmp(cmd, "delete") && store_is_pg(cfg) && !(apg = bot_attach_pg_open(cfg, &e))) {
+        rc = e.code;
+        goto out;
+    }
+    p = (struct bot_privacy){st, ob, cfg->attachments_dir, NULL, NULL, apg};
     actor(who, sizeof who);
     if (!strcmp(cmd, "audit")) {
         json_t *arr = o->json ? json_array() : NULL;
@@ -233,6 +240,7 @@ out:
     free(text);
     json_decref(doc);
     bot_outbox_free(ob);
+    bot_attach_pg_close(apg);
     store_close(st);
     return code;
 }

@@ -620,7 +620,7 @@ static int call_attach(struct lws *wsi, struct bot_api_req *r)
     }
     int rc =
         c.raw ? respond_raw(wsi, r, c.status, c.raw_type, c.raw, c.raw_len, c.disposition, NULL, 0)
-              : respond(wsi, r, c.status, c.json, NULL, 0);
+              : respond(wsi, r, c.status, c.json, NULL, c.retry_after);
     free(c.raw);
     return rc;
 }

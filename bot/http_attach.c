@@ -10,6 +10,7 @@
 
 #include "bot/api.h"
 #include "bot/attach.h"
+#include "bot/attach_pg.h"
 #include "bot/config.h"
 #include "bot/proto.h"
 #include "bot/server.h"
@@ -105,6 +106,18 @@ void bot_http_attach_upload(struct bot_api_call *c, const char *conv)
         bot_api_error(c, 500, "internal", "the attachment could not be stored");
         return;
     }
+    /* with PostgreSQL the bytes go there too before the upload is acknowledged, after the
+     * row (a row left without its blob by a purge of the same bytes elsewhere is sent again
+     * by this node's sweep, from the file). A failure leaves a row whose id no client was
+     * given, served by this node only */
+    if (srv->attach_pg &&
+        bot_attach_pg_put(srv->attach_pg, a.hash, c->body, c->len, a.created, &e)) {
+        sn_log(SN_LOG_ERR, "attach", "event=blob_store_failed conv=%s id=%s err=\"%s\"", conv,
+               a.id, e.msg);
+        c->retry_after = BOT_ATTACH_PG_RETRY_S;
+        bot_api_error(c, 503, "unavailable", "the attachment could not be stored: try again");
+        return;
+    }
     bot_attach_url(a.id, url);
     sn_log(SN_LOG_NOTICE, "attach", "event=uploaded conv=%s id=%s type=%s size=%lld", conv, a.id,
            a.type, a.size);
@@ -127,9 +140,38 @@ void bot_http_attach_get(struct bot_api_call *c, char *disp, size_t size)
         bot_api_error(c, 404, "not_found", "no such attachment");
         return;
     }
+    if (rc == SN_EDB && srv->attach_pg) { /* the row is in PostgreSQL, which cannot be asked */
+        sn_log(SN_LOG_ERR, "attach", "event=lookup_failed id=%s err=\"%s\"", c->param, e.msg);
+        c->retry_after = BOT_ATTACH_PG_RETRY_S;
+        bot_api_error(c, 503, "unavailable", "the attachment cannot be read now: try again");
+        return;
+    }
     if (rc == SN_OK)
         rc =
             bot_attach_file_get(srv->cfg->attachments_dir, a.hash, (size_t)a.size, &data, &len, &e);
+    if (rc == SN_ENOTFOUND && srv->attach_pg) { /* uploaded on another node: fetched once */
+        /* never more than attachment_max_bytes, whatever a row says */
+        size_t max = (size_t)a.size < (size_t)srv->cfg->attachment_max_bytes
+                         ? (size_t)a.size
+                         : (size_t)srv->cfg->attachment_max_bytes;
+        rc = bot_attach_pg_fetch(srv->attach_pg, srv->cfg->attachments_dir, a.hash, max, &data,
+                                 &len, &e);
+        if (rc && rc != SN_ENOTFOUND) {
+            int st = bot_attach_pg_status(rc);
+            sn_log(SN_LOG_ERR, "attach", "event=blob_fetch_failed id=%s hash=%s err=\"%s\"", a.id,
+                   a.hash, e.msg);
+            if (st == 503) {
+                c->retry_after = BOT_ATTACH_PG_RETRY_S;
+                bot_api_error(c, 503, "unavailable",
+                              "the attachment cannot be read now: try again");
+            } else
+                bot_api_error(c, st, "internal", "the attachment could not be read");
+            return;
+        }
+        if (rc == SN_OK)
+            sn_log(SN_LOG_NOTICE, "attach", "event=fetched id=%s hash=%s size=%zu", a.id, a.hash,
+                   len);
+    }
     k = bot_attach_kind_get(a.type);
     if (rc == SN_ENOTFOUND || (rc == SN_OK && (!k || len != (size_t)a.size))) {
         free(data);

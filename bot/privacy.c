@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "bot/attach.h"
+#include "bot/attach_pg.h"
 #include "bot/dialogue.h"
 #include "bot/email.h"
 #include "bot/outbox.h"
@@ -247,7 +248,8 @@ int bot_privacy_purge(const struct bot_privacy *p,
     if ((rc = store_conv_export(p->store, conv_id, &text, err)))
         goto out;
     doc = json_loads(text, 0, NULL);
-    if ((rc = bot_attach_conv_remove(p->store, p->attachments_dir, conv_id, &removed, err)))
+    if ((rc = bot_attach_conv_remove_pg(p->store, p->attachments_dir, p->attach_pg, conv_id,
+                                        &removed, err)))
         goto out;
     n->attachments += removed;
     if ((rc = store_conv_purge(p->store, conv_id, &sp, err)))
@@ -352,6 +354,7 @@ json_t *bot_privacy_counts_json(const struct bot_privacy_counts *n)
 struct bot_retention {
     struct bot_privacy p;
     struct store *store; /* the thread's own connection */
+    struct bot_attach_pg *attach_pg; /* its own too (bot/attach_pg.h); NULL: sqlite */
     long long days;
     int interval_s;
     pthread_t thread;
@@ -480,11 +483,12 @@ struct bot_retention *bot_privacy_retention_new(const struct bot_config *cfg,
         return NULL;
     struct bot_retention *r = sn_xcalloc(1, sizeof *r);
     r->store = store_open(cfg, bot_dialogue_upgrade, err);
-    if (!r->store) {
+    if (!r->store || (store_is_pg(cfg) && !(r->attach_pg = bot_attach_pg_open(cfg, err)))) {
+        store_close(r->store);
         free(r);
         return NULL;
     }
-    r->p = (struct bot_privacy){r->store, outbox, attachments_dir, NULL, NULL};
+    r->p = (struct bot_privacy){r->store, outbox, attachments_dir, NULL, NULL, r->attach_pg};
     r->days = days;
     r->interval_s = interval_s > 0 ? interval_s : 3600;
     pthread_mutex_init(&r->mu, NULL);
@@ -493,6 +497,7 @@ struct bot_retention *bot_privacy_retention_new(const struct bot_config *cfg,
         sn_err_set(err, SN_EIO, "retention: no thread");
         pthread_cond_destroy(&r->cv);
         pthread_mutex_destroy(&r->mu);
+        bot_attach_pg_close(r->attach_pg);
         store_close(r->store);
         free(r);
         return NULL;
@@ -511,6 +516,7 @@ void bot_privacy_retention_free(struct bot_retention *r)
     pthread_join(r->thread, NULL);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
+    bot_attach_pg_close(r->attach_pg);
     store_close(r->store);
     free(r);
 }

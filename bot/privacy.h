@@ -17,6 +17,7 @@
 #include "kb/base.h"
 
 struct bot_outbox;
+struct bot_attach_pg;
 struct json_t;
 
 #define BOT_PRIVACY_HASH_HEX  65   /* the audit's subject hash, NUL included */
@@ -32,6 +33,7 @@ struct bot_privacy {
     const char *attachments_dir;
     int (*live)(void *ctx, const char *conv_id);
     void *live_ctx;
+    struct bot_attach_pg *attach_pg; /* NULL: sqlite (the blobs, bot/attach_pg.h) */
 };
 
 /* What a deletion or a retention run removed. */

@@ -20,6 +20,7 @@
 #include "bot/api.h"
 #include "bot/apiworker.h"
 #include "bot/attach.h"
+#include "bot/attach_pg.h"
 #include "bot/auth.h"
 #include "bot/batch.h"
 #include "bot/casemail.h"
@@ -135,8 +136,27 @@ static void kbsync_watch(struct ev_loop *loop)
     }
 }
 
+/* Attachments across nodes (bot/attach_pg.h): every ATTACH_SWEEP_TICKS ticks the files of
+ * purged hashes go and missing blobs are sent, those younger than ATTACH_SWEEP_AGE_S left (an
+ * upload writes its file before its row). */
+#define ATTACH_SWEEP_TICKS 600
+#define ATTACH_SWEEP_AGE_S 600
+
+static void attach_sweep(struct bot_server *srv, long long min_age_s)
+{
+    struct sn_err e = {0};
+    struct bot_attach_pg_swept n;
+    if (bot_attach_pg_sweep(srv->attach_pg, srv->cfg->attachments_dir,
+                            (size_t)srv->cfg->attachment_max_bytes, min_age_s, &n, &e))
+        sn_log(SN_LOG_WARN, "attach", "event=sweep_failed err=\"%s\"", e.msg);
+    else if (n.removed || n.backfilled)
+        sn_log(SN_LOG_NOTICE, "attach", "event=swept files=%d blobs_sent=%d", n.removed,
+               n.backfilled);
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    static unsigned attach_ticks;
     static unsigned ticks;
     (void)loop;
     (void)w;
@@ -149,6 +169,8 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
         kbsync_watch(loop);
     }
     bot_cluster_tick(g_srv->cluster, bot_server_now_ms()); /* NULL: a single node */
+    if (g_srv->attach_pg && ++attach_ticks % ATTACH_SWEEP_TICKS == 0)
+        attach_sweep(g_srv, ATTACH_SWEEP_AGE_S);
 }
 
 /* 1 with `store postgres`: the node is one of a cluster (bot/cluster.h). */
@@ -344,6 +366,13 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
         return e->code;
     if ((rc = bot_attach_dir_make(cfg->attachments_dir, e))) /* a config error, said at start */
         return rc;
+    /* with PostgreSQL the bytes are every node's; before serving, no upload is in flight here:
+     * every copy of a purged hash can go */
+    if (store_is_pg(cfg)) {
+        if (!(srv->attach_pg = bot_attach_pg_open(cfg, e)))
+            return e->code;
+        attach_sweep(srv, 0);
+    }
     srv->kb = kb_open(cfg->kb_db, 0, e);
     if (!srv->kb)
         return e->code;
@@ -640,6 +669,7 @@ out:
     bot_apiworker_free(srv.apiworker);         /* its own connections with it */
     bot_refit_free(srv.refit);                 /* before the base it fits */
     bot_kbsync_close(srv.kbsync);              /* before the base it writes to */
+    bot_attach_pg_close(srv.attach_pg);
     bot_privacy_retention_free(srv.retention); /* before the outbox it purges */
     bot_outbox_free(srv.outbox); /* after the attempt it makes: a cut one is made next start */
     bot_guard_free(srv.guard);

@@ -39,6 +39,8 @@ struct bot_server {
     struct bot_apiworker *apiworker;
     struct bot_refit *refit;   /* owned: refits the model after API edits (bot/refit.h) */
     struct bot_kbsync *kbsync; /* owned: the base's versions in PostgreSQL; NULL: sqlite */
+    /* owned: attachments' bytes in PostgreSQL (bot/attach_pg.h); NULL: sqlite */
+    struct bot_attach_pg *attach_pg;
     struct bot_outbox *outbox; /* owned: outgoing email (bot/outbox.h); NULL: no smtp_url */
     /* owned: the retention thread (bot/privacy.h); NULL: retention_days 0 */
     struct bot_retention *retention;
