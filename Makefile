@@ -206,6 +206,12 @@ include mk/load.mk
 
 bench-tools: $(BENCH_TOOLS) ## build the benchmark programs (ws_load, echo_server, bench_kb)
 
+# The PostgreSQL store's test driver and bench (issue 17): one struct store driven from stdin,
+# beside the binary (tests/integration/store_pg_tests.py runs two of them at once).
+all: $(BUILD)/store-driver
+$(BUILD)/store-driver: tests/bench/store_driver.c $(BOT_LIB_OBJ) $(LIBS)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BOT_LIB_OBJ) $(LIBS) $(DEP_LIBS) $(LDFLAGS)
+
 bench-ws: all bench-tools ## chat server speed vs a plain lws echo server: scripts/bench-ws
 	scripts/bench-ws --no-build
 

@@ -9,7 +9,9 @@
 
 #include <jansson.h>
 
+#include "bot/config.h"
 #include "bot/store.h"
+#include "bot/store_open.h"
 #include "kb/kb.h"
 
 static int id_char(char ch)
@@ -91,12 +93,12 @@ void bot_api_defer(struct bot_api_call *c,
     c->defer_free = arg_free;
 }
 
-struct bot_api_env *bot_api_env_open(const char *store_db, const char *kb_db, struct sn_err *err)
+struct bot_api_env *bot_api_env_open(const struct bot_config *cfg, struct sn_err *err)
 {
     struct bot_api_env *e = sn_xcalloc(1, sizeof *e);
-    if (!(e->store = store_sqlite_open_ro(store_db, err)) ||
-        !(e->kb = kb_open(kb_db, KB_OPEN_READONLY, err)) ||
-        !(e->auth = bot_auth_open(store_db, err))) {
+    if (!(e->store = store_open_ro(cfg, err)) ||
+        !(e->kb = kb_open(cfg->kb_db, KB_OPEN_READONLY, err)) ||
+        !(e->auth = bot_auth_open(cfg->store_db, err))) {
         bot_api_env_free(e);
         return NULL;
     }

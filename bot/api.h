@@ -89,8 +89,10 @@ struct bot_api_env {
     struct kb *kb;
     struct bot_auth *auth;
 };
-/* Opens them; returns the env owned by the caller (bot_api_env_free), or NULL with err. */
-struct bot_api_env *bot_api_env_open(const char *store_db, const char *kb_db, struct sn_err *err);
+/* Opens them (the store cfg names, read-only: store_open_ro; cfg->kb_db); returns the env
+ * owned by the caller (bot_api_env_free), or NULL with err. */
+struct bot_config;
+struct bot_api_env *bot_api_env_open(const struct bot_config *cfg, struct sn_err *err);
 /* A bot_apiworker_free_fn; NULL is fine. */
 void bot_api_env_free(void *env);
 /* A job's answer: c's (status, json, taken) as the JSON text out holds (compact, as the loop

@@ -8,7 +8,9 @@
 #include "bot/cli.h"
 #include "bot/dialogue.h"
 #include "bot/server.h"
+#include "bot/config.h"
 #include "bot/store.h"
+#include "bot/store_open.h"
 
 #define CANNED_TEXT_MAX 1000 /* characters */
 
@@ -16,7 +18,9 @@ static const char usage[] =
     "usage: sanad canned add SHORTCUT --lang ar|en [--text \"...\"]\n"
     "       sanad canned list [--json] [--lang ar|en]\n"
     "       sanad canned rm SHORTCUT --lang ar|en\n"
-    "options: --store-db PATH (default DATA/store.db), --data DIR (default data)\n"
+    "options: --store-db PATH (default DATA/store.db), --data DIR (default data),\n"
+    "         --config FILE (sanad.conf), --store sqlite|postgres, --pg-dsn DSN,\n"
+    "         --pg-password-file FILE (a PostgreSQL store, as for sanad serve)\n"
     "\n"
     "Without --text, add reads the text from stdin (a final newline is dropped). Shortcuts\n"
     "are [a-z0-9_-]{1,32}; texts 1 to 1000 characters of UTF-8 (no control characters but\n"
@@ -26,6 +30,7 @@ static const char usage[] =
 
 struct copts {
     const char *store_db, *data, *lang, *text;
+    const char *config, *backend, *pg_dsn, *pg_password_file; /* as sanad serve's */
     int json;
     const char *args[2];
     int nargs;
@@ -139,6 +144,14 @@ static int parse(int argc, char **argv, struct copts *o)
             dst = &o->store_db;
         else if (!strcmp(a, "--data"))
             dst = &o->data;
+        else if (!strcmp(a, "--config"))
+            dst = &o->config;
+        else if (!strcmp(a, "--store"))
+            dst = &o->backend;
+        else if (!strcmp(a, "--pg-dsn") || !strcmp(a, "--pg_dsn"))
+            dst = &o->pg_dsn;
+        else if (!strcmp(a, "--pg-password-file") || !strcmp(a, "--pg_password_file"))
+            dst = &o->pg_password_file;
         else if (!strcmp(a, "--lang"))
             dst = &o->lang;
         else if (!strcmp(a, "--text"))
@@ -156,6 +169,28 @@ static int parse(int argc, char **argv, struct copts *o)
         o->args[o->nargs++] = a;
     }
     return 0;
+}
+
+/* The store the options name, through sanad serve's config (--config FILE first, then the
+ * flags given). Owned by the caller, or NULL with e set. */
+static struct store *open_store(const struct copts *o, struct sn_err *e)
+{
+    struct bot_config cfg;
+    char *args[13] = {"canned"};
+    int n = 1;
+    const char *const flags[] = {"--config", "--data",   "--store-db",
+                                 "--store",  "--pg-dsn", "--pg-password-file"};
+    const char *const vals[] = {o->config,  o->data,   o->store_db,
+                                o->backend, o->pg_dsn, o->pg_password_file};
+    struct store *st = NULL;
+    for (int i = 0; i < 6; i++)
+        if (vals[i])
+            args[n++] = (char *)flags[i], args[n++] = (char *)vals[i];
+    bot_config_init(&cfg);
+    if (bot_config_args(&cfg, n, args, e) == SN_OK)
+        st = store_open(&cfg, bot_dialogue_upgrade, e);
+    bot_config_fini(&cfg);
+    return st;
 }
 
 int bot_cli_canned(int argc, char **argv)
@@ -201,11 +236,11 @@ int bot_cli_canned(int argc, char **argv)
             return bad(why, NULL);
         }
     }
-    if (!o.store_db) {
+    if (!o.store_db && !o.config) {
         snprintf(path, sizeof path, "%s/store.db", o.data ? o.data : "data");
         o.store_db = path;
     }
-    st = store_sqlite_open(o.store_db, bot_dialogue_upgrade, &e);
+    st = open_store(&o, &e);
     if (!st) {
         fprintf(stderr, "sanad canned: %s\n", e.msg);
         free(owned);

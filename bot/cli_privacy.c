@@ -20,12 +20,14 @@
 #include "bot/privacy.h"
 #include "bot/server.h"
 #include "bot/store.h"
+#include "bot/store_open.h"
 
 static const char usage[] =
     "usage: sanad privacy export (--token T | --visitor V | --email E) [--out FILE]\n"
     "       sanad privacy delete (--token T | --visitor V | --email E) --yes\n"
     "       sanad privacy audit [--limit N] [--json]\n"
-    "options: --config FILE (sanad.conf: data, store_db, outbox_db, attachments_dir),\n"
+    "options: --config FILE (sanad.conf: data, store_db, outbox_db, attachments_dir; store,\n"
+    "         pg_dsn, pg_password_file for a PostgreSQL store),\n"
     "         --data DIR (default data)\n"
     "\n"
     "export writes everything stored of the subject as one JSON document (stdout, or FILE\n"
@@ -174,11 +176,11 @@ static int run(const char *cmd, const struct popts *o, const struct bot_config *
                                  bot_privacy_subject(kind, o->value, lookup, sizeof lookup, &e)))
         return bad(e.msg, NULL);
     /* a mistyped --data must not create an empty store and report "nothing found" */
-    if (stat(cfg->store_db, &sb) != 0) {
+    if (!store_is_pg(cfg) && stat(cfg->store_db, &sb) != 0) {
         fprintf(stderr, "sanad privacy: no store at %s (see --data, --config)\n", cfg->store_db);
         return 3;
     }
-    st = store_sqlite_open(cfg->store_db, bot_dialogue_upgrade, &e);
+    st = store_open(cfg, bot_dialogue_upgrade, &e); /* the config's store: sqlite or postgres */
     if (!st) {
         fprintf(stderr, "sanad privacy: %s\n", e.msg);
         return 3;

@@ -14,13 +14,15 @@
 #include "bot/config.h"
 #include "bot/stats.h"
 #include "bot/store.h"
+#include "bot/store_open.h"
 #include "kb/kb.h"
 
 static const char usage[] =
     "usage: sanad stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group hour|day|week|month]\n"
     "                   [--tz ZONE] [--lang ar|en] [--channel widget] [--agent LOGIN] [--json]\n"
     "options: --config FILE, --data DIR, --store-db PATH, --db PATH (the knowledge base, for\n"
-    "         the top gaps; skipped when missing): the paths as for sanad serve\n"
+    "         the top gaps; skipped when missing): the paths as for sanad serve;\n"
+    "         --store postgres --pg-dsn DSN [--pg-password-file FILE]: a PostgreSQL store\n"
     "\n"
     "The figures of GET /api/stats (docs/analytics.md) per period: to is inclusive, days are\n"
     "local days in --tz (default UTC), to defaults to today and from to 29 days before it.\n"
@@ -39,11 +41,16 @@ enum {
     O_STORE,
     O_DB,
     O_DATA,
-    O_CONFIG
+    O_CONFIG,
+    O_BACKEND,
+    O_PG_DSN,
+    O_PG_PASSWORD_FILE
 };
 
 /* The path options, in the order of the enum from O_STORE, as bot_config_args reads them. */
-static const char *const path_flags[] = {"--store-db", "--db", "--data", "--config"};
+static const char *const path_flags[] = {"--store-db", "--db",     "--data",
+                                         "--config",   "--store", "--pg-dsn",
+                                         "--pg-password-file"};
 
 static int bad(const char *msg)
 {
@@ -121,11 +128,16 @@ int bot_cli_stats(int argc, char **argv)
         {"db", required_argument, NULL, O_DB},
         {"data", required_argument, NULL, O_DATA},
         {"config", required_argument, NULL, O_CONFIG},
+        {"store", required_argument, NULL, O_BACKEND},
+        {"pg-dsn", required_argument, NULL, O_PG_DSN},
+        {"pg-password-file", required_argument, NULL, O_PG_PASSWORD_FILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *names[8], *values[8];
-    char *paths[9] = {"stats"}; /* --config, --data, --db, --store-db as sanad serve reads them */
+    /* --config, --data, --db, --store-db, --store, --pg-dsn, --pg-password-file as sanad
+     * serve reads them */
+    char *paths[15] = {"stats"};
     int n = 0, np = 1, json = 0, c, rc = 0;
     struct bot_config cfg;
     struct sn_err e = {0};
@@ -144,7 +156,7 @@ int bot_cli_stats(int argc, char **argv)
             return bad("unknown option or missing value");
         if (c == O_JSON)
             json = 1;
-        else if (c >= O_STORE && np < 9)
+        else if (c >= O_STORE && np < 15)
             paths[np++] = (char *)path_flags[c - O_STORE], paths[np++] = optarg;
         else if (n < 8)
             names[n] = opts[c - 1].name, values[n++] = optarg;
@@ -158,7 +170,7 @@ int bot_cli_stats(int argc, char **argv)
         rc = bad(e.msg);
         goto out;
     }
-    if (!(st = store_sqlite_open_ro(cfg.store_db, &e))) {
+    if (!(st = store_open_ro(&cfg, &e))) {
         fprintf(stderr, "sanad stats: %s\n", e.msg);
         rc = 3;
         goto out;

@@ -16,6 +16,7 @@
 #include "bot/email.h"
 #include "bot/outbox.h"
 #include "bot/server.h"
+#include "bot/store_open.h"
 
 static const char *const kind_names[] = {
     [STORE_SUBJECT_TOKEN] = "token",
@@ -468,7 +469,7 @@ static void *retention_main(void *arg)
     return NULL;
 }
 
-struct bot_retention *bot_privacy_retention_new(const char *store_db,
+struct bot_retention *bot_privacy_retention_new(const struct bot_config *cfg,
                                                 const char *attachments_dir,
                                                 struct bot_outbox *outbox,
                                                 int days,
@@ -478,7 +479,7 @@ struct bot_retention *bot_privacy_retention_new(const char *store_db,
     if (days <= 0)
         return NULL;
     struct bot_retention *r = sn_xcalloc(1, sizeof *r);
-    r->store = store_sqlite_open(store_db, bot_dialogue_upgrade, err);
+    r->store = store_open(cfg, bot_dialogue_upgrade, err);
     if (!r->store) {
         free(r);
         return NULL;

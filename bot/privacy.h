@@ -101,12 +101,14 @@ struct json_t *bot_privacy_counts_json(const struct bot_privacy_counts *n);
 
 /* The retention thread: every interval_s seconds (the first run a second after the start),
  * purges the conversations last active more than days ago, batch conversations at a time with
- * pause_ms between batches, on a store connection of its own (store_db), then checkpoints
+ * pause_ms between batches, on a store connection of its own (the store cfg names:
+ * store_open; cfg is read at the call only), then checkpoints
  * the store (TRUNCATE). outbox (may be NULL, thread-safe) and attachments_dir are borrowed
  * for its life. Returns the thread's handle (bot_privacy_retention_free), or NULL with err
  * set. days 0: no thread (NULL, err untouched). */
 struct bot_retention;
-struct bot_retention *bot_privacy_retention_new(const char *store_db,
+struct bot_config;
+struct bot_retention *bot_privacy_retention_new(const struct bot_config *cfg,
                                                 const char *attachments_dir,
                                                 struct bot_outbox *outbox,
                                                 int days,

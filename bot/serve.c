@@ -41,6 +41,7 @@
 #include "bot/server.h"
 #include "bot/session.h"
 #include "bot/store.h"
+#include "bot/store_open.h"
 #include "bot/texts.h"
 #include "bot/visitor.h"
 #include "bot/ws.h"
@@ -268,10 +269,11 @@ static int start_outbox(struct bot_server *srv, const struct bot_config *cfg, st
 static int open_backends(struct bot_server *srv, const struct bot_config *cfg, struct sn_err *e)
 {
     struct bot_brain_config bc;
-    int rc = bot_lock_take(cfg->store_db, &srv->lock_fd, e); /* before the files are opened */
-    if (rc)
+    int rc = SN_OK;
+    /* before the files are opened; one PostgreSQL store has many nodes: no lock */
+    if (!store_is_pg(cfg) && (rc = bot_lock_take(cfg->store_db, &srv->lock_fd, e)))
         return rc;
-    srv->store = store_sqlite_open(cfg->store_db, bot_dialogue_upgrade, e);
+    srv->store = store_open(cfg, bot_dialogue_upgrade, e);
     if (!srv->store)
         return e->code;
     if ((rc = bot_attach_dir_make(cfg->attachments_dir, e))) /* a config error, said at start */
@@ -302,7 +304,7 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     if (!srv->hasher)
         return e->code;
     /* after the store's migration: the worker's connection is read-only at its version */
-    struct bot_api_env *env = bot_api_env_open(cfg->store_db, cfg->kb_db, e);
+    struct bot_api_env *env = bot_api_env_open(cfg, e);
     if (!env)
         return e->code;
     srv->apiworker =
@@ -374,7 +376,7 @@ static int check_config(const struct bot_config *cfg)
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = 0;
-    if (!readable_file(cfg->store_db) && access(slash ? dir : ".", W_OK) != 0) {
+    if (!store_is_pg(cfg) && !readable_file(cfg->store_db) && access(slash ? dir : ".", W_OK) != 0) {
         fprintf(stderr, "sanad serve: store_db %s: missing, and its directory is not writable\n",
                 cfg->store_db);
         rc = rc ? rc : 3;
@@ -442,7 +444,7 @@ int bot_serve_main(int argc, char **argv)
         goto out;
     }
     /* after the outbox, whose mails it purges too (docs/privacy.md) */
-    srv.retention = bot_privacy_retention_new(cfg.store_db, cfg.attachments_dir, srv.outbox,
+    srv.retention = bot_privacy_retention_new(&cfg, cfg.attachments_dir, srv.outbox,
                                               cfg.retention_days, cfg.retention_interval, &e);
     if (cfg.retention_days && !srv.retention) {
         fprintf(stderr, "sanad serve: %s\n", e.msg);

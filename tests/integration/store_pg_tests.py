@@ -1,0 +1,343 @@
+# The PostgreSQL conversation store (issue 17, bot/store_pg.c): run by tests/integration/run,
+# whose helpers (test, Server, hello, ask, visitor_handoff, until) it uses. Every test here
+# runs against one real PostgreSQL (tests/pgtemp.py) that the first of them starts and the
+# end of the run stops, each on a database of its own; real `sanad serve` processes with
+# --store postgres, real WebSocket clients, and store-driver (tests/bench/store_driver.c,
+# beside the binary) for two connections adding to one conversation at once.
+
+import atexit
+import threading
+
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from pgtemp import PgTemp  # noqa: E402
+
+_PG = {"pg": None, "n": 0}
+
+
+def _pg_stop():
+    if _PG["pg"] is not None:
+        _PG["pg"].stop()
+        _PG["pg"] = None
+
+
+def _pg_db():
+    """A fresh database on the run's PostgreSQL: (name, dsn)."""
+    if _PG["pg"] is None:
+        _PG["pg"] = PgTemp().start()
+        atexit.register(_pg_stop)
+    _PG["n"] += 1
+    name = "store_pg_%d" % _PG["n"]
+    return name, _PG["pg"].create_db(name)
+
+
+def _psql(db, sql):
+    return _PG["pg"].psql(sql, db).strip()
+
+
+def _pg_server(srv, name, dsn, **extra):
+    """A dedicated sanad serve on the PostgreSQL store dsn (its own directory: the accounts
+    and the KB stay local files)."""
+    keys = {"store": "postgres", "pg-dsn": dsn, "rate": 10000, "burst": 10000,
+            "abuse-limit": 10000}
+    keys.update(extra)
+    return Server(srv.sanad, srv.tmp, srv.kb_db, name, keys)
+
+
+class _Driver:
+    """One store-driver process: one struct store on its own connection."""
+
+    def __init__(self, sanad, *args):
+        path = os.path.join(os.path.dirname(sanad), "store-driver")
+        self.p = subprocess.Popen([path] + list(args), stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.first = self.read()
+
+    def send(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+
+    def read(self):
+        import select
+        r, _, _ = select.select([self.p.stdout], [], [], 120)
+        assert r, "store-driver did not answer"
+        return self.p.stdout.readline().rstrip("\n")
+
+    def cmd(self, line):
+        self.send(line)
+        return self.read()
+
+    def close(self):
+        if self.p.poll() is None:
+            try:
+                self.send("quit")
+            except BrokenPipeError:
+                pass
+        rc = self.p.wait(30)
+        err = self.p.stderr.read()
+        self.p.stdin.close()
+        self.p.stdout.close()
+        self.p.stderr.close()
+        return rc, err
+
+
+def _seqs(db, conv):
+    out = _psql(db, "SELECT seq FROM sanad_store.messages WHERE conv_id = '%s' ORDER BY seq"
+                % conv)
+    return [int(x) for x in out.split()] if out else []
+
+
+def _stop_all(servers):
+    errors = []
+    for s in servers:
+        try:
+            s.stop()
+        except AssertionError as e:
+            errors.append(str(e))
+    assert not errors, errors
+
+
+@test()
+def pg_store_serves_and_resumes_on_another_node(srv):
+    """Two servers on one PostgreSQL store: a conversation begun on one resumes on the other
+    with its token (replay in seq order, no gap), goes on there under the next seqs, and the
+    rows are PostgreSQL's (nothing in either node's SQLite store)."""
+    db, dsn = _pg_db()
+    a = _pg_server(srv, "pg_resume_a", dsn)
+    b = _pg_server(srv, "pg_resume_b", dsn)
+    try:
+        ws = a.ws()
+        w, first = hello(ws, lang="en")
+        assert [m["seq"] for m in first] == [1], first
+        ack, bot = ask(ws, EN_Q, "n1")
+        assert (ack["seq"], bot["seq"]) == (2, 3), (ack, bot)
+        ws.close()
+        ws = b.ws()
+        w2, msgs = hello(ws, token=w["token"], last_seq=0, lang="en")
+        assert w2["resumed"] is True and w2["conversation"] == w["conversation"], w2
+        assert [m["seq"] for m in msgs] == [1, 2, 3], msgs
+        assert msgs[1]["client_id"] == "n1" and msgs[1]["text"] == EN_Q, msgs
+        ack, bot = ask(ws, EN_Q, "n2")
+        assert (ack["seq"], bot["seq"]) == (4, 5), (ack, bot)
+        # the same client id again, on the first node: the stored seq, nothing written
+        ws.close()
+        ws = a.ws()
+        hello(ws, token=w["token"], last_seq=5, lang="en")
+        ws.send_json({"type": "message", "text": EN_Q, "client_id": "n2"})
+        assert ws.expect("ack", client_id="n2")["seq"] == 4
+        assert ws.sync() == []
+        ws.close()
+        assert _seqs(db, w["conversation"]) == [1, 2, 3, 4, 5]
+        assert _psql(db, "SELECT last_seq, state FROM sanad_store.conversations WHERE id = '%s'"
+                     % w["conversation"]) == "5|bot"
+        # the dialogue went through as bytes (bytea) and came back: the resumed node answered
+        assert int(_psql(db, "SELECT length(dialogue) FROM sanad_store.conversations")) > 0
+        for s in (a, b):
+            assert not os.path.exists(s.store) or s.count(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'messages'") == 0 or s.count(
+                "SELECT count(*) FROM messages") == 0
+    finally:
+        _stop_all([a, b])
+
+
+@test()
+def pg_store_two_connections_add_to_one_conversation(srv):
+    """Two connections (two processes: as two nodes) add 200 messages each to one
+    conversation at the same time: seqs 1..400, none given twice, none skipped, last_seq 400.
+    Then both add the same 100 client ids at once, in batches: each id is stored once and
+    both connections are told the same seq for it."""
+    db, dsn = _pg_db()
+    d1, d2 = _Driver(srv.sanad, "pg", dsn), _Driver(srv.sanad, "pg", dsn)
+    try:
+        assert (d1.first, d2.first) == ("ready", "ready"), (d1.first, d2.first)
+        assert d1.cmd("create c_race") == "ok"
+        assert d2.cmd("create c_race").startswith("err -6 "), "a second create is a conflict"
+        d1.send("many c_race 200 a 0")
+        d2.send("many c_race 200 b 0")
+        r1, r2 = d1.read(), d2.read()
+        assert r1.startswith("ok ") and r2.startswith("ok "), (r1, r2)
+        s1 = [int(x) for x in r1.split()[2].split(",")]
+        s2 = [int(x) for x in r2.split()[2].split(",")]
+        assert all(x > 0 for x in s1 + s2), "no duplicate among distinct client ids"
+        assert sorted(s1 + s2) == list(range(1, 401)), (s1[:10], s2[:10])
+        assert s1 == sorted(s1) and s2 == sorted(s2)  # each connection's own in order
+        assert _seqs(db, "c_race") == list(range(1, 401))
+        assert _psql(db, "SELECT last_seq FROM sanad_store.conversations") == "400"
+        d1.send("many c_race 100 same 10")
+        d2.send("many c_race 100 same 7")
+        r1, r2 = d1.read(), d2.read()
+        assert r1.startswith("ok ") and r2.startswith("ok "), (r1, r2)
+        s1 = [int(x) for x in r1.split()[2].split(",")]
+        s2 = [int(x) for x in r2.split()[2].split(",")]
+        for x, y in zip(s1, s2):
+            assert abs(x) == abs(y) and (x > 0) != (y > 0), (x, y)  # one stored, one dup
+        assert sorted(abs(x) for x in s1) == list(range(401, 501))
+        assert _seqs(db, "c_race") == list(range(1, 501))
+        assert _psql(db, "SELECT count(DISTINCT client_id) FROM sanad_store.messages") == "500"
+        assert d1.cmd("add nowhere - x").startswith("err -2 "), "no conversation: SN_ENOTFOUND"
+    finally:
+        for d in (d1, d2):
+            rc, err = d.close()
+            assert rc == 0, err
+
+
+@test()
+def pg_store_migrates_once_when_nodes_start_together(srv):
+    """Three servers started at once on an empty database all come up on one schema (the
+    migration under an advisory lock: one creates it, the others find it done). A database
+    whose sanad_store_version is newer than the binary's is refused and left as it is."""
+    db, dsn = _pg_db()
+    servers, errors = [], []
+
+    def start(i):
+        try:
+            servers.append(_pg_server(srv, "pg_mig_%d" % i, dsn))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    try:
+        assert not errors and len(servers) == 3, errors
+        assert _psql(db, "SELECT v FROM sanad_store_version") == "1"
+        assert _psql(db, "SELECT count(*) FROM sanad_store_version") == "1"
+        tables = _psql(db, "SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM"
+                       " information_schema.tables WHERE table_schema = 'sanad_store'")
+        assert tables.split() == sorted(
+            ["conversations", "messages", "feedback", "csat", "tickets", "canned", "attachments",
+             "profiles", "cases", "case_events", "audit", "stats_events"]), tables
+        ws = servers[2].ws()
+        hello(ws, lang="ar")
+        ws.close()
+    finally:
+        _stop_all(servers)
+    before = _psql(db, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid ="
+                   " c.relnamespace WHERE n.nspname = 'sanad_store'")
+    _psql(db, "UPDATE sanad_store_version SET v = 2")
+    p = subprocess.run([srv.sanad, "serve", "--port", "0", "--bind", "127.0.0.1", "--db",
+                        srv.kb_db, "--store-db", os.path.join(srv.tmp, "pg_newer.db"),
+                        "--store", "postgres", "--pg-dsn", dsn], capture_output=True, timeout=60)
+    assert p.returncode != 0 and b"newer than this binary" in p.stderr, p.stderr
+    assert _psql(db, "SELECT v FROM sanad_store_version") == "2"
+    assert _psql(db, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid ="
+                 " c.relnamespace WHERE n.nspname = 'sanad_store'") == before
+    d = _Driver(srv.sanad, "pg", dsn)
+    assert d.first.startswith("err -4 ") and "newer" in d.first, d.first
+    assert d.close()[0] == 3
+
+
+@test()
+def pg_store_survives_a_postgres_restart(srv):
+    """PostgreSQL restarted between two store calls: the next call reconnects and works. A
+    batch open across the restart fails as a whole (SN_EDB, its later writes refused too:
+    none of it is stored) and the next batch works. Then a server: a visitor's message after
+    the restart is stored and answered (the client may have to reconnect once)."""
+    db, dsn = _pg_db()
+    d = _Driver(srv.sanad, "pg", dsn)
+    try:
+        assert d.cmd("create c_rs") == "ok"
+        assert d.cmd("add c_rs m1 one") == "ok 1 0"
+        _PG["pg"].restart()
+        assert d.cmd("add c_rs m2 two") == "ok 2 0"
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add c_rs m3 three") == "ok 3 0"
+        _PG["pg"].restart()
+        assert d.cmd("add c_rs m4 four").startswith("err -4 ")
+        assert d.cmd("add c_rs m5 five").startswith("err -4 ")
+        assert d.cmd("end").startswith("err -4 ")
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add c_rs m6 six") == "ok 3 0"
+        assert d.cmd("end") == "ok"
+        assert d.cmd("each c_rs") == "ok 1:visitor:m1,2:visitor:m2,3:visitor:m6"
+    finally:
+        rc, err = d.close()
+        assert rc == 0, err
+    a = _pg_server(srv, "pg_restart", dsn)
+    try:
+        ws = a.ws()
+        w, _ = hello(ws, lang="en")
+        ask(ws, EN_Q, "r1")
+        _PG["pg"].restart()
+        got = None
+        for attempt in range(5):  # a batch cut by the restart closes the socket (1011)
+            try:
+                if attempt:
+                    ws = a.ws()
+                    hello(ws, token=w["token"], last_seq=3, lang="en")
+                got = ask(ws, EN_Q, "r2")
+                break
+            except Closed:
+                time.sleep(0.2)
+        assert got, "no answer after the restart"
+        assert got[0]["seq"] == 4 and got[1]["seq"] == 5, got
+        ws.close()
+        assert _seqs(db, w["conversation"]) == [1, 2, 3, 4, 5]
+    finally:
+        _stop_all([a])
+
+
+@test()
+def pg_store_canned_from_the_cli(srv):
+    """sanad canned add/list/rm against the PostgreSQL store (--store postgres --pg-dsn, or
+    a --config file naming it); an agent's console on a node of that store gets the
+    library."""
+    db, dsn = _pg_db()
+    base = [srv.sanad, "canned"]
+    pg = ["--store", "postgres", "--pg-dsn", dsn]
+
+    def run(*args, stdin=None):
+        return subprocess.run(base + list(args), capture_output=True, timeout=60,
+                              input=stdin)
+    p = run("add", "greet", "--lang", "en", "--text", "Hello there", *pg)
+    assert p.returncode == 0, p.stderr
+    conf = os.path.join(srv.tmp, "pg_canned.conf")
+    with open(conf, "w") as f:
+        f.write("store postgres\npg_dsn %s\n" % dsn)
+    p = run("add", "greet", "--lang", "ar", "--config", conf, stdin="أهلا بك".encode())
+    assert p.returncode == 0, p.stderr
+    p = run("add", "greet", "--lang", "en", "--text", "Hello again", *pg)  # replaces
+    assert p.returncode == 0, p.stderr
+    p = run("list", "--json", *pg)
+    assert p.returncode == 0, p.stderr
+    got = [(c["shortcut"], c["lang"], c["text"]) for c in json.loads(p.stdout)]
+    assert got == [("greet", "ar", "أهلا بك"), ("greet", "en", "Hello again")], got
+    assert run("rm", "greet", "--lang", "ar", "--config", conf).returncode == 0
+    assert run("rm", "greet", "--lang", "ar", *pg).returncode == 1  # not found
+    assert _psql(db, "SELECT shortcut || ' ' || lang FROM sanad_store.canned") == "greet en"
+    # a bad DSN: a clear failure, exit 3
+    p = run("list", "--store", "postgres", "--pg-dsn", "host=127.0.0.1 port=1 dbname=x")
+    assert p.returncode == 3 and b"cannot connect" in p.stderr, p.stderr
+    p = run("list", "--store", "postgres")  # no pg_dsn: refused as a config error
+    assert p.returncode != 0 and p.stderr, p.stderr
+    a = _pg_server(srv, "pg_canned", dsn)
+    try:
+        add_user(a, "pgagent")
+        ws, _, _, _ = agent_ws(a, "pgagent")
+        assert [(c["shortcut"], c["lang"]) for c in ws.canned["items"]] == [("greet", "en")], \
+            ws.canned
+        ws.close()
+    finally:
+        _stop_all([a])
+
+
+@test()
+def pg_store_handoff_queues_on_postgres(srv):
+    """A visitor's handoff on a PostgreSQL node: the conversation is queued in PostgreSQL
+    (conv_route), an agent's console on that node lists it (conv_each) with the start of the
+    visitor's last message."""
+    db, dsn = _pg_db()
+    a = _pg_server(srv, "pg_handoff", dsn)
+    try:
+        add_user(a, "pgq")
+        vis, w = visitor_handoff(a, "en", EN_Q)
+        assert _psql(db, "SELECT state FROM sanad_store.conversations WHERE id = '%s'"
+                     % w["conversation"]) == "queued"
+        assert int(_psql(db, "SELECT queued_at FROM sanad_store.conversations")) > 0
+        ws, _, q, _ = agent_ws(a, "pgq")
+        convs = [e for e in q["items"] if e["conversation"] == w["conversation"]]
+        assert convs and convs[0].get("last_question") == EN_Q, q
+        ws.close()
+        vis.close()
+    finally:
+        _stop_all([a])
