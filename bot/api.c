@@ -98,7 +98,7 @@ struct bot_api_env *bot_api_env_open(const struct bot_config *cfg, struct sn_err
     struct bot_api_env *e = sn_xcalloc(1, sizeof *e);
     if (!(e->store = store_open_ro(cfg, err)) ||
         !(e->kb = kb_open(cfg->kb_db, KB_OPEN_READONLY, err)) ||
-        !(e->auth = bot_auth_open(cfg->store_db, err))) {
+        !(e->auth = bot_auth_open_cfg(cfg, err))) {
         bot_api_env_free(e);
         return NULL;
     }

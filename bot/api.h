@@ -13,6 +13,7 @@
 #include "bot/auth.h"
 
 struct bot_server;
+struct bot_config;
 struct store;
 struct kb;
 struct json_t;
@@ -82,15 +83,16 @@ void bot_api_defer(struct bot_api_call *c,
 /* What a deferred route's work reads, on the worker's thread: its own connections to the
  * server's files, opened at the start of `sanad serve` (after the store's migration). The
  * store is opened read-only (store_sqlite_open_ro), the base read-only (KB_OPEN_READONLY);
- * the accounts through bot_auth_open (its own connection, as the login worker's; the jobs only
+ * the accounts through bot_auth_open_cfg (its own connection, as the login worker's; the jobs only
  * read through it). */
 struct bot_api_env {
     struct store *store;
     struct kb *kb;
     struct bot_auth *auth;
 };
-/* Opens them (the store cfg names, read-only: store_open_ro; cfg->kb_db); returns the env
- * owned by the caller (bot_api_env_free), or NULL with err. */
+/* Opens them (the store cfg names, read-only: store_open_ro; cfg->kb_db; the accounts
+ * bot_auth_open_cfg); returns the env owned by the caller (bot_api_env_free), or NULL with
+ * err. */
 struct bot_config;
 struct bot_api_env *bot_api_env_open(const struct bot_config *cfg, struct sn_err *err);
 /* A bot_apiworker_free_fn; NULL is fine. */

@@ -8,6 +8,11 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "bot/auth_int.h"
+#include "bot/config.h"
+
+/* ---- the SQLite backend: the tables in the store file, its own connection -------------- */
+
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA foreign_keys=ON;"
@@ -37,12 +42,13 @@ enum {
 
 #define USER_COLS "id, login, display_name, role, disabled, created, updated"
 
+/* The user_set statements bind ?1 login, ?2 the value, ?3 now. */
 static const char *sql[S_COUNT] = {
     [S_ADD] = "INSERT INTO users(login, display_name, role, pw_hash, created, updated)"
               " VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
     [S_GET] = "SELECT " USER_COLS ", pw_hash FROM users WHERE login = ?1",
     [S_EACH] = "SELECT " USER_COLS " FROM users ORDER BY login",
-    [S_DISABLE] = "UPDATE users SET disabled = 1, updated = ?2 WHERE login = ?1",
+    [S_DISABLE] = "UPDATE users SET disabled = 1, updated = ?3 WHERE login = ?1",
     [S_PASSWD] = "UPDATE users SET pw_hash = ?2, updated = ?3 WHERE login = ?1",
     [S_RENAME] = "UPDATE users SET display_name = ?2, updated = ?3 WHERE login = ?1",
     [S_REVOKE_USER] = "DELETE FROM agent_sessions"
@@ -56,28 +62,55 @@ static const char *sql[S_COUNT] = {
     [S_SESS_GC] = "DELETE FROM agent_sessions WHERE expires <= ?1",
 };
 
-struct bot_auth {
-    sqlite3 *db;
-    sqlite3_stmt *st[S_COUNT];
-    char dummy[crypto_pwhash_STRBYTES]; /* verified against for unknown logins ("" until used) */
+/* enum bot_auth_set → its statement, and whether the user's sessions go with it */
+static const struct {
+    int st;
+    int revoke;
+} set_sql[BOT_AUTH_SET_COUNT] = {
+    [BOT_AUTH_SET_DISABLE] = {S_DISABLE, 1},
+    [BOT_AUTH_SET_PASSWD] = {S_PASSWD, 1},
+    [BOT_AUTH_SET_RENAME] = {S_RENAME, 0},
 };
 
-static int db_err(struct bot_auth *a, struct sn_err *err, const char *what)
+struct auth_sqlite {
+    struct bot_auth base;
+    sqlite3 *db;
+    sqlite3_stmt *st[S_COUNT];
+};
+
+static int db_err(struct auth_sqlite *a, struct sn_err *err, const char *what)
 {
     return sn_err_set(err, SN_EDB, "auth: %s: %s", what, sqlite3_errmsg(a->db));
 }
 
-static sqlite3_stmt *stmt(struct bot_auth *a, int i)
+static sqlite3_stmt *stmt(struct auth_sqlite *a, int i)
 {
     sqlite3_reset(a->st[i]);
     sqlite3_clear_bindings(a->st[i]);
     return a->st[i];
 }
 
-void bot_auth_close(struct bot_auth *a)
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
-    if (!a)
-        return;
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static void user_row(sqlite3_stmt *st, struct bot_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = sqlite3_column_int64(st, 0);
+    copy_col(u->login, sizeof u->login, st, 1);
+    copy_col(u->name, sizeof u->name, st, 2);
+    u->role = bot_auth_role_parse((const char *)sqlite3_column_text(st, 3));
+    u->disabled = sqlite3_column_int(st, 4) != 0;
+    u->created = sqlite3_column_int64(st, 5);
+    u->updated = sqlite3_column_int64(st, 6);
+}
+
+static void sq_close(struct bot_auth *base)
+{
+    struct auth_sqlite *a = (struct auth_sqlite *)base;
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(a->st[i]);
     sqlite3_close(a->db);
@@ -85,10 +118,177 @@ void bot_auth_close(struct bot_auth *a)
     free(a);
 }
 
+static int sq_user_add(struct bot_auth *base,
+                       const char *login,
+                       const char *name,
+                       const char *role,
+                       const char *hash,
+                       long long now,
+                       struct sn_err *err)
+{
+    struct auth_sqlite *a = (struct auth_sqlite *)base;
+    sqlite3_stmt *st = stmt(a, S_ADD);
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, role, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st); /* the hash's copy goes */
+    if (step == SQLITE_CONSTRAINT)
+        return sn_err_set(err, SN_ECONFLICT, "user %s exists", login);
+    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "add user");
+}
+
+static int sq_user_get(struct bot_auth *base,
+                       const char *login,
+                       struct bot_user *out,
+                       char hash[crypto_pwhash_STRBYTES],
+                       struct sn_err *err)
+{
+    struct auth_sqlite *a = (struct auth_sqlite *)base;
+    sqlite3_stmt *st = stmt(a, S_GET);
+    int rc = SN_OK;
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        user_row(st, out);
+        if (hash)
+            copy_col(hash, crypto_pwhash_STRBYTES, st, 7);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
+        break;
+    default:
+        rc = db_err(a, err, "find user");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_user_each(struct bot_auth *base, bot_auth_user_fn *fn, void *ctx, struct sn_err *err)
+{
+    struct auth_sqlite *a = (struct auth_sqlite *)base;
+    sqlite3_stmt *st = stmt(a, S_EACH);
+    struct bot_user u;
+    int rc = SN_OK, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        user_row(st, &u);
+        if ((rc = fn(ctx, &u)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = db_err(a, err, "list users");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_user_set(struct bot_auth *base,
+                       int what,
+                       const char *login,
+                       const char *value,
+                       long long now,
+                       struct sn_err *err)
+{
+    struct auth_sqlite *a = (struct auth_sqlite *)base;
+    sqlite3_stmt *st = stmt(a, set_sql[what].st);
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    if (value)
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, now);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (step != SQLITE_DONE)
+        return db_err(a, err, "update user");
+    if (sqlite3_changes(a->db) == 0)
+        return sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
+    if (!set_sql[what].revoke)
+        return SN_OK;
+    st = stmt(a, S_REVOKE_USER);
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "revoke sessions");
+}
+
+static int sq_sess_new(struct bot_auth *base,
+                       const char *th,
+                       long long user_id,
+                       long long now,
+                       long long expires,
+                       struct sn_err *err)
+{
+    struct auth_sqlite *a = (struct auth_sqlite *)base;
+    sqlite3_stmt *gc = stmt(a, S_SESS_GC);
+    sqlite3_bind_int64(gc, 1, now);
+    sqlite3_step(gc);
+    sqlite3_reset(gc);
+    sqlite3_stmt *st = stmt(a, S_SESS_NEW);
+    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, user_id);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, expires);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "create session");
+}
+
+static int sq_sess_get(
+    struct bot_auth *base, const char *th, long long now, struct bot_user *out, struct sn_err *err)
+{
+    struct auth_sqlite *a = (struct auth_sqlite *)base;
+    sqlite3_stmt *st = stmt(a, S_SESS_GET);
+    int rc = SN_OK;
+    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        user_row(st, out);
+        break;
+    case SQLITE_DONE:
+        rc = sn_err_set(err, SN_ENOTFOUND, "no session");
+        break;
+    default:
+        rc = db_err(a, err, "find session");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_sess_del(struct bot_auth *base, const char *th, struct sn_err *err)
+{
+    struct auth_sqlite *a = (struct auth_sqlite *)base;
+    sqlite3_stmt *st = stmt(a, S_SESS_DEL);
+    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "revoke session");
+}
+
+static const struct bot_auth_ops sqlite_ops = {
+    .user_add = sq_user_add,
+    .user_get = sq_user_get,
+    .user_each = sq_user_each,
+    .user_set = sq_user_set,
+    .sess_new = sq_sess_new,
+    .sess_get = sq_sess_get,
+    .sess_del = sq_sess_del,
+    .close = sq_close,
+};
+
+void bot_auth_close(struct bot_auth *a)
+{
+    if (a)
+        a->ops->close(a);
+}
+
 struct bot_auth *bot_auth_open(const char *path, struct sn_err *err)
 {
-    struct bot_auth *a = sn_xcalloc(1, sizeof *a);
+    struct auth_sqlite *a = sn_xcalloc(1, sizeof *a);
     char *msg = NULL;
+    a->base.ops = &sqlite_ops;
     if (sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         sn_err_set(err, SN_EDB, "auth: %s: %s", path, sqlite3_errmsg(a->db));
@@ -106,9 +306,38 @@ struct bot_auth *bot_auth_open(const char *path, struct sn_err *err)
             db_err(a, err, "prepare");
             goto fail;
         }
-    return a;
+    return &a->base;
 fail:
-    bot_auth_close(a);
+    sq_close(&a->base);
+    return NULL;
+}
+
+static struct bot_auth *open_sqlite(const struct bot_config *cfg, struct sn_err *err)
+{
+    return bot_auth_open(cfg->store_db, err);
+}
+
+static struct bot_auth *open_pg(const struct bot_config *cfg, struct sn_err *err)
+{
+    return bot_auth_pg_open(cfg->pg_dsn, cfg->pg_password_file, err);
+}
+
+/* The accounts' backend by the store's (cfg->store, checked by bot/config.c). */
+static const struct {
+    const char *store;
+    struct bot_auth *(*open)(const struct bot_config *cfg, struct sn_err *err);
+} backends[] = {
+    {"sqlite", open_sqlite},
+    {"postgres", open_pg},
+};
+
+struct bot_auth *bot_auth_open_cfg(const struct bot_config *cfg, struct sn_err *err)
+{
+    const char *store = cfg->store ? cfg->store : "sqlite";
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (!strcmp(store, backends[i].store))
+            return backends[i].open(cfg, err);
+    sn_err_set(err, SN_EINVAL, "auth: unknown store %s", store);
     return NULL;
 }
 
@@ -188,24 +417,6 @@ hash_password(const char *pw, size_t len, char out[crypto_pwhash_STRBYTES], stru
     return SN_OK;
 }
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
-static void user_row(sqlite3_stmt *st, struct bot_user *u)
-{
-    memset(u, 0, sizeof *u);
-    u->id = sqlite3_column_int64(st, 0);
-    copy_col(u->login, sizeof u->login, st, 1);
-    copy_col(u->name, sizeof u->name, st, 2);
-    u->role = bot_auth_role_parse((const char *)sqlite3_column_text(st, 3));
-    u->disabled = sqlite3_column_int(st, 4) != 0;
-    u->created = sqlite3_column_int64(st, 5);
-    u->updated = sqlite3_column_int64(st, 6);
-}
-
 int bot_auth_user_add(struct bot_auth *a,
                       const char *login,
                       const char *name,
@@ -224,43 +435,8 @@ int bot_auth_user_add(struct bot_auth *a,
         return sn_err_set(err, SN_EINVAL, "the role is agent, editor or admin");
     if ((rc = hash_password(pw, pw_len, hash, err)))
         return rc;
-    sqlite3_stmt *st = stmt(a, S_ADD);
-    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, role_names[role], -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, now);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
+    rc = a->ops->user_add(a, login, name, role_names[role], hash, now, err);
     sodium_memzero(hash, sizeof hash);
-    if (step == SQLITE_CONSTRAINT)
-        return sn_err_set(err, SN_ECONFLICT, "user %s exists", login);
-    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "add user");
-}
-
-/* The user and (when hash is not NULL) their password hash. */
-static int user_get(struct bot_auth *a,
-                    const char *login,
-                    struct bot_user *out,
-                    char hash[crypto_pwhash_STRBYTES],
-                    struct sn_err *err)
-{
-    sqlite3_stmt *st = stmt(a, S_GET);
-    int rc = SN_OK;
-    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
-    switch (sqlite3_step(st)) {
-    case SQLITE_ROW:
-        user_row(st, out);
-        if (hash)
-            copy_col(hash, crypto_pwhash_STRBYTES, st, 7);
-        break;
-    case SQLITE_DONE:
-        rc = sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
-        break;
-    default:
-        rc = db_err(a, err, "find user");
-    }
-    sqlite3_reset(st);
     return rc;
 }
 
@@ -269,46 +445,17 @@ int bot_auth_user_get(struct bot_auth *a,
                       struct bot_user *out,
                       struct sn_err *err)
 {
-    return user_get(a, login, out, NULL, err);
+    return a->ops->user_get(a, login, out, NULL, err);
 }
 
 int bot_auth_user_each(struct bot_auth *a, bot_auth_user_fn *fn, void *ctx, struct sn_err *err)
 {
-    sqlite3_stmt *st = stmt(a, S_EACH);
-    struct bot_user u;
-    int rc = SN_OK, step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        user_row(st, &u);
-        if ((rc = fn(ctx, &u)))
-            break;
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = db_err(a, err, "list users");
-    sqlite3_reset(st);
-    return rc;
-}
-
-static int revoke_user(struct bot_auth *a, const char *login, struct sn_err *err)
-{
-    sqlite3_stmt *st = stmt(a, S_REVOKE_USER);
-    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
-    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "revoke sessions");
+    return a->ops->user_each(a, fn, ctx, err);
 }
 
 int bot_auth_user_disable(struct bot_auth *a, const char *login, long long now, struct sn_err *err)
 {
-    sqlite3_stmt *st = stmt(a, S_DISABLE);
-    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, now);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE)
-        return db_err(a, err, "disable user");
-    if (sqlite3_changes(a->db) == 0)
-        return sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
-    return revoke_user(a, login, err);
+    return a->ops->user_set(a, BOT_AUTH_SET_DISABLE, login, NULL, now, err);
 }
 
 int bot_auth_user_passwd(struct bot_auth *a,
@@ -323,42 +470,23 @@ int bot_auth_user_passwd(struct bot_auth *a,
     if ((rc = bot_auth_password_check(pw, pw_len, err)) ||
         (rc = hash_password(pw, pw_len, hash, err)))
         return rc;
-    sqlite3_stmt *st = stmt(a, S_PASSWD);
-    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, now);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
+    rc = a->ops->user_set(a, BOT_AUTH_SET_PASSWD, login, hash, now, err);
     sodium_memzero(hash, sizeof hash);
-    if (step != SQLITE_DONE)
-        return db_err(a, err, "set password");
-    if (sqlite3_changes(a->db) == 0)
-        return sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
-    return revoke_user(a, login, err);
+    return rc;
 }
 
-/* ---- sessions ------------------------------------------------------------------------- */
-
-/* The stored form of a token: hex of crypto_generichash (32 bytes) of its hex text. */
 int bot_auth_user_rename(
     struct bot_auth *a, const char *login, const char *name, long long now, struct sn_err *err)
 {
     int rc = bot_auth_name_check(name, err);
     if (rc)
         return rc;
-    sqlite3_stmt *st = stmt(a, S_RENAME);
-    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, now);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE)
-        return db_err(a, err, "rename");
-    if (sqlite3_changes(a->db) == 0)
-        return sn_err_set(err, SN_ENOTFOUND, "no user %s", login);
-    return SN_OK;
+    return a->ops->user_set(a, BOT_AUTH_SET_RENAME, login, name, now, err);
 }
 
+/* ---- sessions ------------------------------------------------------------------------- */
+
+/* The stored form of a token: hex of crypto_generichash (32 bytes) of its hex text. */
 static void token_hash(const char *token, char out[BOT_AUTH_TOKEN_HEX])
 {
     unsigned char h[32];
@@ -390,7 +518,8 @@ int bot_auth_login(struct bot_auth *a,
     unsigned char raw[32];
     int rc, found;
     token[0] = 0;
-    rc = bot_auth_login_check(login, NULL) ? SN_ENOTFOUND : user_get(a, login, out, hash, err);
+    rc = bot_auth_login_check(login, NULL) ? SN_ENOTFOUND
+                                           : a->ops->user_get(a, login, out, hash, err);
     if (rc != SN_OK && rc != SN_ENOTFOUND)
         return rc;
     found = rc == SN_OK;
@@ -408,52 +537,24 @@ int bot_auth_login(struct bot_auth *a,
     if (!found || !ok || out->disabled)
         return sn_err_set(err, SN_ENOTFOUND, "wrong login or password");
 
-    sqlite3_stmt *gc = stmt(a, S_SESS_GC);
-    sqlite3_bind_int64(gc, 1, now);
-    sqlite3_step(gc);
-    sqlite3_reset(gc);
-
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(token, BOT_AUTH_TOKEN_HEX, raw, sizeof raw);
     sodium_memzero(raw, sizeof raw);
     token_hash(token, th);
-    sqlite3_stmt *st = stmt(a, S_SESS_NEW);
-    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, out->id);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int64(st, 4, now + (long long)ttl * 1000);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) {
+    rc = a->ops->sess_new(a, th, out->id, now, now + (long long)ttl * 1000, err);
+    if (rc)
         sodium_memzero(token, BOT_AUTH_TOKEN_HEX);
-        return db_err(a, err, "create session");
-    }
-    return SN_OK;
+    return rc;
 }
 
 int bot_auth_session_get(
     struct bot_auth *a, const char *token, long long now, struct bot_user *out, struct sn_err *err)
 {
     char th[BOT_AUTH_TOKEN_HEX];
-    int rc = SN_OK;
     if (!token_well_formed(token))
         return sn_err_set(err, SN_ENOTFOUND, "no session");
     token_hash(token, th);
-    sqlite3_stmt *st = stmt(a, S_SESS_GET);
-    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, now);
-    switch (sqlite3_step(st)) {
-    case SQLITE_ROW:
-        user_row(st, out);
-        break;
-    case SQLITE_DONE:
-        rc = sn_err_set(err, SN_ENOTFOUND, "no session");
-        break;
-    default:
-        rc = db_err(a, err, "find session");
-    }
-    sqlite3_reset(st);
-    return rc;
+    return a->ops->sess_get(a, th, now, out, err);
 }
 
 int bot_auth_logout(struct bot_auth *a, const char *token, struct sn_err *err)
@@ -462,9 +563,5 @@ int bot_auth_logout(struct bot_auth *a, const char *token, struct sn_err *err)
     if (!token_well_formed(token))
         return SN_OK;
     token_hash(token, th);
-    sqlite3_stmt *st = stmt(a, S_SESS_DEL);
-    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
-    int step = sqlite3_step(st);
-    sqlite3_reset(st);
-    return step == SQLITE_DONE ? SN_OK : db_err(a, err, "revoke session");
+    return a->ops->sess_del(a, th, err);
 }

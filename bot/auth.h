@@ -1,9 +1,11 @@
 /* Accounts and agent sessions: users with a role and an Argon2id password hash
  * (libsodium crypto_pwhash_str, interactive limits), login sessions identified by a random
  * 256-bit token of which only a hash (crypto_generichash) is stored, and an in-memory
- * throttle of failed logins per account and per client address. Both tables live in the
- * conversation store database (users, agent_sessions); struct bot_auth is its own
- * connection to that file. Use it from one thread at a time.
+ * throttle of failed logins per account and per client address. Both tables (users,
+ * agent_sessions) live in the conversation store: the SQLite store file, or with `store
+ * postgres` PostgreSQL's schema sanad_auth, shared by every node (a session made on one node
+ * is valid on all; a disable or a new password revokes everywhere). struct bot_auth is its
+ * own connection. Use it from one thread at a time.
  *
  * Every function returns SN_OK or a negative sn_code with err set. Passwords and tokens are
  * never copied into err or any log line. sodium_init() must have succeeded before use. */
@@ -32,7 +34,12 @@ struct bot_user {
 };
 
 struct bot_auth;
+struct bot_config;
 
+/* Opens the accounts of cfg's store: bot_auth_open(cfg->store_db) for sqlite, PostgreSQL
+ * (cfg->pg_dsn, cfg->pg_password_file; schema sanad_auth migrated) for postgres. Returns an
+ * object owned by the caller (bot_auth_close), or NULL with err set (SN_EDB, SN_EINVAL). */
+struct bot_auth *bot_auth_open_cfg(const struct bot_config *cfg, struct sn_err *err);
 /* Opens (creating the tables when missing) the accounts in the SQLite file path. Returns an
  * object owned by the caller (bot_auth_close), or NULL with err set (SN_EDB). */
 struct bot_auth *bot_auth_open(const char *path, struct sn_err *err);

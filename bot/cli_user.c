@@ -1,7 +1,9 @@
-/* `sanad user add|list|disable|passwd`: accounts in the conversation store database.
+/* `sanad user add|list|disable|passwd`: accounts in the conversation store (the SQLite file,
+ * or PostgreSQL with --store postgres or a config file saying so).
  * Passwords come from a no-echo prompt on a terminal, or one line of stdin; never argv. */
 #include <jansson.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 #include "bot/auth.h"
 #include "bot/cli.h"
+#include "bot/config.h"
 #include "bot/server.h"
 
 static const char usage[] =
@@ -17,18 +20,44 @@ static const char usage[] =
     "       sanad user list [--json]\n"
     "       sanad user disable LOGIN\n"
     "       sanad user passwd LOGIN\n"
-    "options: --store-db PATH (default DATA/store.db), --data DIR (default data)\n"
+    "options: --store-db PATH (default DATA/store.db), --data DIR (default data),\n"
+    "         --config FILE (sanad serve's), --store sqlite|postgres, --pg-dsn DSN,\n"
+    "         --pg-password-file FILE (the accounts are in PostgreSQL with store postgres)\n"
     "\n"
     "The password is asked for on the terminal (twice, not echoed) or read as one line\n"
     "from stdin; it is never taken from the command line. Logins are [a-z0-9._-]{2,64};\n"
     "passwords 8 to 1024 bytes of UTF-8. Exit codes: 0 ok, 1 not found, 2 bad input,\n"
     "3 internal.\n";
 
+#define CFG_ARGS_MAX 33 /* "user" and up to 16 options with their values */
+
 struct uopts {
-    const char *store_db, *data, *role, *name;
+    const char *role, *name;
     int json;
     const char *args[2];
     int nargs;
+    char *cfg_argv[CFG_ARGS_MAX]; /* the store's options, for bot_config_args (borrowed) */
+    int cfg_argc;
+};
+
+/* The options that take a value: the store's go to bot_config_args as given (it reads
+ * --config first, then the rest in order); the others into their uopts member. */
+static const struct {
+    const char *name;
+    int cfg;
+    size_t off;
+} options[] = {
+    {"--store-db", 1, 0},
+    {"--store_db", 1, 0},
+    {"--data", 1, 0},
+    {"--config", 1, 0},
+    {"--store", 1, 0},
+    {"--pg-dsn", 1, 0},
+    {"--pg_dsn", 1, 0},
+    {"--pg-password-file", 1, 0},
+    {"--pg_password_file", 1, 0},
+    {"--role", 0, offsetof(struct uopts, role)},
+    {"--name", 0, offsetof(struct uopts, name)},
 };
 
 static int bad(const char *msg, const char *arg)
@@ -115,32 +144,39 @@ static int print_user(void *ctx, const struct bot_user *u)
     return 0;
 }
 
+static int option_of(const char *a)
+{
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        if (!strcmp(a, options[i].name))
+            return (int)i;
+    return -1;
+}
+
 static int parse(int argc, char **argv, struct uopts *o)
 {
+    o->cfg_argv[o->cfg_argc++] = "user";
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        const char **dst = NULL;
         if (!strcmp(a, "--json")) {
             o->json = 1;
             continue;
         }
-        if (!strcmp(a, "--store-db") || !strcmp(a, "--store_db"))
-            dst = &o->store_db;
-        else if (!strcmp(a, "--data"))
-            dst = &o->data;
-        else if (!strcmp(a, "--role"))
-            dst = &o->role;
-        else if (!strcmp(a, "--name"))
-            dst = &o->name;
-        else if (!strncmp(a, "--password", 10))
-            return bad("passwords are read from the terminal or stdin, never from arguments",
-                       NULL);
-        else if (a[0] == '-')
+        int k = option_of(a);
+        if (k < 0 && !strncmp(a, "--password", 10))
+            return bad("passwords are read from the terminal or stdin, never from arguments", NULL);
+        if (k < 0 && a[0] == '-')
             return bad("unknown option", a);
-        if (dst) {
+        if (k >= 0) {
             if (i + 1 >= argc)
                 return bad("option needs a value", a);
-            *dst = argv[++i];
+            if (!options[k].cfg) {
+                *(const char **)((char *)o + options[k].off) = argv[++i];
+            } else if (o->cfg_argc + 2 > CFG_ARGS_MAX) {
+                return bad("too many options", a);
+            } else {
+                o->cfg_argv[o->cfg_argc++] = argv[i];
+                o->cfg_argv[o->cfg_argc++] = argv[++i];
+            }
             continue;
         }
         if (o->nargs == 2)
@@ -155,7 +191,8 @@ int bot_cli_user(int argc, char **argv)
     struct uopts o = {0};
     struct sn_err e = {0};
     struct bot_auth *a = NULL;
-    char pw[BOT_AUTH_PW_MAX + 3], path[4096];
+    struct bot_config cfg;
+    char pw[BOT_AUTH_PW_MAX + 3];
     size_t pwlen = 0;
     const char *cmd = argc > 1 ? argv[1] : NULL;
     int rc = 0;
@@ -167,33 +204,44 @@ int bot_cli_user(int argc, char **argv)
     if (strcmp(cmd, "add") && strcmp(cmd, "list") && strcmp(cmd, "disable") &&
         strcmp(cmd, "passwd"))
         return bad("unknown subcommand", cmd);
+    bot_config_init(&cfg);
     if ((rc = parse(argc, argv, &o)))
-        return rc;
+        goto out;
     int want = strcmp(cmd, "list") ? 1 : 0;
-    if (o.nargs != want)
-        return bad(want ? "give exactly one LOGIN" : "list takes no LOGIN", NULL);
-    if (want && bot_auth_login_check(o.args[0], &e))
-        return bad(e.msg, NULL);
+    if (o.nargs != want) {
+        rc = bad(want ? "give exactly one LOGIN" : "list takes no LOGIN", NULL);
+        goto out;
+    }
+    if (want && bot_auth_login_check(o.args[0], &e)) {
+        rc = bad(e.msg, NULL);
+        goto out;
+    }
     if (!strcmp(cmd, "add")) {
-        if (!o.role || !bot_auth_role_parse(o.role))
-            return bad("--role agent, editor or admin is required", o.role);
-        if (!o.name || bot_auth_name_check(o.name, &e))
-            return bad(o.name ? e.msg : "--name is required", NULL);
+        if (!o.role || !bot_auth_role_parse(o.role)) {
+            rc = bad("--role agent, editor or admin is required", o.role);
+            goto out;
+        }
+        if (!o.name || bot_auth_name_check(o.name, &e)) {
+            rc = bad(o.name ? e.msg : "--name is required", NULL);
+            goto out;
+        }
     } else if (o.role || o.name) {
-        return bad("--role and --name go with add only", NULL);
+        rc = bad("--role and --name go with add only", NULL);
+        goto out;
+    }
+    if (bot_config_args(&cfg, o.cfg_argc, o.cfg_argv, &e)) {
+        rc = bad(e.msg, NULL);
+        goto out;
     }
     if (sodium_init() < 0) {
         fputs("sanad user: libsodium failed to initialize\n", stderr);
-        return 3;
-    }
-    if (!o.store_db) {
-        snprintf(path, sizeof path, "%s/store.db", o.data ? o.data : "data");
-        o.store_db = path;
+        rc = 3;
+        goto out;
     }
     if (!strcmp(cmd, "add") || !strcmp(cmd, "passwd"))
         if ((rc = read_password(pw, sizeof pw, &pwlen)))
             goto out;
-    a = bot_auth_open(o.store_db, &e);
+    a = bot_auth_open_cfg(&cfg, &e);
     if (!a) {
         rc = fail(&e);
         goto out;
@@ -229,5 +277,6 @@ int bot_cli_user(int argc, char **argv)
 out:
     sodium_memzero(pw, sizeof pw);
     bot_auth_close(a);
+    bot_config_fini(&cfg);
     return rc;
 }

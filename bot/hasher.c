@@ -73,15 +73,17 @@ static void *worker(void *arg)
     return NULL;
 }
 
-struct bot_hasher *
-bot_hasher_new(const char *path, bot_hasher_wake_fn *wake, void *ctx, struct sn_err *err)
+struct bot_hasher *bot_hasher_new(const struct bot_config *cfg,
+                                  bot_hasher_wake_fn *wake,
+                                  void *ctx,
+                                  struct sn_err *err)
 {
     struct bot_hasher *h = sn_xcalloc(1, sizeof *h);
     h->wake = wake;
     h->ctx = ctx;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
-    h->auth = bot_auth_open(path, err);
+    h->auth = bot_auth_open_cfg(cfg, err);
     if (!h->auth)
         goto fail;
     if (pthread_create(&h->thread, NULL, worker, h)) {

@@ -1,8 +1,8 @@
 /* Password checks off the event loop: one worker thread, with its own connection to the
- * accounts (bot_auth_open on store_db), runs each login's Argon2id verification and session
- * creation (bot_auth_login), so that a storm of logins never stalls the visitors the loop
- * serves. Jobs are submitted and collected on the loop's thread; the worker calls wake
- * (thread-safe: serve.c passes lws_cancel_service) when one is done. */
+ * accounts (bot_auth_open_cfg: the store file, or PostgreSQL), runs each login's Argon2id
+ * verification and session creation (bot_auth_login), so that a storm of logins never stalls
+ * the visitors the loop serves. Jobs are submitted and collected on the loop's thread; the
+ * worker calls wake (thread-safe: serve.c passes lws_cancel_service) when one is done. */
 #ifndef SANAD_BOT_HASHER_H
 #define SANAD_BOT_HASHER_H
 
@@ -32,10 +32,15 @@ struct bot_hasher;
 
 typedef void bot_hasher_wake_fn(void *ctx);
 
-/* A worker on the accounts in path. Returns it owned by the caller (bot_hasher_free), or
- * NULL with err set (the accounts cannot be opened, or no thread). */
-struct bot_hasher *
-bot_hasher_new(const char *path, bot_hasher_wake_fn *wake, void *ctx, struct sn_err *err);
+struct bot_config;
+
+/* A worker on the accounts of cfg's store (read only while the call runs: the worker opens
+ * its connection here). Returns it owned by the caller (bot_hasher_free), or NULL with err
+ * set (the accounts cannot be opened, or no thread). */
+struct bot_hasher *bot_hasher_new(const struct bot_config *cfg,
+                                  bot_hasher_wake_fn *wake,
+                                  void *ctx,
+                                  struct sn_err *err);
 /* Stops the worker after the job it runs, if any (it wakes nobody afterwards); the queues
  * stay for bot_hasher_forget. NULL and a second call are fine. */
 void bot_hasher_stop(struct bot_hasher *h);

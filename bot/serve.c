@@ -290,7 +290,7 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     if (!(srv->mail_texts = bot_casemail_texts_load(cfg->texts_dir, e)))
         return e->code;
     srv->iplimit = bot_iplimit_new(cfg->max_conns_per_ip);
-    srv->auth = bot_auth_open(cfg->store_db, e);
+    srv->auth = bot_auth_open_cfg(cfg, e);
     if (!srv->auth)
         return e->code;
     srv->convs = bot_convs_new(srv->store, bot_queue_moved, srv);
@@ -300,7 +300,7 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     struct bot_guard_config gc;
     guard_config(&gc, cfg);
     srv->guard = bot_guard_new(&gc);
-    srv->hasher = bot_hasher_new(cfg->store_db, wake_loop, srv, e);
+    srv->hasher = bot_hasher_new(cfg, wake_loop, srv, e);
     if (!srv->hasher)
         return e->code;
     /* after the store's migration: the worker's connection is read-only at its version */
