@@ -177,9 +177,11 @@ static int target_rows(PGconn *c, const struct mig_table **which, struct sn_err 
 
 static int copy_send(PGconn *c, struct sn_buf *b, struct sn_err *err)
 {
-    if (b->len && PQputCopyData(c, b->p, (int)b->len) != 1)
+    if (!b->len) /* nothing yet (p may still be NULL) */
+        return SN_OK;
+    if (PQputCopyData(c, b->p, (int)b->len) != 1)
         return sn_err_set(err, SN_EDB, "postgres: %s", PQerrorMessage(c));
-    b->len = 0;
+    b->len = 0; /* the buffer kept for the next chunk */
     b->p[0] = 0;
     return SN_OK;
 }
