@@ -180,7 +180,7 @@ def left_message_belongs_to_the_case_or_makes_one(srv):
 
 def _move_solved_at(srv, ref, days):
     """Moves the case's solved_at (and its updated) back by days, in the running server's file."""
-    c = srv.db(write=True)
+    c = db_rw(srv)
     c.execute("UPDATE cases SET solved_at = solved_at - ?, updated = updated - ? WHERE ref = ?",
               (int(days * 86400000), int(days * 86400000), ref))
     c.commit()
