@@ -11,6 +11,7 @@
 
 #include "bot/api.h"
 #include "bot/dialogue.h"
+#include "bot/kbsync.h"
 #include "bot/server.h"
 #include "kb/calib.h"
 #include "kb/feedback.h"
@@ -572,7 +573,11 @@ static void gaps_list(struct bot_api_call *c)
     long long limit = int_arg(c, "limit", 100, 1000);
     if ((lang && !*lang) || limit < 0)
         return;
-    int rc = kb_gap_list(kb_of(c), lang, (int)limit, all && !strcmp(all, "1"), &v, &n, &e);
+    /* with PostgreSQL, every node's gaps (bot/kbsync.h) */
+    int rc = c->srv->kbsync
+                 ? bot_kbsync_gap_list(c->srv->kbsync, lang, (int)limit, all && !strcmp(all, "1"),
+                                       &v, &n, &e)
+                 : kb_gap_list(kb_of(c), lang, (int)limit, all && !strcmp(all, "1"), &v, &n, &e);
     if (rc) {
         fail(c, rc, &e);
         return;

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "bot/cli.h"
+#include "bot/config.h"
 #include "bot/dialogue.h"
 #include "bot/server.h"
-#include "bot/config.h"
 #include "bot/store.h"
 #include "bot/store_open.h"
 
@@ -244,7 +244,7 @@ int bot_cli_canned(int argc, char **argv)
     if (!st) {
         fprintf(stderr, "sanad canned: %s\n", e.msg);
         free(owned);
-        return 3;
+        return e.code == SN_EINVAL ? 2 : 3; /* a bad --store or config: bad input */
     }
     if (!strcmp(cmd, "add")) {
         struct store_canned c = {o.args[0], o.lang, text, bot_server_now_ms()};

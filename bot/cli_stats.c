@@ -48,9 +48,8 @@ enum {
 };
 
 /* The path options, in the order of the enum from O_STORE, as bot_config_args reads them. */
-static const char *const path_flags[] = {"--store-db", "--db",     "--data",
-                                         "--config",   "--store", "--pg-dsn",
-                                         "--pg-password-file"};
+static const char *const path_flags[] = {
+    "--store-db", "--db", "--data", "--config", "--store", "--pg-dsn", "--pg-password-file"};
 
 static int bad(const char *msg)
 {

@@ -285,3 +285,29 @@ int bot_convs_move(struct bot_convs *cs,
         cs->moved(cs->ctx, mv, from, next);
     return SN_OK;
 }
+
+/* --- the cluster's (bot/cluster.h) -------------------------------------------------------- */
+
+int bot_convs_refresh(struct bot_convs *cs,
+                      const char *id,
+                      enum bot_conv_state state,
+                      long long agent_id)
+{
+    struct bot_conv *c = bot_convs_find(cs, id);
+    if (!c)
+        return SN_ENOTFOUND;
+    if (c->state != state || c->agent_id != agent_id)
+        memset(c->typing, 0, sizeof c->typing); /* as a move ends them */
+    c->state = state;
+    c->agent_id = agent_id;
+    if (state != BOT_CONV_AGENT)
+        seen_forget(cs, id);
+    return SN_OK;
+}
+
+void bot_convs_each(struct bot_convs *cs, void (*fn)(void *ctx, struct bot_conv *c), void *ctx)
+{
+    for (size_t b = 0; b < cs->nbuckets; b++)
+        for (struct bot_conv *c = cs->bucket[b]; c; c = c->chain)
+            fn(ctx, c);
+}

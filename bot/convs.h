@@ -111,6 +111,18 @@ int bot_convs_move(struct bot_convs *cs,
                    enum bot_conv_state *to,
                    struct sn_err *err);
 
+/* The cluster's (bot/cluster.h): another node moved conversation id (the store has the move);
+ * its copy in memory takes state and agent_id without a move (no store write, nobody told),
+ * the typing indicators end and a state other than agent forgets the seen receipt, as a
+ * move would. SN_ENOTFOUND when id is not in memory. */
+int bot_convs_refresh(struct bot_convs *cs,
+                      const char *id,
+                      enum bot_conv_state state,
+                      long long agent_id);
+/* Calls fn(ctx, c) for every conversation in memory (a walk of them all: the cluster's
+ * catch-up after a lost connection, not the hot path); fn must not attach or detach. */
+void bot_convs_each(struct bot_convs *cs, void (*fn)(void *ctx, struct bot_conv *c), void *ctx);
+
 /* "Seen" receipts (issue 14): the highest seq the visitor said it has seen (a `seen` frame)
  * of conversation id while an agent has it, so that an agent who reconnects, or takes it
  * over, still sees which replies were read. Kept in memory only (a restart forgets it),

@@ -21,6 +21,7 @@
 #include "bot/guard.h"
 #include "bot/hasher.h"
 #include "bot/http_attach.h"
+#include "bot/kbsync.h"
 #include "bot/proto.h"
 #include "bot/queue.h"
 #include "bot/refit.h"
@@ -578,8 +579,10 @@ static int call_route(struct lws *wsi, struct bot_api_req *r)
     kb_set_actor(c.srv->kb, NULL);
     if (c.defer_fn) /* answered later, off the loop */
         return defer(wsi, r, &c);
-    if (r->kb && r->post && c.status >= 200 && c.status < 300) /* the base changed: refit */
+    if (r->kb && r->post && c.status >= 200 && c.status < 300) { /* the base changed: refit */
         bot_refit_poke(c.srv->refit);
+        bot_kbsync_edited(c.srv->kbsync, r->rt->method, r->rt->path, &c); /* other nodes' too */
+    }
     int rc;
     if (c.raw)
         rc = respond_raw(wsi, r, c.status, c.raw_type, c.raw, c.raw_len, c.disposition, NULL, 0);

@@ -17,6 +17,7 @@
 #include <libwebsockets.h>
 #include <sodium.h>
 
+#include "bot/cluster.h"
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/forwarded.h"
@@ -149,6 +150,7 @@ static void live_of(const struct bot_server *srv, struct bot_metrics_live *l)
     }
     if (srv->queue)
         bot_queue_metrics_live(srv->queue, l);
+    l->cluster_nodes = bot_cluster_nodes(srv->cluster);
 }
 
 /* The answer's status line and headers; its body (taken) goes out on WRITEABLE. */

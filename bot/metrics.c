@@ -19,7 +19,7 @@ enum kind { COUNTER, HISTOGRAM };
 
 /* Label sets: each a list of (label name, values); the series of a metric are the product,
  * the last label varying fastest. */
-enum labelset { LS_NONE, LS_SENDER, LS_TURN, LS_HANDOFF, LS_OFFER, LS_SCORE, LS_ERROR };
+enum labelset { LS_NONE, LS_SENDER, LS_TURN, LS_HANDOFF, LS_OFFER, LS_SCORE, LS_ERROR, LS_CHANNEL };
 
 static const char *const senders[BOT_MS_N] = {"visitor", "bot", "agent", "note", "system"};
 static const char *const turn_kinds[BOT_METRICS_TURN_KINDS] = {
@@ -28,6 +28,8 @@ static const char *const bands[BOT_METRICS_BANDS] = {"none", "low", "medium", "h
 static const char *const handoffs[BOT_MH_N] = {"asked", "accepted_offer", "button"};
 static const char *const offers[BOT_MO_N] = {"miss", "frustration"};
 static const char *const scores[BOT_METRICS_SCORES] = {"1", "2", "3", "4", "5"};
+static const char *const channels[BOT_METRICS_CHANNELS] = {"sanad_msg", "sanad_conv",
+                                                           "sanad_live", "other"};
 
 static const struct labels {
     const char *name[2];
@@ -45,6 +47,7 @@ static const struct labels {
     [LS_OFFER] = {{"reason", NULL}, {offers, NULL}, {BOT_MO_N, 1}, 1},
     [LS_SCORE] = {{"score", NULL}, {scores, NULL}, {BOT_METRICS_SCORES, 1}, 1},
     [LS_ERROR] = {{"code", NULL}, {NULL, NULL}, {BOT_METRICS_ERRORS, 1}, 1},
+    [LS_CHANNEL] = {{"channel", NULL}, {channels, NULL}, {BOT_METRICS_CHANNELS, 1}, 1},
 };
 
 static int series_of(enum labelset ls)
@@ -106,6 +109,12 @@ static const struct def {
                               HISTOGRAM, LS_NONE, fast_le, NB_FAST},
     [BOT_M_SEARCH_LATENCY] = {"sanad_search_seconds", "Time of one knowledge-base search.",
                               HISTOGRAM, LS_NONE, fast_le, NB_FAST},
+    [BOT_M_CLUSTER_NOTIFICATIONS] = {"sanad_cluster_notifications_total",
+                                     "Cluster notifications received (LISTEN), by channel.",
+                                     COUNTER, LS_CHANNEL, NULL, 0},
+    [BOT_M_CLUSTER_RECONNECTS] = {"sanad_cluster_reconnects_total",
+                                  "Times the cluster's listening connection came back.", COUNTER,
+                                  LS_NONE, NULL, 0},
 };
 
 /* Slots: a counter's series, or a histogram's buckets (not cumulative: +Inf is the last),
@@ -334,6 +343,10 @@ static int gauges_put(struct sn_buf *out, const struct bot_metrics_live *l)
     if (!rc)
         rc = gauge_put(out, "sanad_agents", "Connected agents, by presence.", "presence", presence,
                        agents, 2);
+    if (!rc)
+        rc = gauge_put(out, "sanad_cluster_nodes",
+                       "Live nodes of the cluster at the last tick (0: a single node).", NULL,
+                       NULL, &l->cluster_nodes, 1);
     return rc;
 }
 

@@ -27,6 +27,9 @@ enum bot_metric {
     BOT_M_RESOLUTION,     /* histogram: seconds from the case's start to the agent's close */
     BOT_M_ANSWER_LATENCY, /* histogram: seconds from a visitor frame to the bot's turn stored */
     BOT_M_SEARCH_LATENCY, /* histogram: seconds of one knowledge-base search */
+    /* the cluster (bot/cluster.h; zero on a single node) */
+    BOT_M_CLUSTER_NOTIFICATIONS, /* counter {channel}: notifications received (LISTEN) */
+    BOT_M_CLUSTER_RECONNECTS,    /* counter: the listening connection reconnected */
     BOT_M_N
 };
 
@@ -50,6 +53,8 @@ enum bot_metrics_offer {
     BOT_MO_FRUSTRATION, /* the visitor said the answer did not help ("no", "not helpful") */
     BOT_MO_N
 };
+/* The channels of BOT_M_CLUSTER_NOTIFICATIONS: msg, conv, live, other (in this order). */
+#define BOT_METRICS_CHANNELS 4
 #define BOT_METRICS_TURN_KINDS 6  /* enum bot_turn_kind (bot/dialogue.h) */
 #define BOT_METRICS_BANDS      4  /* none (no search), low, medium, high */
 #define BOT_METRICS_SCORES     5  /* CSAT 1..5 */
@@ -78,6 +83,7 @@ struct bot_metrics_live {
     long long conv_bot, conv_queued, conv_agent, conv_closed; /* conversations in memory */
     long long queue_length;               /* conversations waiting for a person */
     long long agents_online, agents_away; /* connected agents by presence */
+    long long cluster_nodes;              /* live nodes the cluster saw (0: not a cluster) */
 };
 
 /* Renders every metric, the counters and histograms of the registry and live's gauges, in

@@ -14,6 +14,7 @@
 #include "bot/case.h"
 #include "bot/casereply.h"
 #include "bot/cases.h"
+#include "bot/cluster_queue.h"
 #include "bot/config.h"
 #include "bot/conv.h"
 #include "bot/convs.h"
@@ -51,6 +52,7 @@ struct bot_queue {
     struct bot_route *route;   /* the FIFO, positions, the ETA */
     struct bot_agents *agents; /* connected agents, their chats, gone agents' grace */
     char *agents_last;         /* the last "agents" frame pushed (owned), NULL before any */
+    struct bot_cq *cq;         /* the queue across nodes (store postgres), NULL: one node */
 };
 
 /* --- sending ----------------------------------------------------------------------------- */
@@ -281,9 +283,31 @@ static int move(struct bot_queue *q,
 
 /* --- snapshots ---------------------------------------------------------------------------- */
 
+/* --- the queue across nodes (bot/cluster_queue.h) ------------------------------------------- */
+
+/* How long a node's agents rows count after its last beat: its lease. */
+static long long lease_ms(const struct bot_queue *q)
+{
+    return (long long)q->srv->cfg->node_lease * 1000;
+}
+
+/* Online agents on the other nodes (0 on one node). */
+static int online_elsewhere(const struct bot_queue *q)
+{
+    int n;
+    const struct bot_cq_agent *v = bot_cq_others(q->cq, &n);
+    return bot_cq_online(v, n, bot_server_now_ms(), lease_ms(q));
+}
+
+/* Online agents on every node. */
+static int online_all(const struct bot_queue *q)
+{
+    return bot_agents_online(q->agents) + online_elsewhere(q);
+}
+
 static int eta_minutes(const struct bot_queue *q, int position)
 {
-    return bot_route_eta(q->route, bot_agents_online(q->agents), position);
+    return bot_route_eta(q->route, online_all(q), position);
 }
 
 /* --- the cases' routing: department, priority, the SLA clock (issue 15) ---------------- */
@@ -327,7 +351,9 @@ static struct bot_route_item *push_conv(struct bot_queue *q,
 {
     struct bot_route_case c;
     case_copy(q, conv, &c);
-    return bot_route_push_case(q->route, conv, lang, queued_at, last, front, &c);
+    /* across nodes the order is the store's (priority, queued_at, id) on every node: a chat
+     * whose agent went keeps its first queued_at, which puts it before those queued since */
+    return bot_route_push_case(q->route, conv, lang, queued_at, last, q->cq ? 0 : front, &c);
 }
 
 /* The department as bot/dept.h takes it: NULL for none. */
@@ -428,9 +454,13 @@ static void agents_depts(const struct bot_queue *q, struct bot_agent_proto_list 
     const struct bot_config *cfg = q->srv->cfg;
     for (int i = 0; i < cfg->depts.n; i++) {
         const struct bot_config_dept *d = &cfg->depts.v[i];
-        int online = 0;
+        int online = 0, n;
         for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
             online += a->online && bot_dept_agent_in(&cfg->dept_agents, d->id, a->login);
+        const struct bot_cq_agent *v = bot_cq_others(q->cq, &n);
+        for (int k = 0; k < n; k++) /* the other nodes' */
+            online += v[k].online && bot_cq_row_live(&v[k], bot_server_now_ms(), lease_ms(q)) &&
+                      bot_dept_agent_in(&cfg->dept_agents, d->id, v[k].login);
         bot_agent_proto_list_dept_item(l, d, online, bot_escalate_default(&cfg->escalation, d->id));
     }
 }
@@ -440,11 +470,41 @@ static void agents_depts(const struct bot_queue *q, struct bot_agent_proto_list 
 static char *agents_frame(const struct bot_queue *q, size_t *len)
 {
     struct bot_agent_proto_list *l = bot_agent_proto_list_new("agents");
+    int n;
     for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
         bot_agent_proto_list_agent_item(l, a->login, a->name, a->online, a->nchats,
                                         q->srv->cfg->agent_capacity);
+    const struct bot_cq_agent *v = bot_cq_others(q->cq, &n);
+    for (int k = 0; k < n; k++) /* agents on the other nodes (a transfer to them is refused) */
+        if (bot_cq_row_live(&v[k], bot_server_now_ms(), lease_ms(q)))
+            bot_agent_proto_list_agent_item(l, v[k].login, v[k].name, v[k].online, v[k].chats,
+                                            v[k].capacity);
     agents_depts(q, l);
     return bot_agent_proto_list_finish(l, len);
+}
+
+/* This node's connected agents into agents_live (bot_cq_agents_put writes only a change). A
+ * failure is logged: the next change or tick writes them again. */
+static void live_put(struct bot_queue *q)
+{
+    struct sn_err e = {0};
+    int n = 0, i = 0;
+    if (!q->cq)
+        return;
+    for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
+        n++;
+    struct bot_cq_agent *v = sn_xcalloc((size_t)n + 1, sizeof *v);
+    for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next, i++) {
+        v[i].user_id = a->user_id;
+        snprintf(v[i].login, sizeof v[i].login, "%s", a->login);
+        snprintf(v[i].name, sizeof v[i].name, "%s", a->name);
+        v[i].online = a->online;
+        v[i].chats = a->nchats;
+        v[i].capacity = q->srv->cfg->agent_capacity;
+    }
+    if (bot_cq_agents_put(q->cq, v, n, bot_server_now_ms(), &e))
+        sn_log(SN_LOG_ERR, "cluster", "event=agents_put_failed err=\"%s\"", e.msg);
+    free(v);
 }
 
 /* Pushes the agents frame to every agent when it changed since the last push (presence, load,
@@ -453,6 +513,7 @@ static char *agents_frame(const struct bot_queue *q, size_t *len)
 static void push_agents(struct bot_queue *q, struct bot_agent *also)
 {
     size_t len;
+    live_put(q);
     char *j = agents_frame(q, &len);
     if (q->agents_last && !strcmp(q->agents_last, j)) {
         if (also)
@@ -551,10 +612,16 @@ static int assign(struct bot_queue *q,
         json_object_set_new(d, "fallback", json_true());
     char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
+    /* across nodes the claim comes first: one node wins it, the others get SN_ECONFLICT
+     * (bot/cluster_queue.h); on one node it always wins */
+    int rc = bot_cq_claim(q->cq, it->id, a->user_id, now, e);
     /* a take is the agent's own doing; an automatic assignment the system's */
-    int rc = move_by(
-        q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name, it->lang, a->login,
-        strcmp(by, "take") ? "system" : bot_cases_agent_actor(a->login, actor), detail, e);
+    if (rc == SN_OK &&
+        (rc = move_by(q, it->id, BOT_CONV_ASSIGN, a->user_id, it->queued_at, NULL, a->name,
+                      it->lang, a->login,
+                      strcmp(by, "take") ? "system" : bot_cases_agent_actor(a->login, actor),
+                      detail, e)))
+        bot_cq_unclaim(q->cq, it->id, a->user_id);
     free(detail);
     if (rc)
         return rc;
@@ -573,6 +640,43 @@ static int assign(struct bot_queue *q,
     return SN_OK;
 }
 
+/* Across nodes: routing's queue becomes the store's (bot_cq_queued): what another node
+ * assigned, or what left the queue there, goes; what was queued there comes, with its case;
+ * a case whose priority or department changed there takes its new place. A failed read
+ * leaves the queue as it was (logged; the next tick reads again). */
+static void reload(struct bot_queue *q)
+{
+    struct sn_err e = {0};
+    struct bot_cq_item *v;
+    struct store_route r;
+    int n;
+    if (!q->cq)
+        return;
+    if (bot_cq_queued(q->cq, &v, &n, &e)) {
+        sn_log(SN_LOG_ERR, "cluster", "event=reload_failed err=\"%s\"", e.msg);
+        return;
+    }
+    for (struct bot_route_item *it = bot_route_head(q->route), *next; it; it = next) {
+        next = it->next;
+        if (!bot_cq_items_has(v, n, it->id))
+            bot_route_remove(q->route, it->id); /* frees it */
+    }
+    for (int i = 0; i < n; i++) {
+        struct bot_route_item *it = bot_route_find(q->route, v[i].id, NULL);
+        if (it && (it->c.prio != v[i].prio || strcmp(it->c.dept, v[i].dept))) {
+            struct bot_route_case c;
+            case_copy(q, it->id, &c);
+            bot_route_set_case(q->route, it, &c);
+        } else if (!it && store_conv_get(q->srv->store, v[i].id, &r, &e) == SN_OK)
+            push_conv(q, r.id, r.lang, r.queued_at, r.last_text, 0);
+    }
+    free(v);
+}
+
+/* Claims lost to other nodes in one change before routing waits for the next one (each loss
+ * reloads: the winner's conversation is gone from the queue by then). */
+#define CLAIM_RETRIES 32
+
 /* After any change: route (auto), push the queue to the agents when it changed, and tell
  * the visitors their new positions. */
 static void changed(struct bot_queue *q)
@@ -581,12 +685,22 @@ static void changed(struct bot_queue *q)
     struct bot_agent *a;
     struct bot_agents_choice ch;
     const struct bot_config *cfg = q->srv->cfg;
+    int lost = 0, rc;
+    /* across nodes an agent here is free: the queue is read from the store first, so that
+     * it takes the head of the one order, not of what this node last saw */
+    if (q->cq && !cfg->routing_pick &&
+        bot_agents_route(q->agents, bot_route_head(q->route), &cfg->dept_agents,
+                         cfg->agent_capacity, &ch))
+        reload(q);
     /* auto: the first item an agent may serve (its department's, else anyone when the
      * department has nobody available) to the best of them; pick: the agents take */
     while (!cfg->routing_pick && bot_agents_route(q->agents, bot_route_head(q->route),
                                                   &cfg->dept_agents, cfg->agent_capacity, &ch))
-        if (assign(q, ch.agent, ch.item, "auto", ch.fallback, &e))
-            break; /* the store failed: try again at the next change */
+        if ((rc = assign(q, ch.agent, ch.item, "auto", ch.fallback, &e))) {
+            if (rc != SN_ECONFLICT || ++lost > CLAIM_RETRIES)
+                break; /* the store failed: try again at the next change */
+            reload(q); /* another node won it: the next in the store's order */
+        }
     if (bot_route_changed(q->route)) {
         size_t len;
         char *j = queue_frame(q, &len);
@@ -637,6 +751,11 @@ static void agent_due(void *ctx, long long user_id)
 {
     struct bot_queue *q = ctx;
     struct sn_err e = {0};
+    /* across nodes the agent may be back on another one: its chats are its own there */
+    if (bot_cq_elsewhere(q->cq, user_id, 1)) {
+        sn_log(SN_LOG_NOTICE, "queue", "event=grace_ended agent_id=%lld on=other_node", user_id);
+        return;
+    }
     if (store_conv_each(q->srv->store, bot_conv_state_name(BOT_CONV_AGENT), user_id, requeue_one, q,
                         &e))
         sn_log(SN_LOG_ERR, "queue", "event=requeue_failed agent_id=%lld err=\"%s\"", user_id,
@@ -777,8 +896,71 @@ static void sla_tick(struct bot_queue *q, long long now)
     }
 }
 
+/* The users who hold chats and have no console anywhere (a dead node's agents, connected or
+ * within their grace there) get agent_grace from now here, unless connected here. */
+static void adopt_orphans(struct bot_queue *q, long long now)
+{
+    struct sn_err e = {0};
+    long long *users;
+    int n;
+    if (bot_cq_orphans(q->cq, &users, &n, &e)) {
+        sn_log(SN_LOG_ERR, "cluster", "event=orphans_failed err=\"%s\"", e.msg);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        int here = 0;
+        for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
+            here |= a->user_id == users[i];
+        if (!here)
+            bot_agents_grace(q->agents, users[i],
+                             now + (long long)q->srv->cfg->agent_grace * 1000);
+    }
+    free(users);
+}
+
+void bot_queue_node_dead(struct bot_queue *q, const char *node)
+{
+    long long now = bot_server_now_ms();
+    sn_log(SN_LOG_NOTICE, "queue", "event=node_taken_over node=%s grace_s=%d", node,
+           q->srv->cfg->agent_grace);
+    adopt_orphans(q, now);
+}
+
+static void node_dead(void *ctx, const char *node)
+{
+    bot_queue_node_dead(ctx, node);
+}
+
+/* The tick's part across nodes: the beat, dead nodes taken over, the other nodes' agents and
+ * the queue read again (also the fallback for a notification that never came). */
+static void cluster_tick(struct bot_queue *q, long long now)
+{
+    struct sn_err e = {0};
+    int notified;
+    if (!q->cq)
+        return;
+    if (bot_cq_tick(q->cq, now, lease_ms(q), node_dead, q, &notified, &e))
+        sn_log(SN_LOG_ERR, "cluster", "event=tick_failed err=\"%s\"", e.msg);
+    live_put(q); /* rows lost with a connection reset are written again */
+    reload(q);
+}
+
+void bot_queue_cluster_changed(struct bot_queue *q)
+{
+    if (!q->cq || !bot_cq_poll(q->cq))
+        return;
+    reload(q);
+    changed(q);
+}
+
+int bot_queue_cluster_fd(const struct bot_queue *q)
+{
+    return bot_cq_fd(q->cq);
+}
+
 void bot_queue_tick(struct bot_queue *q, long long now)
 {
+    cluster_tick(q, now);
     bot_queue_revalidate(q, now);
     sla_tick(q, now);
     bot_agents_due(q->agents, now, agent_due, q);
@@ -793,6 +975,12 @@ struct bot_queue *bot_queue_new(struct bot_server *srv, struct sn_err *err)
     q->srv = srv;
     q->route = bot_route_new();
     q->agents = bot_agents_new();
+    char node[BOT_CQ_NODE_MAX];
+    bot_cq_node_of(srv->cfg, node);
+    if (bot_cq_open(srv->cfg, node, &q->cq, err)) {
+        bot_queue_free(q);
+        return NULL;
+    }
     if (store_conv_each(srv->store, bot_conv_state_name(BOT_CONV_QUEUED), 0, load_one, q, err)) {
         bot_queue_free(q);
         return NULL;
@@ -816,6 +1004,7 @@ void bot_queue_free(struct bot_queue *q)
         ((struct bot_session *)a->conn)->agent = NULL;
     bot_agents_free(q->agents);
     bot_route_free(q->route);
+    bot_cq_close(q->cq);
     free(q->agents_last);
     free(q);
 }
@@ -901,7 +1090,8 @@ const char *bot_queue_offline_reason(const struct bot_queue *q)
 {
     if (bot_config_closed_at(q->srv->cfg, bot_server_now_ms() / 1000))
         return "closed_hours";
-    return bot_agents_online(q->agents) ? NULL : "nobody_online";
+    /* across nodes: anyone online on any node (as of the last tick) */
+    return online_all(q) ? NULL : "nobody_online";
 }
 
 #define TICKETS_MAX 200
@@ -1074,11 +1264,19 @@ int bot_queue_take(struct bot_queue *q,
                    struct sn_err *err)
 {
     struct bot_route_item *it = bot_route_find(q->route, conv_id, NULL);
+    if (!it && q->cq) { /* queued on another node since the last read */
+        reload(q);
+        it = bot_route_find(q->route, conv_id, NULL);
+    }
     if (!it)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not in the queue");
     if (!bot_agents_may_take(a, q->srv->cfg->agent_capacity))
         return sn_err_set(err, SN_ETOOBIG, "you have %d chats already (agent_capacity)", a->nchats);
     int rc = assign(q, a, it, "take", 0, err);
+    if (rc == SN_ECONFLICT) { /* another node's agent has it: out of this queue too */
+        rc = sn_err_set(err, SN_ENOTFOUND, "the conversation was taken by another agent");
+        reload(q);
+    }
     changed(q);
     return rc;
 }
@@ -1171,6 +1369,17 @@ static void transfer_note(struct bot_queue *q,
     free(meta);
 }
 
+/* 1 when login is an online agent on another node (as of the last tick). */
+static int remote_login(const struct bot_queue *q, const char *login)
+{
+    int n;
+    const struct bot_cq_agent *v = bot_cq_others(q->cq, &n);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v[i].login, login) && bot_cq_row_live(&v[i], bot_server_now_ms(), lease_ms(q)))
+            return 1;
+    return 0;
+}
+
 int bot_queue_transfer(struct bot_queue *q,
                        struct bot_agent *a,
                        const char *conv_id,
@@ -1185,6 +1394,11 @@ int bot_queue_transfer(struct bot_queue *q,
     if (i < 0)
         return sn_err_set(err, SN_ENOTFOUND, "the conversation is not one of your chats");
     b = bot_agents_by_login(q->agents, to);
+    if (!b && remote_login(q, to))
+        return sn_err_set(err, SN_EINVAL,
+                          "agent '%s' is connected to another node: a transfer to a named agent "
+                          "across nodes is not supported; transfer to their department instead",
+                          to);
     if (!b)
         return sn_err_set(err, SN_ENOTFOUND, "no agent '%s' is online", to);
     if (b == a)

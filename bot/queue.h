@@ -173,6 +173,19 @@ int bot_queue_to_department(struct bot_queue *q,
  * (its label in lang) and tier; nothing when it has no case. */
 void bot_queue_case_changed(struct bot_queue *q, const char *conv_id, const char *lang);
 
+/* --- across nodes (store postgres: bot/cluster_queue.h; no-ops on one node) --- */
+
+/* Node `node` is dead and this node took it over (its lease ended: bot_cq_tick, or the
+ * cluster's on_node_dead): its agents are gone from agents_live, and every chat held by an
+ * agent with no console on any node gets agent_grace from now here, then goes back to the
+ * queue (unless its agent connects to some node first). */
+void bot_queue_node_dead(struct bot_queue *q, const char *node);
+/* The shared queue's connection is readable (a NOTIFY sanad_queue): when another node
+ * changed the queue, it is read again from the store and routed. */
+void bot_queue_cluster_changed(struct bot_queue *q);
+/* That connection's socket for an ev_io (-1 on one node). */
+int bot_queue_cluster_fd(const struct bot_queue *q);
+
 /* The queue's length and the connected agents by presence into out (bot/metrics.h; the
  * other fields are left as they are). A walk of the agents: for a scrape, not the hot path. */
 struct bot_metrics_live;

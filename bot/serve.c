@@ -24,6 +24,7 @@
 #include "bot/batch.h"
 #include "bot/casemail.h"
 #include "bot/casereply.h"
+#include "bot/cluster.h"
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/dialogue.h"
@@ -37,6 +38,7 @@
 #include "bot/privacy.h"
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
+#include "bot/kbsync.h"
 #include "bot/refit.h"
 #include "bot/server.h"
 #include "bot/session.h"
@@ -82,13 +84,98 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
     bot_batch_flush(g_srv);
 }
 
-static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+/* The knowledge base's versions in PostgreSQL (bot/kbsync.h): woken by its NOTIFY through
+ * kbsync_io, polled by the tick as well; every KBSYNC_GAPS_TICKS ticks this node's gaps are
+ * copied out. */
+#define KBSYNC_GAPS_TICKS 2
+static ev_io kbsync_io;
+static int kbsync_io_fd = -1;
+
+static void kbsync_run(struct bot_server *srv, int gaps)
+{
+    struct sn_err e = {0};
+    bot_batch_flush(srv); /* the base's group commit ends before the sync writes to it */
+    int n = bot_kbsync_poll(srv->kbsync, &e);
+    if (n > 0) /* the base changed: the model is refitted, the connection sees the rest */
+        bot_refit_poke(srv->refit);
+    else if (n < 0)
+        sn_log(SN_LOG_WARN, "kbsync", "event=poll_failed err=\"%s\"", e.msg);
+    if (gaps && bot_kbsync_gaps_push(srv->kbsync, &e))
+        sn_log(SN_LOG_WARN, "kbsync", "event=gaps_push_failed err=\"%s\"", e.msg);
+}
+
+static void on_kbsync_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     (void)w;
     (void)revents;
+    if (bot_kbsync_notified(g_srv->kbsync))
+        kbsync_run(g_srv, 0);
+}
+
+/* (Re)starts the watcher on the sync's socket, which a reset connection changes. */
+static void kbsync_watch(struct ev_loop *loop)
+{
+    int fd = bot_kbsync_fd(g_srv->kbsync);
+    if (fd == kbsync_io_fd)
+        return;
+    if (kbsync_io_fd >= 0)
+        ev_io_stop(loop, &kbsync_io);
+    kbsync_io_fd = fd;
+    if (fd >= 0) {
+        ev_io_init(&kbsync_io, on_kbsync_io, fd, EV_READ);
+        ev_io_start(loop, &kbsync_io);
+    }
+}
+
+/* The queue across nodes (store postgres): its connection's socket, readable when another
+ * node changed the queue (NOTIFY sanad_queue, bot/cluster_queue.h). Watched again at every
+ * tick when a reset gave the connection another socket. */
+static ev_io queue_watcher;
+static int queue_fd = -1;
+
+static void on_queue_notify(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    bot_queue_cluster_changed(g_srv->queue);
+}
+
+static void queue_watch(void)
+{
+    int fd = bot_queue_cluster_fd(g_srv->queue);
+    if (fd == queue_fd)
+        return;
+    if (queue_fd >= 0)
+        ev_io_stop(g_loop, &queue_watcher);
+    queue_fd = fd;
+    if (fd < 0)
+        return;
+    ev_io_init(&queue_watcher, on_queue_notify, fd, EV_READ);
+    ev_io_start(g_loop, &queue_watcher);
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    static unsigned ticks;
+    (void)loop;
+    (void)w;
+    (void)revents;
     bot_queue_tick(g_srv->queue, bot_server_now_ms());
+    queue_watch();
     bot_casereply_tick(g_srv); /* the outbox's delivery states, onto the cases */
+    if (g_srv->kbsync) {
+        kbsync_run(g_srv, ++ticks % KBSYNC_GAPS_TICKS == 0);
+        kbsync_watch(loop);
+    }
+    bot_cluster_tick(g_srv->cluster, bot_server_now_ms()); /* NULL: a single node */
+}
+
+/* 1 with `store postgres`: the node is one of a cluster (bot/cluster.h). */
+static int clustered(const struct bot_config *cfg)
+{
+    return cfg->store && !strcmp(cfg->store, "postgres");
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -293,7 +380,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     srv->auth = bot_auth_open_cfg(cfg, e);
     if (!srv->auth)
         return e->code;
-    srv->convs = bot_convs_new(srv->store, bot_queue_moved, srv);
+    /* a cluster node tells the others of every move (bot/cluster.h) */
+    srv->convs = bot_convs_new(srv->store, clustered(cfg) ? bot_cluster_moved : bot_queue_moved, srv);
     srv->queue = bot_queue_new(srv, e);
     if (!srv->queue)
         return e->code;
@@ -313,6 +401,9 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
         return e->code;
     srv->refit = bot_refit_new(cfg->kb_db, BOT_REFIT_DEBOUNCE_MS, e);
     if (!srv->refit)
+        return e->code;
+    /* with PostgreSQL the base is every node's: brought up to date before serving */
+    if (!strcmp(cfg->store, "postgres") && !(srv->kbsync = bot_kbsync_open(cfg, srv->kb, e)))
         return e->code;
     return start_outbox(srv, cfg, e);
 }
@@ -376,7 +467,8 @@ static int check_config(const struct bot_config *cfg)
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = 0;
-    if (!store_is_pg(cfg) && !readable_file(cfg->store_db) && access(slash ? dir : ".", W_OK) != 0) {
+    if (!store_is_pg(cfg) && !readable_file(cfg->store_db) &&
+        access(slash ? dir : ".", W_OK) != 0) {
         fprintf(stderr, "sanad serve: store_db %s: missing, and its directory is not writable\n",
                 cfg->store_db);
         rc = rc ? rc : 3;
@@ -512,6 +604,7 @@ int bot_serve_main(int argc, char **argv)
     ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);
     ev_timer_start(g_loop, &tick_timer);
+    queue_watch();
     ev_prepare_init(&flush_watcher, on_prepare);
     ev_prepare_start(g_loop, &flush_watcher);
     bot_batch_start(&srv);
@@ -522,15 +615,25 @@ int bot_serve_main(int argc, char **argv)
     } else {
         srv.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(srv.lws, "default"));
     }
-    sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
-           cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
-    printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
-    fflush(stdout);
-
-    ev_run(g_loop, 0);    /* until the shutdown has drained every socket */
+    /* the cluster once the port is known (the default node id names it) */
+    if (clustered(&cfg) && !(srv.cluster = bot_cluster_open(&srv, g_loop, &e))) {
+        fprintf(stderr, "sanad serve: cluster: %s\n", e.msg);
+        rc = exit_code(e.code);
+    }
+    if (!rc) {
+        sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
+               cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
+        printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
+        fflush(stdout);
+        ev_run(g_loop, 0); /* until the shutdown has drained every socket */
+    }
     bot_batch_stop(&srv); /* what the last turn wrote; the closes after it commit at once */
     ev_prepare_stop(g_loop, &flush_watcher);
     ev_timer_stop(g_loop, &tick_timer);
+    if (kbsync_io_fd >= 0)
+        ev_io_stop(g_loop, &kbsync_io);
+    if (queue_fd >= 0)
+        ev_io_stop(g_loop, &queue_watcher);
     ev_signal_stop(g_loop, &sigterm);
     ev_signal_stop(g_loop, &sigint);
     ev_signal_stop(g_loop, &sighup);
@@ -543,6 +646,8 @@ int bot_serve_main(int argc, char **argv)
     g_srv = NULL;
     sn_log(SN_LOG_NOTICE, "serve", "event=stopped");
 out:
+    bot_cluster_close(srv.cluster); /* after the sockets, before the loop and the store */
+    srv.cluster = NULL;
     bot_front_close(front);
     if (g_loop)
         ev_loop_destroy(g_loop);
@@ -553,6 +658,7 @@ out:
     bot_hasher_free(srv.hasher);               /* before the accounts and the store it works on */
     bot_apiworker_free(srv.apiworker);         /* its own connections with it */
     bot_refit_free(srv.refit);                 /* before the base it fits */
+    bot_kbsync_close(srv.kbsync);              /* before the base it writes to */
     bot_privacy_retention_free(srv.retention); /* before the outbox it purges */
     bot_outbox_free(srv.outbox); /* after the attempt it makes: a cut one is made next start */
     bot_guard_free(srv.guard);

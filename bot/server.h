@@ -10,12 +10,14 @@ struct bot_brain;
 struct bot_help;
 struct bot_textset;
 struct bot_convs;
+struct bot_cluster;
 struct bot_iplimit;
 struct bot_auth;
 struct bot_guard;
 struct bot_hasher;
 struct bot_apiworker;
 struct bot_refit;
+struct bot_kbsync;
 struct bot_retention;
 struct bot_session;
 struct bot_queue;
@@ -36,6 +38,7 @@ struct bot_server {
     /* owned: the API worker thread (bot/apiworker.h: GET /api/stats), its env a bot_api_env */
     struct bot_apiworker *apiworker;
     struct bot_refit *refit;   /* owned: refits the model after API edits (bot/refit.h) */
+    struct bot_kbsync *kbsync; /* owned: the base's versions in PostgreSQL; NULL: sqlite */
     struct bot_outbox *outbox; /* owned: outgoing email (bot/outbox.h); NULL: no smtp_url */
     /* owned: the retention thread (bot/privacy.h); NULL: retention_days 0 */
     struct bot_retention *retention;
@@ -45,6 +48,8 @@ struct bot_server {
     struct bot_queue *queue;      /* owned: the agent queue and routing */
     struct bot_session *sessions; /* open sockets, visitors and agents (session->next) */
     struct bot_convs *convs;      /* owned: the conversations with a visitor connected */
+    /* owned: the cluster (bot/cluster.h); NULL but with store postgres */
+    struct bot_cluster *cluster;
     int nsessions;
     unsigned long long next_session_id;
     size_t headroom;         /* LWS_PRE: bytes reserved before every outgoing frame */

@@ -5,8 +5,8 @@
  *
  * Several nodes write one database at once, so what the SQLite store gets from being the
  * only writer is done here by the database: a message's seq is taken under the
- * conversation's row lock (SELECT ... FOR UPDATE, then the insert and the new last_seq in
- * one statement), and a duplicate client_id is found by the unique index (ON CONFLICT DO
+ * conversation's row lock (SELECT ... FOR UPDATE, the insert and the new last_seq in one
+ * statement), and a duplicate client_id is found by the unique index (ON CONFLICT DO
  * NOTHING), not by a read before the write only. */
 #include "bot/store_pg.h"
 
@@ -109,24 +109,32 @@ static const char q_conv_by_token[] =
 static const char q_conv_save[] =
     "UPDATE sanad_store.conversations SET state = $2, lang = $3, dialogue = $4, updated = $5"
     " WHERE id = $1";
-/* The conversation's row lock: held to the end of the transaction, so that whoever adds to
- * the same conversation next (this node or another) waits, then reads the new last_seq. The
- * client_id look-up spares the insert in the common duplicate; the unique index is what
- * decides (a duplicate committed while this waited is not in this statement's snapshot). */
-static const char q_msg_lock[] =
-    "SELECT c.last_seq, (SELECT m.seq FROM sanad_store.messages m WHERE m.conv_id = c.id"
-    " AND m.client_id = $2) FROM sanad_store.conversations c WHERE c.id = $1 FOR UPDATE OF c";
-/* The insert and the new last_seq in one statement, and the notification the cluster's
- * nodes listen for (delivered at commit: with the row visible). Nothing when the client_id
- * is there already. */
-static const char q_msg_ins[] =
-    "WITH ins AS (INSERT INTO sanad_store.messages(conv_id, seq, sender, client_id, text, kind,"
+/* One statement, so one round trip and atomic on its own (outside a batch no BEGIN/COMMIT):
+ * c takes the conversation's row lock, held to the end of the transaction, so that whoever
+ * adds to the same conversation next (this node or another) waits, then reads the new
+ * last_seq (READ COMMITTED: a row locked after a wait is its newest version); the message
+ * goes in under last_seq + 1 and last_seq follows it; and the notification the cluster's
+ * nodes listen for (delivered at commit: with the row visible). dup spares the insert in the
+ * common duplicate (a client resending); what decides is the unique index (ON CONFLICT DO
+ * NOTHING): a duplicate committed while this waited for the lock is not in this statement's
+ * snapshot, only in the index. Columns: the conversation found (0/1), the duplicate's seq,
+ * the new seq. */
+static const char q_msg_add[] =
+    "WITH c AS (SELECT last_seq FROM sanad_store.conversations WHERE id = $1::text FOR UPDATE),"
+    " dup AS (SELECT seq FROM sanad_store.messages WHERE conv_id = $1::text"
+    " AND client_id = $4::text),"
+    " ins AS (INSERT INTO sanad_store.messages(conv_id, seq, sender, client_id, text, kind,"
     " kb_id, band, intent, ts, agent, meta)"
-    " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    " SELECT $1::text, c.last_seq + 1, $3::text, $4::text, $5::text, $6::text, $7::text,"
+    " $8::text, $9::text, $10::bigint, $11::text, $12::text FROM c"
+    " WHERE NOT EXISTS (SELECT 1 FROM dup)"
     " ON CONFLICT (conv_id, client_id) WHERE client_id IS NOT NULL DO NOTHING RETURNING seq),"
-    " up AS (UPDATE sanad_store.conversations c SET last_seq = ins.seq, updated = $10 FROM ins"
-    " WHERE c.id = $1 RETURNING 1)"
-    " SELECT ins.seq, pg_notify('sanad_msg', $1 || ' ' || ins.seq || ' ' || $13::text) FROM ins";
+    " up AS (UPDATE sanad_store.conversations v SET last_seq = ins.seq, updated = $10::bigint"
+    " FROM ins WHERE v.id = $1::text RETURNING 1),"
+    " note AS (SELECT pg_notify('sanad_msg', $1::text || ' ' || ins.seq || ' ' || $2::text)"
+    " FROM ins)"
+    " SELECT (SELECT count(*) FROM c), (SELECT seq FROM dup), (SELECT seq FROM ins),"
+    " (SELECT count(*) FROM note)";
 static const char q_msg_by_cid[] =
     "SELECT seq FROM sanad_store.messages WHERE conv_id = $1 AND client_id = $2";
 static const char q_msg_each[] = "SELECT " MSG_COLS " FROM sanad_store.messages"
@@ -412,61 +420,41 @@ static int
 pg_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
 {
     struct store_pg *q = store_pg_cast(s);
-    char bseq[24], bts[24];
+    char bts[24];
     PGresult *r = NULL;
-    int rc;
     *dup = 0;
-    /* In a batch no savepoint: none of these statements fails for a duplicate or a missing
-     * conversation, and one that fails otherwise takes the batch (store_pg_check). */
-    rc = q->batching ? store_pg_enter(q, err) : begin(q, err);
+    /* no savepoint in a batch: the statement does not fail for a duplicate or a missing
+     * conversation, and one that fails otherwise takes the batch (store_pg_check) */
+    int rc = store_pg_enter(q, err);
     if (rc)
         return rc;
-    const char *lk[] = {m->conv_id, m->client_id};
-    if ((rc = bot_pg_exec(q->pg, q_msg_lock, 2, lk, &r, err)))
+    const char *v[] = {m->conv_id, q->node,  m->sender, m->client_id, m->text,
+                       m->kind,    m->kb_id, m->band,   m->intent,    STORE_PG_LL(bts, m->ts),
+                       m->agent,   m->meta};
+    if ((rc = store_pg_check(q, bot_pg_exec(q->pg, q_msg_add, 12, v, &r, err))))
         goto out;
-    if (PQntuples(r) == 0) {
+    if (bot_pg_ll(r, 0, 0) == 0) {
         rc = sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", m->conv_id);
-        goto out;
-    }
-    if (!bot_pg_null(r, 0, 1)) {
+    } else if (!bot_pg_null(r, 0, 2)) {
+        *seq = bot_pg_ll(r, 0, 2);
+    } else if (!bot_pg_null(r, 0, 1)) {
         *seq = bot_pg_ll(r, 0, 1);
         *dup = 1;
-        goto out;
+    } else {
+        /* the client_id was committed elsewhere while this waited for the lock: a statement
+         * of its own sees it */
+        const char *k[] = {m->conv_id, m->client_id};
+        PQclear(r);
+        r = NULL;
+        rc = store_pg_check(q, bot_pg_exec(q->pg, q_msg_by_cid, 2, k, &r, err));
+        if (rc == SN_OK && PQntuples(r) == 0)
+            rc = sn_err_set(err, SN_EDB, "store: a message of %s neither stored nor found",
+                            m->conv_id);
+        else if (rc == SN_OK)
+            *seq = bot_pg_ll(r, 0, 0), *dup = 1;
     }
-    long long next = bot_pg_ll(r, 0, 0) + 1;
-    PQclear(r);
-    r = NULL;
-    const char *v[] = {m->conv_id, STORE_PG_LL(bseq, next),
-                       m->sender,  m->client_id,
-                       m->text,    m->kind,
-                       m->kb_id,   m->band,
-                       m->intent,  STORE_PG_LL(bts, m->ts),
-                       m->agent,   m->meta,
-                       q->node};
-    if ((rc = bot_pg_exec(q->pg, q_msg_ins, 13, v, &r, err)))
-        goto out;
-    if (PQntuples(r) == 1) {
-        *seq = next;
-        goto out;
-    }
-    /* the client_id came from elsewhere while this waited for the lock */
-    PQclear(r);
-    r = NULL;
-    if ((rc = bot_pg_exec(q->pg, q_msg_by_cid, 2, lk, &r, err)))
-        goto out;
-    if (PQntuples(r) == 0) {
-        rc = sn_err_set(err, SN_EDB, "store: message of %s neither stored nor found", m->conv_id);
-        goto out;
-    }
-    *seq = bot_pg_ll(r, 0, 0);
-    *dup = 1;
 out:
     PQclear(r);
-    if (q->batching)
-        return store_pg_check(q, rc);
-    if (rc == SN_OK)
-        return bot_pg_commit(q->pg, err);
-    bot_pg_rollback(q->pg);
     return rc;
 }
 

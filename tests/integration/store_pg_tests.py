@@ -48,8 +48,10 @@ class _Driver:
 
     def __init__(self, sanad, *args):
         path = os.path.join(os.path.dirname(sanad), "store-driver")
+        # surrogateescape: a test can send bytes that are not UTF-8 ("\udcff" is 0xff)
         self.p = subprocess.Popen([path] + list(args), stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  encoding="utf-8", errors="surrogateescape")
         self.first = self.read()
 
     def send(self, line):
@@ -178,6 +180,85 @@ def pg_store_two_connections_add_to_one_conversation(srv):
         for d in (d1, d2):
             rc, err = d.close()
             assert rc == 0, err
+
+
+def _listener(dsn, channel):
+    """psql LISTENing on channel: notifications are printed when it next reads a statement."""
+    p = subprocess.Popen([os.path.join(_PG["pg"].bin, "psql"), "-X", "-q", "-A", "-t", "-d", dsn],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    p.stdin.write("LISTEN %s;\nSELECT 'listening';\n" % channel)
+    p.stdin.flush()
+    assert p.stdout.readline().strip() == "listening"
+    return p
+
+
+def _heard(p):
+    """The payloads p was told since, in order (psql prints them before the next result)."""
+    out, _ = p.communicate("SELECT 'end';\n", timeout=30)
+    return [l.split('payload "', 1)[1].rsplit('"', 1)[0] for l in out.splitlines()
+            if "Asynchronous notification" in l]
+
+
+@test()
+def pg_store_msg_add_notifies_at_commit(srv):
+    """Each stored message is announced on channel sanad_msg as "conv seq node" (the node
+    that stored it, "" until store_pg_set_node), at commit: a batch's at its end, in order; a
+    duplicate client id, a missing conversation and a lost batch announce nothing."""
+    db, dsn = _pg_db()
+    d = _Driver(srv.sanad, "pg", dsn)
+    ear = _listener(dsn, "sanad_msg")
+    try:
+        assert d.cmd("create c_n") == "ok"
+        assert d.cmd("add c_n k1 one") == "ok 1 0"
+        assert d.cmd("node node-a:8080") == "ok"
+        assert d.cmd("add c_n k1 again") == "ok 1 1"  # duplicate: nothing
+        assert d.cmd("add c_x - lost").startswith("err -2 ")
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add c_n k2 two") == "ok 2 0"
+        assert d.cmd("add c_n - three") == "ok 3 0"
+        assert d.cmd("end") == "ok"
+        assert _heard(ear) == ["c_n 1 ", "c_n 2 node-a:8080", "c_n 3 node-a:8080"]
+        ear = _listener(dsn, "sanad_msg")
+        assert d.cmd("begin") == "ok"
+        assert d.cmd("add c_n k4 four") == "ok 4 0"
+        _psql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
+              " application_name = '' AND pid <> pg_backend_pid() AND state LIKE 'idle in%'")
+        assert d.cmd("add c_n k5 five").startswith("err -4 ")
+        assert d.cmd("end").startswith("err -4 ")
+        assert _heard(ear) == []
+        assert _seqs(db, "c_n") == [1, 2, 3]
+    finally:
+        ear.kill()
+        ear.wait()
+        rc, err = d.close()
+        assert rc == 0, err
+
+
+@test()
+def pg_store_hostile_values_are_data(srv):
+    """Ids, client ids and texts full of SQL are stored and read back as they were (every
+    statement takes parameters, none is built from input); a text that is not UTF-8 fails
+    cleanly (SN_EDB) outside a batch, writes nothing, and the next call works."""
+    db, dsn = _pg_db()
+    d = _Driver(srv.sanad, "pg", dsn)
+    try:
+        conv = "c'q\";--"
+        assert d.cmd("create %s" % conv) == "ok"
+        evil = "x'); DROP TABLE sanad_store.messages; -- O'Brien \\ %% _ $1 \u0645\u0631\u062d\u0628\u0627"
+        assert d.cmd("add %s it's\"1 %s" % (conv, evil)) == "ok 1 0"
+        assert d.cmd("add %s it's\"1 other" % conv) == "ok 1 1"
+        assert d.cmd("add %s - \udcff\udcfe" % conv).startswith("err -4 ")
+        assert d.cmd("add %s - fine" % conv) == "ok 2 0"
+        assert d.cmd("each %s" % conv) == "ok 1:visitor:it's\"1,2:visitor:-"
+        got = _psql(db, "SELECT text FROM sanad_store.messages WHERE seq = 1")
+        assert got == evil, got
+        assert _psql(db, "SELECT count(*) FROM sanad_store.conversations WHERE id = $$%s$$"
+                     % conv) == "1"
+        assert d.cmd("add nosuch' - x").startswith("err -2 ")
+    finally:
+        rc, err = d.close()
+        assert rc == 0, err
 
 
 @test()
@@ -309,7 +390,9 @@ def pg_store_canned_from_the_cli(srv):
     p = run("list", "--store", "postgres", "--pg-dsn", "host=127.0.0.1 port=1 dbname=x")
     assert p.returncode == 3 and b"cannot connect" in p.stderr, p.stderr
     p = run("list", "--store", "postgres")  # no pg_dsn: refused as a config error
-    assert p.returncode != 0 and p.stderr, p.stderr
+    assert p.returncode == 2 and p.stderr, p.stderr
+    p = run("list", "--store", "mysql", "--pg-dsn", dsn)
+    assert p.returncode == 2 and p.stderr, p.stderr
     a = _pg_server(srv, "pg_canned", dsn)
     try:
         add_user(a, "pgagent")
