@@ -475,7 +475,7 @@ static int check_config(const struct bot_config *cfg)
     }
     if (!rc) {
         printf("sanad serve: configuration ok (listen %s:%d, kb %s, store %s)\n", cfg->bind,
-               cfg->port, cfg->kb_db, cfg->store_db);
+               cfg->port, cfg->kb_db, store_is_pg(cfg) ? "postgres" : cfg->store_db);
         bot_config_print_visitor(cfg, stdout); /* the bot's names, the pre-chat form */
     }
     return rc;
@@ -622,7 +622,8 @@ int bot_serve_main(int argc, char **argv)
     }
     if (!rc) {
         sn_log(SN_LOG_NOTICE, "serve", "event=listening addr=%s port=%d kb=%s store=%s widget=%s",
-               cfg.bind, srv.port, cfg.kb_db, cfg.store_db, cfg.widget_dir);
+               cfg.bind, srv.port, cfg.kb_db, store_is_pg(&cfg) ? "postgres" : cfg.store_db,
+               cfg.widget_dir);
         printf("listening %s://%s:%d/\n", srv.tls ? "https" : "http", cfg.bind, srv.port);
         fflush(stdout);
         ev_run(g_loop, 0); /* until the shutdown has drained every socket */

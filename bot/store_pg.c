@@ -7,7 +7,13 @@
  * only writer is done here by the database: a message's seq is taken under the
  * conversation's row lock (SELECT ... FOR UPDATE, the insert and the new last_seq in one
  * statement), and a duplicate client_id is found by the unique index (ON CONFLICT DO
- * NOTHING), not by a read before the write only. */
+ * NOTHING), not by a read before the write only.
+ *
+ * In a batch (group commit) those row locks are held until the batch commits: another node
+ * adding to one of its conversations waits for that (one turn of this node's loop), and two
+ * batches that cross two conversations in opposite orders are a deadlock PostgreSQL breaks
+ * after deadlock_timeout by failing one of them, whole (SN_EDB at store_batch_end: its
+ * frames are dropped and their clients send again). */
 #include "bot/store_pg.h"
 
 #include <pthread.h>
@@ -189,9 +195,13 @@ static const char q_att_conv_del[] = "DELETE FROM sanad_store.attachments WHERE 
 static const char q_att_hash_used[] =
     "SELECT 1 FROM sanad_store.attachments WHERE hash = $1 LIMIT 1";
 static const char q_att_count[] = "SELECT count(*) FROM sanad_store.attachments WHERE conv_id = $1";
+/* No row for a missing conversation, rather than a foreign key failure that would take a
+ * batch with it. */
 static const char q_profile_set[] =
     "INSERT INTO sanad_store.profiles(conv_id, name, email, consent, department, updated)"
-    " VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT (conv_id) DO UPDATE SET name = excluded.name,"
+    " SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::bigint"
+    " WHERE EXISTS (SELECT 1 FROM sanad_store.conversations WHERE id = $1::text)"
+    " ON CONFLICT (conv_id) DO UPDATE SET name = excluded.name,"
     " email = excluded.email, consent = excluded.consent, department = excluded.department,"
     " updated = excluded.updated";
 static const char q_profile_get[] =
@@ -204,7 +214,8 @@ static const char q_rollback_to[] = "ROLLBACK TO w";
 
 /* --- batch and transaction rules (store_pg_int.h) ---------------------------------------- */
 
-/* 1 while the batch's transaction can still take writes. */
+/* 1 while the open transaction can still take writes (and a COMMIT would commit: in an
+ * aborted one PostgreSQL answers COMMIT with a rollback, and no error). */
 static int tx_alive(struct store_pg *q)
 {
     return bot_pg_in_tx(q->pg) && PQtransactionStatus(bot_pg_conn(q->pg)) == PQTRANS_INTRANS;
@@ -270,6 +281,8 @@ int store_pg_tx_begin(struct store_pg *q, struct sn_err *err)
 int store_pg_tx_end(struct store_pg *q, int rc, struct sn_err *err)
 {
     if (!q->batching) {
+        if (rc == SN_OK && !tx_alive(q))
+            rc = sn_err_set(err, SN_EDB, "store: the transaction was aborted");
         if (rc == SN_OK)
             return bot_pg_commit(q->pg, err); /* rolled back when it fails */
         bot_pg_rollback(q->pg);
@@ -306,8 +319,12 @@ static int pg_batch_end(struct store *s, struct sn_err *err)
 {
     struct store_pg *q = store_pg_cast(s);
     int rc = SN_OK;
-    if (q->tx_open && bot_pg_commit(q->pg, err) != SN_OK)
+    if (q->tx_open && !tx_alive(q)) { /* a read failed in it (a write would have said so) */
+        bot_pg_rollback(q->pg);
+        rc = sn_err_set(err, SN_EDB, "store: the batch's transaction was aborted");
+    } else if (q->tx_open && bot_pg_commit(q->pg, err) != SN_OK) {
         rc = SN_EDB; /* rolled back: none of the batch happened */
+    }
     if (q->lost && rc == SN_OK)
         rc = sn_err_set(err, SN_EDB, "store: a write failed and took the batch with it");
     q->batching = q->tx_open = q->lost = 0;
@@ -804,7 +821,12 @@ static int pg_profile_set(struct store *s,
                        p->consent && p->email[0] ? "1" : "0",
                        store_pg_opt(p->department),
                        STORE_PG_LL(b, p->updated)};
-    return store_pg_write(store_pg_cast(s), q_profile_set, 6, v, NULL, err);
+    PGresult *r = NULL;
+    int rc = store_pg_write(store_pg_cast(s), q_profile_set, 6, v, &r, err);
+    if (rc == SN_OK && changed(r) == 0)
+        rc = sn_err_set(err, SN_EDB, "store: no conversation %s for the profile", conv_id);
+    PQclear(r);
+    return rc;
 }
 
 static int
