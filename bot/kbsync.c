@@ -77,6 +77,7 @@ struct bot_kbsync {
     long long applied; /* the last version applied to kb */
     char node[NODE_MAX];
     struct pending *pending, *pending_tail;
+    int listen_pid; /* the backend that LISTENs: another one after a reset listens anew */
 };
 
 /* ---- the applied version, in the local file ------------------------------------------- */
@@ -372,7 +373,10 @@ static int apply_row(struct bot_kbsync *k, PGresult *r, int row, int *changed)
     long long v = bot_pg_ll(r, row, 0);
     const char *kind = bot_pg_str(r, row, 3);
     size_t len = 0;
-    unsigned char *raw = PQunescapeBytea((const unsigned char *)bot_pg_str(r, row, 4), &len);
+    /* bytea's text form is 2 hex digits a byte: too long is refused before it is decoded */
+    unsigned char *raw = (size_t)PQgetlength(r, row, 4) > 2 * (size_t)BOT_KBSYNC_MAX_PAYLOAD + 2
+                             ? NULL
+                             : PQunescapeBytea((const unsigned char *)bot_pg_str(r, row, 4), &len);
     char dg[DIGEST_HEX];
     json_t *p = NULL;
     apply_fn *fn = kind_fn(kind);
@@ -539,6 +543,18 @@ out:
     PQclear(r);
 }
 
+/* LISTEN on the connection's current backend (a reset connection has forgotten it). */
+static int listen_again(struct bot_kbsync *k, struct sn_err *err)
+{
+    int pid = PQbackendPID(bot_pg_conn(k->pg));
+    if (pid && pid == k->listen_pid)
+        return SN_OK;
+    int rc = bot_pg_script(k->pg, "LISTEN sanad_kb", err);
+    if (rc == SN_OK)
+        k->listen_pid = PQbackendPID(bot_pg_conn(k->pg));
+    return rc;
+}
+
 int bot_kbsync_poll(struct bot_kbsync *k, struct sn_err *err)
 {
     PGresult *r = NULL;
@@ -547,8 +563,18 @@ int bot_kbsync_poll(struct bot_kbsync *k, struct sn_err *err)
         return rc;
     if ((rc = bot_pg_exec(k->pg, head_sql, 0, NULL, &r, err)))
         return rc;
+    if ((rc = listen_again(k, err))) { /* after the head: that call resets a lost connection */
+        PQclear(r);
+        return rc;
+    }
     long long head = bot_pg_ll(r, 0, 0);
     PQclear(r);
+    if (head < k->applied) { /* another log (the database replaced): start over from it */
+        sn_log(SN_LOG_WARN, "kbsync", "event=log_behind_base head=%lld applied=%lld", head,
+               k->applied);
+        if ((rc = local_save(k, 0, err)))
+            return rc;
+    }
     if (head <= k->applied)
         return 0;
     if (k->applied == 0) { /* never synced: the latest snapshot, then the log after it */
@@ -602,8 +628,7 @@ struct bot_kbsync *bot_kbsync_open(const struct bot_config *cfg, struct kb *kb, 
         !(k->pg = bot_pg_connect(cfg->pg_dsn, cfg->pg_password_file, err)))
         goto fail;
     if (bot_pg_migrate(k->pg, "sanad_kb", steps, (int)(sizeof steps / sizeof steps[0]), err) ||
-        bot_pg_script(k->pg, "LISTEN sanad_kb", err) ||
-        bot_pg_exec(k->pg, head_sql, 0, NULL, &r, err))
+        listen_again(k, err) || bot_pg_exec(k->pg, head_sql, 0, NULL, &r, err))
         goto fail;
     if (bot_pg_ll(r, 0, 0) == 0) { /* the first node: its base is version 1 */
         long long v;
@@ -789,6 +814,14 @@ static const struct {
     {BOT_API_POST, "/api/gaps/{id}/promote", edit_promoted},
 };
 
+int bot_kbsync_distributes(int method, const char *path)
+{
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++)
+        if (edits[i].method == method && !strcmp(edits[i].path, path))
+            return 1;
+    return 0;
+}
+
 void bot_kbsync_edited(struct bot_kbsync *k,
                        int method,
                        const char *path,
@@ -886,7 +919,10 @@ int bot_kbsync_gap_list(struct bot_kbsync *k,
     const char *vals[] = {lang ? lang : "", all ? "1" : "0", bot_pg_fmt_ll(lim, limit), k->node};
     *out = NULL;
     *n = 0;
-    int rc = bot_pg_exec(k->pg, gaps_list_sql, 4, vals, &r, err);
+    /* this node's own gaps as they are now (a gap just dismissed here is seen at once) */
+    int rc = bot_kbsync_gaps_push(k, err);
+    if (rc == SN_OK)
+        rc = bot_pg_exec(k->pg, gaps_list_sql, 4, vals, &r, err);
     if (rc)
         return rc;
     int rows = PQntuples(r);

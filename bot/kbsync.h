@@ -56,10 +56,15 @@ void bot_kbsync_edited(struct bot_kbsync *k,
                        const char *path,
                        const struct bot_api_call *c);
 
+/* 1 when an edit through the route (method, path) is published to the other nodes (the
+ * table of edit rules), 0 for a route that changes only this node (a gap dismissed). */
+int bot_kbsync_distributes(int method, const char *path);
+
 /* Copies this node's gaps (kb_gap_list, resolved ones included) into sanad_kb.gaps. */
 int bot_kbsync_gaps_push(struct bot_kbsync *k, struct sn_err *err);
-/* kb_gap_list over every node's gaps: the same gap (language and key) asked on several nodes
- * is one, its counts summed. *out is owned by the caller (kb_gaps_free). */
+/* kb_gap_list over every node's gaps (this node's pushed first): the same gap (language and
+ * key) asked on several nodes is one, its counts summed, its id this node's (0 when only other
+ * nodes have it). *out is owned by the caller (kb_gaps_free). */
 int bot_kbsync_gap_list(struct bot_kbsync *k,
                         const char *lang,
                         int limit,

@@ -56,8 +56,30 @@ struct bot_pg *bot_pg_connect(const char *dsn, const char *password_file, struct
         pw[strcspn(pw, "\r\n")] = '\0';
     }
     p = sn_xcalloc(1, sizeof *p);
-    const char *keys[] = {"dbname", password_file ? "password" : NULL, NULL};
-    const char *vals[] = {dsn, pw, NULL};
+    /* Defaults the dsn may override (entries before dbname yield to what it names): a
+     * PostgreSQL that hangs instead of refusing must not hold the event loop for long, so
+     * connecting, a silent peer (TCP keepalives, unacknowledged sends) and one statement each
+     * have a bound. */
+    const char *keys[] = {"connect_timeout",
+                          "keepalives",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "tcp_user_timeout",
+                          "options",
+                          "dbname",
+                          password_file ? "password" : NULL,
+                          NULL};
+    const char *vals[] = {"5",
+                          "1",
+                          "10",
+                          "5",
+                          "3",
+                          "15000",
+                          "-c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000",
+                          dsn,
+                          pw,
+                          NULL};
     p->conn = PQconnectdbParams(keys, vals, 1);
     if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
         const char *m = p->conn ? PQerrorMessage(p->conn) : "out of memory";

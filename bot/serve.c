@@ -33,12 +33,12 @@
 #include "bot/hasher.h"
 #include "bot/help.h"
 #include "bot/httphead.h"
+#include "bot/kbsync.h"
 #include "bot/lock.h"
 #include "bot/outbox.h"
 #include "bot/privacy.h"
 #include "bot/queue.h"
 #include "bot/ratelimit.h"
-#include "bot/kbsync.h"
 #include "bot/refit.h"
 #include "bot/server.h"
 #include "bot/session.h"
@@ -86,8 +86,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 
 /* The knowledge base's versions in PostgreSQL (bot/kbsync.h): woken by its NOTIFY through
  * kbsync_io, polled by the tick as well; every KBSYNC_GAPS_TICKS ticks this node's gaps are
- * copied out. */
-#define KBSYNC_GAPS_TICKS 2
+ * copied out (GET /api/gaps copies them first as well). */
+#define KBSYNC_GAPS_TICKS 5
 static ev_io kbsync_io;
 static int kbsync_io_fd = -1;
 
@@ -104,13 +104,20 @@ static void kbsync_run(struct bot_server *srv, int gaps)
         sn_log(SN_LOG_WARN, "kbsync", "event=gaps_push_failed err=\"%s\"", e.msg);
 }
 
+/* A notification read by libpq while the sync ran a statement waits in libpq's queue, its
+ * socket drained: look again after each run (a few times; the tick catches the rest). */
+static void kbsync_drain(struct bot_server *srv)
+{
+    for (int i = 0; i < 3 && bot_kbsync_notified(srv->kbsync); i++)
+        kbsync_run(srv, 0);
+}
+
 static void on_kbsync_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     (void)w;
     (void)revents;
-    if (bot_kbsync_notified(g_srv->kbsync))
-        kbsync_run(g_srv, 0);
+    kbsync_drain(g_srv);
 }
 
 /* (Re)starts the watcher on the sync's socket, which a reset connection changes. */
@@ -167,6 +174,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     bot_casereply_tick(g_srv); /* the outbox's delivery states, onto the cases */
     if (g_srv->kbsync) {
         kbsync_run(g_srv, ++ticks % KBSYNC_GAPS_TICKS == 0);
+        kbsync_drain(g_srv);
         kbsync_watch(loop);
     }
     bot_cluster_tick(g_srv->cluster, bot_server_now_ms()); /* NULL: a single node */
@@ -600,6 +608,8 @@ int bot_serve_main(int argc, char **argv)
     g_argc = argc;
     g_argv = argv;
     g_cfg = &cfg;
+    if (srv.kbsync) /* woken from the start: a version may come before the first tick */
+        kbsync_watch(g_loop);
     ev_signal_init(&sighup, on_hup, SIGHUP);
     ev_signal_start(g_loop, &sighup);
     ev_timer_init(&tick_timer, on_tick, 1.0, 1.0);

@@ -8,10 +8,13 @@
  * except the case search's, which is assembled per call from fixed clauses (its parameters
  * never in the text) and run unprepared: a prepared form would be named by a buffer's address.
  *
- * Writes of several rows are one statement (a data-modifying WITH) or one transaction; inside
- * a transaction the caller opened (the server's group commit) they run under a savepoint, so a
- * failure (a case reference that exists: SN_ECONFLICT, drawn again by the caller) undoes that
- * write only and the caller's transaction goes on. */
+ * Writes follow store_pg_int.h's rules: a write is one statement (a data-modifying WITH for a
+ * case and its event) through store_pg_write, written so that what may be expected does not
+ * fail in SQL (a reference that exists: ON CONFLICT DO NOTHING, SN_ECONFLICT, drawn again by
+ * the caller; a conversation purged meanwhile: looked for in the statement), since a failed
+ * statement takes the server's group commit with it; the purge is several statements in
+ * store_pg_tx_begin's transaction (a savepoint inside a batch). Reads of several statements
+ * (the export, the stats walk) share one snapshot. */
 #include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -177,29 +180,37 @@ static const char case_by_visitor_sql[] =
  * transaction). $1 the reference, $2.. the fields as case_params numbers them, $15.. the
  * event. The id is the identity column's: unique across nodes. The reference is the caller's
  * random draw (bot/cases.c draws again on SN_ECONFLICT); the unique index on ref decides
- * between two nodes that drew the same one at once: no row then (ON CONFLICT DO NOTHING, not
- * a failed statement, which would take a batch with it), and no event either. */
+ * between two nodes that drew the same one at once: no case then (ON CONFLICT DO NOTHING, not
+ * a failed statement, which would take a batch with it), and no event either. A conversation
+ * that is not there (purged meanwhile, by another node or the CLI) is found the same way
+ * rather than by the foreign key's failure: the first column is 0 (its row is held FOR KEY
+ * SHARE, as the foreign key would, until the statement's transaction ends). */
 static const char case_add_sql[] =
-    "WITH c AS (INSERT INTO sanad_store.cases(ref, conv_id, ticket_id, visitor_id, status, "
-    "priority,"
+    "WITH conv AS (SELECT $2::text IS NULL OR EXISTS (SELECT 1 FROM sanad_store.conversations"
+    " WHERE id = $2::text FOR KEY SHARE) AS ok),"
+    " c AS (INSERT INTO sanad_store.cases(ref, conv_id, ticket_id, visitor_id, status, priority,"
     " department, assignee, updated, first_response_at, solved_at, created, sla_breached, tier)"
-    " VALUES($1::text, $2::text, $3::bigint, $4::text, $5::text, $6::bigint, $7::text,"
-    " $8::text, $9::bigint, $10::bigint, $11::bigint, $12::bigint, $13::bigint, $14::bigint)"
-    " ON CONFLICT (ref) DO NOTHING RETURNING id),"
+    " SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, $6::bigint, $7::text,"
+    " $8::text, $9::bigint, $10::bigint, $11::bigint, $12::bigint, $13::bigint, $14::bigint"
+    " FROM conv WHERE conv.ok ON CONFLICT (ref) DO NOTHING RETURNING id),"
     " e AS (INSERT INTO sanad_store.case_events(case_id, ts, kind, actor, detail)"
     " SELECT id, $15::bigint, $16::text, $17::text, $18::text FROM c)"
-    " SELECT id FROM c";
+    " SELECT (SELECT ok FROM conv)::int, (SELECT id FROM c)";
 
-/* Every column but id, ref and created, and the event, in one statement: no row when there is
- * no such case (and then no event). $1 the id. */
+/* Every column but id, ref and created, and the event, in one statement: no event when there
+ * is no such case. $1 the id. Its first column is 0 when the case would move to a
+ * conversation that is not there, its second the events written (0: no such case). */
 static const char case_set_sql[] =
-    "WITH u AS (UPDATE sanad_store.cases SET conv_id = $2::text, ticket_id = $3::bigint,"
+    "WITH conv AS (SELECT $2::text IS NULL OR EXISTS (SELECT 1 FROM sanad_store.conversations"
+    " WHERE id = $2::text FOR KEY SHARE) AS ok),"
+    " u AS (UPDATE sanad_store.cases SET conv_id = $2::text, ticket_id = $3::bigint,"
     " visitor_id = $4::text, status = $5::text, priority = $6::bigint, department = $7::text,"
     " assignee = $8::text, updated = $9::bigint, first_response_at = $10::bigint,"
     " solved_at = $11::bigint, sla_breached = $12::bigint, tier = $13::bigint"
-    " WHERE id = $1::bigint RETURNING id)"
-    " INSERT INTO sanad_store.case_events(case_id, ts, kind, actor, detail)"
-    " SELECT id, $14::bigint, $15::text, $16::text, $17::text FROM u RETURNING case_id";
+    " WHERE id = $1::bigint AND (SELECT ok FROM conv) RETURNING id),"
+    " e AS (INSERT INTO sanad_store.case_events(case_id, ts, kind, actor, detail)"
+    " SELECT id, $14::bigint, $15::text, $16::text, $17::text FROM u RETURNING case_id)"
+    " SELECT (SELECT ok FROM conv)::int, (SELECT count(*) FROM e)";
 
 static const char case_events_sql[] =
     "SELECT case_id, ts, kind, actor, detail FROM sanad_store.case_events"
@@ -248,10 +259,12 @@ static int pc_case_add(struct store *s,
     int n = case_params(v, bufs, c, 1, ev);
     assert(n == 18);
     int rc = store_pg_write(store_pg_cast(s), case_add_sql, n, v, &r, err);
-    if (rc == SN_OK && PQntuples(r) == 1)
-        c->id = bot_pg_ll(r, 0, 0);
-    else if (rc == SN_OK)
+    if (rc == SN_OK && (PQntuples(r) != 1 || !bot_pg_ll(r, 0, 0)))
+        rc = sn_err_set(err, SN_EDB, "store: no conversation %s for the case", c->conv_id);
+    else if (rc == SN_OK && bot_pg_null(r, 0, 1))
         rc = sn_err_set(err, SN_ECONFLICT, "store: case %s exists", c->ref);
+    else if (rc == SN_OK)
+        c->id = bot_pg_ll(r, 0, 1);
     PQclear(r);
     return rc;
 }
@@ -310,7 +323,9 @@ static int pc_case_record(struct store *s,
     int n = case_params(v, bufs, c, 0, ev);
     assert(n == 17);
     int rc = store_pg_write(store_pg_cast(s), case_set_sql, n, v, &r, err);
-    if (rc == SN_OK && PQntuples(r) == 0)
+    if (rc == SN_OK && (PQntuples(r) != 1 || !bot_pg_ll(r, 0, 0)))
+        rc = sn_err_set(err, SN_EDB, "store: no conversation %s for case %lld", c->conv_id, c->id);
+    else if (rc == SN_OK && bot_pg_ll(r, 0, 1) == 0)
         rc = sn_err_set(err, SN_ENOTFOUND, "store: no case %lld", c->id);
     PQclear(r);
     return rc;
@@ -447,6 +462,44 @@ static void search_filters(struct search_sql *b, const struct store_case_filter 
         search_add(b, " AND c.id <> $#::bigint", NULL, f->exclude_id);
 }
 
+/* 1 when f is a search store_case_search runs: a limit in range, a status count that fits,
+ * a window that is not negative. */
+static int search_valid(const struct store_case_filter *f)
+{
+    return f->limit >= 1 && f->limit <= STORE_CASE_SEARCH_MAX && f->nstatus >= 0 &&
+           f->nstatus <= STORE_CASE_SEARCH_STATUSES && f->scan >= 0;
+}
+
+/* The search of f into b (zeroed by the caller); like is f->text as like_pattern made it
+ * (borrowed: it must outlive b's use), or NULL without a text. With a text and a window,
+ * the text is matched in the f->scan newest cases the other conditions give: a bounded
+ * amount of work per call, whatever the store holds. */
+static void search_build(struct search_sql *b, const struct store_case_filter *f, const char *like)
+{
+    int window = like && f->scan > 0;
+    search_raw(b, SEARCH_COLS);
+    search_raw(b, window ? " FROM (SELECT * FROM sanad_store.cases c WHERE true"
+                         : " FROM sanad_store.cases c WHERE true");
+    search_filters(b, f);
+    if (window) {
+        search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint", NULL, f->scan);
+        search_raw(b, ") c WHERE true");
+    }
+    if (like)
+        search_add(b, SEARCH_TEXT, like, 0);
+    search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint", NULL, f->limit);
+}
+
+/* The count and the lowest id of the f->scan newest cases that meet the other conditions
+ * into b (zeroed by the caller). */
+static void search_window_build(struct search_sql *b, const struct store_case_filter *f)
+{
+    search_raw(b, "SELECT count(*), min(w.id) FROM (SELECT c.id FROM sanad_store.cases c"
+                  " WHERE true");
+    search_filters(b, f);
+    search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint) w", NULL, f->scan);
+}
+
 /* Where a text search's window ended: the lowest id of the f->scan newest cases that meet
  * the other conditions when there are that many (more may lie below), else 0. */
 static int search_window_end(struct bot_pg *pg,
@@ -456,10 +509,7 @@ static int search_window_end(struct bot_pg *pg,
 {
     struct search_sql b = {.len = 0};
     PGresult *r = NULL;
-    search_raw(&b,
-               "SELECT count(*), min(w.id) FROM (SELECT c.id FROM sanad_store.cases c WHERE true");
-    search_filters(&b, f);
-    search_add(&b, " ORDER BY c.id DESC LIMIT $#::bigint) w", NULL, f->scan);
+    search_window_build(&b, f);
     int rc = exec_text(pg, b.sql, b.n, b.val, &r, err);
     *end = 0;
     if (rc == SN_OK && PQntuples(r) == 1 && bot_pg_ll(r, 0, 0) == f->scan)
@@ -482,25 +532,12 @@ static int pc_case_search(struct store *s,
     int rc = SN_OK, window = f->text && f->scan > 0;
     if (scan_end)
         *scan_end = 0;
-    if (f->limit < 1 || f->limit > STORE_CASE_SEARCH_MAX || f->nstatus < 0 ||
-        f->nstatus > STORE_CASE_SEARCH_STATUSES || f->scan < 0)
+    if (!search_valid(f))
         return sn_err_set(err, SN_EINVAL, "store: bad case search");
     b = sn_xcalloc(1, sizeof *b);
-    /* with a window, the text is matched in the scan newest cases the other conditions
-     * give: a bounded amount of work per call, whatever the store holds */
-    search_raw(b, SEARCH_COLS);
-    search_raw(b, window ? " FROM (SELECT * FROM sanad_store.cases c WHERE true"
-                         : " FROM sanad_store.cases c WHERE true");
-    search_filters(b, f);
-    if (window) {
-        search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint", NULL, f->scan);
-        search_raw(b, ") c WHERE true");
-    }
-    if (f->text) {
+    if (f->text)
         like = like_pattern(f->text);
-        search_add(b, SEARCH_TEXT, like, 0);
-    }
-    search_add(b, " ORDER BY c.id DESC LIMIT $#::bigint", NULL, f->limit);
+    search_build(b, f, like);
     if ((rc = exec_text(pg, b->sql, b->n, b->val, &r, err)))
         goto out;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -829,7 +866,9 @@ static const char *const free_text_keys[] = {"note", "comment", "text", "email",
 
 static const char purge_details_sql[] =
     "SELECT id, detail FROM sanad_store.case_events WHERE case_id IN " PURGE_CASES
-    " AND detail IS NOT NULL ORDER BY id";
+    " AND detail IS NOT NULL ORDER BY id FOR UPDATE";
+static const char purge_lock_sql[] =
+    "SELECT id FROM sanad_store.conversations WHERE id = $1::text FOR UPDATE";
 static const char purge_detail_set_sql[] =
     "UPDATE sanad_store.case_events SET detail = $2::text WHERE id = $1::bigint";
 
@@ -906,8 +945,15 @@ pc_conv_purge(struct store *s, const char *conv_id, struct store_purge *n, struc
     int rc = store_pg_tx_begin(q, err);
     if (rc)
         return rc;
-    /* the free text first, while the cases still name the conversation */
-    rc = purge_details(pg, conv_id, &n->case_events, err);
+    /* the conversation's row first: another node's write to it (a message, a case) waits
+     * for the purge, then finds no conversation, instead of failing on a foreign key */
+    PGresult *lk = NULL;
+    if ((rc = bot_pg_exec(pg, purge_lock_sql, 1, v, &lk, err)) == SN_OK && PQntuples(lk) == 0)
+        rc = sn_err_set(err, SN_ENOTFOUND, "store: no conversation %s", conv_id);
+    PQclear(lk);
+    /* the free text, while the cases still name the conversation */
+    if (rc == SN_OK)
+        rc = purge_details(pg, conv_id, &n->case_events, err);
     for (size_t i = 0; rc == SN_OK && i < sizeof purge_steps / sizeof purge_steps[0]; i++) {
         PGresult *r = NULL;
         rc = bot_pg_exec(pg, purge_steps[i].sql, 1, v, &r, err);

@@ -120,6 +120,15 @@ def auth_pg_user_cli(srv):
                         "host=127.0.0.1 port=1 dbname=x connect_timeout=2"],
                        capture_output=True, timeout=30)
     assert p.returncode == 3 and b"cannot connect" in p.stderr, p
+    # the password from a file (trust authentication ignores it; the file is read), and a
+    # missing file said plainly
+    pwf = os.path.join(srv.tmp, "auth-cli.pw")
+    with open(pwf, "w") as f:
+        f.write("not-needed\n")
+    p = pg_user(sanad, dsn, "list", extra=("--pg-password-file", pwf))
+    assert p.returncode == 0 and b"zaid" in p.stdout, p
+    p = pg_user(sanad, dsn, "list", extra=("--pg-password-file", pwf + ".missing"))
+    assert p.returncode != 0 and b"password file" in p.stderr, p
     p = pg_user(sanad, dsn, "add", "Robert'); DROP TABLE sanad_auth.users;--", "--role", "agent",
                 "--name", "x", stdin=(PW + "\n").encode())
     assert p.returncode == 2, p

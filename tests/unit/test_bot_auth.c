@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "bot/auth.h"
+#include "bot/config.h"
 
 static void checks(void **state)
 {
@@ -137,6 +138,50 @@ static void accounts_and_sessions(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* bot_auth_open_cfg picks the backend by cfg->store: a table of stores and what opening
+ * gives (a PostgreSQL nobody listens on fails to connect; the integration tests run the real
+ * one). */
+static void open_by_store(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sanad-authcfg-XXXXXX", path[64], cmd[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    static const struct {
+        const char *store, *dsn;
+        int rc;
+    } cases[] = {
+        {"sqlite", NULL, SN_OK},
+        {"postgres", "host=127.0.0.1 port=1 dbname=x connect_timeout=2", SN_EDB},
+        {"postgres", "", SN_EINVAL},
+        {"oracle", NULL, SN_EINVAL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bot_config cfg;
+        struct sn_err e = {0};
+        struct bot_user u;
+        bot_config_init(&cfg);
+        free(cfg.store);
+        cfg.store = strdup(cases[i].store);
+        cfg.store_db = strdup(path);
+        cfg.pg_dsn = cases[i].dsn ? strdup(cases[i].dsn) : NULL;
+        struct bot_auth *a = bot_auth_open_cfg(&cfg, &e);
+        if (cases[i].rc == SN_OK) {
+            assert_non_null(a);
+            assert_int_equal(
+                bot_auth_user_add(a, "case1", "Case", BOT_ROLE_AGENT, "12345678", 8, 1, &e), SN_OK);
+            assert_int_equal(bot_auth_user_get(a, "case1", &u, &e), SN_OK);
+        } else {
+            assert_null(a);
+            assert_int_equal(e.code, cases[i].rc);
+        }
+        bot_auth_close(a);
+        bot_config_fini(&cfg);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -145,6 +190,7 @@ int main(void)
         cmocka_unit_test(checks),
         cmocka_unit_test(roles),
         cmocka_unit_test(accounts_and_sessions),
+        cmocka_unit_test(open_by_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
