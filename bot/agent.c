@@ -9,6 +9,7 @@
 #include "bot/agent_proto.h"
 #include "bot/agents.h"
 #include "bot/casereply.h"
+#include "bot/cluster.h"
 #include "bot/config.h"
 #include "bot/convs.h"
 #include "bot/proto.h"
@@ -91,6 +92,8 @@ static void on_typing(struct bot_session *s, const struct bot_agent_in *in)
                            NULL);
         return;
     }
+    /* the visitor's tabs on other nodes: their node applies the same limit (NULL: one node) */
+    bot_cluster_live_typing(s->srv->cluster, in->conversation, in->on);
     c = bot_convs_find(s->srv->convs, in->conversation);
     if (!c || !bot_typing_relay(&c->typing[BOT_TYPING_AGENT], in->on, bot_server_now_us() / 1000))
         return;

@@ -24,6 +24,7 @@
 #include "bot/session.h"
 #include "bot/store.h"
 #include "bot/store_pg.h"
+#include "bot/typing.h"
 #include "bot/visitor.h"
 
 #define CHANNEL_MAX    63
@@ -116,6 +117,7 @@ struct bot_cluster {
     int ncatchup;
     struct pub *pub_head, *pub_tail;
     int npub;
+    long long pub_retry_at; /* ms: publishing waits for it after a failure (dropping) */
     char stale_self[BOT_CLUSTER_NODE_MAX + 1]; /* our id's dead incarnation, told at a tick */
     /* the store's msg_add, interposed: the copy of its ops the store points at while open */
     struct store_ops ops;
@@ -258,7 +260,7 @@ int bot_cluster_parse_live(const char *payload, struct bot_cluster_note *out)
     }
     if (!strcmp(f[2], "case") && k == 3)
         return SN_OK;
-    if (!strcmp(f[2], "typing") && k == 4) {
+    if ((!strcmp(f[2], "typing") || !strcmp(f[2], "vtyping")) && k == 4) {
         out->a = number(f[3], 0, 1);
         return out->a < 0 ? SN_EINVAL : SN_OK;
     }
@@ -535,7 +537,8 @@ static void on_msg(void *ctx, const char *channel, const char *payload)
     track_absorb(t);
 }
 
-/* The live `agent_joined` and `closed` frames a move sends the visitor on its own node. */
+/* The live frames a move sends the visitor on its own node: `agent_joined` (assign,
+ * transfer), `case` (escalate, to a department, close) and `closed`. */
 static void move_frames(struct bot_cluster *cl, const struct bot_cluster_note *n)
 {
     struct bot_server *srv = cl->srv;
@@ -556,6 +559,10 @@ static void move_frames(struct bot_cluster *cl, const struct bot_cluster_note *n
                 tabs_send(cl, n->conv, j, len, 0);
             }
         }
+    } else if (ev == BOT_CONV_ESCALATE || ev == BOT_CONV_TO_DEPT) {
+        /* its case's department and tier changed (read from the store: a forged one only
+         * repeats the truth; the conversation may be assigned again already) */
+        bot_queue_case_changed(srv->queue, n->conv, c->dlg.lang);
     } else if (ev == BOT_CONV_CLOSE && c->state == BOT_CONV_CLOSED) {
         bot_cases_ref(srv->store, n->conv, ref);
         bot_queue_case_changed(srv->queue, n->conv, c->dlg.lang);
@@ -588,28 +595,37 @@ static void on_live(void *ctx, const char *channel, const char *payload)
     struct bot_cluster_note n;
     char ref[STORE_CASE_REF_MAX];
     size_t len;
+    char *j = NULL;
     (void)channel;
     if (bot_cluster_parse_live(payload, &n)) {
         sn_log(SN_LOG_WARN, "cluster", "event=bad_notification channel=sanad_live");
         return;
     }
+    if (!strcmp(n.node, cl->node))
+        return;
+    if (!strcmp(n.kind, "vtyping")) { /* to this node's agent holding it, if any */
+        struct bot_agent *a = bot_queue_holder(srv->queue, n.conv);
+        if (a) {
+            j = bot_agent_proto_typing(n.conv, (int)n.a, &len);
+            bot_session_send(a->conn, j, len);
+        }
+        return;
+    }
     struct bot_conv *c = bot_convs_find(srv->convs, n.conv);
-    if (!strcmp(n.node, cl->node) || !c)
+    if (!c)
         return;
     if (!strcmp(n.kind, "queue") && c->state == BOT_CONV_QUEUED) {
         bot_cases_ref(srv->store, n.conv, ref);
-        {
-            char *j = bot_agent_proto_visitor_queue((int)n.a, (int)n.b, ref, &len);
-            tabs_send(cl, n.conv, j, len, 0);
-        }
+        j = bot_agent_proto_visitor_queue((int)n.a, (int)n.b, ref, &len);
     } else if (!strcmp(n.kind, "case")) {
         bot_queue_case_changed(srv->queue, n.conv, c->dlg.lang);
-    } else if (!strcmp(n.kind, "typing") && c->state == BOT_CONV_AGENT) {
-        {
-            char *j = bot_proto_typing((int)n.a, &len);
-            tabs_send(cl, n.conv, j, len, 0);
-        }
+    } else if (!strcmp(n.kind, "typing") && c->state == BOT_CONV_AGENT &&
+               bot_typing_relay(&c->typing[BOT_TYPING_AGENT], (int)n.a,
+                                bot_server_now_us() / 1000)) { /* bot/typing.h's limit here */
+        j = bot_proto_typing((int)n.a, &len);
     }
+    if (j)
+        tabs_send(cl, n.conv, j, len, 0);
 }
 
 /* --- the listening connection ---------------------------------------------------------- */
@@ -640,7 +656,8 @@ static void listener_lost(struct bot_cluster *cl, const char *why)
 {
     if (!cl->lis)
         return;
-    sn_log(SN_LOG_WARN, "cluster", "event=listen_lost node=%s reason=\"%s\"", cl->node, why);
+    sn_log(SN_LOG_WARN, "cluster", "event=listen_lost node=%s reason=\"%.*s\"", cl->node,
+           (int)strcspn(why, "\r\n"), why); /* libpq's message: its first line */
     ev_io_stop(cl->loop, &cl->io);
     bot_pg_close(cl->lis);
     cl->lis = NULL;
@@ -775,13 +792,17 @@ int bot_cluster_publish(struct bot_cluster *cl, const char *channel, const char 
 static void publish_flush(struct bot_cluster *cl)
 {
     struct sn_err e = {0};
-    int failed = 0;
+    long long now = cl->pub_head ? bot_server_now_ms() : 0;
+    /* after a failure the connection is not tried again for a while: each try may be a
+     * blocking connect, and this runs at every turn of the loop */
+    int failed = cl->pub_head && now < cl->pub_retry_at;
     while (cl->pub_head) {
         struct pub *p = cl->pub_head;
         cl->pub_head = p->next;
         const char *vals[] = {p->ch, p->payload};
         if (!failed && bot_pg_exec(cl->pg, sql_notify, 2, vals, NULL, &e)) {
             failed = 1;
+            cl->pub_retry_at = now + BACKOFF_MIN_MS;
             sn_log(SN_LOG_WARN, "cluster", "event=publish_failed channel=%s dropped=%d err=\"%s\"",
                    p->ch, cl->npub, e.msg);
         }
@@ -803,8 +824,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 /* The store's msg_add with this node's bookkeeping: the row is delivered here as written.
  * The others are told by the store itself (store_pg: pg_notify in msg_add's own statement,
  * sent at its commit, naming this node: store_pg_set_node). */
-static int cl_msg_add(
-    struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
+static int
+cl_msg_add(struct store *s, const struct store_msg *m, long long *seq, int *dup, struct sn_err *err)
 {
     struct bot_cluster *cl = g_cl;
     int rc = cl->orig->msg_add(s, m, seq, dup, err);
@@ -829,6 +850,15 @@ void bot_cluster_live_case(struct bot_cluster *cl, const char *conv)
     if (!cl)
         return;
     snprintf(payload, sizeof payload, "%s %s case", conv, cl->node);
+    bot_cluster_publish(cl, BOT_CLUSTER_CH_LIVE, payload);
+}
+
+void bot_cluster_live_visitor_typing(struct bot_cluster *cl, const char *conv, int on)
+{
+    char payload[BOT_CLUSTER_PAYLOAD_MAX + 1];
+    if (!cl)
+        return;
+    snprintf(payload, sizeof payload, "%s %s vtyping %d", conv, cl->node, on ? 1 : 0);
     bot_cluster_publish(cl, BOT_CLUSTER_CH_LIVE, payload);
 }
 

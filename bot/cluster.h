@@ -110,10 +110,13 @@ void bot_cluster_moved(void *srv,
 
 /* Live frames for a visitor who may be on another node (sanad_live), for the queue: its
  * position and ETA; its case changed (the visitor's node sends the `case` frame from the
- * store); the agent's typing. Published; this node's own tabs are the caller's. */
+ * store); the agent's typing (the visitor's node applies bot/typing.h's limit). Published;
+ * this node's own tabs are the caller's. cl NULL (a single node): nothing. */
 void bot_cluster_live_queue(struct bot_cluster *cl, const char *conv, int position, int eta);
 void bot_cluster_live_case(struct bot_cluster *cl, const char *conv);
 void bot_cluster_live_typing(struct bot_cluster *cl, const char *conv, int on);
+/* The visitor's typing, for the agent holding conv on another node ('vtyping'). */
+void bot_cluster_live_visitor_typing(struct bot_cluster *cl, const char *conv, int on);
 
 /* Live nodes seen at the last tick (the gauge sanad_cluster_nodes). */
 long long bot_cluster_nodes(const struct bot_cluster *cl);
@@ -136,7 +139,8 @@ int bot_cluster_parse_msg(const char *payload, struct bot_cluster_note *out);
 /* sanad_conv: '<conv_id> <node> [<event> [<arg>]]': event a bot_conv_event_name, arg
  * [A-Za-z0-9._@-] (a login, a resolution code), 1..64 bytes. */
 int bot_cluster_parse_conv(const char *payload, struct bot_cluster_note *out);
-/* sanad_live: '<conv_id> <node> queue <position> <eta>', '... case', '... typing <0|1>'. */
+/* sanad_live: '<conv_id> <node> queue <position> <eta>', '... case', '... typing <0|1>' (the
+ * agent's, to the visitor's tabs), '... vtyping <0|1>' (the visitor's, to its agent). */
 int bot_cluster_parse_live(const char *payload, struct bot_cluster_note *out);
 /* 1 when id is a valid node id (1..BOT_CLUSTER_NODE_MAX bytes, printable ASCII, no space). */
 int bot_cluster_node_id_ok(const char *id);

@@ -183,7 +183,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 /* 1 with `store postgres`: the node is one of a cluster (bot/cluster.h). */
 static int clustered(const struct bot_config *cfg)
 {
-    return cfg->store && !strcmp(cfg->store, "postgres");
+    return store_is_pg(cfg);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)

@@ -16,6 +16,7 @@
 #include "bot/agents.h"
 #include "bot/case.h"
 #include "bot/cases.h"
+#include "bot/cluster.h"
 #include "bot/config.h"
 #include "bot/conv.h"
 #include "bot/convs.h"
@@ -706,8 +707,10 @@ static void typing_to_agent(struct bot_session *s, int on)
 {
     struct bot_agent *a = bot_queue_holder(s->srv->queue, s->conv->id);
     size_t n;
-    if (!a)
+    if (!a) { /* its agent may be on another node (NULL cluster: a single node, nothing) */
+        bot_cluster_live_visitor_typing(s->srv->cluster, s->conv->id, on);
         return;
+    }
     char *j = bot_agent_proto_typing(s->conv->id, on, &n);
     bot_session_send(a->conn, j, n);
 }
@@ -716,7 +719,8 @@ static void typing_to_agent(struct bot_session *s, int on)
  * flood does not reach the agent). */
 static void on_typing(struct bot_session *s, const struct bot_proto_in *in)
 {
-    if (!in_state(s, BOT_CONV_AGENT) || !bot_queue_holder(s->srv->queue, s->conv->id))
+    if (!in_state(s, BOT_CONV_AGENT) ||
+        (!s->srv->cluster && !bot_queue_holder(s->srv->queue, s->conv->id)))
         return;
     if (bot_typing_relay(&s->conv->typing[BOT_TYPING_VISITOR], in->on, bot_server_now_us() / 1000))
         typing_to_agent(s, in->on);

@@ -383,12 +383,49 @@ static void test_seen_and_typing_across_moves(void **state)
     /* the rest are freed with the set (ASan checks) */
 }
 
+static void count_one(void *ctx, struct bot_conv *c)
+{
+    (void)c;
+    ++*(int *)ctx;
+}
+
+/* The cluster's refresh (another node moved it): state and agent set without a move, the
+ * typing indicators ended and, off the agents, the seen receipt forgotten; nothing for a
+ * conversation not in memory. */
+static void test_refresh_without_a_move(void **state)
+{
+    (void)state;
+    struct bot_convs *cs = bot_convs_new(NULL, NULL, NULL); /* no store: nothing is written */
+    struct bot_dialogue en = dlg_en();
+    int a;
+    struct bot_conv *c = bot_convs_attach(cs, "c_1", BOT_CONV_QUEUED, &en, &a);
+    assert_int_equal(bot_convs_refresh(cs, "c_2", BOT_CONV_AGENT, 7), SN_ENOTFOUND);
+    assert_int_equal(bot_convs_refresh(cs, "c_1", BOT_CONV_AGENT, 7), SN_OK);
+    assert_int_equal(c->state, BOT_CONV_AGENT);
+    assert_int_equal(c->agent_id, 7);
+    assert_int_equal(bot_convs_seen_raise(cs, "c_1", 5), 1);
+    c->typing[BOT_TYPING_AGENT].on = 1;
+    assert_int_equal(bot_convs_refresh(cs, "c_1", BOT_CONV_AGENT, 7), SN_OK); /* no change */
+    assert_int_equal(c->typing[BOT_TYPING_AGENT].on, 1);
+    assert_int_equal(bot_convs_seen(cs, "c_1"), 5);
+    assert_int_equal(bot_convs_refresh(cs, "c_1", BOT_CONV_CLOSED, 0), SN_OK);
+    assert_int_equal(c->state, BOT_CONV_CLOSED);
+    assert_int_equal(c->agent_id, 0);
+    assert_int_equal(c->typing[BOT_TYPING_AGENT].on, 0);
+    assert_int_equal(bot_convs_seen(cs, "c_1"), 0);
+    int n = 0;
+    bot_convs_each(cs, count_one, &n);
+    assert_int_equal(n, 1);
+    bot_convs_free(cs);
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tabs_share_a_conversation),
         cmocka_unit_test(test_against_model),
         cmocka_unit_test(test_many),
+        cmocka_unit_test(test_refresh_without_a_move),
         cmocka_unit_test_setup_teardown(test_moves_attached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moves_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moves_detached_and_failing, setup, teardown),
