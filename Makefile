@@ -112,6 +112,13 @@ unit: $(UNIT_BIN) ## build and run the unit tests in $(BUILD)
 integration: $(SANAD) ## `sanad serve` on a free loopback port, driven by a real WebSocket client
 	@$(ASAN_ENV) /usr/bin/python3 tests/integration/run --sanad $(SANAD)
 
+.PHONY: integration-pg test-cluster
+integration-pg: $(SANAD) ## the integration suite with every server on PostgreSQL (a PgTemp, a database per server)
+	@$(ASAN_ENV) /usr/bin/python3 tests/integration/run --store postgres --sanad $(SANAD)
+
+test-cluster: $(SANAD) ## N `sanad serve` nodes on one PostgreSQL: tests/cluster/run
+	@$(ASAN_ENV) /usr/bin/python3 tests/cluster/run --sanad $(SANAD)
+
 cli-tests: $(SANAD) ## the CLI tests against $(BUILD)/sanad
 	@$(ASAN_ENV) SANAD=$(SANAD) tests/cli/run
 
@@ -135,7 +142,8 @@ test: deps ## install deps, build from scratch, run every test (release and ASan
 	rm -rf build/release build/asan bin
 	$(MAKE) WERROR=-Werror all
 	$(MAKE) WERROR=-Werror check-deps check-headers
-	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests dialogues integration
+	$(MAKE) WERROR=-Werror BUILD=build/release unit cli-tests dialogues integration integration-pg \
+	  test-cluster
 	$(MAKE) WERROR=-Werror BUILD=build/asan OPT="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-tests dialogues integration
 	$(MAKE) fuzz-regress
 	$(MAKE) BUILD=build/release faults-quick

@@ -34,5 +34,8 @@ int bot_cli_backup(int argc, char **argv);
 int bot_cli_restore(int argc, char **argv);
 /* `sanad stats` (bot/cli_stats.c): the figures of GET /api/stats, the store read-only. */
 int bot_cli_stats(int argc, char **argv);
+/* `sanad migrate --from sqlite --to postgres` (bot/cli_migrate.c): the SQLite store copied
+ * into an empty PostgreSQL store and checked row by row. */
+int bot_cli_migrate(int argc, char **argv);
 
 #endif

@@ -22,6 +22,8 @@ static const struct command {
     {"restore", bot_cli_restore, "put a backup back, the server stopped (sanad restore help)"},
     {"stats", bot_cli_stats,
      "the support figures per period, as GET /api/stats (sanad stats --help)"},
+    {"migrate", bot_cli_migrate,
+     "copy the SQLite store into PostgreSQL and check it (sanad migrate --help)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

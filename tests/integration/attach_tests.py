@@ -292,7 +292,7 @@ def attach_same_bytes_stored_once_and_kept_across_a_restart(srv):
         s2.stop()
 
 
-@test(server={})
+@test(server={}, sqlite_only=True)
 def attach_store_v3_is_migrated_to_v4(srv):
     """A store of schema 3 (before attachments): the step adds the table in the migration's
     one transaction; conversations are kept and resume."""

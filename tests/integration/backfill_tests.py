@@ -165,7 +165,7 @@ def _bf_again(srv, name, drop):
     return s, session_cookie(h)
 
 
-@test(server=STATS_SRV)
+@test(server=STATS_SRV, sqlite_only=True)
 def backfill_gives_the_live_figures_and_rows(srv):
     """Real activity of every kind, its figures and rows live; then the same store with
     stats_events emptied and set back to v10: the migration's backfill gives the same rows
@@ -219,7 +219,7 @@ def _bf_same(got, want):
     walk(got, want, "")
 
 
-@test(server=STATS_SRV)
+@test(server=STATS_SRV, sqlite_only=True)
 def backfill_of_a_v10_file_of_the_older_code(srv):
     """A v10 file as the code before v11 made it (no stats_events table, no email indexes):
     migrated at the start, its table made and backfilled; a file set back to v10 whose table
@@ -256,7 +256,7 @@ def backfill_of_a_v10_file_of_the_older_code(srv):
         s2.stop()
 
 
-@test(server=STATS_SRV)
+@test(server=STATS_SRV, sqlite_only=True)
 def backfill_of_hostile_stored_rows(srv):
     """A v10 file whose timeline details and message meta are not what the code writes (not
     JSON, a rating as text or out of range, a reason that is a number, a transfer without

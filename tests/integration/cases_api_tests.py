@@ -322,7 +322,7 @@ def cases_api_hostile_parameters(srv):
     assert a in _refs(srv, ck)
 
 
-@test(server={})
+@test(server={}, sqlite_only=True)
 def store_v6_gets_case_search_indexes(srv):
     """A real v6 file (cases, no search indexes) is migrated at the start: the indexes are
     made, rows kept, and the search uses them rather than a scan of the cases."""
@@ -375,7 +375,7 @@ def cases_text_search_looks_at_a_bounded_window_per_page(srv):
     path = os.path.join(srv.dir, "many.db")
     s = Server(srv.sanad, srv.tmp, srv.kb_db, "many-1", dict(CASE_SRV, **{"store-db": path}))
     s.stop()  # the schema is made
-    c = sqlite3.connect(path)
+    c = store_db(path, write=True)
     n, t0 = 6000, 1790000000000
     with c:
         for i in range(1, n + 1):

@@ -180,7 +180,7 @@ def left_message_belongs_to_the_case_or_makes_one(srv):
 
 def _move_solved_at(srv, ref, days):
     """Moves the case's solved_at (and its updated) back by days, in the running server's file."""
-    c = sqlite3.connect(srv.store, timeout=10)
+    c = db_rw(srv)
     c.execute("UPDATE cases SET solved_at = solved_at - ?, updated = updated - ? WHERE ref = ?",
               (int(days * 86400000), int(days * 86400000), ref))
     c.commit()
@@ -276,7 +276,7 @@ def hostile_visitor_ids_refused(srv):
         ws.close()
 
 
-@test(server={})
+@test(server={}, sqlite_only=True)
 def store_v5_gets_cases_tables(srv):
     """A v5 file (profiles, no cases) is migrated to v6 at the start, rows kept; its queued
     conversation gets a case when the queue loads it, and every frame after names it."""

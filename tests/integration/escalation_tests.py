@@ -354,7 +354,7 @@ def escalation_config_is_checked(srv):
     assert "escalation tech=tech2, *=tech2" in p.stdout.decode(), p.stdout
 
 
-@test(server={})
+@test(server={}, sqlite_only=True)
 def store_v6_gets_case_tiers(srv):
     """A v6 file (cases without tiers) is migrated to v7 at the start: every case at tier 1,
     rows kept; an escalation then writes tier 2."""

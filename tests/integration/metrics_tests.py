@@ -319,9 +319,9 @@ class _MetBoundServer(Server):
         self.sanad, self.tmp, self.kb_db = sanad, tmp, kb_db
         os.makedirs(self.dir)
         self.store = os.path.join(self.dir, "store.db")
-        args = [sanad, "serve", "--port", "0", "--bind", bind, "--db", kb_db,
-                "--store-db", self.store, "--widget-dir", os.path.join(tmp, "site", "widget"),
-                "--log-level", "info"]
+        args = ([sanad, "serve", "--port", "0", "--bind", bind, "--db", kb_db] +
+                store_args_for(self.store) +
+                ["--widget-dir", os.path.join(tmp, "site", "widget"), "--log-level", "info"])
         for k, v in (extra or {}).items():
             args += ["--" + k, str(v)]
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
@@ -362,8 +362,8 @@ def metrics_allow_bad_entries_stop_the_start(shared):
         p = subprocess.run([shared.sanad, "serve", "--check-config", "--db", shared.kb_db,
                             "--metrics-allow", bad], capture_output=True, timeout=30)
         assert p.returncode == 2 and "metrics_allow" in p.stderr.decode(), (bad, p.stderr)
-    p = subprocess.run([shared.sanad, "serve", "--check-config", "--db", shared.kb_db,
-                        "--store-db", shared.store,
-                        "--metrics-allow", "10.0.0.0/8 bearer:/etc/Sanad/Token ::1"],
+    p = subprocess.run([shared.sanad, "serve", "--check-config", "--db", shared.kb_db] +
+                       shared.store_args() +
+                       ["--metrics-allow", "10.0.0.0/8 bearer:/etc/Sanad/Token ::1"],
                        capture_output=True, timeout=30)
     assert p.returncode == 0, p.stderr

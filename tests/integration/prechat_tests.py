@@ -227,7 +227,7 @@ def transcript_download(srv):
     ag.close()
 
 
-@test(server={})
+@test(server={}, sqlite_only=True)
 def store_v4_gets_profiles_table(srv):
     """A v4 file (attachments, no profiles table) is migrated to v5 at the start, rows kept."""
     ws = srv.ws()

@@ -246,7 +246,7 @@ def routing_sla_held_chat_first_response_stops_its_clock(srv):
     bill.close()
 
 
-@test(server=ROUTE_SLA)
+@test(server=ROUTE_SLA, sqlite_only=True)
 def store_v6_gets_the_sla_column(srv):
     """A v6 file (cases without sla_breached) is migrated to v7 at the start, rows kept, no
     target counted as missed; the queued billing case then misses its 2 s target once."""

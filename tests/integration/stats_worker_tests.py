@@ -44,7 +44,7 @@ def _seed_big(path, nconv):
     scripts/bench-stats writes them, without messages: the figures read stats_events only)."""
     rng = random.Random(16)
     start0, span = _ms("2026-01-01T00:00"), 92 * 24 * HOUR
-    c = sqlite3.connect(path)
+    c = store_db(path, write=True)
     c.execute("PRAGMA synchronous=OFF")
     rows = []
     for i in range(nconv):
