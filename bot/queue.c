@@ -618,6 +618,16 @@ static void hand_over(struct bot_queue *q,
     send_chats(q, a);
 }
 
+/* Across nodes the queue's reads and claims go through their own connection
+ * (bot/cluster_queue.h), which sees only committed rows: what this turn of the loop wrote (a
+ * handoff's queued state) is committed first, or the reload drops the item it has just queued
+ * and the claim waits on the open batch's lock of the same row. */
+static void commit_first(struct bot_queue *q)
+{
+    if (q->cq && bot_batch_flush(q->srv))
+        sn_log(SN_LOG_ERR, "queue", "event=commit_failed before=claim");
+}
+
 /* Gives queued conversation it to agent a: the table, the store, routing's memory, then
  * the visitors and the agent. */
 static int assign(struct bot_queue *q,
@@ -636,6 +646,7 @@ static int assign(struct bot_queue *q,
     json_decref(d);
     /* across nodes the claim comes first: one node wins it, the others get SN_ECONFLICT
      * (bot/cluster_queue.h); on one node it always wins */
+    commit_first(q);
     int rc = bot_cq_claim(q->cq, it->id, a->user_id, q->srv->cfg->agent_capacity, now, e);
     /* a take is the agent's own doing; an automatic assignment the system's */
     if (rc == SN_OK &&
@@ -687,6 +698,7 @@ static void reload(struct bot_queue *q)
     int n, k = 0;
     if (!q->cq)
         return;
+    commit_first(q);
     if (bot_cq_queued(q->cq, &v, &n, &e)) {
         sn_log(SN_LOG_ERR, "cluster", "event=reload_failed err=\"%s\"", e.msg);
         return;

@@ -330,6 +330,7 @@ class _PgPrivacy:
         self.ns = target.__globals__  # where the test's helpers look their names up
 
     def _smtp_server(self, srv, name, sink_port, **more):
+        name = "pg-" + name  # apart from the SQLite run of the same test in the same run
         extra = {"smtp-url": "smtp://127.0.0.1:%d" % sink_port, "smtp-tls": "none",
                  "smtp-from": "support@najma.example", "smtp-from-name": "دعم نجمة",
                  "outbox-db": os.path.join(srv.tmp, name + "-outbox.db"), "outbox-poll": 1}
