@@ -30,8 +30,8 @@ static int live(void *ctx, const char *conv_id)
 
 static struct bot_privacy privacy_of(struct bot_server *srv)
 {
-    return (struct bot_privacy){srv->store, srv->outbox, srv->cfg->attachments_dir, live, srv,
-                                srv->attach_pg};
+    return (struct bot_privacy){srv->store, srv->outbox, srv->cfg->attachments_dir,
+                                live,       srv,         srv->attach_pg};
 }
 
 /* The subject from name/value pairs (the query, or the body's members): exactly one known

@@ -162,8 +162,7 @@ static int rm_file(void *ctx, const char *hash)
     if (c->apg) { /* the rows are gone: a blob left behind is the sweep's */
         struct sn_err e = {0};
         if (bot_attach_pg_drop(c->apg, hash, &e))
-            sn_log(SN_LOG_WARN, "attach", "event=blob_drop_failed hash=%s err=\"%s\"", hash,
-                   e.msg);
+            sn_log(SN_LOG_WARN, "attach", "event=blob_drop_failed hash=%s err=\"%s\"", hash, e.msg);
     }
     return SN_OK;
 }

@@ -112,8 +112,8 @@ void bot_http_attach_upload(struct bot_api_call *c, const char *conv)
      * given, served by this node only */
     if (srv->attach_pg &&
         bot_attach_pg_put(srv->attach_pg, a.hash, c->body, c->len, a.created, &e)) {
-        sn_log(SN_LOG_ERR, "attach", "event=blob_store_failed conv=%s id=%s err=\"%s\"", conv,
-               a.id, e.msg);
+        sn_log(SN_LOG_ERR, "attach", "event=blob_store_failed conv=%s id=%s err=\"%s\"", conv, a.id,
+               e.msg);
         c->retry_after = BOT_ATTACH_PG_RETRY_S;
         bot_api_error(c, 503, "unavailable", "the attachment could not be stored: try again");
         return;

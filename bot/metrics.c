@@ -28,8 +28,8 @@ static const char *const bands[BOT_METRICS_BANDS] = {"none", "low", "medium", "h
 static const char *const handoffs[BOT_MH_N] = {"asked", "accepted_offer", "button"};
 static const char *const offers[BOT_MO_N] = {"miss", "frustration"};
 static const char *const scores[BOT_METRICS_SCORES] = {"1", "2", "3", "4", "5"};
-static const char *const channels[BOT_METRICS_CHANNELS] = {"sanad_msg", "sanad_conv",
-                                                           "sanad_live", "other"};
+static const char *const channels[BOT_METRICS_CHANNELS] = {"sanad_msg", "sanad_conv", "sanad_live",
+                                                           "other"};
 
 static const struct labels {
     const char *name[2];
@@ -345,8 +345,8 @@ static int gauges_put(struct sn_buf *out, const struct bot_metrics_live *l)
                        agents, 2);
     if (!rc)
         rc = gauge_put(out, "sanad_cluster_nodes",
-                       "Live nodes of the cluster at the last tick (0: a single node).", NULL,
-                       NULL, &l->cluster_nodes, 1);
+                       "Live nodes of the cluster at the last tick (0: a single node).", NULL, NULL,
+                       &l->cluster_nodes, 1);
     return rc;
 }
 

@@ -54,7 +54,7 @@ enum bot_metrics_offer {
     BOT_MO_N
 };
 /* The channels of BOT_M_CLUSTER_NOTIFICATIONS: msg, conv, live, other (in this order). */
-#define BOT_METRICS_CHANNELS 4
+#define BOT_METRICS_CHANNELS   4
 #define BOT_METRICS_TURN_KINDS 6  /* enum bot_turn_kind (bot/dialogue.h) */
 #define BOT_METRICS_BANDS      4  /* none (no search), low, medium, high */
 #define BOT_METRICS_SCORES     5  /* CSAT 1..5 */

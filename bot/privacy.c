@@ -353,7 +353,7 @@ json_t *bot_privacy_counts_json(const struct bot_privacy_counts *n)
 
 struct bot_retention {
     struct bot_privacy p;
-    struct store *store; /* the thread's own connection */
+    struct store *store;             /* the thread's own connection */
     struct bot_attach_pg *attach_pg; /* its own too (bot/attach_pg.h); NULL: sqlite */
     long long days;
     int interval_s;

@@ -424,9 +424,7 @@ static char *queue_frame(const struct bot_queue *q, size_t *len)
     for (const struct bot_route_item *it = bot_route_head(q->route); it; it = it->next) {
         bot_agent_proto_list_queue_item(l, it->id, (now - it->queued_at) / 1000, it->lang,
                                         it->last);
-        list_routing(q, l, &it->c, 1,
-                     dept_fallback(q, it->c.dept),
-                     now);
+        list_routing(q, l, &it->c, 1, dept_fallback(q, it->c.dept), now);
     }
     return bot_agent_proto_list_finish(l, len);
 }
@@ -996,8 +994,7 @@ static void adopt_orphans(struct bot_queue *q, long long now)
         for (const struct bot_agent *a = bot_agents_first(q->agents); a; a = a->next)
             here |= a->user_id == users[i];
         if (!here)
-            bot_agents_grace(q->agents, users[i],
-                             now + (long long)q->srv->cfg->agent_grace * 1000);
+            bot_agents_grace(q->agents, users[i], now + (long long)q->srv->cfg->agent_grace * 1000);
     }
     free(users);
 }

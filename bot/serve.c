@@ -389,7 +389,8 @@ static int open_backends(struct bot_server *srv, const struct bot_config *cfg, s
     if (!srv->auth)
         return e->code;
     /* a cluster node tells the others of every move (bot/cluster.h) */
-    srv->convs = bot_convs_new(srv->store, clustered(cfg) ? bot_cluster_moved : bot_queue_moved, srv);
+    srv->convs =
+        bot_convs_new(srv->store, clustered(cfg) ? bot_cluster_moved : bot_queue_moved, srv);
     srv->queue = bot_queue_new(srv, e);
     if (!srv->queue)
         return e->code;
@@ -665,10 +666,10 @@ out:
     bot_queue_free(srv.queue);
     bot_convs_free(srv.convs); /* after the sockets: their sessions detach on close */
     bot_iplimit_free(srv.iplimit);
-    bot_hasher_free(srv.hasher);               /* before the accounts and the store it works on */
-    bot_apiworker_free(srv.apiworker);         /* its own connections with it */
-    bot_refit_free(srv.refit);                 /* before the base it fits */
-    bot_kbsync_close(srv.kbsync);              /* before the base it writes to */
+    bot_hasher_free(srv.hasher);       /* before the accounts and the store it works on */
+    bot_apiworker_free(srv.apiworker); /* its own connections with it */
+    bot_refit_free(srv.refit);         /* before the base it fits */
+    bot_kbsync_close(srv.kbsync);      /* before the base it writes to */
     bot_attach_pg_close(srv.attach_pg);
     bot_privacy_retention_free(srv.retention); /* before the outbox it purges */
     bot_outbox_free(srv.outbox); /* after the attempt it makes: a cut one is made next start */
