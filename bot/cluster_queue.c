@@ -200,10 +200,7 @@ int bot_cq_claim(struct bot_cq *cq,
     if (rc == SN_OK && PQntuples(res) != 1)
         rc = sn_err_set(err, SN_ECONFLICT, "conversation %s was taken on another node", conv);
     PQclear(res);
-    if (rc == SN_OK)
-        rc = bot_pg_commit(cq->pg, err);
-    else
-        bot_pg_rollback(cq->pg);
+    rc = bot_pg_end(cq->pg, rc, err);
     return rc;
 }
 
@@ -321,10 +318,7 @@ int bot_cq_agents_put(
                          " capacity, updated) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
                          8, vals, NULL, err);
     }
-    if (rc == SN_OK)
-        rc = bot_pg_commit(cq->pg, err);
-    else
-        bot_pg_rollback(cq->pg);
+    rc = bot_pg_end(cq->pg, rc, err);
     if (rc) {
         free(key);
         return rc;
@@ -411,10 +405,7 @@ int bot_cq_visitors_put(struct bot_cq *cq, const char *const *convs, int n, stru
                          "INSERT INTO sanad_cluster_queue.visitors_live(conv_id, node)"
                          " SELECT DISTINCT unnest($2::text[]), $1",
                          2, v, NULL, err);
-    if (rc == SN_OK)
-        rc = bot_pg_commit(cq->pg, err);
-    else
-        bot_pg_rollback(cq->pg);
+    rc = bot_pg_end(cq->pg, rc, err);
     if (rc) {
         free(arr);
         return rc;

@@ -154,13 +154,14 @@ static int revive(struct bot_pg *p)
 }
 
 static PGresult *run_once(struct bot_pg *p,
+                          int prepare,
                           const char *sql,
                           int n,
                           const char *const *vals,
                           const int *lens,
                           const int *fmts)
 {
-    struct stmt *s = stmt_find(p, sql);
+    struct stmt *s = prepare ? stmt_find(p, sql) : NULL;
     if (!s)
         return PQexecParams(p->conn, sql, n, NULL, vals, lens, fmts, 0);
     if (!s->sql) {
@@ -184,14 +185,15 @@ static int ok_status(const PGresult *r)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
-int bot_pg_execv(struct bot_pg *p,
-                 const char *sql,
-                 int n,
-                 const char *const *vals,
-                 const int *lens,
-                 const int *fmts,
-                 PGresult **res,
-                 struct sn_err *err)
+static int exec_any(struct bot_pg *p,
+                    int prepare,
+                    const char *sql,
+                    int n,
+                    const char *const *vals,
+                    const int *lens,
+                    const int *fmts,
+                    PGresult **res,
+                    struct sn_err *err)
 {
     if (res)
         *res = NULL;
@@ -199,13 +201,13 @@ int bot_pg_execv(struct bot_pg *p,
         p->in_tx = 0;
         return pg_fail(p, err, "connection lost", NULL);
     }
-    PGresult *r = run_once(p, sql, n, vals, lens, fmts);
+    PGresult *r = run_once(p, prepare, sql, n, vals, lens, fmts);
     if (!ok_status(r) && PQstatus(p->conn) != CONNECTION_OK && !p->in_tx) {
         /* Lost between calls: once more on a fresh connection. A statement that reached the
          * database before the loss is retried; every write the backends make is idempotent
          * on a retry (client ids, upserts) or fails with a conflict. */
         PQclear(r);
-        r = revive(p) ? run_once(p, sql, n, vals, lens, fmts) : NULL;
+        r = revive(p) ? run_once(p, prepare, sql, n, vals, lens, fmts) : NULL;
     }
     if (!r || !ok_status(r)) {
         int rc = pg_fail(p, err, "statement failed", r);
@@ -219,6 +221,28 @@ int bot_pg_execv(struct bot_pg *p,
     else
         PQclear(r);
     return SN_OK;
+}
+
+int bot_pg_execv(struct bot_pg *p,
+                 const char *sql,
+                 int n,
+                 const char *const *vals,
+                 const int *lens,
+                 const int *fmts,
+                 PGresult **res,
+                 struct sn_err *err)
+{
+    return exec_any(p, 1, sql, n, vals, lens, fmts, res, err);
+}
+
+int bot_pg_exec_adhoc(struct bot_pg *p,
+                      const char *sql,
+                      int n,
+                      const char *const *vals,
+                      PGresult **res,
+                      struct sn_err *err)
+{
+    return exec_any(p, 0, sql, n, vals, NULL, NULL, res, err);
 }
 
 int bot_pg_exec(struct bot_pg *p,
@@ -265,6 +289,14 @@ void bot_pg_rollback(struct bot_pg *p)
     if (PQstatus(p->conn) == CONNECTION_OK)
         PQclear(PQexec(p->conn, "ROLLBACK"));
     p->in_tx = 0;
+}
+
+int bot_pg_end(struct bot_pg *p, int rc, struct sn_err *err)
+{
+    if (rc == SN_OK)
+        return bot_pg_commit(p, err);
+    bot_pg_rollback(p);
+    return rc;
 }
 
 int bot_pg_migrate(

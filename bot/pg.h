@@ -48,6 +48,17 @@ int bot_pg_execv(struct bot_pg *p,
                  const int *fmts,
                  PGresult **res,
                  struct sn_err *err);
+/* bot_pg_exec for SQL text made per call (its address names nothing): never prepared, with
+ * the same reset, retry and errors. */
+int bot_pg_exec_adhoc(struct bot_pg *p,
+                      const char *sql,
+                      int n,
+                      const char *const *vals,
+                      PGresult **res,
+                      struct sn_err *err);
+/* Ends the open transaction by rc: commits when rc is SN_OK (returning the commit's result),
+ * rolls back otherwise (returning rc). */
+int bot_pg_end(struct bot_pg *p, int rc, struct sn_err *err);
 /* Runs sql as a simple query (several statements allowed, no parameters): schema scripts,
  * BEGIN, COMMIT, LISTEN. */
 int bot_pg_script(struct bot_pg *p, const char *sql, struct sn_err *err);

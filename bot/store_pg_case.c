@@ -75,61 +75,6 @@ static int snapshot_end(struct bot_pg *pg, int own, int rc, struct sn_err *err)
     return rc;
 }
 
-/* ---- statements run unprepared (the case search) ---- */
-
-static const char ping_sql[] = "SELECT 1";
-
-static int text_fail(struct bot_pg *pg, const PGresult *r, struct sn_err *err)
-{
-    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = r ? PQresultErrorMessage(r) : "";
-    if (!msg || !*msg)
-        msg = PQerrorMessage(bot_pg_conn(pg));
-    size_t len = strlen(msg);
-    while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-        len--;
-    int code = state && !strcmp(state, "23505") ? SN_ECONFLICT : SN_EDB;
-    return sn_err_set(err, code, "postgres: statement failed: %.*s", (int)len, msg);
-}
-
-static int result_ok(const PGresult *r)
-{
-    ExecStatusType st = PQresultStatus(r);
-    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-}
-
-/* bot_pg_exec for a SQL text made per call: run with PQexecParams (never prepared), once more
- * after a lost connection outside a transaction (bot_pg_exec of a fixed statement resets
- * it), as bot_pg_exec does. *res owned by the caller (PQclear). */
-static int exec_text(struct bot_pg *pg,
-                     const char *sql_text,
-                     int n,
-                     const char *const *vals,
-                     PGresult **res,
-                     struct sn_err *err)
-{
-    PGconn *conn = bot_pg_conn(pg);
-    int rc = SN_OK;
-    *res = NULL;
-    if (PQstatus(conn) != CONNECTION_OK && (rc = bot_pg_exec(pg, ping_sql, 0, NULL, NULL, err)))
-        return rc;
-    PGresult *r = PQexecParams(conn, sql_text, n, NULL, vals, NULL, NULL, 0);
-    if (!result_ok(r) && PQstatus(conn) != CONNECTION_OK && !bot_pg_in_tx(pg)) {
-        PQclear(r);
-        r = NULL;
-        if ((rc = bot_pg_exec(pg, ping_sql, 0, NULL, NULL, err)))
-            return rc;
-        r = PQexecParams(conn, sql_text, n, NULL, vals, NULL, NULL, 0);
-    }
-    if (!r || !result_ok(r)) {
-        rc = text_fail(pg, r, err);
-        PQclear(r);
-        return rc;
-    }
-    *res = r;
-    return SN_OK;
-}
-
 /* ---- tickets ---- */
 
 static const char ticket_get_sql[] =
@@ -510,7 +455,7 @@ static int search_window_end(struct bot_pg *pg,
     struct search_sql b = {.len = 0};
     PGresult *r = NULL;
     search_window_build(&b, f);
-    int rc = exec_text(pg, b.sql, b.n, b.val, &r, err);
+    int rc = bot_pg_exec_adhoc(pg, b.sql, b.n, b.val, &r, err);
     *end = 0;
     if (rc == SN_OK && PQntuples(r) == 1 && bot_pg_ll(r, 0, 0) == f->scan)
         *end = bot_pg_ll(r, 0, 1);
@@ -538,7 +483,7 @@ static int pc_case_search(struct store *s,
     if (f->text)
         like = like_pattern(f->text);
     search_build(b, f, like);
-    if ((rc = exec_text(pg, b->sql, b->n, b->val, &r, err)))
+    if ((rc = bot_pg_exec_adhoc(pg, b->sql, b->n, b->val, &r, err)))
         goto out;
     for (int i = 0; i < PQntuples(r); i++) {
         struct store_case c;
